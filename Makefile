@@ -1,0 +1,81 @@
+# C2P Care. `make run` opens the console; `make test` runs every test. Both set up what they need.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS := $(CURDIR)/.tools
+export PATH := $(TOOLS)/bin:$(PATH)
+TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
+TAURI_DRIVER_VERSION := ~2.1
+NPM_STAMP := ui/node_modules/.installed
+TAURI := ui/node_modules/.bin/tauri
+# Every build embeds the front end, so tests, `make run` and clippy share one build of tauri.
+FEATURES := --features custom-protocol
+export TAURI_DRIVER
+
+.PHONY: help setup system ui run dev test lint unit-ui e2e bindings screenshot bench bundle clean
+
+help:
+	@echo "make run      build and open the console (embedded sandbox)"
+	@echo "make test     every check and test: fmt, clippy, svelte-check, tsc, Vitest, cargo tests, end-to-end"
+	@echo "make dev      the console with the UI hot-reloaded (tauri dev)"
+	@echo "make lint     fmt, clippy, svelte-check and tsc only"
+	@echo "make bindings regenerate ui/src/lib/bindings.ts from the Rust commands"
+	@echo "make bench    benchmarks"
+	@echo "make bundle   a .deb package in target/release/bundle"
+
+setup: system $(NPM_STAMP) $(TAURI_DRIVER) nextest
+
+system:
+	@scripts/setup.sh
+
+$(NPM_STAMP): ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+$(TAURI_DRIVER):
+	cargo install tauri-driver --version '$(TAURI_DRIVER_VERSION)' --locked --root $(TOOLS)
+
+.PHONY: nextest
+nextest:
+	@cargo nextest --version >/dev/null 2>&1 || cargo install cargo-nextest --locked --root $(TOOLS)
+
+ui: $(NPM_STAMP)
+	cd ui && npm run build
+
+run: setup ui
+	cargo run $(FEATURES)
+
+dev: setup
+	$(TAURI) dev
+
+lint: setup ui
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
+	cd ui && npm run check
+
+unit-ui: $(NPM_STAMP)
+	cd ui && npm test
+
+test: setup ui lint unit-ui
+	cargo nextest run --workspace $(FEATURES) --no-fail-fast
+
+e2e: setup ui
+	cargo nextest run $(FEATURES) --test e2e
+
+bindings: setup ui
+	C2P_WRITE_BINDINGS=1 cargo test --lib $(FEATURES) -- ipc::tests
+
+# Copies the end-to-end test's screenshot into the README.
+screenshot: e2e
+	cp target/tmp/e2e/shell/console-en.png docs/screenshot.png
+
+bench:
+	@echo "no benchmarks yet"
+
+bundle: setup
+	$(TAURI) build --bundles deb
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/node_modules $(TOOLS)

@@ -1,0 +1,14 @@
+//! The console's domain: everything the desktop app and the `c2p` command line do, with no Tauri
+//! in it (DESIGN.md). A Tauri command only converts its arguments, calls into this crate and
+//! converts the result.
+
+pub mod error;
+pub mod logging;
+pub mod mask;
+pub mod paths;
+pub mod settings;
+
+pub use error::{Error, ErrorCode, Result};
+
+/// The name of the environment the console opens on: the embedded D1 simulator.
+pub const SANDBOX_ENVIRONMENT: &str = "sandbox";

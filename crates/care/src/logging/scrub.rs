@@ -1,0 +1,136 @@
+//! The logger's safety net: every line is scrubbed of anything that looks like a card number,
+//! an e-mail address or a phone number before it reaches a file or the terminal.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// E-mail addresses.
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").expect("valid regex")
+});
+
+/// 13 to 19 digits, optionally grouped by single spaces or dashes: a card number.
+static PAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("valid regex"));
+
+/// International numbers (`+81 90 1234 5678`), Japanese national notation (`090-1234-5678`) and
+/// bare national numbers of 9 to 12 digits (D1's `phoneNumber`, e.g. `9012345678`).
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\+\d(?:[ -]?\d){6,14}\b|\b0\d{1,4}[- ]\d{1,4}[- ]\d{3,4}\b|\b\d{9,12}\b")
+        .expect("valid regex")
+});
+
+/// Replaces e-mail addresses, card numbers and phone numbers in `text` with `[email]`, `[pan]`
+/// and `[phone]`. The replacements contain no quote or backslash, so a JSON line stays valid.
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
+    for (pattern, replacement) in [(&*EMAIL, "[email]"), (&*PAN, "[pan]"), (&*PHONE, "[phone]")] {
+        if let Cow::Owned(replaced) = pattern.replace_all(&out, replacement) {
+            out = Cow::Owned(replaced);
+        }
+    }
+    out
+}
+
+/// A [`MakeWriter`] whose writers scrub each log line (see [`scrub`]) before passing it on.
+pub struct ScrubbingMakeWriter<M> {
+    inner: M,
+}
+
+impl<M> ScrubbingMakeWriter<M> {
+    /// Wraps the writer factory `inner`.
+    pub fn new(inner: M) -> Self {
+        Self { inner }
+    }
+}
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for ScrubbingMakeWriter<M> {
+    type Writer = ScrubbingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        ScrubbingWriter {
+            inner: self.inner.make_writer(),
+            line: Vec::new(),
+        }
+    }
+}
+
+/// Collects one event's output and writes it scrubbed when flushed or dropped, so that a value
+/// split across several `write` calls is still seen whole.
+pub struct ScrubbingWriter<W: Write> {
+    inner: W,
+    line: Vec<u8>,
+}
+
+impl<W: Write> ScrubbingWriter<W> {
+    fn emit(&mut self) -> io::Result<()> {
+        if self.line.is_empty() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&self.line);
+        let result = self.inner.write_all(scrub(&text).as_bytes());
+        self.line.clear();
+        result
+    }
+}
+
+impl<W: Write> Write for ScrubbingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.emit()?;
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for ScrubbingWriter<W> {
+    fn drop(&mut self) {
+        // A logger has nowhere to report its own failure to write.
+        let _ = self.emit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub;
+
+    #[test]
+    fn masks_card_numbers_in_any_grouping() {
+        for pan in [
+            "4111111111111111",
+            "4111 1111 1111 1111",
+            "4111-1111-1111-1111",
+            "5555555555554444",
+            "378282246310005",
+            "6011000990139424123",
+        ] {
+            assert_eq!(scrub(&format!("card {pan} done")), "card [pan] done", "{pan}");
+        }
+    }
+
+    #[test]
+    fn masks_emails_and_phones() {
+        assert_eq!(scrub("to hanako.sato+c2p@mail.example.co.jp."), "to [email].");
+        for phone in ["+81 90 1234 5678", "+819012345678", "090-1234-5678", "9012345678"] {
+            assert_eq!(scrub(&format!("tel={phone};")), "tel=[phone];", "{phone}");
+        }
+    }
+
+    #[test]
+    fn leaves_ordinary_log_content_alone() {
+        for text in [
+            r#"{"timestamp":"2026-11-23T19:21:00.123456Z","level":"INFO"}"#,
+            "consumer cons-000123 card crd-7f3k2 last4 4242 took 12 ms",
+            "correlation 3f2a9c1e-55b0-4c1d-9e7a-0b1c2d3e4f5a",
+        ] {
+            assert_eq!(scrub(text), text);
+        }
+    }
+}

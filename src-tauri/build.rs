@@ -1,0 +1,10 @@
+//! Generates Tauri's context and the permissions of the app's own commands.
+
+/// Every IPC command of the app. Each needs `allow-<name>` in capabilities/ to be callable.
+const COMMANDS: &[&str] = &["app_info", "set_language"];
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri-build failed");
+}

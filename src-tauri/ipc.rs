@@ -1,0 +1,47 @@
+//! The typed IPC surface (commands and events) and the TypeScript bindings generated from it.
+
+use std::path::Path;
+
+use specta_typescript::Typescript;
+use tauri_specta::{Builder, collect_commands, collect_events};
+
+use crate::{commands, events};
+
+/// The committed bindings the UI imports (`ui/src/lib/bindings.ts`).
+pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/bindings.ts");
+
+/// Every command and event of the app, for Tauri and for the bindings.
+pub fn builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![commands::app_info, commands::set_language])
+        .events(collect_events![events::LanguageChanged])
+}
+
+/// Writes the TypeScript bindings for [`builder`] to `path`.
+pub fn export_bindings(path: &Path) -> Result<(), String> {
+    let typescript = Typescript::default().header("// Regenerate with `make bindings`; a test fails when this file is stale.\n");
+    builder().export(typescript, path).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when the committed bindings differ from the code. `make bindings` rewrites them
+    /// (it runs this test with `C2P_WRITE_BINDINGS=1`).
+    #[test]
+    fn committed_bindings_match_the_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated_path = dir.path().join("bindings.ts");
+        export_bindings(&generated_path).unwrap();
+        let generated = std::fs::read_to_string(&generated_path).unwrap();
+        if std::env::var_os("C2P_WRITE_BINDINGS").is_some_and(|v| v == "1") {
+            std::fs::write(BINDINGS_PATH, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(BINDINGS_PATH).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "ui/src/lib/bindings.ts does not match the Rust commands and events: run `make bindings` and commit the file"
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! The desktop shell of C2P Care: Tauri set-up, IPC commands and events. Commands stay thin: they
+//! convert arguments, call [`care`], and convert the result (DESIGN.md).
+
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod ipc;
+mod state;
+
+use state::AppState;
+
+/// Starts the console and blocks until its window closes.
+pub fn run() {
+    // One TLS provider for the whole process: aws-lc-rs (STACK.md).
+    rustls::crypto::aws_lc_rs::default_provider()
+        .install_default()
+        .expect("no other TLS provider is installed before this point");
+
+    let dirs = match care::paths::AppDirs::resolve() {
+        Ok(dirs) => dirs,
+        Err(error) => {
+            eprintln!("C2P Care cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    let _log_guard = match care::logging::init(&dirs.logs) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("C2P Care cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), logs = %dirs.logs.display(), "starting");
+
+    let builder = ipc::builder();
+    #[cfg(all(debug_assertions, not(feature = "custom-protocol")))]
+    if let Err(error) = ipc::export_bindings(std::path::Path::new(ipc::BINDINGS_PATH)) {
+        tracing::warn!(%error, "could not refresh ui/src/lib/bindings.ts");
+    }
+
+    tauri::Builder::default()
+        .manage(AppState::new(dirs))
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the Tauri event loop failed to start");
+    tracing::info!("stopped");
+}

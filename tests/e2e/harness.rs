@@ -1,0 +1,158 @@
+//! Starts and stops what an end-to-end test needs: a display, tauri-driver, and the console.
+//! Every process is started in its own process group and killed by that group's id when the
+//! harness is dropped, so nothing outlives a test, even one that fails.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use thirtyfour::prelude::*;
+
+/// The console binary cargo built for these tests, with the front end embedded.
+const CONSOLE: &str = env!("CARGO_BIN_EXE_c2p-care");
+const WEBKIT_WEBDRIVER: &str = "/usr/bin/WebKitWebDriver";
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A display, a running tauri-driver, and the console's private home for one test.
+pub struct Harness {
+    processes: Vec<Child>,
+    port: u16,
+    /// Where screenshots and driver logs of this test go.
+    pub artifacts: PathBuf,
+    /// The console's configuration directory (`$XDG_CONFIG_HOME/<identifier>`).
+    pub config_dir: PathBuf,
+}
+
+impl Harness {
+    /// Starts Xvfb (unless a display is set) and tauri-driver, with the console's files under
+    /// `home`. `name` names the test's artifact directory.
+    pub fn start(name: &str, home: &Path) -> Harness {
+        let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e").join(name);
+        std::fs::create_dir_all(&artifacts).expect("artifact directory");
+        let mut harness = Harness {
+            processes: Vec::new(),
+            port: free_port(),
+            artifacts,
+            config_dir: home.join("config").join("app.c2pcare.console"),
+        };
+        let display = match std::env::var("DISPLAY") {
+            Ok(display) if !display.is_empty() => display,
+            _ => harness.start_xvfb(),
+        };
+        let native_port = free_port();
+        let driver_log = std::fs::File::create(harness.artifacts.join("tauri-driver.log")).unwrap();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &harness.port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .args(["--native-driver", WEBKIT_WEBDRIVER])
+            .env("DISPLAY", &display)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdout(driver_log.try_clone().unwrap())
+            .stderr(driver_log)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}): run `make setup`"));
+        harness.processes.push(driver);
+        // Both ports must accept connections before a session is asked for (STACK.md).
+        wait_for_port(harness.port);
+        wait_for_port(native_port);
+        harness
+    }
+
+    /// Launches the console and returns a WebDriver session on its window.
+    pub async fn open(&self) -> WebDriver {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("wry"));
+        capabilities.insert("tauri:options".into(), json!({ "application": CONSOLE }));
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let driver = tokio::time::timeout(STARTUP_TIMEOUT, WebDriver::new(url, capabilities))
+            .await
+            .expect("the console did not start within 30 s")
+            .expect("WebDriver session");
+        driver
+    }
+
+    /// Saves a screenshot of the console's window as `<artifacts>/<name>.png`.
+    pub async fn screenshot(&self, driver: &WebDriver, name: &str) -> PathBuf {
+        // Two animation frames, so the picture shows what was just rendered (STACK.md).
+        driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                Vec::new(),
+            )
+            .await
+            .expect("animation frames");
+        let path = self.artifacts.join(format!("{name}.png"));
+        driver.screenshot(&path).await.expect("screenshot");
+        path
+    }
+
+    fn start_xvfb(&mut self) -> String {
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start Xvfb ({e}): run `make setup`"));
+        let stdout = xvfb.stdout.take().unwrap();
+        self.processes.push(xvfb);
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("Xvfb display number");
+        format!(":{}", line.trim())
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        for child in self.processes.iter_mut().rev() {
+            let group = i32::try_from(child.id()).expect("pid fits in i32");
+            // SAFETY: kill(2) with a negative pid signals the process group we created for this
+            // child (process_group(0) made its pid the group id); no memory is involved.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The tauri-driver that `make setup` installed, or the one named by `TAURI_DRIVER`.
+fn tauri_driver() -> PathBuf {
+    std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/tauri-driver")
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + STARTUP_TIMEOUT;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on port {port} after 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits up to 10 s until the text of the element matching `css` is `expected`.
+pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = driver.find(By::Css(css)).await.expect(css).text().await.unwrap_or_default();
+        if text == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} shows {text:?}, expected {expected:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real console binary (with its front end embedded) under Xvfb, driven
+//! through WebDriver: thirtyfour → tauri-driver → WebKitWebDriver → the app.
+
+mod harness;
+mod shell;

@@ -1,0 +1,41 @@
+//! The application frame: search box focus, the language switch and its persistence.
+
+use thirtyfour::prelude::*;
+
+use crate::harness::{Harness, wait_for_text};
+
+const SEARCH: &str = "[data-testid=search]";
+const HEADING: &str = "[data-testid=content] h2";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_has_focus_and_the_chosen_language_survives_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("shell", home.path());
+
+    let driver = harness.open().await;
+    let search = driver.query(By::Css(SEARCH)).first().await.expect("search box");
+    let focused = driver.execute("return document.activeElement?.dataset.testid ?? null", Vec::new()).await.unwrap();
+    assert_eq!(focused.json(), "search", "the search box has focus on start-up");
+    wait_for_text(&driver, "[data-testid=environment]", "SANDBOX — simulated data").await;
+    wait_for_text(&driver, HEADING, "Find a consumer").await;
+
+    search.send_keys("Sato").await.unwrap();
+    assert_eq!(search.value().await.unwrap().as_deref(), Some("Sato"));
+    let english = harness.screenshot(&driver, "console-en").await;
+
+    driver.find(By::Css("[data-testid=language-ja]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, HEADING, "会員を探す").await;
+    wait_for_text(&driver, "[data-testid=environment]", "サンドボックス — シミュレーションデータ").await;
+    let lang = driver.execute("return document.documentElement.lang", Vec::new()).await.unwrap();
+    assert_eq!(lang.json(), "ja");
+    let japanese = harness.screenshot(&driver, "console-ja").await;
+    eprintln!("screenshots: {} {}", english.display(), japanese.display());
+    driver.quit().await.unwrap();
+
+    let settings = std::fs::read_to_string(harness.config_dir.join("settings.json")).unwrap();
+    assert!(settings.contains(r#""language": "ja""#), "{settings}");
+
+    let driver = harness.open().await;
+    wait_for_text(&driver, HEADING, "会員を探す").await;
+    driver.quit().await.unwrap();
+}

@@ -1,0 +1,95 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AppInfo, Language } from '$lib/bindings';
+
+const bindings = vi.hoisted(() => ({
+  appInfo: vi.fn(),
+  setLanguage: vi.fn(),
+  listen: vi.fn(),
+}));
+
+vi.mock('$lib/bindings', () => ({
+  commands: { appInfo: bindings.appInfo, setLanguage: bindings.setLanguage },
+  events: { languageChanged: { listen: bindings.listen } },
+}));
+
+import App from './App.svelte';
+import { locale } from '$lib/i18n/index.svelte';
+
+function info(language: Language | null): AppInfo {
+  return {
+    version: '0.1.0',
+    environment: 'sandbox',
+    simulated: true,
+    language,
+    configDir: '/c',
+    dataDir: '/d',
+    logDir: '/l',
+  };
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  locale.language = 'en';
+  bindings.appInfo.mockResolvedValue({ status: 'ok', data: info(null) });
+  bindings.setLanguage.mockResolvedValue({ status: 'ok', data: null });
+  bindings.listen.mockResolvedValue(() => {});
+});
+
+describe('the app shell', () => {
+  it('focuses the search box and shows the sandbox badge', async () => {
+    render(App);
+    const search = screen.getByRole('searchbox', { name: 'Search consumers' });
+    expect(document.activeElement).toBe(search);
+    expect(await screen.findByText('SANDBOX — simulated data')).toBeTruthy();
+    expect(screen.getByText('Version 0.1.0')).toBeTruthy();
+  });
+
+  it('switches to Japanese at once and saves the choice', async () => {
+    render(App);
+    await screen.findByText('Find a consumer');
+    await fireEvent.click(screen.getByRole('button', { name: '日本語' }));
+    expect(screen.getByRole('heading', { name: '会員を探す' })).toBeTruthy();
+    expect(screen.getByRole('searchbox', { name: '会員を検索' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: '日本語' }).getAttribute('aria-pressed')).toBe('true');
+    expect(bindings.setLanguage).toHaveBeenCalledWith('ja');
+    await waitFor(() => expect(document.documentElement.lang).toBe('ja'));
+  });
+
+  it('starts in the saved language', async () => {
+    bindings.appInfo.mockResolvedValue({ status: 'ok', data: info('ja') });
+    render(App);
+    expect(await screen.findByText('サンドボックス — シミュレーションデータ')).toBeTruthy();
+    expect(screen.getByRole('heading', { name: '会員を探す' })).toBeTruthy();
+  });
+
+  it('follows a language change announced by the core', async () => {
+    let announce: (event: { payload: { language: Language } }) => void = () => {};
+    bindings.listen.mockImplementation(async (handler) => {
+      announce = handler;
+      return () => {};
+    });
+    render(App);
+    await screen.findByText('Find a consumer');
+    announce({ payload: { language: 'ja' } });
+    expect(await screen.findByRole('heading', { name: '会員を探す' })).toBeTruthy();
+  });
+
+  it('keeps the switch but says when the choice could not be saved', async () => {
+    bindings.setLanguage.mockResolvedValue({ status: 'error', error: { code: 'STORAGE', message: 'disk full' } });
+    render(App);
+    await screen.findByText('Find a consumer');
+    await fireEvent.click(screen.getByRole('button', { name: '日本語' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('言語の選択を保存できませんでした');
+    expect(alert.textContent).not.toContain('disk full');
+  });
+
+  it('explains a failed start-up in words, never the raw message', async () => {
+    bindings.appInfo.mockResolvedValue({ status: 'error', error: { code: 'STORAGE', message: 'EACCES /x' } });
+    render(App);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Check that the disk is not full');
+    expect(alert.textContent).not.toContain('EACCES');
+  });
+});

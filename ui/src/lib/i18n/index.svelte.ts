@@ -1,0 +1,40 @@
+import type { ErrorCode, Language } from '$lib/bindings';
+import { en, type MessageKey } from './en';
+import { ja } from './ja';
+
+export type { MessageKey };
+
+/** Every language's catalogue. The type makes a missing key a compile error. */
+export const catalogues: Record<Language, Record<MessageKey, string>> = { en, ja };
+
+/** Every error code has words in every language (checked by the compiler). */
+const errorKeys: Record<ErrorCode, MessageKey> = {
+  STORAGE: 'error.STORAGE',
+  INVALID_INPUT: 'error.INVALID_INPUT',
+  INTERNAL: 'error.INTERNAL',
+};
+
+/** The language the system asks for, used until the operator chooses one. */
+export function systemLanguage(): Language {
+  return navigator.language.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+}
+
+/** Replaces `{name}` placeholders in `text` with `params`. */
+export function format(text: string, params: Record<string, string | number> = {}): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** The current language and the strings in it; reactive wherever it is read. */
+class Locale {
+  language = $state<Language>('en');
+
+  /** The string for `key` in the current language. */
+  t = (key: MessageKey, params?: Record<string, string | number>): string =>
+    format(catalogues[this.language][key], params);
+
+  /** Words for an error code from the core, in the current language. */
+  error = (code: ErrorCode): string => this.t(errorKeys[code]);
+}
+
+/** The one locale of the window. */
+export const locale = new Locale();
