@@ -13,14 +13,20 @@ pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib
 /// Every command and event of the app, for Tauri and for the bindings.
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
-        .commands(collect_commands![commands::app_info, commands::set_language])
+        .commands(collect_commands![
+            commands::app_info,
+            commands::set_language
+        ])
         .events(collect_events![events::LanguageChanged])
 }
 
 /// Writes the TypeScript bindings for [`builder`] to `path`.
 pub fn export_bindings(path: &Path) -> Result<(), String> {
-    let typescript = Typescript::default().header("// Regenerate with `make bindings`; a test fails when this file is stale.\n");
-    builder().export(typescript, path).map_err(|e| e.to_string())
+    let typescript = Typescript::default()
+        .header("// Regenerate with `make bindings`; a test fails when this file is stale.\n");
+    builder()
+        .export(typescript, path)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

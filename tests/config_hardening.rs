@@ -17,8 +17,10 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
 ];
 
 /// Sources other than `'self'` and `'none'` that a directive may name, and where.
-const ALLOWED_EXTRA_SOURCES: &[(&str, &str)] =
-    &[("connect-src", "ipc:"), ("connect-src", "http://ipc.localhost")];
+const ALLOWED_EXTRA_SOURCES: &[(&str, &str)] = &[
+    ("connect-src", "ipc:"),
+    ("connect-src", "http://ipc.localhost"),
+];
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -35,15 +37,22 @@ fn csp_directives(csp: &Value) -> Vec<(String, Vec<String>)> {
     match csp {
         Value::String(policy) => policy
             .split(';')
-            .filter_map(|d| d.trim().split_once(' ').map(|(n, s)| (n.to_owned(), split(s))))
+            .filter_map(|d| {
+                d.trim()
+                    .split_once(' ')
+                    .map(|(n, s)| (n.to_owned(), split(s)))
+            })
             .collect(),
         Value::Object(map) => map
             .iter()
             .map(|(name, sources)| match sources {
                 Value::String(s) => (name.clone(), split(s)),
-                Value::Array(list) => {
-                    (name.clone(), list.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
-                }
+                Value::Array(list) => (
+                    name.clone(),
+                    list.iter()
+                        .map(|s| s.as_str().unwrap().to_owned())
+                        .collect(),
+                ),
                 other => panic!("CSP directive {name} is {other}"),
             })
             .collect(),
@@ -69,31 +78,58 @@ fn csp_allows_only_the_app_itself() {
             assert!(allowed, "CSP {name} must not allow {source}");
         }
     }
-    for name in ["script-src", "style-src", "object-src", "base-uri", "frame-ancestors"] {
-        assert!(directives.iter().any(|(n, _)| n == name), "CSP must set {name}");
+    for name in [
+        "script-src",
+        "style-src",
+        "object-src",
+        "base-uri",
+        "frame-ancestors",
+    ] {
+        assert!(
+            directives.iter().any(|(n, _)| n == name),
+            "CSP must set {name}"
+        );
     }
     assert!(
         security["dangerousDisableAssetCspModification"].is_null()
             || security["dangerousDisableAssetCspModification"] == false,
         "Tauri must keep adding its nonces and hashes to the CSP"
     );
-    assert!(security["devCsp"].is_null(), "no separate, looser CSP for development");
+    assert!(
+        security["devCsp"].is_null(),
+        "no separate, looser CSP for development"
+    );
 }
 
 #[test]
 fn no_global_tauri_no_devtools_no_asset_protocol() {
     let config = config();
-    assert_eq!(config["app"]["withGlobalTauri"], false, "withGlobalTauri must be explicitly false");
+    assert_eq!(
+        config["app"]["withGlobalTauri"], false,
+        "withGlobalTauri must be explicitly false"
+    );
     assert_eq!(config["app"]["security"]["freezePrototype"], true);
     let asset = &config["app"]["security"]["assetProtocol"]["enable"];
-    assert!(asset.is_null() || *asset == false, "the asset protocol must stay off");
+    assert!(
+        asset.is_null() || *asset == false,
+        "the asset protocol must stay off"
+    );
     for window in config["app"]["windows"].as_array().expect("windows") {
         assert_ne!(window["devtools"], true, "devtools must not be forced on");
-        assert!(window["url"].as_str().is_none_or(|u| !u.contains("://")), "no remote window URL");
+        assert!(
+            window["url"].as_str().is_none_or(|u| !u.contains("://")),
+            "no remote window URL"
+        );
     }
     let manifest = std::fs::read_to_string(Path::new(ROOT).join("Cargo.toml")).unwrap();
-    let tauri_line = manifest.lines().find(|l| l.starts_with("tauri = ")).expect("tauri dependency");
-    assert!(!tauri_line.contains("devtools"), "the tauri `devtools` feature would ship devtools in release");
+    let tauri_line = manifest
+        .lines()
+        .find(|l| l.starts_with("tauri = "))
+        .expect("tauri dependency");
+    assert!(
+        !tauri_line.contains("devtools"),
+        "the tauri `devtools` feature would ship devtools in release"
+    );
 }
 
 #[test]
@@ -110,17 +146,40 @@ fn capabilities_grant_only_what_the_console_uses() {
         let path = entry.unwrap().path();
         let capability = read_json(&path);
         let id = capability["identifier"].as_str().expect("identifier");
-        assert!(listed.contains(&id), "{} is not listed in tauri.conf.json", path.display());
-        assert!(capability["remote"].is_null(), "{}: no remote URL may reach IPC", path.display());
-        assert_eq!(capability["windows"], serde_json::json!(["main"]), "{}", path.display());
+        assert!(
+            listed.contains(&id),
+            "{} is not listed in tauri.conf.json",
+            path.display()
+        );
+        assert!(
+            capability["remote"].is_null(),
+            "{}: no remote URL may reach IPC",
+            path.display()
+        );
+        assert_eq!(
+            capability["windows"],
+            serde_json::json!(["main"]),
+            "{}",
+            path.display()
+        );
         assert!(capability["webviews"].is_null(), "{}", path.display());
         for permission in capability["permissions"].as_array().expect("permissions") {
-            let name = permission.as_str().unwrap_or_else(|| panic!("{permission}: scoped permissions need review"));
-            assert!(ALLOWED_PERMISSIONS.contains(&name), "{}: permission {name} is not allowed", path.display());
+            let name = permission
+                .as_str()
+                .unwrap_or_else(|| panic!("{permission}: scoped permissions need review"));
+            assert!(
+                ALLOWED_PERMISSIONS.contains(&name),
+                "{}: permission {name} is not allowed",
+                path.display()
+            );
         }
         seen.insert(id.to_owned());
     }
-    assert_eq!(seen, listed.iter().map(|s| s.to_string()).collect(), "every listed capability has a file");
+    assert_eq!(
+        seen,
+        listed.iter().map(|s| s.to_string()).collect(),
+        "every listed capability has a file"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Harness {
     processes: Vec<Child>,
     port: u16,
+    display: String,
     /// Where screenshots and driver logs of this test go.
     pub artifacts: PathBuf,
     /// The console's configuration directory (`$XDG_CONFIG_HOME/<identifier>`).
@@ -30,15 +32,18 @@ impl Harness {
     /// Starts Xvfb (unless a display is set) and tauri-driver, with the console's files under
     /// `home`. `name` names the test's artifact directory.
     pub fn start(name: &str, home: &Path) -> Harness {
-        let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e").join(name);
+        let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("e2e")
+            .join(name);
         std::fs::create_dir_all(&artifacts).expect("artifact directory");
         let mut harness = Harness {
             processes: Vec::new(),
             port: free_port(),
+            display: String::new(),
             artifacts,
             config_dir: home.join("config").join("app.c2pcare.console"),
         };
-        let display = match std::env::var("DISPLAY") {
+        harness.display = match std::env::var("DISPLAY") {
             Ok(display) if !display.is_empty() => display,
             _ => harness.start_xvfb(),
         };
@@ -48,7 +53,7 @@ impl Harness {
             .args(["--port", &harness.port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .args(["--native-driver", WEBKIT_WEBDRIVER])
-            .env("DISPLAY", &display)
+            .env("DISPLAY", &harness.display)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
@@ -71,14 +76,15 @@ impl Harness {
         capabilities.insert("browserName".into(), json!("wry"));
         capabilities.insert("tauri:options".into(), json!({ "application": CONSOLE }));
         let url = format!("http://127.0.0.1:{}", self.port);
-        let driver = tokio::time::timeout(STARTUP_TIMEOUT, WebDriver::new(url, capabilities))
+        tokio::time::timeout(STARTUP_TIMEOUT, WebDriver::new(url, capabilities))
             .await
             .expect("the console did not start within 30 s")
-            .expect("WebDriver session");
-        driver
+            .expect("WebDriver session")
     }
 
-    /// Saves a screenshot of the console's window as `<artifacts>/<name>.png`.
+    /// Saves a screenshot of the display the console runs on as `<artifacts>/<name>.png`.
+    /// It is taken from the X server with ImageMagick's `import`: WebKitWebDriver's own
+    /// screenshot command hangs for good after any click or key press sent through WebDriver.
     pub async fn screenshot(&self, driver: &WebDriver, name: &str) -> PathBuf {
         // Two animation frames, so the picture shows what was just rendered (STACK.md).
         driver
@@ -90,13 +96,26 @@ impl Harness {
             .await
             .expect("animation frames");
         let path = self.artifacts.join(format!("{name}.png"));
-        driver.screenshot(&path).await.expect("screenshot");
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(&path)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run ImageMagick's import ({e}): run `make setup`"));
+        assert!(status.success(), "import failed: {status}");
         path
     }
 
     fn start_xvfb(&mut self) -> String {
         let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .process_group(0)
@@ -105,7 +124,9 @@ impl Harness {
         let stdout = xvfb.stdout.take().unwrap();
         self.processes.push(xvfb);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("Xvfb display number");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("Xvfb display number");
         format!(":{}", line.trim())
     }
 }
@@ -127,19 +148,26 @@ impl Drop for Harness {
 
 /// The tauri-driver that `make setup` installed, or the one named by `TAURI_DRIVER`.
 fn tauri_driver() -> PathBuf {
-    std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/tauri-driver")
-    })
+    std::env::var_os("TAURI_DRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/tauri-driver"))
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + STARTUP_TIMEOUT;
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on port {port} after 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "nothing listens on port {port} after 30 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -148,11 +176,20 @@ fn wait_for_port(port: u16) {
 pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let text = driver.find(By::Css(css)).await.expect(css).text().await.unwrap_or_default();
+        let text = driver
+            .find(By::Css(css))
+            .await
+            .expect(css)
+            .text()
+            .await
+            .unwrap_or_default();
         if text == expected {
             return;
         }
-        assert!(Instant::now() < deadline, "{css} shows {text:?}, expected {expected:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{css} shows {text:?}, expected {expected:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

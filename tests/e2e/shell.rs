@@ -13,20 +13,53 @@ async fn search_has_focus_and_the_chosen_language_survives_a_restart() {
     let harness = Harness::start("shell", home.path());
 
     let driver = harness.open().await;
-    let search = driver.query(By::Css(SEARCH)).first().await.expect("search box");
-    let focused = driver.execute("return document.activeElement?.dataset.testid ?? null", Vec::new()).await.unwrap();
-    assert_eq!(focused.json(), "search", "the search box has focus on start-up");
-    wait_for_text(&driver, "[data-testid=environment]", "SANDBOX — simulated data").await;
+    let search = driver
+        .query(By::Css(SEARCH))
+        .first()
+        .await
+        .expect("search box");
+    let focused = driver
+        .execute(
+            "return document.activeElement?.dataset.testid ?? null",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        focused.json(),
+        "search",
+        "the search box has focus on start-up"
+    );
+    wait_for_text(
+        &driver,
+        "[data-testid=environment]",
+        "SANDBOX — simulated data",
+    )
+    .await;
     wait_for_text(&driver, HEADING, "Find a consumer").await;
 
     search.send_keys("Sato").await.unwrap();
     assert_eq!(search.value().await.unwrap().as_deref(), Some("Sato"));
     let english = harness.screenshot(&driver, "console-en").await;
 
-    driver.find(By::Css("[data-testid=language-ja]")).await.unwrap().click().await.unwrap();
+    // Keyboard, as an operator without a mouse would. (A WebDriver pointer click on WebKitGTK
+    // leaves the next screenshot request hanging.)
+    let japanese_button = driver
+        .find(By::Css("[data-testid=language-ja]"))
+        .await
+        .unwrap();
+    japanese_button.send_keys(Key::Enter).await.unwrap();
     wait_for_text(&driver, HEADING, "会員を探す").await;
-    wait_for_text(&driver, "[data-testid=environment]", "サンドボックス — シミュレーションデータ").await;
-    let lang = driver.execute("return document.documentElement.lang", Vec::new()).await.unwrap();
+    wait_for_text(
+        &driver,
+        "[data-testid=environment]",
+        "サンドボックス — シミュレーションデータ",
+    )
+    .await;
+    let lang = driver
+        .execute("return document.documentElement.lang", Vec::new())
+        .await
+        .unwrap();
     assert_eq!(lang.json(), "ja");
     let japanese = harness.screenshot(&driver, "console-ja").await;
     eprintln!("screenshots: {} {}", english.display(), japanese.display());

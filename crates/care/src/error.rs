@@ -22,7 +22,9 @@ pub enum ErrorCode {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or directory of the console could not be read or written.
-    #[error("could not {action} {path}: {source}. Check that the disk is not full and that this user may write there")]
+    #[error(
+        "could not {action} {path}: {source}. Check that the disk is not full and that this user may write there"
+    )]
     Storage {
         /// What was being done, e.g. "write".
         action: &'static str,

@@ -60,7 +60,8 @@ impl SettingsStore {
             Ok(settings) => Ok(settings),
             Err(parse_error) => {
                 let aside = self.path.with_extension("json.corrupt");
-                fs::rename(&self.path, &aside).map_err(|e| Error::storage("move aside", &self.path, e))?;
+                fs::rename(&self.path, &aside)
+                    .map_err(|e| Error::storage("move aside", &self.path, e))?;
                 tracing::warn!(%parse_error, aside = %aside.display(), "settings unreadable; using defaults");
                 Ok(Settings::default())
             }
@@ -72,7 +73,8 @@ impl SettingsStore {
         let dir = self.path.parent().expect("settings path has a directory");
         fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
         let temp = self.path.with_extension("json.tmp");
-        let json = serde_json::to_vec_pretty(settings).map_err(|e| Error::Internal(e.to_string()))?;
+        let json =
+            serde_json::to_vec_pretty(settings).map_err(|e| Error::Internal(e.to_string()))?;
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&temp)?;
             file.write_all(&json)?;

@@ -110,10 +110,16 @@ mod tests {
         });
         drop(guard);
 
-        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         assert_eq!(files.len(), 1, "one daily file: {files:?}");
         let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with("c2p-care.") && name.ends_with(".jsonl"), "{name}");
+        assert!(
+            name.starts_with("c2p-care.") && name.ends_with(".jsonl"),
+            "{name}"
+        );
         let text = std::fs::read_to_string(&files[0]).unwrap();
         assert_eq!(text.lines().count(), 4, "{text}");
         for raw in RAW {
@@ -127,6 +133,9 @@ mod tests {
             let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
             assert!(value["fields"]["message"].is_string(), "{line}");
         }
-        assert!(text.contains("****1111") && text.contains("***@example.jp"), "{text}");
+        assert!(
+            text.contains("****1111") && text.contains("***@example.jp"),
+            "{text}"
+        );
     }
 }

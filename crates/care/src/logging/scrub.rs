@@ -111,14 +111,26 @@ mod tests {
             "378282246310005",
             "6011000990139424123",
         ] {
-            assert_eq!(scrub(&format!("card {pan} done")), "card [pan] done", "{pan}");
+            assert_eq!(
+                scrub(&format!("card {pan} done")),
+                "card [pan] done",
+                "{pan}"
+            );
         }
     }
 
     #[test]
     fn masks_emails_and_phones() {
-        assert_eq!(scrub("to hanako.sato+c2p@mail.example.co.jp."), "to [email].");
-        for phone in ["+81 90 1234 5678", "+819012345678", "090-1234-5678", "9012345678"] {
+        assert_eq!(
+            scrub("to hanako.sato+c2p@mail.example.co.jp."),
+            "to [email]."
+        );
+        for phone in [
+            "+81 90 1234 5678",
+            "+819012345678",
+            "090-1234-5678",
+            "9012345678",
+        ] {
             assert_eq!(scrub(&format!("tel={phone};")), "tel=[phone];", "{phone}");
         }
     }
