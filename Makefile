@@ -29,8 +29,10 @@ setup: system $(NPM_STAMP) $(TAURI_DRIVER) nextest
 system:
 	@scripts/setup.sh
 
+# `npm ci` refuses a lockfile without the Tauri CLI's binaries for other platforms, which a
+# registry mirror may not carry; `npm install` then installs the same locked versions.
 $(NPM_STAMP): ui/package.json ui/package-lock.json
-	cd ui && npm ci --no-audit --no-fund
+	cd ui && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; }
 	touch $@
 
 $(TAURI_DRIVER):
