@@ -1,1 +1,250 @@
-//! A simulator of D1 Click to Pay and of the bank's consumer records, over real mutual TLS. The implementation lands with its own issue.
+//! A simulator of Thales D1's Click to Pay API and of the bank's consumer records, over real
+//! mutual TLS with real ES256 JWT-bearer tokens, on 127.0.0.1. Tests and the console start it
+//! in-process with [`Sandbox::start`]; the `d1-sandbox` binary serves it on its own.
+//!
+//! It implements `shared/d1-api-contract.md`: fresh certificates and keys at every start, the
+//! token endpoint, every Click to Pay endpoint with the contract's validation, asynchronous
+//! operations, and a deterministic seeded population (see [`seed`]).
+
+mod auth;
+mod banking;
+pub mod error;
+mod issuer;
+pub mod model;
+pub mod pki;
+pub mod seed;
+mod server;
+mod validate;
+pub mod wire;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use serde_json::json;
+
+use crate::auth::Authority;
+use crate::pki::Pki;
+use crate::server::Shared;
+use crate::world::World;
+
+/// The sandbox's issuerId (D1: exactly 10 characters).
+pub const ISSUER_ID: &str = "C2PSANDBOX";
+
+/// How a sandbox starts.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free one. Only loopback addresses make sense.
+    pub listen: SocketAddr,
+    /// Seed of the generated population.
+    pub seed: u64,
+    /// How many bank consumers to generate.
+    pub consumers: usize,
+    /// How long a write stays PENDING before it ends; zero ends it at once.
+    pub op_delay: Duration,
+    /// How long an access token lives.
+    pub token_ttl: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            consumers: 500,
+            op_delay: Duration::from_millis(1500),
+            token_ttl: Duration::from_secs(900),
+        }
+    }
+}
+
+/// What a client needs to talk to the sandbox. The private keys are secrets: the console stores
+/// them in the OS keychain like any other environment's.
+#[derive(Clone)]
+pub struct Credentials {
+    /// The issuerId.
+    pub issuer_id: String,
+    /// Key id of the signing key.
+    pub kid: String,
+    /// The CA to trust for the server certificate, PEM.
+    pub server_ca_pem: String,
+    /// The client certificate chain, PEM.
+    pub client_chain_pem: String,
+    /// The client private key, PKCS#8 PEM.
+    pub client_key_pem: String,
+    /// The ES256 signing key, PKCS#8 PEM.
+    pub signing_key_pem: String,
+    /// The issuer-records API key.
+    pub issuer_api_key: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("issuer_id", &self.issuer_id)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running sandbox. Dropping it without [`Sandbox::stop`] stops it too.
+pub struct Sandbox {
+    addr: SocketAddr,
+    credentials: Credentials,
+    handle: axum_server::Handle<SocketAddr>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    /// The TLS configuration was refused.
+    #[error("TLS configuration: {0}")]
+    Tls(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Sandbox {
+    /// Generates keys and data and starts serving. Must run inside a tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
+        let pki = Pki::generate();
+        let authority = Authority::new(
+            ISSUER_ID,
+            &pki.kid,
+            pki.signing_public_key.clone(),
+            config.token_ttl,
+        );
+        let issuer_api_key = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
+        let world = World::new(seed::generate(config.seed, config.consumers));
+        let shared = Arc::new(Shared::new(
+            world,
+            authority,
+            ISSUER_ID.into(),
+            issuer_api_key.clone(),
+            config.op_delay,
+        ));
+        let tls = server::tls_config(&pki).map_err(StartError::Tls)?;
+        let listener = std::net::TcpListener::bind(config.listen)
+            .map_err(|e| StartError::Listen(config.listen, e))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| StartError::Listen(config.listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Listen(config.listen, e))?;
+        let handle = axum_server::Handle::new();
+        let server = tokio::spawn(server::serve(
+            listener,
+            tls,
+            server::router(shared),
+            handle.clone(),
+        ));
+        let credentials = Credentials {
+            issuer_id: ISSUER_ID.into(),
+            kid: pki.kid,
+            server_ca_pem: pki.server_ca_pem,
+            client_chain_pem: pki.client_chain_pem,
+            client_key_pem: pki.client_key_pem,
+            signing_key_pem: pki.signing_key_pem,
+            issuer_api_key,
+        };
+        tracing::info!(%addr, "d1-sandbox listening");
+        Ok(Sandbox {
+            addr,
+            credentials,
+            handle,
+            server,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn origin(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// The banking base URL, `…/banking/v1`.
+    pub fn base_url(&self) -> String {
+        format!("{}/banking/v1", self.origin())
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> String {
+        format!("{}/authz/v1/oauth2/token", self.origin())
+    }
+
+    /// The issuer-records base URL, `…/issuer/v1`.
+    pub fn issuer_records_url(&self) -> String {
+        format!("{}/issuer/v1", self.origin())
+    }
+
+    /// The credentials a client needs.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Writes the credentials and URLs to `dir` for command-line clients: `server-ca.pem`,
+    /// `client.pem`, `client.key`, `signing.key`, `issuer-api-key` and `sandbox.json`.
+    /// Secret files are created readable by the owner only.
+    pub fn write_state_dir(&self, dir: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        #[cfg(unix)]
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::create_dir_all(dir)?;
+        let c = &self.credentials;
+        let summary = json!({
+            "baseUrl": self.base_url(),
+            "tokenUrl": self.token_url(),
+            "issuerRecordsUrl": self.issuer_records_url(),
+            "issuerId": c.issuer_id,
+            "kid": c.kid,
+        });
+        let files: [(&str, String, bool); 6] = [
+            ("server-ca.pem", c.server_ca_pem.clone(), false),
+            ("client.pem", c.client_chain_pem.clone(), false),
+            ("client.key", c.client_key_pem.clone(), true),
+            ("signing.key", c.signing_key_pem.clone(), true),
+            ("issuer-api-key", c.issuer_api_key.clone(), true),
+            (
+                "sandbox.json",
+                serde_json::to_string_pretty(&summary).expect("JSON"),
+                false,
+            ),
+        ];
+        for (name, content, secret) in files {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            options.mode(if secret { 0o600 } else { 0o644 });
+            options
+                .open(dir.join(name))?
+                .write_all(content.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Stops serving and waits until the server has stopped.
+    pub async fn stop(mut self) {
+        self.handle.graceful_shutdown(Some(Duration::from_secs(2)));
+        if let Ok(Err(error)) = (&mut self.server).await {
+            tracing::warn!(%error, "d1-sandbox stopped with an error");
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}

@@ -1,0 +1,294 @@
+//! The Click to Pay endpoints under `/banking/v1` and the token endpoint.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::server::Shared;
+use crate::validate;
+use crate::world::{Action, Operation};
+
+/// Default and largest page of an operations list.
+const DEFAULT_COUNT: usize = 10;
+const MAX_COUNT: usize = 100;
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    assertion: Option<String>,
+}
+
+/// `POST /authz/v1/oauth2/token`: the JWT-bearer grant, form or JSON body.
+pub async fn token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let request: TokenRequest = if json {
+        serde_json::from_slice(&body).map_err(|_| ApiError::invalid_format("body"))?
+    } else {
+        serde_urlencoded::from_bytes(&body).map_err(|_| ApiError::invalid_format("body"))?
+    };
+    if request.grant_type.as_deref() != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
+        return Err(ApiError::invalid_value("grant_type"));
+    }
+    let assertion = request
+        .assertion
+        .ok_or_else(|| ApiError::invalid_format("assertion"))?;
+    shared
+        .authority
+        .verify(&assertion, chrono::Utc::now().timestamp())
+        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    let body = json!({
+        "access_token": shared.authority.issue(),
+        "expires_in": shared.authority.token_ttl().as_secs(),
+        "scope": "clickToPay",
+        "token_type": "Bearer",
+    });
+    Ok(Json(body).into_response())
+}
+
+/// Middleware: every banking call needs a valid, unexpired access token.
+pub async fn require_token(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match token {
+        Some(token) if shared.authority.is_valid(token) => next.run(request).await,
+        Some(_) => ApiError::unauthorized("the access token is invalid or expired").into_response(),
+        None => ApiError::unauthorized("an access token is required").into_response(),
+    }
+}
+
+fn check_issuer(shared: &Shared, issuer_id: &str) -> Result<(), ApiError> {
+    validate::issuer_id(issuer_id)?;
+    if issuer_id == shared.issuer_id {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("issuer", issuer_id))
+    }
+}
+
+/// `GET …/consumers/{consumerId}/clickToPayProfiles`.
+pub async fn profiles(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, consumer_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::long_id("consumerId", &consumer_id)?;
+    let profiles = shared.world().profiles(&consumer_id)?;
+    let items: Vec<Value> = profiles
+        .into_iter()
+        .map(|(scheme, profile)| {
+            json!({
+                "scheme": scheme,
+                "consumerId": consumer_id,
+                "consumerInfo": profile.consumer_info,
+                "cards": profile.cards,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "clickToPayProfiles": items })))
+}
+
+/// Records a write and answers `202 {operationId, status}`; the operation ends after the
+/// configured delay (at once, answering its final status, when the delay is zero).
+fn accept(
+    shared: &Arc<Shared>,
+    action: Action,
+    body: &serde_json::Map<String, Value>,
+) -> Result<Response, ApiError> {
+    let fields = validate::write_fields(body)?;
+    let operation = shared
+        .world()
+        .start(action, fields.reason, fields.reason_code)?;
+    let operation = if shared.op_delay.is_zero() {
+        shared
+            .world()
+            .finish(&operation.operation_id)
+            .unwrap_or(operation)
+    } else {
+        let (later, id, delay) = (
+            Arc::clone(shared),
+            operation.operation_id.clone(),
+            shared.op_delay,
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            later.world().finish(&id);
+        });
+        operation
+    };
+    let answer = json!({ "operationId": operation.operation_id, "status": operation.status });
+    Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
+}
+
+/// `POST …/cards/{cardId}/operations:clickToPayEnrolment`.
+pub async fn enrol(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, card_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::card_id(&card_id)?;
+    let body = validate::body_object(&body)?;
+    let cardholder_name = validate::cardholder_name(&body, crate::wire::ENROL_CARDHOLDER_NAME)?;
+    accept(
+        &shared,
+        Action::Enrol {
+            card_id,
+            cardholder_name,
+        },
+        &body,
+    )
+}
+
+/// `POST …/cards/{cardId}/operations:clickToPayUpdate`.
+pub async fn update_card(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, card_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::card_id(&card_id)?;
+    let body = validate::body_object(&body)?;
+    let billing_address = validate::billing_address(&body)?;
+    let card_holder_name = validate::cardholder_name(&body, "cardHolderName")?;
+    accept(
+        &shared,
+        Action::UpdateCard {
+            card_id,
+            billing_address,
+            card_holder_name,
+        },
+        &body,
+    )
+}
+
+/// `POST …/cards/{cardId}/operations:clickToPayOptOut`.
+pub async fn opt_out_card(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, card_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::card_id(&card_id)?;
+    let body = validate::body_object(&body)?;
+    accept(&shared, Action::OptOutCard { card_id }, &body)
+}
+
+/// `POST …/consumers/{consumerId}/operations:clickToPayUpdate`.
+pub async fn update_consumer(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, consumer_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::long_id("consumerId", &consumer_id)?;
+    let body = validate::body_object(&body)?;
+    let info = validate::consumer_info(&body)?;
+    accept(&shared, Action::UpdateConsumer { consumer_id, info }, &body)
+}
+
+/// `POST …/consumers/{consumerId}/operations:clickToPayOptOut`.
+pub async fn opt_out_consumer(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, consumer_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::long_id("consumerId", &consumer_id)?;
+    let body = validate::body_object(&body)?;
+    accept(&shared, Action::OptOutConsumer { consumer_id }, &body)
+}
+
+/// Offset and count of an operations list.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    offset: Option<String>,
+    count: Option<String>,
+}
+
+impl PageQuery {
+    fn parse(&self) -> Result<(usize, usize), ApiError> {
+        let number = |value: &Option<String>, name: &str, default: usize| match value {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<usize>()
+                .map_err(|_| ApiError::invalid_format(name)),
+        };
+        let offset = number(&self.offset, "offset", 0)?;
+        let count = number(&self.count, "count", DEFAULT_COUNT)?;
+        if !(1..=MAX_COUNT).contains(&count) {
+            return Err(ApiError::invalid_value("count"));
+        }
+        Ok((offset, count))
+    }
+}
+
+fn list(result: (Vec<Operation>, usize)) -> Json<Value> {
+    Json(json!({ "operations": result.0, "remainingOperations": result.1 }))
+}
+
+/// `GET …/cards/{cardId}/operations`.
+pub async fn card_operations(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, card_id)): Path<(String, String)>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::card_id(&card_id)?;
+    let (offset, count) = page.parse()?;
+    Ok(list(
+        shared.world().card_operations(&card_id, offset, count)?,
+    ))
+}
+
+/// `GET …/consumers/{consumerId}/operations`.
+pub async fn consumer_operations(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, consumer_id)): Path<(String, String)>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::long_id("consumerId", &consumer_id)?;
+    let (offset, count) = page.parse()?;
+    Ok(list(shared.world().consumer_operations(
+        &consumer_id,
+        offset,
+        count,
+    )?))
+}
+
+/// `GET …/consumers/{consumerId}/operations/{operationId}`.
+pub async fn consumer_operation(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, consumer_id, operation_id)): Path<(String, String, String)>,
+) -> Result<Json<Operation>, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::long_id("consumerId", &consumer_id)?;
+    validate::long_id("operationId", &operation_id)?;
+    Ok(Json(
+        shared
+            .world()
+            .consumer_operation(&consumer_id, &operation_id)?,
+    ))
+}

@@ -1,0 +1,488 @@
+//! The simulated state: the bank's records, each directory's profiles, and the operations on
+//! them. Writes happen in two steps, as in D1: [`World::start`] checks the request and records a
+//! PENDING operation; [`World::finish`] applies it later and records SUCCESSFUL or FAILED.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::model::{AccountStatus, BillingAddress, ConsumerInfo, IssuerConsumer, Profile, Scheme};
+use crate::seed::Population;
+
+/// The status of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// Accepted, not yet applied.
+    Pending,
+    /// Applied.
+    Successful,
+    /// Refused when applied; `errorCode` says why.
+    Failed,
+}
+
+/// What a write asks for.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Enrol a card (and, the first time, its consumer) in the card's directory.
+    Enrol {
+        /// The card.
+        card_id: String,
+        /// Visa cardholder name to use instead of the bank's.
+        cardholder_name: Option<String>,
+    },
+    /// Replace a card's billing address (and Visa cardholder name).
+    UpdateCard {
+        /// The card.
+        card_id: String,
+        /// New billing address; the bank's when absent.
+        billing_address: Option<BillingAddress>,
+        /// New Visa cardholder name; the bank's when absent.
+        card_holder_name: Option<String>,
+    },
+    /// Replace a consumer's details in every directory holding them.
+    UpdateConsumer {
+        /// The consumer.
+        consumer_id: String,
+        /// All consumer fields.
+        info: ConsumerInfo,
+    },
+    /// Remove a card from its directory (and the consumer, if it was their last card there).
+    OptOutCard {
+        /// The card.
+        card_id: String,
+    },
+    /// Remove a consumer and all their cards from every directory.
+    OptOutConsumer {
+        /// The consumer.
+        consumer_id: String,
+    },
+}
+
+impl Action {
+    fn name(&self) -> &'static str {
+        match self {
+            Action::Enrol { .. } => "CLICK_TO_PAY_ENROLMENT",
+            Action::UpdateCard { .. } | Action::UpdateConsumer { .. } => "CLICK_TO_PAY_UPDATE",
+            Action::OptOutCard { .. } | Action::OptOutConsumer { .. } => "CLICK_TO_PAY_OPT_OUT",
+        }
+    }
+
+    /// The card a card operation is about; `None` for consumer operations.
+    pub fn card_id(&self) -> Option<&str> {
+        match self {
+            Action::Enrol { card_id, .. }
+            | Action::UpdateCard { card_id, .. }
+            | Action::OptOutCard { card_id } => Some(card_id),
+            _ => None,
+        }
+    }
+
+    /// The consumer a consumer operation is about; `None` for card operations.
+    pub fn consumer_id(&self) -> Option<&str> {
+        match self {
+            Action::UpdateConsumer { consumer_id, .. } | Action::OptOutConsumer { consumer_id } => {
+                Some(consumer_id)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An operation, as D1 lists it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    /// Its id.
+    pub operation_id: String,
+    /// `CLICK_TO_PAY_ENROLMENT`, `CLICK_TO_PAY_UPDATE` or `CLICK_TO_PAY_OPT_OUT`.
+    pub operation: &'static str,
+    /// Where it stands.
+    pub status: Status,
+    /// When it was accepted (ISO 8601 UTC, milliseconds).
+    pub start_time: String,
+    /// When it ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// The caller's free-text reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The caller's reason code.
+    pub reason_code: String,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<&'static str>,
+    /// Why it failed, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What it does.
+    #[serde(skip)]
+    pub action: Action,
+}
+
+/// The whole simulated state.
+pub struct World {
+    bank: BTreeMap<String, IssuerConsumer>,
+    /// Which consumer owns each card, from the bank's records and the directories.
+    card_owner: HashMap<String, String>,
+    directories: BTreeMap<Scheme, BTreeMap<String, Profile>>,
+    operations: HashMap<String, Operation>,
+    card_operations: HashMap<String, Vec<String>>,
+    consumer_operations: HashMap<String, Vec<String>>,
+    next_operation: u64,
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn card_scheme_in(
+    directories: &BTreeMap<Scheme, BTreeMap<String, Profile>>,
+    owner: &str,
+    card_id: &str,
+) -> Option<Scheme> {
+    directories
+        .iter()
+        .find(|(_, profiles)| {
+            profiles
+                .get(owner)
+                .is_some_and(|p| p.cards.iter().any(|c| c.card_id == card_id))
+        })
+        .map(|(scheme, _)| *scheme)
+}
+
+impl World {
+    /// A world holding `population`.
+    pub fn new(population: Population) -> Self {
+        let mut card_owner = HashMap::new();
+        for consumer in population.bank.values() {
+            for card in &consumer.cards {
+                card_owner.insert(card.card_id.clone(), consumer.consumer_id.clone());
+            }
+        }
+        for profiles in population.directories.values() {
+            for (consumer_id, profile) in profiles {
+                for card in &profile.cards {
+                    card_owner
+                        .entry(card.card_id.clone())
+                        .or_insert_with(|| consumer_id.clone());
+                }
+            }
+        }
+        Self {
+            bank: population.bank,
+            card_owner,
+            directories: population.directories,
+            operations: HashMap::new(),
+            card_operations: HashMap::new(),
+            consumer_operations: HashMap::new(),
+            next_operation: 1,
+        }
+    }
+
+    /// The bank's records.
+    pub fn bank(&self) -> &BTreeMap<String, IssuerConsumer> {
+        &self.bank
+    }
+
+    fn knows_consumer(&self, consumer_id: &str) -> bool {
+        self.bank.contains_key(consumer_id)
+            || self
+                .directories
+                .values()
+                .any(|d| d.contains_key(consumer_id))
+    }
+
+    /// Each directory's profile of the consumer (directories without one are left out).
+    pub fn profiles(&self, consumer_id: &str) -> Result<Vec<(Scheme, Profile)>, ApiError> {
+        if !self.knows_consumer(consumer_id) {
+            return Err(ApiError::not_found("consumer", consumer_id));
+        }
+        Ok(self
+            .directories
+            .iter()
+            .filter_map(|(scheme, profiles)| {
+                profiles.get(consumer_id).map(|p| (*scheme, p.clone()))
+            })
+            .collect())
+    }
+
+    fn owner(&self, card_id: &str) -> Result<&str, ApiError> {
+        self.card_owner
+            .get(card_id)
+            .map(String::as_str)
+            .ok_or_else(|| ApiError::not_found("card", card_id))
+    }
+
+    fn is_enrolled(&self, owner: &str, card_id: &str) -> bool {
+        card_scheme_in(&self.directories, owner, card_id).is_some()
+    }
+
+    fn has_profile(&self, consumer_id: &str) -> bool {
+        self.directories
+            .values()
+            .any(|d| d.contains_key(consumer_id))
+    }
+
+    /// Checks a write against the current state and records it as PENDING.
+    pub fn start(
+        &mut self,
+        action: Action,
+        reason: Option<String>,
+        reason_code: String,
+    ) -> Result<Operation, ApiError> {
+        match &action {
+            Action::Enrol { card_id, .. } => {
+                self.owner(card_id)?;
+            }
+            Action::UpdateCard { card_id, .. } | Action::OptOutCard { card_id } => {
+                let owner = self.owner(card_id)?;
+                if !self.is_enrolled(owner, card_id) {
+                    return Err(ApiError::forbidden(format!(
+                        "card {card_id} is not enrolled in Click to Pay"
+                    )));
+                }
+            }
+            Action::UpdateConsumer { consumer_id, .. } | Action::OptOutConsumer { consumer_id } => {
+                if !self.knows_consumer(consumer_id) {
+                    return Err(ApiError::not_found("consumer", consumer_id));
+                }
+                if !self.has_profile(consumer_id) {
+                    return Err(ApiError::forbidden(format!(
+                        "consumer {consumer_id} has no Click to Pay profile"
+                    )));
+                }
+            }
+        }
+        let operation = Operation {
+            operation_id: format!("op-{:08}", self.next_operation),
+            operation: action.name(),
+            status: Status::Pending,
+            start_time: now(),
+            end_time: None,
+            reason,
+            reason_code,
+            error_code: None,
+            error: None,
+            action,
+        };
+        self.next_operation += 1;
+        let index = match (operation.action.card_id(), operation.action.consumer_id()) {
+            (Some(card), _) => self.card_operations.entry(card.to_owned()).or_default(),
+            (None, Some(consumer)) => self
+                .consumer_operations
+                .entry(consumer.to_owned())
+                .or_default(),
+            (None, None) => unreachable!("every action names a card or a consumer"),
+        };
+        index.push(operation.operation_id.clone());
+        self.operations
+            .insert(operation.operation_id.clone(), operation.clone());
+        Ok(operation)
+    }
+
+    /// Applies a PENDING operation and records its outcome; returns it as it now stands.
+    pub fn finish(&mut self, operation_id: &str) -> Option<Operation> {
+        let action = self
+            .operations
+            .get(operation_id)
+            .filter(|o| o.status == Status::Pending)?
+            .action
+            .clone();
+        let outcome = self.apply(&action);
+        let operation = self.operations.get_mut(operation_id)?;
+        operation.end_time = Some(now());
+        match outcome {
+            Ok(()) => operation.status = Status::Successful,
+            Err((code, message)) => {
+                operation.status = Status::Failed;
+                operation.error_code = Some(code);
+                operation.error = Some(message);
+            }
+        }
+        Some(operation.clone())
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<(), (&'static str, String)> {
+        let not_enrolled = |card_id: &str| {
+            (
+                "CARD_NOT_ENROLLED",
+                format!("card {card_id} is no longer enrolled"),
+            )
+        };
+        match action {
+            Action::Enrol {
+                card_id,
+                cardholder_name,
+            } => {
+                let owner = self.card_owner[card_id].clone();
+                let consumer = self.bank.get(&owner).ok_or((
+                    "CONSUMER_UNKNOWN",
+                    format!("the issuer has no record of {owner}"),
+                ))?;
+                let card = consumer
+                    .cards
+                    .iter()
+                    .find(|c| &c.card_id == card_id)
+                    .expect("owner holds the card");
+                let directory = self.directories.get_mut(&card.scheme).expect("directory");
+                let profile = directory.entry(owner.clone()).or_insert_with(|| Profile {
+                    consumer_info: consumer.consumer_info(),
+                    cards: Vec::new(),
+                });
+                if card.status != AccountStatus::Open {
+                    // As in D1, a failed enrolment can leave the consumer's profile without cards.
+                    return Err((
+                        "CARD_NOT_ELIGIBLE",
+                        format!("card {card_id} is not an open account"),
+                    ));
+                }
+                if profile.cards.iter().any(|c| &c.card_id == card_id) {
+                    return Err((
+                        "CARD_ALREADY_ENROLLED",
+                        format!("card {card_id} is already enrolled"),
+                    ));
+                }
+                let mut listed = card.directory_card();
+                if card.scheme == Scheme::Visa && cardholder_name.is_some() {
+                    listed.card_holder_name = cardholder_name.clone();
+                }
+                profile.cards.push(listed);
+                Ok(())
+            }
+            Action::UpdateCard {
+                card_id,
+                billing_address,
+                card_holder_name,
+            } => {
+                let owner = self.card_owner[card_id].clone();
+                let scheme = card_scheme_in(&self.directories, &owner, card_id)
+                    .ok_or_else(|| not_enrolled(card_id))?;
+                let bank_card = self
+                    .bank
+                    .get(&owner)
+                    .and_then(|c| c.cards.iter().find(|k| &k.card_id == card_id))
+                    .cloned();
+                let profile = self
+                    .directories
+                    .get_mut(&scheme)
+                    .and_then(|d| d.get_mut(&owner))
+                    .expect("enrolled");
+                let card = profile
+                    .cards
+                    .iter_mut()
+                    .find(|c| &c.card_id == card_id)
+                    .expect("enrolled");
+                let address = billing_address
+                    .clone()
+                    .or(bank_card.as_ref().map(|c| c.billing_address.clone()));
+                card.billing_address = address.or(card.billing_address.take());
+                if scheme == Scheme::Visa {
+                    let name = card_holder_name
+                        .clone()
+                        .or(bank_card.map(|c| c.cardholder_name));
+                    card.card_holder_name = name.or(card.card_holder_name.take());
+                }
+                Ok(())
+            }
+            Action::UpdateConsumer { consumer_id, info } => {
+                let mut applied = false;
+                for (scheme, profiles) in &mut self.directories {
+                    if let Some(profile) = profiles.get_mut(consumer_id) {
+                        profile.consumer_info = info.clone();
+                        if *scheme == Scheme::Mastercard {
+                            profile.consumer_info.middle_name = None;
+                        }
+                        applied = true;
+                    }
+                }
+                applied.then_some(()).ok_or((
+                    "CONSUMER_NOT_ENROLLED",
+                    format!("consumer {consumer_id} has no profile"),
+                ))
+            }
+            Action::OptOutCard { card_id } => {
+                let owner = self.card_owner[card_id].clone();
+                let scheme = card_scheme_in(&self.directories, &owner, card_id)
+                    .ok_or_else(|| not_enrolled(card_id))?;
+                let directory = self.directories.get_mut(&scheme).expect("directory");
+                let profile = directory.get_mut(&owner).expect("enrolled");
+                profile.cards.retain(|c| &c.card_id != card_id);
+                if profile.cards.is_empty() {
+                    // The last-card rule: no cardholder is left in a directory without a card.
+                    directory.remove(&owner);
+                }
+                Ok(())
+            }
+            Action::OptOutConsumer { consumer_id } => {
+                let removed = self
+                    .directories
+                    .values_mut()
+                    .filter_map(|d| d.remove(consumer_id))
+                    .count();
+                (removed > 0).then_some(()).ok_or((
+                    "CONSUMER_NOT_ENROLLED",
+                    format!("consumer {consumer_id} has no profile"),
+                ))
+            }
+        }
+    }
+
+    /// A card's operations, newest first: `count` of them after skipping `offset`, and how many
+    /// remain after those.
+    pub fn card_operations(
+        &self,
+        card_id: &str,
+        offset: usize,
+        count: usize,
+    ) -> Result<(Vec<Operation>, usize), ApiError> {
+        self.owner(card_id)?;
+        Ok(self.page(self.card_operations.get(card_id), offset, count))
+    }
+
+    /// A consumer's operations (consumer-level ones), newest first.
+    pub fn consumer_operations(
+        &self,
+        consumer_id: &str,
+        offset: usize,
+        count: usize,
+    ) -> Result<(Vec<Operation>, usize), ApiError> {
+        if !self.knows_consumer(consumer_id) {
+            return Err(ApiError::not_found("consumer", consumer_id));
+        }
+        Ok(self.page(self.consumer_operations.get(consumer_id), offset, count))
+    }
+
+    /// One of a consumer's operations.
+    pub fn consumer_operation(
+        &self,
+        consumer_id: &str,
+        operation_id: &str,
+    ) -> Result<Operation, ApiError> {
+        self.consumer_operations
+            .get(consumer_id)
+            .filter(|ids| ids.iter().any(|id| id == operation_id))
+            .and_then(|_| self.operations.get(operation_id).cloned())
+            .ok_or_else(|| ApiError::not_found("operation", operation_id))
+    }
+
+    fn page(
+        &self,
+        ids: Option<&Vec<String>>,
+        offset: usize,
+        count: usize,
+    ) -> (Vec<Operation>, usize) {
+        let ids = ids.map(Vec::as_slice).unwrap_or_default();
+        let newest_first: Vec<&String> = ids.iter().rev().collect();
+        let page: Vec<Operation> = newest_first
+            .iter()
+            .skip(offset)
+            .take(count)
+            .map(|id| self.operations[*id].clone())
+            .collect();
+        let remaining = newest_first.len().saturating_sub(offset + page.len());
+        (page, remaining)
+    }
+}
