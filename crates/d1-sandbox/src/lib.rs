@@ -6,6 +6,7 @@
 //! token endpoint, every Click to Pay endpoint with the contract's validation, asynchronous
 //! operations, and a deterministic seeded population (see [`seed`]).
 
+pub mod assertion;
 mod auth;
 mod banking;
 pub mod error;

@@ -1,7 +1,8 @@
 //! `d1-sandbox serve`: the D1 simulator as a standalone HTTPS server on loopback.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -40,46 +41,79 @@ enum Command {
         #[arg(long, default_value_t = 900)]
         token_ttl_s: u64,
     },
+    /// Print a fresh ES256 token assertion made with the keys of a running sandbox's state dir,
+    /// for curl: `--data-urlencode assertion=$(d1-sandbox assertion --state-dir DIR)`.
+    Assertion {
+        /// The state directory `serve` wrote.
+        #[arg(long)]
+        state_dir: PathBuf,
+    },
+}
+
+fn print_assertion(state_dir: &Path) -> Result<String, String> {
+    let read = |name: &str| {
+        std::fs::read_to_string(state_dir.join(name))
+            .map_err(|e| format!("cannot read {}: {e}", state_dir.join(name).display()))
+    };
+    let summary: serde_json::Value =
+        serde_json::from_str(&read("sandbox.json")?).map_err(|e| format!("sandbox.json: {e}"))?;
+    let (Some(issuer_id), Some(kid)) = (summary["issuerId"].as_str(), summary["kid"].as_str())
+    else {
+        return Err("sandbox.json has no issuerId or kid".into());
+    };
+    d1_sandbox::assertion::valid(issuer_id, kid, &read("signing.key")?).map_err(|e| e.to_string())
 }
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let Command::Serve {
-        listen,
-        state_dir,
-        seed,
-        consumers,
-        op_delay_ms,
-        token_ttl_s,
-    } = Cli::parse().command;
-    let config = SandboxConfig {
-        listen,
-        seed,
-        consumers,
-        op_delay: Duration::from_millis(op_delay_ms),
-        token_ttl: Duration::from_secs(token_ttl_s),
-    };
-    let sandbox = match Sandbox::start(config).await {
-        Ok(sandbox) => sandbox,
-        Err(error) => {
-            eprintln!("d1-sandbox: {error}");
-            return std::process::ExitCode::FAILURE;
+async fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Serve {
+            listen,
+            state_dir,
+            seed,
+            consumers,
+            op_delay_ms,
+            token_ttl_s,
+        } => {
+            let config = SandboxConfig {
+                listen,
+                seed,
+                consumers,
+                op_delay: Duration::from_millis(op_delay_ms),
+                token_ttl: Duration::from_secs(token_ttl_s),
+            };
+            serve(config, &state_dir).await
+        }
+        Command::Assertion { state_dir } => {
+            print_assertion(&state_dir).map(|assertion| print(&assertion))
         }
     };
-    if let Err(error) = sandbox.write_state_dir(&state_dir) {
-        eprintln!("d1-sandbox: cannot write {}: {error}", state_dir.display());
-        return std::process::ExitCode::FAILURE;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("d1-sandbox: {error}");
+            ExitCode::FAILURE
+        }
     }
-    #[allow(clippy::print_stdout)]
-    {
-        println!("listening {}", sandbox.origin());
-    }
+}
+
+#[allow(clippy::print_stdout)]
+fn print(line: &str) {
+    println!("{line}");
+}
+
+async fn serve(config: SandboxConfig, state_dir: &Path) -> Result<(), String> {
+    let sandbox = Sandbox::start(config).await.map_err(|e| e.to_string())?;
+    sandbox
+        .write_state_dir(state_dir)
+        .map_err(|e| format!("cannot write {}: {e}", state_dir.display()))?;
+    print(&format!("listening {}", sandbox.origin()));
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
+        .map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
     }
     sandbox.stop().await;
-    std::process::ExitCode::SUCCESS
+    Ok(())
 }

@@ -4,12 +4,8 @@
 
 use std::time::Duration;
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use d1_sandbox::{Credentials, Sandbox, SandboxConfig};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A started sandbox with an authenticated client.
 pub struct Harness {
@@ -56,35 +52,18 @@ pub fn client(creds: &Credentials, identity: Option<(&str, &str)>) -> reqwest::C
     builder.build().unwrap()
 }
 
-pub fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).unwrap()
-}
-
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 /// A JWS over `header` and `claims`, signed with ES256 by `signing_key_pem`.
 pub fn sign(header: &Value, claims: &Value, signing_key_pem: &str) -> String {
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pem_der(signing_key_pem))
-        .unwrap();
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let signature = key.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+    d1_sandbox::assertion::sign(header, claims, signing_key_pem).unwrap()
 }
 
 /// A valid assertion for the sandbox.
 pub fn assertion(creds: &Credentials) -> String {
-    sign(
-        &json!({"alg": "ES256", "kid": creds.kid, "typ": "JWT"}),
-        &json!({"iss": creds.issuer_id, "sub": creds.issuer_id, "iat": now(), "exp": now() + 300}),
-        &creds.signing_key_pem,
-    )
+    d1_sandbox::assertion::valid(&creds.issuer_id, &creds.kid, &creds.signing_key_pem).unwrap()
 }
 
 pub async fn token_response(
