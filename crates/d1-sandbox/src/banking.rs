@@ -133,7 +133,7 @@ fn accept(
         );
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            later.world().finish(&id);
+            later.finish(&id);
         });
         operation
     };

@@ -12,6 +12,7 @@ mod banking;
 pub mod error;
 mod issuer;
 pub mod model;
+mod notify;
 pub mod pki;
 pub mod seed;
 mod server;
@@ -50,6 +51,8 @@ pub struct SandboxConfig {
     pub op_delay: Duration,
     /// How long an access token lives.
     pub token_ttl: Duration,
+    /// The issuer's notification host (e.g. `http://127.0.0.1:PORT`); no notifications if `None`.
+    pub notify_url: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -60,6 +63,7 @@ impl Default for SandboxConfig {
             consumers: 500,
             op_delay: Duration::from_millis(1500),
             token_ttl: Duration::from_secs(900),
+            notify_url: None,
         }
     }
 }
@@ -124,13 +128,18 @@ impl Sandbox {
         );
         let issuer_api_key = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
         let world = World::new(seed::generate(config.seed, config.consumers));
-        let shared = Arc::new(Shared::new(
+        let mut shared = Shared::new(
             world,
             authority,
             ISSUER_ID.into(),
             issuer_api_key.clone(),
             config.op_delay,
-        ));
+        );
+        shared.notifier = config
+            .notify_url
+            .as_deref()
+            .map(|url| notify::Notifier::new(url, ISSUER_ID));
+        let shared = Arc::new(shared);
         let tls = server::tls_config(&pki).map_err(StartError::Tls)?;
         let listener = std::net::TcpListener::bind(config.listen)
             .map_err(|e| StartError::Listen(config.listen, e))?;

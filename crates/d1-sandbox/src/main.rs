@@ -40,6 +40,9 @@ enum Command {
         /// Lifetime of an access token, in seconds.
         #[arg(long, default_value_t = 900)]
         token_ttl_s: u64,
+        /// The issuer's notification host; ended operations are POSTed there.
+        #[arg(long)]
+        notify_url: Option<String>,
     },
     /// Print a fresh ES256 token assertion made with the keys of a running sandbox's state dir,
     /// for curl: `--data-urlencode assertion=$(d1-sandbox assertion --state-dir DIR)`.
@@ -74,6 +77,7 @@ async fn main() -> ExitCode {
             consumers,
             op_delay_ms,
             token_ttl_s,
+            notify_url,
         } => {
             let config = SandboxConfig {
                 listen,
@@ -81,6 +85,7 @@ async fn main() -> ExitCode {
                 consumers,
                 op_delay: Duration::from_millis(op_delay_ms),
                 token_ttl: Duration::from_secs(token_ttl_s),
+                notify_url,
             };
             serve(config, &state_dir).await
         }

@@ -12,8 +12,9 @@ use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 
 use crate::auth::Authority;
+use crate::notify::Notifier;
 use crate::pki::Pki;
-use crate::world::World;
+use crate::world::{Operation, World};
 use crate::{banking, issuer, wire};
 
 /// What every handler shares.
@@ -27,6 +28,8 @@ pub struct Shared {
     pub issuer_api_key: String,
     /// How long a write stays PENDING.
     pub op_delay: Duration,
+    /// Where ended operations are notified, if anywhere.
+    pub notifier: Option<Notifier>,
 }
 
 impl Shared {
@@ -44,7 +47,17 @@ impl Shared {
             issuer_id,
             issuer_api_key,
             op_delay,
+            notifier: None,
         }
+    }
+
+    /// Ends a PENDING operation and notifies the issuer of it.
+    pub fn finish(&self, operation_id: &str) -> Option<Operation> {
+        let operation = self.world().finish(operation_id)?;
+        if let Some(notifier) = &self.notifier {
+            notifier.send(&operation);
+        }
+        Some(operation)
     }
 
     /// The state, locked. Handlers hold it only for the few lines that read or change it.

@@ -12,3 +12,9 @@ pub const OPT_OUT: &str = "operations:clickToPayOptOut";
 
 /// Path segment of the operations lists (`?offset=&count=`).
 pub const OPERATIONS: &str = "operations";
+
+/// Notify Card Operations, on the issuer's host (the wrapper object is [inferred]).
+pub const NOTIFY_CARDS: &str = "/notifications/d1/v2/issuers/{issuerId}/cards";
+
+/// Notify Consumer Operations, on the issuer's host ([inferred]).
+pub const NOTIFY_CONSUMERS: &str = "/notifications/d1/v1/issuers/{issuerId}/consumers";
