@@ -138,4 +138,9 @@ impl Authority {
             .get(token)
             .is_some_and(|expiry| *expiry > Instant::now())
     }
+
+    /// Forgets every issued token (a fault switch: clients must fetch a new one).
+    pub fn revoke_all(&self) {
+        self.tokens.lock().expect("token table").clear();
+    }
 }

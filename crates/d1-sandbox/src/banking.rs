@@ -12,9 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::faults::Endpoint;
 use crate::server::Shared;
-use crate::validate;
 use crate::world::{Action, Operation};
+use crate::{validate, wire};
 
 /// Default and largest page of an operations list.
 const DEFAULT_COUNT: usize = 10;
@@ -95,8 +96,10 @@ pub async fn profiles(
     check_issuer(&shared, &issuer_id)?;
     validate::long_id("consumerId", &consumer_id)?;
     let profiles = shared.world().profiles(&consumer_id)?;
+    let failing = shared.faults.failing_directory();
     let items: Vec<Value> = profiles
         .into_iter()
+        .filter(|(scheme, _)| Some(*scheme) != failing)
         .map(|(scheme, profile)| {
             json!({
                 "scheme": scheme,
@@ -106,13 +109,24 @@ pub async fn profiles(
             })
         })
         .collect();
-    Ok(Json(json!({ "clickToPayProfiles": items })))
+    let mut answer = json!({ "clickToPayProfiles": items });
+    if let Some(scheme) = failing {
+        // D1 still answers with the other directories, plus an error for the failing one.
+        answer[wire::PROFILE_ERRORS] = json!([{
+            "scheme": scheme,
+            "errorCode": "DIRECTORY_UNAVAILABLE",
+            "error": "the directory did not answer",
+        }]);
+    }
+    Ok(Json(answer))
 }
 
 /// Records a write and answers `202 {operationId, status}`; the operation ends after the
-/// configured delay (at once, answering its final status, when the delay is zero).
+/// configured delay (at once, answering its final status, when the delay is zero), or never
+/// while a stuck-pending fault is on.
 fn accept(
     shared: &Arc<Shared>,
+    endpoint: Endpoint,
     action: Action,
     body: &serde_json::Map<String, Value>,
 ) -> Result<Response, ApiError> {
@@ -120,11 +134,10 @@ fn accept(
     let operation = shared
         .world()
         .start(action, fields.reason, fields.reason_code)?;
-    let operation = if shared.op_delay.is_zero() {
-        shared
-            .world()
-            .finish(&operation.operation_id)
-            .unwrap_or(operation)
+    let operation = if shared.faults.stuck_pending(endpoint) {
+        operation
+    } else if shared.op_delay.is_zero() {
+        shared.finish(&operation.operation_id).unwrap_or(operation)
     } else {
         let (later, id, delay) = (
             Arc::clone(shared),
@@ -150,9 +163,10 @@ pub async fn enrol(
     check_issuer(&shared, &issuer_id)?;
     validate::card_id(&card_id)?;
     let body = validate::body_object(&body)?;
-    let cardholder_name = validate::cardholder_name(&body, crate::wire::ENROL_CARDHOLDER_NAME)?;
+    let cardholder_name = validate::cardholder_name(&body, wire::ENROL_CARDHOLDER_NAME)?;
     accept(
         &shared,
+        Endpoint::Enrol,
         Action::Enrol {
             card_id,
             cardholder_name,
@@ -174,6 +188,7 @@ pub async fn update_card(
     let card_holder_name = validate::cardholder_name(&body, "cardHolderName")?;
     accept(
         &shared,
+        Endpoint::UpdateCard,
         Action::UpdateCard {
             card_id,
             billing_address,
@@ -192,7 +207,12 @@ pub async fn opt_out_card(
     check_issuer(&shared, &issuer_id)?;
     validate::card_id(&card_id)?;
     let body = validate::body_object(&body)?;
-    accept(&shared, Action::OptOutCard { card_id }, &body)
+    accept(
+        &shared,
+        Endpoint::OptOutCard,
+        Action::OptOutCard { card_id },
+        &body,
+    )
 }
 
 /// `POST …/consumers/{consumerId}/operations:clickToPayUpdate`.
@@ -205,7 +225,12 @@ pub async fn update_consumer(
     validate::long_id("consumerId", &consumer_id)?;
     let body = validate::body_object(&body)?;
     let info = validate::consumer_info(&body)?;
-    accept(&shared, Action::UpdateConsumer { consumer_id, info }, &body)
+    accept(
+        &shared,
+        Endpoint::UpdateConsumer,
+        Action::UpdateConsumer { consumer_id, info },
+        &body,
+    )
 }
 
 /// `POST …/consumers/{consumerId}/operations:clickToPayOptOut`.
@@ -217,7 +242,12 @@ pub async fn opt_out_consumer(
     check_issuer(&shared, &issuer_id)?;
     validate::long_id("consumerId", &consumer_id)?;
     let body = validate::body_object(&body)?;
-    accept(&shared, Action::OptOutConsumer { consumer_id }, &body)
+    accept(
+        &shared,
+        Endpoint::OptOutConsumer,
+        Action::OptOutConsumer { consumer_id },
+        &body,
+    )
 }
 
 /// Offset and count of an operations list.

@@ -6,10 +6,12 @@
 //! token endpoint, every Click to Pay endpoint with the contract's validation, asynchronous
 //! operations, and a deterministic seeded population (see [`seed`]).
 
+mod admin;
 pub mod assertion;
 mod auth;
 mod banking;
 pub mod error;
+pub mod faults;
 mod issuer;
 pub mod model;
 mod notify;
@@ -53,6 +55,8 @@ pub struct SandboxConfig {
     pub token_ttl: Duration,
     /// The issuer's notification host (e.g. `http://127.0.0.1:PORT`); no notifications if `None`.
     pub notify_url: Option<String>,
+    /// Fault rules in force from the start (see [`faults::Fault`]).
+    pub faults: Vec<faults::Fault>,
 }
 
 impl Default for SandboxConfig {
@@ -64,6 +68,7 @@ impl Default for SandboxConfig {
             op_delay: Duration::from_millis(1500),
             token_ttl: Duration::from_secs(900),
             notify_url: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct Credentials {
     pub signing_key_pem: String,
     /// The issuer-records API key.
     pub issuer_api_key: String,
+    /// The admin endpoint's token (fault switches).
+    pub admin_token: String,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -139,6 +146,9 @@ impl Sandbox {
             .notify_url
             .as_deref()
             .map(|url| notify::Notifier::new(url, ISSUER_ID));
+        shared.faults.set(config.faults);
+        shared.admin_token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
+        let admin_token = shared.admin_token.clone();
         let shared = Arc::new(shared);
         let tls = server::tls_config(&pki).map_err(StartError::Tls)?;
         let listener = std::net::TcpListener::bind(config.listen)
@@ -164,6 +174,7 @@ impl Sandbox {
             client_key_pem: pki.client_key_pem,
             signing_key_pem: pki.signing_key_pem,
             issuer_api_key,
+            admin_token,
         };
         tracing::info!(%addr, "d1-sandbox listening");
         Ok(Sandbox {
@@ -199,6 +210,11 @@ impl Sandbox {
         format!("{}/issuer/v1", self.origin())
     }
 
+    /// The admin endpoint, `…/admin/v1`.
+    pub fn admin_url(&self) -> String {
+        format!("{}/admin/v1", self.origin())
+    }
+
     /// The credentials a client needs.
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
@@ -219,6 +235,8 @@ impl Sandbox {
             "issuerRecordsUrl": self.issuer_records_url(),
             "issuerId": c.issuer_id,
             "kid": c.kid,
+            "adminUrl": self.admin_url(),
+            "adminToken": c.admin_token,
         });
         let files: [(&str, String, bool); 6] = [
             ("server-ca.pem", c.server_ca_pem.clone(), false),

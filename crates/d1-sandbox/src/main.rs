@@ -43,6 +43,9 @@ enum Command {
         /// The issuer's notification host; ended operations are POSTed there.
         #[arg(long)]
         notify_url: Option<String>,
+        /// Fault rules in force from the start, as the JSON list the admin endpoint takes.
+        #[arg(long, value_parser = parse_faults)]
+        faults: Option<Vec<d1_sandbox::faults::Fault>>,
     },
     /// Print a fresh ES256 token assertion made with the keys of a running sandbox's state dir,
     /// for curl: `--data-urlencode assertion=$(d1-sandbox assertion --state-dir DIR)`.
@@ -51,6 +54,10 @@ enum Command {
         #[arg(long)]
         state_dir: PathBuf,
     },
+}
+
+fn parse_faults(json: &str) -> Result<Vec<d1_sandbox::faults::Fault>, String> {
+    serde_json::from_str(json).map_err(|e| format!("not a list of fault rules: {e}"))
 }
 
 fn print_assertion(state_dir: &Path) -> Result<String, String> {
@@ -78,6 +85,7 @@ async fn main() -> ExitCode {
             op_delay_ms,
             token_ttl_s,
             notify_url,
+            faults,
         } => {
             let config = SandboxConfig {
                 listen,
@@ -86,6 +94,7 @@ async fn main() -> ExitCode {
                 op_delay: Duration::from_millis(op_delay_ms),
                 token_ttl: Duration::from_secs(token_ttl_s),
                 notify_url,
+                faults: faults.unwrap_or_default(),
             };
             serve(config, &state_dir).await
         }

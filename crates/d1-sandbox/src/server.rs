@@ -5,17 +5,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 
 use crate::auth::Authority;
+use crate::faults::{Endpoint, Faults};
 use crate::notify::Notifier;
 use crate::pki::Pki;
 use crate::world::{Operation, World};
-use crate::{banking, issuer, wire};
+use crate::{admin, banking, faults, issuer, wire};
 
 /// What every handler shares.
 pub struct Shared {
@@ -30,6 +31,10 @@ pub struct Shared {
     pub op_delay: Duration,
     /// Where ended operations are notified, if anywhere.
     pub notifier: Option<Notifier>,
+    /// The fault rules in force.
+    pub faults: Faults,
+    /// The token of the admin endpoint.
+    pub admin_token: String,
 }
 
 impl Shared {
@@ -48,6 +53,8 @@ impl Shared {
             issuer_api_key,
             op_delay,
             notifier: None,
+            faults: Faults::default(),
+            admin_token: String::new(),
         }
     }
 
@@ -69,64 +76,92 @@ impl Shared {
     }
 }
 
-/// The routes of the token endpoint, the banking API and the issuer-records API.
+/// The routes of the token endpoint, the banking API, the issuer-records API and the admin
+/// endpoint. Fault rules apply per route, after authentication.
 pub fn router(shared: Arc<Shared>) -> Router {
+    let faulty = |endpoint: Endpoint, route: MethodRouter<Arc<Shared>>| {
+        route.layer(axum::middleware::from_fn_with_state(
+            (shared.clone(), endpoint),
+            faults::apply,
+        ))
+    };
     let issuers = "/banking/v1/issuers/{issuer_id}";
+    let consumers = format!("{issuers}/consumers/{{consumer_id}}");
+    let cards = format!("{issuers}/cards/{{card_id}}");
     let banking = Router::new()
         .route(
-            &format!("{issuers}/consumers/{{consumer_id}}/{}", wire::PROFILES),
-            get(banking::profiles),
+            &format!("{consumers}/{}", wire::PROFILES),
+            faulty(Endpoint::Profiles, get(banking::profiles)),
         )
         .route(
-            &format!("{issuers}/cards/{{card_id}}/operations:clickToPayEnrolment"),
-            post(banking::enrol),
+            &format!("{cards}/operations:clickToPayEnrolment"),
+            faulty(Endpoint::Enrol, post(banking::enrol)),
         )
         .route(
-            &format!("{issuers}/cards/{{card_id}}/operations:clickToPayUpdate"),
-            post(banking::update_card),
+            &format!("{cards}/operations:clickToPayUpdate"),
+            faulty(Endpoint::UpdateCard, post(banking::update_card)),
         )
         .route(
-            &format!("{issuers}/cards/{{card_id}}/{}", wire::OPT_OUT),
-            post(banking::opt_out_card),
+            &format!("{cards}/{}", wire::OPT_OUT),
+            faulty(Endpoint::OptOutCard, post(banking::opt_out_card)),
         )
         .route(
-            &format!("{issuers}/cards/{{card_id}}/{}", wire::OPERATIONS),
-            get(banking::card_operations),
+            &format!("{cards}/{}", wire::OPERATIONS),
+            faulty(Endpoint::Operations, get(banking::card_operations)),
         )
         .route(
-            &format!("{issuers}/consumers/{{consumer_id}}/operations:clickToPayUpdate"),
-            post(banking::update_consumer),
+            &format!("{consumers}/operations:clickToPayUpdate"),
+            faulty(Endpoint::UpdateConsumer, post(banking::update_consumer)),
         )
         .route(
-            &format!("{issuers}/consumers/{{consumer_id}}/{}", wire::OPT_OUT),
-            post(banking::opt_out_consumer),
+            &format!("{consumers}/{}", wire::OPT_OUT),
+            faulty(Endpoint::OptOutConsumer, post(banking::opt_out_consumer)),
         )
         .route(
-            &format!("{issuers}/consumers/{{consumer_id}}/{}", wire::OPERATIONS),
-            get(banking::consumer_operations),
+            &format!("{consumers}/{}", wire::OPERATIONS),
+            faulty(Endpoint::Operations, get(banking::consumer_operations)),
         )
         .route(
-            &format!(
-                "{issuers}/consumers/{{consumer_id}}/{}/{{operation_id}}",
-                wire::OPERATIONS
-            ),
-            get(banking::consumer_operation),
+            &format!("{consumers}/{}/{{operation_id}}", wire::OPERATIONS),
+            faulty(Endpoint::Operations, get(banking::consumer_operation)),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             banking::require_token,
         ));
     let records = Router::new()
-        .route("/issuer/v1/consumers", get(issuer::search))
-        .route("/issuer/v1/consumers/{consumer_id}", get(issuer::consumer))
+        .route(
+            "/issuer/v1/consumers",
+            faulty(Endpoint::IssuerRecords, get(issuer::search)),
+        )
+        .route(
+            "/issuer/v1/consumers/{consumer_id}",
+            faulty(Endpoint::IssuerRecords, get(issuer::consumer)),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             issuer::require_api_key,
         ));
+    let admin = Router::new()
+        .route(
+            "/admin/v1/faults",
+            get(admin::get_faults)
+                .put(admin::put_faults)
+                .delete(admin::clear_faults),
+        )
+        .route("/admin/v1/tokens:revoke", post(admin::revoke_tokens))
+        .route_layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            admin::require_admin_token,
+        ));
     Router::new()
-        .route("/authz/v1/oauth2/token", post(banking::token))
+        .route(
+            "/authz/v1/oauth2/token",
+            faulty(Endpoint::Token, post(banking::token)),
+        )
         .merge(banking)
         .merge(records)
+        .merge(admin)
         .with_state(shared)
 }
 

@@ -18,3 +18,6 @@ pub const NOTIFY_CARDS: &str = "/notifications/d1/v2/issuers/{issuerId}/cards";
 
 /// Notify Consumer Operations, on the issuer's host ([inferred]).
 pub const NOTIFY_CONSUMERS: &str = "/notifications/d1/v1/issuers/{issuerId}/consumers";
+
+/// The per-directory error list of a partial profiles answer.
+pub const PROFILE_ERRORS: &str = "errors";

@@ -118,3 +118,29 @@ async fn ended_operations_are_notified_and_retried_until_delivered() {
         "each operation is delivered once"
     );
 }
+
+#[tokio::test]
+async fn operations_that_end_at_once_are_notified_too() {
+    let (url, state) = receiver(0).await;
+    let config = SandboxConfig {
+        op_delay: Duration::ZERO,
+        consumers: 20,
+        notify_url: Some(url),
+        ..SandboxConfig::default()
+    };
+    let h = start_with(config).await;
+    let record = h.seeded("ok").await;
+    let card = record["cards"][0]["cardId"].as_str().unwrap();
+    let (_, op) = h
+        .post(
+            &format!("/cards/{card}/operations:clickToPayOptOut"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(op["status"], "SUCCESSFUL");
+    wait_for(&state, 1).await;
+    assert_eq!(
+        state.lock().unwrap().delivered[0].1["operations"][0]["operationId"],
+        op["operationId"]
+    );
+}

@@ -161,3 +161,20 @@ impl Harness {
         self.records(&format!("/consumers/{id}")).await.1
     }
 }
+
+impl Harness {
+    /// Replaces the sandbox's fault rules through the admin endpoint.
+    pub async fn set_faults(&self, rules: Value) {
+        let url = format!("{}/faults", self.sandbox.admin_url());
+        let token = &self.sandbox.credentials().admin_token;
+        let response = self
+            .http
+            .put(url)
+            .bearer_auth(token)
+            .json(&rules)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+}
