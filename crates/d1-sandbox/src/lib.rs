@@ -222,7 +222,8 @@ impl Sandbox {
 
     /// Writes the credentials and URLs to `dir` for command-line clients: `server-ca.pem`,
     /// `client.pem`, `client.key`, `signing.key`, `issuer-api-key` and `sandbox.json`.
-    /// Secret files are created readable by the owner only.
+    /// Secret files (keys, API key, and sandbox.json with the admin token) are readable by the
+    /// owner only.
     pub fn write_state_dir(&self, dir: &Path) -> std::io::Result<()> {
         use std::io::Write;
         #[cfg(unix)]
@@ -247,7 +248,7 @@ impl Sandbox {
             (
                 "sandbox.json",
                 serde_json::to_string_pretty(&summary).expect("JSON"),
-                false,
+                true,
             ),
         ];
         for (name, content, secret) in files {

@@ -41,6 +41,8 @@ fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
     );
     assert_eq!(summary["issuerRecordsUrl"], format!("{origin}/issuer/v1"));
     assert_eq!(summary["issuerId"].as_str().unwrap().len(), 10);
+    assert_eq!(summary["adminUrl"], format!("{origin}/admin/v1"));
+    assert!(summary["adminToken"].as_str().unwrap().len() >= 32);
     for (file, marker) in [
         ("server-ca.pem", "BEGIN CERTIFICATE"),
         ("client.pem", "BEGIN CERTIFICATE"),
@@ -55,7 +57,12 @@ fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
         );
     }
     use std::os::unix::fs::PermissionsExt;
-    for secret in ["client.key", "signing.key", "issuer-api-key"] {
+    for secret in [
+        "client.key",
+        "signing.key",
+        "issuer-api-key",
+        "sandbox.json",
+    ] {
         let mode = std::fs::metadata(dir.path().join(secret))
             .unwrap()
             .permissions()
