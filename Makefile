@@ -21,7 +21,7 @@ help:
 	@echo "make dev      the console with the UI hot-reloaded (tauri dev)"
 	@echo "make lint     fmt, clippy, svelte-check and tsc only"
 	@echo "make bindings regenerate ui/src/lib/bindings.ts from the Rust commands"
-	@echo "make bench    benchmarks"
+	@echo "make bench    benchmarks (sandbox throughput)"
 	@echo "make bundle   a .deb package in target/release/bundle"
 
 setup: system $(NPM_STAMP) $(TAURI_DRIVER) nextest
@@ -72,8 +72,9 @@ bindings: setup ui
 screenshot: e2e
 	cp target/tmp/e2e/shell/console-en.png docs/screenshot.png
 
+# Benchmarks print ratios measured in one run (optimised build, not part of `make test`).
 bench:
-	@echo "no benchmarks yet"
+	cargo bench -p d1-sandbox --bench profiles
 
 bundle: setup
 	$(TAURI) build --bundles deb

@@ -67,11 +67,7 @@ pub async fn require_token(
     request: Request,
     next: Next,
 ) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let token = crate::auth::bearer_token(request.headers());
     match token {
         Some(token) if shared.authority.is_valid(token) => next.run(request).await,
         Some(_) => ApiError::unauthorized("the access token is invalid or expired").into_response(),

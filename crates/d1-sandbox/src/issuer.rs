@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -25,11 +24,7 @@ pub async fn require_api_key(
     request: Request,
     next: Next,
 ) -> Response {
-    let key = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let key = crate::auth::bearer_token(request.headers());
     if key == Some(shared.issuer_api_key.as_str()) {
         next.run(request).await
     } else {

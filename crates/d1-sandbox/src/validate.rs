@@ -274,13 +274,62 @@ mod tests {
 
     #[test]
     fn billing_address_lengths() {
-        let mut body = json!({"billingAddress": {"line1": "1-2-3 Chiyoda", "city": "Chiyoda-ku", "state": "13",
+        let body = json!({"billingAddress": {"line1": "1-2-3 Chiyoda", "city": "Chiyoda-ku", "state": "13",
             "zipCode": "1000001", "countryCode": "JP"}});
         assert!(billing_address(&object(body.clone())).unwrap().is_some());
-        body["billingAddress"]["state"] = json!("TOKYO");
+        for (field, value) in [
+            ("state", json!("TOKYO")),
+            ("line1", json!("x".repeat(65))),
+            ("line2", json!("x".repeat(65))),
+            ("city", json!("x".repeat(33))),
+            ("zipCode", json!("12345678901")),
+            ("countryCode", json!("jp")),
+            ("countryCode", json!("JPN")),
+        ] {
+            let mut bad = body.clone();
+            bad["billingAddress"][field] = value;
+            let message = billing_address(&object(bad)).unwrap_err().message;
+            assert_eq!(
+                message,
+                format!("billingAddress.{field} is not in the expected format")
+            );
+        }
+        assert!(billing_address(&object(json!({"billingAddress": "Tokyo"}))).is_err());
+    }
+
+    #[test]
+    fn cardholder_name_is_at_most_26_characters() {
+        let ok = object(json!({"cardholderName": "HANAKO SATO"}));
         assert_eq!(
-            billing_address(&object(body)).unwrap_err().message,
-            "billingAddress.state is not in the expected format"
+            cardholder_name(&ok, "cardholderName").unwrap().as_deref(),
+            Some("HANAKO SATO")
+        );
+        let long = object(json!({"cardholderName": "X".repeat(27)}));
+        assert_eq!(
+            cardholder_name(&long, "cardholderName")
+                .unwrap_err()
+                .message,
+            "cardholderName is not in the expected format"
+        );
+        assert!(cardholder_name(&object(json!({"cardholderName": 7})), "cardholderName").is_err());
+    }
+
+    #[test]
+    fn middle_name_is_optional_but_bounded() {
+        let mut body = json!({"consumerInfo": {"firstName": "Hanako", "lastName": "Sato", "email": "h@example.jp",
+            "language": "ja-JP", "phoneNumberCountryCode": "+81", "phoneNumber": "9012345678"}});
+        assert_eq!(
+            consumer_info(&object(body.clone())).unwrap().middle_name,
+            None
+        );
+        body["consumerInfo"]["middleName"] = json!("m".repeat(36));
+        assert_eq!(
+            consumer_info(&object(body)).unwrap_err().message,
+            "consumerInfo.middleName is not in the expected format"
+        );
+        assert!(
+            consumer_info(&Map::new()).is_err(),
+            "consumerInfo is required"
         );
     }
 

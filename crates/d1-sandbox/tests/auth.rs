@@ -192,3 +192,30 @@ async fn the_handshake_fails_without_a_trusted_client_certificate() {
         200
     );
 }
+
+#[tokio::test]
+async fn http1_clients_are_served_too() {
+    let h = start(Duration::ZERO).await;
+    let creds = h.sandbox.credentials();
+    let ca = reqwest::Certificate::from_pem(creds.server_ca_pem.as_bytes()).unwrap();
+    let identity = reqwest::Identity::from_pem(
+        format!("{}{}", creds.client_chain_pem, creds.client_key_pem).as_bytes(),
+    )
+    .unwrap();
+    let http1 = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(identity)
+        .http1_only()
+        .build()
+        .unwrap();
+    let response = http1
+        .get(h.url("/consumers/cons-0001-ok/clickToPayProfiles"))
+        .bearer_auth(&h.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (response.status().as_u16(), response.version()),
+        (200, reqwest::Version::HTTP_11)
+    );
+}

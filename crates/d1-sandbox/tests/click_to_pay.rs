@@ -519,3 +519,39 @@ async fn write_bodies_are_validated_field_by_field() {
         400
     );
 }
+
+#[tokio::test]
+async fn enrolment_takes_a_visa_cardholder_name_of_at_most_26_characters() {
+    let h = start(Duration::ZERO).await;
+    let record = h.seeded("none").await;
+    let card = &record["cards"][0];
+    let path = format!(
+        "/cards/{}/operations:clickToPayEnrolment",
+        card["cardId"].as_str().unwrap()
+    );
+    let (status, body) = h
+        .post(&path, json!({"cardholderName": "X".repeat(27)}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("cardholderName is not in the expected format"))
+    );
+    let (status, body) = h.post(&path, json!({"cardholderName": "H SATO"})).await;
+    assert_eq!((status, body["status"].as_str()), (202, Some("SUCCESSFUL")));
+    let (_, profiles) = h
+        .get(&format!("/consumers/{}/clickToPayProfiles", id(&record)))
+        .await;
+    let listed = &profiles["clickToPayProfiles"][0]["cards"][0];
+    let expected = if card["scheme"] == "VISA" {
+        json!("H SATO")
+    } else {
+        Value::Null
+    };
+    assert_eq!(listed["cardHolderName"], expected);
+    assert_eq!(
+        h.get(&format!("/consumers/{}/operations/bad.id", id(&record)))
+            .await
+            .1["error"],
+        "operationId is not in the expected format"
+    );
+}
