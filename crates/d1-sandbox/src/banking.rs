@@ -33,6 +33,7 @@ pub async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    shared.stats.token_request();
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -126,6 +127,11 @@ fn accept(
     action: Action,
     body: &serde_json::Map<String, Value>,
 ) -> Result<Response, ApiError> {
+    let target = action
+        .card_id()
+        .or(action.consumer_id())
+        .unwrap_or_default();
+    shared.stats.write(target);
     let fields = validate::write_fields(body)?;
     let operation = shared
         .world()

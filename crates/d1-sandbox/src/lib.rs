@@ -18,6 +18,7 @@ mod notify;
 pub mod pki;
 pub mod seed;
 mod server;
+pub mod stats;
 mod validate;
 pub mod wire;
 pub mod world;
@@ -107,6 +108,7 @@ impl std::fmt::Debug for Credentials {
 /// A running sandbox. Dropping it without [`Sandbox::stop`] stops it too.
 pub struct Sandbox {
     addr: SocketAddr,
+    shared: Arc<Shared>,
     credentials: Credentials,
     handle: axum_server::Handle<SocketAddr>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -163,8 +165,9 @@ impl Sandbox {
         let server = tokio::spawn(server::serve(
             listener,
             tls,
-            server::router(shared),
+            server::router(shared.clone()),
             handle.clone(),
+            shared.stats.clone(),
         ));
         let credentials = Credentials {
             issuer_id: ISSUER_ID.into(),
@@ -179,6 +182,7 @@ impl Sandbox {
         tracing::info!(%addr, "d1-sandbox listening");
         Ok(Sandbox {
             addr,
+            shared,
             credentials,
             handle,
             server,
@@ -213,6 +217,16 @@ impl Sandbox {
     /// The admin endpoint, `…/admin/v1`.
     pub fn admin_url(&self) -> String {
         format!("{}/admin/v1", self.origin())
+    }
+
+    /// What has reached the sandbox so far.
+    pub fn stats(&self) -> stats::Snapshot {
+        self.shared.stats.snapshot()
+    }
+
+    /// Replaces the fault rules (what the admin endpoint does, for in-process callers).
+    pub fn set_faults(&self, rules: Vec<faults::Fault>) {
+        self.shared.faults.set(rules);
     }
 
     /// The credentials a client needs.

@@ -15,6 +15,7 @@ use crate::auth::Authority;
 use crate::faults::{Endpoint, Faults};
 use crate::notify::Notifier;
 use crate::pki::Pki;
+use crate::stats::{Counting, Stats};
 use crate::world::{Operation, World};
 use crate::{admin, banking, faults, issuer, wire};
 
@@ -35,6 +36,8 @@ pub struct Shared {
     pub faults: Faults,
     /// The token of the admin endpoint.
     pub admin_token: String,
+    /// What reached the sandbox.
+    pub stats: Arc<Stats>,
 }
 
 impl Shared {
@@ -55,6 +58,7 @@ impl Shared {
             notifier: None,
             faults: Faults::default(),
             admin_token: String::new(),
+            stats: Arc::default(),
         }
     }
 
@@ -183,16 +187,21 @@ pub fn tls_config(
     Ok(config)
 }
 
-/// Serves `router` over mutual TLS on `listener` until `handle` shuts it down.
+/// Serves `router` over mutual TLS on `listener` until `handle` shuts it down, counting
+/// connections in `stats`.
 pub async fn serve(
     listener: std::net::TcpListener,
     config: rustls::ServerConfig,
     router: Router,
     handle: axum_server::Handle<SocketAddr>,
+    stats: Arc<Stats>,
 ) -> std::io::Result<()> {
     // Without NoDelayAcceptor every new HTTP/2 connection stalls ~40 ms (STACK.md).
-    let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config)))
-        .acceptor(NoDelayAcceptor::new());
+    let tcp = Counting {
+        inner: NoDelayAcceptor::new(),
+        stats,
+    };
+    let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config))).acceptor(tcp);
     axum_server::from_tcp(listener)?
         .acceptor(acceptor)
         .handle(handle)

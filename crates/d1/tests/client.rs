@@ -1,0 +1,486 @@
+//! `d1::Client` against the d1-sandbox over real mTLS on 127.0.0.1: every operation, tokens,
+//! connection reuse, retries, and the faults a production API has.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use d1::wire::{OperationStatus, Scheme};
+use d1::{
+    Call, CardId, Client, Config, ConsumerId, Error, Identity, IssuerId, OperationId, Page, Reason,
+    Secret, TlsFailure, Trust, Write,
+};
+use d1_sandbox::faults::{Endpoint, Fault};
+use d1_sandbox::{Sandbox, SandboxConfig};
+
+async fn sandbox(op_delay: Duration) -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        op_delay,
+        consumers: 40,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn identity(sandbox: &Sandbox) -> Identity {
+    let c = sandbox.credentials();
+    Identity {
+        client_chain_pem: c.client_chain_pem.clone(),
+        client_key_pem: Secret::from(c.client_key_pem.clone()),
+        signing_key_pem: Secret::from(c.signing_key_pem.clone()),
+    }
+}
+
+fn config(sandbox: &Sandbox) -> Config {
+    let c = sandbox.credentials();
+    let mut config = Config::new(
+        sandbox.base_url(),
+        sandbox.token_url(),
+        IssuerId::new(&c.issuer_id).unwrap(),
+        &c.kid,
+        Trust::OnlyCa(vec![c.server_ca_pem.clone()]),
+    );
+    config.retry_base = Duration::from_millis(10);
+    config
+}
+
+fn client(sandbox: &Sandbox) -> Client {
+    Client::new(config(sandbox), &identity(sandbox)).unwrap()
+}
+
+fn consumer(id: &str) -> ConsumerId {
+    ConsumerId::new(id).unwrap()
+}
+
+/// The first seeded consumer of a category and their card ids (from the seed, deterministically).
+fn seeded(slug: &str) -> (ConsumerId, Vec<CardId>) {
+    let population = d1_sandbox::seed::generate(1, 40);
+    let record = population
+        .bank
+        .values()
+        .find(|c| c.consumer_id.ends_with(&format!("-{slug}")))
+        .unwrap();
+    (
+        consumer(&record.consumer_id),
+        record
+            .cards
+            .iter()
+            .map(|c| CardId::new(&c.card_id).unwrap())
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn every_operation_succeeds_and_decodes() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let (id, cards) = seeded("ok");
+    let profiles = d1.profiles(&id, Call::default()).await.unwrap();
+    assert!(!profiles.value.profiles.is_empty() && profiles.value.errors.is_empty());
+    assert!(
+        profiles
+            .value
+            .profiles
+            .iter()
+            .all(|p| matches!(p.scheme, Scheme::Visa | Scheme::Mastercard))
+    );
+
+    let write = || Write {
+        reason: Some(Reason::new("Customer request").unwrap()),
+        ..Write::default()
+    };
+    let opted = d1.opt_out_card(&cards[0], write()).await.unwrap();
+    assert_eq!(opted.value.status, OperationStatus::Successful);
+    let enrolled = d1.enrol_card(&cards[0], write(), None).await.unwrap();
+    assert_eq!(enrolled.value.status, OperationStatus::Successful);
+    let updated = d1
+        .update_card(&cards[0], write(), None, None)
+        .await
+        .unwrap();
+    assert_eq!(updated.value.status, OperationStatus::Successful);
+    let info = profiles.value.profiles[0].consumer_info.clone();
+    assert_eq!(
+        d1.update_consumer(&id, write(), &info)
+            .await
+            .unwrap()
+            .value
+            .status,
+        OperationStatus::Successful
+    );
+    let page = d1
+        .card_operations(
+            &cards[0],
+            Page {
+                offset: 0,
+                count: 2,
+            },
+            Call::default(),
+        )
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(page.operations.len(), 2);
+    assert_eq!(page.remaining_operations, 1);
+    assert_eq!(
+        page.operations[0].operation_id, updated.value.operation_id,
+        "newest first"
+    );
+
+    let out = d1.opt_out_consumer(&id, write()).await.unwrap();
+    let list = d1
+        .consumer_operations(&id, Page::default(), Call::default())
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(list.operations.len(), 2);
+    let one = d1
+        .consumer_operation(
+            &id,
+            &OperationId::new(&out.value.operation_id).unwrap(),
+            Call::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.value.status, OperationStatus::Successful);
+    assert!(
+        d1.profiles(&id, Call::default())
+            .await
+            .unwrap()
+            .value
+            .profiles
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_failing_directory_is_reported_and_the_others_still_shown() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    sandbox.set_faults(vec![Fault {
+        endpoints: vec![Endpoint::Profiles],
+        failing_directory: Some(d1_sandbox::model::Scheme::Visa),
+        ..Fault::default()
+    }]);
+    let (id, _) = seeded("ok");
+    let profiles = d1.profiles(&id, Call::default()).await.unwrap().value;
+    assert!(profiles.profiles.iter().all(|p| p.scheme != Scheme::Visa));
+    assert_eq!(profiles.errors[0].scheme, Scheme::Visa);
+    assert_eq!(
+        profiles.errors[0].error_code.as_deref(),
+        Some("DIRECTORY_UNAVAILABLE")
+    );
+}
+
+#[tokio::test]
+async fn concurrent_calls_share_one_token_and_one_connection() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = Arc::new(client(&sandbox));
+    let (id, _) = seeded("ok");
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let (d1, id) = (d1.clone(), id.clone());
+            tokio::spawn(async move { d1.profiles(&id, Call::default()).await.unwrap() })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap();
+    }
+    for _ in 0..50 {
+        d1.profiles(&id, Call::default()).await.unwrap();
+    }
+    let stats = sandbox.stats();
+    assert_eq!(stats.token_requests, 1, "one token for 100 calls");
+    assert_eq!(stats.connections, 1, "one TLS connection for 100 calls");
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_once() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        token_ttl: Duration::from_secs(2),
+        consumers: 20,
+        op_delay: Duration::ZERO,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let d1 = client(&sandbox);
+    let (id, _) = seeded("ok");
+    d1.profiles(&id, Call::default()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    d1.profiles(&id, Call::default()).await.unwrap();
+    assert_eq!(
+        sandbox.stats().token_requests,
+        2,
+        "refreshed before expiry (half of a 2 s lifetime)"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_costs_one_refresh_and_the_read_succeeds() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let (id, _) = seeded("ok");
+    d1.profiles(&id, Call::default()).await.unwrap();
+    let admin = &sandbox.credentials().admin_token;
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(
+            sandbox.credentials().server_ca_pem.as_bytes(),
+        )
+        .unwrap()])
+        .identity(
+            reqwest::Identity::from_pem(
+                format!(
+                    "{}{}",
+                    sandbox.credentials().client_chain_pem,
+                    sandbox.credentials().client_key_pem
+                )
+                .as_bytes(),
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let revoked = http
+        .post(format!("{}/tokens:revoke", sandbox.admin_url()))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    d1.profiles(&id, Call::default()).await.unwrap();
+    assert_eq!(sandbox.stats().token_requests, 2);
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_maybe_sent_and_sent_exactly_once() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let (_, cards) = seeded("ok");
+    sandbox.set_faults(vec![Fault {
+        endpoints: vec![Endpoint::OptOutCard],
+        drop_after_apply: true,
+        ..Fault::default()
+    }]);
+    let error = d1
+        .opt_out_card(&cards[0], Write::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::MaybeSent { write: true, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("not retried"), "{error}");
+    assert!(error.correlation_id().is_some());
+    assert_eq!(
+        sandbox.stats().writes.get(cards[0].as_str()),
+        Some(&1),
+        "exactly one request reached D1"
+    );
+    sandbox.set_faults(Vec::new());
+    let page = d1
+        .card_operations(&cards[0], Page::default(), Call::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        page.value.operations[0].status,
+        OperationStatus::Successful,
+        "the write was applied: reconcile"
+    );
+}
+
+#[tokio::test]
+async fn reads_are_retried_writes_are_not() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let (id, cards) = seeded("ok");
+    sandbox.set_faults(vec![Fault {
+        error_rate: 1.0,
+        error_status: Some(503),
+        endpoints: vec![Endpoint::Profiles, Endpoint::OptOutCard],
+        ..Fault::default()
+    }]);
+    let error = d1.profiles(&id, Call::default()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Rejected { status: 503, .. }),
+        "{error:?}"
+    );
+    let error = d1
+        .opt_out_card(&cards[0], Write::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Rejected { status: 503, .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        sandbox.stats().writes.get(cards[0].as_str()),
+        None,
+        "the 503 came before the handler"
+    );
+
+    sandbox.set_faults(vec![Fault {
+        rate_limit_rate: 1.0,
+        retry_after_s: 0,
+        endpoints: vec![Endpoint::Profiles],
+        ..Fault::default()
+    }]);
+    let error = d1.profiles(&id, Call::default()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::RateLimited { retry_after: Some(d), .. } if d.is_zero()),
+        "{error:?}"
+    );
+
+    sandbox.set_faults(vec![Fault {
+        error_rate: 0.5,
+        endpoints: vec![Endpoint::Profiles],
+        ..Fault::default()
+    }]);
+    let mut succeeded = 0;
+    for _ in 0..20 {
+        succeeded += d1.profiles(&id, Call::default()).await.is_ok() as u32;
+    }
+    assert!(
+        succeeded >= 14,
+        "three attempts turn a 50 % failure rate into about 87 % success: {succeeded}/20"
+    );
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_answers_are_decode_errors() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let (id, _) = seeded("ok");
+    sandbox.set_faults(vec![Fault {
+        endpoints: vec![Endpoint::Profiles],
+        malformed_body: true,
+        ..Fault::default()
+    }]);
+    assert!(matches!(
+        d1.profiles(&id, Call::default()).await.unwrap_err(),
+        Error::Decode { .. }
+    ));
+    sandbox.set_faults(vec![Fault {
+        endpoints: vec![Endpoint::Profiles],
+        oversized_body_bytes: 50 * 1024 * 1024,
+        ..Fault::default()
+    }]);
+    let error = d1.profiles(&id, Call::default()).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Decode { detail, .. } if detail.contains("larger than")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn errors_from_d1_and_invalid_ids() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let error = d1
+        .profiles(&consumer("cons-9999-nobody"), Call::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Rejected { status: 404, .. }),
+        "{error:?}"
+    );
+    let (_, cards) = seeded("none");
+    let error = d1
+        .opt_out_card(&cards[0], Write::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Rejected { status: 403, .. }),
+        "{error:?}"
+    );
+    assert!(matches!(
+        ConsumerId::new("not valid!"),
+        Err(Error::InvalidRequest(_))
+    ));
+    let error = d1
+        .enrol_card(&cards[0], Write::default(), Some("X".repeat(27)))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest(_)));
+    assert_eq!(
+        sandbox.stats().writes.get(cards[0].as_str()),
+        Some(&1),
+        "the invalid enrolment was never sent"
+    );
+}
+
+#[tokio::test]
+async fn a_given_correlation_id_is_sent_and_returned() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let (id, _) = seeded("ok");
+    let cid = d1::CorrelationId::new("case-42").unwrap();
+    let response = d1
+        .profiles(
+            &id,
+            Call {
+                correlation_id: Some(cid.clone()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.correlation_id, cid);
+    let other = d1.profiles(&id, Call::default()).await.unwrap();
+    assert_ne!(other.correlation_id, cid);
+}
+
+#[tokio::test]
+async fn tls_failures_name_the_side_that_failed() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let (id, _) = seeded("ok");
+    let stranger = d1_sandbox::pki::Pki::untrusted_client_identity();
+    let foreign = Identity {
+        client_chain_pem: stranger.chain_pem,
+        client_key_pem: Secret::from(stranger.key_pem),
+        ..identity(&sandbox)
+    };
+    let error = Client::new(config(&sandbox), &foreign)
+        .unwrap()
+        .profiles(&id, Call::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Tls {
+                failure: TlsFailure::ClientCertRejected,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let other_ca = d1_sandbox::pki::Pki::generate().server_ca_pem;
+    let mut untrusting = config(&sandbox);
+    untrusting.trust = Trust::OnlyCa(vec![other_ca]);
+    let error = Client::new(untrusting, &identity(&sandbox))
+        .unwrap()
+        .profiles(&id, Call::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Tls {
+                failure: TlsFailure::ServerCertUntrusted,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("trusted CA"), "{error}");
+
+    let mut closed = config(&sandbox);
+    closed.base_url = "https://127.0.0.1:1/banking/v1".into();
+    closed.token_url = "https://127.0.0.1:1/authz/v1/oauth2/token".into();
+    let error = Client::new(closed, &identity(&sandbox))
+        .unwrap()
+        .profiles(&id, Call::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
+}
