@@ -58,6 +58,8 @@ pub struct SandboxConfig {
     pub notify_url: Option<String>,
     /// Fault rules in force from the start (see [`faults::Fault`]).
     pub faults: Vec<faults::Fault>,
+    /// The server certificate to present (a bad one for clients' TLS tests).
+    pub server_cert: pki::ServerCert,
 }
 
 impl Default for SandboxConfig {
@@ -70,6 +72,7 @@ impl Default for SandboxConfig {
             token_ttl: Duration::from_secs(900),
             notify_url: None,
             faults: Vec::new(),
+            server_cert: pki::ServerCert::Valid,
         }
     }
 }
@@ -128,7 +131,7 @@ pub enum StartError {
 impl Sandbox {
     /// Generates keys and data and starts serving. Must run inside a tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
-        let pki = Pki::generate();
+        let pki = Pki::generate_with(config.server_cert);
         let authority = Authority::new(
             ISSUER_ID,
             &pki.kid,

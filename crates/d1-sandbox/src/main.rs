@@ -95,6 +95,7 @@ async fn main() -> ExitCode {
                 token_ttl: Duration::from_secs(token_ttl_s),
                 notify_url,
                 faults: faults.unwrap_or_default(),
+                server_cert: d1_sandbox::pki::ServerCert::Valid,
             };
             serve(config, &state_dir).await
         }

@@ -8,6 +8,18 @@ use rcgen::{
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
+/// Which server certificate the sandbox presents: a good one, or one a client must refuse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ServerCert {
+    /// Valid now, for 127.0.0.1 and localhost.
+    #[default]
+    Valid,
+    /// Expired at the end of 2020.
+    Expired,
+    /// Valid, but only for `d1.example.invalid`.
+    WrongHost,
+}
+
 /// Everything the sandbox generates at start-up.
 pub struct Pki {
     /// The CA that signed the server certificate; clients trust only this.
@@ -54,30 +66,57 @@ fn leaf(
     usage: ExtendedKeyUsagePurpose,
     issuer: &CertifiedIssuer<'static, KeyPair>,
 ) -> (String, KeyPair, CertificateDer<'static>) {
+    leaf_with(name, sans, usage, issuer, |_| {})
+}
+
+fn leaf_with(
+    name: &str,
+    sans: Vec<SanType>,
+    usage: ExtendedKeyUsagePurpose,
+    issuer: &CertifiedIssuer<'static, KeyPair>,
+    adjust: impl FnOnce(&mut CertificateParams),
+) -> (String, KeyPair, CertificateDer<'static>) {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("empty SAN list");
     params.distinguished_name = DistinguishedName::new();
     params.distinguished_name.push(DnType::CommonName, name);
     params.subject_alt_names = sans;
     params.extended_key_usages = vec![usage];
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    adjust(&mut params);
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("P-256 key");
     let cert = params.signed_by(&key, issuer).expect("leaf certificate");
     (cert.pem(), key, cert.der().clone())
 }
 
 impl Pki {
-    /// Generates all of it.
+    /// Generates all of it, with a valid server certificate.
     pub fn generate() -> Pki {
+        Self::generate_with(ServerCert::Valid)
+    }
+
+    /// Generates all of it, with the server certificate `server`.
+    pub fn generate_with(server: ServerCert) -> Pki {
         let server_ca = ca("C2P Care sandbox server CA");
-        let sans = vec![
-            SanType::IpAddress([127, 0, 0, 1].into()),
-            SanType::DnsName("localhost".try_into().expect("valid DNS name")),
-        ];
-        let (_, server_key, server_cert) = leaf(
+        let sans = match server {
+            ServerCert::WrongHost => vec![SanType::DnsName(
+                "d1.example.invalid".try_into().expect("valid DNS name"),
+            )],
+            _ => vec![
+                SanType::IpAddress([127, 0, 0, 1].into()),
+                SanType::DnsName("localhost".try_into().expect("valid DNS name")),
+            ],
+        };
+        let (_, server_key, server_cert) = leaf_with(
             "127.0.0.1",
             sans,
             ExtendedKeyUsagePurpose::ServerAuth,
             &server_ca,
+            |params| {
+                if server == ServerCert::Expired {
+                    params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+                    params.not_after = rcgen::date_time_ymd(2020, 12, 31);
+                }
+            },
         );
         let client_ca = ca("C2P Care sandbox client CA");
         let client = Self::client_identity(&client_ca);

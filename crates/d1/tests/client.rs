@@ -484,3 +484,120 @@ async fn tls_failures_name_the_side_that_failed() {
         .unwrap_err();
     assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
 }
+
+async fn profiles_error(config: SandboxConfig) -> Error {
+    let sandbox = Sandbox::start(SandboxConfig {
+        consumers: 5,
+        ..config
+    })
+    .await
+    .unwrap();
+    let (id, _) = seeded("ok");
+    client(&sandbox)
+        .profiles(&id, Call::default())
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn expired_and_misnamed_server_certificates_are_refused() {
+    use d1_sandbox::pki::ServerCert;
+    let expired = profiles_error(SandboxConfig {
+        server_cert: ServerCert::Expired,
+        ..SandboxConfig::default()
+    })
+    .await;
+    assert!(
+        matches!(
+            expired,
+            Error::Tls {
+                failure: TlsFailure::ServerCertExpired,
+                ..
+            }
+        ),
+        "{expired:?}"
+    );
+    assert!(expired.to_string().contains("clock"), "{expired}");
+    let misnamed = profiles_error(SandboxConfig {
+        server_cert: ServerCert::WrongHost,
+        ..SandboxConfig::default()
+    })
+    .await;
+    assert!(
+        matches!(
+            misnamed,
+            Error::Tls {
+                failure: TlsFailure::ServerCertWrongHost,
+                ..
+            }
+        ),
+        "{misnamed:?}"
+    );
+}
+
+/// A peer that answers every ClientHello with a fatal `protocol_version` alert, like a server
+/// that speaks only TLS 1.1 (rustls cannot be made to serve it).
+#[tokio::test]
+async fn a_server_without_a_common_tls_version_is_a_protocol_version_failure() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut hello = [0u8; 512];
+            let _ = socket.read(&mut hello).await;
+            let _ = socket
+                .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+                .await;
+        }
+    });
+    let sandbox = sandbox(Duration::ZERO).await;
+    let mut old = config(&sandbox);
+    old.base_url = format!("https://127.0.0.1:{port}/banking/v1");
+    old.token_url = format!("https://127.0.0.1:{port}/authz/v1/oauth2/token");
+    let (id, _) = seeded("ok");
+    let error = Client::new(old, &identity(&sandbox))
+        .unwrap()
+        .profiles(&id, Call::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Tls {
+                failure: TlsFailure::ProtocolVersion,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_read_slower_than_the_timeout_is_retried_then_maybe_sent() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let mut slow = config(&sandbox);
+    slow.request_timeout = Duration::from_millis(300);
+    let d1 = Client::new(slow, &identity(&sandbox)).unwrap();
+    let (id, _) = seeded("ok");
+    d1.profiles(&id, Call::default()).await.unwrap();
+    sandbox.set_faults(vec![Fault {
+        endpoints: vec![Endpoint::Profiles],
+        latency_ms: 600,
+        ..Fault::default()
+    }]);
+    let error = d1.profiles(&id, Call::default()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::MaybeSent { write: false, .. }),
+        "{error:?}"
+    );
+    sandbox.set_faults(vec![Fault {
+        endpoints: vec![Endpoint::Profiles],
+        latency_ms: 100,
+        ..Fault::default()
+    }]);
+    assert!(
+        d1.profiles(&id, Call::default()).await.is_ok(),
+        "latency under the timeout is fine"
+    );
+}
