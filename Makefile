@@ -75,6 +75,7 @@ screenshot: e2e
 # Benchmarks print ratios measured in one run (optimised build, not part of `make test`).
 bench:
 	cargo bench -p d1-sandbox --bench profiles
+	cargo bench -p d1 --bench overhead
 
 bundle: setup
 	$(TAURI) build --bundles deb

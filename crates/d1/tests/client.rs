@@ -454,6 +454,16 @@ async fn tls_failures_name_the_side_that_failed() {
         "{error:?}"
     );
 
+    let without = Identity {
+        client_chain_pem: String::new(),
+        ..identity(&sandbox)
+    };
+    let error = Client::new(config(&sandbox), &without).unwrap_err();
+    assert!(
+        matches!(error, Error::InvalidRequest(_)),
+        "no client certificate: refused before anything is sent, {error:?}"
+    );
+
     let other_ca = d1_sandbox::pki::Pki::generate().server_ca_pem;
     let mut untrusting = config(&sandbox);
     untrusting.trust = Trust::OnlyCa(vec![other_ca]);
