@@ -33,7 +33,6 @@ pub async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    shared.stats.token_request();
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -60,6 +59,16 @@ pub async fn token(
         "token_type": "Bearer",
     });
     Ok(Json(body).into_response())
+}
+
+/// Middleware: counts every request to the token endpoint, including those a fault answers.
+pub async fn count_token_request(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    shared.stats.token_request();
+    next.run(request).await
 }
 
 /// Middleware: every banking call needs a valid, unexpired access token.

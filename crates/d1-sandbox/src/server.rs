@@ -161,7 +161,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
             "/authz/v1/oauth2/token",
-            faulty(Endpoint::Token, post(banking::token)),
+            faulty(Endpoint::Token, post(banking::token)).layer(
+                axum::middleware::from_fn_with_state(shared.clone(), banking::count_token_request),
+            ),
         )
         .merge(banking)
         .merge(records)

@@ -320,12 +320,17 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let token = self.token(&cid).await?;
-            let outcome = self.send_once(&request, &token).await;
+            // A failed token fetch is judged like a failed call: a read retries it.
+            let (outcome, token) = match self.token(&cid).await {
+                Ok(token) => (self.send_once(&request, &token).await, Some(token)),
+                Err(error) => (Err(error), None),
+            };
             let retry_after = match &outcome {
                 Err(Error::Unauthorized { .. }) if !request.write && !refreshed => {
                     refreshed = true;
-                    self.tokens.invalidate(&token).await;
+                    if let Some(token) = &token {
+                        self.tokens.invalidate(token).await;
+                    }
                     attempt -= 1;
                     continue;
                 }

@@ -611,3 +611,24 @@ async fn a_read_slower_than_the_timeout_is_retried_then_maybe_sent() {
         "latency under the timeout is fine"
     );
 }
+
+#[tokio::test]
+async fn a_failing_token_endpoint_is_retried_for_reads() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let d1 = client(&sandbox);
+    let (id, _) = seeded("ok");
+    sandbox.set_faults(vec![Fault {
+        endpoints: vec![Endpoint::Token],
+        error_rate: 1.0,
+        error_status: Some(503),
+        ..Fault::default()
+    }]);
+    let error = d1.profiles(&id, Call::default()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Rejected { status: 503, .. }),
+        "{error:?}"
+    );
+    assert_eq!(sandbox.stats().token_requests, 3, "three attempts");
+    sandbox.set_faults(Vec::new());
+    assert!(d1.profiles(&id, Call::default()).await.is_ok());
+}
