@@ -2,6 +2,7 @@
 //! in it (DESIGN.md). A Tauri command only converts its arguments, calls into this crate and
 //! converts the result.
 
+pub mod audit;
 pub mod compare;
 pub mod error;
 pub mod logging;

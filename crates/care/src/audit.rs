@@ -1,0 +1,340 @@
+//! The audit log: an append-only, hash-chained table in its own SQLite file. Each record holds
+//! the SHA-256 of the previous record's hash and its own fields, so any change to a past record
+//! (or its removal) breaks the chain, and [`AuditLog::verify`] names the first broken record.
+//! Triggers refuse UPDATE and DELETE; the chain catches whoever removes the triggers first.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use aws_lc_rs::digest::{Context, SHA256};
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+/// The hash before the first record.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit (
+    seq            INTEGER PRIMARY KEY,
+    time           TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    workstation    TEXT NOT NULL,
+    event          TEXT NOT NULL,
+    resource       TEXT,
+    result         TEXT NOT NULL,
+    operation_id   TEXT,
+    correlation_id TEXT,
+    prev_hash      TEXT NOT NULL,
+    hash           TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+/// What happened, to be recorded. `resource` must already be masked (ids, never a PAN).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Who did it.
+    pub operator: String,
+    /// On which computer.
+    pub workstation: String,
+    /// What kind of event (`profile_view`, `opt_out_card_intent`, …).
+    pub event: String,
+    /// The consumerId or cardId concerned.
+    pub resource: Option<String>,
+    /// How it ended (`ok`, `denied`, `SUCCESSFUL`, `UNKNOWN`, …).
+    pub result: String,
+    /// D1's operationId, for writes.
+    pub operation_id: Option<String>,
+    /// The D1 call's correlation id.
+    pub correlation_id: Option<String>,
+}
+
+/// A stored record: the event, where it stands in the chain, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// Position in the log, from 1.
+    pub seq: i64,
+    /// When it was recorded (UTC, RFC 3339 with milliseconds).
+    pub time: String,
+    /// The event.
+    #[serde(flatten)]
+    pub event: Event,
+    /// The previous record's hash.
+    pub prev_hash: String,
+    /// SHA-256 over `prev_hash` and this record's fields.
+    pub hash: String,
+}
+
+/// The verdict of [`AuditLog::verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    /// Records checked.
+    pub records: i64,
+    /// The first record whose hash or link does not match, if any.
+    pub first_broken: Option<i64>,
+}
+
+/// The audit log of one data directory.
+pub struct AuditLog {
+    connection: Mutex<Connection>,
+}
+
+fn storage(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| Error::storage("use the audit log", path, std::io::Error::other(e))
+}
+
+fn hash(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
+    let mut context = Context::new(&SHA256);
+    let fields = [
+        Some(prev_hash),
+        Some(&seq.to_string()),
+        Some(time),
+        Some(&event.operator),
+        Some(&event.workstation),
+        Some(&event.event),
+        event.resource.as_deref(),
+        Some(&event.result),
+        event.operation_id.as_deref(),
+        event.correlation_id.as_deref(),
+    ];
+    for field in fields {
+        // Length-prefixed, so that moving text between fields changes the hash.
+        let bytes = field.map(str::as_bytes);
+        context.update(&bytes.map_or(u64::MAX, |b| b.len() as u64).to_be_bytes());
+        context.update(bytes.unwrap_or_default());
+    }
+    hex::encode(context.finish().as_ref())
+}
+
+impl AuditLog {
+    /// Opens (or creates) the log at `path`: WAL, `synchronous=FULL`, append-only triggers.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
+        }
+        let connection = Connection::open(path).map_err(storage(path))?;
+        connection
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .map_err(storage(path))?;
+        connection.execute_batch(SCHEMA).map_err(storage(path))?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends `event` and returns the stored record; committed before this returns.
+    pub fn append(&self, event: Event) -> Result<Record> {
+        let mut connection = self.connection();
+        let failed =
+            |e: rusqlite::Error| Error::Internal(format!("the audit log refused a record: {e}"));
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let last: Option<(i64, String)> = transaction
+            .query_row(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(failed)?;
+        let (seq, prev_hash) = last.map_or((1, GENESIS.to_owned()), |(seq, hash)| (seq + 1, hash));
+        let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let hash = hash(&prev_hash, seq, &time, &event);
+        transaction
+            .execute(
+                "INSERT INTO audit (seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![seq, time, event.operator, event.workstation, event.event, event.resource, event.result,
+                        event.operation_id, event.correlation_id, prev_hash, hash],
+            )
+            .map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+        Ok(Record {
+            seq,
+            time,
+            event,
+            prev_hash,
+            hash,
+        })
+    }
+
+    /// Records `offset..offset+limit`, oldest first.
+    pub fn page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
+        let connection = self.connection();
+        let failed =
+            |e: rusqlite::Error| Error::Internal(format!("cannot read the audit log: {e}"));
+        let mut statement = connection
+            .prepare(
+                "SELECT seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash
+                 FROM audit ORDER BY seq LIMIT ?1 OFFSET ?2",
+            )
+            .map_err(failed)?;
+        let rows = statement
+            .query_map(params![limit, offset], |r| {
+                Ok(Record {
+                    seq: r.get(0)?,
+                    time: r.get(1)?,
+                    event: Event {
+                        operator: r.get(2)?,
+                        workstation: r.get(3)?,
+                        event: r.get(4)?,
+                        resource: r.get(5)?,
+                        result: r.get(6)?,
+                        operation_id: r.get(7)?,
+                        correlation_id: r.get(8)?,
+                    },
+                    prev_hash: r.get(9)?,
+                    hash: r.get(10)?,
+                })
+            })
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// Walks the whole chain and reports the first record that does not match.
+    pub fn verify(&self) -> Result<Verification> {
+        const PAGE: i64 = 1000;
+        let mut expected_prev = GENESIS.to_owned();
+        let mut expected_seq = 1;
+        loop {
+            let records = self.page(expected_seq - 1, PAGE)?;
+            for record in &records {
+                let intact = record.seq == expected_seq
+                    && record.prev_hash == expected_prev
+                    && record.hash
+                        == hash(&record.prev_hash, record.seq, &record.time, &record.event);
+                if !intact {
+                    return Ok(Verification {
+                        records: expected_seq - 1,
+                        first_broken: Some(expected_seq),
+                    });
+                }
+                expected_prev = record.hash.clone();
+                expected_seq += 1;
+            }
+            if (records.len() as i64) < PAGE {
+                return Ok(Verification {
+                    records: expected_seq - 1,
+                    first_broken: None,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: usize) -> Event {
+        Event {
+            operator: "agent1".into(),
+            workstation: "ws-07".into(),
+            event: "opt_out_card_intent".into(),
+            resource: Some(format!("crd-{n:04}")),
+            result: "PENDING".into(),
+            operation_id: Some(format!("op-{n}")),
+            correlation_id: Some(format!("cid-{n}")),
+        }
+    }
+
+    fn log_with(records: usize) -> (tempfile::TempDir, std::path::PathBuf, AuditLog) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.sqlite");
+        let log = AuditLog::open(&path).unwrap();
+        for n in 0..records {
+            log.append(event(n)).unwrap();
+        }
+        (dir, path, log)
+    }
+
+    #[test]
+    fn records_chain_and_survive_a_reopen() {
+        let (_dir, path, log) = log_with(5);
+        drop(log);
+        let log = AuditLog::open(&path).unwrap();
+        let sixth = log.append(event(5)).unwrap();
+        assert_eq!(sixth.seq, 6);
+        let all = log.page(0, 100).unwrap();
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[0].prev_hash, GENESIS);
+        assert!(all.windows(2).all(|w| w[1].prev_hash == w[0].hash));
+        assert_eq!(
+            log.verify().unwrap(),
+            Verification {
+                records: 6,
+                first_broken: None
+            }
+        );
+    }
+
+    #[test]
+    fn updates_and_deletes_are_refused() {
+        let (_dir, path, _log) = log_with(3);
+        let raw = Connection::open(&path).unwrap();
+        let update = raw.execute("UPDATE audit SET result = 'SUCCESSFUL' WHERE seq = 2", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        assert!(raw.execute("DELETE FROM audit WHERE seq = 3", []).is_err());
+    }
+
+    #[test]
+    fn tampering_is_found_at_the_first_changed_record() {
+        let (_dir, path, log) = log_with(10);
+        let raw = Connection::open(&path).unwrap();
+        raw.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
+            .unwrap();
+        raw.execute("UPDATE audit SET resource = 'crd-9999' WHERE seq = 4", [])
+            .unwrap();
+        assert_eq!(
+            log.verify().unwrap(),
+            Verification {
+                records: 3,
+                first_broken: Some(4)
+            }
+        );
+
+        let (_dir2, path2, log2) = log_with(10);
+        let raw2 = Connection::open(&path2).unwrap();
+        raw2.execute_batch("DROP TRIGGER audit_no_delete;").unwrap();
+        raw2.execute("DELETE FROM audit WHERE seq = 7", []).unwrap();
+        assert_eq!(
+            log2.verify().unwrap().first_broken,
+            Some(7),
+            "a removed record breaks the chain"
+        );
+
+        let (_dir3, path3, log3) = log_with(3);
+        let raw3 = Connection::open(&path3).unwrap();
+        raw3.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        // Moving text from one field to another keeps the concatenation but not the hash.
+        raw3.execute(
+            "UPDATE audit SET operator = 'agent1ws', workstation = '-07' WHERE seq = 2",
+            [],
+        )
+        .unwrap();
+        assert_eq!(log3.verify().unwrap().first_broken, Some(2));
+    }
+
+    #[test]
+    fn an_unwritable_location_is_a_storage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "").unwrap();
+        let error = AuditLog::open(&blocker.join("audit.sqlite")).err().unwrap();
+        assert_eq!(error.code(), crate::ErrorCode::Storage);
+    }
+}
