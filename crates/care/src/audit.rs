@@ -88,10 +88,6 @@ pub struct AuditLog {
     connection: Mutex<Connection>,
 }
 
-fn storage(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
-    move |e| Error::storage("use the audit log", path, std::io::Error::other(e))
-}
-
 fn hash(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
     let mut context = Context::new(&SHA256);
     let fields = [
@@ -118,14 +114,7 @@ fn hash(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
 impl AuditLog {
     /// Opens (or creates) the log at `path`: WAL, `synchronous=FULL`, append-only triggers.
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
-        }
-        let connection = Connection::open(path).map_err(storage(path))?;
-        connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-            .map_err(storage(path))?;
-        connection.execute_batch(SCHEMA).map_err(storage(path))?;
+        let connection = crate::sqlite::open(path, "open the audit log", SCHEMA)?;
         Ok(Self {
             connection: Mutex::new(connection),
         })

@@ -5,10 +5,12 @@
 pub mod audit;
 pub mod compare;
 pub mod error;
+pub mod journal;
 pub mod logging;
 pub mod mask;
 pub mod paths;
 pub mod settings;
+mod sqlite;
 
 pub use error::{Error, ErrorCode, Result};
 

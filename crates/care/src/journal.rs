@@ -1,0 +1,355 @@
+//! The operations journal: every write is recorded as an intent, committed to disk
+//! (`synchronous=FULL`) **before** its request leaves, then updated with what became of it. After
+//! a crash, [`Journal::unfinished`] lists what still has to be followed or resolved, so nothing
+//! is lost and nothing is sent twice for one intent.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS intents (
+    id             INTEGER PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    target         TEXT NOT NULL,
+    reason         TEXT,
+    reason_code    TEXT NOT NULL,
+    correlation_id TEXT NOT NULL,
+    environment    TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    operation_id   TEXT,
+    detail         TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS intents_state ON intents (state);
+";
+
+/// What a write does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WriteKind {
+    /// Opt a card out.
+    OptOutCard,
+    /// Opt a consumer out of every directory.
+    OptOutConsumer,
+    /// Enrol a card.
+    EnrolCard,
+    /// Push the bank's card data to the directory.
+    UpdateCard,
+    /// Push the bank's consumer data to the directories.
+    UpdateConsumer,
+}
+
+/// Where a write stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Recorded; the request may or may not have left (after a crash: must be resolved).
+    Intent,
+    /// D1 accepted it; the operation has not ended.
+    Pending,
+    /// D1 applied it.
+    Successful,
+    /// D1 refused it (when sent, or when the operation ended).
+    Failed,
+    /// Sent, but no answer came: resolve through D1's operations before anything else.
+    Unknown,
+}
+
+impl State {
+    /// Whether nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Successful | State::Failed)
+    }
+}
+
+fn text<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(value: String) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(value.clone())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// A write about to be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewIntent {
+    /// What it does.
+    pub kind: WriteKind,
+    /// The card or consumer id.
+    pub target: String,
+    /// Free-text reason.
+    pub reason: Option<String>,
+    /// `ISSUER_DECISION` or `USER_DECISION`.
+    pub reason_code: String,
+    /// The correlation id the request will carry.
+    pub correlation_id: String,
+    /// The environment it goes to.
+    pub environment: String,
+    /// Who asked for it.
+    pub operator: String,
+}
+
+/// A journal entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Local id of the intent.
+    pub id: i64,
+    /// What was asked for.
+    #[serde(flatten)]
+    pub intent: NewIntent,
+    /// Where it stands.
+    pub state: State,
+    /// D1's operationId, once known.
+    pub operation_id: Option<String>,
+    /// Why it failed, or how it was resolved.
+    pub detail: Option<String>,
+    /// When the intent was recorded (UTC).
+    pub created_at: String,
+    /// When it last changed (UTC).
+    pub updated_at: String,
+}
+
+/// The journal of one data directory.
+pub struct Journal {
+    connection: Mutex<Connection>,
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn failed(e: rusqlite::Error) -> Error {
+    Error::Internal(format!("the operations journal failed: {e}"))
+}
+
+const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at";
+
+fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        intent: NewIntent {
+            kind: parse(r.get(1)?)?,
+            target: r.get(2)?,
+            reason: r.get(3)?,
+            reason_code: r.get(4)?,
+            correlation_id: r.get(5)?,
+            environment: r.get(6)?,
+            operator: r.get(7)?,
+        },
+        state: parse(r.get(8)?)?,
+        operation_id: r.get(9)?,
+        detail: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+    })
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path`: WAL, `synchronous=FULL`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let connection = crate::sqlite::open(path, "open the operations journal", SCHEMA)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records `intent` and returns its entry; on disk when this returns.
+    pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
+        let connection = self.connection();
+        let at = now();
+        connection
+            .execute(
+                "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                params![text(intent.kind), intent.target, intent.reason, intent.reason_code, intent.correlation_id,
+                        intent.environment, intent.operator, text(State::Intent), at],
+            )
+            .map_err(failed)?;
+        let id = connection.last_insert_rowid();
+        drop(connection);
+        self.get(id)?
+            .ok_or_else(|| Error::Internal("a recorded intent vanished".into()))
+    }
+
+    /// Records what became of intent `id`. A final entry never changes again.
+    pub fn record(
+        &self,
+        id: i64,
+        state: State,
+        operation_id: Option<&str>,
+        detail: Option<&str>,
+    ) -> Result<Entry> {
+        let current = self
+            .get(id)?
+            .ok_or_else(|| Error::InvalidInput(format!("no journal entry {id}")))?;
+        if current.state.is_final() {
+            return Err(Error::InvalidInput(format!(
+                "journal entry {id} is already {:?} and cannot become {state:?}",
+                current.state
+            )));
+        }
+        self.connection()
+            .execute(
+                "UPDATE intents SET state = ?2, operation_id = COALESCE(?3, operation_id), detail = COALESCE(?4, detail), updated_at = ?5
+                 WHERE id = ?1",
+                params![id, text(state), operation_id, detail, now()],
+            )
+            .map_err(failed)?;
+        self.get(id)?
+            .ok_or_else(|| Error::Internal("a journal entry vanished".into()))
+    }
+
+    /// One entry.
+    pub fn get(&self, id: i64) -> Result<Option<Entry>> {
+        self.connection()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM intents WHERE id = ?1"),
+                [id],
+                entry,
+            )
+            .optional()
+            .map_err(failed)
+    }
+
+    /// Entries not yet final (Intent, Pending, Unknown), oldest first: what a tracker follows,
+    /// and what a new process resumes after a crash.
+    pub fn unfinished(&self) -> Result<Vec<Entry>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM intents WHERE state NOT IN ('SUCCESSFUL', 'FAILED') ORDER BY id"
+            ))
+            .map_err(failed)?;
+        let rows = statement.query_map([], entry).map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// The newest `limit` entries, optionally only those in `state`.
+    pub fn recent(&self, state: Option<State>, limit: i64) -> Result<Vec<Entry>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM intents WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2"
+            ))
+            .map_err(failed)?;
+        let rows = statement
+            .query_map(params![state.map(text), limit], entry)
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intent(target: &str) -> NewIntent {
+        NewIntent {
+            kind: WriteKind::OptOutCard,
+            target: target.into(),
+            reason: Some("Lost card".into()),
+            reason_code: "USER_DECISION".into(),
+            correlation_id: format!("cid-{target}"),
+            environment: "sandbox".into(),
+            operator: "agent1".into(),
+        }
+    }
+
+    #[test]
+    fn an_intent_left_behind_by_a_crash_is_found_by_the_next_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let journal = Journal::open(&path).unwrap();
+        let done = journal.record_intent(intent("crd-a")).unwrap();
+        journal
+            .record(done.id, State::Pending, Some("op-1"), None)
+            .unwrap();
+        journal
+            .record(done.id, State::Successful, None, None)
+            .unwrap();
+        let stranded = journal.record_intent(intent("crd-b")).unwrap();
+        let unknown = journal.record_intent(intent("crd-c")).unwrap();
+        journal
+            .record(unknown.id, State::Unknown, None, Some("connection lost"))
+            .unwrap();
+        drop(journal); // the process dies here
+
+        let journal = Journal::open(&path).unwrap();
+        let unfinished = journal.unfinished().unwrap();
+        assert_eq!(
+            unfinished
+                .iter()
+                .map(|e| (e.intent.target.as_str(), e.state))
+                .collect::<Vec<_>>(),
+            [("crd-b", State::Intent), ("crd-c", State::Unknown)]
+        );
+        assert_eq!(unfinished[0].id, stranded.id);
+        assert_eq!(unfinished[0].intent.correlation_id, "cid-crd-b");
+        let finished = journal.get(done.id).unwrap().unwrap();
+        assert_eq!(
+            (finished.state, finished.operation_id.as_deref()),
+            (State::Successful, Some("op-1")),
+            "operationId kept"
+        );
+    }
+
+    #[test]
+    fn a_final_entry_never_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        let entry = journal.record_intent(intent("crd-a")).unwrap();
+        journal
+            .record(entry.id, State::Failed, None, Some("CARD_NOT_ENROLLED"))
+            .unwrap();
+        let error = journal
+            .record(entry.id, State::Successful, None, None)
+            .unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::InvalidInput);
+        assert_eq!(journal.get(entry.id).unwrap().unwrap().state, State::Failed);
+        assert!(journal.record(999, State::Pending, None, None).is_err());
+    }
+
+    #[test]
+    fn recent_entries_newest_first_and_by_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        for n in 0..5 {
+            let e = journal.record_intent(intent(&format!("crd-{n}"))).unwrap();
+            if n % 2 == 0 {
+                journal
+                    .record(e.id, State::Pending, Some(&format!("op-{n}")), None)
+                    .unwrap();
+            }
+        }
+        let recent = journal.recent(None, 3).unwrap();
+        assert_eq!(
+            recent
+                .iter()
+                .map(|e| e.intent.target.as_str())
+                .collect::<Vec<_>>(),
+            ["crd-4", "crd-3", "crd-2"]
+        );
+        let pending = journal.recent(Some(State::Pending), 10).unwrap();
+        assert_eq!(pending.len(), 3);
+        assert!(pending.iter().all(|e| e.state == State::Pending));
+    }
+}
