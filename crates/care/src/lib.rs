@@ -5,10 +5,12 @@
 pub mod audit;
 pub mod compare;
 pub mod error;
+pub mod findings;
 pub mod journal;
 pub mod logging;
 pub mod mask;
 pub mod paths;
+pub mod records;
 pub mod settings;
 mod sqlite;
 

@@ -1,0 +1,94 @@
+//! The bank's own record of a consumer, as the issuer-records API returns it
+//! (`crates/d1-sandbox/issuer-records.openapi.yaml`). Card data is BIN and last four only.
+
+use serde::{Deserialize, Serialize};
+
+/// A name in one script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Name {
+    /// Given name.
+    pub first: String,
+    /// Family name.
+    pub last: String,
+}
+
+/// A card account's state at the bank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountStatus {
+    /// In use.
+    Open,
+    /// Closed for good.
+    Closed,
+    /// Blocked.
+    Blocked,
+    /// A state this console does not know; treated as not open.
+    #[serde(other)]
+    Other,
+}
+
+/// A billing address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    /// Line 1.
+    pub line1: String,
+    /// Line 2.
+    pub line2: Option<String>,
+    /// Line 3.
+    pub line3: Option<String>,
+    /// City.
+    pub city: String,
+    /// State or prefecture code.
+    pub state: String,
+    /// Postal code.
+    pub zip_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country_code: String,
+}
+
+/// A card as the bank records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerCard {
+    /// D1's card id.
+    pub card_id: String,
+    /// The network, as D1 names it (`VISA`, `MASTERCARD`, …).
+    pub scheme: String,
+    /// First six digits.
+    pub bin: String,
+    /// Last four digits.
+    pub last4: String,
+    /// Expiry, MMYY.
+    pub expiry: String,
+    /// Name on the card.
+    pub cardholder_name: String,
+    /// Billing address.
+    pub billing_address: Address,
+    /// Account state.
+    pub status: AccountStatus,
+}
+
+/// A consumer as the bank records them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerConsumer {
+    /// The consumer's id, shared with D1.
+    pub consumer_id: String,
+    /// Name in latin letters.
+    pub name_latin: Name,
+    /// Name in kanji.
+    pub name_kanji: Option<Name>,
+    /// Name in katakana.
+    pub name_kana: Option<Name>,
+    /// E-mail address.
+    pub email: String,
+    /// Country calling code with `+`.
+    pub phone_country_code: String,
+    /// National number.
+    pub phone_number: String,
+    /// Language tag.
+    pub language: String,
+    /// The consumer's cards.
+    pub cards: Vec<IssuerCard>,
+}
