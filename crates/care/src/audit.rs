@@ -4,11 +4,10 @@
 //! Triggers refuse UPDATE and DELETE; the chain catches whoever removes the triggers first.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use aws_lc_rs::digest::{Context, SHA256};
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::{Error, Result};
@@ -85,7 +84,7 @@ pub struct Verification {
 
 /// The audit log of one data directory.
 pub struct AuditLog {
-    connection: Mutex<Connection>,
+    db: crate::sqlite::Db,
 }
 
 fn hash(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
@@ -114,19 +113,14 @@ fn hash(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
 impl AuditLog {
     /// Opens (or creates) the log at `path`: WAL, `synchronous=FULL`, append-only triggers.
     pub fn open(path: &Path) -> Result<Self> {
-        let connection = crate::sqlite::open(path, "open the audit log", SCHEMA)?;
         Ok(Self {
-            connection: Mutex::new(connection),
+            db: crate::sqlite::Db::open(path, "open the audit log", SCHEMA)?,
         })
-    }
-
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.connection.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Appends `event` and returns the stored record; committed before this returns.
     pub fn append(&self, event: Event) -> Result<Record> {
-        let mut connection = self.connection();
+        let mut connection = self.db.lock();
         let failed =
             |e: rusqlite::Error| Error::Internal(format!("the audit log refused a record: {e}"));
         let transaction = connection
@@ -163,7 +157,7 @@ impl AuditLog {
 
     /// Records `offset..offset+limit`, oldest first.
     pub fn page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
-        let connection = self.connection();
+        let connection = self.db.lock();
         let failed =
             |e: rusqlite::Error| Error::Internal(format!("cannot read the audit log: {e}"));
         let mut statement = connection
@@ -227,6 +221,8 @@ impl AuditLog {
 
 #[cfg(test)]
 mod tests {
+    use rusqlite::Connection;
+
     use super::*;
 
     fn event(n: usize) -> Event {

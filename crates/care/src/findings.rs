@@ -216,25 +216,19 @@ fn cards_in_directory(
             ));
         }
         let address = listed.billing_address.clone().unwrap_or_default();
+        let bank_address = &card.billing_address;
         let lines = [
+            (Some(bank_address.line1.as_str()), address.line1.as_deref()),
+            (bank_address.line2.as_deref(), address.line2.as_deref()),
+            (bank_address.line3.as_deref(), address.line3.as_deref()),
+            (Some(bank_address.city.as_str()), address.city.as_deref()),
+            (Some(bank_address.state.as_str()), address.state.as_deref()),
             (
-                Some(card.billing_address.line1.as_str()),
-                address.line1.as_deref(),
-            ),
-            (
-                card.billing_address.line2.as_deref(),
-                address.line2.as_deref(),
-            ),
-            (
-                Some(card.billing_address.city.as_str()),
-                address.city.as_deref(),
-            ),
-            (
-                Some(card.billing_address.zip_code.as_str()),
+                Some(bank_address.zip_code.as_str()),
                 address.zip_code.as_deref(),
             ),
             (
-                Some(card.billing_address.country_code.as_str()),
+                Some(bank_address.country_code.as_str()),
                 address.country_code.as_deref(),
             ),
         ];
@@ -250,5 +244,93 @@ fn cards_in_directory(
                 Action::UpdateCard,
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use d1::wire::{BillingAddress, Card, ConsumerInfo, Profile, Profiles, Scheme};
+
+    use super::*;
+    use crate::records::{Address, IssuerCard, Name};
+
+    fn bank() -> IssuerConsumer {
+        IssuerConsumer {
+            consumer_id: "cons-1".into(),
+            name_latin: Name {
+                first: "Hanako".into(),
+                last: "Sato".into(),
+            },
+            name_kanji: None,
+            name_kana: None,
+            email: "h@example.jp".into(),
+            phone_country_code: "+81".into(),
+            phone_number: "9012345678".into(),
+            language: "ja-JP".into(),
+            cards: vec![IssuerCard {
+                card_id: "crd-1".into(),
+                scheme: "VISA".into(),
+                bin: "411111".into(),
+                last4: "1111".into(),
+                expiry: "1229".into(),
+                cardholder_name: "HANAKO SATO".into(),
+                billing_address: Address {
+                    line1: "1-2-3 Chiyoda".into(),
+                    line2: None,
+                    line3: None,
+                    city: "Chiyoda-ku".into(),
+                    state: "13".into(),
+                    zip_code: "1000001".into(),
+                    country_code: "JP".into(),
+                },
+                status: AccountStatus::Open,
+            }],
+        }
+    }
+
+    fn directory(bank: &IssuerConsumer, state: &str) -> Profiles {
+        let a = &bank.cards[0].billing_address;
+        let address = BillingAddress {
+            line1: Some(a.line1.clone()),
+            city: Some(a.city.clone()),
+            state: Some(state.into()),
+            zip_code: Some(a.zip_code.clone()),
+            country_code: Some(a.country_code.clone()),
+            ..BillingAddress::default()
+        };
+        let info = ConsumerInfo {
+            first_name: Some("Hanako".into()),
+            last_name: Some("Sato".into()),
+            email: Some(bank.email.clone()),
+            phone_number_country_code: Some("+81".into()),
+            phone_number: Some(bank.phone_number.clone()),
+            ..ConsumerInfo::default()
+        };
+        let card = Card {
+            card_id: "crd-1".into(),
+            billing_address: Some(address),
+            ..Card::default()
+        };
+        Profiles {
+            profiles: vec![Profile {
+                scheme: Scheme::Visa,
+                consumer_id: "cons-1".into(),
+                consumer_info: info,
+                cards: vec![card],
+            }],
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_address_field_counts_including_the_prefecture() {
+        let bank = bank();
+        assert_eq!(findings(Some(&bank), &directory(&bank, "13")), []);
+        let moved = findings(Some(&bank), &directory(&bank, "27"));
+        assert_eq!(
+            moved.iter().map(|f| f.kind).collect::<Vec<_>>(),
+            [FindingKind::BillingAddressDiffers]
+        );
+        assert_eq!(moved[0].action, Action::UpdateCard);
     }
 }

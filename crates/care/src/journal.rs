@@ -4,10 +4,9 @@
 //! is lost and nothing is sent twice for one intent.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -126,7 +125,7 @@ pub struct Entry {
 
 /// The journal of one data directory.
 pub struct Journal {
-    connection: Mutex<Connection>,
+    db: crate::sqlite::Db,
 }
 
 fn now() -> String {
@@ -162,19 +161,14 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 impl Journal {
     /// Opens (or creates) the journal at `path`: WAL, `synchronous=FULL`.
     pub fn open(path: &Path) -> Result<Self> {
-        let connection = crate::sqlite::open(path, "open the operations journal", SCHEMA)?;
         Ok(Self {
-            connection: Mutex::new(connection),
+            db: crate::sqlite::Db::open(path, "open the operations journal", SCHEMA)?,
         })
-    }
-
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.connection.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records `intent` and returns its entry; on disk when this returns.
     pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
-        let connection = self.connection();
+        let connection = self.db.lock();
         let at = now();
         connection
             .execute(
@@ -207,7 +201,7 @@ impl Journal {
                 current.state
             )));
         }
-        self.connection()
+        self.db.lock()
             .execute(
                 "UPDATE intents SET state = ?2, operation_id = COALESCE(?3, operation_id), detail = COALESCE(?4, detail), updated_at = ?5
                  WHERE id = ?1",
@@ -220,7 +214,8 @@ impl Journal {
 
     /// One entry.
     pub fn get(&self, id: i64) -> Result<Option<Entry>> {
-        self.connection()
+        self.db
+            .lock()
             .query_row(
                 &format!("SELECT {COLUMNS} FROM intents WHERE id = ?1"),
                 [id],
@@ -233,7 +228,7 @@ impl Journal {
     /// Entries not yet final (Intent, Pending, Unknown), oldest first: what a tracker follows,
     /// and what a new process resumes after a crash.
     pub fn unfinished(&self) -> Result<Vec<Entry>> {
-        let connection = self.connection();
+        let connection = self.db.lock();
         let mut statement = connection
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM intents WHERE state NOT IN ('SUCCESSFUL', 'FAILED') ORDER BY id"
@@ -245,7 +240,7 @@ impl Journal {
 
     /// The newest `limit` entries, optionally only those in `state`.
     pub fn recent(&self, state: Option<State>, limit: i64) -> Result<Vec<Entry>> {
-        let connection = self.connection();
+        let connection = self.db.lock();
         let mut statement = connection
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM intents WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2"

@@ -2,13 +2,29 @@
 //! created, WAL, `synchronous=FULL` (a committed record survives a power cut), schema applied.
 
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
 use crate::{Error, Result};
 
-/// Opens (or creates) the database at `path` and applies `schema`; `what` names it in errors.
-pub fn open(path: &Path, what: &'static str, schema: &str) -> Result<Connection> {
+/// One SQLite file of the console, shared by its callers one at a time.
+pub struct Db(Mutex<Connection>);
+
+impl Db {
+    /// Opens (or creates) the database at `path` and applies `schema`; `what` names it in errors.
+    pub fn open(path: &Path, what: &'static str, schema: &str) -> Result<Self> {
+        open(path, what, schema).map(|connection| Self(Mutex::new(connection)))
+    }
+
+    /// The connection, for the few statements of one call.
+    pub fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite itself half-written.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn open(path: &Path, what: &'static str, schema: &str) -> Result<Connection> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
     }

@@ -88,7 +88,8 @@ pub fn transport(error: &reqwest::Error, write: bool, correlation_id: &Correlati
         };
     }
     let detail = chain_text(error);
-    if error.is_connect() {
+    // A request that could not even be built (bad URL) or connect never left.
+    if error.is_connect() || error.is_builder() {
         Error::NotSent {
             correlation_id,
             detail,

@@ -484,6 +484,18 @@ async fn tls_failures_name_the_side_that_failed() {
     );
     assert!(error.to_string().contains("trusted CA"), "{error}");
 
+    let mut malformed = config(&sandbox);
+    malformed.base_url = "https://127.0.0.1:99999/banking/v1".into();
+    let error = Client::new(malformed, &identity(&sandbox))
+        .unwrap()
+        .profiles(&id, Call::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NotSent { .. }),
+        "a URL that cannot be built never left: {error:?}"
+    );
+
     let mut closed = config(&sandbox);
     closed.base_url = "https://127.0.0.1:1/banking/v1".into();
     closed.token_url = "https://127.0.0.1:1/authz/v1/oauth2/token".into();
