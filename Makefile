@@ -59,11 +59,15 @@ lint: setup ui
 unit-ui: $(NPM_STAMP)
 	cd ui && npm test
 
+# Cargo tests run inside a private D-Bus session with its own GNOME Keyring (a real Secret
+# Service), so the keychain tests and the app under test never touch the user's keyring.
+WITH_KEYRING := scripts/with-secret-service.sh
+
 test: setup ui lint unit-ui
-	cargo nextest run --workspace $(FEATURES) --no-fail-fast
+	$(WITH_KEYRING) cargo nextest run --workspace $(FEATURES) --no-fail-fast
 
 e2e: setup ui
-	cargo nextest run $(FEATURES) --test e2e
+	$(WITH_KEYRING) cargo nextest run $(FEATURES) --test e2e
 
 bindings: setup ui
 	C2P_WRITE_BINDINGS=1 cargo test --lib $(FEATURES) -- ipc::tests

@@ -10,12 +10,40 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
-    /// A file the console keeps (settings, logs) could not be read or written.
+    /// A file the console keeps (settings, logs, journal, audit log) could not be read or written.
     Storage,
     /// The request itself was wrong (a malformed value); nothing was done.
     InvalidInput,
     /// A fault inside the console that the user cannot fix; the log has the details.
     Internal,
+    /// There is no OS keychain (e.g. no Secret Service running); credentials cannot be used.
+    KeychainUnavailable,
+    /// The OS keychain is locked; unlock it and restart.
+    KeychainLocked,
+    /// The environment has no credentials in the keychain yet: import them.
+    CredentialsMissing,
+    /// Credentials offered for import are unusable (wrong key, expired, wrong curve, …).
+    CredentialsInvalid,
+    /// No such consumer, card, environment or operation.
+    NotFound,
+    /// The operator's role does not allow this action.
+    Forbidden,
+    /// The request could not be sent: nothing reached the server.
+    Unreachable,
+    /// A write was sent but its answer was lost: it may have been applied.
+    OutcomeUnknown,
+    /// The server refused the request (4xx/5xx).
+    Rejected,
+    /// The server refused the credentials (token or API key).
+    Unauthorized,
+    /// The server asked to slow down.
+    RateLimited,
+    /// The TLS handshake failed (certificate rejected, expired, wrong host, …).
+    TlsFailed,
+    /// The server's answer could not be read.
+    BadAnswer,
+    /// The same write on the same card or consumer is still in progress.
+    AlreadyInProgress,
 }
 
 /// A failure of the console's core, with a message that says what happened and what to check.
@@ -40,6 +68,54 @@ pub enum Error {
     /// A fault inside the console.
     #[error("internal error: {0}")]
     Internal(String),
+    /// No keychain: the text says which one and how to start it.
+    #[error("{0}")]
+    KeychainUnavailable(String),
+    /// The keychain is locked.
+    #[error("{0}")]
+    KeychainLocked(String),
+    /// The environment's credentials are not in the keychain.
+    #[error(
+        "environment {environment} has no {what} in the keychain: import its credentials first"
+    )]
+    CredentialsMissing {
+        /// The environment.
+        environment: String,
+        /// Which secret is missing.
+        what: &'static str,
+    },
+    /// Credentials offered for import were refused; nothing was stored.
+    #[error("{0}; nothing was stored")]
+    CredentialsInvalid(String),
+    /// Something named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The operator's role does not allow the action; it was not done (and was audited).
+    #[error(
+        "operator {operator} (role {role}) may not {action}; ask an administrator to change the policy if this is wrong"
+    )]
+    Forbidden {
+        /// Who asked.
+        operator: String,
+        /// Their role.
+        role: String,
+        /// What they asked for.
+        action: String,
+    },
+    /// A call to D1 failed.
+    #[error(transparent)]
+    D1(#[from] d1::Error),
+    /// A call to the bank's issuer-records API failed.
+    #[error("the bank's records could not be read: {detail}")]
+    IssuerRecords {
+        /// What kind of failure.
+        code: ErrorCode,
+        /// What happened and what to check.
+        detail: String,
+    },
+    /// The same write is still in progress; it was not sent again.
+    #[error("{0}")]
+    AlreadyInProgress(String),
 }
 
 impl Error {
@@ -49,6 +125,15 @@ impl Error {
             Error::Storage { .. } => ErrorCode::Storage,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            Error::KeychainLocked(_) => ErrorCode::KeychainLocked,
+            Error::CredentialsMissing { .. } => ErrorCode::CredentialsMissing,
+            Error::CredentialsInvalid(_) => ErrorCode::CredentialsInvalid,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::D1(error) => d1_code(error),
+            Error::IssuerRecords { code, .. } => *code,
+            Error::AlreadyInProgress(_) => ErrorCode::AlreadyInProgress,
         }
     }
 
@@ -59,6 +144,22 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// The code of a D1 failure: a 404 is "not found", other refusals are "rejected".
+fn d1_code(error: &d1::Error) -> ErrorCode {
+    match error {
+        d1::Error::InvalidRequest(_) => ErrorCode::InvalidInput,
+        d1::Error::NotSent { .. } => ErrorCode::Unreachable,
+        d1::Error::MaybeSent { write: true, .. } => ErrorCode::OutcomeUnknown,
+        d1::Error::MaybeSent { write: false, .. } => ErrorCode::Unreachable,
+        d1::Error::Rejected { status: 404, .. } => ErrorCode::NotFound,
+        d1::Error::Rejected { .. } => ErrorCode::Rejected,
+        d1::Error::Unauthorized { .. } => ErrorCode::Unauthorized,
+        d1::Error::RateLimited { .. } => ErrorCode::RateLimited,
+        d1::Error::Tls { .. } => ErrorCode::TlsFailed,
+        d1::Error::Decode { .. } => ErrorCode::BadAnswer,
     }
 }
 

@@ -4,15 +4,18 @@
 
 pub mod audit;
 pub mod compare;
+pub mod credentials;
 pub mod error;
 pub mod findings;
 pub mod journal;
 pub mod logging;
 pub mod mask;
 pub mod paths;
+pub mod policy;
 pub mod records;
 pub mod settings;
 mod sqlite;
+pub mod vault;
 
 pub use error::{Error, ErrorCode, Result};
 

@@ -1,0 +1,441 @@
+//! Importing an environment's credentials: the mTLS client certificate and key (PEM files or a
+//! PKCS#12 bundle), the ES256 signing key and the issuer-records API key. Everything is checked
+//! before anything is stored: the key matches the certificate, the certificate is valid today,
+//! the signing key is P-256. The source files are read once and never copied; the bundle's
+//! passphrase is used once and dropped. There is no export.
+
+use std::path::{Path, PathBuf};
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use zeroize::Zeroizing;
+
+use crate::{Error, Result};
+
+/// Files larger than this are not credentials.
+const MAX_FILE_BYTES: u64 = 256 * 1024;
+
+/// Where the mTLS certificate and key come from.
+pub enum MtlsSource {
+    /// A PEM certificate chain (leaf first) and a PEM private key.
+    Pem {
+        /// The certificate chain file.
+        chain: PathBuf,
+        /// The private key file.
+        key: PathBuf,
+    },
+    /// A PKCS#12 bundle with one key and its chain, and the bundle's passphrase.
+    Pkcs12 {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// Its passphrase: used once, then zeroed.
+        passphrase: Zeroizing<String>,
+    },
+}
+
+/// What an operator hands over to import an environment's credentials.
+pub struct ImportRequest {
+    /// The mTLS client certificate and key.
+    pub mtls: MtlsSource,
+    /// The ES256 signing key (PEM, PKCS#8 or SEC1).
+    pub signing_key: PathBuf,
+    /// The issuer-records API key.
+    pub issuer_api_key: d1::Secret,
+}
+
+/// Credentials that passed every check, ready for the keychain (secrets) and the settings file
+/// (the public chain).
+pub struct Checked {
+    /// The client certificate chain, PEM (public).
+    pub client_chain_pem: String,
+    /// The mTLS private key, PKCS#8 PEM.
+    pub client_key_pem: d1::Secret,
+    /// The ES256 signing key, PKCS#8 PEM.
+    pub signing_key_pem: d1::Secret,
+    /// The issuer-records API key.
+    pub issuer_api_key: d1::Secret,
+    /// The client certificate's subject, for the operator to recognise.
+    pub subject: String,
+    /// When the client certificate expires (UTC, RFC 3339).
+    pub not_after: String,
+}
+
+/// Reads and checks `request`. Nothing is stored here.
+pub fn check(request: ImportRequest) -> Result<Checked> {
+    let (chain, key) = match request.mtls {
+        MtlsSource::Pem { chain, key } => {
+            let chain_bytes = read(&chain, "certificate chain")?;
+            let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&chain_bytes)
+                .map(|c| c.map(|c| c.to_vec()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| {
+                    invalid(format!(
+                        "{} is not a PEM certificate chain: {e}",
+                        chain.display()
+                    ))
+                })?;
+            let key_bytes = Zeroizing::new(read(&key, "private key")?);
+            let key_der = PrivateKeyDer::from_pem_slice(&key_bytes)
+                .map_err(|e| invalid(format!("{} is not a PEM private key: {e}", key.display())))?;
+            (certs, Zeroizing::new(key_der.secret_der().to_vec()))
+        }
+        MtlsSource::Pkcs12 { bundle, passphrase } => {
+            let data = Zeroizing::new(read(&bundle, "PKCS#12 bundle")?);
+            pkcs12(&bundle, &data, &passphrase)?
+        }
+    };
+    let leaf_der = chain
+        .first()
+        .ok_or_else(|| invalid("the certificate chain holds no certificate".into()))?;
+    let leaf = Leaf::parse(leaf_der)?;
+    leaf.check_dates(chrono::Utc::now().timestamp())?;
+    let client_key = mtls_key(&key, &leaf)?;
+
+    let signing_bytes = Zeroizing::new(read(&request.signing_key, "signing key")?);
+    let signing_der = PrivateKeyDer::from_pem_slice(&signing_bytes).map_err(|e| {
+        invalid(format!(
+            "{} is not a PEM private key: {e}",
+            request.signing_key.display()
+        ))
+    })?;
+    let signing = EcdsaKeyPair::from_private_key_der(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        signing_der.secret_der(),
+    )
+    .map_err(|_| invalid("the signing key is not a P-256 EC key; ES256 needs P-256".into()))?;
+    let signing_pkcs8 = signing
+        .to_pkcs8v1()
+        .map_err(|_| Error::Internal("cannot re-encode the signing key".into()))?;
+
+    if request.issuer_api_key.expose().is_empty() {
+        return Err(invalid("the issuer-records API key is empty".into()));
+    }
+    Ok(Checked {
+        client_chain_pem: chain.iter().map(|der| pem("CERTIFICATE", der)).collect(),
+        client_key_pem: d1::Secret::new(pem("PRIVATE KEY", &client_key)),
+        signing_key_pem: d1::Secret::new(pem("PRIVATE KEY", signing_pkcs8.as_ref())),
+        issuer_api_key: request.issuer_api_key,
+        subject: leaf.subject,
+        not_after: leaf.not_after_text,
+    })
+}
+
+fn invalid(text: String) -> Error {
+    Error::CredentialsInvalid(text)
+}
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| invalid(format!("cannot read the {what} {}: {e}", path.display())))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(invalid(format!(
+            "{} is {} bytes: too large for a {what}",
+            path.display(),
+            meta.len()
+        )));
+    }
+    std::fs::read(path)
+        .map_err(|e| invalid(format!("cannot read the {what} {}: {e}", path.display())))
+}
+
+/// The chain and PKCS#8 key of the one key entry in a PKCS#12 bundle.
+fn pkcs12(
+    path: &Path,
+    data: &[u8],
+    passphrase: &str,
+) -> Result<(Vec<Vec<u8>>, Zeroizing<Vec<u8>>)> {
+    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
+    let store =
+        KeyStore::from_pkcs12(data, passphrase, Pkcs12ImportPolicy::Strict).map_err(|e| {
+            invalid(format!(
+                "{} cannot be opened ({e}): check the passphrase and that it is a PKCS#12 bundle",
+                path.display()
+            ))
+        })?;
+    let mut keys = store.entries().filter_map(|(_, entry)| match entry {
+        KeyStoreEntry::PrivateKeyChain(chain) => Some(chain),
+        _ => None,
+    });
+    let chain = keys.next().ok_or_else(|| {
+        invalid(format!(
+            "{} holds no private key with its certificate",
+            path.display()
+        ))
+    })?;
+    if keys.next().is_some() {
+        return Err(invalid(format!(
+            "{} holds more than one private key; export only the D1 client key",
+            path.display()
+        )));
+    }
+    let certs = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
+    Ok((certs, Zeroizing::new(chain.key().as_der().to_vec())))
+}
+
+/// What the checks need from the leaf certificate.
+struct Leaf {
+    subject: String,
+    not_before: i64,
+    not_after: i64,
+    not_after_text: String,
+    public_key: Vec<u8>,
+}
+
+impl Leaf {
+    fn parse(der: &[u8]) -> Result<Self> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der)
+            .map_err(|e| invalid(format!("the client certificate cannot be read: {e}")))?;
+        let validity = cert.validity();
+        let not_after = validity.not_after.timestamp();
+        Ok(Self {
+            subject: cert.subject().to_string(),
+            not_before: validity.not_before.timestamp(),
+            not_after,
+            not_after_text: chrono::DateTime::from_timestamp(not_after, 0)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            public_key: cert.public_key().subject_public_key.data.to_vec(),
+        })
+    }
+
+    fn check_dates(&self, now: i64) -> Result<()> {
+        if now > self.not_after {
+            return Err(invalid(format!(
+                "the client certificate expired on {}; ask Thales for a new one",
+                self.not_after_text
+            )));
+        }
+        if now < self.not_before {
+            return Err(invalid(
+                "the client certificate is not valid yet: check this computer's clock".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The mTLS key as PKCS#8, after checking that it is the certificate's key (P-256 or RSA).
+fn mtls_key(der: &[u8], leaf: &Leaf) -> Result<Zeroizing<Vec<u8>>> {
+    let mismatch = || {
+        invalid("the private key does not belong to the client certificate: check that both files come from the same CSR".into())
+    };
+    if let Ok(ec) = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, der) {
+        if ec.public_key().as_ref() != leaf.public_key.as_slice() {
+            return Err(mismatch());
+        }
+        let pkcs8 = ec
+            .to_pkcs8v1()
+            .map_err(|_| Error::Internal("cannot re-encode the mTLS key".into()))?;
+        return Ok(Zeroizing::new(pkcs8.as_ref().to_vec()));
+    }
+    let rsa = RsaKeyPair::from_pkcs8(der)
+        .map_err(|_| {
+            invalid("the private key is neither P-256 nor RSA in PKCS#8 form (D1 issues client certificates for ECDSA P-256 or RSA 4096 keys)".into())
+        })?;
+    if rsa.public_key().as_ref() != leaf.public_key.as_slice() {
+        return Err(mismatch());
+    }
+    Ok(Zeroizing::new(der.to_vec()))
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P384_SHA384, date_time_ymd};
+
+    struct Files {
+        dir: tempfile::TempDir,
+    }
+
+    impl Files {
+        fn new() -> Self {
+            Self {
+                dir: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+            let path = self.dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        }
+    }
+
+    fn client_cert(key: &KeyPair, expired: bool) -> rcgen::Certificate {
+        let mut params = CertificateParams::new(vec!["issuer-client".into()]).unwrap();
+        if expired {
+            params.not_before = date_time_ymd(2020, 1, 1);
+            params.not_after = date_time_ymd(2021, 1, 1);
+        }
+        params.self_signed(key).unwrap()
+    }
+
+    fn request(files: &Files, chain: &str, key: &str, signing: &str) -> ImportRequest {
+        ImportRequest {
+            mtls: MtlsSource::Pem {
+                chain: files.write("chain.pem", chain),
+                key: files.write("client.key", key),
+            },
+            signing_key: files.write("signing.key", signing),
+            issuer_api_key: d1::Secret::from("api-key".to_owned()),
+        }
+    }
+
+    fn error_text(result: Result<Checked>) -> String {
+        let error = result.err().expect("the import is refused");
+        assert_eq!(
+            error.code(),
+            crate::ErrorCode::CredentialsInvalid,
+            "{error}"
+        );
+        error.to_string()
+    }
+
+    #[test]
+    fn matching_pem_files_pass_and_give_keys_the_d1_client_accepts() {
+        let files = Files::new();
+        let key = KeyPair::generate().unwrap();
+        let cert = client_cert(&key, false);
+        let signing = KeyPair::generate().unwrap();
+        let checked = check(request(
+            &files,
+            &cert.pem(),
+            &key.serialize_pem(),
+            &signing.serialize_pem(),
+        ))
+        .unwrap();
+        assert!(checked.subject.contains("rcgen"), "{}", checked.subject);
+        assert!(
+            checked.not_after.starts_with("4096"),
+            "{}",
+            checked.not_after
+        );
+        let identity = d1::Identity {
+            client_chain_pem: checked.client_chain_pem,
+            client_key_pem: checked.client_key_pem,
+            signing_key_pem: checked.signing_key_pem,
+        };
+        let config = d1::Config::new(
+            "https://127.0.0.1:1/banking/v1",
+            "https://127.0.0.1:1/token",
+            d1::IssuerId::new("C2PSANDBOX").unwrap(),
+            "kid",
+            d1::Trust::PlatformRoots,
+        );
+        d1::Client::new(config, &identity).unwrap();
+    }
+
+    #[test]
+    fn a_key_from_another_csr_is_refused() {
+        let files = Files::new();
+        let cert = client_cert(&KeyPair::generate().unwrap(), false);
+        let other = KeyPair::generate().unwrap();
+        let text = error_text(check(request(
+            &files,
+            &cert.pem(),
+            &other.serialize_pem(),
+            &other.serialize_pem(),
+        )));
+        assert!(
+            text.contains("does not belong to the client certificate"),
+            "{text}"
+        );
+        assert!(text.ends_with("nothing was stored"), "{text}");
+    }
+
+    #[test]
+    fn an_expired_certificate_is_refused_with_its_date() {
+        let files = Files::new();
+        let key = KeyPair::generate().unwrap();
+        let cert = client_cert(&key, true);
+        let text = error_text(check(request(
+            &files,
+            &cert.pem(),
+            &key.serialize_pem(),
+            &key.serialize_pem(),
+        )));
+        assert!(text.contains("expired on 2021-01-01"), "{text}");
+    }
+
+    #[test]
+    fn a_signing_key_on_another_curve_is_refused() {
+        let files = Files::new();
+        let key = KeyPair::generate().unwrap();
+        let cert = client_cert(&key, false);
+        let p384 = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
+        let text = error_text(check(request(
+            &files,
+            &cert.pem(),
+            &key.serialize_pem(),
+            &p384.serialize_pem(),
+        )));
+        assert!(text.contains("not a P-256"), "{text}");
+    }
+
+    #[test]
+    fn files_that_are_not_pem_or_missing_are_named() {
+        let files = Files::new();
+        let key = KeyPair::generate().unwrap();
+        let text = error_text(check(request(&files, "hello", &key.serialize_pem(), "")));
+        assert!(
+            text.contains("no certificate") || text.contains("chain.pem"),
+            "{text}"
+        );
+        let mut missing = request(&files, "x", "y", "z");
+        missing.signing_key = files.dir.path().join("absent.pem");
+        let cert = client_cert(&key, false);
+        missing.mtls = MtlsSource::Pem {
+            chain: files.write("c2.pem", cert.pem()),
+            key: files.write("k2.pem", key.serialize_pem()),
+        };
+        let text = error_text(check(missing));
+        assert!(text.contains("absent.pem"), "{text}");
+    }
+
+    fn bundle(files: &Files, key: &KeyPair, cert: &rcgen::Certificate, pass: &str) -> PathBuf {
+        use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+        let mut store = KeyStore::new();
+        let chain = PrivateKeyChain::new(
+            b"client".to_vec(),
+            PrivateKey::from_der(&key.serialize_der()).unwrap(),
+            [Certificate::from_der(cert.der()).unwrap()],
+        );
+        store.add_entry("client", KeyStoreEntry::PrivateKeyChain(chain));
+        files.write("client.p12", store.writer(pass).write().unwrap())
+    }
+
+    #[test]
+    fn a_pkcs12_bundle_opens_with_its_passphrase_only() {
+        let files = Files::new();
+        let key = KeyPair::generate().unwrap();
+        let cert = client_cert(&key, false);
+        let path = bundle(&files, &key, &cert, "correct horse");
+        let signing = files.write("signing.pem", KeyPair::generate().unwrap().serialize_pem());
+        let with = |passphrase: &str| ImportRequest {
+            mtls: MtlsSource::Pkcs12 {
+                bundle: path.clone(),
+                passphrase: Zeroizing::new(passphrase.to_owned()),
+            },
+            signing_key: signing.clone(),
+            issuer_api_key: d1::Secret::from("k".to_owned()),
+        };
+        let checked = check(with("correct horse")).unwrap();
+        assert_eq!(checked.client_chain_pem.trim(), cert.pem().trim());
+        let text = error_text(check(with("wrong")));
+        assert!(text.contains("check the passphrase"), "{text}");
+    }
+}

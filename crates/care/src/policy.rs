@@ -1,0 +1,332 @@
+//! Who the operator is and what their role lets them do. The policy file lives in the system
+//! configuration directory, writable only by administrators; a user-level one is honoured only
+//! on the sandbox, so nobody can grant themselves a role on a real environment. Every action is
+//! checked here, in the core, so neither face (desktop or CLI) can skip the check.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// A role in the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Support agent: search, view, opt out, enrol, update from the bank's record.
+    Agent,
+    /// Fraud analyst: what an agent may, plus batch opt-out.
+    Fraud,
+    /// Auditor: search, view, audit export; no writes.
+    Auditor,
+}
+
+impl Role {
+    /// The role's name as the policy file spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Fraud => "fraud",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+/// Something an operator may or may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// Search consumers.
+    Search,
+    /// Open a consumer's profiles.
+    View,
+    /// Opt a card out.
+    OptOutCard,
+    /// Opt a consumer out of every directory.
+    OptOutConsumer,
+    /// Enrol a card.
+    Enrol,
+    /// Push the bank's record to a directory.
+    Update,
+    /// Opt out a list of cards or consumers.
+    BatchOptOut,
+    /// Export the audit log or an audit report.
+    AuditExport,
+}
+
+impl Action {
+    /// Every action, for the role matrix.
+    pub const ALL: [Action; 8] = [
+        Action::Search,
+        Action::View,
+        Action::OptOutCard,
+        Action::OptOutConsumer,
+        Action::Enrol,
+        Action::Update,
+        Action::BatchOptOut,
+        Action::AuditExport,
+    ];
+
+    /// The action in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Search => "search consumers",
+            Action::View => "view profiles",
+            Action::OptOutCard => "opt out a card",
+            Action::OptOutConsumer => "opt out a consumer",
+            Action::Enrol => "enrol a card",
+            Action::Update => "update a directory from the bank's record",
+            Action::BatchOptOut => "run a batch opt-out",
+            Action::AuditExport => "export the audit log",
+        }
+    }
+}
+
+/// Whether `role` may take `action`.
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::Agent => matches!(
+            action,
+            Search | View | OptOutCard | OptOutConsumer | Enrol | Update
+        ),
+        Role::Fraud => !matches!(action, AuditExport),
+        Role::Auditor => matches!(action, Search | View | AuditExport),
+    }
+}
+
+/// The policy file's content.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PolicyFile {
+    operator: Option<String>,
+    role: Role,
+}
+
+/// Where the operator's policy came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "path")]
+pub enum Source {
+    /// The administrators' file.
+    System(String),
+    /// The user's own file (sandbox only).
+    User(String),
+    /// No file: the OS user as an agent.
+    Default,
+}
+
+/// The operator and their role, as the console enforces them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    /// Who is recorded in the audit log.
+    pub operator: String,
+    /// What they may do.
+    pub role: Role,
+    /// Where this came from.
+    pub source: Source,
+}
+
+/// Where the policy files are looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyPaths {
+    /// The administrators' file.
+    pub system: PathBuf,
+    /// The user's file, honoured only on the sandbox.
+    pub user: PathBuf,
+}
+
+impl PolicyPaths {
+    /// The platform's locations: `/etc/c2p-care/policy.json` (macOS: `/Library/Application
+    /// Support/C2P Care`, Windows: `%ProgramData%\C2P Care`) and `<config>/policy.json`.
+    pub fn platform(config_dir: &Path) -> Self {
+        let system = if cfg!(target_os = "windows") {
+            PathBuf::from(
+                std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into()),
+            )
+            .join("C2P Care")
+        } else if cfg!(target_os = "macos") {
+            PathBuf::from("/Library/Application Support/C2P Care")
+        } else {
+            PathBuf::from("/etc/c2p-care")
+        };
+        Self {
+            system: system.join("policy.json"),
+            user: config_dir.join("policy.json"),
+        }
+    }
+}
+
+impl Policy {
+    /// The policy for an environment: the system file when there is one; else, on the sandbox
+    /// only, the user's file; else the OS user as an agent. An unreadable file is an error, never
+    /// a silent default.
+    pub fn load(paths: &PolicyPaths, sandbox: bool) -> Result<Self> {
+        if let Some(file) = read(&paths.system)? {
+            return Ok(Self::from_file(
+                file,
+                Source::System(paths.system.display().to_string()),
+            ));
+        }
+        if sandbox && let Some(file) = read(&paths.user)? {
+            return Ok(Self::from_file(
+                file,
+                Source::User(paths.user.display().to_string()),
+            ));
+        }
+        Ok(Self {
+            operator: os_user(),
+            role: Role::Agent,
+            source: Source::Default,
+        })
+    }
+
+    fn from_file(file: PolicyFile, source: Source) -> Self {
+        Self {
+            operator: file.operator.unwrap_or_else(os_user),
+            role: file.role,
+            source,
+        }
+    }
+
+    /// `Ok` when the role allows `action`, else [`Error::Forbidden`].
+    pub fn check(&self, action: Action) -> Result<()> {
+        if allows(self.role, action) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden {
+                operator: self.operator.clone(),
+                role: self.role.name().to_owned(),
+                action: action.describe().to_owned(),
+            })
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Option<PolicyFile>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::storage("read the policy", path, e)),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        Error::InvalidInput(format!(
+            "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor\"}}: ask an administrator to fix it",
+            path.display()
+        ))
+    })
+}
+
+/// The OS user name, the default operator.
+pub fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// This computer's name, recorded as the workstation in the audit log.
+pub fn workstation() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(dir: &Path) -> PolicyPaths {
+        PolicyPaths {
+            system: dir.join("system/policy.json"),
+            user: dir.join("user/policy.json"),
+        }
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn the_role_matrix_is_as_documented() {
+        use Action::*;
+        let expected = |role: Role| -> Vec<Action> {
+            match role {
+                Role::Agent => vec![Search, View, OptOutCard, OptOutConsumer, Enrol, Update],
+                Role::Fraud => vec![
+                    Search,
+                    View,
+                    OptOutCard,
+                    OptOutConsumer,
+                    Enrol,
+                    Update,
+                    BatchOptOut,
+                ],
+                Role::Auditor => vec![Search, View, AuditExport],
+            }
+        };
+        for role in [Role::Agent, Role::Fraud, Role::Auditor] {
+            let allowed: Vec<Action> = Action::ALL
+                .into_iter()
+                .filter(|a| allows(role, *a))
+                .collect();
+            assert_eq!(allowed, expected(role), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn the_system_file_wins_and_the_user_file_counts_only_on_the_sandbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = paths(dir.path());
+        write(&paths.user, r#"{"operator":"me","role":"fraud"}"#);
+        assert_eq!(Policy::load(&paths, true).unwrap().role, Role::Fraud);
+        let real = Policy::load(&paths, false).unwrap();
+        assert_eq!((real.role, real.source), (Role::Agent, Source::Default));
+        write(&paths.system, r#"{"operator":"A-0042","role":"auditor"}"#);
+        for sandbox in [true, false] {
+            let policy = Policy::load(&paths, sandbox).unwrap();
+            assert_eq!(policy.operator, "A-0042");
+            assert_eq!(policy.role, Role::Auditor);
+            assert!(matches!(policy.source, Source::System(_)));
+        }
+    }
+
+    #[test]
+    fn a_broken_policy_file_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = paths(dir.path());
+        write(&paths.system, r#"{"role":"admin"}"#);
+        let error = Policy::load(&paths, false).unwrap_err();
+        assert!(
+            error.to_string().contains("ask an administrator"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_denied_action_says_who_and_what() {
+        let policy = Policy {
+            operator: "bob".into(),
+            role: Role::Auditor,
+            source: Source::Default,
+        };
+        policy.check(Action::View).unwrap();
+        let error = policy.check(Action::OptOutCard).unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::Forbidden);
+        assert!(
+            error
+                .to_string()
+                .contains("bob (role auditor) may not opt out a card"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! The OS keychain, the only place an environment's secrets live: the mTLS private key, the
+//! ES256 signing key and the issuer-records API key, one keychain entry each, written with the
+//! bytes API (Windows' Credential Manager holds at most 2,560 bytes per entry).
+//!
+//! The keychain is probed once when the vault opens. If it is missing or locked the vault
+//! remembers why and refuses every later call with that reason: there is no file fallback.
+//! The keychain stores are blocking: call the vault through `spawn_blocking` from async code.
+
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry};
+
+use crate::paths::APP_IDENTIFIER;
+use crate::{Error, Result};
+
+/// One of an environment's secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// The mTLS client private key (PKCS#8 PEM).
+    MtlsKey,
+    /// The ES256 signing key for token assertions (PKCS#8 PEM).
+    SigningKey,
+    /// The bank's issuer-records API key.
+    IssuerApiKey,
+}
+
+impl SecretKind {
+    /// Every kind, in the order they are stored.
+    pub const ALL: [SecretKind; 3] = [
+        SecretKind::MtlsKey,
+        SecretKind::SigningKey,
+        SecretKind::IssuerApiKey,
+    ];
+
+    fn slug(self) -> &'static str {
+        match self {
+            SecretKind::MtlsKey => "mtls-key",
+            SecretKind::SigningKey => "signing-key",
+            SecretKind::IssuerApiKey => "issuer-api-key",
+        }
+    }
+
+    /// What the secret is, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SecretKind::MtlsKey => "mTLS private key",
+            SecretKind::SigningKey => "ES256 signing key",
+            SecretKind::IssuerApiKey => "issuer-records API key",
+        }
+    }
+}
+
+/// The keychain, probed. Cheap to clone.
+#[derive(Clone)]
+pub struct Vault {
+    store: std::result::Result<Arc<CredentialStore>, Problem>,
+}
+
+#[derive(Clone, Debug)]
+enum Problem {
+    Unavailable(String),
+    Locked(String),
+}
+
+impl Problem {
+    fn to_error(&self) -> Error {
+        match self {
+            Problem::Unavailable(text) => Error::KeychainUnavailable(text.clone()),
+            Problem::Locked(text) => Error::KeychainLocked(text.clone()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.store {
+            Ok(store) => write!(f, "Vault({})", store.vendor()),
+            Err(problem) => write!(f, "Vault({problem:?})"),
+        }
+    }
+}
+
+impl Vault {
+    /// The platform's keychain (Secret Service on Linux, Keychain on macOS, Credential Manager
+    /// on Windows), probed.
+    pub fn platform() -> Self {
+        match platform_store() {
+            Ok(store) => Self::probed(store),
+            Err(error) => Self {
+                store: Err(Problem::Unavailable(format!(
+                    "{}: {error}",
+                    unavailable_advice()
+                ))),
+            },
+        }
+    }
+
+    /// A vault over `store` (the mock store in tests), probed.
+    pub fn probed(store: Arc<CredentialStore>) -> Self {
+        // Its own entry per probe: two consoles (or tests) starting at once must not race.
+        let name = format!("probe-{}", hex::encode(rand_marker()));
+        Self::probed_with(store, &name)
+    }
+
+    fn probed_with(store: Arc<CredentialStore>, probe_name: &str) -> Self {
+        let problem = probe(&store, probe_name).err();
+        if let Some(problem) = &problem {
+            tracing::warn!(?problem, "keychain probe failed; credentials are disabled");
+        }
+        Self {
+            store: match problem {
+                None => Ok(store),
+                Some(problem) => Err(problem),
+            },
+        }
+    }
+
+    /// `Ok` when the keychain can be used, else the error that says why not and what to do.
+    pub fn status(&self) -> Result<()> {
+        self.store().map(|_| ())
+    }
+
+    fn store(&self) -> Result<&Arc<CredentialStore>> {
+        self.store.as_ref().map_err(Problem::to_error)
+    }
+
+    fn entry(&self, environment: &str, kind: SecretKind) -> Result<Entry> {
+        let store = self.store()?;
+        let user = format!("{environment}/{}", kind.slug());
+        Entry::new_in_store(store, APP_IDENTIFIER, &user).map_err(|e| keychain_error(&e))
+    }
+
+    /// Stores `secret` as the environment's `kind`, replacing any earlier one.
+    pub fn put(&self, environment: &str, kind: SecretKind, secret: &[u8]) -> Result<()> {
+        self.entry(environment, kind)?
+            .set_secret(secret)
+            .map_err(|e| keychain_error(&e))
+    }
+
+    /// The environment's `kind` secret.
+    pub fn get(&self, environment: &str, kind: SecretKind) -> Result<d1::Secret> {
+        match self.entry(environment, kind)?.get_secret() {
+            Ok(bytes) => Ok(d1::Secret::new(bytes)),
+            Err(keyring_core::Error::NoEntry) => Err(Error::CredentialsMissing {
+                environment: environment.to_owned(),
+                what: kind.describe(),
+            }),
+            Err(e) => Err(keychain_error(&e)),
+        }
+    }
+
+    /// Whether the environment has every secret it needs.
+    pub fn has_all(&self, environment: &str) -> Result<bool> {
+        for kind in SecretKind::ALL {
+            match self.get(environment, kind) {
+                Ok(_) => {}
+                Err(Error::CredentialsMissing { .. }) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Removes every secret of the environment; missing ones are not an error.
+    pub fn remove(&self, environment: &str) -> Result<()> {
+        for kind in SecretKind::ALL {
+            match self.entry(environment, kind)?.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                Err(e) => return Err(keychain_error(&e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes, reads back and deletes a throw-away entry: a missing or locked keychain shows only
+/// at the first read or write.
+fn probe(store: &Arc<CredentialStore>, name: &str) -> std::result::Result<(), Problem> {
+    let classify = |e: keyring_core::Error| match e {
+        keyring_core::Error::NoStorageAccess(_) => {
+            Problem::Locked(format!("the keychain is locked ({e}): {}", locked_advice()))
+        }
+        other => Problem::Unavailable(format!("{}: {other}", unavailable_advice())),
+    };
+    let entry = Entry::new_in_store(store, APP_IDENTIFIER, name).map_err(classify)?;
+    let marker = rand_marker();
+    entry.set_secret(&marker).map_err(classify)?;
+    let read = entry.get_secret().map_err(classify)?;
+    entry.delete_credential().map_err(classify)?;
+    if read != marker {
+        return Err(Problem::Unavailable(format!(
+            "{}: the keychain did not give back what was stored",
+            unavailable_advice()
+        )));
+    }
+    Ok(())
+}
+
+fn rand_marker() -> [u8; 16] {
+    let mut marker = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut marker).expect("the system random source works");
+    marker
+}
+
+fn keychain_error(error: &keyring_core::Error) -> Error {
+    match error {
+        keyring_core::Error::NoStorageAccess(_) => Error::KeychainLocked(format!(
+            "the keychain is locked ({error}): {}",
+            locked_advice()
+        )),
+        keyring_core::Error::TooLong(..) => Error::CredentialsInvalid(format!(
+            "the secret is too large for this keychain ({error})"
+        )),
+        _ => Error::KeychainUnavailable(format!("the keychain failed: {error}")),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(zbus_secret_service_keyring_store::Store::new()?)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(apple_native_keyring_store::keychain::Store::new()?)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(windows_native_keyring_store::Store::new()?)
+}
+
+fn unavailable_advice() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "no Secret Service: start GNOME Keyring or KWallet (in a desktop session they start at login), then restart the console"
+    } else if cfg!(target_os = "macos") {
+        "the macOS Keychain cannot be used: check Keychain Access, then restart the console"
+    } else {
+        "the Windows Credential Manager cannot be used: check that this user has a profile, then restart the console"
+    }
+}
+
+fn locked_advice() -> &'static str {
+    "unlock it (log in again or open your keyring manager), then restart the console"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyring_core::mock;
+
+    fn mock_vault() -> (Arc<mock::Store>, Vault) {
+        let store = mock::Store::new().unwrap();
+        let vault = Vault::probed(store.clone());
+        (store, vault)
+    }
+
+    /// Arms the mock's probe entry to fail with `error` on its next call.
+    fn failing_probe(error: keyring_core::Error) -> Vault {
+        let store = mock::Store::new().unwrap();
+        let dyn_store: Arc<CredentialStore> = store;
+        let entry = Entry::new_in_store(&dyn_store, APP_IDENTIFIER, "probe").unwrap();
+        let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+        cred.set_error(error);
+        Vault::probed_with(dyn_store, "probe")
+    }
+
+    #[test]
+    fn secrets_round_trip_per_environment_and_kind_and_are_removed() {
+        let (_store, vault) = mock_vault();
+        vault.status().unwrap();
+        vault.put("staging", SecretKind::MtlsKey, b"key-a").unwrap();
+        vault
+            .put("production", SecretKind::MtlsKey, b"key-b")
+            .unwrap();
+        assert_eq!(
+            vault.get("staging", SecretKind::MtlsKey).unwrap().expose(),
+            b"key-a"
+        );
+        assert_eq!(
+            vault
+                .get("production", SecretKind::MtlsKey)
+                .unwrap()
+                .expose(),
+            b"key-b"
+        );
+        assert!(!vault.has_all("staging").unwrap());
+        let missing = vault.get("staging", SecretKind::SigningKey).unwrap_err();
+        assert_eq!(missing.code(), crate::ErrorCode::CredentialsMissing);
+        assert!(
+            missing.to_string().contains("ES256 signing key"),
+            "{missing}"
+        );
+        vault.remove("staging").unwrap();
+        assert_eq!(
+            vault
+                .get("staging", SecretKind::MtlsKey)
+                .unwrap_err()
+                .code(),
+            crate::ErrorCode::CredentialsMissing
+        );
+        assert_eq!(
+            vault
+                .get("production", SecretKind::MtlsKey)
+                .unwrap()
+                .expose(),
+            b"key-b"
+        );
+    }
+
+    #[test]
+    fn a_locked_keychain_is_reported_once_and_refuses_every_later_call() {
+        let vault = failing_probe(keyring_core::Error::NoStorageAccess(
+            "prompt dismissed".into(),
+        ));
+        let error = vault.status().unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::KeychainLocked);
+        assert!(error.to_string().contains("unlock"), "{error}");
+        // The mock would work again now; the vault still refuses: no half-working keychain.
+        for result in [
+            vault.put("sandbox", SecretKind::MtlsKey, b"x").map(|_| ()),
+            vault.get("sandbox", SecretKind::MtlsKey).map(|_| ()),
+            vault.remove("sandbox"),
+        ] {
+            assert_eq!(result.unwrap_err().code(), crate::ErrorCode::KeychainLocked);
+        }
+    }
+
+    #[test]
+    fn a_missing_keychain_says_what_to_start() {
+        let vault = failing_probe(keyring_core::Error::PlatformFailure(
+            "org.freedesktop.DBus.Error.ServiceUnknown".into(),
+        ));
+        let error = vault
+            .put("sandbox", SecretKind::SigningKey, b"x")
+            .unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::KeychainUnavailable);
+        assert!(
+            error.to_string().contains("start GNOME Keyring or KWallet"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_keychain_failing_after_the_probe_is_a_clear_error() {
+        let (store, vault) = mock_vault();
+        vault.put("sandbox", SecretKind::MtlsKey, b"k").unwrap();
+        let dyn_store: Arc<CredentialStore> = store;
+        let entry = Entry::new_in_store(&dyn_store, APP_IDENTIFIER, "sandbox/mtls-key").unwrap();
+        let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+        cred.set_error(keyring_core::Error::NoStorageAccess("locked".into()));
+        let error = vault.get("sandbox", SecretKind::MtlsKey).unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::KeychainLocked);
+        assert_eq!(
+            vault.get("sandbox", SecretKind::MtlsKey).unwrap().expose(),
+            b"k"
+        );
+    }
+}
