@@ -141,12 +141,11 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
         .map_err(|e| invalid(format!("cannot read the {what} {}: {e}", path.display())))
 }
 
+/// A certificate chain (DER, leaf first) and its private key (DER).
+type ChainAndKey = (Vec<Vec<u8>>, Zeroizing<Vec<u8>>);
+
 /// The chain and PKCS#8 key of the one key entry in a PKCS#12 bundle.
-fn pkcs12(
-    path: &Path,
-    data: &[u8],
-    passphrase: &str,
-) -> Result<(Vec<Vec<u8>>, Zeroizing<Vec<u8>>)> {
+fn pkcs12(path: &Path, data: &[u8], passphrase: &str) -> Result<ChainAndKey> {
     use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
     let store =
         KeyStore::from_pkcs12(data, passphrase, Pkcs12ImportPolicy::Strict).map_err(|e| {

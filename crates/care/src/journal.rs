@@ -212,6 +212,19 @@ impl Journal {
             .ok_or_else(|| Error::Internal("a journal entry vanished".into()))
     }
 
+    /// Whether an entry already holds D1's `operation_id` (so it is not claimed twice when
+    /// outcomes are reconciled).
+    pub fn claims(&self, operation_id: &str) -> Result<bool> {
+        self.db
+            .lock()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM intents WHERE operation_id = ?1)",
+                [operation_id],
+                |r| r.get(0),
+            )
+            .map_err(failed)
+    }
+
     /// One entry.
     pub fn get(&self, id: i64) -> Result<Option<Entry>> {
         self.db

@@ -4,9 +4,12 @@
 
 pub mod audit;
 pub mod compare;
+pub mod console;
 pub mod credentials;
+pub mod environments;
 pub mod error;
 pub mod findings;
+pub mod issuer_records;
 pub mod journal;
 pub mod logging;
 pub mod mask;
@@ -16,6 +19,8 @@ pub mod records;
 pub mod settings;
 mod sqlite;
 pub mod vault;
+pub mod view;
+pub mod writes;
 
 pub use error::{Error, ErrorCode, Result};
 

@@ -92,3 +92,34 @@ pub struct IssuerConsumer {
     /// The consumer's cards.
     pub cards: Vec<IssuerCard>,
 }
+
+impl Address {
+    /// The address as D1's update-card body carries it.
+    pub fn to_wire(&self) -> d1::wire::BillingAddress {
+        d1::wire::BillingAddress {
+            line1: Some(self.line1.clone()),
+            line2: self.line2.clone(),
+            line3: self.line3.clone(),
+            city: Some(self.city.clone()),
+            state: Some(self.state.clone()),
+            zip_code: Some(self.zip_code.clone()),
+            country_code: Some(self.country_code.clone()),
+        }
+    }
+}
+
+impl IssuerConsumer {
+    /// The consumer's details as D1's update-consumer body carries them (all fields: D1
+    /// replaces the profile's details with these). Directories take latin names.
+    pub fn to_wire(&self) -> d1::wire::ConsumerInfo {
+        d1::wire::ConsumerInfo {
+            first_name: Some(self.name_latin.first.clone()),
+            middle_name: None,
+            last_name: Some(self.name_latin.last.clone()),
+            email: Some(self.email.clone()),
+            language: Some(self.language.clone()),
+            phone_number_country_code: Some(self.phone_country_code.clone()),
+            phone_number: Some(self.phone_number.clone()),
+        }
+    }
+}

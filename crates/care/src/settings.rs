@@ -1,5 +1,6 @@
-//! The operator's preferences (language, …), kept as JSON in the configuration directory.
-//! Never holds a secret: credentials live only in the OS keychain.
+//! The operator's preferences and the configured environments' public parts (URLs, issuerId,
+//! key id, certificate chain), kept as JSON in the configuration directory. Never holds a
+//! secret: private keys and API keys live only in the OS keychain.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::environments::Environment;
 use crate::{Error, Result};
 
 const FILE_NAME: &str = "settings.json";
@@ -27,6 +29,10 @@ pub enum Language {
 pub struct Settings {
     /// The language chosen by the operator; `None` follows the system's language.
     pub language: Option<Language>,
+    /// The environment the console works on; `None` is the built-in sandbox.
+    pub active_environment: Option<String>,
+    /// The configured environments (staging, production, …); the sandbox is not stored.
+    pub environments: Vec<Environment>,
 }
 
 /// Reads and writes `settings.json` in one directory.

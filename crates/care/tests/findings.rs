@@ -1,99 +1,40 @@
-//! Findings on the seeded consumers, read for real: the bank's record from the sandbox's
-//! issuer-records API and the profiles through `d1::Client`, both over mTLS.
+//! Findings on the seeded consumers, read for real through the console: the bank's record from
+//! the sandbox's issuer-records API and the profiles from D1, both over mTLS.
+
+mod common;
 
 use std::time::Duration;
 
-use care::findings::{FindingKind, findings};
-use care::records::IssuerConsumer;
-use d1::{Call, Client, Config, ConsumerId, Identity, IssuerId, Secret, Trust};
-use d1_sandbox::{Sandbox, SandboxConfig};
+use care::findings::FindingKind;
+
+const CONSUMERS: usize = 100;
 
 struct Upstreams {
-    sandbox: Sandbox,
-    d1: Client,
-    records: reqwest::Client,
+    harness: common::Harness,
 }
 
 async fn upstreams() -> Upstreams {
-    let sandbox = Sandbox::start(SandboxConfig {
-        consumers: 100,
-        op_delay: Duration::ZERO,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let c = sandbox.credentials();
-    let identity = Identity {
-        client_chain_pem: c.client_chain_pem.clone(),
-        client_key_pem: Secret::from(c.client_key_pem.clone()),
-        signing_key_pem: Secret::from(c.signing_key_pem.clone()),
-    };
-    let config = Config::new(
-        sandbox.base_url(),
-        sandbox.token_url(),
-        IssuerId::new(&c.issuer_id).unwrap(),
-        &c.kid,
-        Trust::OnlyCa(vec![c.server_ca_pem.clone()]),
-    );
-    let d1 = Client::new(config, &identity).unwrap();
-    let records = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(c.server_ca_pem.as_bytes()).unwrap()])
-        .identity(
-            reqwest::Identity::from_pem(
-                format!("{}{}", c.client_chain_pem, c.client_key_pem).as_bytes(),
-            )
-            .unwrap(),
-        )
-        .build()
-        .unwrap();
     Upstreams {
-        sandbox,
-        d1,
-        records,
+        harness: common::harness(CONSUMERS, Duration::ZERO).await,
     }
 }
 
 impl Upstreams {
     async fn kinds(&self, consumer_id: &str) -> Vec<FindingKind> {
-        let url = format!(
-            "{}/consumers/{consumer_id}",
-            self.sandbox.issuer_records_url()
-        );
-        let response = self
-            .records
-            .get(url)
-            .bearer_auth(&self.sandbox.credentials().issuer_api_key)
-            .send()
+        let view = self
+            .harness
+            .console
+            .consumer_view(consumer_id)
             .await
             .unwrap();
-        let bank: Option<IssuerConsumer> = if response.status() == 404 {
-            None
-        } else {
-            Some(response.json().await.unwrap())
-        };
-        let profiles = self
-            .d1
-            .profiles(&ConsumerId::new(consumer_id).unwrap(), Call::default())
-            .await
-            .unwrap()
-            .value;
-        let mut kinds: Vec<FindingKind> = findings(bank.as_ref(), &profiles)
-            .into_iter()
-            .map(|f| f.kind)
-            .collect();
+        let mut kinds: Vec<FindingKind> = view.findings.into_iter().map(|f| f.kind).collect();
         kinds.dedup();
         kinds
     }
 }
 
 fn first(slug: &str) -> String {
-    let population = d1_sandbox::seed::generate(1, 100);
-    population
-        .bank
-        .keys()
-        .find(|id| id.ends_with(&format!("-{slug}")))
-        .unwrap()
-        .clone()
+    common::first(CONSUMERS, slug)
 }
 
 #[tokio::test]
@@ -152,10 +93,9 @@ async fn every_seeded_category_gives_its_finding() {
 #[tokio::test]
 async fn a_failing_directory_is_not_judged() {
     let u = upstreams().await;
-    u.sandbox.set_faults(vec![d1_sandbox::faults::Fault {
-        endpoints: vec![d1_sandbox::faults::Endpoint::Profiles],
+    u.harness.faults(vec![d1_sandbox::faults::Fault {
         failing_directory: Some(d1_sandbox::model::Scheme::Visa),
-        ..Default::default()
+        ..common::fault(&[d1_sandbox::faults::Endpoint::Profiles])
     }]);
     let kinds = u.kinds(&first("ok")).await;
     assert_eq!(

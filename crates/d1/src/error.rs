@@ -21,7 +21,14 @@ pub enum TlsFailure {
 }
 
 impl TlsFailure {
-    fn advice(self) -> &'static str {
+    /// The TLS failure behind a transport error, if that is what it was (also for other HTTPS
+    /// clients of the console, e.g. the issuer-records API).
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> Option<Self> {
+        crate::classify::tls_failure(error)
+    }
+
+    /// What failed and what to check, in words.
+    pub fn advice(self) -> &'static str {
         match self {
             TlsFailure::ClientCertRejected => {
                 "D1 rejected the client certificate: check that the environment's certificate is the one Thales issued, has not expired, and matches its private key"

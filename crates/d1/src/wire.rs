@@ -124,7 +124,7 @@ pub struct BillingAddress {
 }
 
 /// A card in a directory profile.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Card {
     /// D1's card id.
@@ -142,7 +142,7 @@ pub struct Card {
 }
 
 /// A consumer's profile in one directory.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// The directory.
@@ -159,7 +159,7 @@ pub struct Profile {
 }
 
 /// A directory that did not answer, in a partial profiles result ([inferred] shape).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryError {
     /// The directory.
@@ -174,7 +174,7 @@ pub struct DirectoryError {
 
 /// The answer of get consumer profiles: one profile per directory that holds the consumer, and
 /// an error per directory that failed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profiles {
     /// The profiles (`[]`: not enrolled anywhere).
     #[serde(rename = "clickToPayProfiles", default)]
@@ -185,7 +185,7 @@ pub struct Profiles {
 }
 
 /// An operation, as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
     /// Its id.
@@ -220,7 +220,7 @@ fn unknown_kind() -> OperationKind {
 }
 
 /// A page of operations, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct OperationPage {
     /// The operations on this page.
@@ -230,7 +230,7 @@ pub struct OperationPage {
 }
 
 /// The answer to a write: D1 accepted it as an operation.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Accepted {
     /// The operation's id, to follow it.

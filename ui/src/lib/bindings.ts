@@ -63,12 +63,40 @@ export type AppInfo_Serialize = {
  *  user's language) and its advice from this code, never from the message text.
  */
 export type ErrorCode = 
-/**  A file the console keeps (settings, logs) could not be read or written. */
+/**  A file the console keeps (settings, logs, journal, audit log) could not be read or written. */
 "STORAGE" | 
 /**  The request itself was wrong (a malformed value); nothing was done. */
 "INVALID_INPUT" | 
 /**  A fault inside the console that the user cannot fix; the log has the details. */
-"INTERNAL";
+"INTERNAL" | 
+/**  There is no OS keychain (e.g. no Secret Service running); credentials cannot be used. */
+"KEYCHAIN_UNAVAILABLE" | 
+/**  The OS keychain is locked; unlock it and restart. */
+"KEYCHAIN_LOCKED" | 
+/**  The environment has no credentials in the keychain yet: import them. */
+"CREDENTIALS_MISSING" | 
+/**  Credentials offered for import are unusable (wrong key, expired, wrong curve, …). */
+"CREDENTIALS_INVALID" | 
+/**  No such consumer, card, environment or operation. */
+"NOT_FOUND" | 
+/**  The operator's role does not allow this action. */
+"FORBIDDEN" | 
+/**  The request could not be sent: nothing reached the server. */
+"UNREACHABLE" | 
+/**  A write was sent but its answer was lost: it may have been applied. */
+"OUTCOME_UNKNOWN" | 
+/**  The server refused the request (4xx/5xx). */
+"REJECTED" | 
+/**  The server refused the credentials (token or API key). */
+"UNAUTHORIZED" | 
+/**  The server asked to slow down. */
+"RATE_LIMITED" | 
+/**  The TLS handshake failed (certificate rejected, expired, wrong host, …). */
+"TLS_FAILED" | 
+/**  The server's answer could not be read. */
+"BAD_ANSWER" | 
+/**  The same write on the same card or consumer is still in progress. */
+"ALREADY_IN_PROGRESS";
 
 /**
  *  The error every command returns. The UI chooses its words from `code`; `message` is the

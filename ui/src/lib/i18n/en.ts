@@ -20,6 +20,34 @@ export const en = {
   'error.INVALID_INPUT': 'That value is not valid. Check it and try again; nothing was changed.',
   'error.INTERNAL':
     'Something went wrong inside the console. Try again; if it keeps happening, send the log file to IT support.',
+  'error.KEYCHAIN_UNAVAILABLE':
+    'The system keychain cannot be reached, so the console cannot use its credentials. Start GNOME Keyring or KWallet (or sign in to the desktop again), then restart the console.',
+  'error.KEYCHAIN_LOCKED':
+    'The system keychain is locked. Unlock it (sign in again or open your keyring manager), then restart the console.',
+  'error.CREDENTIALS_MISSING':
+    'This environment has no credentials yet. Import them in Settings → Environments, or ask your administrator for them.',
+  'error.CREDENTIALS_INVALID':
+    'These credentials cannot be used, and nothing was stored. Check that the certificate and key belong together, the certificate has not expired, and the signing key is P-256.',
+  'error.NOT_FOUND':
+    'Nothing was found with that ID. Check the ID and try again.',
+  'error.FORBIDDEN':
+    'Your role does not allow this action, so it was not done. Ask your administrator if you need it.',
+  'error.UNREACHABLE':
+    'The service could not be reached, and nothing was sent. Check the network connection, then try again.',
+  'error.OUTCOME_UNKNOWN':
+    'The request was sent, but no answer came back. It may have been applied. The console is checking with D1; do not send it again until the Operations screen shows the result.',
+  'error.REJECTED':
+    'The service refused the request. Check the details, then try again; if it keeps happening, contact IT support with the correlation ID.',
+  'error.UNAUTHORIZED':
+    'The service did not accept this workstation\'s credentials. Check this computer\'s clock, then ask your administrator to check the environment\'s credentials.',
+  'error.RATE_LIMITED':
+    'The service asked the console to slow down. Wait a moment, then try again.',
+  'error.TLS_FAILED':
+    'A secure connection could not be made. Check this computer\'s clock, then ask your administrator to check the environment\'s certificates.',
+  'error.BAD_ANSWER':
+    'The service\'s answer could not be read, and nothing in it was used. Try again; if it keeps happening, contact IT support.',
+  'error.ALREADY_IN_PROGRESS':
+    'The same action on this card or consumer is still in progress, so it was not sent again. Wait for its result on the Operations screen.',
   'error.unexpected':
     'The console did not answer as expected. Restart it; if it keeps happening, send the log file to IT support.',
   'error.saveLanguage': 'Your language choice could not be saved and will be forgotten when you close the console.',

@@ -1,0 +1,126 @@
+//! A console on its own temporary directories, with the mock keychain and the sandbox started
+//! in-process on 127.0.0.1 (real mTLS, real tokens).
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use care::console::{Console, Options};
+use care::paths::AppDirs;
+use care::policy::PolicyPaths;
+use care::vault::Vault;
+use d1_sandbox::SandboxConfig;
+use d1_sandbox::faults::{Endpoint, Fault};
+
+/// The console and where its files are.
+pub struct Harness {
+    pub console: Console,
+    pub dir: tempfile::TempDir,
+    /// The keychain, shared by every console of this harness like the OS keychain would be.
+    pub vault: Vault,
+}
+
+pub fn dirs(root: &std::path::Path) -> AppDirs {
+    AppDirs {
+        config: root.join("config"),
+        data: root.join("data"),
+        logs: root.join("data/logs"),
+    }
+}
+
+pub fn open(root: &std::path::Path, vault: Vault) -> Console {
+    let dirs = dirs(root);
+    let policy = PolicyPaths {
+        system: root.join("etc/policy.json"),
+        user: dirs.config.join("policy.json"),
+    };
+    Console::open(Options {
+        dirs,
+        vault,
+        policy,
+    })
+    .unwrap()
+}
+
+/// A console on a fresh sandbox of `consumers`, whose writes stay PENDING for `op_delay`.
+pub async fn harness(consumers: usize, op_delay: Duration) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::probed(keyring_core::mock::Store::new().unwrap());
+    let console = open(dir.path(), vault.clone());
+    console
+        .start_sandbox(SandboxConfig {
+            consumers,
+            op_delay,
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+    Harness {
+        console,
+        dir,
+        vault,
+    }
+}
+
+impl Harness {
+    /// Configures the running sandbox as an ordinary environment named `local` (as an operator
+    /// would for `d1-sandbox serve`) and switches to it, so another console on the same files
+    /// and keychain reaches it too.
+    pub async fn use_local_environment(&self) {
+        let sandbox = self.console.environment(care::SANDBOX_ENVIRONMENT).unwrap();
+        let local = care::environments::Environment {
+            name: "local".into(),
+            simulated: false,
+            ..sandbox
+        };
+        self.console.add_environment(local).unwrap();
+        for kind in care::vault::SecretKind::ALL {
+            let secret = self.vault.get(care::SANDBOX_ENVIRONMENT, kind).unwrap();
+            self.vault.put("local", kind, secret.expose()).unwrap();
+        }
+        self.console.use_environment("local").await.unwrap();
+    }
+
+    /// A second console on the same files and keychain: what a restarted process sees.
+    pub fn reopen(&self) -> Console {
+        open(self.dir.path(), self.vault.clone())
+    }
+
+    /// Sets the sandbox's fault rules.
+    pub fn faults(&self, rules: Vec<Fault>) {
+        self.console.with_sandbox(|s| s.set_faults(rules)).unwrap();
+    }
+
+    /// Writes the sandbox's requests per card or consumer.
+    pub fn writes_to(&self, target: &str) -> u64 {
+        self.console
+            .with_sandbox(|s| s.stats().writes.get(target).copied().unwrap_or(0))
+            .unwrap()
+    }
+
+    /// Gives the operator `role` through the user-level policy (honoured on the sandbox).
+    pub fn role(&self, role: &str) {
+        let path: PathBuf = self.console.dirs().config.join("policy.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!(r#"{{"operator":"tester","role":"{role}"}}"#)).unwrap();
+    }
+}
+
+/// A fault on `endpoints` only.
+pub fn fault(endpoints: &[Endpoint]) -> Fault {
+    Fault {
+        endpoints: endpoints.to_vec(),
+        ..Fault::default()
+    }
+}
+
+/// The first seeded consumer of a category (`ok`, `closed`, `email`, …) among `consumers`.
+pub fn first(consumers: usize, slug: &str) -> String {
+    d1_sandbox::seed::generate(1, consumers)
+        .bank
+        .keys()
+        .find(|id| id.ends_with(&format!("-{slug}")))
+        .unwrap()
+        .clone()
+}

@@ -1,0 +1,362 @@
+//! The console against the in-process sandbox: search, the consumer view with slow and failing
+//! upstreams, every write outcome (UNKNOWN included), crash recovery, roles and the audit trail.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use care::ErrorCode;
+use care::journal::{NewIntent, State, WriteKind};
+use care::view::{BankSide, DirectoryState};
+use care::writes::WriteRequest;
+use d1_sandbox::faults::{Endpoint, Fault};
+use d1_sandbox::model::Scheme;
+
+const CONSUMERS: usize = 60;
+
+fn opt_out_card(card: &str) -> WriteRequest {
+    WriteRequest {
+        kind: WriteKind::OptOutCard,
+        target: card.to_owned(),
+        reason: Some("Card closed at bank".into()),
+        user_decision: false,
+    }
+}
+
+/// The closed-but-enrolled card of the first `-closed` consumer, and that consumer.
+async fn closed_card(h: &common::Harness) -> (String, String) {
+    let consumer = common::first(CONSUMERS, "closed");
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    let card = view
+        .findings
+        .iter()
+        .find(|f| f.kind == care::findings::FindingKind::CardClosedButEnrolled)
+        .and_then(|f| f.card_id.clone())
+        .expect("the seeded closed card is enrolled");
+    (consumer, card)
+}
+
+fn enrolled_cards(view: &care::view::ConsumerView) -> Vec<String> {
+    view.directories
+        .iter()
+        .filter_map(|d| match &d.state {
+            DirectoryState::Enrolled { profile } => {
+                Some(profile.cards.iter().map(|c| c.card_id.clone()))
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn audit_events(h: &common::Harness) -> Vec<(String, String)> {
+    h.console
+        .audit_log()
+        .page(0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.event.event, r.event.result))
+        .collect()
+}
+
+#[tokio::test]
+async fn search_by_name_and_last4_finds_the_consumer() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = common::first(CONSUMERS, "ok");
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    let record = view.bank_record().unwrap().clone();
+    let by_name = h
+        .console
+        .search(&record.name_latin.last, 100)
+        .await
+        .unwrap();
+    assert!(by_name.consumers.iter().any(|c| c.consumer_id == consumer));
+    if let Some(kanji) = &record.name_kanji {
+        let by_kanji = h
+            .console
+            .search(&format!("{}{}", kanji.last, kanji.first), 100)
+            .await
+            .unwrap();
+        assert!(by_kanji.consumers.iter().any(|c| c.consumer_id == consumer));
+    }
+    let by_last4 = h.console.search(&record.cards[0].last4, 100).await.unwrap();
+    assert!(by_last4.consumers.iter().any(|c| c.consumer_id == consumer));
+    let empty = h.console.search("  ", 10).await.unwrap_err();
+    assert_eq!(empty.code(), ErrorCode::InvalidInput);
+    let events = audit_events(&h);
+    assert!(events.iter().any(|(e, _)| e == "profile_view"));
+    assert!(events.iter().filter(|(e, _)| e == "search").count() >= 2);
+    let log = h.console.audit_log().page(0, 1000).unwrap();
+    let searched = serde_json::to_string(&log).unwrap();
+    assert!(
+        !searched.contains(&record.name_latin.last),
+        "search text is not audited"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_directory_shows_in_its_column_and_the_others_still_show() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = common::first(CONSUMERS, "ok");
+    h.faults(vec![Fault {
+        failing_directory: Some(Scheme::Visa),
+        ..common::fault(&[Endpoint::Profiles])
+    }]);
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    let visa = view
+        .directories
+        .iter()
+        .find(|d| d.scheme == "VISA")
+        .unwrap();
+    assert!(
+        matches!(visa.state, DirectoryState::Unavailable { .. }),
+        "{visa:?}"
+    );
+    let mastercard = view
+        .directories
+        .iter()
+        .find(|d| d.scheme == "MASTERCARD")
+        .unwrap();
+    assert!(
+        !matches!(mastercard.state, DirectoryState::Unavailable { .. }),
+        "{mastercard:?}"
+    );
+    assert!(matches!(view.bank, BankSide::Found { .. }));
+    assert!(!view.complete);
+    assert!(audit_events(&h).contains(&("profile_view".into(), "partial".into())));
+}
+
+#[tokio::test]
+async fn a_failing_bank_still_shows_the_directories_and_a_failing_d1_still_shows_the_bank() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = common::first(CONSUMERS, "ok");
+    h.faults(vec![Fault {
+        error_rate: 1.0,
+        ..common::fault(&[Endpoint::IssuerRecords])
+    }]);
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    let BankSide::Unavailable { problem } = &view.bank else {
+        panic!("{:?}", view.bank)
+    };
+    assert_eq!(problem.code, ErrorCode::Rejected);
+    assert!(view.profile("VISA").is_some() || view.profile("MASTERCARD").is_some());
+    assert!(
+        view.findings.is_empty(),
+        "nothing is judged without the bank's side"
+    );
+
+    h.faults(vec![Fault {
+        error_rate: 1.0,
+        error_status: Some(503),
+        ..common::fault(&[Endpoint::Profiles])
+    }]);
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    assert!(matches!(view.bank, BankSide::Found { .. }));
+    assert!(
+        view.directories
+            .iter()
+            .all(|d| matches!(d.state, DirectoryState::Unavailable { .. }))
+    );
+}
+
+#[tokio::test]
+async fn a_slow_directory_and_a_slow_bank_are_read_at_the_same_time() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = common::first(CONSUMERS, "ok");
+    h.console.consumer_view(&consumer).await.unwrap(); // token and connections warm
+    h.faults(vec![Fault {
+        latency_ms: 700,
+        ..common::fault(&[Endpoint::IssuerRecords, Endpoint::Profiles])
+    }]);
+    let started = Instant::now();
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    let took = started.elapsed();
+    assert!(view.complete && matches!(view.bank, BankSide::Found { .. }));
+    // One after the other would take at least 1.4 s.
+    assert!(took < Duration::from_millis(1300), "took {took:?}");
+}
+
+#[tokio::test]
+async fn opting_out_a_closed_card_goes_pending_then_successful_and_the_card_leaves() {
+    let h = common::harness(CONSUMERS, Duration::from_millis(300)).await;
+    let (consumer, card) = closed_card(&h).await;
+    let preview = h
+        .console
+        .opt_out_preview(&consumer, Some(&card))
+        .await
+        .unwrap();
+    assert_eq!(preview.len(), 1, "{preview:?}");
+    assert!(preview[0].cards[0].contains(&card));
+
+    let entry = h.console.write(opt_out_card(&card)).await.unwrap();
+    assert_eq!(entry.state, State::Pending);
+    let operation_id = entry.operation_id.clone().expect("D1 gave an operationId");
+    let again = h.console.write(opt_out_card(&card)).await.unwrap_err();
+    assert_eq!(again.code(), ErrorCode::AlreadyInProgress);
+
+    let mut seen = Vec::new();
+    let open = h
+        .console
+        .track_until_settled(Duration::from_secs(10), |e| seen.push(e.state))
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    assert_eq!(seen, [State::Successful]);
+    let done = h.console.journal().get(entry.id).unwrap().unwrap();
+    assert_eq!(
+        (done.state, done.operation_id.as_deref()),
+        (State::Successful, Some(operation_id.as_str()))
+    );
+    assert_eq!(h.writes_to(&card), 1, "sent exactly once");
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    assert!(!enrolled_cards(&view).contains(&card));
+    let events = audit_events(&h);
+    for expected in [
+        ("opt_out_card_intent", "recorded"),
+        ("opt_out_card_outcome", "PENDING"),
+        ("opt_out_card_outcome", "SUCCESSFUL"),
+    ] {
+        assert!(
+            events.contains(&(expected.0.into(), expected.1.into())),
+            "{expected:?} in {events:?}"
+        );
+    }
+    assert_eq!(h.console.audit_log().verify().unwrap().first_broken, None);
+}
+
+#[tokio::test]
+async fn a_write_d1_refuses_is_failed_and_says_why() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let entry = h.console.write(opt_out_card("no-such-card")).await.unwrap();
+    assert_eq!(entry.state, State::Failed);
+    assert!(entry.detail.unwrap().contains("404"));
+    let bad = h
+        .console
+        .write(WriteRequest {
+            reason: Some("no <script> here".into()),
+            ..opt_out_card("card-1")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), ErrorCode::InvalidInput);
+    assert!(
+        h.console.journal().recent(None, 10).unwrap().len() == 1,
+        "an invalid request is not journaled"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_unknown_then_resolved_from_d1_with_one_request_sent() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let (consumer, card) = closed_card(&h).await;
+    h.faults(vec![Fault {
+        drop_after_apply: true,
+        ..common::fault(&[Endpoint::OptOutCard])
+    }]);
+    let entry = h.console.write(opt_out_card(&card)).await.unwrap();
+    assert_eq!(entry.state, State::Unknown);
+    assert!(entry.operation_id.is_none());
+    h.faults(Vec::new());
+    let open = h
+        .console
+        .track_until_settled(Duration::from_secs(10), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    let resolved = h.console.journal().get(entry.id).unwrap().unwrap();
+    assert_eq!(resolved.state, State::Successful);
+    assert!(resolved.operation_id.is_some());
+    assert_eq!(h.writes_to(&card), 1, "the write was never sent again");
+    let view = h.console.consumer_view(&consumer).await.unwrap();
+    assert!(!enrolled_cards(&view).contains(&card));
+    assert!(audit_events(&h).contains(&("opt_out_card_outcome".into(), "UNKNOWN".into())));
+}
+
+#[tokio::test]
+async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let (_, card) = closed_card(&h).await;
+    // The first console journaled the intent and sent it, then died before the answer.
+    let entry = h
+        .console
+        .journal()
+        .record_intent(NewIntent {
+            kind: WriteKind::OptOutCard,
+            target: card.clone(),
+            reason: Some("Card closed at bank".into()),
+            reason_code: "ISSUER_DECISION".into(),
+            correlation_id: "crash-test".into(),
+            environment: "local".into(),
+            operator: "tester".into(),
+        })
+        .unwrap();
+    let session = h.console.session().await.unwrap();
+    session
+        .d1
+        .opt_out_card(
+            &d1::CardId::new(&card).unwrap(),
+            d1::Write {
+                reason: Some(d1::Reason::new("Card closed at bank").unwrap()),
+                ..d1::Write::default()
+            },
+        )
+        .await
+        .unwrap();
+    // A new process opens the same files and keychain, and its tracker resumes the journal.
+    let reopened = h.reopen();
+    assert_eq!(reopened.journal().unfinished().unwrap().len(), 1);
+    let open = reopened
+        .track_until_settled(Duration::from_secs(10), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    let finished = reopened.journal().get(entry.id).unwrap().unwrap();
+    assert_eq!(finished.state, State::Successful);
+    assert_eq!(h.writes_to(&card), 1);
+}
+
+#[tokio::test]
+async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let kinds = [
+        WriteKind::OptOutCard,
+        WriteKind::OptOutConsumer,
+        WriteKind::EnrolCard,
+        WriteKind::UpdateCard,
+        WriteKind::UpdateConsumer,
+    ];
+    for (role, allowed) in [("agent", true), ("fraud", true), ("auditor", false)] {
+        h.role(role);
+        h.console.search("Sato", 5).await.unwrap();
+        h.console
+            .consumer_view(&common::first(CONSUMERS, "ok"))
+            .await
+            .unwrap();
+        for kind in kinds {
+            // An invalid target: an allowed role gets past the check and is stopped by validation.
+            let error = h
+                .console
+                .write(WriteRequest {
+                    kind,
+                    target: "not a valid id!".into(),
+                    reason: None,
+                    user_decision: false,
+                })
+                .await
+                .unwrap_err();
+            let expected = if allowed {
+                ErrorCode::InvalidInput
+            } else {
+                ErrorCode::Forbidden
+            };
+            assert_eq!(error.code(), expected, "{role} {kind:?}: {error}");
+        }
+    }
+    let denied = audit_events(&h)
+        .into_iter()
+        .filter(|(_, r)| r == "denied")
+        .count();
+    assert_eq!(denied, kinds.len());
+    assert!(h.console.journal().recent(None, 100).unwrap().is_empty());
+}
