@@ -35,6 +35,63 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ";
 
+/// The formats the audit log exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ExportFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+const CSV_HEADER: [&str; 11] = [
+    "seq",
+    "time",
+    "operator",
+    "workstation",
+    "event",
+    "resource",
+    "result",
+    "operation_id",
+    "correlation_id",
+    "prev_hash",
+    "hash",
+];
+
+/// One CSV row; every field quoted, and a leading `=`, `+`, `-` or `@` neutralised so that a
+/// spreadsheet never runs a value as a formula.
+fn csv_row(record: &Record) -> String {
+    let seq = record.seq.to_string();
+    let e = &record.event;
+    let fields = [
+        Some(seq.as_str()),
+        Some(record.time.as_str()),
+        Some(e.operator.as_str()),
+        Some(e.workstation.as_str()),
+        Some(e.event.as_str()),
+        e.resource.as_deref(),
+        Some(e.result.as_str()),
+        e.operation_id.as_deref(),
+        e.correlation_id.as_deref(),
+        Some(record.prev_hash.as_str()),
+        Some(record.hash.as_str()),
+    ];
+    fields
+        .iter()
+        .map(|field| {
+            let value = field.unwrap_or_default();
+            let guard = if value.starts_with(['=', '+', '-', '@']) {
+                "'"
+            } else {
+                ""
+            };
+            format!("\"{guard}{}\"", value.replace('"', "\"\""))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// What happened, to be recorded. `resource` must already be masked (ids, never a PAN).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,6 +245,33 @@ impl AuditLog {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
     }
 
+    /// Writes every record, oldest first, to `out` as `format`; returns how many.
+    pub fn export(&self, format: ExportFormat, out: &mut dyn std::io::Write) -> Result<u64> {
+        const PAGE: i64 = 1000;
+        let io = |e: std::io::Error| Error::Internal(format!("cannot write the export: {e}"));
+        if format == ExportFormat::Csv {
+            writeln!(out, "{}", CSV_HEADER.join(",")).map_err(io)?;
+        }
+        let mut written = 0u64;
+        loop {
+            let records = self.page(written as i64, PAGE)?;
+            for record in &records {
+                match format {
+                    ExportFormat::Csv => writeln!(out, "{}", csv_row(record)).map_err(io)?,
+                    ExportFormat::JsonLines => {
+                        let line = serde_json::to_string(record)
+                            .map_err(|e| Error::Internal(e.to_string()))?;
+                        writeln!(out, "{line}").map_err(io)?
+                    }
+                }
+            }
+            written += records.len() as u64;
+            if (records.len() as i64) < PAGE {
+                return Ok(written);
+            }
+        }
+    }
+
     /// Walks the whole chain and reports the first record that does not match.
     pub fn verify(&self) -> Result<Verification> {
         const PAGE: i64 = 1000;
@@ -245,6 +329,38 @@ mod tests {
             log.append(event(n)).unwrap();
         }
         (dir, path, log)
+    }
+
+    #[test]
+    fn exports_every_record_as_csv_and_json_lines() {
+        let (_dir, _path, log) = log_with(1205);
+        log.append(Event {
+            resource: Some("=HYPERLINK(\"x\")".into()),
+            ..event(9999)
+        })
+        .unwrap();
+        let mut csv = Vec::new();
+        assert_eq!(log.export(ExportFormat::Csv, &mut csv).unwrap(), 1206);
+        let csv = String::from_utf8(csv).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1207);
+        assert!(lines[0].starts_with("seq,time,operator"));
+        assert!(lines[1].starts_with("\"1\","));
+        assert!(
+            lines[1206].contains(r#""'=HYPERLINK(""x"")""#),
+            "{}",
+            lines[1206]
+        );
+        let mut jsonl = Vec::new();
+        log.export(ExportFormat::JsonLines, &mut jsonl).unwrap();
+        let records: Vec<serde_json::Value> = String::from_utf8(jsonl)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(records.len(), 1206);
+        assert_eq!(records[1205]["seq"], 1206);
+        assert_eq!(records[0]["operationId"], "op-0");
     }
 
     #[test]

@@ -443,3 +443,49 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| Error::Internal(format!("a keychain task failed: {e}")))?
 }
+
+impl Console {
+    /// Walks the audit chain; the verification itself is audited.
+    pub fn audit_verify(&self) -> Result<crate::audit::Verification> {
+        let verification = self.audit.verify()?;
+        let result = match verification.first_broken {
+            None => format!("intact ({} records)", verification.records),
+            Some(seq) => format!("broken at record {seq}"),
+        };
+        self.record_event("audit_verify", None, &result, None, None)?;
+        Ok(verification)
+    }
+
+    /// Exports the audit log to `path` (written whole or not at all); needs the auditor role.
+    pub fn audit_export(
+        &self,
+        format: crate::audit::ExportFormat,
+        path: &std::path::Path,
+    ) -> Result<u64> {
+        self.authorise(Action::AuditExport, None)?;
+        let temp = path.with_extension("partial");
+        let write = || -> Result<u64> {
+            let file =
+                std::fs::File::create(&temp).map_err(|e| Error::storage("create", &temp, e))?;
+            let mut out = std::io::BufWriter::new(file);
+            let count = self.audit.export(format, &mut out)?;
+            let file = out
+                .into_inner()
+                .map_err(|e| Error::storage("write", &temp, e.into_error()))?;
+            file.sync_all()
+                .map_err(|e| Error::storage("write", &temp, e))?;
+            std::fs::rename(&temp, path).map_err(|e| Error::storage("write", path, e))?;
+            Ok(count)
+        };
+        let result = write();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        let outcome = match &result {
+            Ok(count) => format!("{count} records"),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.record_event("audit_export", None, &outcome, None, None)?;
+        result
+    }
+}

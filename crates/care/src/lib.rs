@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod compare;
+pub mod connection_test;
 pub mod console;
 pub mod credentials;
 pub mod environments;

@@ -133,6 +133,26 @@ impl Client {
         format!("/issuers/{}{rest}", self.config.issuer_id)
     }
 
+    /// Connection test, step one: a mutual TLS handshake with the token host, without
+    /// authenticating. Any HTTP answer counts as success.
+    pub async fn check_handshake(&self) -> Result<CorrelationId, Error> {
+        let cid = CorrelationId::random();
+        self.http
+            .get(&self.config.token_url)
+            .header("x-correlation-id", cid.as_str())
+            .send()
+            .await
+            .map_err(|e| classify::transport(&e, false, &cid))?;
+        Ok(cid)
+    }
+
+    /// Connection test, step two: obtain an access token (a fresh one unless one is cached).
+    pub async fn check_token(&self) -> Result<CorrelationId, Error> {
+        let cid = CorrelationId::random();
+        self.token(&cid).await?;
+        Ok(cid)
+    }
+
     /// Each directory's profile of a consumer, and an error per directory that failed.
     pub async fn profiles(
         &self,

@@ -1,0 +1,377 @@
+//! Plain-text rendering for the terminal: the side-by-side consumer table, lists and progress.
+
+use care::compare::{FieldKind, Match, compare, compare_phone};
+use care::connection_test::Step;
+use care::console::EnvironmentStatus;
+use care::issuer_records::SearchResults;
+use care::journal::Entry;
+use care::view::{BankSide, ConsumerView, DirectoryState};
+use care::writes::Removal;
+
+/// Cells longer than this are cut (with an ellipsis): untrusted text never breaks the table.
+const CELL: usize = 30;
+
+fn cell(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() > CELL {
+        let cut: String = clean.chars().take(CELL - 1).collect();
+        format!("{cut}…")
+    } else {
+        clean
+    }
+}
+
+/// Display width, counting East Asian wide characters as two columns.
+fn width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn pad(text: &str, to: usize) -> String {
+    format!("{text}{}", " ".repeat(to.saturating_sub(width(text))))
+}
+
+fn table(rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| width(c))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i]))
+            .collect();
+        say!("{}", line.join("  ").trim_end());
+    }
+}
+
+fn mark(m: Match) -> &'static str {
+    match m {
+        Match::Equal => "",
+        Match::EqualAfterNormalisation => " (~ same after normalisation)",
+        Match::Different => " (≠ differs)",
+        Match::MissingInDirectory => " (missing)",
+        Match::MissingAtBank => " (not at bank)",
+    }
+}
+
+/// The search results, one line per consumer.
+pub fn search(found: &SearchResults) {
+    let mut rows = vec![vec![
+        "CONSUMER".into(),
+        "NAME".into(),
+        "KANJI".into(),
+        "CARDS".into(),
+    ]];
+    for c in &found.consumers {
+        let kanji = c
+            .name_kanji
+            .as_ref()
+            .map(|n| format!("{} {}", n.last, n.first))
+            .unwrap_or_default();
+        let cards: Vec<String> = c
+            .cards
+            .iter()
+            .map(|card| format!("{} •••• {} {:?}", card.scheme, card.last4, card.status))
+            .collect();
+        rows.push(vec![
+            cell(&c.consumer_id),
+            cell(&format!("{} {}", c.name_latin.first, c.name_latin.last)),
+            cell(&kanji),
+            cards.join(", "),
+        ]);
+    }
+    table(&rows);
+    if found.more {
+        say!("(more match: refine the search)");
+    } else if found.consumers.is_empty() {
+        say!("no consumer matches");
+    }
+}
+
+/// The consumer: findings, then the bank's record beside each directory, field by field.
+pub fn consumer(view: &ConsumerView) {
+    say!(
+        "consumer {}  (read {})",
+        view.consumer_id,
+        view.refreshed_at
+    );
+    if view.findings.is_empty() && view.complete {
+        say!("findings: none");
+    }
+    for f in &view.findings {
+        let mut about = Vec::new();
+        about.extend(f.scheme.clone());
+        about.extend(f.card_id.clone().map(|c| format!("card {c}")));
+        about.extend(f.field.clone());
+        say!(
+            "  {:?} {:?} [{}] → suggested: {:?}",
+            f.severity,
+            f.kind,
+            about.join(", "),
+            f.action
+        );
+    }
+    if !view.complete {
+        say!("  (not every directory could be read: findings are partial)");
+    }
+    let bank = view.bank_record();
+    let mut header = vec![String::new(), "BANK".to_owned()];
+    header.extend(view.directories.iter().map(|d| d.scheme.clone()));
+    let mut rows = vec![header];
+    let bank_text = |f: &dyn Fn(&care::records::IssuerConsumer) -> String| match &view.bank {
+        BankSide::Found { record } => cell(&f(record)),
+        BankSide::Unknown => "(unknown to the bank)".into(),
+        BankSide::Unavailable { problem } => format!("(unavailable: {:?})", problem.code),
+    };
+    type Field = (
+        &'static str,
+        FieldKind,
+        fn(&care::records::IssuerConsumer) -> String,
+        fn(&d1::wire::ConsumerInfo) -> Option<String>,
+    );
+    let fields: [Field; 4] = [
+        (
+            "first name",
+            FieldKind::Name,
+            |b| b.name_latin.first.clone(),
+            |i| i.first_name.clone(),
+        ),
+        (
+            "last name",
+            FieldKind::Name,
+            |b| b.name_latin.last.clone(),
+            |i| i.last_name.clone(),
+        ),
+        (
+            "email",
+            FieldKind::Email,
+            |b| b.email.clone(),
+            |i| i.email.clone(),
+        ),
+        (
+            "language",
+            FieldKind::Plain,
+            |b| b.language.clone(),
+            |i| i.language.clone(),
+        ),
+    ];
+    for (label, kind, of_bank, of_dir) in fields {
+        let mut row = vec![label.to_owned(), bank_text(&|b| of_bank(b))];
+        for d in &view.directories {
+            row.push(match &d.state {
+                DirectoryState::Enrolled { profile } => {
+                    let value = of_dir(&profile.consumer_info);
+                    let m = compare(kind, bank.map(of_bank).as_deref(), value.as_deref());
+                    format!(
+                        "{}{}",
+                        cell(value.as_deref().unwrap_or("—")),
+                        if bank.is_some() { mark(m) } else { "" }
+                    )
+                }
+                DirectoryState::NotEnrolled => "(not enrolled)".into(),
+                DirectoryState::Unavailable { problem } => {
+                    format!("(unavailable: {:?})", problem.code)
+                }
+            });
+        }
+        rows.push(row);
+    }
+    let mut phone = vec![
+        "phone".to_owned(),
+        bank_text(&|b| format!("{} {}", b.phone_country_code, b.phone_number)),
+    ];
+    for d in &view.directories {
+        if let DirectoryState::Enrolled { profile } = &d.state {
+            let i = &profile.consumer_info;
+            let m = compare_phone(
+                bank.map(|b| (b.phone_country_code.as_str(), b.phone_number.as_str())),
+                i.phone_number_country_code
+                    .as_deref()
+                    .zip(i.phone_number.as_deref()),
+            );
+            let value = format!(
+                "{} {}",
+                i.phone_number_country_code.as_deref().unwrap_or(""),
+                i.phone_number.as_deref().unwrap_or("—")
+            );
+            phone.push(format!(
+                "{}{}",
+                cell(value.trim()),
+                if bank.is_some() { mark(m) } else { "" }
+            ));
+        } else {
+            phone.push(String::new());
+        }
+    }
+    rows.push(phone);
+    // One row per card the bank or any directory knows.
+    let mut card_ids: Vec<String> = bank
+        .map(|b| b.cards.iter().map(|c| c.card_id.clone()).collect())
+        .unwrap_or_default();
+    for d in &view.directories {
+        if let DirectoryState::Enrolled { profile } = &d.state {
+            for c in &profile.cards {
+                if !card_ids.contains(&c.card_id) {
+                    card_ids.push(c.card_id.clone());
+                }
+            }
+        }
+    }
+    for card_id in card_ids {
+        let at_bank = bank.and_then(|b| b.cards.iter().find(|c| c.card_id == card_id));
+        let mut row = vec![
+            format!("card {}", cell(&card_id)),
+            at_bank
+                .map(|c| {
+                    format!(
+                        "{} •••• {} {:?} exp {}",
+                        c.scheme, c.last4, c.status, c.expiry
+                    )
+                })
+                .unwrap_or_else(|| "(not at bank)".into()),
+        ];
+        for d in &view.directories {
+            row.push(match &d.state {
+                DirectoryState::Enrolled { profile } => profile
+                    .cards
+                    .iter()
+                    .find(|c| c.card_id == card_id)
+                    .map(|c| format!("enrolled •••• {}", c.last4.as_deref().unwrap_or("????")))
+                    .unwrap_or_else(|| "—".into()),
+                _ => String::new(),
+            });
+        }
+        rows.push(row);
+    }
+    say!("");
+    table(&rows);
+    for d in &view.directories {
+        if let DirectoryState::Unavailable { problem } = &d.state {
+            say!("{}: {}", d.scheme, problem.message);
+        }
+    }
+    if let BankSide::Unavailable { problem } = &view.bank {
+        say!("bank: {}", problem.message);
+    }
+}
+
+/// What an opt-out would remove.
+pub fn removals(removals: &[Removal]) {
+    if removals.is_empty() {
+        say!("nothing to remove: the consumer is in no directory");
+    }
+    for r in removals {
+        let consumer = if r.consumer_removed {
+            " and the consumer's details"
+        } else {
+            ""
+        };
+        say!("{}: removes {}{consumer}", r.scheme, r.cards.join(", "));
+    }
+}
+
+/// One line per journal change.
+pub fn change(entry: &Entry) {
+    say!(
+        "operation {} {:?} {}: {:?}{}{}",
+        entry.id,
+        entry.intent.kind,
+        entry.intent.target,
+        entry.state,
+        entry
+            .operation_id
+            .as_deref()
+            .map(|o| format!(" (D1 operationId {o})"))
+            .unwrap_or_default(),
+        entry
+            .detail
+            .as_deref()
+            .map(|d| format!(" — {d}"))
+            .unwrap_or_default(),
+    );
+}
+
+/// The operations list.
+pub fn operations(entries: &[Entry]) {
+    let mut rows = vec![
+        [
+            "#",
+            "WHEN",
+            "WHAT",
+            "TARGET",
+            "STATE",
+            "OPERATION",
+            "CORRELATION",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for e in entries {
+        rows.push(vec![
+            e.id.to_string(),
+            e.created_at.clone(),
+            format!("{:?}", e.intent.kind),
+            cell(&e.intent.target),
+            format!("{:?}", e.state),
+            e.operation_id.clone().unwrap_or_default(),
+            e.intent.correlation_id.clone(),
+        ]);
+    }
+    table(&rows);
+}
+
+/// The environments.
+pub fn environments(list: &[EnvironmentStatus]) {
+    let mut rows = vec![
+        ["", "NAME", "BASE URL", "CREDENTIALS"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for e in list {
+        rows.push(vec![
+            if e.active { "*".into() } else { String::new() },
+            e.environment.name.clone(),
+            e.environment.base_url.clone(),
+            match e.has_credentials {
+                Some(true) => "in keychain".into(),
+                Some(false) => "missing: import them".into(),
+                None => "keychain unavailable".into(),
+            },
+        ]);
+    }
+    table(&rows);
+}
+
+/// The connection test's steps.
+pub fn steps(steps: &[Step]) {
+    for s in steps {
+        let verdict = if s.ok { "ok" } else { "FAILED" };
+        say!(
+            "{:<15} {verdict:<6} {:>5} ms  {}",
+            s.name,
+            s.millis,
+            s.detail
+        );
+    }
+}
