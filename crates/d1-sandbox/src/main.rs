@@ -21,6 +21,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Generate fresh keys and data and serve until SIGINT or SIGTERM.
+    #[command(after_help = CONNECT_HELP)]
     Serve {
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -55,6 +56,13 @@ enum Command {
         state_dir: PathBuf,
     },
 }
+
+/// How to point the console's command line at a running sandbox.
+const CONNECT_HELP: &str = "Connect the c2p command line (DIR is the --state-dir):
+  c2p env add local --from-sandbox DIR
+  c2p env import-credentials local --cert DIR/client.pem --key DIR/client.key --signing-key DIR/signing.key --api-key-file DIR/issuer-api-key
+  c2p env use local
+  c2p env test";
 
 fn parse_faults(json: &str) -> Result<Vec<d1_sandbox::faults::Fault>, String> {
     serde_json::from_str(json).map_err(|e| format!("not a list of fault rules: {e}"))
@@ -123,6 +131,7 @@ async fn serve(config: SandboxConfig, state_dir: &Path) -> Result<(), String> {
         .write_state_dir(state_dir)
         .map_err(|e| format!("cannot write {}: {e}", state_dir.display()))?;
     print(&format!("listening {}", sandbox.origin()));
+    print(&CONNECT_HELP.replace("DIR", &state_dir.display().to_string()));
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     tokio::select! {

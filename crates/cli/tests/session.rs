@@ -1,0 +1,315 @@
+//! `c2p` as an operator uses it, against the sandbox over real mTLS and a real Secret Service
+//! (`make test` runs this under `scripts/with-secret-service.sh`): connect, search, show, opt a
+//! card out and watch it finish, verify the audit log. Then a scan of every file the console
+//! wrote for secrets and card numbers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use d1_sandbox::{Sandbox, SandboxConfig};
+
+struct Operator {
+    home: tempfile::TempDir,
+}
+
+impl Operator {
+    fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn c2p(&self, args: &[&str]) -> Output {
+        self.c2p_with(args, &[])
+    }
+
+    fn c2p_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_c2p"));
+        command
+            .args(args)
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("XDG_DATA_HOME", self.home.path().join("data"))
+            .env("USER", "agent-007")
+            .stdin(std::process::Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.c2p(args);
+        assert!(output.status.success(), "c2p {args:?}: {}", text(&output));
+        String::from_utf8(output.stdout).unwrap()
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+async fn sandbox(state: &Path) -> Sandbox {
+    let sandbox = Sandbox::start(SandboxConfig {
+        consumers: 80,
+        op_delay: Duration::from_millis(400),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    sandbox.write_state_dir(state).unwrap();
+    sandbox
+}
+
+fn connect(operator: &Operator, state: &Path) {
+    let dir = state.to_str().unwrap();
+    let file = |name: &str| format!("{dir}/{name}");
+    operator.ok(&["env", "add", "local", "--from-sandbox", dir]);
+    let imported = operator.ok(&[
+        "env",
+        "import-credentials",
+        "local",
+        "--cert",
+        &file("client.pem"),
+        "--key",
+        &file("client.key"),
+        "--signing-key",
+        &file("signing.key"),
+        "--api-key-file",
+        &file("issuer-api-key"),
+    ]);
+    assert!(imported.contains("stored in the OS keychain"), "{imported}");
+    operator.ok(&["env", "use", "local"]);
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The base64 body of a PEM block, the part that would leak.
+fn pem_body(pem: &str) -> String {
+    pem.lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+/// Digit runs of 13 to 19 that pass the Luhn check: what a PAN looks like.
+fn pan_like(bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut run = String::new();
+    for &b in bytes.iter().chain(std::iter::once(&b' ')) {
+        if b.is_ascii_digit() {
+            run.push(b as char);
+            continue;
+        }
+        if (13..=19).contains(&run.len()) {
+            let sum: u32 = run
+                .chars()
+                .rev()
+                .enumerate()
+                .map(|(i, c)| {
+                    let d = c.to_digit(10).unwrap();
+                    if i % 2 == 1 {
+                        if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+                    } else {
+                        d
+                    }
+                })
+                .sum();
+            if sum % 10 == 0 {
+                found.push(run.clone());
+            }
+        }
+        run.clear();
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_session_from_connect_to_a_verified_audit_log_leaves_no_secret_on_disk() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = sandbox(state.path()).await;
+    let operator = Operator::new();
+    connect(&operator, state.path());
+
+    let test = operator.ok(&["env", "test"]);
+    for step in ["handshake", "token", "read", "issuer_records"] {
+        assert!(
+            test.lines()
+                .any(|l| l.starts_with(step) && l.contains(" ok ")),
+            "{test}"
+        );
+    }
+
+    let consumer = d1_sandbox::seed::generate(1, 80)
+        .bank
+        .into_values()
+        .find(|c| c.consumer_id.ends_with("-closed"))
+        .unwrap();
+    let found = operator.ok(&["search", &consumer.name_latin.last]);
+    assert!(found.contains(&consumer.consumer_id), "{found}");
+    let by_last4 = operator.ok(&["search", &consumer.cards[0].last4]);
+    assert!(by_last4.contains(&consumer.consumer_id), "{by_last4}");
+
+    let shown = operator.ok(&["show", &consumer.consumer_id]);
+    assert!(shown.contains("CardClosedButEnrolled"), "{shown}");
+    assert!(
+        shown.contains("BANK") && shown.contains("VISA") && shown.contains("MASTERCARD"),
+        "{shown}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&operator.ok(&["show", &consumer.consumer_id, "--json"])).unwrap();
+    let card = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "CARD_CLOSED_BUT_ENROLLED")
+        .and_then(|f| f["cardId"].as_str())
+        .unwrap()
+        .to_owned();
+
+    let unconfirmed = operator.c2p(&["opt-out", "card", &card, "--reason", "Card closed"]);
+    assert_eq!(unconfirmed.status.code(), Some(2), "{}", text(&unconfirmed));
+    assert!(text(&unconfirmed).contains("--yes"));
+    assert_eq!(
+        sandbox.stats().writes.get(&card),
+        None,
+        "nothing sent without confirmation"
+    );
+
+    let opted = operator.ok(&["opt-out", "card", &card, "--reason", "Card closed", "--yes"]);
+    assert!(
+        opted.contains("Pending") && opted.contains("Successful"),
+        "{opted}"
+    );
+    assert_eq!(sandbox.stats().writes.get(&card), Some(&1));
+    let after = operator.ok(&["show", &consumer.consumer_id, "--json"]);
+    assert!(!after.contains("CARD_CLOSED_BUT_ENROLLED"), "{after}");
+
+    let again = operator.c2p(&[
+        "opt-out",
+        "card",
+        "no-such-card",
+        "--reason",
+        "Test",
+        "--yes",
+    ]);
+    assert_eq!(
+        again.status.code(),
+        Some(3),
+        "refused by D1: {}",
+        text(&again)
+    );
+
+    let ops = operator.ok(&["ops"]);
+    assert!(ops.contains(&card) && ops.contains("Successful"), "{ops}");
+    let verified = operator.ok(&["audit", "verify"]);
+    assert!(verified.contains("intact"), "{verified}");
+    let export = operator.c2p(&["audit", "export", "--out", "/tmp/never-written.csv"]);
+    assert_eq!(
+        export.status.code(),
+        Some(3),
+        "an agent may not export: {}",
+        text(&export)
+    );
+
+    // Nothing secret and no card number in anything the console wrote.
+    let c = sandbox.credentials();
+    let secrets = [
+        ("mTLS key", pem_body(&c.client_key_pem)),
+        ("signing key", pem_body(&c.signing_key_pem)),
+        ("API key", c.issuer_api_key.clone()),
+    ];
+    let written = files(operator.home.path());
+    assert!(written.iter().any(|p| p.ends_with("settings.json")));
+    assert!(written.iter().any(|p| p.ends_with("audit.sqlite")));
+    assert!(
+        written
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "jsonl")),
+        "{written:?}"
+    );
+    for path in written {
+        let bytes = std::fs::read(&path).unwrap();
+        let content = String::from_utf8_lossy(&bytes);
+        for (what, secret) in &secrets {
+            assert!(
+                !content.contains(secret.as_str()),
+                "{what} found in {}",
+                path.display()
+            );
+            assert!(
+                !content.contains(&secret[..secret.len().min(40)]),
+                "part of the {what} in {}",
+                path.display()
+            );
+        }
+        assert_eq!(
+            pan_like(&bytes),
+            Vec::<String>::new(),
+            "PAN-like number in {}",
+            path.display()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
+    let state = tempfile::tempdir().unwrap();
+    let _sandbox = sandbox(state.path()).await;
+    let operator = Operator::new();
+    let dir = state.path().to_str().unwrap();
+    operator.ok(&["env", "add", "local", "--from-sandbox", dir]);
+    let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+    let listed = operator.c2p_with(&["env", "list"], &no_bus);
+    assert!(listed.status.success());
+    assert!(
+        text(&listed).contains("keychain unavailable"),
+        "{}",
+        text(&listed)
+    );
+    let file = |name: &str| format!("{dir}/{name}");
+    let imported = operator.c2p_with(
+        &[
+            "env",
+            "import-credentials",
+            "local",
+            "--cert",
+            &file("client.pem"),
+            "--key",
+            &file("client.key"),
+            "--signing-key",
+            &file("signing.key"),
+            "--api-key-file",
+            &file("issuer-api-key"),
+        ],
+        &no_bus,
+    );
+    assert_eq!(imported.status.code(), Some(1), "{}", text(&imported));
+    assert!(
+        text(&imported).contains("start GNOME Keyring or KWallet"),
+        "{}",
+        text(&imported)
+    );
+    let settings = std::fs::read_to_string(
+        operator
+            .home
+            .path()
+            .join("config/app.c2pcare.console/settings.json"),
+    )
+    .unwrap();
+    assert!(!settings.contains("PRIVATE KEY"), "no fallback to a file");
+}
