@@ -80,6 +80,7 @@ screenshot: e2e
 bench:
 	cargo bench -p d1-sandbox --bench profiles
 	cargo bench -p d1 --bench overhead
+	cargo bench -p care --bench consumer_view
 
 bundle: setup
 	$(TAURI) build --bundles deb

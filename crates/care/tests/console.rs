@@ -360,3 +360,66 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
     assert_eq!(denied, kinds.len());
     assert!(h.console.journal().recent(None, 100).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn enrol_and_update_push_the_bank_s_record_and_clear_their_findings() {
+    use care::findings::FindingKind;
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let kinds = |view: &care::view::ConsumerView| -> Vec<FindingKind> {
+        view.findings.iter().map(|f| f.kind).collect()
+    };
+    // A contact difference is fixed by pushing the bank's consumer record.
+    let differs = common::first(CONSUMERS, "email");
+    assert!(
+        kinds(&h.console.consumer_view(&differs).await.unwrap())
+            .contains(&FindingKind::ContactDiffers)
+    );
+    let entry = h
+        .console
+        .write(WriteRequest {
+            kind: WriteKind::UpdateConsumer,
+            target: differs.clone(),
+            reason: Some("Contact data from bank".into()),
+            user_decision: false,
+        })
+        .await
+        .unwrap();
+    assert_ne!(entry.state, State::Failed, "{entry:?}");
+    h.console
+        .track_until_settled(Duration::from_secs(10), |_| {})
+        .await
+        .unwrap();
+    assert!(
+        !kinds(&h.console.consumer_view(&differs).await.unwrap())
+            .contains(&FindingKind::ContactDiffers)
+    );
+
+    // A card the bank has open but no directory lists is enrolled with the bank's data.
+    let missing = common::first(CONSUMERS, "onenet");
+    let view = h.console.consumer_view(&missing).await.unwrap();
+    let card = view
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::CardNotEnrolled)
+        .and_then(|f| f.card_id.clone())
+        .unwrap();
+    let entry = h
+        .console
+        .write(WriteRequest {
+            kind: WriteKind::EnrolCard,
+            target: card.clone(),
+            reason: None,
+            user_decision: true,
+        })
+        .await
+        .unwrap();
+    assert_ne!(entry.state, State::Failed, "{entry:?}");
+    assert_eq!(entry.intent.reason_code, "USER_DECISION");
+    h.console
+        .track_until_settled(Duration::from_secs(10), |_| {})
+        .await
+        .unwrap();
+    let view = h.console.consumer_view(&missing).await.unwrap();
+    assert!(enrolled_cards(&view).contains(&card), "{view:?}");
+    assert_eq!(h.writes_to(&card), 1);
+}
