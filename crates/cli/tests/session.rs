@@ -129,7 +129,7 @@ fn pan_like(bytes: &[u8]) -> Vec<String> {
                     }
                 })
                 .sum();
-            if sum % 10 == 0 {
+            if sum.is_multiple_of(10) {
                 found.push(run.clone());
             }
         }
