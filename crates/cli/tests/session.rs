@@ -68,23 +68,28 @@ async fn sandbox(state: &Path) -> Sandbox {
 
 fn connect(operator: &Operator, state: &Path) {
     let dir = state.to_str().unwrap();
-    let file = |name: &str| format!("{dir}/{name}");
     operator.ok(&["env", "add", "local", "--from-sandbox", dir]);
-    let imported = operator.ok(&[
-        "env",
-        "import-credentials",
-        "local",
-        "--cert",
-        &file("client.pem"),
-        "--key",
-        &file("client.key"),
-        "--signing-key",
-        &file("signing.key"),
-        "--api-key-file",
-        &file("issuer-api-key"),
-    ]);
+    let args = import_args(state);
+    let imported = operator.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(imported.contains("stored in the OS keychain"), "{imported}");
     operator.ok(&["env", "use", "local"]);
+}
+
+/// `env import-credentials local` with the files a sandbox wrote to `state`.
+fn import_args(state: &Path) -> Vec<String> {
+    let file = |name: &str| state.join(name).display().to_string();
+    let mut args: Vec<String> = ["env", "import-credentials", "local"]
+        .map(String::from)
+        .to_vec();
+    for (flag, name) in [
+        ("--cert", "client.pem"),
+        ("--key", "client.key"),
+        ("--signing-key", "signing.key"),
+        ("--api-key-file", "issuer-api-key"),
+    ] {
+        args.extend([flag.to_owned(), file(name)]);
+    }
+    args
 }
 
 /// Every file under `dir`, recursively.
@@ -281,21 +286,9 @@ async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
         "{}",
         text(&listed)
     );
-    let file = |name: &str| format!("{dir}/{name}");
+    let args = import_args(state.path());
     let imported = operator.c2p_with(
-        &[
-            "env",
-            "import-credentials",
-            "local",
-            "--cert",
-            &file("client.pem"),
-            "--key",
-            &file("client.key"),
-            "--signing-key",
-            &file("signing.key"),
-            "--api-key-file",
-            &file("issuer-api-key"),
-        ],
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
         &no_bus,
     );
     assert_eq!(imported.status.code(), Some(1), "{}", text(&imported));
