@@ -60,6 +60,7 @@ pub struct Console {
     workstation: String,
     sandbox: Mutex<Option<(Sandbox, Environment)>>,
     session: tokio::sync::Mutex<Option<Arc<Session>>>,
+    pub(crate) settle: std::time::Duration,
 }
 
 impl Console {
@@ -80,7 +81,15 @@ impl Console {
             workstation: crate::policy::workstation(),
             sandbox: Mutex::new(None),
             session: tokio::sync::Mutex::new(None),
+            settle: crate::writes::SETTLE,
         })
+    }
+
+    /// How long a write with no answer and no trace in D1 is given before the tracker concludes
+    /// that it never left (default 30 s, longer than any request timeout).
+    pub fn with_settle(mut self, settle: std::time::Duration) -> Self {
+        self.settle = settle;
+        self
     }
 
     /// The console's directories.

@@ -17,8 +17,8 @@ use crate::records::IssuerConsumer;
 use crate::{Error, Result};
 
 /// How long an intent without an answer may take before "D1 has no such operation" means
-/// "it was not applied" (longer than any request timeout).
-const SETTLE: Duration = Duration::from_secs(30);
+/// "it was not applied" (longer than any request timeout); see [`Console::with_settle`].
+pub const SETTLE: Duration = Duration::from_secs(30);
 /// An operation started this long before the intent was recorded is not its outcome.
 const CLOCK_SKEW: Duration = Duration::from_secs(120);
 
@@ -371,7 +371,7 @@ impl Console {
             }
         }
         let age = Utc::now() - parse_time(&entry.created_at)?;
-        if age.to_std().unwrap_or_default() < SETTLE {
+        if age.to_std().unwrap_or_default() < self.settle {
             return Ok(None);
         }
         self.journal

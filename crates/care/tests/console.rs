@@ -423,3 +423,37 @@ async fn enrol_and_update_push_the_bank_s_record_and_clear_their_findings() {
     assert!(enrolled_cards(&view).contains(&card), "{view:?}");
     assert_eq!(h.writes_to(&card), 1);
 }
+
+#[tokio::test]
+async fn an_intent_that_never_left_is_failed_as_safe_to_resend_and_can_be_sent_again() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let (_, card) = closed_card(&h).await;
+    // The console journaled the intent and stopped before the request left.
+    let entry = h
+        .console
+        .journal()
+        .record_intent(NewIntent {
+            kind: WriteKind::OptOutCard,
+            target: card.clone(),
+            reason: Some("Card closed at bank".into()),
+            reason_code: "ISSUER_DECISION".into(),
+            correlation_id: "never-sent".into(),
+            environment: "local".into(),
+            operator: "tester".into(),
+        })
+        .unwrap();
+    let reopened = h.reopen().with_settle(Duration::from_millis(200));
+    let open = reopened
+        .track_until_settled(Duration::from_secs(5), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    let failed = reopened.journal().get(entry.id).unwrap().unwrap();
+    assert_eq!(failed.state, State::Failed);
+    assert!(failed.detail.unwrap().contains("safe to send it again"));
+    assert_eq!(h.writes_to(&card), 0, "nothing was sent by the tracker");
+    let resent = reopened.write(opt_out_card(&card)).await.unwrap();
+    assert_ne!(resent.state, State::Failed);
+    assert_eq!(h.writes_to(&card), 1);
+}
