@@ -212,16 +212,17 @@ impl Journal {
             .ok_or_else(|| Error::Internal("a journal entry vanished".into()))
     }
 
-    /// Whether an entry already holds D1's `operation_id` (so it is not claimed twice when
-    /// outcomes are reconciled).
-    pub fn claims(&self, operation_id: &str) -> Result<bool> {
+    /// The entry holding D1's `operation_id`, if any (so an operation is never claimed twice
+    /// when outcomes are reconciled, and a notification finds its entry).
+    pub fn by_operation_id(&self, operation_id: &str) -> Result<Option<Entry>> {
         self.db
             .lock()
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM intents WHERE operation_id = ?1)",
+                &format!("SELECT {COLUMNS} FROM intents WHERE operation_id = ?1"),
                 [operation_id],
-                |r| r.get(0),
+                entry,
             )
+            .optional()
             .map_err(failed)
     }
 

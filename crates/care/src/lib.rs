@@ -14,6 +14,7 @@ pub mod issuer_records;
 pub mod journal;
 pub mod logging;
 pub mod mask;
+pub mod notifications;
 pub mod paths;
 pub mod policy;
 pub mod records;

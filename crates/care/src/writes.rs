@@ -79,7 +79,7 @@ fn event_name(kind: WriteKind) -> String {
         .unwrap_or_default()
 }
 
-fn state_of(status: &OperationStatus) -> State {
+pub(crate) fn state_of(status: &OperationStatus) -> State {
     match status {
         OperationStatus::Successful => State::Successful,
         OperationStatus::Failed => State::Failed,
@@ -172,7 +172,7 @@ impl Console {
         Ok(entry)
     }
 
-    fn record_outcome(&self, entry: &Entry) -> Result<()> {
+    pub(crate) fn record_outcome(&self, entry: &Entry) -> Result<()> {
         self.record_event(
             &format!("{}_outcome", event_name(entry.intent.kind)),
             Some(&entry.intent.target),
@@ -357,7 +357,10 @@ impl Console {
             let matches = operation.operation == wanted
                 && started.is_some_and(|t| t >= since)
                 && operation.reason.as_deref() == entry.intent.reason.as_deref()
-                && !self.journal.claims(&operation.operation_id)?;
+                && self
+                    .journal
+                    .by_operation_id(&operation.operation_id)?
+                    .is_none();
             if matches {
                 return self
                     .journal

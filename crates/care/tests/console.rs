@@ -457,3 +457,43 @@ async fn an_intent_that_never_left_is_failed_as_safe_to_resend_and_can_be_sent_a
     assert_ne!(resent.state, State::Failed);
     assert_eq!(h.writes_to(&card), 1);
 }
+
+#[tokio::test]
+async fn a_notification_from_d1_ends_the_operation_without_polling() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = care::vault::Vault::probed(keyring_core::mock::Store::new().unwrap());
+    let console = std::sync::Arc::new(common::open(dir.path(), vault));
+    let receiver = care::notifications::receive(console.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    console
+        .start_sandbox(d1_sandbox::SandboxConfig {
+            consumers: CONSUMERS,
+            op_delay: Duration::from_millis(200),
+            notify_url: Some(receiver.url()),
+            ..d1_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+    let consumer = common::first(CONSUMERS, "closed");
+    let view = console.consumer_view(&consumer).await.unwrap();
+    let card = view
+        .findings
+        .iter()
+        .find_map(|f| f.card_id.clone())
+        .unwrap();
+    let entry = console.write(opt_out_card(&card)).await.unwrap();
+    assert_eq!(entry.state, State::Pending);
+    // No tracker runs: only the notification can end it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = console.journal().get(entry.id).unwrap().unwrap();
+        if now.state == State::Successful {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {:?}", now.state);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let bad = care::notifications::receive(console.clone(), "0.0.0.0:0".parse().unwrap()).await;
+    assert_eq!(bad.err().unwrap().code(), ErrorCode::InvalidInput);
+}

@@ -15,6 +15,10 @@ pub const OPT_OUT: &str = "operations:clickToPayOptOut";
 pub const PROFILES: &str = "clickToPayProfiles";
 /// Operations list of a card or consumer [inferred].
 pub const OPERATIONS: &str = "operations";
+/// Notify Card Operations, POSTed by D1 to the issuer's host [doc].
+pub const NOTIFY_CARDS: &str = "/notifications/d1/v2/issuers/{issuerId}/cards";
+/// Notify Consumer Operations, POSTed by D1 to the issuer's host [inferred].
+pub const NOTIFY_CONSUMERS: &str = "/notifications/d1/v1/issuers/{issuerId}/consumers";
 /// Query parameters of the operations lists [inferred].
 pub const OFFSET: &str = "offset";
 /// See [`OFFSET`].
@@ -227,6 +231,15 @@ pub struct OperationPage {
     pub operations: Vec<Operation>,
     /// How many more there are after this page.
     pub remaining_operations: u64,
+}
+
+/// The body of both notifications: operations that ended (`cardId` or `consumerId` beside
+/// each is ignored here) [inferred wrapper].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Notification {
+    /// The operations.
+    pub operations: Vec<Operation>,
 }
 
 /// The answer to a write: D1 accepted it as an operation.
