@@ -358,6 +358,18 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
         .filter(|(_, r)| r == "denied")
         .count();
     assert_eq!(denied, kinds.len());
+    // Exporting the audit log is the auditor's alone.
+    let out = h.dir.path().join("audit.csv");
+    for (role, allowed) in [("agent", false), ("fraud", false), ("auditor", true)] {
+        h.role(role);
+        let result = h.console.audit_export(care::audit::ExportFormat::Csv, &out);
+        assert_eq!(result.is_ok(), allowed, "{role}: {result:?}");
+        assert_eq!(
+            out.exists(),
+            allowed,
+            "{role}: a refused export writes nothing"
+        );
+    }
     assert!(h.console.journal().recent(None, 100).unwrap().is_empty());
 }
 
