@@ -166,11 +166,30 @@ impl Journal {
         })
     }
 
-    /// Records `intent` and returns its entry; on disk when this returns.
+    /// Records `intent` and returns its entry; on disk when this returns. Refused with
+    /// [`Error::AlreadyInProgress`] while the same write on the same target is unfinished, in
+    /// this process or another one on the same journal (checked and inserted in one transaction).
     pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
-        let connection = self.db.lock();
+        let mut connection = self.db.lock();
         let at = now();
-        connection
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let open: Option<(i64, String)> = transaction
+            .query_row(
+                "SELECT id, state FROM intents WHERE kind = ?1 AND target = ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED') LIMIT 1",
+                params![text(intent.kind), intent.target],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(failed)?;
+        if let Some((id, state)) = open {
+            return Err(Error::AlreadyInProgress(format!(
+                "the same write on {} is already in progress (journal entry {id}, {state}); it was not sent again: wait for it to finish",
+                intent.target
+            )));
+        }
+        transaction
             .execute(
                 "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator, state, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
@@ -178,7 +197,8 @@ impl Journal {
                         intent.environment, intent.operator, text(State::Intent), at],
             )
             .map_err(failed)?;
-        let id = connection.last_insert_rowid();
+        let id = transaction.last_insert_rowid();
+        transaction.commit().map_err(failed)?;
         drop(connection);
         self.get(id)?
             .ok_or_else(|| Error::Internal("a recorded intent vanished".into()))
@@ -319,6 +339,27 @@ mod tests {
             (State::Successful, Some("op-1")),
             "operationId kept"
         );
+    }
+
+    #[test]
+    fn the_same_write_cannot_be_journaled_twice_while_unfinished_even_from_another_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("operations.sqlite");
+        let (desktop, cli) = (Journal::open(&path).unwrap(), Journal::open(&path).unwrap());
+        let first = desktop.record_intent(intent("crd-1")).unwrap();
+        let error = cli.record_intent(intent("crd-1")).unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::AlreadyInProgress);
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("journal entry {}", first.id)),
+            "{error}"
+        );
+        cli.record_intent(intent("crd-2")).unwrap();
+        desktop
+            .record(first.id, State::Failed, None, Some("refused"))
+            .unwrap();
+        cli.record_intent(intent("crd-1")).unwrap();
     }
 
     #[test]

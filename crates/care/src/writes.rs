@@ -107,19 +107,6 @@ impl Console {
             .transpose()
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let prepared = self.prepare(&session, &request).await?;
-        if let Some(open) = self
-            .journal
-            .unfinished()?
-            .into_iter()
-            .find(|e| e.intent.kind == request.kind && e.intent.target == request.target)
-        {
-            return Err(Error::AlreadyInProgress(format!(
-                "this {} is already in progress (journal entry {}, {:?}); it was not sent again: wait for it to finish",
-                event_name(request.kind).replace('_', " "),
-                open.id,
-                open.state
-            )));
-        }
         let correlation_id = d1::CorrelationId::random();
         let reason_code = if request.user_decision {
             d1::wire::ReasonCode::UserDecision
