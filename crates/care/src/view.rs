@@ -14,7 +14,7 @@ use crate::{Error, ErrorCode};
 const KNOWN_DIRECTORIES: [&str; 2] = ["VISA", "MASTERCARD"];
 
 /// A failure shown in place of data: the stable code and the detail in English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     /// What kind of failure.
@@ -33,7 +33,7 @@ impl From<&Error> for Problem {
 }
 
 /// The bank's side of the view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase", tag = "state")]
 pub enum BankSide {
     /// The bank's record.
@@ -51,7 +51,7 @@ pub enum BankSide {
 }
 
 /// One directory's column.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase", tag = "state")]
 pub enum DirectoryState {
     /// The consumer's profile in this directory.
@@ -69,7 +69,7 @@ pub enum DirectoryState {
 }
 
 /// A directory and what it holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Directory {
     /// `VISA`, `MASTERCARD`, or another network D1 returned.
@@ -80,7 +80,7 @@ pub struct Directory {
 }
 
 /// Everything the consumer screen and `c2p show` display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerView {
     /// The consumer.

@@ -29,6 +29,7 @@ macro_rules! open_enum {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(from = "String", into = "String")]
+        #[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
         pub enum $name {
             $($(#[$vdoc])* $variant,)*
             /// A value this client does not know yet, kept as sent.
@@ -88,6 +89,7 @@ pub enum ReasonCode {
 }
 
 /// The consumer's details in a directory.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConsumerInfo {
@@ -108,6 +110,7 @@ pub struct ConsumerInfo {
 }
 
 /// A billing address.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BillingAddress {
@@ -128,6 +131,7 @@ pub struct BillingAddress {
 }
 
 /// A card in a directory profile.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Card {
@@ -146,6 +150,7 @@ pub struct Card {
 }
 
 /// A consumer's profile in one directory.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
@@ -189,6 +194,7 @@ pub struct Profiles {
 }
 
 /// An operation, as listed.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
