@@ -1,7 +1,19 @@
 //! Generates Tauri's context and the permissions of the app's own commands.
 
 /// Every IPC command of the app. Each needs `allow-<name>` in capabilities/ to be callable.
-const COMMANDS: &[&str] = &["app_info", "set_language"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "set_language",
+    "environments",
+    "policy",
+    "search",
+    "consumer_view",
+    "opt_out_preview",
+    "write",
+    "operations",
+    "audit_page",
+    "audit_verify",
+];
 
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);

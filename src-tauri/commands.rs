@@ -1,6 +1,13 @@
 //! The IPC commands. Each converts its arguments, calls [`care`], and converts the result.
 
+use care::audit::{Record, Verification};
+use care::console::EnvironmentStatus;
+use care::issuer_records::SearchResults;
+use care::journal::{Entry, State as OperationState};
+use care::policy::Policy;
 use care::settings::Language;
+use care::view::ConsumerView;
+use care::writes::{Removal, WriteRequest};
 use serde::Serialize;
 use tauri::State;
 use tauri_specta::Event;
@@ -34,10 +41,19 @@ pub struct AppInfo {
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     let settings = state.settings.load()?;
+    let environment = settings
+        .active_environment
+        .clone()
+        .unwrap_or_else(|| care::SANDBOX_ENVIRONMENT.to_owned());
+    let simulated = state
+        .console
+        .environment(&environment)
+        .map(|e| e.simulated)
+        .unwrap_or(environment == care::SANDBOX_ENVIRONMENT);
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        environment: care::SANDBOX_ENVIRONMENT.to_owned(),
-        simulated: true,
+        environment,
+        simulated,
         language: settings.language,
         config_dir: state.dirs.config.display().to_string(),
         data_dir: state.dirs.data.display().to_string(),
@@ -56,4 +72,90 @@ pub fn set_language(
     state.settings.update(|s| s.language = Some(language))?;
     LanguageChanged { language }.emit(&app)?;
     Ok(())
+}
+
+/// Every environment, which one is in use, and whether its credentials are in the keychain.
+#[tauri::command]
+#[specta::specta]
+pub async fn environments(state: State<'_, AppState>) -> Result<Vec<EnvironmentStatus>, IpcError> {
+    Ok(state.console.environments().await?)
+}
+
+/// The operator and role in force (read-only: the policy file decides).
+#[tauri::command]
+#[specta::specta]
+pub fn policy(state: State<'_, AppState>) -> Result<Policy, IpcError> {
+    Ok(state.console.policy()?)
+}
+
+/// Consumers matching `text` in the bank's records.
+#[tauri::command]
+#[specta::specta]
+pub async fn search(text: String, state: State<'_, AppState>) -> Result<SearchResults, IpcError> {
+    Ok(state.console.search(&text, 20).await?)
+}
+
+/// One consumer: the bank's record, each directory, and the findings.
+#[tauri::command]
+#[specta::specta]
+pub async fn consumer_view(
+    consumer_id: String,
+    state: State<'_, AppState>,
+) -> Result<ConsumerView, IpcError> {
+    Ok(state.console.consumer_view(&consumer_id).await?)
+}
+
+/// What opting out the consumer (or one card of theirs) would remove from each directory.
+#[tauri::command]
+#[specta::specta]
+pub async fn opt_out_preview(
+    consumer_id: String,
+    card_id: Option<String>,
+    state: State<'_, AppState>,
+) -> Result<Vec<Removal>, IpcError> {
+    Ok(state
+        .console
+        .opt_out_preview(&consumer_id, card_id.as_deref())
+        .await?)
+}
+
+/// Sends a write (journaled first); its later changes arrive as `OperationChanged` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn write(request: WriteRequest, state: State<'_, AppState>) -> Result<Entry, IpcError> {
+    Ok(state.console.write(request).await?)
+}
+
+/// This workstation's operations, newest first, optionally in one state.
+#[tauri::command]
+#[specta::specta]
+pub fn operations(
+    status: Option<OperationState>,
+    limit: u32,
+    state: State<'_, AppState>,
+) -> Result<Vec<Entry>, IpcError> {
+    Ok(state
+        .console
+        .operations(status, i64::from(limit.min(1000)))?)
+}
+
+/// A page of the audit log, oldest first.
+#[tauri::command]
+#[specta::specta]
+pub fn audit_page(
+    offset: u32,
+    limit: u32,
+    state: State<'_, AppState>,
+) -> Result<Vec<Record>, IpcError> {
+    Ok(state
+        .console
+        .audit_log()
+        .page(i64::from(offset), i64::from(limit.min(1000)))?)
+}
+
+/// Walks the audit chain (audited itself).
+#[tauri::command]
+#[specta::specta]
+pub fn audit_verify(state: State<'_, AppState>) -> Result<Verification, IpcError> {
+    Ok(state.console.audit_verify()?)
 }

@@ -1,5 +1,6 @@
 //! Typed events the app sends to the UI.
 
+use care::journal::Entry;
 use care::settings::Language;
 use serde::{Deserialize, Serialize};
 
@@ -8,4 +9,11 @@ use serde::{Deserialize, Serialize};
 pub struct LanguageChanged {
     /// The language now in use.
     pub language: Language,
+}
+
+/// An operation of this workstation changed state (pending → successful, unknown → resolved…).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct OperationChanged {
+    /// The journal entry as it is now.
+    pub entry: Entry,
 }

@@ -15,9 +15,21 @@ pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             commands::app_info,
-            commands::set_language
+            commands::set_language,
+            commands::environments,
+            commands::policy,
+            commands::search,
+            commands::consumer_view,
+            commands::opt_out_preview,
+            commands::write,
+            commands::operations,
+            commands::audit_page,
+            commands::audit_verify,
         ])
-        .events(collect_events![events::LanguageChanged])
+        .events(collect_events![
+            events::LanguageChanged,
+            events::OperationChanged
+        ])
 }
 
 /// Writes the TypeScript bindings for [`builder`] to `path`.

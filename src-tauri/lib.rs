@@ -1,6 +1,7 @@
 //! The desktop shell of C2P Care: Tauri set-up, IPC commands and events. Commands stay thin: they
 //! convert arguments, call [`care`], and convert the result (DESIGN.md).
 
+mod background;
 pub mod commands;
 pub mod error;
 pub mod events;
@@ -38,11 +39,20 @@ pub fn run() {
         tracing::warn!(%error, "could not refresh ui/src/lib/bindings.ts");
     }
 
+    let state = match AppState::open(dirs) {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("C2P Care cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    let console = state.console.clone();
     tauri::Builder::default()
-        .manage(AppState::new(dirs))
+        .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            background::start(app.handle().clone(), console);
             Ok(())
         })
         .run(tauri::generate_context!())

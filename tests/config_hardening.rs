@@ -12,6 +12,15 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-app-info",
     "allow-set-language",
+    "allow-environments",
+    "allow-policy",
+    "allow-search",
+    "allow-consumer-view",
+    "allow-opt-out-preview",
+    "allow-write",
+    "allow-operations",
+    "allow-audit-page",
+    "allow-audit-verify",
     "core:event:allow-listen",
     "core:event:allow-unlisten",
 ];

@@ -93,7 +93,7 @@ fn csv_row(record: &Record) -> String {
 }
 
 /// What happened, to be recorded. `resource` must already be masked (ids, never a PAN).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Who did it.
@@ -113,10 +113,11 @@ pub struct Event {
 }
 
 /// A stored record: the event, where it stands in the chain, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Record {
     /// Position in the log, from 1.
+    #[specta(type = f64)] // far below 2^53
     pub seq: i64,
     /// When it was recorded (UTC, RFC 3339 with milliseconds).
     pub time: String,
@@ -130,12 +131,14 @@ pub struct Record {
 }
 
 /// The verdict of [`AuditLog::verify`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     /// Records checked.
+    #[specta(type = f64)]
     pub records: i64,
     /// The first record whose hash or link does not match, if any.
+    #[specta(type = Option<f64>)]
     pub first_broken: Option<i64>,
 }
 

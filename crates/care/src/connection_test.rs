@@ -18,6 +18,7 @@ pub struct Step {
     /// Whether it worked.
     pub ok: bool,
     /// How long it took, in milliseconds.
+    #[specta(type = f64)]
     pub millis: u64,
     /// The failure's code, when it failed.
     pub code: Option<ErrorCode>,

@@ -107,6 +107,7 @@ pub struct NewIntent {
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// Local id of the intent.
+    #[specta(type = f64)] // far below 2^53
     pub id: i64,
     /// What was asked for.
     #[serde(flatten)]

@@ -11,14 +11,110 @@ export const commands = {
 	appInfo: () => typedError<AppInfo_Serialize, IpcError>(__TAURI_INVOKE("app_info")),
 	/**  Saves the operator's language and tells every window. */
 	setLanguage: (language: Language) => typedError<null, IpcError>(__TAURI_INVOKE("set_language", { language })),
+	/**  Every environment, which one is in use, and whether its credentials are in the keychain. */
+	environments: () => typedError<EnvironmentStatus_Serialize[], IpcError>(__TAURI_INVOKE("environments")),
+	/**  The operator and role in force (read-only: the policy file decides). */
+	policy: () => typedError<Policy, IpcError>(__TAURI_INVOKE("policy")),
+	/**  Consumers matching `text` in the bank's records. */
+	search: (text: string) => typedError<SearchResults_Serialize, IpcError>(__TAURI_INVOKE("search", { text })),
+	/**  One consumer: the bank's record, each directory, and the findings. */
+	consumerView: (consumerId: string) => typedError<ConsumerView_Serialize, IpcError>(__TAURI_INVOKE("consumer_view", { consumerId })),
+	/**  What opting out the consumer (or one card of theirs) would remove from each directory. */
+	optOutPreview: (consumerId: string, cardId: string | null) => typedError<Removal[], IpcError>(__TAURI_INVOKE("opt_out_preview", { consumerId, cardId })),
+	/**  Sends a write (journaled first); its later changes arrive as `OperationChanged` events. */
+	write: (request: WriteRequest_Deserialize) => typedError<Entry_Serialize, IpcError>(__TAURI_INVOKE("write", { request })),
+	/**  This workstation's operations, newest first, optionally in one state. */
+	operations: (status: State | null, limit: number) => typedError<Entry_Serialize[], IpcError>(__TAURI_INVOKE("operations", { status, limit })),
+	/**  A page of the audit log, oldest first. */
+	auditPage: (offset: number, limit: number) => typedError<Record_Serialize[], IpcError>(__TAURI_INVOKE("audit_page", { offset, limit })),
+	/**  Walks the audit chain (audited itself). */
+	auditVerify: () => typedError<Verification_Serialize, IpcError>(__TAURI_INVOKE("audit_verify")),
 };
 
 /** Events */
 export const events = {
 	languageChanged: makeEvent<LanguageChanged, LanguageChanged>("language-changed"),
+	operationChanged: makeEvent<OperationChanged_Serialize, OperationChanged_Deserialize>("operation-changed"),
 };
 
 /* Types */
+/**  A card account's state at the bank. */
+export type AccountStatus = AccountStatus_Serialize | AccountStatus_Deserialize;
+
+/**  A card account's state at the bank. */
+export type AccountStatus_Deserialize = 
+/**  In use. */
+"OPEN" | 
+/**  Closed for good. */
+"CLOSED" | 
+/**  Blocked. */
+"BLOCKED" | 
+/**  A state this console does not know; treated as not open. */
+string;
+
+/**  A card account's state at the bank. */
+export type AccountStatus_Serialize = 
+/**  In use. */
+"OPEN" | 
+/**  Closed for good. */
+"CLOSED" | 
+/**  Blocked. */
+"BLOCKED" | 
+/**  A state this console does not know; treated as not open. */
+"OTHER";
+
+/**  What the console suggests. */
+export type Action = 
+/**  Opt the card out. */
+"OPT_OUT_CARD" | 
+/**  Opt the consumer out of every directory. */
+"OPT_OUT_CONSUMER" | 
+/**  Enrol the card. */
+"ENROL_CARD" | 
+/**  Push the bank's consumer data to the directories. */
+"UPDATE_CONSUMER" | 
+/**  Push the bank's card data to the directory. */
+"UPDATE_CARD";
+
+/**  A billing address. */
+export type Address = Address_Serialize | Address_Deserialize;
+
+/**  A billing address. */
+export type Address_Deserialize = {
+	/**  Line 1. */
+	line1: string,
+	/**  Line 2. */
+	line2?: string | null,
+	/**  Line 3. */
+	line3?: string | null,
+	/**  City. */
+	city: string,
+	/**  State or prefecture code. */
+	state: string,
+	/**  Postal code. */
+	zipCode: string,
+	/**  ISO 3166-1 alpha-2. */
+	countryCode: string,
+};
+
+/**  A billing address. */
+export type Address_Serialize = {
+	/**  Line 1. */
+	line1: string,
+	/**  Line 2. */
+	line2: string | null,
+	/**  Line 3. */
+	line3: string | null,
+	/**  City. */
+	city: string,
+	/**  State or prefecture code. */
+	state: string,
+	/**  Postal code. */
+	zipCode: string,
+	/**  ISO 3166-1 alpha-2. */
+	countryCode: string,
+};
+
 /**  What the UI shows about this installation. */
 export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 
@@ -56,6 +152,410 @@ export type AppInfo_Serialize = {
 	dataDir: string,
 	/**  Where the log files are written. */
 	logDir: string,
+};
+
+/**  The bank's side of the view. */
+export type BankSide = BankSide_Serialize | BankSide_Deserialize;
+
+/**  The bank's side of the view. */
+export type BankSide_Deserialize = 
+/**  The bank's record. */
+{ state: "found"; 
+/**  The record. */
+record: IssuerConsumer_Deserialize } | 
+/**  The bank does not know this consumer. */
+{ state: "unknown" } | 
+/**  The issuer-records API failed. */
+{ state: "unavailable"; 
+/**  Why. */
+problem: Problem };
+
+/**  The bank's side of the view. */
+export type BankSide_Serialize = 
+/**  The bank's record. */
+{ state: "found"; 
+/**  The record. */
+record: IssuerConsumer_Serialize } | 
+/**  The bank does not know this consumer. */
+{ state: "unknown" } | 
+/**  The issuer-records API failed. */
+{ state: "unavailable"; 
+/**  Why. */
+problem: Problem };
+
+/**  A billing address. */
+export type BillingAddress = BillingAddress_Serialize | BillingAddress_Deserialize;
+
+/**  A billing address. */
+export type BillingAddress_Deserialize = {
+	/**  Line 1. */
+	line1?: string | null,
+	/**  Line 2. */
+	line2?: string | null,
+	/**  Line 3. */
+	line3?: string | null,
+	/**  City. */
+	city?: string | null,
+	/**  State or prefecture code. */
+	state?: string | null,
+	/**  Postal code. */
+	zipCode?: string | null,
+	/**  ISO 3166-1 alpha-2. */
+	countryCode?: string | null,
+};
+
+/**  A billing address. */
+export type BillingAddress_Serialize = {
+	/**  Line 1. */
+	line1: string | null,
+	/**  Line 2. */
+	line2: string | null,
+	/**  Line 3. */
+	line3: string | null,
+	/**  City. */
+	city: string | null,
+	/**  State or prefecture code. */
+	state: string | null,
+	/**  Postal code. */
+	zipCode: string | null,
+	/**  ISO 3166-1 alpha-2. */
+	countryCode: string | null,
+};
+
+/**  A card in a directory profile. */
+export type Card = Card_Serialize | Card_Deserialize;
+
+/**  A card in a search result. */
+export type CardSummary = CardSummary_Serialize | CardSummary_Deserialize;
+
+/**  A card in a search result. */
+export type CardSummary_Deserialize = {
+	/**  D1's card id. */
+	cardId: string,
+	/**  The network. */
+	scheme: string,
+	/**  Last four digits. */
+	last4: string,
+	/**  Account state. */
+	status: AccountStatus_Deserialize,
+};
+
+/**  A card in a search result. */
+export type CardSummary_Serialize = {
+	/**  D1's card id. */
+	cardId: string,
+	/**  The network. */
+	scheme: string,
+	/**  Last four digits. */
+	last4: string,
+	/**  Account state. */
+	status: AccountStatus_Serialize,
+};
+
+/**  A card in a directory profile. */
+export type Card_Deserialize = {
+	/**  D1's card id. */
+	cardId?: string,
+	/**  Last four digits. */
+	last4?: string | null,
+	/**  The network's digital card id. */
+	digitalCardId?: string | null,
+	/**  Expiry, MMYY. */
+	expiryDate?: string | null,
+	/**  Cardholder name (Visa only). */
+	cardHolderName?: string | null,
+	/**  Billing address. */
+	billingAddress?: BillingAddress_Deserialize | null,
+};
+
+/**  A card in a directory profile. */
+export type Card_Serialize = {
+	/**  D1's card id. */
+	cardId: string,
+	/**  Last four digits. */
+	last4: string | null,
+	/**  The network's digital card id. */
+	digitalCardId: string | null,
+	/**  Expiry, MMYY. */
+	expiryDate: string | null,
+	/**  Cardholder name (Visa only). */
+	cardHolderName: string | null,
+	/**  Billing address. */
+	billingAddress: BillingAddress_Serialize | null,
+};
+
+/**  The consumer's details in a directory. */
+export type ConsumerInfo = ConsumerInfo_Serialize | ConsumerInfo_Deserialize;
+
+/**  The consumer's details in a directory. */
+export type ConsumerInfo_Deserialize = {
+	/**  Given name. */
+	firstName?: string | null,
+	/**  Middle name (not held by Mastercard). */
+	middleName?: string | null,
+	/**  Family name. */
+	lastName?: string | null,
+	/**  E-mail address. */
+	email?: string | null,
+	/**  Language tag, e.g. `ja-JP`. */
+	language?: string | null,
+	/**  Country calling code with `+`. */
+	phoneNumberCountryCode?: string | null,
+	/**  National number without the leading 0. */
+	phoneNumber?: string | null,
+};
+
+/**  The consumer's details in a directory. */
+export type ConsumerInfo_Serialize = {
+	/**  Given name. */
+	firstName: string | null,
+	/**  Middle name (not held by Mastercard). */
+	middleName: string | null,
+	/**  Family name. */
+	lastName: string | null,
+	/**  E-mail address. */
+	email: string | null,
+	/**  Language tag, e.g. `ja-JP`. */
+	language: string | null,
+	/**  Country calling code with `+`. */
+	phoneNumberCountryCode: string | null,
+	/**  National number without the leading 0. */
+	phoneNumber: string | null,
+};
+
+/**  A consumer in a search result. */
+export type ConsumerSummary = ConsumerSummary_Serialize | ConsumerSummary_Deserialize;
+
+/**  A consumer in a search result. */
+export type ConsumerSummary_Deserialize = {
+	/**  The consumer's id. */
+	consumerId: string,
+	/**  Name in latin letters. */
+	nameLatin: Name,
+	/**  Name in kanji. */
+	nameKanji?: Name | null,
+	/**  Name in katakana. */
+	nameKana?: Name | null,
+	/**  E-mail address. */
+	email: string,
+	/**  Country calling code. */
+	phoneCountryCode: string,
+	/**  National number. */
+	phoneNumber: string,
+	/**  Their cards. */
+	cards: CardSummary_Deserialize[],
+};
+
+/**  A consumer in a search result. */
+export type ConsumerSummary_Serialize = {
+	/**  The consumer's id. */
+	consumerId: string,
+	/**  Name in latin letters. */
+	nameLatin: Name,
+	/**  Name in kanji. */
+	nameKanji: Name | null,
+	/**  Name in katakana. */
+	nameKana: Name | null,
+	/**  E-mail address. */
+	email: string,
+	/**  Country calling code. */
+	phoneCountryCode: string,
+	/**  National number. */
+	phoneNumber: string,
+	/**  Their cards. */
+	cards: CardSummary_Serialize[],
+};
+
+/**  Everything the consumer screen and `c2p show` display. */
+export type ConsumerView = ConsumerView_Serialize | ConsumerView_Deserialize;
+
+/**  Everything the consumer screen and `c2p show` display. */
+export type ConsumerView_Deserialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  The bank's record. */
+	bank: BankSide_Deserialize,
+	/**  One column per directory: Visa and Mastercard always, then any other D1 returned. */
+	directories: Directory_Deserialize[],
+	/**  What is wrong, most serious first; empty when either side could not be read. */
+	findings: Finding_Deserialize[],
+	/**  Whether the findings cover every directory (false when one failed). */
+	complete: boolean,
+	/**  When this was read (UTC, RFC 3339). */
+	refreshedAt: string,
+	/**  The correlation id of the D1 call, for support. */
+	correlationId?: string | null,
+};
+
+/**  Everything the consumer screen and `c2p show` display. */
+export type ConsumerView_Serialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  The bank's record. */
+	bank: BankSide_Serialize,
+	/**  One column per directory: Visa and Mastercard always, then any other D1 returned. */
+	directories: Directory_Serialize[],
+	/**  What is wrong, most serious first; empty when either side could not be read. */
+	findings: Finding_Serialize[],
+	/**  Whether the findings cover every directory (false when one failed). */
+	complete: boolean,
+	/**  When this was read (UTC, RFC 3339). */
+	refreshedAt: string,
+	/**  The correlation id of the D1 call, for support. */
+	correlationId: string | null,
+};
+
+/**  A directory and what it holds. */
+export type Directory = Directory_Serialize | Directory_Deserialize;
+
+/**  One directory's column. */
+export type DirectoryState = DirectoryState_Serialize | DirectoryState_Deserialize;
+
+/**  One directory's column. */
+export type DirectoryState_Deserialize = 
+/**  The consumer's profile in this directory. */
+{ state: "enrolled"; 
+/**  The profile. */
+profile: Profile_Deserialize } | 
+/**  The consumer is not in this directory. */
+{ state: "notEnrolled" } | 
+/**  This directory (or D1 as a whole) could not be read. */
+{ state: "unavailable"; 
+/**  Why. */
+problem: Problem };
+
+/**  One directory's column. */
+export type DirectoryState_Serialize = 
+/**  The consumer's profile in this directory. */
+{ state: "enrolled"; 
+/**  The profile. */
+profile: Profile_Serialize } | 
+/**  The consumer is not in this directory. */
+{ state: "notEnrolled" } | 
+/**  This directory (or D1 as a whole) could not be read. */
+{ state: "unavailable"; 
+/**  Why. */
+problem: Problem };
+
+/**  A directory and what it holds. */
+export type Directory_Deserialize = {
+	/**  `VISA`, `MASTERCARD`, or another network D1 returned. */
+	scheme: string,
+} & DirectoryState_Deserialize;
+
+/**  A directory and what it holds. */
+export type Directory_Serialize = {
+	/**  `VISA`, `MASTERCARD`, or another network D1 returned. */
+	scheme: string,
+} & DirectoryState_Serialize;
+
+/**  A journal entry. */
+export type Entry = Entry_Serialize | Entry_Deserialize;
+
+/**  A journal entry. */
+export type Entry_Deserialize = {
+	/**  Local id of the intent. */
+	id: number | null,
+	/**  Where it stands. */
+	state: State,
+	/**  D1's operationId, once known. */
+	operationId?: string | null,
+	/**  Why it failed, or how it was resolved. */
+	detail?: string | null,
+	/**  When the intent was recorded (UTC). */
+	createdAt: string,
+	/**  When it last changed (UTC). */
+	updatedAt: string,
+} & NewIntent_Deserialize;
+
+/**  A journal entry. */
+export type Entry_Serialize = {
+	/**  Local id of the intent. */
+	id: number | null,
+	/**  Where it stands. */
+	state: State,
+	/**  D1's operationId, once known. */
+	operationId: string | null,
+	/**  Why it failed, or how it was resolved. */
+	detail: string | null,
+	/**  When the intent was recorded (UTC). */
+	createdAt: string,
+	/**  When it last changed (UTC). */
+	updatedAt: string,
+} & NewIntent_Serialize;
+
+/**  A D1 environment's public configuration. */
+export type Environment = Environment_Serialize | Environment_Deserialize;
+
+/**  An environment as the switcher lists it. */
+export type EnvironmentStatus = EnvironmentStatus_Serialize | EnvironmentStatus_Deserialize;
+
+/**  An environment as the switcher lists it. */
+export type EnvironmentStatus_Deserialize = {
+	/**  The environment. */
+	environment: Environment_Deserialize,
+	/**  Whether it is the one in use. */
+	active: boolean,
+	/**  Whether its secrets are in the keychain (`None` when the keychain cannot be read). */
+	hasCredentials?: boolean | null,
+};
+
+/**  An environment as the switcher lists it. */
+export type EnvironmentStatus_Serialize = {
+	/**  The environment. */
+	environment: Environment_Serialize,
+	/**  Whether it is the one in use. */
+	active: boolean,
+	/**  Whether its secrets are in the keychain (`None` when the keychain cannot be read). */
+	hasCredentials: boolean | null,
+};
+
+/**  A D1 environment's public configuration. */
+export type Environment_Deserialize = {
+	/**  Its name (`staging`, `production`, …): letters, digits, `-` and `_`. */
+	name: string,
+	/**  The banking API base, e.g. `https://…/banking/v1`. */
+	baseUrl: string,
+	/**  The token endpoint. */
+	tokenUrl: string,
+	/**  The bank's issuer-records API base. */
+	issuerRecordsUrl: string,
+	/**  The issuer's D1 id (10 characters). */
+	issuerId: string,
+	/**  The key id of the ES256 signing key. */
+	kid: string,
+	/**  A CA to trust instead of the platform's roots (PEM); `None` for the real D1. */
+	trustedCaPem?: string | null,
+	/**  The mTLS client certificate chain (PEM, public), set by the credential import. */
+	clientChainPem?: string | null,
+	/**  When the client certificate expires (RFC 3339), set by the credential import. */
+	certificateNotAfter?: string | null,
+	/**  Whether it serves simulated data (the built-in sandbox). */
+	simulated?: boolean,
+};
+
+/**  A D1 environment's public configuration. */
+export type Environment_Serialize = {
+	/**  Its name (`staging`, `production`, …): letters, digits, `-` and `_`. */
+	name: string,
+	/**  The banking API base, e.g. `https://…/banking/v1`. */
+	baseUrl: string,
+	/**  The token endpoint. */
+	tokenUrl: string,
+	/**  The bank's issuer-records API base. */
+	issuerRecordsUrl: string,
+	/**  The issuer's D1 id (10 characters). */
+	issuerId: string,
+	/**  The key id of the ES256 signing key. */
+	kid: string,
+	/**  A CA to trust instead of the platform's roots (PEM); `None` for the real D1. */
+	trustedCaPem: string | null,
+	/**  The mTLS client certificate chain (PEM, public), set by the credential import. */
+	clientChainPem: string | null,
+	/**  When the client certificate expires (RFC 3339), set by the credential import. */
+	certificateNotAfter: string | null,
+	/**  Whether it serves simulated data (the built-in sandbox). */
+	simulated: boolean,
 };
 
 /**
@@ -98,6 +598,97 @@ export type ErrorCode =
 /**  The same write on the same card or consumer is still in progress. */
 "ALREADY_IN_PROGRESS";
 
+/**  What happened, to be recorded. `resource` must already be masked (ids, never a PAN). */
+export type Event = Event_Serialize | Event_Deserialize;
+
+/**  What happened, to be recorded. `resource` must already be masked (ids, never a PAN). */
+export type Event_Deserialize = {
+	/**  Who did it. */
+	operator: string,
+	/**  On which computer. */
+	workstation: string,
+	/**  What kind of event (`profile_view`, `opt_out_card_intent`, …). */
+	event: string,
+	/**  The consumerId or cardId concerned. */
+	resource?: string | null,
+	/**  How it ended (`ok`, `denied`, `SUCCESSFUL`, `UNKNOWN`, …). */
+	result: string,
+	/**  D1's operationId, for writes. */
+	operationId?: string | null,
+	/**  The D1 call's correlation id. */
+	correlationId?: string | null,
+};
+
+/**  What happened, to be recorded. `resource` must already be masked (ids, never a PAN). */
+export type Event_Serialize = {
+	/**  Who did it. */
+	operator: string,
+	/**  On which computer. */
+	workstation: string,
+	/**  What kind of event (`profile_view`, `opt_out_card_intent`, …). */
+	event: string,
+	/**  The consumerId or cardId concerned. */
+	resource: string | null,
+	/**  How it ended (`ok`, `denied`, `SUCCESSFUL`, `UNKNOWN`, …). */
+	result: string,
+	/**  D1's operationId, for writes. */
+	operationId: string | null,
+	/**  The D1 call's correlation id. */
+	correlationId: string | null,
+};
+
+/**  One finding. */
+export type Finding = Finding_Serialize | Finding_Deserialize;
+
+/**  What kind of problem. */
+export type FindingKind = 
+/**  A card closed or blocked at the bank is still enrolled. */
+"CARD_CLOSED_BUT_ENROLLED" | 
+/**  An open card at the bank is not in its network's directory. */
+"CARD_NOT_ENROLLED" | 
+/**  A contact field (name, e-mail, phone) differs. */
+"CONTACT_DIFFERS" | 
+/**  A contact field is the same once normalised but written differently. */
+"CONTACT_WRITTEN_DIFFERENTLY" | 
+/**  A card's billing address differs. */
+"BILLING_ADDRESS_DIFFERS" | 
+/**  A directory holds the consumer with no card. */
+"PROFILE_WITHOUT_CARDS" | 
+/**  A directory holds a consumer the bank does not know. */
+"UNKNOWN_TO_BANK";
+
+/**  One finding. */
+export type Finding_Deserialize = {
+	/**  What kind of problem. */
+	kind: FindingKind,
+	/**  How much it matters. */
+	severity: Severity,
+	/**  The directory concerned, if one. */
+	scheme?: string | null,
+	/**  The card concerned, if one. */
+	cardId?: string | null,
+	/**  The field concerned, if one (`email`, `phoneNumber`, `lastName`, …). */
+	field?: string | null,
+	/**  What the console suggests. */
+	action: Action,
+};
+
+/**  One finding. */
+export type Finding_Serialize = {
+	/**  What kind of problem. */
+	kind: FindingKind,
+	/**  How much it matters. */
+	severity: Severity,
+	/**  The directory concerned, if one. */
+	scheme: string | null,
+	/**  The card concerned, if one. */
+	cardId: string | null,
+	/**  The field concerned, if one (`email`, `phoneNumber`, `lastName`, …). */
+	field: string | null,
+	/**  What the console suggests. */
+	action: Action,
+};
+
 /**
  *  The error every command returns. The UI chooses its words from `code`; `message` is the
  *  English detail for the log and for support.
@@ -107,6 +698,96 @@ export type IpcError = {
 	code: ErrorCode,
 	/**  What happened and what to check, in English. */
 	message: string,
+};
+
+/**  A card as the bank records it. */
+export type IssuerCard = IssuerCard_Serialize | IssuerCard_Deserialize;
+
+/**  A card as the bank records it. */
+export type IssuerCard_Deserialize = {
+	/**  D1's card id. */
+	cardId: string,
+	/**  The network, as D1 names it (`VISA`, `MASTERCARD`, …). */
+	scheme: string,
+	/**  First six digits. */
+	bin: string,
+	/**  Last four digits. */
+	last4: string,
+	/**  Expiry, MMYY. */
+	expiry: string,
+	/**  Name on the card. */
+	cardholderName: string,
+	/**  Billing address. */
+	billingAddress: Address_Deserialize,
+	/**  Account state. */
+	status: AccountStatus_Deserialize,
+};
+
+/**  A card as the bank records it. */
+export type IssuerCard_Serialize = {
+	/**  D1's card id. */
+	cardId: string,
+	/**  The network, as D1 names it (`VISA`, `MASTERCARD`, …). */
+	scheme: string,
+	/**  First six digits. */
+	bin: string,
+	/**  Last four digits. */
+	last4: string,
+	/**  Expiry, MMYY. */
+	expiry: string,
+	/**  Name on the card. */
+	cardholderName: string,
+	/**  Billing address. */
+	billingAddress: Address_Serialize,
+	/**  Account state. */
+	status: AccountStatus_Serialize,
+};
+
+/**  A consumer as the bank records them. */
+export type IssuerConsumer = IssuerConsumer_Serialize | IssuerConsumer_Deserialize;
+
+/**  A consumer as the bank records them. */
+export type IssuerConsumer_Deserialize = {
+	/**  The consumer's id, shared with D1. */
+	consumerId: string,
+	/**  Name in latin letters. */
+	nameLatin: Name,
+	/**  Name in kanji. */
+	nameKanji?: Name | null,
+	/**  Name in katakana. */
+	nameKana?: Name | null,
+	/**  E-mail address. */
+	email: string,
+	/**  Country calling code with `+`. */
+	phoneCountryCode: string,
+	/**  National number. */
+	phoneNumber: string,
+	/**  Language tag. */
+	language: string,
+	/**  The consumer's cards. */
+	cards: IssuerCard_Deserialize[],
+};
+
+/**  A consumer as the bank records them. */
+export type IssuerConsumer_Serialize = {
+	/**  The consumer's id, shared with D1. */
+	consumerId: string,
+	/**  Name in latin letters. */
+	nameLatin: Name,
+	/**  Name in kanji. */
+	nameKanji: Name | null,
+	/**  Name in katakana. */
+	nameKana: Name | null,
+	/**  E-mail address. */
+	email: string,
+	/**  Country calling code with `+`. */
+	phoneCountryCode: string,
+	/**  National number. */
+	phoneNumber: string,
+	/**  Language tag. */
+	language: string,
+	/**  The consumer's cards. */
+	cards: IssuerCard_Serialize[],
 };
 
 /**  A language the console speaks. */
@@ -120,6 +801,271 @@ export type Language =
 export type LanguageChanged = {
 	/**  The language now in use. */
 	language: Language,
+};
+
+/**  A name in one script. */
+export type Name = {
+	/**  Given name. */
+	first: string,
+	/**  Family name. */
+	last: string,
+};
+
+/**  A write about to be sent. */
+export type NewIntent = NewIntent_Serialize | NewIntent_Deserialize;
+
+/**  A write about to be sent. */
+export type NewIntent_Deserialize = {
+	/**  What it does. */
+	kind: WriteKind,
+	/**  The card or consumer id. */
+	target: string,
+	/**  Free-text reason. */
+	reason?: string | null,
+	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	reasonCode: string,
+	/**  The correlation id the request will carry. */
+	correlationId: string,
+	/**  The environment it goes to. */
+	environment: string,
+	/**  Who asked for it. */
+	operator: string,
+};
+
+/**  A write about to be sent. */
+export type NewIntent_Serialize = {
+	/**  What it does. */
+	kind: WriteKind,
+	/**  The card or consumer id. */
+	target: string,
+	/**  Free-text reason. */
+	reason: string | null,
+	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	reasonCode: string,
+	/**  The correlation id the request will carry. */
+	correlationId: string,
+	/**  The environment it goes to. */
+	environment: string,
+	/**  Who asked for it. */
+	operator: string,
+};
+
+/**  An operation of this workstation changed state (pending → successful, unknown → resolved…). */
+export type OperationChanged = OperationChanged_Serialize | OperationChanged_Deserialize;
+
+/**  An operation of this workstation changed state (pending → successful, unknown → resolved…). */
+export type OperationChanged_Deserialize = {
+	/**  The journal entry as it is now. */
+	entry: Entry_Deserialize,
+};
+
+/**  An operation of this workstation changed state (pending → successful, unknown → resolved…). */
+export type OperationChanged_Serialize = {
+	/**  The journal entry as it is now. */
+	entry: Entry_Serialize,
+};
+
+/**  The operator and their role, as the console enforces them. */
+export type Policy = {
+	/**  Who is recorded in the audit log. */
+	operator: string,
+	/**  What they may do. */
+	role: Role,
+	/**  Where this came from. */
+	source: Source,
+};
+
+/**  A failure shown in place of data: the stable code and the detail in English. */
+export type Problem = {
+	/**  What kind of failure. */
+	code: ErrorCode,
+	/**  What happened and what to check. */
+	message: string,
+};
+
+/**  A consumer's profile in one directory. */
+export type Profile = Profile_Serialize | Profile_Deserialize;
+
+/**  A consumer's profile in one directory. */
+export type Profile_Deserialize = {
+	/**  The directory. */
+	scheme: Scheme,
+	/**  The consumer. */
+	consumerId?: string,
+	/**  Their details. */
+	consumerInfo?: ConsumerInfo_Deserialize,
+	/**  Their cards; may be empty after a failed enrolment. */
+	cards?: Card_Deserialize[],
+};
+
+/**  A consumer's profile in one directory. */
+export type Profile_Serialize = {
+	/**  The directory. */
+	scheme: Scheme,
+	/**  The consumer. */
+	consumerId: string,
+	/**  Their details. */
+	consumerInfo: ConsumerInfo_Serialize,
+	/**  Their cards; may be empty after a failed enrolment. */
+	cards: Card_Serialize[],
+};
+
+/**  A stored record: the event, where it stands in the chain, and when. */
+export type Record = Record_Serialize | Record_Deserialize;
+
+/**  A stored record: the event, where it stands in the chain, and when. */
+export type Record_Deserialize = {
+	/**  Position in the log, from 1. */
+	seq: number | null,
+	/**  When it was recorded (UTC, RFC 3339 with milliseconds). */
+	time: string,
+	/**  The previous record's hash. */
+	prevHash: string,
+	/**  SHA-256 over `prev_hash` and this record's fields. */
+	hash: string,
+} & Event_Deserialize;
+
+/**  A stored record: the event, where it stands in the chain, and when. */
+export type Record_Serialize = {
+	/**  Position in the log, from 1. */
+	seq: number | null,
+	/**  When it was recorded (UTC, RFC 3339 with milliseconds). */
+	time: string,
+	/**  The previous record's hash. */
+	prevHash: string,
+	/**  SHA-256 over `prev_hash` and this record's fields. */
+	hash: string,
+} & Event_Serialize;
+
+/**  What an opt-out would remove from one directory. */
+export type Removal = {
+	/**  The directory. */
+	scheme: string,
+	/**  The cards that leave it (last 4 and cardId). */
+	cards: string[],
+	/**  Whether the consumer's details leave it too (their last card there, or a consumer opt-out). */
+	consumerRemoved: boolean,
+};
+
+/**  A role in the policy. */
+export type Role = 
+/**  Support agent: search, view, opt out, enrol, update from the bank's record. */
+"agent" | 
+/**  Fraud analyst: what an agent may, plus batch opt-out. */
+"fraud" | 
+/**  Auditor: search, view, audit export; no writes. */
+"auditor";
+
+/**  A payment network's directory. */
+export type Scheme = string;
+
+/**  One page of search results. */
+export type SearchResults = SearchResults_Serialize | SearchResults_Deserialize;
+
+/**  One page of search results. */
+export type SearchResults_Deserialize = {
+	/**  The consumers found, at most the limit asked for. */
+	consumers: ConsumerSummary_Deserialize[],
+	/**  Whether more consumers match. */
+	more: boolean,
+};
+
+/**  One page of search results. */
+export type SearchResults_Serialize = {
+	/**  The consumers found, at most the limit asked for. */
+	consumers: ConsumerSummary_Serialize[],
+	/**  Whether more consumers match. */
+	more: boolean,
+};
+
+/**  How much a finding matters. */
+export type Severity = 
+/**  Worth knowing; nothing is wrong for the consumer. */
+"INFO" | 
+/**  Data disagrees; the consumer may see stale details at checkout. */
+"WARNING" | 
+/**  A card or person is in a directory where they should not be. */
+"CRITICAL";
+
+/**  Where the operator's policy came from. */
+export type Source = 
+/**  The administrators' file. */
+{ kind: "system"; path: string } | 
+/**  The user's own file (sandbox only). */
+{ kind: "user"; path: string } | 
+/**  No file: the OS user as an agent. */
+{ kind: "default" };
+
+/**  Where a write stands. */
+export type State = 
+/**  Recorded; the request may or may not have left (after a crash: must be resolved). */
+"INTENT" | 
+/**  D1 accepted it; the operation has not ended. */
+"PENDING" | 
+/**  D1 applied it. */
+"SUCCESSFUL" | 
+/**  D1 refused it (when sent, or when the operation ended). */
+"FAILED" | 
+/**  Sent, but no answer came: resolve through D1's operations before anything else. */
+"UNKNOWN";
+
+/**  The verdict of [`AuditLog::verify`]. */
+export type Verification = Verification_Serialize | Verification_Deserialize;
+
+/**  The verdict of [`AuditLog::verify`]. */
+export type Verification_Deserialize = {
+	/**  Records checked. */
+	records: number | null,
+	/**  The first record whose hash or link does not match, if any. */
+	firstBroken?: number | null,
+};
+
+/**  The verdict of [`AuditLog::verify`]. */
+export type Verification_Serialize = {
+	/**  Records checked. */
+	records: number | null,
+	/**  The first record whose hash or link does not match, if any. */
+	firstBroken: number | null,
+};
+
+/**  What a write does. */
+export type WriteKind = 
+/**  Opt a card out. */
+"OPT_OUT_CARD" | 
+/**  Opt a consumer out of every directory. */
+"OPT_OUT_CONSUMER" | 
+/**  Enrol a card. */
+"ENROL_CARD" | 
+/**  Push the bank's card data to the directory. */
+"UPDATE_CARD" | 
+/**  Push the bank's consumer data to the directories. */
+"UPDATE_CONSUMER";
+
+/**  A write an operator asks for. */
+export type WriteRequest = WriteRequest_Serialize | WriteRequest_Deserialize;
+
+/**  A write an operator asks for. */
+export type WriteRequest_Deserialize = {
+	/**  What to do. */
+	kind: WriteKind,
+	/**  The cardId (card writes) or consumerId (consumer writes). */
+	target: string,
+	/**  Free-text reason (D1: 1 to 64 letters, digits or spaces). */
+	reason?: string | null,
+	/**  Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`). */
+	userDecision: boolean,
+};
+
+/**  A write an operator asks for. */
+export type WriteRequest_Serialize = {
+	/**  What to do. */
+	kind: WriteKind,
+	/**  The cardId (card writes) or consumerId (consumer writes). */
+	target: string,
+	/**  Free-text reason (D1: 1 to 64 letters, digits or spaces). */
+	reason: string | null,
+	/**  Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`). */
+	userDecision: boolean,
 };
 
 /* Tauri Specta runtime */

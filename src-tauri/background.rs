@@ -1,0 +1,38 @@
+//! Work the app does on its own: start the embedded sandbox, then follow every unfinished
+//! operation until it ends and tell the UI of each change.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use care::console::Console;
+use tauri_specta::Event;
+
+use crate::events::OperationChanged;
+
+/// How often unfinished operations are checked when nothing else wakes the tracker.
+const TRACK_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts the sandbox and the tracker on Tauri's async runtime.
+pub fn start(app: tauri::AppHandle, console: Arc<Console>) {
+    tauri::async_runtime::spawn(async move {
+        if let Err(error) = console
+            .start_sandbox(d1_sandbox::SandboxConfig::default())
+            .await
+        {
+            tracing::error!(code = ?error.code(), %error, "the embedded sandbox could not start");
+        }
+        loop {
+            match console.track_once().await {
+                Ok(changed) => {
+                    for entry in changed {
+                        if let Err(error) = (OperationChanged { entry }).emit(&app) {
+                            tracing::warn!(%error, "could not tell the UI of an operation change");
+                        }
+                    }
+                }
+                Err(error) => tracing::debug!(code = ?error.code(), %error, "tracker pass failed"),
+            }
+            tokio::time::sleep(TRACK_EVERY).await;
+        }
+    });
+}
