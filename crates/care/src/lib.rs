@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod environments;
 pub mod error;
 pub mod findings;
+pub mod grid;
 pub mod issuer_records;
 pub mod journal;
 pub mod logging;

@@ -91,6 +91,8 @@ pub struct ConsumerView {
     pub directories: Vec<Directory>,
     /// What is wrong, most serious first; empty when either side could not be read.
     pub findings: Vec<Finding>,
+    /// The side-by-side grid, compared field by field.
+    pub rows: Vec<crate::grid::Row>,
     /// Whether the findings cover every directory (false when one failed).
     pub complete: bool,
     /// When this was read (UTC, RFC 3339).
@@ -154,11 +156,17 @@ pub async fn consumer_view(
             (found, profiles.errors.is_empty())
         }
     };
+    let record = match &bank {
+        BankSide::Found { record } => Some(record.as_ref()),
+        _ => None,
+    };
+    let rows = crate::grid::rows(record, &directories);
     ConsumerView {
         consumer_id: consumer.as_str().to_owned(),
         bank,
         directories,
         findings,
+        rows,
         complete,
         refreshed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         correlation_id,

@@ -104,3 +104,67 @@ async fn a_failing_directory_is_not_judged() {
         "Visa cards are not reported as not enrolled while Visa is down"
     );
 }
+
+#[tokio::test]
+async fn the_grid_marks_each_seeded_difference_in_its_row() {
+    use care::compare::Match;
+    let u = upstreams().await;
+    let cell_matches = |view: &care::view::ConsumerView, field: &str| -> Vec<Match> {
+        view.rows
+            .iter()
+            .filter(|r| r.field == field)
+            .flat_map(|r| r.cells.iter().filter_map(|c| c.comparison))
+            .collect()
+    };
+    let u = &u;
+    let view = |id: String| async move { u.harness.console.consumer_view(&id).await.unwrap() };
+    let ok = view(first("ok")).await;
+    assert!(
+        ok.rows
+            .iter()
+            .flat_map(|r| &r.cells)
+            .filter_map(|c| c.comparison)
+            .all(|m| m == Match::Equal),
+        "{:?}",
+        ok.rows
+    );
+    assert!(cell_matches(&view(first("email")).await, "email").contains(&Match::Different));
+    assert!(cell_matches(&view(first("phone")).await, "phone").contains(&Match::Different));
+    assert!(
+        cell_matches(&view(first("address")).await, "billingAddress").contains(&Match::Different)
+    );
+    let name = view(first("name")).await;
+    let names = [
+        cell_matches(&name, "firstName"),
+        cell_matches(&name, "lastName"),
+    ]
+    .concat();
+    assert!(
+        names
+            .iter()
+            .any(|m| matches!(m, Match::Different | Match::EqualAfterNormalisation)),
+        "{names:?}"
+    );
+    assert!(
+        cell_matches(&view(first("onenet")).await, "card").contains(&Match::MissingInDirectory)
+    );
+    let closed = view(first("closed")).await;
+    let status = closed
+        .rows
+        .iter()
+        .find(|r| r.field == "status" && r.bank.as_deref() == Some("CLOSED"))
+        .expect("a closed card row");
+    assert!(
+        status
+            .cells
+            .iter()
+            .any(|c| c.value.as_deref() == Some("ENROLLED"))
+    );
+    // Every row has one cell per directory column.
+    assert!(
+        closed
+            .rows
+            .iter()
+            .all(|r| r.cells.len() == closed.directories.len())
+    );
+}

@@ -1,6 +1,6 @@
 //! Plain-text rendering for the terminal: the side-by-side consumer table, lists and progress.
 
-use care::compare::{FieldKind, Match, compare, compare_phone};
+use care::compare::Match;
 use care::connection_test::Step;
 use care::console::EnvironmentStatus;
 use care::issuer_records::SearchResults;
@@ -135,134 +135,42 @@ pub fn consumer(view: &ConsumerView) {
     if !view.complete {
         say!("  (not every directory could be read: findings are partial)");
     }
-    let bank = view.bank_record();
     let mut header = vec![String::new(), "BANK".to_owned()];
     header.extend(view.directories.iter().map(|d| d.scheme.clone()));
     let mut rows = vec![header];
-    let bank_text = |f: &dyn Fn(&care::records::IssuerConsumer) -> String| match &view.bank {
-        BankSide::Found { record } => cell(&f(record)),
+    let bank_missing = match &view.bank {
+        BankSide::Found { .. } => String::new(),
         BankSide::Unknown => "(unknown to the bank)".into(),
         BankSide::Unavailable { problem } => format!("(unavailable: {:?})", problem.code),
     };
-    type Field = (
-        &'static str,
-        FieldKind,
-        fn(&care::records::IssuerConsumer) -> String,
-        fn(&d1::wire::ConsumerInfo) -> Option<String>,
-    );
-    let fields: [Field; 4] = [
-        (
-            "first name",
-            FieldKind::Name,
-            |b| b.name_latin.first.clone(),
-            |i| i.first_name.clone(),
-        ),
-        (
-            "last name",
-            FieldKind::Name,
-            |b| b.name_latin.last.clone(),
-            |i| i.last_name.clone(),
-        ),
-        (
-            "email",
-            FieldKind::Email,
-            |b| b.email.clone(),
-            |i| i.email.clone(),
-        ),
-        (
-            "language",
-            FieldKind::Plain,
-            |b| b.language.clone(),
-            |i| i.language.clone(),
-        ),
-    ];
-    for (label, kind, of_bank, of_dir) in fields {
-        let mut row = vec![label.to_owned(), bank_text(&|b| of_bank(b))];
-        for d in &view.directories {
-            row.push(match &d.state {
-                DirectoryState::Enrolled { profile } => {
-                    let value = of_dir(&profile.consumer_info);
-                    let m = compare(kind, bank.map(of_bank).as_deref(), value.as_deref());
-                    format!(
-                        "{}{}",
-                        cell(value.as_deref().unwrap_or("—")),
-                        if bank.is_some() { mark(m) } else { "" }
-                    )
+    for row in &view.rows {
+        let label = match (&row.card_id, row.field.as_str()) {
+            (Some(card), "card") => format!("card {}", cell(card)),
+            (Some(_), field) => format!("  {field}"),
+            (None, field) => field.to_owned(),
+        };
+        let bank = match &row.bank {
+            Some(value) => cell(value),
+            None if row.card_id.is_none() => bank_missing.clone(),
+            None => "—".into(),
+        };
+        let mut line = vec![label, bank];
+        for (directory, c) in view.directories.iter().zip(&row.cells) {
+            line.push(match (&directory.state, &c.value) {
+                (DirectoryState::NotEnrolled, _) if row.card_id.is_none() => {
+                    "(not enrolled)".into()
                 }
-                DirectoryState::NotEnrolled => "(not enrolled)".into(),
-                DirectoryState::Unavailable { problem } => {
+                (DirectoryState::Unavailable { problem }, _) => {
                     format!("(unavailable: {:?})", problem.code)
                 }
+                (_, value) => format!(
+                    "{}{}",
+                    cell(value.as_deref().unwrap_or("—")),
+                    c.comparison.map(mark).unwrap_or_default()
+                ),
             });
         }
-        rows.push(row);
-    }
-    let mut phone = vec![
-        "phone".to_owned(),
-        bank_text(&|b| format!("{} {}", b.phone_country_code, b.phone_number)),
-    ];
-    for d in &view.directories {
-        if let DirectoryState::Enrolled { profile } = &d.state {
-            let i = &profile.consumer_info;
-            let m = compare_phone(
-                bank.map(|b| (b.phone_country_code.as_str(), b.phone_number.as_str())),
-                i.phone_number_country_code
-                    .as_deref()
-                    .zip(i.phone_number.as_deref()),
-            );
-            let value = format!(
-                "{} {}",
-                i.phone_number_country_code.as_deref().unwrap_or(""),
-                i.phone_number.as_deref().unwrap_or("—")
-            );
-            phone.push(format!(
-                "{}{}",
-                cell(value.trim()),
-                if bank.is_some() { mark(m) } else { "" }
-            ));
-        } else {
-            phone.push(String::new());
-        }
-    }
-    rows.push(phone);
-    // One row per card the bank or any directory knows.
-    let mut card_ids: Vec<String> = bank
-        .map(|b| b.cards.iter().map(|c| c.card_id.clone()).collect())
-        .unwrap_or_default();
-    for d in &view.directories {
-        if let DirectoryState::Enrolled { profile } = &d.state {
-            for c in &profile.cards {
-                if !card_ids.contains(&c.card_id) {
-                    card_ids.push(c.card_id.clone());
-                }
-            }
-        }
-    }
-    for card_id in card_ids {
-        let at_bank = bank.and_then(|b| b.cards.iter().find(|c| c.card_id == card_id));
-        let mut row = vec![
-            format!("card {}", cell(&card_id)),
-            at_bank
-                .map(|c| {
-                    format!(
-                        "{} •••• {} {:?} exp {}",
-                        c.scheme, c.last4, c.status, c.expiry
-                    )
-                })
-                .unwrap_or_else(|| "(not at bank)".into()),
-        ];
-        for d in &view.directories {
-            row.push(match &d.state {
-                DirectoryState::Enrolled { profile } => profile
-                    .cards
-                    .iter()
-                    .find(|c| c.card_id == card_id)
-                    .map(|c| format!("enrolled •••• {}", c.last4.as_deref().unwrap_or("????")))
-                    .unwrap_or_else(|| "—".into()),
-                _ => String::new(),
-            });
-        }
-        rows.push(row);
+        rows.push(line);
     }
     say!("");
     table(&rows);

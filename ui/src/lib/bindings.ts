@@ -284,6 +284,31 @@ export type Card_Serialize = {
 	billingAddress: BillingAddress_Serialize | null,
 };
 
+/**  One value in a directory's column. */
+export type Cell = Cell_Serialize | Cell_Deserialize;
+
+/**  One value in a directory's column. */
+export type Cell_Deserialize = {
+	/**  The directory's value, as it holds it. */
+	value?: string | null,
+	/**
+	 *  How it compares with the bank's; `None` when there is nothing to compare (directory not
+	 *  enrolled or unavailable, or a card of another network).
+	 */
+	comparison?: Match | null,
+};
+
+/**  One value in a directory's column. */
+export type Cell_Serialize = {
+	/**  The directory's value, as it holds it. */
+	value: string | null,
+	/**
+	 *  How it compares with the bank's; `None` when there is nothing to compare (directory not
+	 *  enrolled or unavailable, or a card of another network).
+	 */
+	comparison: Match | null,
+};
+
 /**  The consumer's details in a directory. */
 export type ConsumerInfo = ConsumerInfo_Serialize | ConsumerInfo_Deserialize;
 
@@ -379,6 +404,8 @@ export type ConsumerView_Deserialize = {
 	directories: Directory_Deserialize[],
 	/**  What is wrong, most serious first; empty when either side could not be read. */
 	findings: Finding_Deserialize[],
+	/**  The side-by-side grid, compared field by field. */
+	rows: Row_Deserialize[],
 	/**  Whether the findings cover every directory (false when one failed). */
 	complete: boolean,
 	/**  When this was read (UTC, RFC 3339). */
@@ -397,6 +424,8 @@ export type ConsumerView_Serialize = {
 	directories: Directory_Serialize[],
 	/**  What is wrong, most serious first; empty when either side could not be read. */
 	findings: Finding_Serialize[],
+	/**  The side-by-side grid, compared field by field. */
+	rows: Row_Serialize[],
 	/**  Whether the findings cover every directory (false when one failed). */
 	complete: boolean,
 	/**  When this was read (UTC, RFC 3339). */
@@ -803,6 +832,19 @@ export type LanguageChanged = {
 	language: Language,
 };
 
+/**  How two values compare. */
+export type Match = 
+/**  Exactly the same. */
+"EQUAL" | 
+/**  The same once normalised (e.g. `Ｓａｔｏ` and `Sato`). */
+"EQUAL_AFTER_NORMALISATION" | 
+/**  Different values. */
+"DIFFERENT" | 
+/**  The bank has a value, the directory none. */
+"MISSING_IN_DIRECTORY" | 
+/**  The directory has a value, the bank none. */
+"MISSING_AT_BANK";
+
 /**  A name in one script. */
 export type Name = {
 	/**  Given name. */
@@ -955,6 +997,39 @@ export type Role =
 "fraud" | 
 /**  Auditor: search, view, audit export; no writes. */
 "auditor";
+
+/**  One row of the grid. */
+export type Row = Row_Serialize | Row_Deserialize;
+
+/**  One row of the grid. */
+export type Row_Deserialize = {
+	/**
+	 *  Which field (`firstName`, `lastName`, `email`, `phone`, `language`, `card`, `expiry`,
+	 *  `cardholderName`, `billingAddress`, `status`): the UI's label key.
+	 */
+	field: string,
+	/**  The card the row is about, for card rows. */
+	cardId?: string | null,
+	/**  The bank's value. */
+	bank?: string | null,
+	/**  One cell per directory, in the order of the view's directories. */
+	cells: Cell_Deserialize[],
+};
+
+/**  One row of the grid. */
+export type Row_Serialize = {
+	/**
+	 *  Which field (`firstName`, `lastName`, `email`, `phone`, `language`, `card`, `expiry`,
+	 *  `cardholderName`, `billingAddress`, `status`): the UI's label key.
+	 */
+	field: string,
+	/**  The card the row is about, for card rows. */
+	cardId: string | null,
+	/**  The bank's value. */
+	bank: string | null,
+	/**  One cell per directory, in the order of the view's directories. */
+	cells: Cell_Serialize[],
+};
 
 /**  A payment network's directory. */
 export type Scheme = string;
