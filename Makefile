@@ -72,9 +72,10 @@ e2e: setup ui
 bindings: setup ui
 	C2P_WRITE_BINDINGS=1 cargo test --lib $(FEATURES) -- ipc::tests
 
-# Copies the end-to-end test's screenshot into the README.
+# Copies the end-to-end tests' screenshots into the README.
 screenshot: e2e
 	cp target/tmp/e2e/shell/console-en.png docs/screenshot.png
+	cp target/tmp/e2e/consumer/consumer-en.png docs/consumer.png
 
 # Benchmarks print ratios measured in one run (optimised build, not part of `make test`).
 bench:

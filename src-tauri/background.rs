@@ -12,8 +12,13 @@ use crate::events::OperationChanged;
 /// How often unfinished operations are checked when nothing else wakes the tracker.
 const TRACK_EVERY: Duration = Duration::from_secs(1);
 
-/// Starts the sandbox and the tracker on Tauri's async runtime.
-pub fn start(app: tauri::AppHandle, console: Arc<Console>) {
+/// Starts the sandbox and the tracker on Tauri's async runtime; `started` is set once the
+/// sandbox is up (or could not start), so that commands waiting for it go on.
+pub fn start(
+    app: tauri::AppHandle,
+    console: Arc<Console>,
+    started: tokio::sync::watch::Sender<bool>,
+) {
     tauri::async_runtime::spawn(async move {
         if let Err(error) = console
             .start_sandbox(d1_sandbox::SandboxConfig::default())
@@ -21,6 +26,7 @@ pub fn start(app: tauri::AppHandle, console: Arc<Console>) {
         {
             tracing::error!(code = ?error.code(), %error, "the embedded sandbox could not start");
         }
+        started.send_replace(true);
         loop {
             match console.track_once().await {
                 Ok(changed) => {

@@ -78,7 +78,7 @@ pub fn set_language(
 #[tauri::command]
 #[specta::specta]
 pub async fn environments(state: State<'_, AppState>) -> Result<Vec<EnvironmentStatus>, IpcError> {
-    Ok(state.console.environments().await?)
+    Ok(state.console().await.environments().await?)
 }
 
 /// The operator and role in force (read-only: the policy file decides).
@@ -92,7 +92,7 @@ pub fn policy(state: State<'_, AppState>) -> Result<Policy, IpcError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn search(text: String, state: State<'_, AppState>) -> Result<SearchResults, IpcError> {
-    Ok(state.console.search(&text, 20).await?)
+    Ok(state.console().await.search(&text, 20).await?)
 }
 
 /// One consumer: the bank's record, each directory, and the findings.
@@ -102,7 +102,7 @@ pub async fn consumer_view(
     consumer_id: String,
     state: State<'_, AppState>,
 ) -> Result<ConsumerView, IpcError> {
-    Ok(state.console.consumer_view(&consumer_id).await?)
+    Ok(state.console().await.consumer_view(&consumer_id).await?)
 }
 
 /// What opting out the consumer (or one card of theirs) would remove from each directory.
@@ -114,7 +114,8 @@ pub async fn opt_out_preview(
     state: State<'_, AppState>,
 ) -> Result<Vec<Removal>, IpcError> {
     Ok(state
-        .console
+        .console()
+        .await
         .opt_out_preview(&consumer_id, card_id.as_deref())
         .await?)
 }
@@ -123,7 +124,7 @@ pub async fn opt_out_preview(
 #[tauri::command]
 #[specta::specta]
 pub async fn write(request: WriteRequest, state: State<'_, AppState>) -> Result<Entry, IpcError> {
-    Ok(state.console.write(request).await?)
+    Ok(state.console().await.write(request).await?)
 }
 
 /// This workstation's operations, newest first, optionally in one state.

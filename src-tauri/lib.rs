@@ -47,12 +47,13 @@ pub fn run() {
         }
     };
     let console = state.console.clone();
+    let started = state.started_tx.clone();
     tauri::Builder::default()
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            background::start(app.handle().clone(), console);
+            background::start(app.handle().clone(), console, started);
             Ok(())
         })
         .run(tauri::generate_context!())

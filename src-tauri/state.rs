@@ -16,6 +16,10 @@ pub struct AppState {
     pub settings: SettingsStore,
     /// The console's core: environments, views, writes, journal, audit log.
     pub console: Arc<Console>,
+    /// Becomes true once start-up work (the embedded sandbox) is done, successful or not.
+    started: tokio::sync::watch::Receiver<bool>,
+    /// The sending side, for the start-up task.
+    pub started_tx: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -26,10 +30,22 @@ impl AppState {
             vault: Vault::platform(),
             dirs: dirs.clone(),
         })?;
+        let (started_tx, started) = tokio::sync::watch::channel(false);
         Ok(Self {
             settings: SettingsStore::new(&dirs.config),
             dirs,
             console: Arc::new(console),
+            started,
+            started_tx,
         })
+    }
+
+    /// The console, once start-up is done: a search typed while the embedded sandbox is still
+    /// starting waits for it instead of failing.
+    pub async fn console(&self) -> &Console {
+        let mut started = self.started.clone();
+        // An error means the sender is gone, which only happens once start-up has ended.
+        let _ = started.wait_for(|done| *done).await;
+        &self.console
     }
 }

@@ -193,3 +193,23 @@ pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Waits up to 15 s until some element matching `css` has `needle` in its text; returns it.
+pub async fn wait_for_containing(driver: &WebDriver, css: &str, needle: &str) -> WebElement {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        for element in driver.find_all(By::Css(css)).await.unwrap_or_default() {
+            if element.text().await.unwrap_or_default().contains(needle) {
+                return element;
+            }
+        }
+        if Instant::now() >= deadline {
+            let text = match driver.find(By::Css("main")).await {
+                Ok(main) => main.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            panic!("no {css} containing {needle:?} after 15 s; the window shows:\n{text}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

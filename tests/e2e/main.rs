@@ -1,5 +1,6 @@
 //! End-to-end tests: the real console binary (with its front end embedded) under Xvfb, driven
 //! through WebDriver: thirtyfour → tauri-driver → WebKitWebDriver → the app.
 
+mod consumer;
 mod harness;
 mod shell;

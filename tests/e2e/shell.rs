@@ -2,7 +2,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, wait_for_text};
+use crate::harness::{Harness, wait_for_containing, wait_for_text};
 
 const SEARCH: &str = "[data-testid=search]";
 const HEADING: &str = "[data-testid=content] h2";
@@ -40,7 +40,12 @@ async fn search_has_focus_and_the_chosen_language_survives_a_restart() {
 
     search.send_keys("Sato").await.unwrap();
     assert_eq!(search.value().await.unwrap().as_deref(), Some("Sato"));
+    // Results as you type, from the embedded sandbox's bank records.
+    wait_for_containing(&driver, "[data-testid=result]", "Sato").await;
     let english = harness.screenshot(&driver, "console-en").await;
+    for _ in 0.."Sato".len() {
+        search.send_keys(Key::Backspace).await.unwrap();
+    }
 
     // Keyboard, as an operator without a mouse would. (A WebDriver pointer click on WebKitGTK
     // leaves the next screenshot request hanging.)

@@ -49,6 +49,15 @@ pub struct EnvironmentStatus {
     pub has_credentials: Option<bool>,
 }
 
+/// The embedded sandbox and how it is reached.
+struct Embedded {
+    sandbox: Sandbox,
+    environment: Environment,
+    /// Its secrets' name in the keychain: unique per start, so that two consoles on one
+    /// machine never overwrite each other's sandbox keys.
+    keychain_name: String,
+}
+
 /// The console's core.
 pub struct Console {
     dirs: AppDirs,
@@ -58,7 +67,7 @@ pub struct Console {
     pub(crate) journal: Journal,
     audit: AuditLog,
     workstation: String,
-    sandbox: Mutex<Option<(Sandbox, Environment)>>,
+    sandbox: Mutex<Option<Embedded>>,
     session: tokio::sync::Mutex<Option<Arc<Session>>>,
     pub(crate) settle: std::time::Duration,
 }
@@ -136,32 +145,31 @@ impl Console {
             certificate_not_after: None,
             simulated: true,
         };
+        let mut suffix = [0u8; 6];
+        aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::Internal("no randomness".into()))?;
+        let keychain_name = format!("{SANDBOX_ENVIRONMENT}-{}", hex::encode(suffix));
         let vault = self.vault.clone();
+        let name = keychain_name.clone();
         blocking(move || {
-            vault.put(
-                SANDBOX_ENVIRONMENT,
-                SecretKind::MtlsKey,
-                c.client_key_pem.as_bytes(),
-            )?;
-            vault.put(
-                SANDBOX_ENVIRONMENT,
-                SecretKind::SigningKey,
-                c.signing_key_pem.as_bytes(),
-            )?;
-            vault.put(
-                SANDBOX_ENVIRONMENT,
-                SecretKind::IssuerApiKey,
-                c.issuer_api_key.as_bytes(),
-            )
+            vault.put(&name, SecretKind::MtlsKey, c.client_key_pem.as_bytes())?;
+            vault.put(&name, SecretKind::SigningKey, c.signing_key_pem.as_bytes())?;
+            vault.put(&name, SecretKind::IssuerApiKey, c.issuer_api_key.as_bytes())
         })
         .await?;
         let old = self
             .sandbox
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .replace((sandbox, environment));
-        if let Some((old, _)) = old {
-            old.stop().await;
+            .replace(Embedded {
+                sandbox,
+                environment,
+                keychain_name,
+            });
+        if let Some(old) = old {
+            let vault = self.vault.clone();
+            let name = old.keychain_name.clone();
+            blocking(move || vault.remove(&name)).await?;
+            old.sandbox.stop().await;
         }
         self.session.lock().await.take();
         Ok(())
@@ -170,12 +178,22 @@ impl Console {
     /// The embedded sandbox, when started (for tests and the admin view).
     pub fn with_sandbox<T>(&self, f: impl FnOnce(&Sandbox) -> T) -> Option<T> {
         let guard = self.sandbox.lock().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().map(|(sandbox, _)| f(sandbox))
+        guard.as_ref().map(|embedded| f(&embedded.sandbox))
     }
 
     fn sandbox_environment(&self) -> Option<Environment> {
         let guard = self.sandbox.lock().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().map(|(_, environment)| environment.clone())
+        guard.as_ref().map(|embedded| embedded.environment.clone())
+    }
+
+    /// The name an environment's secrets have in the keychain: its own name, except for the
+    /// embedded sandbox, whose secrets are per start.
+    pub fn keychain_name(&self, environment: &str) -> String {
+        let guard = self.sandbox.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            Some(embedded) if environment == SANDBOX_ENVIRONMENT => embedded.keychain_name.clone(),
+            _ => environment.to_owned(),
+        }
     }
 
     /// Every environment: the sandbox (when started) and the configured ones.
@@ -187,7 +205,7 @@ impl Console {
         let mut out = Vec::new();
         for environment in all {
             let vault = self.vault.clone();
-            let name = environment.name.clone();
+            let name = self.keychain_name(&environment.name);
             let has_credentials = blocking(move || vault.has_all(&name)).await.ok();
             out.push(EnvironmentStatus {
                 active: environment.name == active,
@@ -290,7 +308,7 @@ impl Console {
     /// Removes `name`'s secrets from the keychain.
     pub async fn remove_credentials(&self, name: &str) -> Result<()> {
         let vault = self.vault.clone();
-        let env_name = name.to_owned();
+        let env_name = self.keychain_name(name);
         blocking(move || vault.remove(&env_name)).await?;
         self.session.lock().await.take();
         self.record_event("credentials_remove", Some(name), "ok", None, None)
@@ -321,7 +339,7 @@ impl Console {
     /// Builds the clients of `environment` from its keychain entries.
     pub(crate) async fn connect(&self, environment: Environment) -> Result<Session> {
         let vault = self.vault.clone();
-        let name = environment.name.clone();
+        let name = self.keychain_name(&environment.name);
         let (mtls, signing, api) = blocking(move || {
             Ok((
                 vault.get(&name, SecretKind::MtlsKey)?,
@@ -496,5 +514,21 @@ impl Console {
         };
         self.record_event("audit_export", None, &outcome, None, None)?;
         result
+    }
+}
+
+impl Drop for Console {
+    /// The embedded sandbox's keys die with it: they are removed from the keychain.
+    fn drop(&mut self) {
+        let embedded = self
+            .sandbox
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(embedded) = embedded
+            && let Err(error) = self.vault.remove(&embedded.keychain_name)
+        {
+            tracing::warn!(%error, "could not remove the sandbox's keys from the keychain");
+        }
     }
 }

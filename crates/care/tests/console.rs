@@ -509,3 +509,29 @@ async fn a_notification_from_d1_ends_the_operation_without_polling() {
     let bad = care::notifications::receive(console.clone(), "0.0.0.0:0".parse().unwrap()).await;
     assert_eq!(bad.err().unwrap().code(), ErrorCode::InvalidInput);
 }
+
+#[tokio::test]
+async fn two_consoles_on_one_keychain_keep_their_own_sandbox_keys_and_remove_them_on_exit() {
+    let first = common::harness(CONSUMERS, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let second = common::open(dir.path(), first.vault.clone());
+    second
+        .start_sandbox(d1_sandbox::SandboxConfig {
+            consumers: CONSUMERS,
+            ..d1_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+    let consumer = common::first(CONSUMERS, "ok");
+    first.console.consumer_view(&consumer).await.unwrap();
+    second.consumer_view(&consumer).await.unwrap();
+    let name = second.keychain_name(care::SANDBOX_ENVIRONMENT);
+    assert_ne!(name, first.console.keychain_name(care::SANDBOX_ENVIRONMENT));
+    assert!(first.vault.has_all(&name).unwrap());
+    drop(second);
+    assert!(
+        !first.vault.has_all(&name).unwrap(),
+        "keys removed with their console"
+    );
+    first.console.consumer_view(&consumer).await.unwrap();
+}

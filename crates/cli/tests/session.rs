@@ -111,36 +111,58 @@ fn pem_body(pem: &str) -> String {
     pem.lines().filter(|l| !l.starts_with("-----")).collect()
 }
 
-/// Digit runs of 13 to 19 that pass the Luhn check: what a PAN looks like.
+/// Digit runs of 13 to 19 that pass the Luhn check and stand alone (not inside a hex hash or
+/// an id, where digit runs happen by chance): what a PAN in a file looks like.
 fn pan_like(bytes: &[u8]) -> Vec<String> {
+    let luhn = |run: &[u8]| {
+        let sum: u32 = run
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, b)| {
+                let d = u32::from(b - b'0');
+                match i % 2 {
+                    1 if d * 2 > 9 => d * 2 - 9,
+                    1 => d * 2,
+                    _ => d,
+                }
+            })
+            .sum();
+        sum.is_multiple_of(10)
+    };
     let mut found = Vec::new();
-    let mut run = String::new();
-    for &b in bytes.iter().chain(std::iter::once(&b' ')) {
-        if b.is_ascii_digit() {
-            run.push(b as char);
+    let mut start = 0;
+    while start < bytes.len() {
+        if !bytes[start].is_ascii_digit() {
+            start += 1;
             continue;
         }
-        if (13..=19).contains(&run.len()) {
-            let sum: u32 = run
-                .chars()
-                .rev()
-                .enumerate()
-                .map(|(i, c)| {
-                    let d = c.to_digit(10).unwrap();
-                    if i % 2 == 1 {
-                        if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-                    } else {
-                        d
-                    }
-                })
-                .sum();
-            if sum.is_multiple_of(10) {
-                found.push(run.clone());
-            }
+        let end = (start..bytes.len())
+            .find(|&i| !bytes[i].is_ascii_digit())
+            .unwrap_or(bytes.len());
+        let alone = |i: Option<&u8>| !i.is_some_and(|b| b.is_ascii_alphanumeric());
+        let run = &bytes[start..end];
+        if (13..=19).contains(&run.len())
+            && alone(start.checked_sub(1).and_then(|i| bytes.get(i)))
+            && alone(bytes.get(end))
+            && luhn(run)
+        {
+            found.push(String::from_utf8_lossy(run).into_owned());
         }
-        run.clear();
+        start = end;
     }
     found
+}
+
+#[test]
+fn the_pan_scan_finds_a_card_number_but_not_digits_inside_a_hash() {
+    assert_eq!(pan_like(b"card 4111111111111111 end"), ["4111111111111111"]);
+    assert_eq!(
+        pan_like(b"\"pan\":\"5555555555554444\""),
+        ["5555555555554444"]
+    );
+    assert!(pan_like(b"hash a4111111111111111f").is_empty());
+    assert!(pan_like(b"4111111111111112").is_empty(), "fails Luhn");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -76,7 +76,8 @@ impl Harness {
         };
         self.console.add_environment(local).unwrap();
         for kind in care::vault::SecretKind::ALL {
-            let secret = self.vault.get(care::SANDBOX_ENVIRONMENT, kind).unwrap();
+            let name = self.console.keychain_name(care::SANDBOX_ENVIRONMENT);
+            let secret = self.vault.get(&name, kind).unwrap();
             self.vault.put("local", kind, secret.expose()).unwrap();
         }
         self.console.use_environment("local").await.unwrap();

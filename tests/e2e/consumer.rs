@@ -1,0 +1,63 @@
+//! The consumer screen on the embedded sandbox: search by consumerId and by last 4, open with the
+//! keyboard, see the seeded mismatch labelled in the grid beside the bank's record.
+
+use thirtyfour::prelude::*;
+
+use crate::harness::{Harness, wait_for_containing};
+
+/// The first seeded consumer of a category in the app's sandbox (seed 1, 500 consumers).
+fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
+    d1_sandbox::seed::generate(1, 500)
+        .bank
+        .into_values()
+        .filter(|c| c.consumer_id.ends_with(&format!("-{slug}")))
+        .min_by(|a, b| a.consumer_id.cmp(&b.consumer_id))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_open_with_the_keyboard_and_see_the_mismatch_highlighted() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("consumer", home.path());
+    let driver = harness.open().await;
+    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
+
+    // By last 4: the consumer is among the results.
+    let closed = seeded("closed");
+    search
+        .send_keys(closed.cards[0].last4.as_str())
+        .await
+        .unwrap();
+    wait_for_containing(&driver, "[data-testid=result]", &closed.consumer_id).await;
+    for _ in 0..4 {
+        search.send_keys(Key::Backspace).await.unwrap();
+    }
+
+    // By consumerId, then Enter opens the highlighted result.
+    let differs = seeded("email");
+    search
+        .send_keys(differs.consumer_id.as_str())
+        .await
+        .unwrap();
+    wait_for_containing(&driver, "[data-testid=result]", &differs.consumer_id).await;
+    search.send_keys(Key::Enter).await.unwrap();
+    wait_for_containing(&driver, "[data-testid=consumer] h2", &differs.consumer_id).await;
+    let cell = wait_for_containing(
+        &driver,
+        "[data-testid=cell][data-match=DIFFERENT]",
+        // The label is styled in capitals, and WebDriver reads the rendered text.
+        "DIFFERS",
+    )
+    .await;
+    assert!(
+        cell.class_name()
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("differs")
+    );
+    wait_for_containing(&driver, "[data-testid=finding]", "Contact details differ").await;
+    let shot = harness.screenshot(&driver, "consumer-en").await;
+    eprintln!("screenshot: {}", shot.display());
+    driver.quit().await.unwrap();
+}
