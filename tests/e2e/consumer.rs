@@ -61,3 +61,57 @@ async fn search_open_with_the_keyboard_and_see_the_mismatch_highlighted() {
     eprintln!("screenshot: {}", shot.display());
     driver.quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opt_out_the_closed_card_and_watch_it_finish() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("opt-out", home.path());
+    let driver = harness.open().await;
+    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
+    let closed = seeded("closed");
+    search.send_keys(closed.consumer_id.as_str()).await.unwrap();
+    wait_for_containing(&driver, "[data-testid=result]", &closed.consumer_id).await;
+    search.send_keys(Key::Enter).await.unwrap();
+
+    let act = wait_for_containing(
+        &driver,
+        "[data-testid=act][data-action=OPT_OUT_CARD]",
+        "opt the card out",
+    )
+    .await;
+    act.send_keys(Key::Enter).await.unwrap();
+    wait_for_containing(&driver, "[data-testid=removals]", "VISA").await;
+    let reason = driver.find(By::Css("[data-testid=reason]")).await.unwrap();
+    reason.send_keys("Card closed at bank").await.unwrap();
+    let shot = harness.screenshot(&driver, "opt-out-en").await;
+    eprintln!("screenshot: {}", shot.display());
+    driver
+        .find(By::Css("[data-testid=confirm]"))
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+
+    // Pending, then successful (the sandbox ends it after 1.5 s), in the status bar.
+    wait_for_containing(&driver, "[data-testid=status-operation]", "successful").await;
+    // The screen refreshed: the closed card is no longer enrolled anywhere.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let findings = driver
+            .find_all(By::Css("[data-testid=finding]"))
+            .await
+            .unwrap();
+        let mut kinds = Vec::new();
+        for finding in findings {
+            kinds.push(finding.attr("data-kind").await.unwrap().unwrap_or_default());
+        }
+        if !kinds.iter().any(|k| k == "CARD_CLOSED_BUT_ENROLLED") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {kinds:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    harness.screenshot(&driver, "opted-out-en").await;
+    driver.quit().await.unwrap();
+}

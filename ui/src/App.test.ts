@@ -10,7 +10,7 @@ const bindings = vi.hoisted(() => ({
 
 vi.mock('$lib/bindings', () => ({
   commands: { appInfo: bindings.appInfo, setLanguage: bindings.setLanguage },
-  events: { languageChanged: { listen: bindings.listen } },
+  events: { languageChanged: { listen: bindings.listen }, operationChanged: { listen: bindings.listen } },
 }));
 
 import App from './App.svelte';
