@@ -113,5 +113,32 @@ async fn opt_out_the_closed_card_and_watch_it_finish() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     harness.screenshot(&driver, "opted-out-en").await;
+
+    // The audit log has the view, the intent and both outcomes, and its chain verifies.
+    driver
+        .find(By::Css("[data-testid=nav-audit]"))
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    for event in [
+        "profile_view",
+        "opt_out_card_intent",
+        "opt_out_card_outcome",
+    ] {
+        wait_for_containing(&driver, "[data-testid=audit-record]", event).await;
+    }
+    wait_for_containing(&driver, "[data-testid=audit-record]", "SUCCESSFUL").await;
+    driver
+        .find(By::Css("[data-testid=verify]"))
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    wait_for_containing(&driver, "[data-testid=verdict]", "Chain intact").await;
+    let shot = harness.screenshot(&driver, "audit-en").await;
+    eprintln!("screenshot: {}", shot.display());
     driver.quit().await.unwrap();
 }
