@@ -20,10 +20,11 @@ pub fn start(
     started: tokio::sync::watch::Sender<bool>,
 ) {
     tauri::async_runtime::spawn(async move {
-        if let Err(error) = console
-            .start_sandbox(d1_sandbox::SandboxConfig::default())
-            .await
-        {
+        let config = d1_sandbox::SandboxConfig {
+            faults: sandbox_faults(),
+            ..d1_sandbox::SandboxConfig::default()
+        };
+        if let Err(error) = console.start_sandbox(config).await {
             tracing::error!(code = ?error.code(), %error, "the embedded sandbox could not start");
         }
         started.send_replace(true);
@@ -41,4 +42,17 @@ pub fn start(
             tokio::time::sleep(TRACK_EVERY).await;
         }
     });
+}
+
+/// Fault rules for the embedded sandbox from `C2P_SANDBOX_FAULTS` (the JSON list `d1-sandbox
+/// serve --faults` takes), for trying the console with a slow or failing directory. Simulated
+/// data only; an unreadable value is logged and ignored.
+fn sandbox_faults() -> Vec<d1_sandbox::faults::Fault> {
+    let Ok(json) = std::env::var("C2P_SANDBOX_FAULTS") else {
+        return Vec::new();
+    };
+    serde_json::from_str(&json).unwrap_or_else(|error| {
+        tracing::error!(%error, "C2P_SANDBOX_FAULTS is not a list of fault rules; ignored");
+        Vec::new()
+    })
 }

@@ -142,3 +142,106 @@ async fn opt_out_the_closed_card_and_watch_it_finish() {
     eprintln!("screenshot: {}", shot.display());
     driver.quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_directory_shows_in_its_column_while_the_other_still_shows() {
+    let home = tempfile::tempdir().unwrap();
+    let faults = r#"[{"endpoints":["profiles"],"failingDirectory":"VISA"}]"#;
+    let harness = Harness::start_with(
+        "failing-directory",
+        home.path(),
+        &[("C2P_SANDBOX_FAULTS", faults)],
+    );
+    let driver = harness.open().await;
+    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
+    let consumer = seeded("ok");
+    search
+        .send_keys(consumer.consumer_id.as_str())
+        .await
+        .unwrap();
+    wait_for_containing(&driver, "[data-testid=result]", &consumer.consumer_id).await;
+    search.send_keys(Key::Enter).await.unwrap();
+    wait_for_containing(&driver, "[data-testid=column-VISA]", "could not be read").await;
+    let mastercard = driver
+        .find(By::Css("[data-testid=column-MASTERCARD]"))
+        .await
+        .unwrap();
+    assert!(
+        !mastercard
+            .text()
+            .await
+            .unwrap()
+            .contains("could not be read")
+    );
+    wait_for_containing(&driver, "[data-testid=findings]", "may be incomplete").await;
+    harness.screenshot(&driver, "failing-directory-en").await;
+    driver.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_opt_out_needs_the_typed_confirmation_then_empties_every_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("consumer-opt-out", home.path());
+    let driver = harness.open().await;
+    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
+    let consumer = seeded("ok");
+    search
+        .send_keys(consumer.consumer_id.as_str())
+        .await
+        .unwrap();
+    wait_for_containing(&driver, "[data-testid=result]", &consumer.consumer_id).await;
+    search.send_keys(Key::Enter).await.unwrap();
+    wait_for_containing(&driver, "[data-testid=grid]", "ENROLLED").await;
+    driver
+        .find(By::Css("[data-testid=opt-out-consumer]"))
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    wait_for_containing(&driver, "[data-testid=removals]", "consumer").await;
+    let confirm = driver.find(By::Css("[data-testid=confirm]")).await.unwrap();
+    assert!(
+        !confirm.is_enabled().await.unwrap(),
+        "disabled until confirmed"
+    );
+    let typed = driver
+        .find(By::Css("[data-testid=confirmation]"))
+        .await
+        .unwrap();
+    typed
+        .send_keys(consumer.name_latin.last.as_str())
+        .await
+        .unwrap();
+    assert!(confirm.is_enabled().await.unwrap());
+    harness.screenshot(&driver, "consumer-opt-out-en").await;
+    confirm.send_keys(Key::Enter).await.unwrap();
+    wait_for_containing(&driver, "[data-testid=status-operation]", "successful").await;
+    // Both directories now hold nothing of this consumer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let visa = driver
+            .find(By::Css("[data-testid=column-VISA]"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mastercard = driver
+            .find(By::Css("[data-testid=column-MASTERCARD]"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if visa.contains("not enrolled") && mastercard.contains("not enrolled") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{visa} / {mastercard}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    driver.quit().await.unwrap();
+}

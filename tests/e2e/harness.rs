@@ -32,6 +32,11 @@ impl Harness {
     /// Starts Xvfb (unless a display is set) and tauri-driver, with the console's files under
     /// `home`. `name` names the test's artifact directory.
     pub fn start(name: &str, home: &Path) -> Harness {
+        Self::start_with(name, home, &[])
+    }
+
+    /// [`Harness::start`] with extra environment variables for the console.
+    pub fn start_with(name: &str, home: &Path, env: &[(&str, &str)]) -> Harness {
         let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("e2e")
             .join(name);
@@ -49,7 +54,9 @@ impl Harness {
         };
         let native_port = free_port();
         let driver_log = std::fs::File::create(harness.artifacts.join("tauri-driver.log")).unwrap();
-        let driver = Command::new(tauri_driver())
+        let mut command = Command::new(tauri_driver());
+        command.envs(env.iter().copied());
+        let driver = command
             .args(["--port", &harness.port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .args(["--native-driver", WEBKIT_WEBDRIVER])
