@@ -4,7 +4,7 @@ use care::audit::{Record, Verification};
 use care::console::EnvironmentStatus;
 use care::issuer_records::SearchResults;
 use care::journal::{Entry, State as OperationState};
-use care::policy::Policy;
+use care::policy::{Action as Permission, Policy};
 use care::settings::Language;
 use care::view::ConsumerView;
 use care::writes::{Removal, WriteRequest};
@@ -81,11 +81,25 @@ pub async fn environments(state: State<'_, AppState>) -> Result<Vec<EnvironmentS
     Ok(state.console().await.environments().await?)
 }
 
-/// The operator and role in force (read-only: the policy file decides).
+/// Who is working, in which role, and what that role allows.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorInfo {
+    /// The policy in force (read-only: the policy file decides).
+    pub policy: Policy,
+    /// What the role allows; the UI disables the rest (and the core refuses them anyway).
+    pub allowed: Vec<Permission>,
+}
+
+/// The operator, their role and what it allows.
 #[tauri::command]
 #[specta::specta]
-pub fn policy(state: State<'_, AppState>) -> Result<Policy, IpcError> {
-    Ok(state.console.policy()?)
+pub fn policy(state: State<'_, AppState>) -> Result<OperatorInfo, IpcError> {
+    let policy = state.console.policy()?;
+    Ok(OperatorInfo {
+        allowed: policy.allowed(),
+        policy,
+    })
 }
 
 /// Consumers matching `text` in the bank's records.

@@ -3,13 +3,14 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppInfo, Language } from '$lib/bindings';
 
 const bindings = vi.hoisted(() => ({
+  policy: vi.fn(),
   appInfo: vi.fn(),
   setLanguage: vi.fn(),
   listen: vi.fn(),
 }));
 
 vi.mock('$lib/bindings', () => ({
-  commands: { appInfo: bindings.appInfo, setLanguage: bindings.setLanguage },
+  commands: { appInfo: bindings.appInfo, setLanguage: bindings.setLanguage, policy: bindings.policy },
   events: { languageChanged: { listen: bindings.listen }, operationChanged: { listen: bindings.listen } },
 }));
 
@@ -32,6 +33,10 @@ beforeEach(() => {
   vi.clearAllMocks();
   locale.language = 'en';
   bindings.appInfo.mockResolvedValue({ status: 'ok', data: info(null) });
+  bindings.policy.mockResolvedValue({
+    status: 'ok',
+    data: { policy: { operator: 'hanako', role: 'auditor', source: { kind: 'default' } }, allowed: ['search', 'view'] },
+  });
   bindings.setLanguage.mockResolvedValue({ status: 'ok', data: null });
   bindings.listen.mockResolvedValue(() => {});
 });

@@ -32,9 +32,10 @@ impl Role {
     }
 }
 
-/// Something an operator may or may not do.
+/// Something an operator may or may not do (`Permission` in the UI's bindings, beside the
+/// findings' suggested `Action`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", rename = "Permission")]
 pub enum Action {
     /// Search consumers.
     Search,
@@ -187,6 +188,14 @@ impl Policy {
             role: file.role,
             source,
         }
+    }
+
+    /// Every action the role allows, for the UI to enable (the core checks again anyway).
+    pub fn allowed(&self) -> Vec<Action> {
+        Action::ALL
+            .into_iter()
+            .filter(|action| allows(self.role, *action))
+            .collect()
     }
 
     /// `Ok` when the role allows `action`, else [`Error::Forbidden`].

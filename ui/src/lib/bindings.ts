@@ -13,8 +13,8 @@ export const commands = {
 	setLanguage: (language: Language) => typedError<null, IpcError>(__TAURI_INVOKE("set_language", { language })),
 	/**  Every environment, which one is in use, and whether its credentials are in the keychain. */
 	environments: () => typedError<EnvironmentStatus_Serialize[], IpcError>(__TAURI_INVOKE("environments")),
-	/**  The operator and role in force (read-only: the policy file decides). */
-	policy: () => typedError<Policy, IpcError>(__TAURI_INVOKE("policy")),
+	/**  The operator, their role and what it allows. */
+	policy: () => typedError<OperatorInfo, IpcError>(__TAURI_INVOKE("policy")),
 	/**  Consumers matching `text` in the bank's records. */
 	search: (text: string) => typedError<SearchResults_Serialize, IpcError>(__TAURI_INVOKE("search", { text })),
 	/**  One consumer: the bank's record, each directory, and the findings. */
@@ -906,6 +906,36 @@ export type OperationChanged_Serialize = {
 	/**  The journal entry as it is now. */
 	entry: Entry_Serialize,
 };
+
+/**  Who is working, in which role, and what that role allows. */
+export type OperatorInfo = {
+	/**  The policy in force (read-only: the policy file decides). */
+	policy: Policy,
+	/**  What the role allows; the UI disables the rest (and the core refuses them anyway). */
+	allowed: Permission[],
+};
+
+/**
+ *  Something an operator may or may not do (`Permission` in the UI's bindings, beside the
+ *  findings' suggested `Action`).
+ */
+export type Permission = 
+/**  Search consumers. */
+"search" | 
+/**  Open a consumer's profiles. */
+"view" | 
+/**  Opt a card out. */
+"optOutCard" | 
+/**  Opt a consumer out of every directory. */
+"optOutConsumer" | 
+/**  Enrol a card. */
+"enrol" | 
+/**  Push the bank's record to a directory. */
+"update" | 
+/**  Opt out a list of cards or consumers. */
+"batchOptOut" | 
+/**  Export the audit log or an audit report. */
+"auditExport";
 
 /**  The operator and their role, as the console enforces them. */
 export type Policy = {

@@ -70,4 +70,29 @@ describe('the consumer screen', () => {
     expect(within(grid).getAllByTestId('cell')[0].textContent).toContain('相違');
     expect(screen.getByText('銀行にこの会員の記録はありません。')).toBeTruthy();
   });
+
+  it('disables what the role may not do and says why', async () => {
+    render(ConsumerScreen, {
+      consumerId: 'cons-0001-email',
+      onback: () => {},
+      allowed: ['search', 'view', 'auditExport'],
+      role: 'auditor',
+    });
+    await screen.findByTestId('grid');
+    const act = screen.getByTestId('act') as HTMLButtonElement;
+    expect(act.disabled).toBe(true);
+    expect(act.title).toContain('Your role (auditor) does not allow this');
+    expect((screen.getByTestId('opt-out-consumer') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('enables the actions of an agent', async () => {
+    render(ConsumerScreen, {
+      consumerId: 'cons-0001-email',
+      onback: () => {},
+      allowed: ['search', 'view', 'optOutCard', 'optOutConsumer', 'enrol', 'update'],
+      role: 'agent',
+    });
+    await screen.findByTestId('grid');
+    expect((screen.getByTestId('act') as HTMLButtonElement).disabled).toBe(false);
+  });
 });

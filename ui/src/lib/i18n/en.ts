@@ -122,6 +122,11 @@ export const en = {
   'operations.state': 'Status',
   'operations.correlation': 'Correlation ID',
   'operations.detail': 'Detail',
+  'role.agent': 'agent',
+  'role.fraud': 'fraud analyst',
+  'role.auditor': 'auditor',
+  'role.operator': 'Operator {operator} ({role})',
+  'role.mayNot': 'Your role ({role}) does not allow this. Ask your administrator if you need it.',
   'error.STORAGE':
     'The console could not save or read its files. Check that the disk is not full, then try again. If it keeps happening, send the log file to IT support.',
   'error.INVALID_INPUT': 'That value is not valid. Check it and try again; nothing was changed.',

@@ -124,6 +124,11 @@ export const ja: Record<MessageKey, string> = {
   'operations.state': '状態',
   'operations.correlation': '相関ID',
   'operations.detail': '詳細',
+  'role.agent': 'オペレーター',
+  'role.fraud': '不正対策担当',
+  'role.auditor': '監査担当',
+  'role.operator': '操作者 {operator}({role})',
+  'role.mayNot': 'あなたのロール({role})ではこの操作はできません。必要な場合は管理者に連絡してください。',
   'error.STORAGE':
     'コンソールのファイルを保存または読み込みできませんでした。ディスクの空き容量を確認してから、もう一度お試しください。繰り返し発生する場合は、ログファイルをITサポートに送ってください。',
   'error.INVALID_INPUT': '入力値が正しくありません。確認してもう一度お試しください。変更は行われていません。',
