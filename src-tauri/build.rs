@@ -13,6 +13,9 @@ const COMMANDS: &[&str] = &[
     "operations",
     "audit_page",
     "audit_verify",
+    "set_theme",
+    "use_environment",
+    "test_connection",
 ];
 
 fn main() {

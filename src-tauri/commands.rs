@@ -1,11 +1,12 @@
 //! The IPC commands. Each converts its arguments, calls [`care`], and converts the result.
 
 use care::audit::{Record, Verification};
+use care::connection_test::Step;
 use care::console::EnvironmentStatus;
 use care::issuer_records::SearchResults;
 use care::journal::{Entry, State as OperationState};
 use care::policy::{Action as Permission, Policy};
-use care::settings::Language;
+use care::settings::{Language, Theme};
 use care::view::ConsumerView;
 use care::writes::{Removal, WriteRequest};
 use serde::Serialize;
@@ -28,6 +29,8 @@ pub struct AppInfo {
     pub simulated: bool,
     /// The operator's saved language; `None` means "follow the system".
     pub language: Option<Language>,
+    /// The operator's saved theme; `None` means "follow the system".
+    pub theme: Option<Theme>,
     /// Where settings are kept.
     pub config_dir: String,
     /// Where the journal and the audit log are kept.
@@ -55,6 +58,7 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
         environment,
         simulated,
         language: settings.language,
+        theme: settings.theme,
         config_dir: state.dirs.config.display().to_string(),
         data_dir: state.dirs.data.display().to_string(),
         log_dir: state.dirs.logs.display().to_string(),
@@ -173,4 +177,29 @@ pub fn audit_page(
 #[specta::specta]
 pub fn audit_verify(state: State<'_, AppState>) -> Result<Verification, IpcError> {
     Ok(state.console.audit_verify()?)
+}
+
+/// Saves the operator's theme (`None`: follow the system).
+#[tauri::command]
+#[specta::specta]
+pub fn set_theme(theme: Option<Theme>, state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.settings.update(|s| s.theme = theme)?;
+    Ok(())
+}
+
+/// Switches the console to another environment (audited).
+#[tauri::command]
+#[specta::specta]
+pub async fn use_environment(name: String, state: State<'_, AppState>) -> Result<(), IpcError> {
+    Ok(state.console().await.use_environment(&name).await?)
+}
+
+/// The connection test of an environment: handshake, token, one read, the bank's records.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(
+    name: String,
+    state: State<'_, AppState>,
+) -> Result<Vec<Step>, IpcError> {
+    Ok(state.console().await.test_connection(&name).await?)
 }

@@ -25,6 +25,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::operations,
             commands::audit_page,
             commands::audit_verify,
+            commands::set_theme,
+            commands::use_environment,
+            commands::test_connection,
         ])
         .events(collect_events![
             events::LanguageChanged,

@@ -21,6 +21,9 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-operations",
     "allow-audit-page",
     "allow-audit-verify",
+    "allow-set-theme",
+    "allow-use-environment",
+    "allow-test-connection",
     "core:event:allow-listen",
     "core:event:allow-unlisten",
 ];

@@ -3,4 +3,5 @@
 
 mod consumer;
 mod harness;
+mod settings;
 mod shell;

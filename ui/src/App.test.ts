@@ -10,7 +10,12 @@ const bindings = vi.hoisted(() => ({
 }));
 
 vi.mock('$lib/bindings', () => ({
-  commands: { appInfo: bindings.appInfo, setLanguage: bindings.setLanguage, policy: bindings.policy },
+  commands: {
+    appInfo: bindings.appInfo,
+    setLanguage: bindings.setLanguage,
+    policy: bindings.policy,
+    setTheme: vi.fn().mockResolvedValue({ status: 'ok', data: null }),
+  },
   events: { languageChanged: { listen: bindings.listen }, operationChanged: { listen: bindings.listen } },
 }));
 
@@ -23,6 +28,7 @@ function info(language: Language | null): AppInfo {
     environment: 'sandbox',
     simulated: true,
     language,
+    theme: null,
     configDir: '/c',
     dataDir: '/d',
     logDir: '/l',

@@ -23,12 +23,24 @@ pub enum Language {
     Ja,
 }
 
+/// A colour theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
 /// The saved preferences. Unknown fields from a newer version are dropped on the next save.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Settings {
     /// The language chosen by the operator; `None` follows the system's language.
     pub language: Option<Language>,
+    /// The theme chosen by the operator; `None` follows the system.
+    pub theme: Option<Theme>,
     /// The environment the console works on; `None` is the built-in sandbox.
     pub active_environment: Option<String>,
     /// The configured environments (staging, production, …); the sandbox is not stored.

@@ -29,6 +29,12 @@ export const commands = {
 	auditPage: (offset: number, limit: number) => typedError<Record_Serialize[], IpcError>(__TAURI_INVOKE("audit_page", { offset, limit })),
 	/**  Walks the audit chain (audited itself). */
 	auditVerify: () => typedError<Verification_Serialize, IpcError>(__TAURI_INVOKE("audit_verify")),
+	/**  Saves the operator's theme (`None`: follow the system). */
+	setTheme: (theme: Theme | null) => typedError<null, IpcError>(__TAURI_INVOKE("set_theme", { theme })),
+	/**  Switches the console to another environment (audited). */
+	useEnvironment: (name: string) => typedError<null, IpcError>(__TAURI_INVOKE("use_environment", { name })),
+	/**  The connection test of an environment: handshake, token, one read, the bank's records. */
+	testConnection: (name: string) => typedError<Step_Serialize[], IpcError>(__TAURI_INVOKE("test_connection", { name })),
 };
 
 /** Events */
@@ -128,6 +134,8 @@ export type AppInfo_Deserialize = {
 	simulated: boolean,
 	/**  The operator's saved language; `None` means "follow the system". */
 	language?: Language | null,
+	/**  The operator's saved theme; `None` means "follow the system". */
+	theme?: Theme | null,
 	/**  Where settings are kept. */
 	configDir: string,
 	/**  Where the journal and the audit log are kept. */
@@ -146,6 +154,8 @@ export type AppInfo_Serialize = {
 	simulated: boolean,
 	/**  The operator's saved language; `None` means "follow the system". */
 	language: Language | null,
+	/**  The operator's saved theme; `None` means "follow the system". */
+	theme: Theme | null,
 	/**  Where settings are kept. */
 	configDir: string,
 	/**  Where the journal and the audit log are kept. */
@@ -1113,6 +1123,44 @@ export type State =
 "FAILED" | 
 /**  Sent, but no answer came: resolve through D1's operations before anything else. */
 "UNKNOWN";
+
+/**  One step of the test. */
+export type Step = Step_Serialize | Step_Deserialize;
+
+/**  One step of the test. */
+export type Step_Deserialize = {
+	/**  `handshake`, `token`, `read` or `issuer_records`. */
+	name: string,
+	/**  Whether it worked. */
+	ok: boolean,
+	/**  How long it took, in milliseconds. */
+	millis: number | null,
+	/**  The failure's code, when it failed. */
+	code?: ErrorCode | null,
+	/**  What happened and what to check. */
+	detail: string,
+};
+
+/**  One step of the test. */
+export type Step_Serialize = {
+	/**  `handshake`, `token`, `read` or `issuer_records`. */
+	name: string,
+	/**  Whether it worked. */
+	ok: boolean,
+	/**  How long it took, in milliseconds. */
+	millis: number | null,
+	/**  The failure's code, when it failed. */
+	code: ErrorCode | null,
+	/**  What happened and what to check. */
+	detail: string,
+};
+
+/**  A colour theme. */
+export type Theme = 
+/**  Light. */
+"light" | 
+/**  Dark. */
+"dark";
 
 /**  The verdict of [`AuditLog::verify`]. */
 export type Verification = Verification_Serialize | Verification_Deserialize;
