@@ -19,6 +19,8 @@ pub fn start(
     console: Arc<Console>,
     started: tokio::sync::watch::Sender<bool>,
 ) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(exit_on_signal(app.clone()));
     tauri::async_runtime::spawn(async move {
         let config = d1_sandbox::SandboxConfig {
             faults: sandbox_faults(),
@@ -42,6 +44,26 @@ pub fn start(
             tokio::time::sleep(TRACK_EVERY).await;
         }
     });
+}
+
+/// Ends the app the orderly way (so the exit handler runs) on SIGTERM or SIGINT, as sent by a
+/// session logout or a terminal's Ctrl+C.
+#[cfg(unix)]
+async fn exit_on_signal(app: tauri::AppHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot listen for SIGTERM: the sandbox's keys stay if the app is killed");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = interrupt.recv() => {},
+    }
+    tracing::info!("asked to stop by a signal");
+    app.exit(0);
 }
 
 /// Fault rules for the embedded sandbox from `C2P_SANDBOX_FAULTS` (the JSON list `d1-sandbox

@@ -47,6 +47,7 @@ pub fn run() {
         }
     };
     let console = state.console.clone();
+    let on_exit = state.console.clone();
     let started = state.started_tx.clone();
     tauri::Builder::default()
         .manage(state)
@@ -56,7 +57,13 @@ pub fn run() {
             background::start(app.handle().clone(), console, started);
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("the Tauri event loop failed to start");
-    tracing::info!("stopped");
+        .build(tauri::generate_context!())
+        .expect("the Tauri event loop failed to start")
+        .run(move |_, event| {
+            // Tauri exits the process without dropping its state: the sandbox's keys go here.
+            if let tauri::RunEvent::Exit = event {
+                on_exit.forget_sandbox();
+                tracing::info!("stopped");
+            }
+        });
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -50,7 +50,11 @@ impl Harness {
         };
         harness.display = match std::env::var("DISPLAY") {
             Ok(display) if !display.is_empty() => display,
-            _ => harness.start_xvfb(),
+            _ => {
+                let (xvfb, display) = start_xvfb();
+                harness.processes.push(xvfb);
+                display
+            }
         };
         let native_port = free_port();
         let driver_log = std::fs::File::create(harness.artifacts.join("tauri-driver.log")).unwrap();
@@ -111,45 +115,107 @@ impl Harness {
         assert!(status.success(), "import failed: {status}");
         path
     }
+}
 
-    fn start_xvfb(&mut self) -> String {
-        let mut xvfb = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start Xvfb ({e}): run `make setup`"));
-        let stdout = xvfb.stdout.take().unwrap();
-        self.processes.push(xvfb);
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("Xvfb display number");
-        format!(":{}", line.trim())
-    }
+/// Starts Xvfb at 1280×800 in its own process group; returns it and its display.
+fn start_xvfb() -> (Child, String) {
+    let mut xvfb = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start Xvfb ({e}): run `make setup`"));
+    let stdout = xvfb.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("Xvfb display number");
+    (xvfb, format!(":{}", line.trim()))
 }
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        for child in self.processes.iter_mut().rev() {
-            let group = i32::try_from(child.id()).expect("pid fits in i32");
-            // SAFETY: kill(2) with a negative pid signals the process group we created for this
-            // child (process_group(0) made its pid the group id); no memory is involved.
-            #[allow(unsafe_code)]
-            unsafe {
-                libc::kill(-group, libc::SIGKILL);
-            }
-            let _ = child.wait();
+        kill_groups(&mut self.processes);
+    }
+}
+
+/// The console started directly (no WebDriver) on its own Xvfb display, with its files under
+/// the given home; both are killed when this is dropped.
+pub struct Launched {
+    processes: Vec<Child>,
+    /// The console's data directory (`$XDG_DATA_HOME/<identifier>`), where its logs are.
+    pub data_dir: PathBuf,
+}
+
+impl Launched {
+    /// Starts Xvfb and the console.
+    pub fn start(home: &Path) -> Launched {
+        let (xvfb, display) = start_xvfb();
+        let mut processes = vec![xvfb];
+        let app = Command::new(CONSOLE)
+            .env("DISPLAY", display)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("the console starts");
+        processes.push(app);
+        Launched {
+            processes,
+            data_dir: home.join("data").join("app.c2pcare.console"),
         }
+    }
+
+    /// Sends `signal` to the console alone and waits up to `within` for it to exit.
+    pub fn signal_and_wait(&mut self, signal: i32, within: Duration) -> Option<ExitStatus> {
+        let app = self.processes.last_mut().expect("the console");
+        let pid = i32::try_from(app.id()).expect("pid fits in i32");
+        // SAFETY: kill(2) on the pid of a child we spawned and have not reaped yet.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(pid, signal);
+        }
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = app.try_wait().expect("wait for the console") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        kill_groups(&mut self.processes);
+    }
+}
+
+/// Kills each child's process group, newest first, and reaps the child.
+fn kill_groups(processes: &mut [Child]) {
+    for child in processes.iter_mut().rev() {
+        let group = i32::try_from(child.id()).expect("pid fits in i32");
+        // SAFETY: kill(2) with a negative pid signals the process group we created for this
+        // child (process_group(0) made its pid the group id); no memory is involved.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+        let _ = child.wait();
     }
 }
 

@@ -3,5 +3,6 @@
 
 mod consumer;
 mod harness;
+mod lifecycle;
 mod settings;
 mod shell;

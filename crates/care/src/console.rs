@@ -70,6 +70,8 @@ pub struct Console {
     sandbox: Mutex<Option<Embedded>>,
     session: tokio::sync::Mutex<Option<Arc<Session>>>,
     pub(crate) settle: std::time::Duration,
+    /// Journal entries whose D1 call this process is making now: the tracker leaves them alone.
+    pub(crate) in_flight: crate::writes::InFlight,
 }
 
 impl Console {
@@ -91,11 +93,12 @@ impl Console {
             sandbox: Mutex::new(None),
             session: tokio::sync::Mutex::new(None),
             settle: crate::writes::SETTLE,
+            in_flight: crate::writes::InFlight::default(),
         })
     }
 
     /// How long a write with no answer and no trace in D1 is given before the tracker concludes
-    /// that it never left (default 30 s, longer than any request timeout).
+    /// that it never left (default [`crate::writes::SETTLE`], longer than a write can take).
     pub fn with_settle(mut self, settle: std::time::Duration) -> Self {
         self.settle = settle;
         self
@@ -147,7 +150,8 @@ impl Console {
         };
         let mut suffix = [0u8; 6];
         aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::Internal("no randomness".into()))?;
-        let keychain_name = format!("{SANDBOX_ENVIRONMENT}-{}", hex::encode(suffix));
+        // The `x` keeps an all-digit suffix from looking like a phone number to the log scrubber.
+        let keychain_name = format!("{SANDBOX_ENVIRONMENT}-x{}", hex::encode(suffix));
         let vault = self.vault.clone();
         let name = keychain_name.clone();
         blocking(move || {
@@ -172,6 +176,7 @@ impl Console {
             old.sandbox.stop().await;
         }
         self.session.lock().await.take();
+        tracing::info!(keychain_entries = %self.keychain_name(SANDBOX_ENVIRONMENT), "sandbox started");
         Ok(())
     }
 
@@ -314,14 +319,13 @@ impl Console {
         self.record_event("credentials_remove", Some(name), "ok", None, None)
     }
 
-    /// The policy in force on the active environment.
+    /// The policy in force on the active environment. The user's own policy file counts only
+    /// on the sandbox this process started: a `simulated` flag in the settings file is the
+    /// user's to edit, so it never grants a role.
     pub fn policy(&self) -> Result<Policy> {
-        let name = self.active_name()?;
-        let simulated = self
-            .environment(&name)
-            .map(|e| e.simulated)
-            .unwrap_or(false);
-        Policy::load(&self.policy_paths, simulated)
+        let embedded =
+            self.active_name()? == SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some();
+        Policy::load(&self.policy_paths, embedded)
     }
 
     /// The active environment's clients, built on first use.
@@ -447,9 +451,10 @@ impl Console {
     pub async fn consumer_view(&self, consumer_id: &str) -> Result<ConsumerView> {
         let consumer =
             d1::ConsumerId::new(consumer_id).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        self.authorise(Action::View, Some(consumer_id))?;
+        let policy = self.authorise(Action::View, Some(consumer_id))?;
         let session = self.session().await?;
-        let view = crate::view::consumer_view(&session.d1, &session.records, &consumer).await;
+        let mut view = crate::view::consumer_view(&session.d1, &session.records, &consumer).await;
+        view.mask_for(policy.role);
         let result = if view.complete { "ok" } else { "partial" };
         self.record_event(
             "profile_view",
@@ -517,12 +522,13 @@ impl Console {
     }
 }
 
-impl Drop for Console {
-    /// The embedded sandbox's keys die with it: they are removed from the keychain.
-    fn drop(&mut self) {
+impl Console {
+    /// Stops using the embedded sandbox and removes its keys from the keychain. For a process
+    /// that exits without dropping the console (the desktop app's event loop never returns).
+    pub fn forget_sandbox(&self) {
         let embedded = self
             .sandbox
-            .get_mut()
+            .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
         if let Some(embedded) = embedded
@@ -530,5 +536,12 @@ impl Drop for Console {
         {
             tracing::warn!(%error, "could not remove the sandbox's keys from the keychain");
         }
+    }
+}
+
+impl Drop for Console {
+    /// The embedded sandbox's keys die with it.
+    fn drop(&mut self) {
+        self.forget_sandbox();
     }
 }

@@ -270,7 +270,7 @@ mod tests {
             cards: vec![IssuerCard {
                 card_id: "crd-1".into(),
                 scheme: "VISA".into(),
-                bin: "411111".into(),
+                bin: Some("411111".into()),
                 last4: "1111".into(),
                 expiry: "1229".into(),
                 cardholder_name: "HANAKO SATO".into(),

@@ -198,7 +198,10 @@ fn failure(code: ErrorCode, detail: &str) -> Error {
     }
 }
 
+/// A transport failure in words, without the URL: a search's query string carries what the
+/// operator typed (a name, an e-mail address, a phone number).
 fn transport(error: reqwest::Error) -> Error {
+    let error = error.without_url();
     if let Some(tls) = d1::TlsFailure::of(&error) {
         return failure(ErrorCode::TlsFailed, tls.advice());
     }

@@ -205,32 +205,27 @@ impl Journal {
             .ok_or_else(|| Error::Internal("a recorded intent vanished".into()))
     }
 
-    /// Records what became of intent `id`. A final entry never changes again.
+    /// Records what became of intent `id` and returns the entry, or `None` when it was already
+    /// final: a final entry never changes again, and the check and the change are one statement,
+    /// so two processes finishing the same entry cannot both succeed.
     pub fn record(
         &self,
         id: i64,
         state: State,
         operation_id: Option<&str>,
         detail: Option<&str>,
-    ) -> Result<Entry> {
-        let current = self
-            .get(id)?
-            .ok_or_else(|| Error::InvalidInput(format!("no journal entry {id}")))?;
-        if current.state.is_final() {
-            return Err(Error::InvalidInput(format!(
-                "journal entry {id} is already {:?} and cannot become {state:?}",
-                current.state
-            )));
-        }
-        self.db.lock()
+    ) -> Result<Option<Entry>> {
+        let changed = self.db.lock()
             .execute(
                 "UPDATE intents SET state = ?2, operation_id = COALESCE(?3, operation_id), detail = COALESCE(?4, detail), updated_at = ?5
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND state NOT IN ('SUCCESSFUL', 'FAILED')",
                 params![id, text(state), operation_id, detail, now()],
             )
             .map_err(failed)?;
-        self.get(id)?
-            .ok_or_else(|| Error::Internal("a journal entry vanished".into()))
+        let entry = self
+            .get(id)?
+            .ok_or_else(|| Error::InvalidInput(format!("no journal entry {id}")))?;
+        Ok((changed == 1).then_some(entry))
     }
 
     /// The entry holding D1's `operation_id`, if any (so an operation is never claimed twice
@@ -371,11 +366,12 @@ mod tests {
         journal
             .record(entry.id, State::Failed, None, Some("CARD_NOT_ENROLLED"))
             .unwrap();
-        let error = journal
-            .record(entry.id, State::Successful, None, None)
-            .unwrap_err();
-        assert_eq!(error.code(), crate::ErrorCode::InvalidInput);
-        assert_eq!(journal.get(entry.id).unwrap().unwrap().state, State::Failed);
+        let again = journal
+            .record(entry.id, State::Successful, Some("op-9"), None)
+            .unwrap();
+        assert_eq!(again, None, "nothing changed");
+        let kept = journal.get(entry.id).unwrap().unwrap();
+        assert_eq!((kept.state, kept.operation_id), (State::Failed, None));
         assert!(journal.record(999, State::Pending, None, None).is_err());
     }
 

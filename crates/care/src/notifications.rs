@@ -99,7 +99,9 @@ impl Console {
             .error_code
             .as_deref()
             .or(operation.error.as_deref());
-        let updated = self.journal.record(entry.id, state, None, detail)?;
+        let Some(updated) = self.journal.record(entry.id, state, None, detail)? else {
+            return Ok(None);
+        };
         self.record_outcome(&updated)?;
         Ok(Some(updated))
     }

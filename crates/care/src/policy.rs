@@ -30,6 +30,11 @@ impl Role {
             Role::Auditor => "auditor",
         }
     }
+
+    /// Whether the role may see a card's BIN; agents see the last four only.
+    pub fn sees_bin(self) -> bool {
+        !matches!(self, Role::Agent)
+    }
 }
 
 /// Something an operator may or may not do (`Permission` in the UI's bindings, beside the

@@ -55,8 +55,9 @@ pub struct IssuerCard {
     pub card_id: String,
     /// The network, as D1 names it (`VISA`, `MASTERCARD`, …).
     pub scheme: String,
-    /// First six digits.
-    pub bin: String,
+    /// First six digits; `None` in a view for a role that sees the last four only.
+    #[serde(default)]
+    pub bin: Option<String>,
     /// Last four digits.
     pub last4: String,
     /// Expiry, MMYY.

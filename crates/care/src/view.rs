@@ -102,6 +102,15 @@ pub struct ConsumerView {
 }
 
 impl ConsumerView {
+    /// Removes what `role` may not see (the BIN, for agents) before the view leaves the core.
+    pub fn mask_for(&mut self, role: crate::policy::Role) {
+        if let BankSide::Found { record } = &mut self.bank
+            && !role.sees_bin()
+        {
+            record.cards.iter_mut().for_each(|card| card.bin = None);
+        }
+    }
+
     /// The bank's record, when it was read.
     pub fn bank_record(&self) -> Option<&IssuerConsumer> {
         match &self.bank {

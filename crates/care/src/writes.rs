@@ -4,6 +4,8 @@
 //! follows every unfinished entry until it is final, resolving UNKNOWN ones (and intents left by
 //! a crash) from D1's operations lists, so nothing is ever sent twice for one intent.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,10 +19,54 @@ use crate::records::IssuerConsumer;
 use crate::{Error, Result};
 
 /// How long an intent without an answer may take before "D1 has no such operation" means
-/// "it was not applied" (longer than any request timeout); see [`Console::with_settle`].
-pub const SETTLE: Duration = Duration::from_secs(30);
-/// An operation started this long before the intent was recorded is not its outcome.
+/// "it was not applied": longer than a write can take in any process sharing the journal (a
+/// token with its retries, then the write; a test checks it against d1's defaults). [`Console::with_settle`]
+/// changes it.
+pub const SETTLE: Duration = Duration::from_secs(120);
+/// How far D1's clock and ours may disagree when an operation's start time is compared with the
+/// intent's.
 const CLOCK_SKEW: Duration = Duration::from_secs(120);
+
+/// The journal entries whose D1 call this process is making now.
+#[derive(Debug, Default)]
+pub struct InFlight(Mutex<HashSet<i64>>);
+
+impl InFlight {
+    fn contains(&self, id: i64) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
+    }
+
+    /// Marks `id` in flight until the returned guard is dropped (also on error or cancel).
+    fn hold(&self, id: i64) -> InFlightGuard<'_> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+        InFlightGuard { set: self, id }
+    }
+}
+
+struct InFlightGuard<'a> {
+    set: &'a InFlight,
+    id: i64,
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        let mut ids = self.set.0.lock().unwrap_or_else(|e| e.into_inner());
+        ids.remove(&self.id);
+    }
+}
+
+/// The state a failed call leaves a write in: UNKNOWN whenever D1 may have applied it (no
+/// answer, an answer that could not be read, or a server error), FAILED when it surely did not.
+fn state_after(error: &d1::Error) -> State {
+    match error {
+        d1::Error::MaybeSent { .. } | d1::Error::Decode { .. } => State::Unknown,
+        d1::Error::Rejected { status, .. } if *status >= 500 => State::Unknown,
+        _ => State::Failed,
+    }
+}
 
 /// A write an operator asks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, specta::Type)]
@@ -125,6 +171,7 @@ impl Console {
             environment: session.environment.name.clone(),
             operator: policy.operator,
         })?;
+        let _in_flight = self.in_flight.hold(entry.id);
         let event = event_name(request.kind);
         self.record_event(
             &format!("{event}_intent"),
@@ -139,24 +186,31 @@ impl Console {
             correlation_id: Some(correlation_id.clone()),
         };
         let sent = send(&session, request.kind, prepared, write).await;
-        let entry = match sent {
+        let recorded = match sent {
             Ok(accepted) => self.journal.record(
                 entry.id,
                 state_of(&accepted.status),
                 Some(&accepted.operation_id),
                 None,
             )?,
-            Err(error @ d1::Error::MaybeSent { .. }) => {
-                self.journal
-                    .record(entry.id, State::Unknown, None, Some(&error.to_string()))?
-            }
-            Err(error) => {
-                self.journal
-                    .record(entry.id, State::Failed, None, Some(&error.to_string()))?
-            }
+            Err(error) => self.journal.record(
+                entry.id,
+                state_after(&error),
+                None,
+                Some(&error.to_string()),
+            )?,
         };
-        self.record_outcome(&entry)?;
-        Ok(entry)
+        match recorded {
+            Some(entry) => {
+                self.record_outcome(&entry)?;
+                Ok(entry)
+            }
+            // Another process sharing the journal finished it first (and audited it).
+            None => self
+                .journal
+                .get(entry.id)?
+                .ok_or_else(|| Error::Internal(format!("journal entry {} vanished", entry.id))),
+        }
     }
 
     pub(crate) fn record_outcome(&self, entry: &Entry) -> Result<()> {
@@ -275,7 +329,9 @@ impl Console {
         }
         let session = self.session().await?;
         for entry in unfinished {
-            if entry.intent.environment != session.environment.name {
+            if entry.intent.environment != session.environment.name
+                || self.in_flight.contains(entry.id)
+            {
                 continue;
             }
             match self.follow(&session, &entry).await {
@@ -329,49 +385,58 @@ impl Console {
                 .error_code
                 .as_deref()
                 .or(operation.error.as_deref());
-            return self.journal.record(entry.id, state, None, detail).map(Some);
+            return self.journal.record(entry.id, state, None, detail);
         }
         // No operationId: the answer was lost (UNKNOWN) or the console stopped before it came
         // (INTENT). D1's list says whether the write was applied.
-        let since = parse_time(&entry.created_at)? - CLOCK_SKEW;
+        let created = parse_time(&entry.created_at)?;
+        let window = (created - CLOCK_SKEW)
+            ..=(created
+                + chrono::Duration::from_std(self.settle + CLOCK_SKEW)
+                    .unwrap_or(chrono::TimeDelta::MAX));
         let wanted = operation_kind(entry.intent.kind);
+        // An unclaimed operation of this kind whose time cannot be read might be this write: the
+        // entry then stays unresolved rather than being called safe to send again.
+        let mut unsure = false;
         for operation in &operations {
-            let started = operation
-                .start_time
-                .as_deref()
-                .map(parse_time)
-                .transpose()?;
-            let matches = operation.operation == wanted
-                && started.is_some_and(|t| t >= since)
-                && operation.reason.as_deref() == entry.intent.reason.as_deref()
-                && self
+            if operation.operation != wanted
+                || self
                     .journal
                     .by_operation_id(&operation.operation_id)?
-                    .is_none();
-            if matches {
-                return self
-                    .journal
-                    .record(
-                        entry.id,
-                        state_of(&operation.status),
-                        Some(&operation.operation_id),
-                        Some("resolved from D1's operations list"),
-                    )
-                    .map(Some);
+                    .is_some()
+            {
+                continue;
+            }
+            let Some(started) = operation
+                .start_time
+                .as_deref()
+                .and_then(|t| parse_time(t).ok())
+            else {
+                unsure = true;
+                continue;
+            };
+            // D1 may leave the reason out of its list; a different reason is another write.
+            let same_reason = operation.reason.is_none()
+                || operation.reason.as_deref() == entry.intent.reason.as_deref();
+            if window.contains(&started) && same_reason {
+                return self.journal.record(
+                    entry.id,
+                    state_of(&operation.status),
+                    Some(&operation.operation_id),
+                    Some("resolved from D1's operations list"),
+                );
             }
         }
-        let age = Utc::now() - parse_time(&entry.created_at)?;
-        if age.to_std().unwrap_or_default() < self.settle {
+        let age = Utc::now() - created;
+        if unsure || age.to_std().unwrap_or_default() < self.settle {
             return Ok(None);
         }
-        self.journal
-            .record(
-                entry.id,
-                State::Failed,
-                None,
-                Some("D1 has no record of this write: it was not applied, and it is safe to send it again"),
-            )
-            .map(Some)
+        self.journal.record(
+            entry.id,
+            State::Failed,
+            None,
+            Some("D1 has no record of this write: it was not applied, and it is safe to send it again"),
+        )
     }
 
     async fn operations_of(&self, session: &Session, entry: &Entry) -> Result<Vec<Operation>> {
@@ -441,4 +506,72 @@ async fn send(
         }
     };
     response.map(|r| r.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn correlation() -> d1::CorrelationId {
+        d1::CorrelationId::random()
+    }
+
+    #[test]
+    fn only_a_sure_refusal_is_failed_everything_else_is_unknown() {
+        let rejected = |status| d1::Error::Rejected {
+            correlation_id: correlation(),
+            status,
+            error_code: None,
+            message: "no".into(),
+        };
+        let maybe = d1::Error::MaybeSent {
+            correlation_id: correlation(),
+            write: true,
+            detail: "connection reset".into(),
+        };
+        let decode = d1::Error::Decode {
+            correlation_id: correlation(),
+            detail: "not JSON".into(),
+        };
+        let not_sent = d1::Error::NotSent {
+            correlation_id: correlation(),
+            detail: "refused".into(),
+        };
+        for (error, state) in [
+            (maybe, State::Unknown),
+            (decode, State::Unknown),
+            (rejected(500), State::Unknown),
+            (rejected(503), State::Unknown),
+            (rejected(400), State::Failed),
+            (rejected(404), State::Failed),
+            (not_sent, State::Failed),
+        ] {
+            assert_eq!(state_after(&error), state, "{error}");
+        }
+    }
+
+    /// The longest a write can take with `config`'s timeouts: the token (every attempt, with
+    /// the longest pause between them), then the write itself.
+    fn longest_write(config: &d1::Config) -> Duration {
+        let attempts = config.read_attempts.max(1);
+        config.request_timeout * attempts
+            + config.retry_cap * (attempts - 1)
+            + config.request_timeout
+    }
+
+    #[test]
+    fn the_settle_time_outlasts_the_longest_write() {
+        let config = d1::Config::new(
+            "https://d1.invalid",
+            "https://d1.invalid/token",
+            d1::IssuerId::new("ISSUER0001").unwrap(),
+            "kid",
+            d1::Trust::PlatformRoots,
+        );
+        assert!(
+            longest_write(&config) < SETTLE,
+            "{:?}",
+            longest_write(&config)
+        );
+    }
 }

@@ -49,6 +49,22 @@ fn enrolled_cards(view: &care::view::ConsumerView) -> Vec<String> {
         .collect()
 }
 
+/// Opts `card` out under the faults in force, expects UNKNOWN, lifts the faults, and returns
+/// the entry once the tracker has settled it.
+async fn unknown_then_settled(h: &common::Harness, card: &str) -> care::journal::Entry {
+    let entry = h.console.write(opt_out_card(card)).await.unwrap();
+    assert_eq!(entry.state, State::Unknown, "{entry:?}");
+    assert!(entry.operation_id.is_none());
+    h.faults(Vec::new());
+    let open = h
+        .console
+        .track_until_settled(Duration::from_secs(10), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    h.console.journal().get(entry.id).unwrap().unwrap()
+}
+
 fn audit_events(h: &common::Harness) -> Vec<(String, String)> {
     h.console
         .audit_log()
@@ -124,6 +140,36 @@ async fn a_failing_directory_shows_in_its_column_and_the_others_still_show() {
     assert!(matches!(view.bank, BankSide::Found { .. }));
     assert!(!view.complete);
     assert!(audit_events(&h).contains(&("profile_view".into(), "partial".into())));
+}
+
+#[tokio::test]
+async fn an_unreachable_bank_s_error_does_not_repeat_what_was_searched() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    h.console
+        .settings()
+        .update(|s| {
+            s.environments
+                .iter_mut()
+                .for_each(|e| e.issuer_records_url = format!("https://127.0.0.1:{port}/v1"))
+        })
+        .unwrap();
+    h.console.use_environment("local").await.unwrap();
+    let error = h
+        .console
+        .search("hanako.sato@example.jp", 5)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Unreachable, "{error}");
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains("hanako"), "{text}");
+    assert!(
+        text.contains("issuer-records URL"),
+        "says what to check: {text}"
+    );
 }
 
 #[tokio::test]
@@ -253,23 +299,56 @@ async fn a_lost_answer_is_unknown_then_resolved_from_d1_with_one_request_sent() 
         drop_after_apply: true,
         ..common::fault(&[Endpoint::OptOutCard])
     }]);
-    let entry = h.console.write(opt_out_card(&card)).await.unwrap();
-    assert_eq!(entry.state, State::Unknown);
-    assert!(entry.operation_id.is_none());
-    h.faults(Vec::new());
-    let open = h
-        .console
-        .track_until_settled(Duration::from_secs(10), |_| {})
-        .await
-        .unwrap();
-    assert_eq!(open, 0);
-    let resolved = h.console.journal().get(entry.id).unwrap().unwrap();
+    let resolved = unknown_then_settled(&h, &card).await;
     assert_eq!(resolved.state, State::Successful);
     assert!(resolved.operation_id.is_some());
     assert_eq!(h.writes_to(&card), 1, "the write was never sent again");
     let view = h.console.consumer_view(&consumer).await.unwrap();
     assert!(!enrolled_cards(&view).contains(&card));
     assert!(audit_events(&h).contains(&("opt_out_card_outcome".into(), "UNKNOWN".into())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tracker_leaves_a_write_alone_while_its_call_is_still_on_the_way() {
+    let h = common::settling_harness(CONSUMERS, Duration::ZERO, Duration::ZERO).await;
+    let (_, card) = closed_card(&h).await;
+    h.faults(vec![Fault {
+        latency_ms: 1500,
+        ..common::fault(&[Endpoint::OptOutCard])
+    }]);
+    let console = std::sync::Arc::new(h.console);
+    let writer = console.clone();
+    let card_id = card.clone();
+    let write = tokio::spawn(async move { writer.write(opt_out_card(&card_id)).await });
+    // With a settle time of zero, a tracker that judged the in-flight intent would call it
+    // "not applied" at once.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(1000) {
+        let changed = console.track_once().await.unwrap();
+        assert!(changed.is_empty(), "the tracker touched it: {changed:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let entry = write.await.unwrap().unwrap();
+    assert_eq!(entry.state, State::Successful, "{entry:?}");
+    assert_eq!(
+        console.with_sandbox(|s| s.stats().writes.get(&card).copied()),
+        Some(Some(1))
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_on_a_write_is_unknown_until_d1_shows_it_was_not_applied() {
+    let h = common::settling_harness(CONSUMERS, Duration::ZERO, Duration::from_millis(300)).await;
+    let (_, card) = closed_card(&h).await;
+    h.faults(vec![Fault {
+        error_rate: 1.0,
+        error_status: Some(503),
+        ..common::fault(&[Endpoint::OptOutCard])
+    }]);
+    let settled = unknown_then_settled(&h, &card).await;
+    assert_eq!(settled.state, State::Failed);
+    assert!(settled.detail.unwrap().contains("safe to send it again"));
+    assert_eq!(h.writes_to(&card), 0);
 }
 
 #[tokio::test]
@@ -371,6 +450,49 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
         );
     }
     assert!(h.console.journal().recent(None, 100).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_agent_sees_the_last_four_only_and_fraud_and_audit_see_the_bin_too() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = common::first(CONSUMERS, "ok");
+    for (role, sees_bin) in [("agent", false), ("fraud", true), ("auditor", true)] {
+        h.role(role);
+        let view = h.console.consumer_view(&consumer).await.unwrap();
+        let cards = &view.bank_record().expect("the bank answered").cards;
+        assert!(!cards.is_empty());
+        for card in cards {
+            assert_eq!(card.bin.is_some(), sees_bin, "{role}: {card:?}");
+            assert_eq!(card.last4.len(), 4);
+        }
+        let json = serde_json::to_string(&view).unwrap();
+        assert_eq!(json.contains("\"bin\":\""), sees_bin, "{role}: {json}");
+    }
+}
+
+#[tokio::test]
+async fn the_user_s_own_policy_never_grants_a_role_outside_the_embedded_sandbox() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.role("auditor");
+    assert_eq!(
+        h.console.policy().unwrap().role,
+        care::policy::Role::Auditor
+    );
+    // The same sandbox configured by hand, with the settings file claiming simulated data.
+    h.use_local_environment().await;
+    h.console
+        .settings()
+        .update(|s| s.environments.iter_mut().for_each(|e| e.simulated = true))
+        .unwrap();
+    let policy = h.console.policy().unwrap();
+    assert_eq!(policy.role, care::policy::Role::Agent);
+    assert_eq!(policy.source, care::policy::Source::Default);
+    let out = h.dir.path().join("audit.csv");
+    let refused = h
+        .console
+        .audit_export(care::audit::ExportFormat::Csv, &out)
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
 }
 
 #[tokio::test]

@@ -748,8 +748,8 @@ export type IssuerCard_Deserialize = {
 	cardId: string,
 	/**  The network, as D1 names it (`VISA`, `MASTERCARD`, …). */
 	scheme: string,
-	/**  First six digits. */
-	bin: string,
+	/**  First six digits; `None` in a view for a role that sees the last four only. */
+	bin?: string | null,
 	/**  Last four digits. */
 	last4: string,
 	/**  Expiry, MMYY. */
@@ -768,8 +768,8 @@ export type IssuerCard_Serialize = {
 	cardId: string,
 	/**  The network, as D1 names it (`VISA`, `MASTERCARD`, …). */
 	scheme: string,
-	/**  First six digits. */
-	bin: string,
+	/**  First six digits; `None` in a view for a role that sees the last four only. */
+	bin: string | null,
 	/**  Last four digits. */
 	last4: string,
 	/**  Expiry, MMYY. */

@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// E-mail addresses.
+/// E-mail addresses, also percent-encoded as in a URL's query (`%40`).
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").expect("valid regex")
+    Regex::new(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").expect("valid regex")
 });
 
 /// 13 to 19 digits, optionally grouped by single spaces or dashes: a card number.
@@ -18,9 +18,10 @@ static PAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("valid regex"));
 
 /// International numbers (`+81 90 1234 5678`), Japanese national notation (`090-1234-5678`) and
-/// bare national numbers of 9 to 12 digits (D1's `phoneNumber`, e.g. `9012345678`).
+/// bare national numbers of 9 to 12 digits (D1's `phoneNumber`, e.g. `9012345678`); the `+` and
+/// the separators may be percent-encoded (`%2B81%2090…`) or `+` for a space, as in a URL.
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\+\d(?:[ -]?\d){6,14}\b|\b0\d{1,4}[- ]\d{1,4}[- ]\d{3,4}\b|\b\d{9,12}\b")
+    Regex::new(r"(?:\+|%2[Bb])\d(?:(?:[ +-]|%20)?\d){6,14}\b|\b0\d{1,4}[- ]\d{1,4}[- ]\d{3,4}\b|\b\d{9,12}\b")
         .expect("valid regex")
 });
 
@@ -130,9 +131,19 @@ mod tests {
             "+819012345678",
             "090-1234-5678",
             "9012345678",
+            "%2B81%2090%201234%205678",
+            "%2b819012345678",
         ] {
             assert_eq!(scrub(&format!("tel={phone};")), "tel=[phone];", "{phone}");
         }
+    }
+
+    #[test]
+    fn masks_what_a_url_s_query_carries() {
+        assert_eq!(
+            scrub("GET /consumers?q=hanako.sato%40mail.example.jp&limit=20"),
+            "GET /consumers?q=[email]&limit=20"
+        );
     }
 
     #[test]

@@ -45,9 +45,14 @@ pub fn open(root: &std::path::Path, vault: Vault) -> Console {
 
 /// A console on a fresh sandbox of `consumers`, whose writes stay PENDING for `op_delay`.
 pub async fn harness(consumers: usize, op_delay: Duration) -> Harness {
+    settling_harness(consumers, op_delay, care::writes::SETTLE).await
+}
+
+/// [`harness`] whose tracker calls a write with no trace in D1 "not applied" after `settle`.
+pub async fn settling_harness(consumers: usize, op_delay: Duration, settle: Duration) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let vault = Vault::probed(keyring_core::mock::Store::new().unwrap());
-    let console = open(dir.path(), vault.clone());
+    let console = open(dir.path(), vault.clone()).with_settle(settle);
     console
         .start_sandbox(SandboxConfig {
             consumers,

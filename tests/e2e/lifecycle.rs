@@ -1,0 +1,61 @@
+//! The app's process life: the embedded sandbox's keys leave the keychain when the console
+//! stops the orderly way (a closed window, or SIGTERM from a logout).
+
+use std::time::{Duration, Instant};
+
+use crate::harness::Launched;
+
+/// The keychain entry names the running console logged for its sandbox.
+fn logged_keychain_name(data_dir: &std::path::Path) -> Option<String> {
+    let logs = std::fs::read_dir(data_dir.join("logs")).ok()?;
+    for file in logs.flatten() {
+        let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+        for line in text.lines() {
+            let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if let Some(name) = record["fields"]["keychain_entries"].as_str() {
+                return Some(name.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// What the Secret Service holds for the console.
+fn keychain_listing() -> String {
+    let output = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "app.c2pcare.console"])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn sigterm_stops_the_console_and_takes_the_sandbox_keys_out_of_the_keychain() {
+    let home = tempfile::tempdir().unwrap();
+    let mut console = Launched::start(home.path());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let name = loop {
+        if let Some(name) = logged_keychain_name(&console.data_dir) {
+            break name;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sandbox did not start in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(name.starts_with("sandbox-"), "{name}");
+    assert!(
+        keychain_listing().contains(&format!("{name}/mtls-key")),
+        "the running console's sandbox keys are in the keychain"
+    );
+
+    let status = console
+        .signal_and_wait(libc::SIGTERM, Duration::from_secs(20))
+        .expect("the console exits within 20 s of SIGTERM");
+    assert!(status.success(), "{status:?}");
+    let after = keychain_listing();
+    assert!(!after.contains(&name), "keys left behind: {after}");
+}
