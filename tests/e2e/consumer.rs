@@ -245,3 +245,84 @@ async fn a_consumer_opt_out_needs_the_typed_confirmation_then_empties_every_dire
     }
     driver.quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_japanese_a_hostile_directory_name_and_a_5000_character_line_show_as_inert_text() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("hostile-ja", home.path());
+    let driver = harness.open().await;
+    driver
+        .find(By::Css("[data-testid=language-ja]"))
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    // Anything the page would run from the data would set this flag.
+    driver
+        .execute("window.alert = () => { window.__ran = true; };", Vec::new())
+        .await
+        .unwrap();
+    let hostile = seeded("hostile");
+    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
+    search
+        .send_keys(hostile.consumer_id.as_str())
+        .await
+        .unwrap();
+    wait_for_containing(&driver, "[data-testid=result]", &hostile.consumer_id).await;
+    search.send_keys(Key::Enter).await.unwrap();
+    wait_for_containing(
+        &driver,
+        "[data-testid=finding]",
+        "連絡先が銀行の記録と異なる",
+    )
+    .await;
+    wait_for_containing(
+        &driver,
+        "[data-testid=finding]",
+        "請求先住所が銀行の記録と異なる",
+    )
+    .await;
+    wait_for_containing(
+        &driver,
+        "[data-testid=cell]",
+        d1_sandbox::seed::HOSTILE_NAME,
+    )
+    .await;
+    wait_for_containing(&driver, "[data-testid=consumer]", "に取得").await;
+
+    let page = driver
+        .execute(
+            "const content = document.querySelector('[data-testid=consumer]');
+             const cells = [...document.querySelectorAll('[data-testid=cell]')];
+             const long = cells.find(c => c.textContent.includes('長長長長長長長長'));
+             return {
+               images: content.querySelectorAll('img').length,
+               ran: window.__ran === true,
+               lang: document.documentElement.lang,
+               pageWidth: document.documentElement.scrollWidth,
+               viewWidth: window.innerWidth,
+               longHeight: long ? long.getBoundingClientRect().height : -1,
+               viewHeight: window.innerHeight,
+             };",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let page = page.json();
+    assert_eq!(page["images"], 0, "the markup stayed text: {page}");
+    assert_eq!(page["ran"], false, "nothing from the data ran: {page}");
+    assert_eq!(page["lang"], "ja", "{page}");
+    assert!(
+        page["pageWidth"].as_f64() <= page["viewWidth"].as_f64(),
+        "the long line does not widen the page: {page}"
+    );
+    let long_height = page["longHeight"].as_f64().unwrap();
+    assert!(
+        long_height > 0.0 && long_height < page["viewHeight"].as_f64().unwrap() / 2.0,
+        "the long line is shown, bounded: {page}"
+    );
+    let shot = harness.screenshot(&driver, "hostile-ja").await;
+    eprintln!("screenshot: {}", shot.display());
+    driver.quit().await.unwrap();
+}

@@ -88,6 +88,12 @@ async fn every_seeded_category_gives_its_finding() {
         u.kinds("cons-x001-unknown").await,
         [FindingKind::UnknownToBank]
     );
+    let hostile = u.kinds(&first("hostile")).await;
+    assert!(
+        hostile.contains(&FindingKind::ContactDiffers)
+            && hostile.contains(&FindingKind::BillingAddressDiffers),
+        "{hostile:?}"
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use crate::model::{
     AccountStatus, BillingAddress, IssuerCard, IssuerConsumer, Name, Profile, Scheme,
 };
 
-/// What a seeded consumer demonstrates. Of every 20 consumers, 12 are consistent and one falls
+/// What a seeded consumer demonstrates. Of every 20 consumers, 11 are consistent and one falls
 /// in each other category (5 % each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
@@ -33,7 +33,15 @@ pub enum Category {
     OneNetwork,
     /// Not enrolled anywhere (`-none`).
     NotEnrolled,
+    /// The directories hold hostile text: markup as the first name ([`HOSTILE_NAME`]) and a
+    /// 5,000-character first line in one card's billing address (`-hostile`).
+    Hostile,
 }
+
+/// The first name the directories hold for a [`Category::Hostile`] consumer.
+pub const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
+/// The length of a [`Category::Hostile`] consumer's billing address line in the directories.
+pub const HOSTILE_LINE_CHARS: usize = 5000;
 
 const CYCLE: [Category; 20] = {
     use Category::*;
@@ -57,7 +65,7 @@ const CYCLE: [Category; 20] = {
         Consistent,
         Consistent,
         Consistent,
-        Consistent,
+        Hostile,
     ]
 };
 
@@ -79,6 +87,7 @@ impl Category {
             Category::NoCards => "nocards",
             Category::OneNetwork => "onenet",
             Category::NotEnrolled => "none",
+            Category::Hostile => "hostile",
         }
     }
 }
@@ -357,6 +366,7 @@ fn enrol(
     match category {
         Category::EmailChanged => info.email = format!("old.{}", info.email),
         Category::PhoneChanged => info.phone_number = format!("80{}", &info.phone_number[2..]),
+        Category::Hostile => info.first_name = HOSTILE_NAME.to_owned(),
         Category::NameWritten => match (index % 3, &consumer.name_kana) {
             (0, Some(kana)) => {
                 (info.first_name, info.last_name) = (kana.first.clone(), kana.last.clone())
@@ -389,11 +399,14 @@ fn enrol(
             continue;
         }
         let mut listed = card.directory_card();
-        if category == Category::AddressDiffers
-            && n == 0
+        if n == 0
             && let Some(address) = listed.billing_address.as_mut()
         {
-            address.line1 = format!("{} Annex", address.line1);
+            match category {
+                Category::AddressDiffers => address.line1 = format!("{} Annex", address.line1),
+                Category::Hostile => address.line1 = "長".repeat(HOSTILE_LINE_CHARS),
+                _ => {}
+            }
         }
         profile.cards.push(listed);
     }
