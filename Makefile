@@ -21,7 +21,7 @@ help:
 	@echo "make dev      the console with the UI hot-reloaded (tauri dev)"
 	@echo "make lint     fmt, clippy, svelte-check and tsc only"
 	@echo "make bindings regenerate ui/src/lib/bindings.ts from the Rust commands"
-	@echo "make bench    benchmarks (sandbox throughput)"
+	@echo "make bench    benchmarks (sandbox, D1 client, consumer view, app launch and memory)"
 	@echo "make bundle   a .deb package in target/release/bundle"
 
 setup: system $(NPM_STAMP) $(TAURI_DRIVER) nextest
@@ -79,10 +79,12 @@ screenshot: e2e
 	cp target/tmp/e2e/opt-out/opt-out-en.png docs/opt-out.png
 
 # Benchmarks print ratios measured in one run (optimised build, not part of `make test`).
-bench:
+bench: setup ui
 	cargo bench -p d1-sandbox --bench profiles
 	cargo bench -p d1 --bench overhead
 	cargo bench -p care --bench consumer_view
+	cargo build --profile bench --features custom-protocol --example minimal-window
+	scripts/with-secret-service.sh cargo bench --features custom-protocol --bench launch
 
 bundle: setup
 	$(TAURI) build --bundles deb

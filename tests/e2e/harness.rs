@@ -83,14 +83,28 @@ impl Harness {
 
     /// Launches the console and returns a WebDriver session on its window.
     pub async fn open(&self) -> WebDriver {
+        self.open_app(Path::new(CONSOLE)).await
+    }
+
+    /// Launches the Tauri app at `application` and returns a WebDriver session on its window.
+    pub async fn open_app(&self, application: &Path) -> WebDriver {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("wry"));
-        capabilities.insert("tauri:options".into(), json!({ "application": CONSOLE }));
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": application }),
+        );
         let url = format!("http://127.0.0.1:{}", self.port);
         tokio::time::timeout(STARTUP_TIMEOUT, WebDriver::new(url, capabilities))
             .await
             .expect("the console did not start within 30 s")
             .expect("WebDriver session")
+    }
+
+    /// The pid of tauri-driver, whose descendants include the launched app.
+    #[allow(dead_code, reason = "used by benches/launch.rs, which includes this file")]
+    pub fn driver_pid(&self) -> u32 {
+        self.processes.last().expect("tauri-driver").id()
     }
 
     /// Saves a screenshot of the display the console runs on as `<artifacts>/<name>.png`.
