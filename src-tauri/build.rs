@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "set_theme",
     "use_environment",
     "test_connection",
+    "audit_export",
 ];
 
 fn main() {

@@ -1,6 +1,6 @@
 //! The IPC commands. Each converts its arguments, calls [`care`], and converts the result.
 
-use care::audit::{Record, Verification};
+use care::audit::{ExportFormat, Record, Verification};
 use care::connection_test::Step;
 use care::console::EnvironmentStatus;
 use care::issuer_records::SearchResults;
@@ -14,7 +14,7 @@ use tauri::State;
 use tauri_specta::Event;
 
 use crate::error::IpcError;
-use crate::events::LanguageChanged;
+use crate::events::{AuditExportProgress, LanguageChanged};
 use crate::state::AppState;
 
 /// What the UI shows about this installation.
@@ -177,6 +177,45 @@ pub fn audit_page(
 #[specta::specta]
 pub fn audit_verify(state: State<'_, AppState>) -> Result<Verification, IpcError> {
     Ok(state.console.audit_verify()?)
+}
+
+/// Where an audit export went.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportDone {
+    /// The file written.
+    pub path: String,
+    /// How many records it holds.
+    pub records: u32,
+}
+
+/// Exports the whole audit log to a new file in the data directory (auditor only, audited),
+/// telling the UI of the progress through `AuditExportProgress` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_export(
+    format: ExportFormat,
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<ExportDone, IpcError> {
+    let console = state.console.clone();
+    let (path, records) = tauri::async_runtime::spawn_blocking(move || {
+        console.audit_export_new_file(format, &mut |written, total| {
+            let progress = AuditExportProgress {
+                written: u32::try_from(written).unwrap_or(u32::MAX),
+                total: u32::try_from(total).unwrap_or(u32::MAX),
+            };
+            if let Err(error) = progress.emit(&app) {
+                tracing::debug!(%error, "could not report the export's progress");
+            }
+        })
+    })
+    .await
+    .map_err(|e| care::Error::Internal(format!("the export stopped: {e}")))??;
+    Ok(ExportDone {
+        path: path.display().to_string(),
+        records: u32::try_from(records).unwrap_or(u32::MAX),
+    })
 }
 
 /// Saves the operator's theme (`None`: follow the system).

@@ -11,6 +11,15 @@ pub struct LanguageChanged {
     pub language: Language,
 }
 
+/// An audit export wrote another page of records.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct AuditExportProgress {
+    /// Records written so far.
+    pub written: u32,
+    /// Records in the log.
+    pub total: u32,
+}
+
 /// An operation of this workstation changed state (pending → successful, unknown → resolved…).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct OperationChanged {

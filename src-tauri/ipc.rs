@@ -28,10 +28,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::set_theme,
             commands::use_environment,
             commands::test_connection,
+            commands::audit_export,
         ])
         .events(collect_events![
             events::LanguageChanged,
-            events::OperationChanged
+            events::OperationChanged,
+            events::AuditExportProgress
         ])
 }
 

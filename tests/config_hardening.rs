@@ -24,6 +24,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-set-theme",
     "allow-use-environment",
     "allow-test-connection",
+    "allow-audit-export",
     "core:event:allow-listen",
     "core:event:allow-unlisten",
 ];

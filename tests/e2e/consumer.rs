@@ -3,7 +3,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, wait_for_containing};
+use crate::harness::{Harness, press_enter, wait_for_containing};
 
 /// The first seeded consumer of a category in the app's sandbox (seed 1, 500 consumers).
 fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
@@ -85,13 +85,7 @@ async fn opt_out_the_closed_card_and_watch_it_finish() {
     reason.send_keys("Card closed at bank").await.unwrap();
     let shot = harness.screenshot(&driver, "opt-out-en").await;
     eprintln!("screenshot: {}", shot.display());
-    driver
-        .find(By::Css("[data-testid=confirm]"))
-        .await
-        .unwrap()
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    press_enter(&driver, "[data-testid=confirm]").await;
 
     // Pending, then successful (the sandbox ends it after 1.5 s), in the status bar.
     wait_for_containing(&driver, "[data-testid=status-operation]", "successful").await;
@@ -115,13 +109,7 @@ async fn opt_out_the_closed_card_and_watch_it_finish() {
     harness.screenshot(&driver, "opted-out-en").await;
 
     // The audit log has the view, the intent and both outcomes, and its chain verifies.
-    driver
-        .find(By::Css("[data-testid=nav-audit]"))
-        .await
-        .unwrap()
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    press_enter(&driver, "[data-testid=nav-audit]").await;
     for event in [
         "profile_view",
         "opt_out_card_intent",
@@ -130,13 +118,7 @@ async fn opt_out_the_closed_card_and_watch_it_finish() {
         wait_for_containing(&driver, "[data-testid=audit-record]", event).await;
     }
     wait_for_containing(&driver, "[data-testid=audit-record]", "SUCCESSFUL").await;
-    driver
-        .find(By::Css("[data-testid=verify]"))
-        .await
-        .unwrap()
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    press_enter(&driver, "[data-testid=verify]").await;
     wait_for_containing(&driver, "[data-testid=verdict]", "Chain intact").await;
     let shot = harness.screenshot(&driver, "audit-en").await;
     eprintln!("screenshot: {}", shot.display());
@@ -192,13 +174,7 @@ async fn a_consumer_opt_out_needs_the_typed_confirmation_then_empties_every_dire
     wait_for_containing(&driver, "[data-testid=result]", &consumer.consumer_id).await;
     search.send_keys(Key::Enter).await.unwrap();
     wait_for_containing(&driver, "[data-testid=grid]", "ENROLLED").await;
-    driver
-        .find(By::Css("[data-testid=opt-out-consumer]"))
-        .await
-        .unwrap()
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    press_enter(&driver, "[data-testid=opt-out-consumer]").await;
     wait_for_containing(&driver, "[data-testid=removals]", "consumer").await;
     let confirm = driver.find(By::Css("[data-testid=confirm]")).await.unwrap();
     assert!(
@@ -251,13 +227,7 @@ async fn in_japanese_a_hostile_directory_name_and_a_5000_character_line_show_as_
     let home = tempfile::tempdir().unwrap();
     let harness = Harness::start("hostile-ja", home.path());
     let driver = harness.open().await;
-    driver
-        .find(By::Css("[data-testid=language-ja]"))
-        .await
-        .unwrap()
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    press_enter(&driver, "[data-testid=language-ja]").await;
     // Anything the page would run from the data would set this flag.
     driver
         .execute("window.alert = () => { window.__ran = true; };", Vec::new())

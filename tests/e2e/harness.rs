@@ -102,7 +102,10 @@ impl Harness {
     }
 
     /// The pid of tauri-driver, whose descendants include the launched app.
-    #[allow(dead_code, reason = "used by benches/launch.rs, which includes this file")]
+    #[allow(
+        dead_code,
+        reason = "used by benches/launch.rs, which includes this file"
+    )]
     pub fn driver_pid(&self) -> u32 {
         self.processes.last().expect("tauri-driver").id()
     }
@@ -279,6 +282,18 @@ pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Presses Enter on the element matching `css` (the keyboard, as an operator without a mouse
+/// would; a WebDriver pointer click leaves the next screenshot request hanging).
+pub async fn press_enter(driver: &WebDriver, css: &str) {
+    driver
+        .find(By::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
 }
 
 /// Waits up to 15 s until some element matching `css` has `needle` in its text; returns it.

@@ -3,33 +3,21 @@
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, wait_for_containing};
+use crate::harness::{Harness, press_enter, wait_for_containing};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
     let home = tempfile::tempdir().unwrap();
     let harness = Harness::start("settings", home.path());
     let driver = harness.open().await;
-    driver
-        .find(By::Css("[data-testid=nav-settings]"))
-        .await
-        .unwrap()
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    press_enter(&driver, "[data-testid=nav-settings]").await;
     wait_for_containing(
         &driver,
         "[data-testid=environment-sandbox]",
         "in the keychain",
     )
     .await;
-    driver
-        .find(By::Css("[data-testid=test-sandbox]"))
-        .await
-        .unwrap()
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    press_enter(&driver, "[data-testid=test-sandbox]").await;
     let steps = wait_for_containing(
         &driver,
         "[data-testid=connection-steps]",
@@ -70,4 +58,58 @@ async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
     driver.quit().await.unwrap();
     let settings = std::fs::read_to_string(harness.config_dir.join("settings.json")).unwrap();
     assert!(settings.contains(r#""theme": "dark""#), "{settings}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_exports_the_audit_log_and_an_agent_cannot() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("audit-export", home.path());
+    // The user-level policy counts on the embedded sandbox.
+    std::fs::create_dir_all(&harness.config_dir).unwrap();
+    std::fs::write(
+        harness.config_dir.join("policy.json"),
+        r#"{"operator":"A-0042","role":"auditor"}"#,
+    )
+    .unwrap();
+    let driver = harness.open().await;
+    wait_for_containing(&driver, "[data-testid=operator]", "A-0042").await;
+    press_enter(&driver, "[data-testid=nav-audit]").await;
+    press_enter(&driver, "[data-testid=export-csv]").await;
+    let done = wait_for_containing(&driver, "[data-testid=exported]", "Exported").await;
+    let text = done.text().await.unwrap();
+    let exports = home.path().join("data/app.c2pcare.console/exports");
+    let files: Vec<_> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(text.contains(&files[0].display().to_string()), "{text}");
+    let csv = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(csv.starts_with("seq,time,operator"), "{csv}");
+    harness.screenshot(&driver, "audit-export").await;
+    driver.quit().await.unwrap();
+
+    // Without the policy file the OS user is an agent: the buttons are disabled, with why.
+    std::fs::remove_file(harness.config_dir.join("policy.json")).unwrap();
+    let driver = harness.open().await;
+    press_enter(&driver, "[data-testid=nav-audit]").await;
+    let button = driver
+        .find(By::Css("[data-testid=export-csv]"))
+        .await
+        .unwrap();
+    let title = wait_for_title(&button).await;
+    assert!(title.contains("does not allow"), "{title}");
+    assert!(!button.is_enabled().await.unwrap());
+    driver.quit().await.unwrap();
+}
+
+/// The hover text of `element`, once the operator's policy has arrived.
+async fn wait_for_title(element: &WebElement) -> String {
+    for _ in 0..100 {
+        if let Some(title) = element.attr("title").await.unwrap() {
+            return title;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no title on the button after 10 s");
 }

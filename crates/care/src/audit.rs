@@ -215,6 +215,15 @@ impl AuditLog {
         })
     }
 
+    /// How many records the log holds.
+    pub fn count(&self) -> Result<u64> {
+        self.db
+            .lock()
+            .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.unsigned_abs())
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
     /// Records `offset..offset+limit`, oldest first.
     pub fn page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
         let connection = self.db.lock();
@@ -248,9 +257,16 @@ impl AuditLog {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
     }
 
-    /// Writes every record, oldest first, to `out` as `format`; returns how many.
-    pub fn export(&self, format: ExportFormat, out: &mut dyn std::io::Write) -> Result<u64> {
+    /// Writes every record, oldest first, to `out` as `format`; returns how many. `progress`
+    /// hears (written, total) after each page of a thousand records.
+    pub fn export(
+        &self,
+        format: ExportFormat,
+        out: &mut dyn std::io::Write,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
         const PAGE: i64 = 1000;
+        let total = self.count()?;
         let io = |e: std::io::Error| Error::Internal(format!("cannot write the export: {e}"));
         if format == ExportFormat::Csv {
             writeln!(out, "{}", CSV_HEADER.join(",")).map_err(io)?;
@@ -269,6 +285,7 @@ impl AuditLog {
                 }
             }
             written += records.len() as u64;
+            progress(written, total.max(written));
             if (records.len() as i64) < PAGE {
                 return Ok(written);
             }
@@ -343,7 +360,14 @@ mod tests {
         })
         .unwrap();
         let mut csv = Vec::new();
-        assert_eq!(log.export(ExportFormat::Csv, &mut csv).unwrap(), 1206);
+        let mut heard = Vec::new();
+        let mut progress = |written, total| heard.push((written, total));
+        assert_eq!(
+            log.export(ExportFormat::Csv, &mut csv, &mut progress)
+                .unwrap(),
+            1206
+        );
+        assert_eq!(heard, [(1000, 1206), (1206, 1206)]);
         let csv = String::from_utf8(csv).unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 1207);
@@ -355,7 +379,8 @@ mod tests {
             lines[1206]
         );
         let mut jsonl = Vec::new();
-        log.export(ExportFormat::JsonLines, &mut jsonl).unwrap();
+        log.export(ExportFormat::JsonLines, &mut jsonl, &mut |_, _| {})
+            .unwrap();
         let records: Vec<serde_json::Value> = String::from_utf8(jsonl)
             .unwrap()
             .lines()

@@ -488,19 +488,40 @@ impl Console {
         Ok(verification)
     }
 
+    /// Exports the audit log to a new file in `<data>/exports` named after the time, e.g.
+    /// `audit-20261125T093000Z.csv`; returns where, and how many records.
+    pub fn audit_export_new_file(
+        &self,
+        format: crate::audit::ExportFormat,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(std::path::PathBuf, u64)> {
+        let dir = self.dirs.data.join("exports");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::storage("create", &dir, e))?;
+        let extension = match format {
+            crate::audit::ExportFormat::Csv => "csv",
+            crate::audit::ExportFormat::JsonLines => "jsonl",
+        };
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+        let path = dir.join(format!("audit-{stamp}.{extension}"));
+        let count = self.audit_export(format, &path, progress)?;
+        Ok((path, count))
+    }
+
     /// Exports the audit log to `path` (written whole or not at all); needs the auditor role.
+    /// `progress` hears (written, total) as the export goes.
     pub fn audit_export(
         &self,
         format: crate::audit::ExportFormat,
         path: &std::path::Path,
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
         self.authorise(Action::AuditExport, None)?;
         let temp = path.with_extension("partial");
-        let write = || -> Result<u64> {
+        let mut write = || -> Result<u64> {
             let file =
                 std::fs::File::create(&temp).map_err(|e| Error::storage("create", &temp, e))?;
             let mut out = std::io::BufWriter::new(file);
-            let count = self.audit.export(format, &mut out)?;
+            let count = self.audit.export(format, &mut out, progress)?;
             let file = out
                 .into_inner()
                 .map_err(|e| Error::storage("write", &temp, e.into_error()))?;

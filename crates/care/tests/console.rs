@@ -441,7 +441,9 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
     let out = h.dir.path().join("audit.csv");
     for (role, allowed) in [("agent", false), ("fraud", false), ("auditor", true)] {
         h.role(role);
-        let result = h.console.audit_export(care::audit::ExportFormat::Csv, &out);
+        let result = h
+            .console
+            .audit_export(care::audit::ExportFormat::Csv, &out, &mut |_, _| {});
         assert_eq!(result.is_ok(), allowed, "{role}: {result:?}");
         assert_eq!(
             out.exists(),
@@ -449,6 +451,20 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
             "{role}: a refused export writes nothing"
         );
     }
+    // The desktop's export: a new file under <data>/exports, with progress.
+    let mut heard = Vec::new();
+    let (path, count) = h
+        .console
+        .audit_export_new_file(care::audit::ExportFormat::JsonLines, &mut |w, t| {
+            heard.push((w, t))
+        })
+        .unwrap();
+    assert!(path.starts_with(h.dir.path()) && path.extension().unwrap() == "jsonl");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap().lines().count() as u64,
+        count
+    );
+    assert_eq!(heard.last(), Some(&(count, count)));
     assert!(h.console.journal().recent(None, 100).unwrap().is_empty());
 }
 
@@ -490,7 +506,7 @@ async fn the_user_s_own_policy_never_grants_a_role_outside_the_embedded_sandbox(
     let out = h.dir.path().join("audit.csv");
     let refused = h
         .console
-        .audit_export(care::audit::ExportFormat::Csv, &out)
+        .audit_export(care::audit::ExportFormat::Csv, &out, &mut |_, _| {})
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Forbidden);
 }

@@ -379,7 +379,14 @@ async fn run(cli: Cli) -> Outcome {
                 Format::Csv => ExportFormat::Csv,
                 Format::Jsonl => ExportFormat::JsonLines,
             };
-            let count = console.audit_export(format, &out)?;
+            let count = console.audit_export(format, &out, &mut |written, total| {
+                if std::io::stderr().is_terminal() {
+                    eprint!("\rexported {written} of {total} records");
+                }
+            })?;
+            if std::io::stderr().is_terminal() {
+                eprintln!();
+            }
             say!("exported {count} records to {}", out.display());
             Ok(())
         }

@@ -35,10 +35,16 @@ export const commands = {
 	useEnvironment: (name: string) => typedError<null, IpcError>(__TAURI_INVOKE("use_environment", { name })),
 	/**  The connection test of an environment: handshake, token, one read, the bank's records. */
 	testConnection: (name: string) => typedError<Step_Serialize[], IpcError>(__TAURI_INVOKE("test_connection", { name })),
+	/**
+	 *  Exports the whole audit log to a new file in the data directory (auditor only, audited),
+	 *  telling the UI of the progress through `AuditExportProgress` events.
+	 */
+	auditExport: (format: ExportFormat) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("audit_export", { format })),
 };
 
 /** Events */
 export const events = {
+	auditExportProgress: makeEvent<AuditExportProgress, AuditExportProgress>("audit-export-progress"),
 	languageChanged: makeEvent<LanguageChanged, LanguageChanged>("language-changed"),
 	operationChanged: makeEvent<OperationChanged_Serialize, OperationChanged_Deserialize>("operation-changed"),
 };
@@ -162,6 +168,14 @@ export type AppInfo_Serialize = {
 	dataDir: string,
 	/**  Where the log files are written. */
 	logDir: string,
+};
+
+/**  An audit export wrote another page of records. */
+export type AuditExportProgress = {
+	/**  Records written so far. */
+	written: number,
+	/**  Records in the log. */
+	total: number,
 };
 
 /**  The bank's side of the view. */
@@ -675,6 +689,21 @@ export type Event_Serialize = {
 	/**  The D1 call's correlation id. */
 	correlationId: string | null,
 };
+
+/**  Where an audit export went. */
+export type ExportDone = {
+	/**  The file written. */
+	path: string,
+	/**  How many records it holds. */
+	records: number,
+};
+
+/**  The formats the audit log exports to. */
+export type ExportFormat = 
+/**  Comma-separated values with a header row. */
+"csv" | 
+/**  One JSON object per line. */
+"jsonLines";
 
 /**  One finding. */
 export type Finding = Finding_Serialize | Finding_Deserialize;
