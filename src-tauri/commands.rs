@@ -44,10 +44,7 @@ pub struct AppInfo {
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     let settings = state.settings.load()?;
-    let environment = settings
-        .active_environment
-        .clone()
-        .unwrap_or_else(|| care::SANDBOX_ENVIRONMENT.to_owned());
+    let environment = state.console.active_name()?;
     let simulated = state
         .console
         .environment(&environment)

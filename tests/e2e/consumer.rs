@@ -15,6 +15,14 @@ fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
         .unwrap()
 }
 
+/// Types `consumer_id` into the search box and opens its result with Enter.
+async fn open_consumer(driver: &WebDriver, consumer_id: &str) {
+    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
+    search.send_keys(consumer_id).await.unwrap();
+    wait_for_containing(driver, "[data-testid=result]", consumer_id).await;
+    search.send_keys(Key::Enter).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_open_with_the_keyboard_and_see_the_mismatch_highlighted() {
     let home = tempfile::tempdir().unwrap();
@@ -67,11 +75,8 @@ async fn opt_out_the_closed_card_and_watch_it_finish() {
     let home = tempfile::tempdir().unwrap();
     let harness = Harness::start("opt-out", home.path());
     let driver = harness.open().await;
-    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
     let closed = seeded("closed");
-    search.send_keys(closed.consumer_id.as_str()).await.unwrap();
-    wait_for_containing(&driver, "[data-testid=result]", &closed.consumer_id).await;
-    search.send_keys(Key::Enter).await.unwrap();
+    open_consumer(&driver, &closed.consumer_id).await;
 
     let act = wait_for_containing(
         &driver,
@@ -135,14 +140,8 @@ async fn a_failing_directory_shows_in_its_column_while_the_other_still_shows() {
         &[("C2P_SANDBOX_FAULTS", faults)],
     );
     let driver = harness.open().await;
-    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
     let consumer = seeded("ok");
-    search
-        .send_keys(consumer.consumer_id.as_str())
-        .await
-        .unwrap();
-    wait_for_containing(&driver, "[data-testid=result]", &consumer.consumer_id).await;
-    search.send_keys(Key::Enter).await.unwrap();
+    open_consumer(&driver, &consumer.consumer_id).await;
     wait_for_containing(&driver, "[data-testid=column-VISA]", "could not be read").await;
     let mastercard = driver
         .find(By::Css("[data-testid=column-MASTERCARD]"))
@@ -165,14 +164,8 @@ async fn a_consumer_opt_out_needs_the_typed_confirmation_then_empties_every_dire
     let home = tempfile::tempdir().unwrap();
     let harness = Harness::start("consumer-opt-out", home.path());
     let driver = harness.open().await;
-    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
     let consumer = seeded("ok");
-    search
-        .send_keys(consumer.consumer_id.as_str())
-        .await
-        .unwrap();
-    wait_for_containing(&driver, "[data-testid=result]", &consumer.consumer_id).await;
-    search.send_keys(Key::Enter).await.unwrap();
+    open_consumer(&driver, &consumer.consumer_id).await;
     wait_for_containing(&driver, "[data-testid=grid]", "ENROLLED").await;
     press_enter(&driver, "[data-testid=opt-out-consumer]").await;
     wait_for_containing(&driver, "[data-testid=removals]", "consumer").await;
@@ -234,13 +227,7 @@ async fn in_japanese_a_hostile_directory_name_and_a_5000_character_line_show_as_
         .await
         .unwrap();
     let hostile = seeded("hostile");
-    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
-    search
-        .send_keys(hostile.consumer_id.as_str())
-        .await
-        .unwrap();
-    wait_for_containing(&driver, "[data-testid=result]", &hostile.consumer_id).await;
-    search.send_keys(Key::Enter).await.unwrap();
+    open_consumer(&driver, &hostile.consumer_id).await;
     wait_for_containing(
         &driver,
         "[data-testid=finding]",

@@ -221,7 +221,8 @@ impl Console {
         Ok(out)
     }
 
-    fn active_name(&self) -> Result<String> {
+    /// The name of the environment in use (the sandbox unless another was chosen).
+    pub fn active_name(&self) -> Result<String> {
         Ok(self
             .settings
             .load()?

@@ -92,6 +92,8 @@ pub struct Removal {
     pub cards: Vec<String>,
     /// Whether the consumer's details leave it too (their last card there, or a consumer opt-out).
     pub consumer_removed: bool,
+    /// Whether the directory could not be read: what leaves it is unknown, not nothing.
+    pub unread: bool,
 }
 
 fn is_card_write(kind: WriteKind) -> bool {
@@ -284,6 +286,15 @@ impl Console {
         let view = self.consumer_view(consumer_id).await?;
         let mut removals = Vec::new();
         for directory in &view.directories {
+            if let crate::view::DirectoryState::Unavailable { .. } = directory.state {
+                removals.push(Removal {
+                    scheme: directory.scheme.clone(),
+                    cards: Vec::new(),
+                    consumer_removed: false,
+                    unread: true,
+                });
+                continue;
+            }
             let Some(profile) = view.profile(&directory.scheme) else {
                 continue;
             };
@@ -299,6 +310,7 @@ impl Console {
                     scheme: directory.scheme.clone(),
                     cards: profile.cards.iter().map(label).collect(),
                     consumer_removed: true,
+                    unread: false,
                 }),
                 Some(card_id) => {
                     if let Some(card) = profile.cards.iter().find(|c| c.card_id == card_id) {
@@ -306,6 +318,7 @@ impl Console {
                             scheme: directory.scheme.clone(),
                             cards: vec![label(card)],
                             consumer_removed: profile.cards.len() == 1,
+                            unread: false,
                         });
                     }
                 }

@@ -140,6 +140,19 @@ async fn a_failing_directory_shows_in_its_column_and_the_others_still_show() {
     assert!(matches!(view.bank, BankSide::Found { .. }));
     assert!(!view.complete);
     assert!(audit_events(&h).contains(&("profile_view".into(), "partial".into())));
+    // An opt-out's summary says Visa could not be read instead of leaving it out.
+    let preview = h.console.opt_out_preview(&consumer, None).await.unwrap();
+    let unread: Vec<(&str, bool)> = preview
+        .iter()
+        .map(|r| (r.scheme.as_str(), r.unread))
+        .collect();
+    assert!(unread.contains(&("VISA", true)), "{preview:?}");
+    assert!(
+        unread
+            .iter()
+            .all(|(scheme, unread)| *unread == (*scheme == "VISA")),
+        "only Visa is unread: {preview:?}"
+    );
 }
 
 #[tokio::test]

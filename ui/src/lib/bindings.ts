@@ -1056,6 +1056,8 @@ export type Removal = {
 	cards: string[],
 	/**  Whether the consumer's details leave it too (their last card there, or a consumer opt-out). */
 	consumerRemoved: boolean,
+	/**  Whether the directory could not be read: what leaves it is unknown, not nothing. */
+	unread: boolean,
 };
 
 /**  A role in the policy. */

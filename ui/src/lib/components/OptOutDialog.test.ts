@@ -27,7 +27,10 @@ beforeEach(() => {
   locale.language = 'en';
   bindings.optOutPreview.mockResolvedValue({
     status: 'ok',
-    data: [{ scheme: 'VISA', cards: ['•••• 0421 (crd-1)'], consumerRemoved: true }],
+    data: [
+      { scheme: 'VISA', cards: ['•••• 0421 (crd-1)'], consumerRemoved: true, unread: false },
+      { scheme: 'MASTERCARD', cards: [], consumerRemoved: false, unread: true },
+    ],
   });
   bindings.write.mockResolvedValue({
     status: 'ok',
@@ -44,6 +47,7 @@ describe('the opt-out dialog', () => {
     const onclose = vi.fn();
     render(OptOutDialog, { consumerId: 'cons-1', cardId: 'crd-1', onclose });
     expect(await screen.findByText(/their last card there/)).toBeTruthy();
+    expect(screen.getByTestId('unread').textContent).toMatch(/could not be read/);
     await fireEvent.input(screen.getByTestId('reason'), { target: { value: 'Closed' } });
     await fireEvent.click(screen.getByTestId('confirm'));
     await waitFor(() => expect(onclose).toHaveBeenCalled());

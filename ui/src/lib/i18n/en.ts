@@ -74,6 +74,7 @@ export const en = {
   'optOut.reading': 'Reading the directories…',
   'optOut.nothing': 'Nothing: this is in no directory now.',
   'optOut.lastCard': 'their last card there: the consumer’s details leave this directory too',
+  'optOut.unread': 'could not be read: what leaves this directory is unknown. Retry from the consumer screen, or go on knowing that.',
   'optOut.consumerLeaves': 'the consumer’s details leave this directory',
   'optOut.reasonCode': 'Who decided',
   'optOut.issuerDecision': 'The bank (ISSUER_DECISION)',

@@ -76,6 +76,7 @@ export const ja: Record<MessageKey, string> = {
   'optOut.reading': 'ディレクトリを読み込み中…',
   'optOut.nothing': 'なし:現在どのディレクトリにも登録されていません。',
   'optOut.lastCard': 'このディレクトリ最後のカードのため、会員情報も削除されます',
+  'optOut.unread': '読み込めませんでした。このディレクトリから削除される内容は不明です。会員画面から再試行するか、その前提で続けてください。',
   'optOut.consumerLeaves': '会員情報がこのディレクトリから削除されます',
   'optOut.reasonCode': '判断者',
   'optOut.issuerDecision': '銀行の判断(ISSUER_DECISION)',
