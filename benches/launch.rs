@@ -18,15 +18,18 @@ use harness::Harness;
 
 const CONSOLE: &str = env!("CARGO_BIN_EXE_c2p-care");
 /// Launches of each app; their medians are compared.
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 /// How long an app runs after its search box is ready before its memory is read.
 const SETTLE: Duration = Duration::from_secs(3);
 const GOAL: f64 = 1.15;
 
-/// One launch: how long until the search box was ready, and the tree's PSS then.
+/// One launch: how long until the search box was ready, how much of that the page itself took
+/// (from the start of its navigation), and the tree's PSS then, in all and by process name.
 struct Sample {
     ready: Duration,
+    page: Duration,
     pss_kib: u64,
+    pss_by_name: HashMap<String, u64>,
 }
 
 /// The minimal window, built by `make bench` next to this benchmark's own binary.
@@ -49,32 +52,42 @@ async fn launch(app: &Path, name: &str) -> Sample {
     let home = tempfile::tempdir().expect("temporary home");
     let harness = Harness::start(&format!("bench-{name}"), home.path());
     let started = Instant::now();
-    let driver = harness.open_app(app).await;
-    loop {
+    let driver = harness.open_app_with(app, "eager").await;
+    let page = loop {
         let ready = driver
             .execute(
                 "const box = document.querySelector('[data-testid=search]');
-                 return !!box && !box.disabled && document.activeElement === box;",
+                 return !!box && !box.disabled && document.activeElement === box
+                   ? performance.now() : null;",
                 Vec::new(),
             )
             .await
             .expect("the page answers");
-        if ready.json() == &serde_json::json!(true) {
-            break;
+        if let Some(page_ms) = ready.json().as_f64() {
+            break Duration::from_secs_f64(page_ms / 1000.0);
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "{name}: no interactive search box after 60 s"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    };
     let ready = started.elapsed();
     tokio::time::sleep(SETTLE).await;
     let root = find_process(harness.driver_pid(), app)
         .unwrap_or_else(|| panic!("{name}: its process is not under tauri-driver"));
-    let pss_kib = descendants_and_self(root).into_iter().map(pss_kib).sum();
+    let mut pss_by_name = HashMap::new();
+    for pid in descendants_and_self(root) {
+        *pss_by_name.entry(process_name(pid)).or_default() += pss_kib(pid);
+    }
+    let pss_kib = pss_by_name.values().sum();
     driver.quit().await.expect("session ends");
-    Sample { ready, pss_kib }
+    Sample {
+        ready,
+        page,
+        pss_kib,
+        pss_by_name,
+    }
 }
 
 /// Parent pid of every process.
@@ -120,6 +133,18 @@ fn find_process(ancestor: u32, exe: &Path) -> Option<u32> {
         .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|path| path == exe))
 }
 
+/// A process's short name, the same for the console and the minimal window's main process so
+/// that the two can be compared.
+fn process_name(pid: u32) -> String {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+    let name = exe.file_name().map(|n| n.to_string_lossy().into_owned());
+    match name.as_deref() {
+        Some("c2p-care" | "minimal-window") => "app".to_owned(),
+        Some(other) => other.to_owned(),
+        None => "?".to_owned(),
+    }
+}
+
 fn pss_kib(pid: u32) -> u64 {
     let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
         return 0; // the process ended meanwhile
@@ -152,6 +177,7 @@ async fn main() {
     }
     let ready = |s: &[Sample]| median(s.iter().map(|s| s.ready).collect());
     let pss = |s: &[Sample]| median(s.iter().map(|s| s.pss_kib).collect());
+    let page = |s: &[Sample]| median(s.iter().map(|s| s.page).collect());
     let (ready_ours, ready_theirs) = (ready(&ours), ready(&theirs));
     let (pss_ours, pss_theirs) = (pss(&ours), pss(&theirs));
     let time_ratio = ready_ours.as_secs_f64() / ready_theirs.as_secs_f64();
@@ -169,4 +195,30 @@ async fn main() {
         pss_theirs as f64 / 1024.0,
         verdict(pss_ratio)
     );
+    println!(
+        "  of the launch, the page's own part (from its navigation): console {} ms, minimal window {} ms",
+        page(&ours).as_millis(),
+        page(&theirs).as_millis()
+    );
+    let mut names: Vec<&String> = ours
+        .iter()
+        .chain(&theirs)
+        .flat_map(|s| s.pss_by_name.keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let of = |s: &[Sample]| {
+            median(
+                s.iter()
+                    .map(|s| s.pss_by_name.get(name).copied().unwrap_or(0))
+                    .collect(),
+            )
+        };
+        println!(
+            "  PSS of {name}: console {:.1} MiB, minimal window {:.1} MiB",
+            of(&ours) as f64 / 1024.0,
+            of(&theirs) as f64 / 1024.0
+        );
+    }
 }

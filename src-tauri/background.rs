@@ -12,16 +12,23 @@ use crate::events::OperationChanged;
 /// How often unfinished operations are checked when nothing else wakes the tracker.
 const TRACK_EVERY: Duration = Duration::from_secs(1);
 
+/// How long the sandbox's start waits for the window's page before it goes ahead anyway.
+const PAGE_LOAD_WAIT: Duration = Duration::from_secs(2);
+
 /// Starts the sandbox and the tracker on Tauri's async runtime; `started` is set once the
-/// sandbox is up (or could not start), so that commands waiting for it go on.
+/// sandbox is up (or could not start), so that commands waiting for it go on. The sandbox (and
+/// the keychain's first use) waits for `page_loaded`: on two cores, starting it alongside the
+/// webview slows down the moment an agent can type.
 pub fn start(
     app: tauri::AppHandle,
     console: Arc<Console>,
     started: tokio::sync::watch::Sender<bool>,
+    page_loaded: Arc<tokio::sync::Notify>,
 ) {
     #[cfg(unix)]
     tauri::async_runtime::spawn(exit_on_signal(app.clone()));
     tauri::async_runtime::spawn(async move {
+        let _ = tokio::time::timeout(PAGE_LOAD_WAIT, page_loaded.notified()).await;
         let config = d1_sandbox::SandboxConfig {
             faults: sandbox_faults(),
             ..d1_sandbox::SandboxConfig::default()

@@ -8,6 +8,8 @@ pub mod events;
 pub mod ipc;
 mod state;
 
+use std::sync::Arc;
+
 use state::AppState;
 
 /// Starts the console and blocks until its window closes.
@@ -49,12 +51,19 @@ pub fn run() {
     let console = state.console.clone();
     let on_exit = state.console.clone();
     let started = state.started_tx.clone();
+    let page_loaded = Arc::new(tokio::sync::Notify::new());
+    let on_page_load = page_loaded.clone();
     tauri::Builder::default()
         .manage(state)
         .invoke_handler(builder.invoke_handler())
+        .on_page_load(move |_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                on_page_load.notify_one();
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
-            background::start(app.handle().clone(), console, started);
+            background::start(app.handle().clone(), console, started, page_loaded);
             Ok(())
         })
         .build(tauri::generate_context!())

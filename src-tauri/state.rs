@@ -27,7 +27,8 @@ impl AppState {
     pub fn open(dirs: AppDirs) -> care::Result<Self> {
         let console = Console::open(Options {
             policy: PolicyPaths::platform(&dirs.config),
-            vault: Vault::platform(),
+            // Probed by the sandbox's start in the background, not before the window shows.
+            vault: Vault::platform_deferred(),
             dirs: dirs.clone(),
         })?;
         let (started_tx, started) = tokio::sync::watch::channel(false);

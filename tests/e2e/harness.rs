@@ -88,7 +88,14 @@ impl Harness {
 
     /// Launches the Tauri app at `application` and returns a WebDriver session on its window.
     pub async fn open_app(&self, application: &Path) -> WebDriver {
+        self.open_app_with(application, "normal").await
+    }
+
+    /// Launches `application` with a WebDriver page-load strategy: `normal` makes every command
+    /// wait for the page's load event, `eager` only for its DOM to be ready (W3C WebDriver).
+    pub async fn open_app_with(&self, application: &Path, page_load_strategy: &str) -> WebDriver {
         let mut capabilities = serde_json::Map::new();
+        capabilities.insert("pageLoadStrategy".into(), json!(page_load_strategy));
         capabilities.insert("browserName".into(), json!("wry"));
         capabilities.insert(
             "tauri:options".into(),

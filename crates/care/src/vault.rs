@@ -2,11 +2,12 @@
 //! ES256 signing key and the issuer-records API key, one keychain entry each, written with the
 //! bytes API (Windows' Credential Manager holds at most 2,560 bytes per entry).
 //!
-//! The keychain is probed once when the vault opens. If it is missing or locked the vault
+//! The keychain is probed once, when the vault opens or (for the app, which must not wait for
+//! D-Bus before its window shows) at its first use. If it is missing or locked the vault
 //! remembers why and refuses every later call with that reason: there is no file fallback.
 //! The keychain stores are blocking: call the vault through `spawn_blocking` from async code.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use keyring_core::{CredentialStore, Entry};
 
@@ -53,8 +54,13 @@ impl SecretKind {
 /// The keychain, probed. Cheap to clone.
 #[derive(Clone)]
 pub struct Vault {
-    store: std::result::Result<Arc<CredentialStore>, Problem>,
+    /// The probe's outcome, once known; every clone shares it.
+    store: Arc<OnceLock<Probed>>,
+    /// How to open and probe the keychain when the first call needs it.
+    open: fn() -> Probed,
 }
+
+type Probed = std::result::Result<Arc<CredentialStore>, Problem>;
 
 #[derive(Clone, Debug)]
 enum Problem {
@@ -73,9 +79,10 @@ impl Problem {
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.store {
-            Ok(store) => write!(f, "Vault({})", store.vendor()),
-            Err(problem) => write!(f, "Vault({problem:?})"),
+        match self.store.get() {
+            Some(Ok(store)) => write!(f, "Vault({})", store.vendor()),
+            Some(Err(problem)) => write!(f, "Vault({problem:?})"),
+            None => f.write_str("Vault(not opened yet)"),
         }
     }
 }
@@ -84,34 +91,29 @@ impl Vault {
     /// The platform's keychain (Secret Service on Linux, Keychain on macOS, Credential Manager
     /// on Windows), probed.
     pub fn platform() -> Self {
-        match platform_store() {
-            Ok(store) => Self::probed(store),
-            Err(error) => Self {
-                store: Err(Problem::Unavailable(format!(
-                    "{}: {error}",
-                    unavailable_advice()
-                ))),
-            },
+        let vault = Self::platform_deferred();
+        let _ = vault.store();
+        vault
+    }
+
+    /// The platform's keychain, opened and probed by the first call that needs it (on that
+    /// call's thread), so that starting the app does not wait for the keychain.
+    pub fn platform_deferred() -> Self {
+        Self {
+            store: Arc::default(),
+            open: open_platform,
         }
     }
 
     /// A vault over `store` (the mock store in tests), probed.
     pub fn probed(store: Arc<CredentialStore>) -> Self {
-        // Its own entry per probe: two consoles (or tests) starting at once must not race.
-        let name = format!("probe-{}", hex::encode(rand_marker()));
-        Self::probed_with(store, &name)
+        Self::probed_with(store, &probe_name())
     }
 
     fn probed_with(store: Arc<CredentialStore>, probe_name: &str) -> Self {
-        let problem = probe(&store, probe_name).err();
-        if let Some(problem) = &problem {
-            tracing::warn!(?problem, "keychain probe failed; credentials are disabled");
-        }
         Self {
-            store: match problem {
-                None => Ok(store),
-                Some(problem) => Err(problem),
-            },
+            store: Arc::new(OnceLock::from(probed(store, probe_name))),
+            open: || unreachable!("the store was set when the vault was made"),
         }
     }
 
@@ -121,7 +123,10 @@ impl Vault {
     }
 
     fn store(&self) -> Result<&Arc<CredentialStore>> {
-        self.store.as_ref().map_err(Problem::to_error)
+        self.store
+            .get_or_init(self.open)
+            .as_ref()
+            .map_err(Problem::to_error)
     }
 
     fn entry(&self, environment: &str, kind: SecretKind) -> Result<Entry> {
@@ -171,6 +176,31 @@ impl Vault {
         }
         Ok(())
     }
+}
+
+/// Opens the platform's keychain and probes it.
+fn open_platform() -> Probed {
+    match platform_store() {
+        Ok(store) => probed(store, &probe_name()),
+        Err(error) => Err(Problem::Unavailable(format!(
+            "{}: {error}",
+            unavailable_advice()
+        ))),
+    }
+}
+
+/// Its own entry per probe: two consoles (or tests) starting at once must not race.
+fn probe_name() -> String {
+    format!("probe-{}", hex::encode(rand_marker()))
+}
+
+/// `store` if a probe named `probe_name` passes, else why not.
+fn probed(store: Arc<CredentialStore>, probe_name: &str) -> Probed {
+    probe(&store, probe_name)
+        .map(|()| store)
+        .inspect_err(|problem| {
+            tracing::warn!(?problem, "keychain probe failed; credentials are disabled");
+        })
 }
 
 /// Writes, reads back and deletes a throw-away entry: a missing or locked keychain shows only

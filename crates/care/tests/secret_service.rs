@@ -86,3 +86,17 @@ fn secret_tool_sees_the_entry_under_the_console_s_service_name() {
         "{listing}"
     );
 }
+
+#[test]
+fn a_deferred_vault_opens_the_keychain_at_its_first_use_for_every_clone() {
+    let deferred = Vault::platform_deferred();
+    let clone = deferred.clone();
+    assert_eq!(format!("{deferred:?}"), "Vault(not opened yet)");
+    clone
+        .status()
+        .expect("the Secret Service is reachable and unlocked");
+    assert!(
+        format!("{deferred:?}").starts_with("Vault(") && !format!("{deferred:?}").contains("not"),
+        "the clone's probe is shared: {deferred:?}"
+    );
+}

@@ -201,6 +201,7 @@ export const en = {
     'The same action on this card or consumer is still in progress, so it was not sent again. Wait for its result on the Operations screen.',
   'error.unexpected':
     'The console did not answer as expected. Restart it; if it keeps happening, send the log file to IT support.',
+  'error.screenLoad': 'This screen could not be loaded. Restart the console; if it happens again, reinstall it.',
   'error.saveLanguage': 'Your language choice could not be saved and will be forgotten when you close the console.',
 } as const;
 
