@@ -77,6 +77,7 @@ screenshot: e2e
 	cp target/tmp/e2e/shell/console-en.png docs/screenshot.png
 	cp target/tmp/e2e/consumer/consumer-en.png docs/consumer.png
 	cp target/tmp/e2e/opt-out/opt-out-en.png docs/opt-out.png
+	cp target/tmp/e2e/wizard/wizard-tested.png docs/wizard.png
 
 # Benchmarks print ratios measured in one run (optimised build, not part of `make test`).
 bench: setup ui

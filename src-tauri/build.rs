@@ -17,6 +17,9 @@ const COMMANDS: &[&str] = &[
     "use_environment",
     "test_connection",
     "audit_export",
+    "choose_file",
+    "add_environment",
+    "import_credentials",
 ];
 
 fn main() {

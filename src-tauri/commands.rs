@@ -3,13 +3,15 @@
 use care::audit::{ExportFormat, Record, Verification};
 use care::connection_test::Step;
 use care::console::EnvironmentStatus;
+use care::credentials::ImportForm;
+use care::environments::EnvironmentForm;
 use care::issuer_records::SearchResults;
 use care::journal::{Entry, State as OperationState};
 use care::policy::{Action as Permission, Policy};
 use care::settings::{Language, Theme};
 use care::view::ConsumerView;
 use care::writes::{Removal, WriteRequest};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 use tauri_specta::Event;
 
@@ -92,11 +94,12 @@ pub struct OperatorInfo {
     pub allowed: Vec<Permission>,
 }
 
-/// The operator, their role and what it allows.
+/// The operator, their role and what it allows. It waits for the start-up: which policy file
+/// counts depends on whether the environment in use is the embedded sandbox.
 #[tauri::command]
 #[specta::specta]
-pub fn policy(state: State<'_, AppState>) -> Result<OperatorInfo, IpcError> {
-    let policy = state.console.policy()?;
+pub async fn policy(state: State<'_, AppState>) -> Result<OperatorInfo, IpcError> {
+    let policy = state.console().await.policy()?;
     Ok(OperatorInfo {
         allowed: policy.allowed(),
         policy,
@@ -238,4 +241,91 @@ pub async fn test_connection(
     state: State<'_, AppState>,
 ) -> Result<Vec<Step>, IpcError> {
     Ok(state.console().await.test_connection(&name).await?)
+}
+
+/// What a file picked in the import wizard is for; it chooses the picker's file types.
+#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum FilePurpose {
+    /// A PEM certificate: a CA, or the client certificate chain.
+    Certificate,
+    /// A PEM private key: the mTLS key or the ES256 signing key.
+    PrivateKey,
+    /// A PKCS#12 bundle.
+    Pkcs12,
+    /// Any file, e.g. the one holding the API key.
+    Any,
+}
+
+impl FilePurpose {
+    fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FilePurpose::Certificate => &["pem", "crt", "cer"],
+            FilePurpose::PrivateKey => &["pem", "key"],
+            FilePurpose::Pkcs12 => &["p12", "pfx"],
+            FilePurpose::Any => &[],
+        }
+    }
+}
+
+/// Opens the system's file picker over the window (titled `title`, in the operator's language)
+/// and gives the chosen path, or `None` when the operator cancels. Only the path crosses IPC:
+/// the file is read later by the core, and the webview has no file or dialog permission.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_file(
+    purpose: FilePurpose,
+    title: String,
+    window: tauri::Window,
+) -> Result<Option<String>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let mut dialog = window.dialog().file().set_parent(&window).set_title(&title);
+    if !purpose.extensions().is_empty() {
+        dialog = dialog.add_filter(&title, purpose.extensions());
+    }
+    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file())
+        .await
+        .map_err(|e| care::Error::Internal(format!("the file picker stopped: {e}")))?;
+    Ok(picked
+        .and_then(|file| file.into_path().ok())
+        .map(|path| path.display().to_string()))
+}
+
+/// Adds (or replaces) an environment from the wizard's form; its CA file is read and checked.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_environment(
+    form: EnvironmentForm,
+    state: State<'_, AppState>,
+) -> Result<(), IpcError> {
+    let environment = form.into_environment()?;
+    Ok(state.console().await.add_environment(environment)?)
+}
+
+/// The client certificate an import stored.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Imported {
+    /// The certificate's subject.
+    pub subject: String,
+    /// When it expires (RFC 3339).
+    pub not_after: String,
+}
+
+/// Checks the picked credential files and stores the keys in the OS keychain (audited). A
+/// PKCS#12 passphrase in the form is used once and zeroed; it is never stored or logged.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_credentials(
+    environment: String,
+    form: ImportForm,
+    state: State<'_, AppState>,
+) -> Result<Imported, IpcError> {
+    let request = form.into_request()?;
+    let (subject, not_after) = state
+        .console()
+        .await
+        .import_credentials(&environment, request)
+        .await?;
+    Ok(Imported { subject, not_after })
 }

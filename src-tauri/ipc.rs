@@ -29,6 +29,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::use_environment,
             commands::test_connection,
             commands::audit_export,
+            commands::choose_file,
+            commands::add_environment,
+            commands::import_credentials,
         ])
         .events(collect_events![
             events::LanguageChanged,

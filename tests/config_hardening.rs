@@ -25,6 +25,9 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-use-environment",
     "allow-test-connection",
     "allow-audit-export",
+    "allow-choose-file",
+    "allow-add-environment",
+    "allow-import-credentials",
     "core:event:allow-listen",
     "core:event:allow-unlisten",
 ];

@@ -294,13 +294,24 @@ pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) {
 /// Presses Enter on the element matching `css` (the keyboard, as an operator without a mouse
 /// would; a WebDriver pointer click leaves the next screenshot request hanging).
 pub async fn press_enter(driver: &WebDriver, css: &str) {
-    driver
-        .find(By::Css(css))
+    wait_for(driver, css)
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
         .send_keys(Key::Enter)
         .await
         .unwrap();
+}
+
+/// The element matching `css`, waiting up to 10 s for it (screens other than search load on
+/// demand).
+pub async fn wait_for(driver: &WebDriver, css: &str) -> WebElement {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match driver.find(By::Css(css)).await {
+            Ok(element) => return element,
+            Err(error) if Instant::now() >= deadline => panic!("{css}: {error}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
 }
 
 /// Waits up to 15 s until some element matching `css` has `needle` in its text; returns it.

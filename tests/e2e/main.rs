@@ -6,3 +6,4 @@ mod harness;
 mod lifecycle;
 mod settings;
 mod shell;
+mod wizard;

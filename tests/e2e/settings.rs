@@ -3,7 +3,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, press_enter, wait_for_containing};
+use crate::harness::{Harness, press_enter, wait_for, wait_for_containing};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
@@ -18,22 +18,7 @@ async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
     )
     .await;
     press_enter(&driver, "[data-testid=test-sandbox]").await;
-    let steps = wait_for_containing(
-        &driver,
-        "[data-testid=connection-steps]",
-        "Bank records API",
-    )
-    .await;
-    let text = steps.text().await.unwrap();
-    for step in [
-        "TLS handshake",
-        "Access token",
-        "Read from D1",
-        "Bank records API",
-    ] {
-        assert!(text.contains(step), "{text}");
-    }
-    assert!(!text.contains("Failed"), "{text}");
+    expect_connection_test_passed(&driver).await;
     wait_for_containing(&driver, "[data-testid=settings-operator]", "agent").await;
 
     let theme = driver.find(By::Css("[data-testid=theme]")).await.unwrap();
@@ -93,23 +78,43 @@ async fn an_auditor_exports_the_audit_log_and_an_agent_cannot() {
     std::fs::remove_file(harness.config_dir.join("policy.json")).unwrap();
     let driver = harness.open().await;
     press_enter(&driver, "[data-testid=nav-audit]").await;
-    let button = driver
-        .find(By::Css("[data-testid=export-csv]"))
-        .await
-        .unwrap();
+    let button = wait_for(&driver, "[data-testid=export-csv]").await;
     let title = wait_for_title(&button).await;
     assert!(title.contains("does not allow"), "{title}");
-    assert!(!button.is_enabled().await.unwrap());
+    assert!(
+        !button.is_enabled().await.unwrap(),
+        "{}",
+        button.outer_html().await.unwrap()
+    );
     driver.quit().await.unwrap();
 }
 
 /// The hover text of `element`, once the operator's policy has arrived.
 async fn wait_for_title(element: &WebElement) -> String {
     for _ in 0..100 {
-        if let Some(title) = element.attr("title").await.unwrap() {
+        // Until the policy arrives the button has no title, or an empty one.
+        if let Some(title) = element.attr("title").await.unwrap()
+            && !title.is_empty()
+        {
             return title;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("no title on the button after 10 s");
+}
+
+/// Waits for the connection test's table and checks that all four steps are there and passed.
+pub async fn expect_connection_test_passed(driver: &WebDriver) {
+    let steps =
+        wait_for_containing(driver, "[data-testid=connection-steps]", "Bank records API").await;
+    let text = steps.text().await.unwrap();
+    for step in [
+        "TLS handshake",
+        "Access token",
+        "Read from D1",
+        "Bank records API",
+    ] {
+        assert!(text.contains(step), "{text}");
+    }
+    assert!(!text.contains("Failed"), "{text}");
 }

@@ -4,6 +4,7 @@
 //! the signing key is P-256. The source files are read once and never copied; the bundle's
 //! passphrase is used once and dropped. There is no export.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RsaKeyPair};
@@ -44,6 +45,76 @@ pub struct ImportRequest {
     pub signing_key: PathBuf,
     /// The issuer-records API key.
     pub issuer_api_key: d1::Secret,
+}
+
+/// The credential files an operator picked (the desktop wizard). Not `Debug`: it may hold a
+/// PKCS#12 passphrase.
+#[derive(serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportForm {
+    /// The mTLS client certificate and key.
+    pub mtls: MtlsFiles,
+    /// The ES256 signing key file (PEM).
+    pub signing_key: String,
+    /// A file holding the issuer-records API key.
+    pub api_key_file: String,
+}
+
+/// The mTLS files of an [`ImportForm`].
+#[derive(serde::Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum MtlsFiles {
+    /// A PEM certificate chain and a PEM private key.
+    Pem {
+        /// The certificate chain file.
+        chain: String,
+        /// The private key file.
+        key: String,
+    },
+    /// A PKCS#12 bundle and its passphrase (used once, never stored).
+    Pkcs12 {
+        /// The bundle file.
+        bundle: String,
+        /// The bundle's passphrase.
+        passphrase: String,
+    },
+}
+
+impl ImportForm {
+    /// The import request: the API key is read from its file, the passphrase moves into
+    /// memory that is zeroed when dropped.
+    pub fn into_request(self) -> Result<ImportRequest> {
+        let mtls = match self.mtls {
+            MtlsFiles::Pem { chain, key } => MtlsSource::Pem {
+                chain: chain.into(),
+                key: key.into(),
+            },
+            MtlsFiles::Pkcs12 { bundle, passphrase } => MtlsSource::Pkcs12 {
+                bundle: bundle.into(),
+                passphrase: Zeroizing::new(passphrase),
+            },
+        };
+        Ok(ImportRequest {
+            mtls,
+            signing_key: self.signing_key.into(),
+            issuer_api_key: read_api_key(Path::new(&self.api_key_file))?,
+        })
+    }
+}
+
+/// The issuer-records API key held in `path`, without surrounding whitespace.
+pub fn read_api_key(path: &Path) -> Result<d1::Secret> {
+    let bytes = Zeroizing::new(read(path, "issuer-records API key file")?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| invalid(format!("{} is not a text file", path.display())))?;
+    Ok(d1::Secret::from(text.trim().to_owned()))
+}
+
+/// A small text file the operator points at (a CA certificate): at most 256 KiB of UTF-8.
+pub fn read_text(path: &Path, what: &str) -> Result<String> {
+    let bytes = read_limited(path, what).map_err(Error::InvalidInput)?;
+    String::from_utf8(bytes)
+        .map_err(|_| Error::InvalidInput(format!("{} is not a text file", path.display())))
 }
 
 /// Credentials that passed every check, ready for the keychain (secrets) and the settings file
@@ -128,17 +199,30 @@ fn invalid(text: String) -> Error {
 }
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| invalid(format!("cannot read the {what} {}: {e}", path.display())))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(invalid(format!(
-            "{} is {} bytes: too large for a {what}",
+    read_limited(path, what).map_err(invalid)
+}
+
+/// The file's bytes, if it holds at most [`MAX_FILE_BYTES`]; the size is counted while
+/// reading, not taken from the file system (a device or a growing file can claim anything).
+fn read_limited(path: &Path, what: &str) -> std::result::Result<Vec<u8>, String> {
+    let cannot = |e: std::io::Error| format!("cannot read the {what} {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // One allocation for what the file says it holds, so that no partial copy of a key is left
+    // behind by a reallocation.
+    let claimed = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(claimed.min(MAX_FILE_BYTES) + 1).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is larger than {} KiB: too large for a {what}",
             path.display(),
-            meta.len()
-        )));
+            MAX_FILE_BYTES / 1024
+        ));
     }
-    std::fs::read(path)
-        .map_err(|e| invalid(format!("cannot read the {what} {}: {e}", path.display())))
+    Ok(bytes)
 }
 
 /// A certificate chain (DER, leaf first) and its private key (DER).
@@ -383,6 +467,52 @@ mod tests {
             &p384.serialize_pem(),
         )));
         assert!(text.contains("not a P-256"), "{text}");
+    }
+
+    #[test]
+    fn a_file_is_measured_while_read_not_by_what_it_claims() {
+        // /dev/zero claims 0 bytes and never ends.
+        let text = read_text(Path::new("/dev/zero"), "CA certificate")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("larger than 256 KiB"), "{text}");
+        let files = Files::new();
+        let big = files.write("big.pem", vec![b'a'; 256 * 1024 + 1]);
+        let text = error_text(read_api_key(&big).map(|_| unreachable!()));
+        assert!(text.contains("too large"), "{text}");
+    }
+
+    #[test]
+    fn the_wizards_form_becomes_a_request_with_the_api_key_read_and_trimmed() {
+        let files = Files::new();
+        let api = files.write("api-key", "  secret-api-key\n");
+        let form: ImportForm = serde_json::from_value(serde_json::json!({
+            "mtls": { "kind": "pkcs12", "bundle": "/b.p12", "passphrase": "pass word" },
+            "signingKey": "/s.pem",
+            "apiKeyFile": api,
+        }))
+        .unwrap();
+        let request = form.into_request().unwrap();
+        assert_eq!(request.issuer_api_key.expose(), b"secret-api-key");
+        assert_eq!(request.signing_key, PathBuf::from("/s.pem"));
+        match request.mtls {
+            MtlsSource::Pkcs12 { bundle, passphrase } => {
+                assert_eq!(bundle, PathBuf::from("/b.p12"));
+                assert_eq!(passphrase.as_str(), "pass word");
+            }
+            MtlsSource::Pem { .. } => panic!("a PKCS#12 form gave PEM files"),
+        }
+        let missing: ImportForm = serde_json::from_value(serde_json::json!({
+            "mtls": { "kind": "pem", "chain": "/c.pem", "key": "/k.pem" },
+            "signingKey": "/s.pem",
+            "apiKeyFile": files.dir.path().join("absent"),
+        }))
+        .unwrap();
+        let text = error_text(missing.into_request().map(|_| unreachable!()));
+        assert!(
+            text.contains("API key file") && text.contains("absent"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -35,6 +35,69 @@ pub struct Environment {
     pub simulated: bool,
 }
 
+/// What an operator fills in to add an environment (the desktop wizard, `c2p env add`).
+#[derive(Debug, Clone, Default, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentForm {
+    /// Its name.
+    pub name: String,
+    /// The banking API base URL.
+    pub base_url: String,
+    /// The token endpoint URL.
+    pub token_url: String,
+    /// The bank's issuer-records API base URL.
+    pub issuer_records_url: String,
+    /// The issuerId.
+    pub issuer_id: String,
+    /// The signing key's key id.
+    pub kid: String,
+    /// A CA certificate file (PEM) to trust instead of the platform's roots.
+    pub ca_file: Option<String>,
+}
+
+impl EnvironmentForm {
+    /// The environment it describes, checked, with its CA file read and parsed.
+    pub fn into_environment(self) -> Result<Environment> {
+        let trusted_ca_pem = match self.ca_file.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(path) => Some(read_ca(std::path::Path::new(path))?),
+        };
+        let environment = Environment {
+            name: self.name.trim().to_owned(),
+            base_url: self.base_url.trim().to_owned(),
+            token_url: self.token_url.trim().to_owned(),
+            issuer_records_url: self.issuer_records_url.trim().to_owned(),
+            issuer_id: self.issuer_id.trim().to_owned(),
+            kid: self.kid.trim().to_owned(),
+            trusted_ca_pem,
+            client_chain_pem: None,
+            certificate_not_after: None,
+            simulated: false,
+        };
+        environment.validate()?;
+        Ok(environment)
+    }
+}
+
+/// A CA file's PEM text, once it is known to hold at least one certificate.
+pub fn read_ca(path: &std::path::Path) -> Result<String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let pem = crate::credentials::read_text(path, "CA certificate")?;
+    let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Error::InvalidInput(format!("{} is not a PEM certificate: {e}", path.display()))
+        })?;
+    if certificates.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{} holds no PEM certificate",
+            path.display()
+        )));
+    }
+    Ok(pem)
+}
+
 impl Environment {
     /// Checks the name, the URLs (HTTPS only) and the ids; nothing is contacted.
     pub fn validate(&self) -> Result<()> {
@@ -94,6 +157,65 @@ mod tests {
             certificate_not_after: None,
             simulated: false,
         }
+    }
+
+    fn form(ca_file: Option<String>) -> EnvironmentForm {
+        let e = staging();
+        EnvironmentForm {
+            name: format!(" {} ", e.name),
+            base_url: e.base_url,
+            token_url: e.token_url,
+            issuer_records_url: e.issuer_records_url,
+            issuer_id: e.issuer_id,
+            kid: e.kid,
+            ca_file,
+        }
+    }
+
+    #[test]
+    fn a_form_gives_a_checked_environment_with_its_ca_read() {
+        assert_eq!(form(None).into_environment().unwrap(), staging());
+        assert_eq!(
+            form(Some(" ".into())).into_environment().unwrap(),
+            staging()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let ca = rcgen::CertificateParams::new(vec!["ca.test".into()])
+            .unwrap()
+            .self_signed(&rcgen::KeyPair::generate().unwrap())
+            .unwrap()
+            .pem();
+        let ca_path = dir.path().join("ca.pem");
+        std::fs::write(&ca_path, &ca).unwrap();
+        let with_ca = form(Some(ca_path.display().to_string()))
+            .into_environment()
+            .unwrap();
+        assert_eq!(with_ca.trusted_ca_pem.as_deref(), Some(ca.as_str()));
+
+        let not_pem = dir.path().join("notes.txt");
+        std::fs::write(&not_pem, "hello").unwrap();
+        for (path, expected) in [
+            (not_pem, "holds no PEM certificate"),
+            (
+                dir.path().join("absent.pem"),
+                "cannot read the CA certificate",
+            ),
+        ] {
+            let error = form(Some(path.display().to_string()))
+                .into_environment()
+                .unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::InvalidInput);
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+        let mut plain = form(None);
+        plain.base_url = "http://d1.example".into();
+        assert!(
+            plain
+                .into_environment()
+                .unwrap_err()
+                .to_string()
+                .contains("https://")
+        );
     }
 
     #[test]

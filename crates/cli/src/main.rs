@@ -23,7 +23,7 @@ use std::time::Duration;
 use care::audit::ExportFormat;
 use care::console::{Console, Options};
 use care::credentials::{ImportRequest, MtlsSource};
-use care::environments::Environment;
+use care::environments::{Environment, EnvironmentForm};
 use care::journal::{Entry, State, WriteKind};
 use care::writes::WriteRequest;
 use care::{Error, ErrorCode};
@@ -414,18 +414,16 @@ async fn env(console: &Console, command: EnvCommand) -> Outcome {
         } => {
             let environment = match from_sandbox {
                 Some(dir) => from_sandbox_state(&name, &dir)?,
-                None => Environment {
+                None => EnvironmentForm {
                     name: name.clone(),
                     base_url: base_url.unwrap_or_default(),
                     token_url: token_url.unwrap_or_default(),
                     issuer_records_url: records_url.unwrap_or_default(),
                     issuer_id: issuer_id.unwrap_or_default(),
                     kid: kid.unwrap_or_default(),
-                    trusted_ca_pem: ca.map(|path| read_text(&path)).transpose()?,
-                    client_chain_pem: None,
-                    certificate_not_after: None,
-                    simulated: false,
-                },
+                    ca_file: ca.map(|path| path.display().to_string()),
+                }
+                .into_environment()?,
             };
             console.add_environment(environment)?;
             say!("environment {name} added; next: c2p env import-credentials {name} …");
@@ -447,11 +445,10 @@ async fn env(console: &Console, command: EnvCommand) -> Outcome {
                 },
                 _ => return Err(usage("give --cert and --key, or --p12")),
             };
-            let api_key = read_text(&api_key_file)?;
             let request = ImportRequest {
                 mtls,
                 signing_key,
-                issuer_api_key: d1::Secret::from(api_key.trim().to_owned()),
+                issuer_api_key: care::credentials::read_api_key(&api_key_file)?,
             };
             let (subject, not_after) = console.import_credentials(&name, request).await?;
             say!(
@@ -500,9 +497,11 @@ async fn active(console: &Console) -> Result<String, Failure> {
 
 /// An environment from the `sandbox.json` and `server-ca.pem` that `d1-sandbox serve` wrote.
 fn from_sandbox_state(name: &str, dir: &std::path::Path) -> Result<Environment, Failure> {
-    let summary: serde_json::Value =
-        serde_json::from_str(&read_text(&dir.join("sandbox.json"))?)
-            .map_err(|e| usage(format!("{}/sandbox.json is not valid: {e}", dir.display())))?;
+    let summary: serde_json::Value = serde_json::from_str(&care::credentials::read_text(
+        &dir.join("sandbox.json"),
+        "sandbox summary",
+    )?)
+    .map_err(|e| usage(format!("{}/sandbox.json is not valid: {e}", dir.display())))?;
     let field = |key: &str| {
         summary[key]
             .as_str()
@@ -516,15 +515,11 @@ fn from_sandbox_state(name: &str, dir: &std::path::Path) -> Result<Environment, 
         issuer_records_url: field("issuerRecordsUrl")?,
         issuer_id: field("issuerId")?,
         kid: field("kid")?,
-        trusted_ca_pem: Some(read_text(&dir.join("server-ca.pem"))?),
+        trusted_ca_pem: Some(care::environments::read_ca(&dir.join("server-ca.pem"))?),
         client_chain_pem: None,
         certificate_not_after: None,
         simulated: true,
     })
-}
-
-fn read_text(path: &std::path::Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))
 }
 
 /// One line from the terminal (echo is not hidden: prefer piping it) or from stdin.

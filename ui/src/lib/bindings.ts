@@ -13,7 +13,10 @@ export const commands = {
 	setLanguage: (language: Language) => typedError<null, IpcError>(__TAURI_INVOKE("set_language", { language })),
 	/**  Every environment, which one is in use, and whether its credentials are in the keychain. */
 	environments: () => typedError<EnvironmentStatus_Serialize[], IpcError>(__TAURI_INVOKE("environments")),
-	/**  The operator, their role and what it allows. */
+	/**
+	 *  The operator, their role and what it allows. It waits for the start-up: which policy file
+	 *  counts depends on whether the environment in use is the embedded sandbox.
+	 */
 	policy: () => typedError<OperatorInfo, IpcError>(__TAURI_INVOKE("policy")),
 	/**  Consumers matching `text` in the bank's records. */
 	search: (text: string) => typedError<SearchResults_Serialize, IpcError>(__TAURI_INVOKE("search", { text })),
@@ -40,6 +43,19 @@ export const commands = {
 	 *  telling the UI of the progress through `AuditExportProgress` events.
 	 */
 	auditExport: (format: ExportFormat) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("audit_export", { format })),
+	/**
+	 *  Opens the system's file picker over the window (titled `title`, in the operator's language)
+	 *  and gives the chosen path, or `None` when the operator cancels. Only the path crosses IPC:
+	 *  the file is read later by the core, and the webview has no file or dialog permission.
+	 */
+	chooseFile: (purpose: FilePurpose, title: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("choose_file", { purpose, title })),
+	/**  Adds (or replaces) an environment from the wizard's form; its CA file is read and checked. */
+	addEnvironment: (form: EnvironmentForm_Deserialize) => typedError<null, IpcError>(__TAURI_INVOKE("add_environment", { form })),
+	/**
+	 *  Checks the picked credential files and stores the keys in the OS keychain (audited). A
+	 *  PKCS#12 passphrase in the form is used once and zeroed; it is never stored or logged.
+	 */
+	importCredentials: (environment: string, form: ImportForm) => typedError<Imported, IpcError>(__TAURI_INVOKE("import_credentials", { environment, form })),
 };
 
 /** Events */
@@ -540,6 +556,45 @@ export type Entry_Serialize = {
 /**  A D1 environment's public configuration. */
 export type Environment = Environment_Serialize | Environment_Deserialize;
 
+/**  What an operator fills in to add an environment (the desktop wizard, `c2p env add`). */
+export type EnvironmentForm = EnvironmentForm_Serialize | EnvironmentForm_Deserialize;
+
+/**  What an operator fills in to add an environment (the desktop wizard, `c2p env add`). */
+export type EnvironmentForm_Deserialize = {
+	/**  Its name. */
+	name: string,
+	/**  The banking API base URL. */
+	baseUrl: string,
+	/**  The token endpoint URL. */
+	tokenUrl: string,
+	/**  The bank's issuer-records API base URL. */
+	issuerRecordsUrl: string,
+	/**  The issuerId. */
+	issuerId: string,
+	/**  The signing key's key id. */
+	kid: string,
+	/**  A CA certificate file (PEM) to trust instead of the platform's roots. */
+	caFile?: string | null,
+};
+
+/**  What an operator fills in to add an environment (the desktop wizard, `c2p env add`). */
+export type EnvironmentForm_Serialize = {
+	/**  Its name. */
+	name: string,
+	/**  The banking API base URL. */
+	baseUrl: string,
+	/**  The token endpoint URL. */
+	tokenUrl: string,
+	/**  The bank's issuer-records API base URL. */
+	issuerRecordsUrl: string,
+	/**  The issuerId. */
+	issuerId: string,
+	/**  The signing key's key id. */
+	kid: string,
+	/**  A CA certificate file (PEM) to trust instead of the platform's roots. */
+	caFile: string | null,
+};
+
 /**  An environment as the switcher lists it. */
 export type EnvironmentStatus = EnvironmentStatus_Serialize | EnvironmentStatus_Deserialize;
 
@@ -705,6 +760,17 @@ export type ExportFormat =
 /**  One JSON object per line. */
 "jsonLines";
 
+/**  What a file picked in the import wizard is for; it chooses the picker's file types. */
+export type FilePurpose = 
+/**  A PEM certificate: a CA, or the client certificate chain. */
+"certificate" | 
+/**  A PEM private key: the mTLS key or the ES256 signing key. */
+"privateKey" | 
+/**  A PKCS#12 bundle. */
+"pkcs12" | 
+/**  Any file, e.g. the one holding the API key. */
+"any";
+
 /**  One finding. */
 export type Finding = Finding_Serialize | Finding_Deserialize;
 
@@ -755,6 +821,27 @@ export type Finding_Serialize = {
 	field: string | null,
 	/**  What the console suggests. */
 	action: Action,
+};
+
+/**
+ *  The credential files an operator picked (the desktop wizard). Not `Debug`: it may hold a
+ *  PKCS#12 passphrase.
+ */
+export type ImportForm = {
+	/**  The mTLS client certificate and key. */
+	mtls: MtlsFiles,
+	/**  The ES256 signing key file (PEM). */
+	signingKey: string,
+	/**  A file holding the issuer-records API key. */
+	apiKeyFile: string,
+};
+
+/**  The client certificate an import stored. */
+export type Imported = {
+	/**  The certificate's subject. */
+	subject: string,
+	/**  When it expires (RFC 3339). */
+	notAfter: string,
 };
 
 /**
@@ -883,6 +970,21 @@ export type Match =
 "MISSING_IN_DIRECTORY" | 
 /**  The directory has a value, the bank none. */
 "MISSING_AT_BANK";
+
+/**  The mTLS files of an [`ImportForm`]. */
+export type MtlsFiles = 
+/**  A PEM certificate chain and a PEM private key. */
+{ kind: "pem"; 
+/**  The certificate chain file. */
+chain: string; 
+/**  The private key file. */
+key: string } | 
+/**  A PKCS#12 bundle and its passphrase (used once, never stored). */
+{ kind: "pkcs12"; 
+/**  The bundle file. */
+bundle: string; 
+/**  The bundle's passphrase. */
+passphrase: string };
 
 /**  A name in one script. */
 export type Name = {
