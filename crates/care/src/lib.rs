@@ -3,6 +3,7 @@
 //! converts the result.
 
 pub mod audit;
+pub mod batch;
 pub mod compare;
 pub mod connection_test;
 pub mod console;
