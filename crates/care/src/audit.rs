@@ -59,12 +59,11 @@ const CSV_HEADER: [&str; 11] = [
     "hash",
 ];
 
-/// One CSV row; every field quoted, and a leading `=`, `+`, `-` or `@` neutralised so that a
-/// spreadsheet never runs a value as a formula.
+/// One CSV row of the export (see [`crate::csv::row`]).
 fn csv_row(record: &Record) -> String {
     let seq = record.seq.to_string();
     let e = &record.event;
-    let fields = [
+    crate::csv::row(&[
         Some(seq.as_str()),
         Some(record.time.as_str()),
         Some(e.operator.as_str()),
@@ -76,20 +75,7 @@ fn csv_row(record: &Record) -> String {
         e.correlation_id.as_deref(),
         Some(record.prev_hash.as_str()),
         Some(record.hash.as_str()),
-    ];
-    fields
-        .iter()
-        .map(|field| {
-            let value = field.unwrap_or_default();
-            let guard = if value.starts_with(['=', '+', '-', '@']) {
-                "'"
-            } else {
-                ""
-            };
-            format!("\"{guard}{}\"", value.replace('"', "\"\""))
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    ])
 }
 
 /// What happened, to be recorded. `resource` must already be masked (ids, never a PAN).

@@ -28,7 +28,38 @@ CREATE TABLE IF NOT EXISTS intents (
     updated_at     TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS intents_state ON intents (state);
+CREATE TABLE IF NOT EXISTS batches (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    operator    TEXT NOT NULL,
+    reason_code TEXT NOT NULL,
+    reason      TEXT,
+    state       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batch_items (
+    batch_id  TEXT NOT NULL REFERENCES batches (id),
+    seq       INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    line      INTEGER NOT NULL,
+    skip      TEXT,
+    attempts  INTEGER NOT NULL DEFAULT 0,
+    intent_id INTEGER REFERENCES intents (id),
+    PRIMARY KEY (batch_id, seq)
+);
 ";
+
+/// A batch item an intent is sent for: recorded with the intent in one transaction, so that a
+/// batch resumed after a crash knows which items were already sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchLink {
+    /// The batch.
+    pub batch_id: String,
+    /// The item's position in it.
+    pub seq: i64,
+}
 
 /// What a write does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -69,14 +100,14 @@ impl State {
     }
 }
 
-fn text<T: Serialize>(value: T) -> String {
+pub(crate) fn text<T: Serialize>(value: T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(value: String) -> rusqlite::Result<T> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(value: String) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(value.clone())).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
@@ -126,14 +157,14 @@ pub struct Entry {
 
 /// The journal of one data directory.
 pub struct Journal {
-    db: crate::sqlite::Db,
+    pub(crate) db: crate::sqlite::Db,
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn failed(e: rusqlite::Error) -> Error {
+pub(crate) fn failed(e: rusqlite::Error) -> Error {
     Error::Internal(format!("the operations journal failed: {e}"))
 }
 
@@ -171,6 +202,17 @@ impl Journal {
     /// [`Error::AlreadyInProgress`] while the same write on the same target is unfinished, in
     /// this process or another one on the same journal (checked and inserted in one transaction).
     pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
+        self.record_linked_intent(intent, None)
+    }
+
+    /// Like [`Journal::record_intent`], and marks the batch item `link` as sent by it in the same
+    /// transaction: refused with [`Error::AlreadyInProgress`] unless the item was never sent or
+    /// its last intent FAILED (D1 did not apply it), so no item is ever sent twice.
+    pub fn record_linked_intent(
+        &self,
+        intent: NewIntent,
+        link: Option<&BatchLink>,
+    ) -> Result<Entry> {
         let mut connection = self.db.lock();
         let at = now();
         let transaction = connection
@@ -199,6 +241,23 @@ impl Journal {
             )
             .map_err(failed)?;
         let id = transaction.last_insert_rowid();
+        if let Some(link) = link {
+            let linked = transaction
+                .execute(
+                    "UPDATE batch_items SET intent_id = ?3, attempts = attempts + 1
+                     WHERE batch_id = ?1 AND seq = ?2
+                       AND (intent_id IS NULL OR intent_id IN (SELECT id FROM intents WHERE state = 'FAILED'))",
+                    params![link.batch_id, link.seq, id],
+                )
+                .map_err(failed)?;
+            if linked != 1 {
+                // Dropping the transaction rolls the intent back: nothing is sent.
+                return Err(Error::AlreadyInProgress(format!(
+                    "item {} of batch {} was already sent; it was not sent again",
+                    link.seq, link.batch_id
+                )));
+            }
+        }
         transaction.commit().map_err(failed)?;
         drop(connection);
         self.get(id)?

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod connection_test;
 pub mod console;
 pub mod credentials;
+mod csv;
 pub mod environments;
 pub mod error;
 pub mod findings;

@@ -13,7 +13,7 @@ use d1::wire::{Accepted, Operation, OperationKind, OperationStatus};
 use serde::Serialize;
 
 use crate::console::{Console, Session};
-use crate::journal::{Entry, NewIntent, State, WriteKind};
+use crate::journal::{BatchLink, Entry, NewIntent, State, WriteKind};
 use crate::policy::Action;
 use crate::records::IssuerConsumer;
 use crate::{Error, Result};
@@ -26,6 +26,20 @@ pub const SETTLE: Duration = Duration::from_secs(120);
 /// How far D1's clock and ours may disagree when an operation's start time is compared with the
 /// intent's.
 const CLOCK_SKEW: Duration = Duration::from_secs(120);
+
+/// The detail of an entry that D1 has no trace of once the settle time has passed.
+const NOT_APPLIED: &str =
+    "D1 has no record of this write: it was not applied, and it is safe to send it again";
+
+/// Whether `entry` surely was not applied by D1 and may be sent again as a new intent: the
+/// tracker found no trace of it, or D1 refused it with a 429 (d1's `RateLimited`).
+pub(crate) fn may_send_again(entry: &Entry) -> bool {
+    entry.state == State::Failed
+        && entry
+            .detail
+            .as_deref()
+            .is_some_and(|d| d == NOT_APPLIED || d.starts_with("D1 asked to slow down"))
+}
 
 /// The journal entries whose D1 call this process is making now.
 #[derive(Debug, Default)]
@@ -135,6 +149,13 @@ pub(crate) fn state_of(status: &OperationStatus) -> State {
     }
 }
 
+/// A write's journal entry, and how long D1 asked to wait when it refused it with a 429 (the
+/// write was not applied and may be sent again after that).
+pub(crate) struct Written {
+    pub(crate) entry: Entry,
+    pub(crate) retry_after: Option<Duration>,
+}
+
 /// The validated ids and body parts of a request, read before anything is journaled.
 enum Prepared {
     Card(d1::CardId, Option<(IssuerConsumer, usize)>),
@@ -145,6 +166,15 @@ impl Console {
     /// Does `request`: role check, intent journaled, one D1 call, outcome journaled and audited.
     /// Returns the journal entry (PENDING, SUCCESSFUL, FAILED or UNKNOWN).
     pub async fn write(&self, request: WriteRequest) -> Result<Entry> {
+        Ok(self.write_linked(request, None).await?.entry)
+    }
+
+    /// [`Console::write`] for a batch item (`link`), also telling when D1 asked to slow down.
+    pub(crate) async fn write_linked(
+        &self,
+        request: WriteRequest,
+        link: Option<&BatchLink>,
+    ) -> Result<Written> {
         let policy = self.authorise(action(request.kind), Some(&request.target))?;
         let session = self.session().await?;
         let reason = request
@@ -161,18 +191,21 @@ impl Console {
         } else {
             d1::wire::ReasonCode::IssuerDecision
         };
-        let entry = self.journal.record_intent(NewIntent {
-            kind: request.kind,
-            target: request.target.clone(),
-            reason: reason.as_ref().map(|r| r.as_str().to_owned()),
-            reason_code: serde_json::to_value(reason_code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            correlation_id: correlation_id.as_str().to_owned(),
-            environment: session.environment.name.clone(),
-            operator: policy.operator,
-        })?;
+        let entry = self.journal.record_linked_intent(
+            NewIntent {
+                kind: request.kind,
+                target: request.target.clone(),
+                reason: reason.as_ref().map(|r| r.as_str().to_owned()),
+                reason_code: serde_json::to_value(reason_code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                correlation_id: correlation_id.as_str().to_owned(),
+                environment: session.environment.name.clone(),
+                operator: policy.operator,
+            },
+            link,
+        )?;
         let _in_flight = self.in_flight.hold(entry.id);
         let event = event_name(request.kind);
         self.record_event(
@@ -188,6 +221,12 @@ impl Console {
             correlation_id: Some(correlation_id.clone()),
         };
         let sent = send(&session, request.kind, prepared, write).await;
+        let retry_after = match &sent {
+            Err(d1::Error::RateLimited { retry_after, .. }) => {
+                Some(retry_after.unwrap_or(Duration::from_secs(1)))
+            }
+            _ => None,
+        };
         let recorded = match sent {
             Ok(accepted) => self.journal.record(
                 entry.id,
@@ -202,17 +241,18 @@ impl Console {
                 Some(&error.to_string()),
             )?,
         };
-        match recorded {
+        let entry = match recorded {
             Some(entry) => {
                 self.record_outcome(&entry)?;
-                Ok(entry)
+                entry
             }
             // Another process sharing the journal finished it first (and audited it).
             None => self
                 .journal
                 .get(entry.id)?
-                .ok_or_else(|| Error::Internal(format!("journal entry {} vanished", entry.id))),
-        }
+                .ok_or_else(|| Error::Internal(format!("journal entry {} vanished", entry.id)))?,
+        };
+        Ok(Written { entry, retry_after })
     }
 
     pub(crate) fn record_outcome(&self, entry: &Entry) -> Result<()> {
@@ -383,7 +423,7 @@ impl Console {
         }
     }
 
-    async fn follow(&self, session: &Session, entry: &Entry) -> Result<Option<Entry>> {
+    pub(crate) async fn follow(&self, session: &Session, entry: &Entry) -> Result<Option<Entry>> {
         let operations = self.operations_of(session, entry).await?;
         if let Some(operation_id) = &entry.operation_id {
             let Some(operation) = operations.iter().find(|o| &o.operation_id == operation_id)
@@ -444,12 +484,8 @@ impl Console {
         if unsure || age.to_std().unwrap_or_default() < self.settle {
             return Ok(None);
         }
-        self.journal.record(
-            entry.id,
-            State::Failed,
-            None,
-            Some("D1 has no record of this write: it was not applied, and it is safe to send it again"),
-        )
+        self.journal
+            .record(entry.id, State::Failed, None, Some(NOT_APPLIED))
     }
 
     async fn operations_of(&self, session: &Session, entry: &Entry) -> Result<Vec<Operation>> {

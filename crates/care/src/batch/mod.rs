@@ -3,3 +3,5 @@
 //! the same policy, journal and audit log as a single write or view.
 
 pub mod input;
+pub mod opt_out;
+pub mod store;

@@ -1,0 +1,222 @@
+//! Batch opt-outs against the in-process sandbox (real mTLS, real tokens, real SQLite): a
+//! thousand cards at 50 ms each, a run stopped half-way and resumed by another console, 429
+//! bursts, invalid lines, and roles.
+
+mod common;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use care::batch::input::{ParsedList, TargetKind, parse};
+use care::batch::opt_out::{Progress, RunControl};
+use care::batch::store::{BatchState, status};
+use care::{ErrorCode, console::Console};
+use d1_sandbox::faults::Endpoint;
+use tokio::sync::watch;
+
+/// The first `n` cardIds enrolled in some directory of the seeded sandbox (a card in none is
+/// refused by D1: "not enrolled").
+fn cards(consumers: usize, n: usize) -> Vec<String> {
+    let population = d1_sandbox::seed::generate(1, consumers);
+    let enrolled: std::collections::BTreeSet<String> = population
+        .directories
+        .into_values()
+        .flat_map(|profiles| profiles.into_values())
+        .flat_map(|profile| profile.cards.into_iter().map(|card| card.card_id))
+        .collect();
+    assert!(
+        enrolled.len() >= n,
+        "the seeded directories hold {} cards, fewer than {n}",
+        enrolled.len()
+    );
+    enrolled.into_iter().take(n).collect()
+}
+
+fn list_of(cards: &[String]) -> ParsedList {
+    let text: String = cards.iter().map(|c| format!("card:{c}\n")).collect();
+    parse(&text, None)
+}
+
+/// Runs batch `id` to its end, keeping every progress report.
+async fn run(console: &Console, id: &str, concurrency: usize) -> (Progress, Vec<Progress>) {
+    let (_control, receiver) = watch::channel(RunControl::Run);
+    let seen = Mutex::new(Vec::new());
+    let last = console
+        .batch_run(id, concurrency, receiver, &|p: &Progress| {
+            seen.lock().unwrap().push(p.clone())
+        })
+        .await
+        .unwrap();
+    (last, seen.into_inner().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_cards_at_50_ms_each_all_end_final_each_sent_once() {
+    let h = common::harness(700, Duration::ZERO).await;
+    h.role("fraud");
+    let mut latency = common::fault(&[Endpoint::OptOutCard]);
+    latency.latency_ms = 50;
+    h.faults(vec![latency]);
+    let cards = cards(700, 1000);
+    let batch = h
+        .console
+        .batch_create(&list_of(&cards), false, Some("Card compromised"))
+        .unwrap();
+    let (last, seen) = run(&h.console, &batch.id, 16).await;
+
+    assert_eq!(last.total, 1000);
+    assert_eq!(last.successful + last.failed, 1000, "{last:?}");
+    assert_eq!(last.not_sent + last.pending + last.unknown, 0, "{last:?}");
+    assert!(seen.len() > 5, "progress was reported as it went");
+    assert!(
+        seen.iter()
+            .any(|p| p.per_second > 0.0 && p.eta_seconds.is_some())
+    );
+    for card in &cards {
+        assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
+    }
+    let stored = h.console.journal().batch(&batch.id).unwrap().unwrap();
+    assert_eq!(stored.state, BatchState::Done);
+    let mut report = Vec::new();
+    assert_eq!(
+        h.console.batch_report(&batch.id, &mut report).unwrap(),
+        1000
+    );
+    let report = String::from_utf8(report).unwrap();
+    assert_eq!(report.lines().count(), 1001);
+    assert!(
+        report.lines().nth(1).unwrap().contains("\"SUCCESSFUL\""),
+        "{report:.300}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stopped_half_way_resumes_elsewhere_and_sends_nothing_twice() {
+    let h = common::settling_harness(200, Duration::ZERO, Duration::from_secs(2)).await;
+    h.use_local_environment().await;
+    // On a configured environment only the administrators' policy counts.
+    std::fs::create_dir_all(h.dir.path().join("etc")).unwrap();
+    std::fs::write(
+        h.dir.path().join("etc/policy.json"),
+        r#"{"operator":"F-1","role":"fraud"}"#,
+    )
+    .unwrap();
+    let mut latency = common::fault(&[Endpoint::OptOutCard]);
+    latency.latency_ms = 40;
+    h.faults(vec![latency]);
+    let cards = cards(200, 300);
+    let batch = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+
+    // The run is dropped wherever it is after 0.5 s, writes on the way included: what a killed
+    // process leaves behind.
+    let (_control, receiver) = watch::channel(RunControl::Run);
+    let stopped = tokio::time::timeout(
+        Duration::from_millis(500),
+        h.console.batch_run(&batch.id, 8, receiver, &|_| {}),
+    )
+    .await;
+    assert!(stopped.is_err(), "the run was still going");
+    let items = h.console.journal().batch_items(&batch.id).unwrap();
+    let sent = items.iter().filter(|i| i.intent.is_some()).count();
+    assert!(
+        sent > 0 && sent < cards.len(),
+        "stopped half-way: {sent} sent"
+    );
+
+    let restarted = h.reopen().with_settle(Duration::from_secs(2));
+    let (last, _) = run(&restarted, &batch.id, 8).await;
+    assert_eq!(last.successful, 300, "{last:?}");
+    for card in &cards {
+        assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bursts_of_429_slow_everyone_down_and_lose_nothing() {
+    let h = common::harness(100, Duration::ZERO).await;
+    h.role("fraud");
+    let mut limited = common::fault(&[Endpoint::OptOutCard]);
+    limited.rate_limit_rate = 0.3;
+    limited.retry_after_s = 1;
+    h.faults(vec![limited]);
+    let cards = cards(100, 60);
+    let batch = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+    let (last, seen) = run(&h.console, &batch.id, 16).await;
+    let failed: Vec<_> = h
+        .console
+        .journal()
+        .batch_items(&batch.id)
+        .unwrap()
+        .into_iter()
+        .filter(|i| status(i) != "SUCCESSFUL")
+        .map(|i| (i.attempts, i.intent.and_then(|e| e.detail)))
+        .collect();
+    assert_eq!(last.successful, 60, "{last:?} {failed:?}");
+    assert!(
+        seen.iter().any(|p| p.concurrency < 16),
+        "the concurrency was cut after a 429"
+    );
+    for card in &cards {
+        assert_eq!(h.writes_to(card), 1, "{card} applied exactly once");
+    }
+    let retried = h
+        .console
+        .journal()
+        .batch_items(&batch.id)
+        .unwrap()
+        .iter()
+        .filter(|i| i.attempts > 1)
+        .count();
+    assert!(retried > 0, "some items were sent again after a 429");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_lines_are_skipped_and_only_fraud_may_run_a_batch() {
+    let h = common::harness(40, Duration::ZERO).await;
+    let cards = cards(40, 2);
+    let text = format!(
+        "card:{}\nnot an id\ncard:{}\ncard:4111111111111111\n",
+        cards[0], cards[1]
+    );
+    let list = parse(&text, Some(TargetKind::Card));
+    assert_eq!(list.targets.len(), 2);
+    assert_eq!(list.invalid.len(), 2);
+
+    // The default role is agent.
+    let refused = h.console.batch_create(&list, false, None).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    h.role("auditor");
+    let refused = h.console.batch_create(&list, false, None).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+
+    h.role("fraud");
+    let batch = h
+        .console
+        .batch_create(&list, true, Some("Fraud ring"))
+        .unwrap();
+    let (last, _) = run(&h.console, &batch.id, 4).await;
+    assert_eq!(last.total, 2);
+    assert_eq!(last.successful, 2, "{last:?}");
+    let items = h.console.journal().batch_items(&batch.id).unwrap();
+    assert!(items.iter().all(|i| status(i) == "SUCCESSFUL"));
+    assert_eq!(
+        items[0].intent.as_ref().unwrap().intent.reason_code,
+        "USER_DECISION"
+    );
+
+    // An agent cannot run (or resume) it either.
+    h.role("agent");
+    let (_control, receiver) = watch::channel(RunControl::Run);
+    let refused = h
+        .console
+        .batch_run(&batch.id, 4, receiver, &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+}
