@@ -32,6 +32,23 @@ fn cards(consumers: usize, n: usize) -> Vec<String> {
     enrolled.into_iter().take(n).collect()
 }
 
+/// A card the seeded bank has that no directory holds.
+fn card_in_no_directory(consumers: usize) -> String {
+    let population = d1_sandbox::seed::generate(1, consumers);
+    let enrolled: std::collections::BTreeSet<String> = population
+        .directories
+        .values()
+        .flat_map(|profiles| profiles.values())
+        .flat_map(|profile| profile.cards.iter().map(|card| card.card_id.clone()))
+        .collect();
+    population
+        .bank
+        .into_values()
+        .flat_map(|c| c.cards.into_iter().map(|card| card.card_id))
+        .find(|card| !enrolled.contains(card))
+        .expect("some bank card is in no directory")
+}
+
 fn list_of(cards: &[String]) -> ParsedList {
     let text: String = cards.iter().map(|c| format!("card:{c}\n")).collect();
     parse(&text, None)
@@ -177,7 +194,7 @@ async fn bursts_of_429_slow_everyone_down_and_lose_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_lines_are_skipped_and_only_fraud_may_run_a_batch() {
+async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_run() {
     let h = common::harness(40, Duration::ZERO).await;
     let cards = cards(40, 2);
     let text = format!(
@@ -196,15 +213,44 @@ async fn invalid_lines_are_skipped_and_only_fraud_may_run_a_batch() {
     assert_eq!(refused.code(), ErrorCode::Forbidden);
 
     h.role("fraud");
+    let outside = card_in_no_directory(40);
+    let mut list = list;
+    list.targets
+        .extend(parse(&format!("card:{outside}"), None).targets);
     let batch = h
         .console
         .batch_create(&list, true, Some("Fraud ring"))
         .unwrap();
+
+    // The dry run reads what would leave and sends nothing.
+    let previews = h
+        .console
+        .batch_preview(&batch.id, 4, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(previews.len(), 3);
+    assert!(
+        previews[0]
+            .removals
+            .iter()
+            .any(|r| r.cards.iter().any(|c| c.contains(&cards[0]))),
+        "{previews:?}"
+    );
+    assert!(
+        !previews[0].nothing_to_do && previews[2].nothing_to_do,
+        "{previews:?}"
+    );
+    assert!(cards.iter().chain([&outside]).all(|c| h.writes_to(c) == 0));
+
     let (last, _) = run(&h.console, &batch.id, 4).await;
-    assert_eq!(last.total, 2);
-    assert_eq!(last.successful, 2, "{last:?}");
+    assert_eq!(last.total, 3);
+    assert_eq!((last.successful, last.skipped), (2, 1), "{last:?}");
     let items = h.console.journal().batch_items(&batch.id).unwrap();
-    assert!(items.iter().all(|i| status(i) == "SUCCESSFUL"));
+    assert_eq!(
+        items.iter().map(status).collect::<Vec<_>>(),
+        ["SUCCESSFUL", "SUCCESSFUL", "NOTHING_TO_DO"]
+    );
+    assert_eq!(h.writes_to(&outside), 0, "nothing to do is not sent");
     assert_eq!(
         items[0].intent.as_ref().unwrap().intent.reason_code,
         "USER_DECISION"

@@ -4,4 +4,5 @@
 
 pub mod input;
 pub mod opt_out;
+pub mod preview;
 pub mod store;

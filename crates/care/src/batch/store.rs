@@ -226,3 +226,18 @@ pub fn status(item: &Item) -> &'static str {
         },
     }
 }
+
+impl Journal {
+    /// Marks item `seq` of batch `id` as not to be sent, and why; an item already sent keeps
+    /// its intent.
+    pub(crate) fn skip_item(&self, id: &str, seq: i64, why: &str) -> Result<()> {
+        self.db
+            .lock()
+            .execute(
+                "UPDATE batch_items SET skip = ?3 WHERE batch_id = ?1 AND seq = ?2 AND intent_id IS NULL",
+                params![id, seq, why],
+            )
+            .map_err(failed)?;
+        Ok(())
+    }
+}
