@@ -13,6 +13,7 @@ macro_rules! say {
     }};
 }
 
+mod batch;
 mod render;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -95,6 +96,9 @@ enum Command {
     /// The audit log: verify the chain or export it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Batch opt-outs of a list of cards and consumers (role fraud): run, resume, list, report.
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
 }
 
 #[derive(Subcommand)]
@@ -226,9 +230,9 @@ struct WriteArgs {
 }
 
 /// A failure with its exit code.
-struct Failure {
-    code: u8,
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
 }
 
 impl From<Error> for Failure {
@@ -246,14 +250,14 @@ impl From<Error> for Failure {
     }
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure {
         code: 2,
         message: message.into(),
     }
 }
 
-type Outcome = std::result::Result<(), Failure>;
+pub(crate) type Outcome = std::result::Result<(), Failure>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -278,6 +282,7 @@ async fn run(cli: Cli) -> Outcome {
     })?;
     match cli.command {
         Command::Env(command) => env(&console, command).await,
+        Command::Batch(command) => batch::run(&console, command).await,
         Command::Search { text, json } => {
             let found = console.search(&text, 50).await?;
             match json {
@@ -537,7 +542,7 @@ fn read_secret_line(prompt: &str) -> Result<zeroize::Zeroizing<String>, Failure>
     Ok(trimmed)
 }
 
-fn confirm(prompt: &str, yes: bool) -> Outcome {
+pub(crate) fn confirm(prompt: &str, yes: bool) -> Outcome {
     if yes {
         return Ok(());
     }

@@ -328,3 +328,39 @@ async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
     .unwrap();
     assert!(!settings.contains("PRIVATE KEY"), "no fallback to a file");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_lists_its_invalid_lines_and_is_refused_to_an_agent() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = sandbox(state.path()).await;
+    let operator = Operator::new();
+    connect(&operator, state.path());
+    let card = d1_sandbox::seed::generate(1, 80)
+        .bank
+        .into_values()
+        .next()
+        .unwrap()
+        .cards[0]
+        .card_id
+        .clone();
+    let list = operator.home.path().join("list.txt");
+    std::fs::write(
+        &list,
+        format!("card:{card}\nwhat is this\ncard:4111111111111111\n"),
+    )
+    .unwrap();
+    let output = operator.c2p(&["batch", "opt-out", list.to_str().unwrap(), "--yes"]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{shown}");
+    assert!(
+        shown.contains("line 2: what is this — skipped: say what this id is"),
+        "{shown}"
+    );
+    assert!(shown.contains("line 3") && shown.contains("PAN"), "{shown}");
+    assert!(!shown.contains("4111111111111111"), "{shown}");
+    assert!(
+        shown.contains("not allowed") || shown.contains("role"),
+        "{shown}"
+    );
+    assert_eq!(sandbox.stats().writes.get(&card), None, "nothing was sent");
+}

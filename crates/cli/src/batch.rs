@@ -1,0 +1,283 @@
+//! `c2p batch`: the fraud team's emergency opt-out of a list of cards and consumers, with a
+//! progress bar on a terminal, and its resumption after a crash or a closed laptop.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use care::batch::input::{ParsedList, TargetKind, parse};
+use care::batch::opt_out::{DEFAULT_CONCURRENCY, Progress, RunControl};
+use care::batch::store::BatchState;
+use care::console::Console;
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::watch;
+
+use crate::{Outcome, confirm, usage};
+
+#[derive(Subcommand)]
+pub enum BatchCommand {
+    /// Opt out every card and consumer of a list (role `fraud`): dry run, confirmation, run.
+    OptOut {
+        /// A CSV with a cardId and/or consumerId column, or one `card:ID` / `consumer:ID` per line.
+        file: PathBuf,
+        /// The free-text reason every opt-out carries (D1: letters, digits and spaces).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The consumers asked for it (USER_DECISION) rather than the bank (ISSUER_DECISION).
+        #[arg(long)]
+        user_decision: bool,
+        /// What a bare id (without `card:` or `consumer:`) is.
+        #[arg(long, value_name = "KIND")]
+        ids: Option<IdKind>,
+        /// Only show what would leave which directory; nothing is sent.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Run a batch again: after a crash, a cancel or a pause, or one made with --dry-run.
+    Resume {
+        /// The batch (default: the newest that is not done).
+        batch: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the batches of this workstation.
+    List,
+    /// Write a batch's report (CSV): each item with its D1 operationId and final status.
+    Report {
+        /// The batch.
+        batch: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Writes at a time (1 to 32).
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+    /// Also write the final report here (CSV).
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum IdKind {
+    /// Bare ids are cardIds.
+    Card,
+    /// Bare ids are consumerIds.
+    Consumer,
+}
+
+pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
+    match command {
+        BatchCommand::OptOut {
+            file,
+            reason,
+            user_decision,
+            ids,
+            dry_run,
+            run,
+            yes,
+        } => {
+            let list = read_list(&file, ids)?;
+            report_invalid(&list);
+            let batch = console.batch_create(&list, user_decision, reason.as_deref())?;
+            say!("batch {}: {} entries", batch.id, list.targets.len());
+            let previews = {
+                let bar = bar(list.targets.len() as u64, "reading profiles");
+                let previews = console
+                    .batch_preview(&batch.id, run.concurrency, &|_| bar.inc(1))
+                    .await?;
+                bar.finish_and_clear();
+                previews
+            };
+            let mut nothing = 0;
+            for preview in &previews {
+                if preview.nothing_to_do {
+                    nothing += 1;
+                } else if let Some(error) = &preview.error {
+                    say!(
+                        "  {}: could not be read ({error}); it will be sent",
+                        preview.target
+                    );
+                } else if dry_run {
+                    for removal in &preview.removals {
+                        say!(
+                            "  {}: {} leaves {}{}",
+                            preview.target,
+                            if removal.unread {
+                                "unknown (unreadable)".to_owned()
+                            } else {
+                                removal.cards.join(", ")
+                            },
+                            removal.scheme,
+                            if removal.consumer_removed {
+                                ", with the consumer's details"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                }
+            }
+            say!(
+                "{} to send, {nothing} with nothing to do (already out of every directory)",
+                previews.len() - nothing
+            );
+            if dry_run {
+                say!(
+                    "dry run: nothing was sent; send it with: c2p batch resume {}",
+                    batch.id
+                );
+                return Ok(());
+            }
+            confirm(
+                &format!(
+                    "Opt out {} entries of Click to Pay?",
+                    previews.len() - nothing
+                ),
+                yes,
+            )?;
+            execute(console, &batch.id, run).await
+        }
+        BatchCommand::Resume { batch, run } => {
+            let id = match batch {
+                Some(id) => id,
+                None => console
+                    .journal()
+                    .batches(100)?
+                    .into_iter()
+                    .find(|b| b.state != BatchState::Done)
+                    .map(|b| b.id)
+                    .ok_or_else(|| usage("no batch to resume: every batch is done"))?,
+            };
+            execute(console, &id, run).await
+        }
+        BatchCommand::List => {
+            for batch in console.journal().batches(50)? {
+                let counts = Progress::of(&console.journal().batch_items(&batch.id)?);
+                say!(
+                    "{}  {:<9}  {}  {} entries: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do",
+                    batch.id,
+                    format!("{:?}", batch.state).to_uppercase(),
+                    batch.environment,
+                    counts.total,
+                    counts.successful,
+                    counts.failed,
+                    counts.unknown,
+                    counts.pending,
+                    counts.not_sent,
+                    counts.skipped
+                );
+            }
+            Ok(())
+        }
+        BatchCommand::Report { batch, out } => write_report(console, &batch, &out),
+    }
+}
+
+fn read_list(file: &Path, ids: Option<IdKind>) -> Result<ParsedList, crate::Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+    Ok(parse(
+        &text,
+        ids.map(|kind| match kind {
+            IdKind::Card => TargetKind::Card,
+            IdKind::Consumer => TargetKind::Consumer,
+        }),
+    ))
+}
+
+fn report_invalid(list: &ParsedList) {
+    for line in &list.invalid {
+        eprintln!("line {}: {} — skipped: {}", line.line, line.text, line.why);
+    }
+    if list.duplicates > 0 {
+        eprintln!("{} repeated entries merged", list.duplicates);
+    }
+}
+
+/// Runs the batch with a progress bar; Ctrl+C pauses nothing half-way: writes on the way
+/// finish, nothing new is sent, and `c2p batch resume` goes on.
+async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
+    let (control, receiver) = watch::channel(RunControl::Run);
+    let total = console.journal().batch_items(id)?.len() as u64;
+    let bar = bar(total, "opting out");
+    let on_progress = |p: &Progress| {
+        bar.set_position(u64::from(p.total - p.not_sent));
+        bar.set_message(format!(
+            "{} ok, {} failed, {} unknown, {} pending · {:.0}/s · concurrency {}",
+            p.successful, p.failed, p.unknown, p.pending, p.per_second, p.concurrency
+        ));
+    };
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("\nstopping: writes on the way finish, nothing new is sent");
+        let _ = control.send(RunControl::Cancel);
+        std::future::pending::<()>().await;
+    };
+    let last = tokio::select! {
+        last = console.batch_run(id, run.concurrency, receiver, &on_progress) => last?,
+        () = stop => unreachable!("stop never ends"),
+    };
+    bar.finish_and_clear();
+    say!(
+        "batch {id}: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do",
+        last.successful,
+        last.failed,
+        last.unknown,
+        last.pending,
+        last.not_sent,
+        last.skipped
+    );
+    if let Some(out) = &run.report {
+        write_report(console, id, out)?;
+    }
+    if last.unknown + last.pending + last.not_sent > 0 {
+        return Err(crate::Failure {
+            code: 4,
+            message: format!("not every entry is final yet: c2p batch resume {id}"),
+        });
+    }
+    if last.failed > 0 {
+        return Err(crate::Failure {
+            code: 1,
+            message: format!(
+                "{} entries failed: see c2p batch report {id} --out FILE",
+                last.failed
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn write_report(console: &Console, id: &str, out: &Path) -> Outcome {
+    let mut file = std::fs::File::create(out)
+        .map_err(|e| usage(format!("cannot write {}: {e}", out.display())))?;
+    let count = console.batch_report(id, &mut file)?;
+    say!("report of {count} entries written to {}", out.display());
+    Ok(())
+}
+
+/// A progress bar on a terminal; hidden otherwise (scripts read the summary lines).
+fn bar(total: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total).with_prefix(what.to_owned());
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} eta {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
