@@ -1,6 +1,6 @@
-//! Batch opt-outs against the in-process sandbox (real mTLS, real tokens, real SQLite): a
-//! thousand cards at 50 ms each, a run stopped half-way and resumed by another console, 429
-//! bursts, invalid lines, and roles.
+//! Batch opt-outs against the sandbox (real mTLS, real tokens, real SQLite): a thousand cards at
+//! 50 ms each, a process killed half-way and the batch resumed by another, 429 bursts, the dry
+//! run, invalid lines, and roles.
 
 mod common;
 
@@ -105,50 +105,6 @@ async fn a_thousand_cards_at_50_ms_each_all_end_final_each_sent_once() {
         report.lines().nth(1).unwrap().contains("\"SUCCESSFUL\""),
         "{report:.300}"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_stopped_half_way_resumes_elsewhere_and_sends_nothing_twice() {
-    let h = common::settling_harness(200, Duration::ZERO, Duration::from_secs(2)).await;
-    h.use_local_environment().await;
-    // On a configured environment only the administrators' policy counts.
-    std::fs::create_dir_all(h.dir.path().join("etc")).unwrap();
-    std::fs::write(
-        h.dir.path().join("etc/policy.json"),
-        r#"{"operator":"F-1","role":"fraud"}"#,
-    )
-    .unwrap();
-    let mut latency = common::fault(&[Endpoint::OptOutCard]);
-    latency.latency_ms = 40;
-    h.faults(vec![latency]);
-    let cards = cards(200, 300);
-    let batch = h
-        .console
-        .batch_create(&list_of(&cards), false, None)
-        .unwrap();
-
-    // The run is dropped wherever it is after 0.5 s, writes on the way included: what a killed
-    // process leaves behind.
-    let (_control, receiver) = watch::channel(RunControl::Run);
-    let stopped = tokio::time::timeout(
-        Duration::from_millis(500),
-        h.console.batch_run(&batch.id, 8, receiver, &|_| {}),
-    )
-    .await;
-    assert!(stopped.is_err(), "the run was still going");
-    let items = h.console.journal().batch_items(&batch.id).unwrap();
-    let sent = items.iter().filter(|i| i.intent.is_some()).count();
-    assert!(
-        sent > 0 && sent < cards.len(),
-        "stopped half-way: {sent} sent"
-    );
-
-    let restarted = h.reopen().with_settle(Duration::from_secs(2));
-    let (last, _) = run(&restarted, &batch.id, 8).await;
-    assert_eq!(last.successful, 300, "{last:?}");
-    for card in &cards {
-        assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,4 +221,135 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
         .await
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Forbidden);
+}
+
+/// Where the killed-process test's child finds its console and its batch.
+const CHILD_DIR: &str = "C2P_TEST_BATCH_CHILD_DIR";
+const CHILD_BATCH: &str = "C2P_TEST_BATCH_CHILD_BATCH";
+
+/// The child of the next test: a console in another process, on the same files, that connects
+/// to the parent's sandbox from its state directory and runs the batch until it is killed. It
+/// does nothing when run as an ordinary test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn child_process_running_a_batch() {
+    let (Ok(dir), Ok(batch)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_BATCH)) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let console = connected_console(&dir).await;
+    let (_control, receiver) = watch::channel(RunControl::Run);
+    console
+        .batch_run(&batch, 8, receiver, &|_| {})
+        .await
+        .unwrap();
+}
+
+/// A console on `dir` (policy: fraud, from the administrators' file) whose environment `local`
+/// is the sandbox that wrote `dir/state`, its keys imported into this process's mock keychain.
+async fn connected_console(dir: &std::path::Path) -> Console {
+    let vault = care::vault::Vault::probed(keyring_core::mock::Store::new().unwrap());
+    let console = common::open(dir, vault).with_settle(Duration::from_secs(2));
+    let state = dir.join("state");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("sandbox.json")).unwrap())
+            .unwrap();
+    let field = |key: &str| summary[key].as_str().unwrap().to_owned();
+    console
+        .add_environment(care::environments::Environment {
+            name: "local".into(),
+            base_url: field("baseUrl"),
+            token_url: field("tokenUrl"),
+            issuer_records_url: field("issuerRecordsUrl"),
+            issuer_id: field("issuerId"),
+            kid: field("kid"),
+            trusted_ca_pem: Some(std::fs::read_to_string(state.join("server-ca.pem")).unwrap()),
+            client_chain_pem: None,
+            certificate_not_after: None,
+            simulated: false,
+        })
+        .unwrap();
+    console
+        .import_credentials(
+            "local",
+            care::credentials::ImportRequest {
+                mtls: care::credentials::MtlsSource::Pem {
+                    chain: state.join("client.pem"),
+                    key: state.join("client.key"),
+                },
+                signing_key: state.join("signing.key"),
+                issuer_api_key: care::credentials::read_api_key(&state.join("issuer-api-key"))
+                    .unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    console.use_environment("local").await.unwrap();
+    console
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_process_is_killed_half_way_resumes_and_sends_each_write_once() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let mut latency = common::fault(&[Endpoint::OptOutCard]);
+    latency.latency_ms = 50;
+    let sandbox = d1_sandbox::Sandbox::start(d1_sandbox::SandboxConfig {
+        consumers: 200,
+        op_delay: Duration::ZERO,
+        faults: vec![latency],
+        ..d1_sandbox::SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    sandbox.write_state_dir(&dir.path().join("state")).unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    std::fs::write(
+        dir.path().join("etc/policy.json"),
+        r#"{"operator":"F-7","role":"fraud"}"#,
+    )
+    .unwrap();
+    let console = connected_console(dir.path()).await;
+    let cards = cards(200, 300);
+    let batch = console.batch_create(&list_of(&cards), false, None).unwrap();
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_process_running_a_batch", "--nocapture"])
+        .env(CHILD_DIR, dir.path())
+        .env(CHILD_BATCH, &batch.id)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed (SIGKILL) once about a third of the items have an intent.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let sent = console
+            .journal()
+            .batch_items(&batch.id)
+            .unwrap()
+            .iter()
+            .filter(|i| i.intent.is_some())
+            .count();
+        if sent >= 100 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child sent {sent} in 60 s"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "the child ended early");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let items = console.journal().batch_items(&batch.id).unwrap();
+    let sent = items.iter().filter(|i| i.intent.is_some()).count();
+    assert!(sent < cards.len(), "killed half-way: {sent} sent");
+
+    let (last, _) = run(&console, &batch.id, 8).await;
+    assert_eq!(last.successful, 300, "{last:?}");
+    let writes = sandbox.stats().writes;
+    for card in &cards {
+        assert_eq!(writes.get(card), Some(&1), "{card} sent exactly once");
+    }
 }
