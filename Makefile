@@ -84,6 +84,7 @@ bench: setup ui
 	cargo bench -p d1-sandbox --bench profiles
 	cargo bench -p d1 --bench overhead
 	cargo bench -p care --bench consumer_view
+	cargo bench -p care --bench batch_throughput
 	cargo build --profile bench --features custom-protocol --example minimal-window
 	scripts/with-secret-service.sh cargo bench --features custom-protocol --bench launch
 

@@ -168,9 +168,9 @@ pub(crate) fn failed(e: rusqlite::Error) -> Error {
     Error::Internal(format!("the operations journal failed: {e}"))
 }
 
-const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at";
 
-fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: r.get(0)?,
         intent: NewIntent {

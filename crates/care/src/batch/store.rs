@@ -5,7 +5,9 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::input::{Target, TargetKind};
-use crate::journal::{Entry, Journal, State, failed, parse, text};
+use crate::journal::{
+    COLUMNS as INTENT_COLUMNS, Entry, Journal, State, entry, failed, parse, text,
+};
 use crate::{Error, Result};
 
 /// Where a batch stands.
@@ -157,42 +159,36 @@ impl Journal {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
     }
 
-    /// Every item of batch `id`, in order, with its latest intent.
+    /// Every item of batch `id`, in order, with its latest intent (one query).
     pub fn batch_items(&self, id: &str) -> Result<Vec<Item>> {
-        let rows: Vec<(Item, Option<i64>)> = {
-            let connection = self.db.lock();
-            let mut statement = connection
-                .prepare(
-                    "SELECT seq, kind, target, line, skip, attempts, intent_id FROM batch_items
-                     WHERE batch_id = ?1 ORDER BY seq",
-                )
-                .map_err(failed)?;
-            let rows = statement
-                .query_map([id], |r| {
-                    Ok((
-                        Item {
-                            seq: r.get(0)?,
-                            kind: parse(r.get(1)?)?,
-                            target: r.get(2)?,
-                            line: r.get(3)?,
-                            skip: r.get(4)?,
-                            attempts: r.get(5)?,
-                            intent: None,
-                        },
-                        r.get(6)?,
-                    ))
+        let columns: String = INTENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("i.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {columns}, b.seq, b.kind, b.target, b.line, b.skip, b.attempts
+                 FROM batch_items b LEFT JOIN intents i ON i.id = b.intent_id
+                 WHERE b.batch_id = ?1 ORDER BY b.seq"
+            ))
+            .map_err(failed)?;
+        let rows = statement
+            .query_map([id], |r| {
+                let linked: Option<i64> = r.get(0)?;
+                Ok(Item {
+                    seq: r.get(13)?,
+                    kind: parse(r.get(14)?)?,
+                    target: r.get(15)?,
+                    line: r.get(16)?,
+                    skip: r.get(17)?,
+                    attempts: r.get(18)?,
+                    intent: linked.map(|_| entry(r)).transpose()?,
                 })
-                .map_err(failed)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)?
-        };
-        let mut items = Vec::with_capacity(rows.len());
-        for (mut item, intent_id) in rows {
-            if let Some(intent_id) = intent_id {
-                item.intent = self.get(intent_id)?;
-            }
-            items.push(item);
-        }
-        Ok(items)
+            })
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
     }
 
     /// Sets where batch `id` stands.
