@@ -120,9 +120,10 @@ async fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::print_stdout)]
+/// Prints a line on stdout; a reader that went away (a closed pipe) is not an error.
 fn print(line: &str) {
-    println!("{line}");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 async fn serve(config: SandboxConfig, state_dir: &Path) -> Result<(), String> {
@@ -130,12 +131,15 @@ async fn serve(config: SandboxConfig, state_dir: &Path) -> Result<(), String> {
     sandbox
         .write_state_dir(state_dir)
         .map_err(|e| format!("cannot write {}: {e}", state_dir.display()))?;
-    print(&format!("listening {}", sandbox.origin()));
-    print(&CONNECT_HELP.replace("DIR", &state_dir.display().to_string()));
+    // Listening for SIGTERM before saying "listening": whoever reads that line may stop us.
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+    print(&format!("listening {}", sandbox.origin()));
+    print(&CONNECT_HELP.replace("DIR", &state_dir.display().to_string()));
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = interrupt.recv() => {}
         _ = terminate.recv() => {}
     }
     sandbox.stop().await;
