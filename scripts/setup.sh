@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential pkg-config curl wget file libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk
-  dbus gnome-keyring libsecret-tools
+  dbus gnome-keyring libsecret-tools chromium
 )
 NODE_MIN="20.19.0"
 

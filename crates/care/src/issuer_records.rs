@@ -116,6 +116,17 @@ impl IssuerRecords {
     /// Consumers matching `text` (consumerId, cardId, a name in any script, e-mail, phone, or
     /// last 4), at most `limit` (1 to 100).
     pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
+        self.search_after(text, limit, None).await
+    }
+
+    /// Like [`search`](Self::search), from the first consumerId after `after` (the last one
+    /// of the previous page): results come in consumerId order.
+    pub async fn search_after(
+        &self,
+        text: &str,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<SearchResults> {
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 200 {
             return Err(Error::InvalidInput(
@@ -124,7 +135,11 @@ impl IssuerRecords {
         }
         let limit = limit.clamp(1, MAX_RESULTS).to_string();
         let url = format!("{}/consumers", self.base_url);
-        let body = self.get(&url, &[("q", text), ("limit", &limit)]).await?;
+        let mut query = vec![("q", text), ("limit", &limit)];
+        if let Some(after) = after {
+            query.push(("after", after));
+        }
+        let body = self.get(&url, &query).await?;
         parse(
             &body
                 .ok_or_else(|| failure(ErrorCode::BadAnswer, "the search endpoint answered 404"))?,

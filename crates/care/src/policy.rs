@@ -58,11 +58,13 @@ pub enum Action {
     BatchOptOut,
     /// Export the audit log or an audit report.
     AuditExport,
+    /// Audit the profiles of a list of consumers (read-only) and export the report.
+    AuditProfiles,
 }
 
 impl Action {
     /// Every action, for the role matrix.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Search,
         Action::View,
         Action::OptOutCard,
@@ -71,6 +73,7 @@ impl Action {
         Action::Update,
         Action::BatchOptOut,
         Action::AuditExport,
+        Action::AuditProfiles,
     ];
 
     /// The action in words, for messages.
@@ -84,6 +87,7 @@ impl Action {
             Action::Update => "update a directory from the bank's record",
             Action::BatchOptOut => "run a batch opt-out",
             Action::AuditExport => "export the audit log",
+            Action::AuditProfiles => "audit consumer profiles in batch",
         }
     }
 }
@@ -96,8 +100,8 @@ pub fn allows(role: Role, action: Action) -> bool {
             action,
             Search | View | OptOutCard | OptOutConsumer | Enrol | Update
         ),
-        Role::Fraud => !matches!(action, AuditExport),
-        Role::Auditor => matches!(action, Search | View | AuditExport),
+        Role::Fraud => !matches!(action, AuditExport | AuditProfiles),
+        Role::Auditor => matches!(action, Search | View | AuditExport | AuditProfiles),
     }
 }
 

@@ -102,9 +102,11 @@ fn summary(consumer: &IssuerConsumer) -> Value {
 pub struct SearchQuery {
     q: Option<String>,
     limit: Option<String>,
+    after: Option<String>,
 }
 
-/// `GET /issuer/v1/consumers?q=TEXT&limit=N`.
+/// `GET /issuer/v1/consumers?q=TEXT&limit=N[&after=CONSUMER_ID]`: in consumerId order, from
+/// the first consumerId that sorts after `after` (the last one of the previous page).
 pub async fn search(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<SearchQuery>,
@@ -123,7 +125,15 @@ pub async fn search(
         return Err(ApiError::invalid_value("limit"));
     }
     let world = shared.world();
-    let mut found = world.bank().values().filter(|c| matches(c, &text));
+    let from = match &query.after {
+        Some(after) => std::ops::Bound::Excluded(after.clone()),
+        None => std::ops::Bound::Unbounded,
+    };
+    let mut found = world
+        .bank()
+        .range((from, std::ops::Bound::Unbounded))
+        .map(|(_, consumer)| consumer)
+        .filter(|c| matches(c, &text));
     let consumers: Vec<Value> = found.by_ref().take(limit).map(summary).collect();
     let more = found.next().is_some();
     Ok(Json(json!({ "consumers": consumers, "more": more })))

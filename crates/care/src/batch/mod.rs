@@ -5,4 +5,6 @@
 pub mod input;
 pub mod opt_out;
 pub mod preview;
+pub mod profile_audit;
+pub mod report;
 pub mod store;
