@@ -268,7 +268,7 @@ fn write_report(console: &Console, id: &str, out: &Path) -> Outcome {
 }
 
 /// A progress bar on a terminal; hidden otherwise (scripts read the summary lines).
-fn bar(total: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

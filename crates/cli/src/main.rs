@@ -13,6 +13,7 @@ macro_rules! say {
     }};
 }
 
+mod audit_profiles;
 mod batch;
 mod render;
 
@@ -99,6 +100,9 @@ enum Command {
     /// Batch opt-outs of a list of cards and consumers (role fraud): run, resume, list, report.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Audit the profiles of a list of consumers, or of every consumer a search finds (role
+    /// auditor, read-only): a findings CSV and an HTML report.
+    AuditProfiles(audit_profiles::AuditProfilesArgs),
 }
 
 #[derive(Subcommand)]
@@ -283,6 +287,7 @@ async fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Env(command) => env(&console, command).await,
         Command::Batch(command) => batch::run(&console, command).await,
+        Command::AuditProfiles(args) => audit_profiles::run(&console, args).await,
         Command::Search { text, json } => {
             let found = console.search(&text, 50).await?;
             match json {

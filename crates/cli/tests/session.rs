@@ -364,3 +364,29 @@ async fn a_batch_lists_its_invalid_lines_and_is_refused_to_an_agent() {
     );
     assert_eq!(sandbox.stats().writes.get(&card), None, "nothing was sent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_audit_needs_a_list_or_a_query_and_is_refused_to_an_agent() {
+    let state = tempfile::tempdir().unwrap();
+    let _sandbox = sandbox(state.path()).await;
+    let operator = Operator::new();
+    connect(&operator, state.path());
+    let out = operator.home.path().join("reports");
+    let output = operator.c2p(&["audit-profiles", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+
+    let output = operator.c2p(&[
+        "audit-profiles",
+        "--query",
+        "cons",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{shown}");
+    assert!(
+        shown.contains("not allowed") || shown.contains("role"),
+        "{shown}"
+    );
+    assert!(!out.exists(), "no report for a refused audit");
+}
