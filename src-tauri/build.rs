@@ -20,6 +20,15 @@ const COMMANDS: &[&str] = &[
     "choose_file",
     "add_environment",
     "import_credentials",
+    "read_list_file",
+    "batch_check",
+    "batch_create",
+    "batch_preview",
+    "batch_run",
+    "batch_control",
+    "batches",
+    "batch_report",
+    "audit_profiles",
 ];
 
 fn main() {

@@ -247,6 +247,8 @@ pub async fn test_connection(
 #[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum FilePurpose {
+    /// A list of cards or consumers (CSV or plain text).
+    List,
     /// A PEM certificate: a CA, or the client certificate chain.
     Certificate,
     /// A PEM private key: the mTLS key or the ES256 signing key.
@@ -263,6 +265,7 @@ impl FilePurpose {
             FilePurpose::Certificate => &["pem", "crt", "cer"],
             FilePurpose::PrivateKey => &["pem", "key"],
             FilePurpose::Pkcs12 => &["p12", "pfx"],
+            FilePurpose::List => &["csv", "txt"],
             FilePurpose::Any => &[],
         }
     }

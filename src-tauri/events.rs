@@ -1,5 +1,7 @@
 //! Typed events the app sends to the UI.
 
+use care::batch::opt_out::Progress;
+use care::batch::profile_audit::AuditProgress;
 use care::journal::Entry;
 use care::settings::Language;
 use serde::{Deserialize, Serialize};
@@ -25,4 +27,31 @@ pub struct AuditExportProgress {
 pub struct OperationChanged {
     /// The journal entry as it is now.
     pub entry: Entry,
+}
+
+/// A batch opt-out moved on: its items by status, rate and ETA.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchProgress {
+    /// The batch.
+    pub batch_id: String,
+    /// Where it is.
+    pub progress: Progress,
+}
+
+/// A batch's dry run read another entry.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchPreviewProgress {
+    /// The batch.
+    pub batch_id: String,
+    /// Entries read so far.
+    pub read: u32,
+}
+
+/// The profile audit read another consumer (or was paused).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct ProfileAuditProgress {
+    /// Where it is.
+    pub progress: AuditProgress,
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{commands, events};
+use crate::{batches, commands, events};
 
 /// The committed bindings the UI imports (`ui/src/lib/bindings.ts`).
 pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/bindings.ts");
@@ -32,11 +32,23 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::choose_file,
             commands::add_environment,
             commands::import_credentials,
+            batches::read_list_file,
+            batches::batch_check,
+            batches::batch_create,
+            batches::batch_preview,
+            batches::batch_run,
+            batches::batch_control,
+            batches::batches,
+            batches::batch_report,
+            batches::audit_profiles,
         ])
         .events(collect_events![
             events::LanguageChanged,
             events::OperationChanged,
-            events::AuditExportProgress
+            events::AuditExportProgress,
+            events::BatchProgress,
+            events::BatchPreviewProgress,
+            events::ProfileAuditProgress
         ])
 }
 

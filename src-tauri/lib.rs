@@ -2,6 +2,7 @@
 //! convert arguments, call [`care`], and convert the result (DESIGN.md).
 
 mod background;
+pub mod batches;
 pub mod commands;
 pub mod error;
 pub mod events;

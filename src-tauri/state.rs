@@ -1,6 +1,10 @@
 //! What the app keeps between commands.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use care::batch::opt_out::RunControl;
+use tokio::sync::watch;
 
 use care::console::{Console, Options};
 use care::paths::AppDirs;
@@ -20,6 +24,8 @@ pub struct AppState {
     started: tokio::sync::watch::Receiver<bool>,
     /// The sending side, for the start-up task.
     pub started_tx: tokio::sync::watch::Sender<bool>,
+    /// The control of each batch (or profile audit) running in this window, by id.
+    runs: Mutex<HashMap<String, watch::Sender<RunControl>>>,
 }
 
 impl AppState {
@@ -38,6 +44,7 @@ impl AppState {
             console: Arc::new(console),
             started,
             started_tx,
+            runs: Mutex::default(),
         })
     }
 
@@ -48,5 +55,42 @@ impl AppState {
         // An error means the sender is gone, which only happens once start-up has ended.
         let _ = started.wait_for(|done| *done).await;
         &self.console
+    }
+
+    fn runs(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<RunControl>>> {
+        self.runs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers run `id` and gives its control; refused when it is already running here.
+    pub fn start_run(&self, id: &str) -> care::Result<watch::Receiver<RunControl>> {
+        let mut runs = self.runs();
+        if runs.contains_key(id) {
+            return Err(care::Error::InvalidInput(format!(
+                "{id} is already running in this window"
+            )));
+        }
+        let (control, receiver) = watch::channel(RunControl::Run);
+        runs.insert(id.to_owned(), control);
+        Ok(receiver)
+    }
+
+    /// Forgets run `id` once it has ended.
+    pub fn end_run(&self, id: &str) {
+        self.runs().remove(id);
+    }
+
+    /// Whether run `id` is running in this window.
+    pub fn is_running(&self, id: &str) -> bool {
+        self.runs().contains_key(id)
+    }
+
+    /// Pauses, resumes or cancels run `id`.
+    pub fn control_run(&self, id: &str, control: RunControl) -> care::Result<()> {
+        let runs = self.runs();
+        let sender = runs
+            .get(id)
+            .ok_or_else(|| care::Error::NotFound(format!("{id} is not running")))?;
+        sender.send_replace(control);
+        Ok(())
     }
 }

@@ -496,7 +496,7 @@ impl Console {
         format: crate::audit::ExportFormat,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(std::path::PathBuf, u64)> {
-        let dir = self.dirs.data.join("exports");
+        let dir = self.exports_dir();
         std::fs::create_dir_all(&dir).map_err(|e| Error::storage("create", &dir, e))?;
         let extension = match format {
             crate::audit::ExportFormat::Csv => "csv",

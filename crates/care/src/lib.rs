@@ -11,6 +11,7 @@ pub mod credentials;
 mod csv;
 pub mod environments;
 pub mod error;
+pub mod exports;
 pub mod findings;
 pub mod grid;
 pub mod issuer_records;

@@ -30,10 +30,7 @@ pub struct AuditProfilesArgs {
 /// Runs the audit with a progress bar; Ctrl+C stops reading and reports what was read.
 pub async fn run(console: &Console, args: AuditProfilesArgs) -> Outcome {
     let scope = match (&args.file, args.query) {
-        (Some(file), _) => Scope::List(
-            std::fs::read_to_string(file)
-                .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?,
-        ),
+        (Some(file), _) => Scope::List(care::batch::input::read_list(file)?),
         (None, Some(query)) => Scope::Matching(query),
         (None, None) => return Err(usage("give a FILE of consumerIds or --query TEXT")),
     };

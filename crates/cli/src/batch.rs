@@ -185,8 +185,7 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
 }
 
 fn read_list(file: &Path, ids: Option<IdKind>) -> Result<ParsedList, crate::Failure> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+    let text = care::batch::input::read_list(file)?;
     Ok(parse(
         &text,
         ids.map(|kind| match kind {

@@ -56,13 +56,49 @@ export const commands = {
 	 *  PKCS#12 passphrase in the form is used once and zeroed; it is never stored or logged.
 	 */
 	importCredentials: (environment: string, form: ImportForm) => typedError<Imported, IpcError>(__TAURI_INVOKE("import_credentials", { environment, form })),
+	/**  Reads a list file the operator chose (UTF-8, at most 8 MiB) for the list box. */
+	readListFile: (path: string) => typedError<string, IpcError>(__TAURI_INVOKE("read_list_file", { path })),
+	/**
+	 *  Checks a pasted list: its valid entries, invalid lines with why, and repeats merged.
+	 *  Nothing is stored or sent.
+	 */
+	batchCheck: (text: string, bare: TargetKind | null) => __TAURI_INVOKE<ParsedList>("batch_check", { text, bare }),
+	/**  Makes a batch opt-out of the list (role `fraud`); nothing is sent yet. */
+	batchCreate: (text: string, bare: TargetKind | null, userDecision: boolean, reason: string | null) => typedError<Batch_Serialize, IpcError>(__TAURI_INVOKE("batch_create", { text, bare, userDecision, reason })),
+	/**
+	 *  The dry run: what each entry would remove from which directory, read 8 at a time;
+	 *  `BatchPreviewProgress` events count the entries read.
+	 */
+	batchPreview: (batchId: string) => typedError<Preview_Serialize[], IpcError>(__TAURI_INVOKE("batch_preview", { batchId })),
+	/**
+	 *  Runs (or resumes) a batch to its end with `concurrency` writes at a time; `BatchProgress`
+	 *  events carry the counts, and [`batch_control`] pauses, resumes or cancels it.
+	 */
+	batchRun: (batchId: string, concurrency: number) => typedError<Progress_Serialize, IpcError>(__TAURI_INVOKE("batch_run", { batchId, concurrency })),
+	/**  Pauses, resumes or cancels a running batch (`batchId`) or the profile audit (`null`). */
+	batchControl: (batchId: string | null, control: RunControl) => typedError<null, IpcError>(__TAURI_INVOKE("batch_control", { batchId, control })),
+	/**  This workstation's newest batches (a crashed or paused one can be resumed from here). */
+	batches: () => typedError<BatchStatus_Serialize[], IpcError>(__TAURI_INVOKE("batches")),
+	/**
+	 *  Writes a batch's report (CSV, one row per entry with its operationId and final status) to
+	 *  the exports folder.
+	 */
+	batchReport: (batchId: string) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("batch_report", { batchId })),
+	/**
+	 *  Audits the profiles in `scope` (role `auditor`), `concurrency` at a time, with
+	 *  `ProfileAuditProgress` events; then exports the CSV and HTML report (audited).
+	 */
+	auditProfiles: (scope: Scope, concurrency: number) => typedError<ProfileAuditDone_Serialize, IpcError>(__TAURI_INVOKE("audit_profiles", { scope, concurrency })),
 };
 
 /** Events */
 export const events = {
 	auditExportProgress: makeEvent<AuditExportProgress, AuditExportProgress>("audit-export-progress"),
+	batchPreviewProgress: makeEvent<BatchPreviewProgress, BatchPreviewProgress>("batch-preview-progress"),
+	batchProgress: makeEvent<BatchProgress_Serialize, BatchProgress_Deserialize>("batch-progress"),
 	languageChanged: makeEvent<LanguageChanged, LanguageChanged>("language-changed"),
 	operationChanged: makeEvent<OperationChanged_Serialize, OperationChanged_Deserialize>("operation-changed"),
+	profileAuditProgress: makeEvent<ProfileAuditProgress_Serialize, ProfileAuditProgress_Deserialize>("profile-audit-progress"),
 };
 
 /* Types */
@@ -194,6 +230,78 @@ export type AuditExportProgress = {
 	total: number,
 };
 
+/**  How far an audit is. */
+export type AuditProgress = AuditProgress_Serialize | AuditProgress_Deserialize;
+
+/**  How far an audit is. */
+export type AuditProgress_Deserialize = {
+	/**  Consumers to read. */
+	total: number,
+	/**  Consumers read. */
+	done: number,
+	/**  Consumers with at least one finding. */
+	withFindings: number,
+	/**  Consumers not read completely. */
+	unread: number,
+	/**  Findings so far. */
+	findings: number,
+	/**  Consumers per second so far. */
+	perSecond: number | null,
+	/**  Seconds left at that rate. */
+	etaSeconds?: number | null,
+	/**  Whether the audit is paused. */
+	paused: boolean,
+};
+
+/**  How far an audit is. */
+export type AuditProgress_Serialize = {
+	/**  Consumers to read. */
+	total: number,
+	/**  Consumers read. */
+	done: number,
+	/**  Consumers with at least one finding. */
+	withFindings: number,
+	/**  Consumers not read completely. */
+	unread: number,
+	/**  Findings so far. */
+	findings: number,
+	/**  Consumers per second so far. */
+	perSecond: number | null,
+	/**  Seconds left at that rate. */
+	etaSeconds: number | null,
+	/**  Whether the audit is paused. */
+	paused: boolean,
+};
+
+/**  One consumer's result. */
+export type AuditedConsumer = AuditedConsumer_Serialize | AuditedConsumer_Deserialize;
+
+/**  One consumer's result. */
+export type AuditedConsumer_Deserialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  What is wrong, most serious first. */
+	findings: Finding_Deserialize[],
+	/**
+	 *  What could not be read (`bank`, a directory, or the whole view), with why: the
+	 *  findings then do not cover it.
+	 */
+	unread: Unread[],
+};
+
+/**  One consumer's result. */
+export type AuditedConsumer_Serialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  What is wrong, most serious first. */
+	findings: Finding_Serialize[],
+	/**
+	 *  What could not be read (`bank`, a directory, or the whole view), with why: the
+	 *  findings then do not cover it.
+	 */
+	unread: Unread[],
+};
+
 /**  The bank's side of the view. */
 export type BankSide = BankSide_Serialize | BankSide_Deserialize;
 
@@ -222,6 +330,112 @@ record: IssuerConsumer_Serialize } |
 { state: "unavailable"; 
 /**  Why. */
 problem: Problem };
+
+/**  A batch opt-out. */
+export type Batch = Batch_Serialize | Batch_Deserialize;
+
+/**  A batch's dry run read another entry. */
+export type BatchPreviewProgress = {
+	/**  The batch. */
+	batchId: string,
+	/**  Entries read so far. */
+	read: number,
+};
+
+/**  A batch opt-out moved on: its items by status, rate and ETA. */
+export type BatchProgress = BatchProgress_Serialize | BatchProgress_Deserialize;
+
+/**  A batch opt-out moved on: its items by status, rate and ETA. */
+export type BatchProgress_Deserialize = {
+	/**  The batch. */
+	batchId: string,
+	/**  Where it is. */
+	progress: Progress_Deserialize,
+};
+
+/**  A batch opt-out moved on: its items by status, rate and ETA. */
+export type BatchProgress_Serialize = {
+	/**  The batch. */
+	batchId: string,
+	/**  Where it is. */
+	progress: Progress_Serialize,
+};
+
+/**  Where a batch stands. */
+export type BatchState = 
+/**  Created, nothing sent yet. */
+"READY" | 
+/**  Being sent (or the process that sent it stopped: resume it). */
+"RUNNING" | 
+/**  Paused by the operator. */
+"PAUSED" | 
+/**  Cancelled by the operator: the items not sent stay unsent. */
+"CANCELLED" | 
+/**  Every item sent is final. */
+"DONE";
+
+/**  A batch and how far it is, for the list of this workstation's batches. */
+export type BatchStatus = BatchStatus_Serialize | BatchStatus_Deserialize;
+
+/**  A batch and how far it is, for the list of this workstation's batches. */
+export type BatchStatus_Deserialize = {
+	/**  The batch. */
+	batch: Batch_Deserialize,
+	/**  Its items by status. */
+	progress: Progress_Deserialize,
+	/**  Whether it is running in this window now. */
+	running: boolean,
+};
+
+/**  A batch and how far it is, for the list of this workstation's batches. */
+export type BatchStatus_Serialize = {
+	/**  The batch. */
+	batch: Batch_Serialize,
+	/**  Its items by status. */
+	progress: Progress_Serialize,
+	/**  Whether it is running in this window now. */
+	running: boolean,
+};
+
+/**  A batch opt-out. */
+export type Batch_Deserialize = {
+	/**  Its id (`b-` and the UTC time it was made). */
+	id: string,
+	/**  The environment it was made for; it runs only there. */
+	environment: string,
+	/**  Who made it. */
+	operator: string,
+	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	reasonCode: string,
+	/**  The free-text reason every item carries. */
+	reason?: string | null,
+	/**  Where it stands. */
+	state: BatchState,
+	/**  When it was made (UTC). */
+	createdAt: string,
+	/**  When it last changed (UTC). */
+	updatedAt: string,
+};
+
+/**  A batch opt-out. */
+export type Batch_Serialize = {
+	/**  Its id (`b-` and the UTC time it was made). */
+	id: string,
+	/**  The environment it was made for; it runs only there. */
+	environment: string,
+	/**  Who made it. */
+	operator: string,
+	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	reasonCode: string,
+	/**  The free-text reason every item carries. */
+	reason: string | null,
+	/**  Where it stands. */
+	state: BatchState,
+	/**  When it was made (UTC). */
+	createdAt: string,
+	/**  When it last changed (UTC). */
+	updatedAt: string,
+};
 
 /**  A billing address. */
 export type BillingAddress = BillingAddress_Serialize | BillingAddress_Deserialize;
@@ -762,6 +976,8 @@ export type ExportFormat =
 
 /**  What a file picked in the import wizard is for; it chooses the picker's file types. */
 export type FilePurpose = 
+/**  A list of cards or consumers (CSV or plain text). */
+"list" | 
 /**  A PEM certificate: a CA, or the client certificate chain. */
 "certificate" | 
 /**  A PEM private key: the mTLS key or the ES256 signing key. */
@@ -842,6 +1058,16 @@ export type Imported = {
 	subject: string,
 	/**  When it expires (RFC 3339). */
 	notAfter: string,
+};
+
+/**  A line that is not a target, and why. */
+export type InvalidLine = {
+	/**  The line number (1-based). */
+	line: number,
+	/**  The line as given, shortened, with card numbers, e-mails and phones masked. */
+	text: string,
+	/**  What is wrong and what to write instead. */
+	why: string,
 };
 
 /**
@@ -1056,6 +1282,16 @@ export type OperatorInfo = {
 	allowed: Permission[],
 };
 
+/**  What a list holds. */
+export type ParsedList = {
+	/**  The targets, in the list's order, each once. */
+	targets: Target[],
+	/**  The lines that are not targets. */
+	invalid: InvalidLine[],
+	/**  How many lines repeated an earlier target and were merged into it. */
+	duplicates: number,
+};
+
 /**
  *  Something an operator may or may not do (`Permission` in the UI's bindings, beside the
  *  findings' suggested `Action`).
@@ -1076,7 +1312,9 @@ export type Permission =
 /**  Opt out a list of cards or consumers. */
 "batchOptOut" | 
 /**  Export the audit log or an audit report. */
-"auditExport";
+"auditExport" | 
+/**  Audit the profiles of a list of consumers (read-only) and export the report. */
+"auditProfiles";
 
 /**  The operator and their role, as the console enforces them. */
 export type Policy = {
@@ -1086,6 +1324,37 @@ export type Policy = {
 	role: Role,
 	/**  Where this came from. */
 	source: Source,
+};
+
+/**  What leaves for one item. */
+export type Preview = Preview_Serialize | Preview_Deserialize;
+
+/**  What leaves for one item. */
+export type Preview_Deserialize = {
+	/**  The item's position in the batch. */
+	seq: number,
+	/**  The cardId or consumerId. */
+	target: string,
+	/**  What leaves each directory (see [`Removal`]). */
+	removals: Removal[],
+	/**  Whether it is in no directory: it will not be sent. */
+	nothingToDo: boolean,
+	/**  Why it could not be read (it will still be sent). */
+	error?: string | null,
+};
+
+/**  What leaves for one item. */
+export type Preview_Serialize = {
+	/**  The item's position in the batch. */
+	seq: number,
+	/**  The cardId or consumerId. */
+	target: string,
+	/**  What leaves each directory (see [`Removal`]). */
+	removals: Removal[],
+	/**  Whether it is in no directory: it will not be sent. */
+	nothingToDo: boolean,
+	/**  Why it could not be read (it will still be sent). */
+	error: string | null,
 };
 
 /**  A failure shown in place of data: the stable code and the detail in English. */
@@ -1098,6 +1367,87 @@ export type Problem = {
 
 /**  A consumer's profile in one directory. */
 export type Profile = Profile_Serialize | Profile_Deserialize;
+
+/**  A finished (or cancelled) audit. */
+export type ProfileAudit = ProfileAudit_Serialize | ProfileAudit_Deserialize;
+
+/**  A finished profile audit and its exported report. */
+export type ProfileAuditDone = ProfileAuditDone_Serialize | ProfileAuditDone_Deserialize;
+
+/**  A finished profile audit and its exported report. */
+export type ProfileAuditDone_Deserialize = {
+	/**  What was read and found. */
+	audit: ProfileAudit_Deserialize,
+	/**  The findings CSV and the HTML report. */
+	files: ReportFiles,
+};
+
+/**  A finished profile audit and its exported report. */
+export type ProfileAuditDone_Serialize = {
+	/**  What was read and found. */
+	audit: ProfileAudit_Serialize,
+	/**  The findings CSV and the HTML report. */
+	files: ReportFiles,
+};
+
+/**  The profile audit read another consumer (or was paused). */
+export type ProfileAuditProgress = ProfileAuditProgress_Serialize | ProfileAuditProgress_Deserialize;
+
+/**  The profile audit read another consumer (or was paused). */
+export type ProfileAuditProgress_Deserialize = {
+	/**  Where it is. */
+	progress: AuditProgress_Deserialize,
+};
+
+/**  The profile audit read another consumer (or was paused). */
+export type ProfileAuditProgress_Serialize = {
+	/**  Where it is. */
+	progress: AuditProgress_Serialize,
+};
+
+/**  A finished (or cancelled) audit. */
+export type ProfileAudit_Deserialize = {
+	/**  `pa-<UTC time>`, also in the audit log and the report's file names. */
+	id: string,
+	/**  The environment read. */
+	environment: string,
+	/**  Who ran it. */
+	operator: string,
+	/**  What was asked for, in words (`3 consumers listed`, `consumers matching "tanaka"`). */
+	scope: string,
+	/**  When it started and ended (UTC, RFC 3339). */
+	startedAt: string,
+	/**  When it ended. */
+	finishedAt: string,
+	/**  Whether it was cancelled before every consumer was read. */
+	cancelled: boolean,
+	/**  Lines of the list that are not consumerIds. */
+	invalid: InvalidLine[],
+	/**  Each consumer read, in the list's order. */
+	consumers: AuditedConsumer_Deserialize[],
+};
+
+/**  A finished (or cancelled) audit. */
+export type ProfileAudit_Serialize = {
+	/**  `pa-<UTC time>`, also in the audit log and the report's file names. */
+	id: string,
+	/**  The environment read. */
+	environment: string,
+	/**  Who ran it. */
+	operator: string,
+	/**  What was asked for, in words (`3 consumers listed`, `consumers matching "tanaka"`). */
+	scope: string,
+	/**  When it started and ended (UTC, RFC 3339). */
+	startedAt: string,
+	/**  When it ended. */
+	finishedAt: string,
+	/**  Whether it was cancelled before every consumer was read. */
+	cancelled: boolean,
+	/**  Lines of the list that are not consumerIds. */
+	invalid: InvalidLine[],
+	/**  Each consumer read, in the list's order. */
+	consumers: AuditedConsumer_Serialize[],
+};
 
 /**  A consumer's profile in one directory. */
 export type Profile_Deserialize = {
@@ -1121,6 +1471,61 @@ export type Profile_Serialize = {
 	consumerInfo: ConsumerInfo_Serialize,
 	/**  Their cards; may be empty after a failed enrolment. */
 	cards: Card_Serialize[],
+};
+
+/**  How far a batch is, by item status. */
+export type Progress = Progress_Serialize | Progress_Deserialize;
+
+/**  How far a batch is, by item status. */
+export type Progress_Deserialize = {
+	/**  Items in the batch. */
+	total: number,
+	/**  Applied by D1. */
+	successful: number,
+	/**  Refused by D1, or not applied. */
+	failed: number,
+	/**  Sent with no answer yet resolved. */
+	unknown: number,
+	/**  Accepted by D1, or being sent. */
+	pending: number,
+	/**  Not sent (yet). */
+	notSent: number,
+	/**  Marked "nothing to do" by the dry run. */
+	skipped: number,
+	/**  Items sent per second so far in this run. */
+	perSecond: number | null,
+	/**  Seconds until every item is sent, at that rate. */
+	etaSeconds?: number | null,
+	/**  The concurrency in use now (lower after 429s). */
+	concurrency: number,
+	/**  Whether the run is paused. */
+	paused: boolean,
+};
+
+/**  How far a batch is, by item status. */
+export type Progress_Serialize = {
+	/**  Items in the batch. */
+	total: number,
+	/**  Applied by D1. */
+	successful: number,
+	/**  Refused by D1, or not applied. */
+	failed: number,
+	/**  Sent with no answer yet resolved. */
+	unknown: number,
+	/**  Accepted by D1, or being sent. */
+	pending: number,
+	/**  Not sent (yet). */
+	notSent: number,
+	/**  Marked "nothing to do" by the dry run. */
+	skipped: number,
+	/**  Items sent per second so far in this run. */
+	perSecond: number | null,
+	/**  Seconds until every item is sent, at that rate. */
+	etaSeconds: number | null,
+	/**  The concurrency in use now (lower after 429s). */
+	concurrency: number,
+	/**  Whether the run is paused. */
+	paused: boolean,
 };
 
 /**  A stored record: the event, where it stands in the chain, and when. */
@@ -1160,6 +1565,14 @@ export type Removal = {
 	consumerRemoved: boolean,
 	/**  Whether the directory could not be read: what leaves it is unknown, not nothing. */
 	unread: boolean,
+};
+
+/**  Where a report was written. */
+export type ReportFiles = {
+	/**  The findings, one per row. */
+	csv: string,
+	/**  The report to open in a browser. */
+	html: string,
 };
 
 /**  A role in the policy. */
@@ -1204,8 +1617,24 @@ export type Row_Serialize = {
 	cells: Cell_Serialize[],
 };
 
+/**  What the operator wants the run to do; changed while it runs. */
+export type RunControl = 
+/**  Send. */
+"run" | 
+/**  Send nothing more until told to run again (writes on the way finish). */
+"pause" | 
+/**  Send nothing more; the batch ends as cancelled (writes on the way finish). */
+"cancel";
+
 /**  A payment network's directory. */
 export type Scheme = string;
+
+/**  Which consumers to audit. */
+export type Scope = 
+/**  A list of consumerIds, one per line (or a CSV with a `consumerId` column). */
+{ kind: "list"; text: string } | 
+/**  Every consumer the bank's search finds for this text. */
+{ kind: "matching"; text: string };
 
 /**  One page of search results. */
 export type SearchResults = SearchResults_Serialize | SearchResults_Deserialize;
@@ -1288,12 +1717,37 @@ export type Step_Serialize = {
 	detail: string,
 };
 
+/**  One entry of the list. */
+export type Target = {
+	/**  Card or consumer. */
+	kind: TargetKind,
+	/**  The cardId or consumerId, checked against D1's pattern. */
+	id: string,
+	/**  The line it came from (1-based). */
+	line: number,
+};
+
+/**  Whether an id is a card's or a consumer's. */
+export type TargetKind = 
+/**  A cardId: the card is opted out. */
+"card" | 
+/**  A consumerId: the consumer and every card of theirs are opted out. */
+"consumer";
+
 /**  A colour theme. */
 export type Theme = 
 /**  Light. */
 "light" | 
 /**  Dark. */
 "dark";
+
+/**  A side of a consumer that could not be read. */
+export type Unread = {
+	/**  `BANK`, a directory (`VISA`, …), or `ALL` when the view failed as a whole. */
+	side: string,
+	/**  Why, in English. */
+	why: string,
+};
 
 /**  The verdict of [`AuditLog::verify`]. */
 export type Verification = Verification_Serialize | Verification_Deserialize;

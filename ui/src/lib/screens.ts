@@ -5,6 +5,8 @@
  */
 export const screens = {
   consumer: () => import('./components/ConsumerScreen.svelte'),
+  batch: () => import('./components/BatchScreen.svelte'),
+  profiles: () => import('./components/ProfileAuditScreen.svelte'),
   operations: () => import('./components/OperationsScreen.svelte'),
   audit: () => import('./components/AuditScreen.svelte'),
   settings: () => import('./components/SettingsScreen.svelte'),

@@ -68,6 +68,35 @@ pub struct ParsedList {
     pub duplicates: usize,
 }
 
+/// The largest list file read: about 100,000 lines.
+const MAX_LIST_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads a list file (UTF-8 text, at most 8 MiB) for [`parse`].
+pub fn read_list(path: &std::path::Path) -> crate::Result<String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| {
+        crate::Error::InvalidInput(format!("cannot read the list {}: {e}", path.display()))
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(MAX_LIST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_LIST_BYTES {
+        return Err(crate::Error::InvalidInput(format!(
+            "the list {} is larger than 8 MiB: split it",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        crate::Error::InvalidInput(format!(
+            "the list {} is not UTF-8 text: save it as CSV (UTF-8) or plain text",
+            path.display()
+        ))
+    })
+}
+
 /// Reads `text`. `bare` says what an id without `card:` or `consumer:` is; without it such a
 /// line is invalid, since the two kinds of id look alike.
 pub fn parse(text: &str, bare: Option<TargetKind>) -> ParsedList {

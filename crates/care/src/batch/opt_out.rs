@@ -451,10 +451,20 @@ impl Console {
         self.record_event("batch_report_export", Some(id), "ok", None, None)?;
         Ok(items.len())
     }
+
+    /// Writes batch `id`'s report to `<data>/exports/<id>-report.csv` (whole or not at all);
+    /// returns where, and how many entries.
+    pub fn batch_report_file(&self, id: &str) -> Result<(std::path::PathBuf, usize)> {
+        let mut csv = Vec::new();
+        let count = self.batch_report(id, &mut csv)?;
+        let path = self.exports_dir().join(format!("{id}-report.csv"));
+        crate::exports::write_whole(&path, &csv)?;
+        Ok((path, count))
+    }
 }
 
 /// Waits while the run is paused; false once it is cancelled.
-async fn wait_while_paused(control: &mut watch::Receiver<RunControl>) -> bool {
+pub(crate) async fn wait_while_paused(control: &mut watch::Receiver<RunControl>) -> bool {
     loop {
         match *control.borrow_and_update() {
             RunControl::Run => return true,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::batch::input::{InvalidLine, TargetKind, parse};
-use crate::batch::opt_out::{MAX_CONCURRENCY, RunControl};
+use crate::batch::opt_out::{MAX_CONCURRENCY, RunControl, wait_while_paused};
 use crate::console::Console;
 use crate::findings::{Finding, FindingKind};
 use crate::issuer_records::MAX_RESULTS;
@@ -165,7 +165,12 @@ impl Console {
                     let mut control = control.clone();
                     let progress = &progress;
                     async move {
-                        if !wait_while_paused(&mut control, progress, on_progress).await {
+                        if *control.borrow() == RunControl::Pause {
+                            let mut paused = *progress.lock().unwrap_or_else(|e| e.into_inner());
+                            paused.paused = true;
+                            on_progress(&paused);
+                        }
+                        if !wait_while_paused(&mut control).await {
                             return None;
                         }
                         let audited = self.audit_one(consumer_id).await;
@@ -268,35 +273,6 @@ impl Console {
                     why: error.to_string(),
                 }],
             },
-        }
-    }
-}
-
-/// Waits while `control` says pause; false once it says cancel.
-async fn wait_while_paused(
-    control: &mut watch::Receiver<RunControl>,
-    progress: &std::sync::Mutex<AuditProgress>,
-    on_progress: &(dyn Fn(&AuditProgress) + Send + Sync),
-) -> bool {
-    loop {
-        let state = *control.borrow_and_update();
-        let snapshot = {
-            let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
-            let changed = p.paused != (state == RunControl::Pause);
-            p.paused = state == RunControl::Pause;
-            changed.then_some(*p)
-        };
-        if let Some(snapshot) = snapshot {
-            on_progress(&snapshot);
-        }
-        match state {
-            RunControl::Run => return true,
-            RunControl::Cancel => return false,
-            RunControl::Pause => {
-                if control.changed().await.is_err() {
-                    return false;
-                }
-            }
         }
     }
 }

@@ -5,14 +5,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::Result;
 use crate::batch::profile_audit::{ProfileAudit, kind_name};
 use crate::console::Console;
 use crate::csv::row;
+use crate::exports::write_whole;
 use crate::findings::Severity;
 use crate::policy::Action;
-use crate::{Error, Result};
 
 /// Where a report was written.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -331,11 +332,10 @@ impl Console {
     /// each whole or not at all; an audited export (role `auditor`).
     pub fn export_profile_audit(&self, audit: &ProfileAudit, dir: &Path) -> Result<ReportFiles> {
         self.authorise(Action::AuditProfiles, Some(&audit.id))?;
-        std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
         let csv_path = dir.join(format!("{}-findings.csv", audit.id));
         let html_path = dir.join(format!("{}.html", audit.id));
-        let result = write_whole(&csv_path, &csv(audit))
-            .and_then(|()| write_whole(&html_path, &html(audit)));
+        let result = write_whole(&csv_path, csv(audit).as_bytes())
+            .and_then(|()| write_whole(&html_path, html(audit).as_bytes()));
         let outcome = match &result {
             Ok(()) => format!(
                 "{} findings of {} consumers to {}",
@@ -361,22 +361,6 @@ impl Console {
 
     /// Exports to `<data>/exports`, for the desktop console.
     pub fn export_profile_audit_to_exports(&self, audit: &ProfileAudit) -> Result<ReportFiles> {
-        self.export_profile_audit(audit, &self.dirs().data.join("exports"))
+        self.export_profile_audit(audit, &self.exports_dir())
     }
-}
-
-/// Writes `text` to `path` through a temporary file, so that `path` is whole or absent.
-fn write_whole(path: &Path, text: &str) -> Result<()> {
-    let temp: PathBuf = path.with_extension("partial");
-    let write = || -> std::io::Result<()> {
-        use std::io::Write as _;
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        Error::storage("write", path, e)
-    })
 }

@@ -1,0 +1,219 @@
+//! The IPC commands of the batch screens: the fraud team's batch opt-out and the auditors'
+//! profile audit. Long runs report through typed events; pause, resume and cancel go through
+//! the run's control channel, kept in [`AppState`].
+
+use care::batch::input::{ParsedList, TargetKind, parse, read_list};
+use care::batch::opt_out::{Progress, RunControl};
+use care::batch::preview::Preview;
+use care::batch::profile_audit::{AuditProgress, ProfileAudit, Scope};
+use care::batch::report::ReportFiles;
+use care::batch::store::Batch;
+use serde::Serialize;
+use tauri::State;
+use tauri_specta::Event;
+
+use crate::commands::ExportDone;
+use crate::error::IpcError;
+use crate::events::{BatchPreviewProgress, BatchProgress, ProfileAuditProgress};
+use crate::state::AppState;
+
+/// The control key of the profile audit: one runs at a time.
+const PROFILE_AUDIT: &str = "profile-audit";
+
+/// Emits `event`; a window that is gone only misses progress.
+fn emit(event: impl Event + Serialize + Clone, app: &tauri::AppHandle) {
+    if let Err(error) = event.emit(app) {
+        tracing::debug!(%error, "could not report progress");
+    }
+}
+
+/// Reads a list file the operator chose (UTF-8, at most 8 MiB) for the list box.
+#[tauri::command]
+#[specta::specta]
+pub async fn read_list_file(path: String) -> Result<String, IpcError> {
+    let text = tauri::async_runtime::spawn_blocking(move || read_list(path.as_ref()))
+        .await
+        .map_err(|e| care::Error::Internal(format!("reading the list stopped: {e}")))??;
+    Ok(text)
+}
+
+/// Checks a pasted list: its valid entries, invalid lines with why, and repeats merged.
+/// Nothing is stored or sent.
+#[tauri::command]
+#[specta::specta]
+pub fn batch_check(text: String, bare: Option<TargetKind>) -> ParsedList {
+    parse(&text, bare)
+}
+
+/// Makes a batch opt-out of the list (role `fraud`); nothing is sent yet.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_create(
+    text: String,
+    bare: Option<TargetKind>,
+    user_decision: bool,
+    reason: Option<String>,
+    state: State<'_, AppState>,
+) -> Result<Batch, IpcError> {
+    let list = parse(&text, bare);
+    Ok(state
+        .console()
+        .await
+        .batch_create(&list, user_decision, reason.as_deref())?)
+}
+
+/// The dry run: what each entry would remove from which directory, read 8 at a time;
+/// `BatchPreviewProgress` events count the entries read.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_preview(
+    batch_id: String,
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Vec<Preview>, IpcError> {
+    let read = std::sync::atomic::AtomicU32::new(0);
+    let on_item = |_: &Preview| {
+        let read = read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        emit(
+            BatchPreviewProgress {
+                batch_id: batch_id.clone(),
+                read,
+            },
+            &app,
+        );
+    };
+    Ok(state
+        .console()
+        .await
+        .batch_preview(
+            &batch_id,
+            care::batch::opt_out::DEFAULT_CONCURRENCY,
+            &on_item,
+        )
+        .await?)
+}
+
+/// Runs (or resumes) a batch to its end with `concurrency` writes at a time; `BatchProgress`
+/// events carry the counts, and [`batch_control`] pauses, resumes or cancels it.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_run(
+    batch_id: String,
+    concurrency: u32,
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Progress, IpcError> {
+    let control = state.start_run(&batch_id)?;
+    let on_progress = |progress: &Progress| {
+        emit(
+            BatchProgress {
+                batch_id: batch_id.clone(),
+                progress: progress.clone(),
+            },
+            &app,
+        );
+    };
+    let concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
+    let result = state
+        .console()
+        .await
+        .batch_run(&batch_id, concurrency, control, &on_progress)
+        .await;
+    state.end_run(&batch_id);
+    Ok(result?)
+}
+
+/// Pauses, resumes or cancels a running batch (`batchId`) or the profile audit (`null`).
+#[tauri::command]
+#[specta::specta]
+pub fn batch_control(
+    batch_id: Option<String>,
+    control: RunControl,
+    state: State<'_, AppState>,
+) -> Result<(), IpcError> {
+    Ok(state.control_run(batch_id.as_deref().unwrap_or(PROFILE_AUDIT), control)?)
+}
+
+/// A batch and how far it is, for the list of this workstation's batches.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchStatus {
+    /// The batch.
+    pub batch: Batch,
+    /// Its items by status.
+    pub progress: Progress,
+    /// Whether it is running in this window now.
+    pub running: bool,
+}
+
+/// This workstation's newest batches (a crashed or paused one can be resumed from here).
+#[tauri::command]
+#[specta::specta]
+pub fn batches(state: State<'_, AppState>) -> Result<Vec<BatchStatus>, IpcError> {
+    let journal = state.console.journal();
+    let mut list = Vec::new();
+    for batch in journal.batches(20)? {
+        let items = journal.batch_items(&batch.id)?;
+        list.push(BatchStatus {
+            running: state.is_running(&batch.id),
+            progress: Progress::of(&items),
+            batch,
+        });
+    }
+    Ok(list)
+}
+
+/// Writes a batch's report (CSV, one row per entry with its operationId and final status) to
+/// the exports folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_report(
+    batch_id: String,
+    state: State<'_, AppState>,
+) -> Result<ExportDone, IpcError> {
+    let (path, records) = state.console().await.batch_report_file(&batch_id)?;
+    Ok(ExportDone {
+        path: path.display().to_string(),
+        records: u32::try_from(records).unwrap_or(u32::MAX),
+    })
+}
+
+/// A finished profile audit and its exported report.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileAuditDone {
+    /// What was read and found.
+    pub audit: ProfileAudit,
+    /// The findings CSV and the HTML report.
+    pub files: ReportFiles,
+}
+
+/// Audits the profiles in `scope` (role `auditor`), `concurrency` at a time, with
+/// `ProfileAuditProgress` events; then exports the CSV and HTML report (audited).
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_profiles(
+    scope: Scope,
+    concurrency: u32,
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<ProfileAuditDone, IpcError> {
+    let control = state.start_run(PROFILE_AUDIT)?;
+    let on_progress = |progress: &AuditProgress| {
+        emit(
+            ProfileAuditProgress {
+                progress: *progress,
+            },
+            &app,
+        )
+    };
+    let console = state.console().await;
+    let concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
+    let result = console
+        .audit_profiles(&scope, concurrency, control, &on_progress)
+        .await;
+    state.end_run(PROFILE_AUDIT);
+    let audit = result?;
+    let files = console.export_profile_audit_to_exports(&audit)?;
+    Ok(ProfileAuditDone { audit, files })
+}
