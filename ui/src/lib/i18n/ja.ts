@@ -246,7 +246,7 @@ export const ja: Record<MessageKey, string> = {
   'batch.unfinished': "未完了のバッチ",
   'batch.unfinishedCounts': "{total} 件中、未送信 {notSent} 件、確認中 {pending} 件",
   'batch.list': "カードと会員:1 行に 1 件(card:ID または consumer:ID)、または cardId/consumerId 列のある CSV",
-  'batch.listPlaceholder': "card:…\nconsumer:…",
+  'batch.listPlaceholder': "card:カードID\nconsumer:会員ID",
   'batch.chooseFile': "CSV またはテキストファイルを読み込む…",
   'batch.bare': "ID だけの行の扱い",
   'batch.bareCard': "カードID",
