@@ -308,7 +308,7 @@ mod tests {
                     Update,
                     BatchOptOut,
                 ],
-                Role::Auditor => vec![Search, View, AuditExport],
+                Role::Auditor => vec![Search, View, AuditExport, AuditProfiles],
             }
         };
         for role in [Role::Agent, Role::Fraud, Role::Auditor] {
