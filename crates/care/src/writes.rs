@@ -46,7 +46,8 @@ pub(crate) fn may_send_again(entry: &Entry) -> bool {
 pub struct InFlight(Mutex<HashSet<i64>>);
 
 impl InFlight {
-    fn contains(&self, id: i64) -> bool {
+    /// Whether the write of entry `id` is waiting for its answer in this process.
+    pub(crate) fn contains(&self, id: i64) -> bool {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -89,6 +89,10 @@ async fn a_thousand_cards_at_50_ms_each_all_end_final_each_sent_once() {
         seen.iter()
             .any(|p| p.per_second > 0.0 && p.eta_seconds.is_some())
     );
+    assert!(
+        seen.iter().any(|p| p.not_sent > 500 && p.successful > 100),
+        "sent items are followed to their end while the rest are sent"
+    );
     for card in &cards {
         assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
     }

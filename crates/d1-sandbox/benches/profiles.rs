@@ -63,14 +63,21 @@ async fn main() {
         sandbox.base_url(),
         creds.issuer_id
     );
+    // Spread the clients over the first consistent consumers (one to four cards in both
+    // directories), as the seed generates them.
+    let consistent: Vec<String> = d1_sandbox::seed::generate(SandboxConfig::default().seed, 40)
+        .bank
+        .into_keys()
+        .filter(|id| id.ends_with("-ok"))
+        .take(12)
+        .collect();
     let mut clients = Vec::new();
     for n in 0..CLIENTS {
         let http = client(&sandbox);
         let token = token(&http, &sandbox).await;
-        // Spread the clients over consumers with one to four cards in both directories.
         let url = format!(
-            "{base}/cons-{:04}-ok/clickToPayProfiles",
-            [1, 3, 5, 7, 9, 11, 13, 15, 17, 18, 19, 20][n % 12]
+            "{base}/{}/clickToPayProfiles",
+            consistent[n % consistent.len()]
         );
         clients.push((http, url, token));
     }

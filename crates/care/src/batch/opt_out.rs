@@ -3,6 +3,7 @@
 //! it is sent, then every accepted operation followed until it is final. A batch stopped by a
 //! crash is run again with [`Console::batch_run`]: items already sent are only followed.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -71,12 +72,15 @@ pub struct Progress {
 impl Progress {
     /// Counts `items`.
     pub fn of(items: &[Item]) -> Self {
-        let mut progress = Progress {
-            total: items.len() as u32,
-            ..Progress::default()
-        };
-        for item in items {
-            let count = match status(item) {
+        Self::counted(items.iter().map(|item| (status(item), 1)))
+    }
+
+    /// Adds up `(status, how many)` pairs.
+    fn counted<'a>(statuses: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
+        let mut progress = Progress::default();
+        for (status, n) in statuses {
+            progress.total += n;
+            let count = match status {
                 "SUCCESSFUL" => &mut progress.successful,
                 "FAILED" => &mut progress.failed,
                 "UNKNOWN" => &mut progress.unknown,
@@ -84,7 +88,7 @@ impl Progress {
                 "NOTHING_TO_DO" => &mut progress.skipped,
                 _ => &mut progress.not_sent,
             };
-            *count += 1;
+            *count += n;
         }
         progress
     }
@@ -245,8 +249,14 @@ impl Console {
         // Follow what is on the way (after a crash: intents that may or may not have left),
         // send what surely was not applied, and again until nothing is left to send.
         loop {
-            self.follow_batch(&batch.id, &brake, &reporter, &control)
-                .await?;
+            self.follow_batch(
+                &batch.id,
+                &brake,
+                &reporter,
+                &control,
+                watch::channel(false).1,
+            )
+            .await?;
             let sendable: Vec<Item> = self
                 .journal
                 .batch_items(id)?
@@ -257,18 +267,27 @@ impl Console {
             if sendable.is_empty() || *control.borrow() == RunControl::Cancel {
                 break;
             }
-            futures_util::stream::iter(sendable)
-                .for_each_concurrent(MAX_CONCURRENCY, |item| {
-                    let (brake, reporter, batch) = (&brake, &reporter, &batch);
-                    let mut control = control.clone();
-                    async move {
-                        if let Err(error) = self.send_item(batch, &item, brake, &mut control).await {
-                            tracing::warn!(batch = %batch.id, seq = item.seq, code = ?error.code(), %error, "a batch item was not sent");
+            // Items sent are followed while the rest are sent, so that the run does not end
+            // with a long tail of items to follow.
+            let (sending, still_sending) = watch::channel(true);
+            let send = async {
+                futures_util::stream::iter(sendable)
+                    .for_each_concurrent(MAX_CONCURRENCY, |item| {
+                        let (brake, reporter, batch) = (&brake, &reporter, &batch);
+                        let mut control = control.clone();
+                        async move {
+                            if let Err(error) = self.send_item(batch, &item, brake, &mut control).await {
+                                tracing::warn!(batch = %batch.id, seq = item.seq, code = ?error.code(), %error, "a batch item was not sent");
+                            }
+                            self.report(&batch.id, reporter, brake, &control, false);
                         }
-                        self.report(&batch.id, reporter, brake, &control, false);
-                    }
-                })
-                .await;
+                    })
+                    .await;
+                sending.send_replace(false);
+            };
+            let follow = self.follow_batch(&batch.id, &brake, &reporter, &control, still_sending);
+            let ((), followed) = tokio::join!(send, follow);
+            followed?;
         }
         let items = self.journal.batch_items(id)?;
         let state = if *control.borrow() == RunControl::Cancel {
@@ -335,36 +354,51 @@ impl Console {
     }
 
     /// Follows the batch's sent items until each is final, the operator cancels, or the settle
-    /// time (plus a minute) has passed without an end.
+    /// time (plus a minute) has passed without an end; while `sending`, also the items sent in
+    /// the meantime. Each item is polled as soon as its answer has come, then again after
+    /// 0.1, 0.2, 0.4 … up to 2 s.
     async fn follow_batch(
         &self,
         id: &str,
         brake: &Brake,
         reporter: &Reporter<'_>,
         control: &watch::Receiver<RunControl>,
+        mut sending: watch::Receiver<bool>,
     ) -> Result<()> {
+        const FIRST: Duration = Duration::from_millis(100);
+        const MOST: Duration = Duration::from_secs(2);
         let session = self.session().await?;
-        let deadline = Instant::now() + self.settle + Duration::from_secs(60);
-        let mut pause = Duration::from_millis(100);
+        let mut deadline = Instant::now() + self.settle + Duration::from_secs(60);
+        // When each entry polled is due again, and its current backoff.
+        let mut due: HashMap<i64, (Instant, Duration)> = HashMap::new();
         loop {
+            let still_sending = *sending.borrow();
+            if still_sending {
+                deadline = Instant::now() + self.settle + Duration::from_secs(60);
+            }
+            // Writes still waiting for their answer are followed once it has come.
             let open: Vec<_> = self
                 .journal
-                .batch_items(id)?
+                .batch_unfinished(id)?
                 .into_iter()
-                .filter_map(|i| i.intent.filter(|e| !e.state.is_final()))
+                .filter(|e| !self.in_flight.contains(e.id))
                 .collect();
-            if open.is_empty()
+            if (open.is_empty() && !still_sending)
                 || Instant::now() >= deadline
                 || *control.borrow() == RunControl::Cancel
             {
                 return Ok(());
             }
+            let now = Instant::now();
+            let (ready, waiting): (Vec<_>, Vec<_>) = open
+                .into_iter()
+                .partition(|e| due.get(&e.id).is_none_or(|(at, _)| *at <= now));
             let limit = brake.limit.load(Ordering::SeqCst).max(1);
-            futures_util::stream::iter(open)
+            futures_util::stream::iter(&ready)
                 .for_each_concurrent(limit, |entry| {
                     let session = &session;
                     async move {
-                        match self.follow(session, &entry).await {
+                        match self.follow(session, entry).await {
                             Ok(Some(updated)) => {
                                 if let Err(error) = self.record_outcome(&updated) {
                                     tracing::warn!(code = ?error.code(), %error, "could not audit a batch outcome");
@@ -376,9 +410,26 @@ impl Console {
                     }
                 })
                 .await;
+            let polled = Instant::now();
+            for entry in &ready {
+                let backoff = due
+                    .get(&entry.id)
+                    .map_or(FIRST, |(_, b)| (*b * 2).min(MOST));
+                due.insert(entry.id, (polled + backoff, backoff));
+            }
             self.report(id, reporter, brake, control, false);
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(2));
+            let next = ready
+                .iter()
+                .chain(&waiting)
+                .filter_map(|e| due.get(&e.id).map(|(at, _)| *at))
+                .min()
+                .map_or(FIRST, |at| at.saturating_duration_since(Instant::now()))
+                .clamp(Duration::from_millis(20), MOST);
+            // While sending, also a round at once when the last item has been sent.
+            tokio::select! {
+                () = tokio::time::sleep(next) => {}
+                _ = sending.wait_for(|sending| !*sending), if still_sending => {}
+            }
         }
     }
 
@@ -399,15 +450,15 @@ impl Console {
             }
             *previous = Some(Instant::now());
         }
-        let items = match self.journal.batch_items(id) {
-            Ok(items) => items,
+        let statuses = match self.journal.batch_statuses(id) {
+            Ok(statuses) => statuses,
             Err(error) => {
                 tracing::warn!(code = ?error.code(), %error, "could not count the batch");
                 return Progress::default();
             }
         };
-        let mut progress = Progress::of(&items);
-        let sent = items.iter().filter(|i| i.intent.is_some()).count();
+        let mut progress = Progress::counted(statuses.iter().map(|(s, n)| (s.as_str(), *n)));
+        let sent = (progress.total - progress.not_sent - progress.skipped) as usize;
         let elapsed = reporter.started.elapsed().as_secs_f64();
         let sent_now = sent.saturating_sub(reporter.sent_at_start);
         if elapsed > 0.0 && sent_now > 0 {

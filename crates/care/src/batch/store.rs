@@ -191,6 +191,43 @@ impl Journal {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
     }
 
+    /// How many items of batch `id` have each [`status`] (one aggregate query).
+    pub(crate) fn batch_statuses(&self, id: &str) -> Result<Vec<(String, u32)>> {
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(
+                "SELECT CASE WHEN b.skip IS NOT NULL THEN 'NOTHING_TO_DO'
+                             WHEN b.intent_id IS NULL THEN 'NOT_SENT'
+                             WHEN i.state = 'INTENT' THEN 'SENDING'
+                             ELSE i.state END, count(*)
+                 FROM batch_items b LEFT JOIN intents i ON i.id = b.intent_id
+                 WHERE b.batch_id = ?1 GROUP BY 1",
+            )
+            .map_err(failed)?;
+        let rows = statement
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// The unfinished intents of batch `id`'s items (what is left to follow), oldest first.
+    pub(crate) fn batch_unfinished(&self, id: &str) -> Result<Vec<Entry>> {
+        let columns: String = INTENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("i.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {columns} FROM batch_items b JOIN intents i ON i.id = b.intent_id
+                 WHERE b.batch_id = ?1 AND i.state NOT IN ('SUCCESSFUL', 'FAILED') ORDER BY i.id"
+            ))
+            .map_err(failed)?;
+        let rows = statement.query_map([id], entry).map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
     /// Sets where batch `id` stands.
     pub(crate) fn set_batch_state(&self, id: &str, state: BatchState) -> Result<()> {
         let changed = self
