@@ -161,11 +161,7 @@ impl Journal {
 
     /// Every item of batch `id`, in order, with its latest intent (one query).
     pub fn batch_items(&self, id: &str) -> Result<Vec<Item>> {
-        let columns: String = INTENT_COLUMNS
-            .split(", ")
-            .map(|c| format!("i.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = intent_columns();
         let connection = self.db.lock();
         let mut statement = connection
             .prepare(&format!(
@@ -212,11 +208,7 @@ impl Journal {
 
     /// The unfinished intents of batch `id`'s items (what is left to follow), oldest first.
     pub(crate) fn batch_unfinished(&self, id: &str) -> Result<Vec<Entry>> {
-        let columns: String = INTENT_COLUMNS
-            .split(", ")
-            .map(|c| format!("i.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = intent_columns();
         let connection = self.db.lock();
         let mut statement = connection
             .prepare(&format!(
@@ -243,6 +235,15 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// The intent columns, as `i.<column>` for a query joining `intents i`.
+fn intent_columns() -> String {
+    INTENT_COLUMNS
+        .split(", ")
+        .map(|c| format!("i.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What an item's status is called in reports and counts.
