@@ -1,7 +1,9 @@
 /**
  * The screens other than search, loaded on demand: the first page carries only what the search
- * box needs, so an agent can type sooner after launch. `preloadScreens` fetches them all once the
- * window is up, so that opening one later does not wait either.
+ * box needs, so an agent can type sooner after launch. `preloadScreens` fetches the consumer
+ * screen once the window is up, so that opening a search result does not wait either; the others
+ * load when first opened (each is a few kB from the app itself), which keeps the webview's memory
+ * down for an agent who never opens them.
  */
 export const screens = {
   consumer: () => import('./components/ConsumerScreen.svelte'),
@@ -15,9 +17,9 @@ export const screens = {
 /** How long after start-up the other screens are fetched. */
 const PRELOAD_AFTER_MS = 300;
 
-/** Fetches every screen shortly after start-up; a failure shows when that screen is opened. */
+/** Fetches the consumer screen shortly after start-up; a failure shows when it is opened. */
 export function preloadScreens(): void {
   setTimeout(() => {
-    for (const load of Object.values(screens)) load().catch(() => {});
+    screens.consumer().catch(() => {});
   }, PRELOAD_AFTER_MS);
 }
