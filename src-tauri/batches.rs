@@ -150,13 +150,12 @@ pub struct BatchStatus {
 #[tauri::command]
 #[specta::specta]
 pub fn batches(state: State<'_, AppState>) -> Result<Vec<BatchStatus>, IpcError> {
-    let journal = state.console.journal();
+    let console = &state.console;
     let mut list = Vec::new();
-    for batch in journal.batches(20)? {
-        let items = journal.batch_items(&batch.id)?;
+    for batch in console.journal().batches(20)? {
         list.push(BatchStatus {
             running: state.is_running(&batch.id),
-            progress: Progress::of(&items),
+            progress: console.batch_progress(&batch.id)?,
             batch,
         });
     }

@@ -357,3 +357,45 @@ async fn a_batch_whose_process_is_killed_half_way_resumes_and_sends_each_write_o
         assert_eq!(writes.get(card), Some(&1), "{card} sent exactly once");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_batch_sends_nothing_until_resumed_then_ends() {
+    let h = common::harness(200, Duration::ZERO).await;
+    h.role("fraud");
+    let mut latency = common::fault(&[Endpoint::OptOutCard]);
+    latency.latency_ms = 30;
+    h.faults(vec![latency]);
+    let cards = cards(200, 120);
+    let batch = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+    let (control, receiver) = watch::channel(RunControl::Run);
+    let sent = |h: &common::Harness| cards.iter().map(|c| h.writes_to(c)).sum::<u64>();
+    let pauser = async {
+        // Pause once some cards are out, check nothing more leaves, then resume.
+        while sent(&h) < 20 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        control.send_replace(RunControl::Pause);
+        // Writes already on the way finish.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let paused_at = sent(&h);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let still = sent(&h);
+        control.send_replace(RunControl::Run);
+        (paused_at, still)
+    };
+    let seen = Mutex::new(Vec::new());
+    let record = |p: &Progress| seen.lock().unwrap().push(p.clone());
+    let run = h.console.batch_run(&batch.id, 8, receiver, &record);
+    let (last, (paused_at, still)) = tokio::join!(run, pauser);
+    let last = last.unwrap();
+    assert_eq!(paused_at, still, "nothing was sent while paused");
+    assert!(paused_at < 120, "paused before the end ({paused_at} sent)");
+    assert!(seen.into_inner().unwrap().iter().any(|p| p.paused));
+    assert_eq!(last.successful, 120, "{last:?}");
+    for card in &cards {
+        assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
+    }
+}

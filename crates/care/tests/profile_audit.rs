@@ -230,15 +230,27 @@ fn count_pixels(png: &Path, rgb: [u8; 3]) -> usize {
 async fn all_consumers_matching_a_search_are_read_page_by_page() {
     let h = common::harness(250, Duration::ZERO).await;
     h.role("auditor");
-    let (audit, _) = audit(&h.console, &Scope::Matching("cons".into())).await;
-    assert_eq!(audit.consumers.len(), 250, "more than one page of 100");
-    let unique: BTreeSet<&str> = audit
+    let (all, _) = audit(&h.console, &Scope::Matching("cons".into())).await;
+    assert_eq!(all.consumers.len(), 250, "more than one page of 100");
+    let unique: BTreeSet<&str> = all
         .consumers
         .iter()
         .map(|c| c.consumer_id.as_str())
         .collect();
     assert_eq!(unique.len(), 250);
-    assert_eq!(audit.scope, "consumers matching \"cons\"");
+    assert_eq!(all.scope, "consumers matching \"cons\"");
+
+    // What was searched goes into the report masked.
+    let email = d1_sandbox::seed::generate(1, 250)
+        .bank
+        .into_values()
+        .next()
+        .unwrap()
+        .email;
+    let (by_email, _) = audit(&h.console, &Scope::Matching(email.clone())).await;
+    assert_eq!(by_email.consumers.len(), 1);
+    assert!(!by_email.scope.contains(&email), "{}", by_email.scope);
+    assert!(!care::batch::report::html(&by_email).contains(&email));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -163,7 +163,7 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
         }
         BatchCommand::List => {
             for batch in console.journal().batches(50)? {
-                let counts = Progress::of(&console.journal().batch_items(&batch.id)?);
+                let counts = console.batch_progress(&batch.id)?;
                 say!(
                     "{}  {:<9}  {}  {} entries: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do",
                     batch.id,

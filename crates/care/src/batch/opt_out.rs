@@ -70,11 +70,6 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Counts `items`.
-    pub fn of(items: &[Item]) -> Self {
-        Self::counted(items.iter().map(|item| (status(item), 1)))
-    }
-
     /// Adds up `(status, how many)` pairs.
     fn counted<'a>(statuses: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
         let mut progress = Progress::default();
@@ -450,14 +445,13 @@ impl Console {
             }
             *previous = Some(Instant::now());
         }
-        let statuses = match self.journal.batch_statuses(id) {
-            Ok(statuses) => statuses,
+        let mut progress = match self.batch_progress(id) {
+            Ok(progress) => progress,
             Err(error) => {
                 tracing::warn!(code = ?error.code(), %error, "could not count the batch");
                 return Progress::default();
             }
         };
-        let mut progress = Progress::counted(statuses.iter().map(|(s, n)| (s.as_str(), *n)));
         let sent = (progress.total - progress.not_sent - progress.skipped) as usize;
         let elapsed = reporter.started.elapsed().as_secs_f64();
         let sent_now = sent.saturating_sub(reporter.sent_at_start);
@@ -501,6 +495,14 @@ impl Console {
         }
         self.record_event("batch_report_export", Some(id), "ok", None, None)?;
         Ok(items.len())
+    }
+
+    /// Batch `id`'s items counted by status (one aggregate query, whatever the batch's size).
+    pub fn batch_progress(&self, id: &str) -> Result<Progress> {
+        let statuses = self.journal.batch_statuses(id)?;
+        Ok(Progress::counted(
+            statuses.iter().map(|(s, n)| (s.as_str(), *n)),
+        ))
     }
 
     /// Writes batch `id`'s report to `<data>/exports/<id>-report.csv` (whole or not at all);

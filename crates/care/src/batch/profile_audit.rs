@@ -151,7 +151,7 @@ impl Console {
         if ids.is_empty() {
             return Err(Error::InvalidInput(match scope {
                 Scope::List(_) => "the list holds no valid consumerId: nothing to audit".into(),
-                Scope::Matching(text) => format!("no consumer matches \"{}\"", text.trim()),
+                Scope::Matching(_) => "no consumer matches the search: nothing to audit".into(),
             }));
         }
         let clock = Instant::now();
@@ -253,11 +253,10 @@ impl Console {
                     }
                 }
                 ids.truncate(MAX_CONSUMERS);
-                Ok((
-                    ids,
-                    Vec::new(),
-                    format!("consumers matching \"{}\"", text.trim()),
-                ))
+                // The scope goes into the report: a card number, e-mail or phone searched for
+                // is masked there.
+                let shown = crate::logging::scrub(text.trim()).into_owned();
+                Ok((ids, Vec::new(), format!("consumers matching \"{shown}\"")))
             }
         }
     }

@@ -46,6 +46,26 @@ const tauriCalls: BatchCalls = {
   onPreviewed: (listener) => events.batchPreviewProgress.listen((e) => listener(e.payload.batchId, e.payload.read)),
 };
 
+/** The calls that pick a list file and read it. */
+export type ListFileCalls = Pick<BatchCalls, 'chooseFile' | 'readListFile'>;
+
+/**
+ * Lets the operator pick a list file in the system's picker and has the core read it: its
+ * text, `null` when they cancel, or the problem to show (with the core's words on the file).
+ */
+export async function pickListFile(calls: ListFileCalls, title: string): Promise<{ text: string } | { problem: Problem } | null> {
+  try {
+    const chosen = await calls.chooseFile('list', title);
+    if (chosen.status === 'error') return { problem: problemOf(chosen.error) };
+    if (chosen.data === null) return null;
+    const read = await calls.readListFile(chosen.data);
+    if (read.status === 'error') return { problem: detailedProblemOf(read.error) };
+    return { text: read.data };
+  } catch (error) {
+    return { problem: problemOf(error) };
+  }
+}
+
 /** The default and the bounds of writes at a time (the core enforces them too). */
 export const CONCURRENCY = { default: 8, min: 1, max: 32 } as const;
 
@@ -83,7 +103,7 @@ export class BatchOptOut {
 
   /** Why the reason would be refused by D1, or null. */
   get reasonProblem() {
-    return reasonProblem(this.reason.trim());
+    return reasonProblem(this.reason);
   }
 
   /** Entries that would be sent (what the dry run did not mark as nothing to do). */
@@ -113,11 +133,10 @@ export class BatchOptOut {
 
   /** Loads a list file chosen in the system's picker into the list box. */
   async loadFile(title: string) {
-    let path: string | null = null;
-    const chosen = await this.#step(() => this.#calls.chooseFile('list', title), (p) => (path = p));
-    if (!chosen || path === null) return;
-    const picked: string = path;
-    await this.#step(() => this.#calls.readListFile(picked), (text) => this.edit(text), true);
+    this.problem = null;
+    const picked = await pickListFile(this.#calls, title);
+    if (picked && 'problem' in picked) this.problem = picked.problem;
+    else if (picked) this.edit(picked.text);
   }
 
   /** The list changed: back to editing. */

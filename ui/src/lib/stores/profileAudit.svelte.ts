@@ -10,7 +10,7 @@ import {
   type Scope,
 } from '$lib/bindings';
 import { detailedProblemOf, problemOf, type Problem } from '$lib/errors';
-import { CONCURRENCY } from './batch.svelte';
+import { CONCURRENCY, pickListFile } from './batch.svelte';
 
 type Answer<T> = { status: 'ok'; data: T } | { status: 'error'; error: IpcError };
 
@@ -69,16 +69,11 @@ export class ProfileAuditJob {
   /** Loads a list file chosen in the system's picker. */
   async loadFile(title: string) {
     this.problem = null;
-    try {
-      const chosen = await this.#calls.chooseFile('list', title);
-      if (chosen.status === 'error') return void (this.problem = problemOf(chosen.error));
-      if (chosen.data === null) return;
-      const read = await this.#calls.readListFile(chosen.data);
-      if (read.status === 'error') return void (this.problem = detailedProblemOf(read.error));
-      this.text = read.data;
+    const picked = await pickListFile(this.#calls, title);
+    if (picked && 'problem' in picked) this.problem = picked.problem;
+    else if (picked) {
+      this.text = picked.text;
       this.scope = 'list';
-    } catch (error) {
-      this.problem = problemOf(error);
     }
   }
 
