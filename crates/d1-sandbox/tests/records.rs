@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use d1_sandbox::seed::{Category, generate};
+use d1_sandbox::seed::{Category, HOSTILE_LINE_CHARS, generate};
 use serde_json::Value;
 use support::*;
 
@@ -151,4 +151,22 @@ fn the_population_is_deterministic_and_has_every_category() {
         "mostly Japanese: {japanese}"
     );
     assert!(a.bank.values().all(|c| (1..=4).contains(&c.cards.len())));
+    let long_lines: Vec<&String> = a
+        .directories
+        .values()
+        .flat_map(|d| d.iter())
+        .filter(|(_, profile)| {
+            profile.cards.iter().any(|card| {
+                card.billing_address
+                    .as_ref()
+                    .is_some_and(|a| a.line1.chars().count() == HOSTILE_LINE_CHARS)
+            })
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let first_hostile = a.bank.keys().find(|id| id.ends_with("-hostile")).unwrap();
+    assert!(
+        !long_lines.is_empty() && long_lines.iter().all(|id| *id == first_hostile),
+        "the first hostile consumer only: {long_lines:?}"
+    );
 }
