@@ -56,6 +56,25 @@ describe('the app shell', () => {
     expect(screen.getByText('Version 0.1.0')).toBeTruthy();
   });
 
+  it('has the search box focused before it asks the core for anything, then fills in', async () => {
+    render(App);
+    expect(document.activeElement).toBe(screen.getByRole('searchbox', { name: 'Search consumers' }));
+    expect(bindings.appInfo).not.toHaveBeenCalled();
+    expect(bindings.policy).not.toHaveBeenCalled();
+    expect(bindings.listen).not.toHaveBeenCalled();
+    expect(await screen.findByText('Version 0.1.0')).toBeTruthy();
+    expect(bindings.policy).toHaveBeenCalledTimes(1);
+    expect(bindings.listen).toHaveBeenCalledTimes(2);
+  });
+
+  it("shows the language codes, each with its language's own name", async () => {
+    render(App);
+    const japanese = screen.getByRole('button', { name: '日本語' });
+    expect(japanese.textContent).toBe('JA');
+    expect(japanese.getAttribute('title')).toBe('日本語');
+    expect(screen.getByRole('button', { name: 'English' }).textContent).toBe('EN');
+  });
+
   it('switches to Japanese at once and saves the choice', async () => {
     render(App);
     await screen.findByText('Find a consumer');
@@ -82,6 +101,8 @@ describe('the app shell', () => {
     });
     render(App);
     await screen.findByText('Find a consumer');
+    // The listeners start once the first frame is drawn.
+    await vi.waitFor(() => expect(bindings.listen).toHaveBeenCalledTimes(2));
     announce({ payload: { language: 'ja' } });
     expect(await screen.findByRole('heading', { name: '会員を探す' })).toBeTruthy();
   });
