@@ -54,6 +54,31 @@ fn list_of(cards: &[String]) -> ParsedList {
     parse(&text, None)
 }
 
+/// Checks that `Console::batch_progress` (one SQL query) counts what `status` says of each item:
+/// the query restates `status`'s rules, and the two must not drift apart.
+fn assert_progress_agrees_with_items(console: &Console, id: &str) {
+    let items = console.journal().batch_items(id).unwrap();
+    let count = |names: &[&str]| items.iter().filter(|i| names.contains(&status(i))).count() as u32;
+    let p = console.batch_progress(id).unwrap();
+    assert_eq!(
+        (p.total, p.successful, p.failed, p.unknown),
+        (
+            items.len() as u32,
+            count(&["SUCCESSFUL"]),
+            count(&["FAILED"]),
+            count(&["UNKNOWN"])
+        )
+    );
+    assert_eq!(
+        (p.pending, p.not_sent, p.skipped),
+        (
+            count(&["PENDING", "SENDING"]),
+            count(&["NOT_SENT"]),
+            count(&["NOTHING_TO_DO"])
+        )
+    );
+}
+
 /// Runs batch `id` to its end, keeping every progress report.
 async fn run(console: &Console, id: &str, concurrency: usize) -> (Progress, Vec<Progress>) {
     let (_control, receiver) = watch::channel(RunControl::Run);
@@ -201,6 +226,7 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
         "{previews:?}"
     );
     assert!(cards.iter().chain([&outside]).all(|c| h.writes_to(c) == 0));
+    assert_progress_agrees_with_items(&h.console, &batch.id);
 
     let (last, _) = run(&h.console, &batch.id, 4).await;
     assert_eq!(last.total, 3);
@@ -211,6 +237,7 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
         ["SUCCESSFUL", "SUCCESSFUL", "NOTHING_TO_DO"]
     );
     assert_eq!(h.writes_to(&outside), 0, "nothing to do is not sent");
+    assert_progress_agrees_with_items(&h.console, &batch.id);
     assert_eq!(
         items[0].intent.as_ref().unwrap().intent.reason_code,
         "USER_DECISION"
@@ -349,6 +376,8 @@ async fn a_batch_whose_process_is_killed_half_way_resumes_and_sends_each_write_o
     let items = console.journal().batch_items(&batch.id).unwrap();
     let sent = items.iter().filter(|i| i.intent.is_some()).count();
     assert!(sent < cards.len(), "killed half-way: {sent} sent");
+    // Some sent and answered, some maybe on the way, the rest not sent.
+    assert_progress_agrees_with_items(&console, &batch.id);
 
     let (last, _) = run(&console, &batch.id, 8).await;
     assert_eq!(last.successful, 300, "{last:?}");
