@@ -81,9 +81,13 @@ impl Harness {
         harness
     }
 
-    /// Launches the console and returns a WebDriver session on its window.
+    /// Launches the console and returns a WebDriver session on its window once the search box
+    /// is there: WebKitWebDriver can answer the new session before the window has loaded its
+    /// page, and a `find` sent then finds nothing.
     pub async fn open(&self) -> WebDriver {
-        self.open_app(Path::new(CONSOLE)).await
+        let driver = self.open_app(Path::new(CONSOLE)).await;
+        wait_for(&driver, "[data-testid=search]").await;
+        driver
     }
 
     /// Launches the Tauri app at `application` and returns a WebDriver session on its window.
