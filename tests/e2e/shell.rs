@@ -37,6 +37,7 @@ async fn search_has_focus_and_the_chosen_language_survives_a_restart() {
     )
     .await;
     wait_for_text(&driver, HEADING, "Find a consumer").await;
+    assert_the_first_frame_keeps_the_search_box_in_place(&driver).await;
 
     search.send_keys("Sato").await.unwrap();
     assert_eq!(search.value().await.unwrap().as_deref(), Some("Sato"));
@@ -66,6 +67,7 @@ async fn search_has_focus_and_the_chosen_language_survives_a_restart() {
         .await
         .unwrap();
     assert_eq!(lang.json(), "ja");
+    assert_the_first_frame_keeps_the_search_box_in_place(&driver).await;
     let japanese = harness.screenshot(&driver, "console-ja").await;
     eprintln!("screenshots: {} {}", english.display(), japanese.display());
     driver.quit().await.unwrap();
@@ -76,4 +78,37 @@ async fn search_has_focus_and_the_chosen_language_survives_a_restart() {
     let driver = harness.open().await;
     wait_for_text(&driver, HEADING, "会員を探す").await;
     driver.quit().await.unwrap();
+}
+
+/// The first frame draws the search box alone, with the places of the header, the navigation and
+/// the footer kept free (App.svelte): each, once drawn, must be exactly as high as its place, or
+/// the box would jump under the agent's eyes.
+async fn assert_the_first_frame_keeps_the_search_box_in_place(driver: &WebDriver) {
+    let heights = driver
+        .execute(
+            "const height = (element) => element.getBoundingClientRect().height;
+             const place = document.createElement('div');
+             place.style.boxSizing = 'border-box';
+             place.style.height = 'var(--header-height)';
+             document.body.append(place);
+             const kept = height(place);
+             place.remove();
+             const nav = document.querySelector('main > nav');
+             const footer = document.querySelector('footer');
+             return [
+               [height(document.querySelector('header')), kept],
+               [height(nav), parseFloat(getComputedStyle(nav).minHeight)],
+               [height(footer), parseFloat(getComputedStyle(footer).minHeight)],
+             ];",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let heights: Vec<(f64, f64)> = serde_json::from_value(heights.json().clone()).unwrap();
+    for ((drawn, kept), part) in heights.into_iter().zip(["header", "navigation", "footer"]) {
+        assert!(
+            kept > 0.0 && (drawn - kept).abs() < 0.5,
+            "the {part} is {drawn} px high, its place in the first frame {kept} px"
+        );
+    }
 }

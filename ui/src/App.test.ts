@@ -56,20 +56,28 @@ describe('the app shell', () => {
     expect(screen.getByText('Version 0.1.0')).toBeTruthy();
   });
 
-  it('has the search box focused before it asks the core for anything, then fills in', async () => {
+  it('draws the focused search box alone before it asks the core for anything, then fills in', async () => {
     render(App);
-    expect(document.activeElement).toBe(screen.getByRole('searchbox', { name: 'Search consumers' }));
+    const search = screen.getByRole('searchbox', { name: 'Search consumers' });
+    expect(document.activeElement).toBe(search);
+    expect(screen.queryByRole('banner')).toBeNull();
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(screen.queryByText('Find a consumer')).toBeNull();
     expect(bindings.appInfo).not.toHaveBeenCalled();
     expect(bindings.policy).not.toHaveBeenCalled();
     expect(bindings.listen).not.toHaveBeenCalled();
     expect(await screen.findByText('Version 0.1.0')).toBeTruthy();
+    expect(screen.getByRole('banner')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Search' })).toBeTruthy();
+    expect(screen.getByText('Find a consumer')).toBeTruthy();
+    expect(document.activeElement).toBe(search);
     expect(bindings.policy).toHaveBeenCalledTimes(1);
     expect(bindings.listen).toHaveBeenCalledTimes(2);
   });
 
   it("shows the language codes, each with its language's own name", async () => {
     render(App);
-    const japanese = screen.getByRole('button', { name: '日本語' });
+    const japanese = await screen.findByRole('button', { name: '日本語' });
     expect(japanese.textContent).toBe('JA');
     expect(japanese.getAttribute('title')).toBe('日本語');
     expect(screen.getByRole('button', { name: 'English' }).textContent).toBe('EN');
