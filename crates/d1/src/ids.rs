@@ -104,18 +104,21 @@ id_type!(
 );
 
 impl CorrelationId {
-    /// A fresh random id, UUID-like (version 4 layout).
+    /// A fresh random id, UUID-like (version 4 layout). Made for every call, so written out in
+    /// one allocation.
     pub fn random() -> Self {
-        let bytes: [u8; 16] = rand::random();
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        Self(format!(
-            "{}-{}-4{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[13..16],
-            &hex[16..20],
-            &hex[20..32]
-        ))
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut bytes: [u8; 16] = rand::random();
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        let mut id = String::with_capacity(36);
+        for (index, byte) in bytes.into_iter().enumerate() {
+            if matches!(index, 4 | 6 | 8 | 10) {
+                id.push('-');
+            }
+            id.push(char::from(HEX[usize::from(byte >> 4)]));
+            id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        Self(id)
     }
 }
 
@@ -145,7 +148,20 @@ mod tests {
         let a = CorrelationId::random();
         let b = CorrelationId::random();
         assert_ne!(a, b);
-        assert_eq!(a.as_str().len(), 36);
         assert!(CorrelationId::new(a.as_str()).is_ok());
+        // xxxxxxxx-xxxx-4xxx-xxxx-xxxxxxxxxxxx, lower-case hex.
+        let groups: Vec<&str> = a.as_str().split('-').collect();
+        assert_eq!(
+            groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(groups[2].starts_with('4'), "{a}");
+        assert!(
+            groups
+                .concat()
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)),
+            "{a}"
+        );
     }
 }
