@@ -39,6 +39,15 @@ async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // The dark colours are in use, not only the attribute: the page has the dark background.
+    let background = driver
+        .execute(
+            "return getComputedStyle(document.documentElement).backgroundColor",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(background.json(), "rgb(11, 17, 32)");
     harness.screenshot(&driver, "settings-dark").await;
     driver.quit().await.unwrap();
     let settings = std::fs::read_to_string(harness.config_dir.join("settings.json")).unwrap();

@@ -75,6 +75,22 @@ describe('the app shell', () => {
     expect(bindings.listen).toHaveBeenCalledTimes(2);
   });
 
+  it('fills in even when the window draws no frame (started hidden)', async () => {
+    vi.useFakeTimers();
+    const frames = vi.spyOn(window, 'requestAnimationFrame').mockImplementation(() => 0);
+    try {
+      render(App);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(screen.queryByRole('banner')).toBeNull();
+      await vi.advanceTimersByTimeAsync(100);
+      expect(screen.getByRole('banner')).toBeTruthy();
+      expect(bindings.policy).toHaveBeenCalledTimes(1);
+    } finally {
+      frames.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
   it("shows the language codes, each with its language's own name", async () => {
     render(App);
     const japanese = await screen.findByRole('button', { name: '日本語' });
