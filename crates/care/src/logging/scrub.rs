@@ -10,7 +10,8 @@ use tracing_subscriber::fmt::MakeWriter;
 
 // The patterns are ASCII-only (`(?-u)`): a Unicode `\b` and `\d` cost the process about 1 MiB
 // of automata and caches from the first log line, and a Unicode `\b` would not see a boundary
-// between a kana and a digit (`カード4111…`). Full-width digits are made ASCII before matching.
+// between a kana and a digit (`カード4111…`). Text typed with a Japanese input method is made
+// ASCII before matching (see `ascii_forms`).
 
 /// E-mail addresses, also percent-encoded as in a URL's query (`%40`).
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -31,9 +32,10 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Replaces e-mail addresses, card numbers and phone numbers in `text` with `[email]`, `[pan]`
-/// and `[phone]`. The replacements contain no quote or backslash, so a JSON line stays valid.
+/// and `[phone]`, after making the full-width forms a Japanese input method types ASCII (see
+/// `ascii_forms`). The replacements contain no quote or backslash, so a JSON line stays valid.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    let mut out = ascii_digits(text);
+    let mut out = ascii_forms(text);
     for (pattern, replacement) in [(&*EMAIL, "[email]"), (&*PAN, "[pan]"), (&*PHONE, "[phone]")] {
         if let Cow::Owned(replaced) = pattern.replace_all(&out, replacement) {
             out = Cow::Owned(replaced);
@@ -42,22 +44,27 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     out
 }
 
-/// `text` with full-width digits (`０`-`９`, as typed with a Japanese input method) made ASCII.
-fn ascii_digits(text: &str) -> Cow<'_, str> {
-    const FULL_WIDTH: std::ops::RangeInclusive<char> = '０'..='９';
-    if !text.chars().any(|c| FULL_WIDTH.contains(&c)) {
+/// `text` with the forms a Japanese input method types for ASCII made ASCII: full-width
+/// letters, digits and signs (`０９０－１２３４`, `ｈａｎａ＠…`), the ideographic space and the dashes
+/// written between digit groups. The full-width quotation mark and backslash stay as they are:
+/// made ASCII, they would end a JSON log line's string or start an escape.
+fn ascii_forms(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() || !text.chars().any(|c| ascii_form(c).is_some()) {
         return Cow::Borrowed(text);
     }
-    let shift = u32::from('０') - u32::from('0');
-    text.chars()
-        .map(|c| {
-            if FULL_WIDTH.contains(&c) {
-                char::from_u32(u32::from(c) - shift).unwrap_or(c)
-            } else {
-                c
-            }
-        })
-        .collect()
+    text.chars().map(|c| ascii_form(c).unwrap_or(c)).collect()
+}
+
+/// The ASCII character `c` stands for, when it is one of the forms [`ascii_forms`] folds.
+fn ascii_form(c: char) -> Option<char> {
+    match c {
+        '＂' | '＼' => None,
+        // The full-width block mirrors ASCII's printable characters, `！` to `～`.
+        '！'..='～' => char::from_u32(u32::from(c) - (u32::from('！') - u32::from('!'))),
+        '\u{3000}' => Some(' '),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => Some('-'),
+        _ => None,
+    }
 }
 
 /// A [`MakeWriter`] whose writers scrub each log line (see [`scrub`]) before passing it on.
@@ -144,13 +151,31 @@ mod tests {
     }
 
     #[test]
-    fn masks_card_numbers_next_to_japanese_text_or_in_full_width_digits() {
+    fn masks_what_a_japanese_input_method_types_and_numbers_next_to_kana() {
         assert_eq!(scrub("カード4111111111111111です"), "カード[pan]です");
         assert_eq!(
             scrub("番号 ４１１１ １１１１ １１１１ １１１１。"),
             "番号 [pan]。"
         );
-        assert_eq!(scrub("電話０９０-１２３４-５６７８"), "電話[phone]");
+        assert_eq!(scrub("電話０９０－１２３４－５６７８"), "電話[phone]");
+        assert_eq!(scrub("電話０９０‐１２３４‐５６７８"), "電話[phone]");
+        assert_eq!(scrub("＋８１　９０　１２３４　５６７８"), "[phone]");
+        assert_eq!(
+            scrub("番号４１１１　１１１１　１１１１　１１１１"),
+            "番号[pan]"
+        );
+        assert_eq!(
+            scrub("メール ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ"),
+            "メール [email]"
+        );
+    }
+
+    #[test]
+    fn a_full_width_quote_or_backslash_keeps_a_json_line_valid() {
+        let line = r#"{"message":"名前 ＂ｘ＼ｙ＂ ４１１１１１１１１１１１１１１１"}"#;
+        let scrubbed = scrub(line);
+        assert_eq!(scrubbed, r#"{"message":"名前 ＂x＼y＂ [pan]"}"#);
+        assert!(serde_json::from_str::<serde_json::Value>(&scrubbed).is_ok());
     }
 
     #[test]
