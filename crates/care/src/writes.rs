@@ -41,29 +41,35 @@ pub(crate) fn may_send_again(entry: &Entry) -> bool {
             .is_some_and(|d| d == NOT_APPLIED || d.starts_with("D1 asked to slow down"))
 }
 
-/// The journal entries whose D1 call this process is making now.
+/// The writes this process is making now, by correlation id: held from before the intent is
+/// journaled until the outcome is, so a tracker never sees an entry whose call is on its way.
 #[derive(Debug, Default)]
-pub struct InFlight(Mutex<HashSet<i64>>);
+pub struct InFlight(Mutex<HashSet<String>>);
 
 impl InFlight {
-    /// Whether the write of entry `id` is waiting for its answer in this process.
-    pub(crate) fn contains(&self, id: i64) -> bool {
+    /// Whether the write of `entry` is being made (or about to be) by this process.
+    pub(crate) fn contains(&self, entry: &Entry) -> bool {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .contains(&id)
+            .contains(&entry.intent.correlation_id)
     }
 
-    /// Marks `id` in flight until the returned guard is dropped (also on error or cancel).
-    fn hold(&self, id: i64) -> InFlightGuard<'_> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+    /// Marks the write with `correlation_id` in flight until the returned guard is dropped
+    /// (also on error or cancel).
+    fn hold(&self, correlation_id: &d1::CorrelationId) -> InFlightGuard<'_> {
+        let id = correlation_id.as_str().to_owned();
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone());
         InFlightGuard { set: self, id }
     }
 }
 
 struct InFlightGuard<'a> {
     set: &'a InFlight,
-    id: i64,
+    id: String,
 }
 
 impl Drop for InFlightGuard<'_> {
@@ -187,6 +193,7 @@ impl Console {
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let prepared = self.prepare(&session, &request).await?;
         let correlation_id = d1::CorrelationId::random();
+        let _in_flight = self.in_flight.hold(&correlation_id);
         let reason_code = if request.user_decision {
             d1::wire::ReasonCode::UserDecision
         } else {
@@ -207,7 +214,6 @@ impl Console {
             },
             link,
         )?;
-        let _in_flight = self.in_flight.hold(entry.id);
         let event = event_name(request.kind);
         self.record_event(
             &format!("{event}_intent"),
@@ -384,7 +390,7 @@ impl Console {
         let session = self.session().await?;
         for entry in unfinished {
             if entry.intent.environment != session.environment.name
-                || self.in_flight.contains(entry.id)
+                || self.in_flight.contains(&entry)
             {
                 continue;
             }

@@ -334,12 +334,13 @@ async fn the_tracker_leaves_a_write_alone_while_its_call_is_still_on_the_way() {
     let card_id = card.clone();
     let write = tokio::spawn(async move { writer.write(opt_out_card(&card_id)).await });
     // With a settle time of zero, a tracker that judged the in-flight intent would call it
-    // "not applied" at once.
+    // "not applied" at once. The tracker runs without pause so that it also passes between the
+    // intent being journaled and the call leaving.
     let started = Instant::now();
     while started.elapsed() < Duration::from_millis(1000) {
         let changed = console.track_once().await.unwrap();
         assert!(changed.is_empty(), "the tracker touched it: {changed:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::task::yield_now().await;
     }
     let entry = write.await.unwrap().unwrap();
     assert_eq!(entry.state, State::Successful, "{entry:?}");

@@ -376,7 +376,7 @@ impl Console {
                 .journal
                 .batch_unfinished(id)?
                 .into_iter()
-                .filter(|e| !self.in_flight.contains(e.id))
+                .filter(|e| !self.in_flight.contains(e))
                 .collect();
             if (open.is_empty() && !still_sending)
                 || Instant::now() >= deadline
