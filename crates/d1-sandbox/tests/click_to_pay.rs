@@ -305,7 +305,8 @@ async fn a_failed_enrolment_of_a_closed_card_leaves_a_profile_without_cards() {
 
 #[tokio::test]
 async fn writes_are_pending_until_the_delay_then_listed_newest_first() {
-    let h = start(Duration::from_millis(300)).await;
+    // Long enough that a busy machine still reads PENDING right after the write.
+    let h = start(Duration::from_millis(1000)).await;
     let record = h.seeded("ok").await;
     let card = record["cards"][0]["cardId"].as_str().unwrap().to_owned();
     let (status, body) = h
@@ -319,7 +320,7 @@ async fn writes_are_pending_until_the_delay_then_listed_newest_first() {
     let (_, list) = h.get(&format!("/cards/{card}/operations")).await;
     assert_eq!(list["operations"][0]["status"], "PENDING");
     assert!(list["operations"][0].get("endTime").is_none());
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     let (_, list) = h.get(&format!("/cards/{card}/operations")).await;
     let done = &list["operations"][0];
     assert_eq!(
@@ -338,7 +339,7 @@ async fn writes_are_pending_until_the_delay_then_listed_newest_first() {
             json!({}),
         )
         .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     let (_, again) = h
         .post(
             &format!("/cards/{card}/operations:clickToPayOptOut"),
@@ -397,7 +398,7 @@ async fn writes_are_pending_until_the_delay_then_listed_newest_first() {
         .get(&format!("/consumers/{consumer}/operations/{op_id}"))
         .await;
     assert_eq!((status, one["status"].as_str()), (200, Some("PENDING")));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     let (_, list) = h.get(&format!("/consumers/{consumer}/operations")).await;
     assert_eq!(list["operations"][0]["status"], "SUCCESSFUL");
     assert_eq!(
