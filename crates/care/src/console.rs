@@ -286,26 +286,37 @@ impl Console {
                 return Err(error);
             }
         };
-        let vault = self.vault.clone();
+        let (vault, settings) = (self.vault.clone(), self.settings.clone());
         let env_name = environment.name.clone();
         let (mtls, signing, api) = (
             checked.client_key_pem.clone(),
             checked.signing_key_pem.clone(),
             checked.issuer_api_key.clone(),
         );
-        blocking(move || {
-            vault.put(&env_name, SecretKind::MtlsKey, mtls.expose())?;
-            vault.put(&env_name, SecretKind::SigningKey, signing.expose())?;
-            vault.put(&env_name, SecretKind::IssuerApiKey, api.expose())
-        })
-        .await?;
         let (chain, not_after) = (checked.client_chain_pem.clone(), checked.not_after.clone());
-        self.settings.update(|s| {
-            if let Some(e) = s.environments.iter_mut().find(|e| e.name == name) {
-                e.client_chain_pem = Some(chain);
-                e.certificate_not_after = Some(not_after);
-            }
-        })?;
+        // The keys and the certificate they go with change together or not at all.
+        let stored = blocking(move || {
+            let secrets = [
+                (SecretKind::MtlsKey, mtls.expose()),
+                (SecretKind::SigningKey, signing.expose()),
+                (SecretKind::IssuerApiKey, api.expose()),
+            ];
+            vault.replace_all(&env_name, &secrets, || {
+                settings
+                    .update(|s| {
+                        if let Some(e) = s.environments.iter_mut().find(|e| e.name == env_name) {
+                            e.client_chain_pem = Some(chain);
+                            e.certificate_not_after = Some(not_after);
+                        }
+                    })
+                    .map(|_| ())
+            })
+        })
+        .await;
+        if let Err(error) = stored {
+            self.record_event("credentials_import", Some(name), "failed", None, None)?;
+            return Err(error);
+        }
         self.session.lock().await.take();
         self.record_event("credentials_import", Some(name), "ok", None, None)?;
         Ok((checked.subject, checked.not_after))

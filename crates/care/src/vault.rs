@@ -154,6 +154,48 @@ impl Vault {
         }
     }
 
+    /// Stores every secret of `secrets` for the environment, then runs `then`; all or nothing.
+    /// If a keychain call or `then` fails, the secrets already replaced get their earlier value
+    /// back (or are removed when there was none) and the first error is returned, so a failed
+    /// import never leaves an environment with one new key and one old.
+    pub fn replace_all(
+        &self,
+        environment: &str,
+        secrets: &[(SecretKind, &[u8])],
+        then: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let mut replaced: Vec<(SecretKind, Option<d1::Secret>)> = Vec::new();
+        let mut outcome = Ok(());
+        for &(kind, secret) in secrets {
+            let earlier = match self.get(environment, kind) {
+                Ok(earlier) => Some(earlier),
+                Err(Error::CredentialsMissing { .. }) => None,
+                Err(error) => {
+                    outcome = Err(error);
+                    break;
+                }
+            };
+            if let Err(error) = self.put(environment, kind, secret) {
+                outcome = Err(error);
+                break;
+            }
+            replaced.push((kind, earlier));
+        }
+        let outcome = outcome.and_then(|()| then());
+        if outcome.is_err() {
+            for (kind, earlier) in replaced.into_iter().rev() {
+                let restored = match &earlier {
+                    Some(secret) => self.put(environment, kind, secret.expose()),
+                    None => self.delete(environment, kind),
+                };
+                if let Err(error) = restored {
+                    tracing::error!(environment, what = kind.describe(), %error, "could not restore a secret after a failed replacement; import the credentials again");
+                }
+            }
+        }
+        outcome
+    }
+
     /// Whether the environment has every secret it needs.
     pub fn has_all(&self, environment: &str) -> Result<bool> {
         for kind in SecretKind::ALL {
@@ -168,13 +210,17 @@ impl Vault {
 
     /// Removes every secret of the environment; missing ones are not an error.
     pub fn remove(&self, environment: &str) -> Result<()> {
-        for kind in SecretKind::ALL {
-            match self.entry(environment, kind)?.delete_credential() {
-                Ok(()) | Err(keyring_core::Error::NoEntry) => {}
-                Err(e) => return Err(keychain_error(&e)),
-            }
+        SecretKind::ALL
+            .into_iter()
+            .try_for_each(|kind| self.delete(environment, kind))
+    }
+
+    /// Removes one secret; a missing one is not an error.
+    fn delete(&self, environment: &str, kind: SecretKind) -> Result<()> {
+        match self.entry(environment, kind)?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keychain_error(&e)),
         }
-        Ok(())
     }
 }
 
@@ -369,6 +415,65 @@ mod tests {
             error.to_string().contains("start GNOME Keyring or KWallet"),
             "{error}"
         );
+    }
+
+    /// Arms the mock's entry of `environment`'s `kind` to fail on its next call.
+    fn fail_next(store: &Arc<mock::Store>, environment: &str, kind: SecretKind) {
+        let dyn_store: Arc<CredentialStore> = store.clone();
+        let user = format!("{environment}/{}", kind.slug());
+        let entry = Entry::new_in_store(&dyn_store, APP_IDENTIFIER, &user).unwrap();
+        let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+        cred.set_error(keyring_core::Error::NoStorageAccess("locked".into()));
+    }
+
+    fn stored(vault: &Vault, environment: &str) -> Vec<Option<Vec<u8>>> {
+        SecretKind::ALL
+            .iter()
+            .map(|&kind| {
+                vault
+                    .get(environment, kind)
+                    .ok()
+                    .map(|s| s.expose().to_vec())
+            })
+            .collect()
+    }
+
+    const NEW: [(SecretKind, &[u8]); 3] = [
+        (SecretKind::MtlsKey, b"new-mtls"),
+        (SecretKind::SigningKey, b"new-signing"),
+        (SecretKind::IssuerApiKey, b"new-api"),
+    ];
+
+    #[test]
+    fn a_replacement_failing_half_way_gives_every_secret_its_earlier_value_back() {
+        let (store, vault) = mock_vault();
+        for kind in SecretKind::ALL {
+            vault.put("staging", kind, kind.slug().as_bytes()).unwrap();
+        }
+        let before = stored(&vault, "staging");
+        for failing in [SecretKind::SigningKey, SecretKind::IssuerApiKey] {
+            fail_next(&store, "staging", failing);
+            let error = vault.replace_all("staging", &NEW, || Ok(())).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::KeychainLocked);
+            assert_eq!(stored(&vault, "staging"), before, "{failing:?}");
+        }
+        // Nothing after the secrets may fail either: the settings are saved in `then`.
+        let error = vault
+            .replace_all("staging", &NEW, || Err(Error::Internal("disk full".into())))
+            .unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::Internal);
+        assert_eq!(stored(&vault, "staging"), before);
+        vault.replace_all("staging", &NEW, || Ok(())).unwrap();
+        let after: Vec<_> = NEW.iter().map(|(_, s)| Some(s.to_vec())).collect();
+        assert_eq!(stored(&vault, "staging"), after);
+    }
+
+    #[test]
+    fn a_first_import_failing_half_way_leaves_no_secret_behind() {
+        let (store, vault) = mock_vault();
+        fail_next(&store, "staging", SecretKind::IssuerApiKey);
+        vault.replace_all("staging", &NEW, || Ok(())).unwrap_err();
+        assert_eq!(stored(&vault, "staging"), [None, None, None]);
     }
 
     #[test]

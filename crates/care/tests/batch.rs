@@ -281,37 +281,11 @@ async fn connected_console(dir: &std::path::Path) -> Console {
     let vault = care::vault::Vault::probed(keyring_core::mock::Store::new().unwrap());
     let console = common::open(dir, vault).with_settle(Duration::from_secs(2));
     let state = dir.join("state");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(state.join("sandbox.json")).unwrap())
-            .unwrap();
-    let field = |key: &str| summary[key].as_str().unwrap().to_owned();
     console
-        .add_environment(care::environments::Environment {
-            name: "local".into(),
-            base_url: field("baseUrl"),
-            token_url: field("tokenUrl"),
-            issuer_records_url: field("issuerRecordsUrl"),
-            issuer_id: field("issuerId"),
-            kid: field("kid"),
-            trusted_ca_pem: Some(std::fs::read_to_string(state.join("server-ca.pem")).unwrap()),
-            client_chain_pem: None,
-            certificate_not_after: None,
-            simulated: false,
-        })
+        .add_environment(common::environment_of(&state, "local"))
         .unwrap();
     console
-        .import_credentials(
-            "local",
-            care::credentials::ImportRequest {
-                mtls: care::credentials::MtlsSource::Pem {
-                    chain: state.join("client.pem"),
-                    key: state.join("client.key"),
-                },
-                signing_key: state.join("signing.key"),
-                issuer_api_key: care::credentials::read_api_key(&state.join("issuer-api-key"))
-                    .unwrap(),
-            },
-        )
+        .import_credentials("local", common::import_request(&state))
         .await
         .unwrap();
     console.use_environment("local").await.unwrap();

@@ -687,3 +687,69 @@ async fn two_consoles_on_one_keychain_keep_their_own_sandbox_keys_and_remove_the
     );
     first.console.consumer_view(&consumer).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in_place() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let mut states = Vec::new();
+    let mut sandboxes = Vec::new();
+    for name in ["old", "new"] {
+        let sandbox = d1_sandbox::Sandbox::start(d1_sandbox::SandboxConfig {
+            consumers: CONSUMERS,
+            ..d1_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        let state = dir.path().join(name);
+        sandbox.write_state_dir(&state).unwrap();
+        states.push(state);
+        sandboxes.push(sandbox);
+    }
+    let store = keyring_core::mock::Store::new().unwrap();
+    let vault = care::vault::Vault::probed(store.clone());
+    let console = common::open(dir.path(), vault.clone());
+    console
+        .add_environment(common::environment_of(&states[0], "local"))
+        .unwrap();
+    console
+        .import_credentials("local", common::import_request(&states[0]))
+        .await
+        .unwrap();
+    let chain = console.environment("local").unwrap().client_chain_pem;
+
+    // The keychain refuses the second of the new secrets (locked while the import ran).
+    let dyn_store: std::sync::Arc<keyring_core::CredentialStore> = store;
+    let entry = keyring_core::Entry::new_in_store(
+        &dyn_store,
+        care::paths::APP_IDENTIFIER,
+        "local/signing-key",
+    )
+    .unwrap();
+    let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().unwrap();
+    cred.set_error(keyring_core::Error::NoStorageAccess("locked".into()));
+    let error = console
+        .import_credentials("local", common::import_request(&states[1]))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::KeychainLocked, "{error}");
+
+    // A console started afresh on the same files and keychain still reaches the old sandbox.
+    assert_eq!(
+        console.environment("local").unwrap().client_chain_pem,
+        chain
+    );
+    let reopened = common::open(dir.path(), vault);
+    reopened.use_environment("local").await.unwrap();
+    let consumer = common::first(CONSUMERS, "ok");
+    assert!(reopened.consumer_view(&consumer).await.unwrap().complete);
+    let events: Vec<_> = reopened
+        .audit_log()
+        .page(0, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.event.event == "credentials_import")
+        .map(|r| r.event.result)
+        .collect();
+    assert_eq!(events, ["ok", "failed"]);
+}

@@ -113,6 +113,38 @@ impl Harness {
     }
 }
 
+/// An environment `name` for the sandbox that wrote its state to `state` (`d1-sandbox serve`).
+pub fn environment_of(state: &std::path::Path, name: &str) -> care::environments::Environment {
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("sandbox.json")).unwrap())
+            .unwrap();
+    let field = |key: &str| summary[key].as_str().unwrap().to_owned();
+    care::environments::Environment {
+        name: name.into(),
+        base_url: field("baseUrl"),
+        token_url: field("tokenUrl"),
+        issuer_records_url: field("issuerRecordsUrl"),
+        issuer_id: field("issuerId"),
+        kid: field("kid"),
+        trusted_ca_pem: Some(std::fs::read_to_string(state.join("server-ca.pem")).unwrap()),
+        client_chain_pem: None,
+        certificate_not_after: None,
+        simulated: false,
+    }
+}
+
+/// The import of the credential files a sandbox wrote to `state`.
+pub fn import_request(state: &std::path::Path) -> care::credentials::ImportRequest {
+    care::credentials::ImportRequest {
+        mtls: care::credentials::MtlsSource::Pem {
+            chain: state.join("client.pem"),
+            key: state.join("client.key"),
+        },
+        signing_key: state.join("signing.key"),
+        issuer_api_key: care::credentials::read_api_key(&state.join("issuer-api-key")).unwrap(),
+    }
+}
+
 /// A fault on `endpoints` only.
 pub fn fault(endpoints: &[Endpoint]) -> Fault {
     Fault {
