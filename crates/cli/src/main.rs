@@ -15,6 +15,7 @@ macro_rules! say {
 
 mod audit_profiles;
 mod batch;
+mod passphrase;
 mod render;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -451,7 +452,8 @@ async fn env(console: &Console, command: EnvCommand) -> Outcome {
                 (Some(chain), Some(key), None) => MtlsSource::Pem { chain, key },
                 (None, None, Some(bundle)) => MtlsSource::Pkcs12 {
                     bundle,
-                    passphrase: read_secret_line("PKCS#12 passphrase: ")?,
+                    passphrase: passphrase::read("PKCS#12 passphrase: ")
+                        .map_err(|e| usage(format!("cannot read the passphrase: {e}")))?,
                 },
                 _ => return Err(usage("give --cert and --key, or --p12")),
             };
@@ -530,21 +532,6 @@ fn from_sandbox_state(name: &str, dir: &std::path::Path) -> Result<Environment, 
         certificate_not_after: None,
         simulated: true,
     })
-}
-
-/// One line from the terminal (echo is not hidden: prefer piping it) or from stdin.
-fn read_secret_line(prompt: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
-    if std::io::stdin().is_terminal() {
-        eprint!("{prompt}");
-        let _ = std::io::stderr().flush();
-    }
-    let mut line = zeroize::Zeroizing::new(String::new());
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| usage(format!("cannot read the passphrase: {e}")))?;
-    let trimmed = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
-    Ok(trimmed)
 }
 
 pub(crate) fn confirm(prompt: &str, yes: bool) -> Outcome {
