@@ -408,22 +408,54 @@ impl Console {
         Ok(changed)
     }
 
-    /// Follows every unfinished entry until none is left or `deadline` passes, backing off
-    /// from 250 ms to 5 s between passes; `on_change` hears of every change.
+    /// Follows every unfinished entry until none is left or `deadline` passes; `on_change`
+    /// hears of every change. Returns how many are still open.
     pub async fn track_until_settled(
         &self,
         deadline: Duration,
-        mut on_change: impl FnMut(&Entry),
+        on_change: impl FnMut(&Entry),
     ) -> Result<usize> {
+        self.track_until(deadline, on_change, || {
+            Ok(self.journal.unfinished()?.is_empty())
+        })
+        .await?;
+        Ok(self.journal.unfinished()?.len())
+    }
+
+    /// Follows every unfinished entry until entry `id` is final or `deadline` passes (another
+    /// entry that never ends does not hold it up); `on_change` hears of every change. Returns
+    /// the entry as it is then.
+    pub async fn track_until_final(
+        &self,
+        id: i64,
+        deadline: Duration,
+        on_change: impl FnMut(&Entry),
+    ) -> Result<Entry> {
+        let entry = || {
+            self.journal
+                .get(id)?
+                .ok_or_else(|| Error::NotFound(format!("no operation {id} in the journal")))
+        };
+        self.track_until(deadline, on_change, || Ok(entry()?.state.is_final()))
+            .await?;
+        entry()
+    }
+
+    /// Tracker passes until `done` or `deadline`, backing off from 250 ms to 5 s between them.
+    async fn track_until(
+        &self,
+        deadline: Duration,
+        mut on_change: impl FnMut(&Entry),
+        done: impl Fn() -> Result<bool>,
+    ) -> Result<()> {
         let end = tokio::time::Instant::now() + deadline;
         let mut pause = Duration::from_millis(250);
         loop {
             for entry in self.track_once().await? {
                 on_change(&entry);
             }
-            let open = self.journal.unfinished()?.len();
-            if open == 0 || tokio::time::Instant::now() >= end {
-                return Ok(open);
+            if done()? || tokio::time::Instant::now() >= end {
+                return Ok(());
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));

@@ -410,6 +410,52 @@ async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write(
 }
 
 #[tokio::test]
+async fn following_one_write_ends_with_it_while_another_never_does() {
+    let h = common::harness(CONSUMERS, Duration::from_millis(300)).await;
+    let (_, card) = closed_card(&h).await;
+    h.faults(vec![Fault {
+        stuck_pending: true,
+        ..common::fault(&[Endpoint::OptOutConsumer])
+    }]);
+    let stuck = h
+        .console
+        .write(WriteRequest {
+            kind: WriteKind::OptOutConsumer,
+            target: common::first(CONSUMERS, "ok"),
+            reason: None,
+            user_decision: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(stuck.state, State::Pending);
+    let entry = h.console.write(opt_out_card(&card)).await.unwrap();
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    let ended = h
+        .console
+        .track_until_final(entry.id, Duration::from_secs(30), |e| {
+            seen.push((e.id, e.state))
+        })
+        .await
+        .unwrap();
+    assert_eq!(ended.state, State::Successful);
+    assert_eq!(seen, [(entry.id, State::Successful)]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it did not wait for the stuck one: {:?}",
+        started.elapsed()
+    );
+    let still = h.console.journal().get(stuck.id).unwrap().unwrap();
+    assert_eq!(still.state, State::Pending);
+    let missing = h
+        .console
+        .track_until_final(-1, Duration::ZERO, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::NotFound);
+}
+
+#[tokio::test]
 async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
     let kinds = [

@@ -1,6 +1,7 @@
 //! `c2p`: the console on the command line. Same core as the desktop app, the same keychain,
 //! operations journal and audit log. Exit codes: 0 done, 1 failed (network, keychain, …),
-//! 2 usage or invalid input, 3 refused (by D1 or by the role policy), 4 outcome unknown.
+//! 2 usage or invalid input, 3 refused (by D1 or by the role policy), 4 outcome unknown,
+//! 5 still pending when the wait ended.
 
 /// Prints a line to standard output; a closed pipe (`c2p show … | head`) ends the program
 /// quietly, as it does for other command-line tools.
@@ -36,7 +37,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     version,
     about = "C2P Care on the command line: search consumers, compare their Click to Pay profiles with the bank's record, opt cards out",
-    after_help = "First time, against a running `d1-sandbox serve --state-dir DIR`:\n  c2p env add local --from-sandbox DIR\n  c2p env import-credentials local --cert DIR/client.pem --key DIR/client.key --signing-key DIR/signing.key --api-key-file DIR/issuer-api-key\n  c2p env use local && c2p env test\n\nExit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused (by D1 or the role policy), 4 outcome unknown."
+    after_help = "First time, against a running `d1-sandbox serve --state-dir DIR`:\n  c2p env add local --from-sandbox DIR\n  c2p env import-credentials local --cert DIR/client.pem --key DIR/client.key --signing-key DIR/signing.key --api-key-file DIR/issuer-api-key\n  c2p env use local && c2p env test\n\nExit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused (by D1 or the role policy), 4 outcome unknown, 5 still pending when the wait ended."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -229,8 +230,11 @@ struct WriteArgs {
     /// Do not ask for confirmation (required when not on a terminal).
     #[arg(long)]
     yes: bool,
-    /// Return at once instead of following the operation until it ends.
-    #[arg(long)]
+    /// How long to follow the operation until it ends (exit code 5 if it has not ended by then).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    wait: u64,
+    /// Return as soon as D1 has accepted the write (exit code 0 while it is still pending).
+    #[arg(long, conflicts_with = "wait")]
     no_wait: bool,
 }
 
@@ -571,19 +575,27 @@ async fn do_write(
         })
         .await?;
     render::change(&entry);
-    let mut last = entry.clone();
-    if !args.no_wait && !entry.state.is_final() {
+    let last = if args.no_wait || entry.state.is_final() {
+        entry
+    } else {
         console
-            .track_until_settled(Duration::from_secs(60), |changed| {
+            .track_until_final(entry.id, Duration::from_secs(args.wait), |changed| {
                 if changed.id == entry.id {
                     render::change(changed);
-                    last = changed.clone();
                 }
             })
-            .await?;
-    }
+            .await?
+    };
     match last.state {
-        State::Successful | State::Pending | State::Intent => Ok(()),
+        State::Successful => Ok(()),
+        State::Pending | State::Intent if args.no_wait => Ok(()),
+        State::Pending | State::Intent => Err(Failure {
+            code: 5,
+            message: format!(
+                "still pending after {} s: D1 accepted the request and has not finished it; it will not be sent again. Run `c2p ops --watch 60` to follow it",
+                args.wait
+            ),
+        }),
         State::Failed => Err(Failure {
             code: 3,
             message: format!(

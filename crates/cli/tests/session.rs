@@ -7,16 +7,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use d1_sandbox::faults::{Endpoint, Fault};
 use d1_sandbox::{Sandbox, SandboxConfig};
 
 struct Operator {
     home: tempfile::TempDir,
+    /// The environment's name, which also names its keychain entries: the tests share one
+    /// Secret Service, so each test's process has its own.
+    env: String,
 }
 
 impl Operator {
     fn new() -> Self {
         Self {
             home: tempfile::tempdir().unwrap(),
+            env: format!("local-{}", std::process::id()),
         }
     }
 
@@ -55,9 +60,15 @@ fn text(output: &Output) -> String {
 }
 
 async fn sandbox(state: &Path) -> Sandbox {
+    sandbox_with(state, Vec::new()).await
+}
+
+/// [`sandbox`] with fault rules from the start.
+async fn sandbox_with(state: &Path, faults: Vec<Fault>) -> Sandbox {
     let sandbox = Sandbox::start(SandboxConfig {
         consumers: 80,
         op_delay: Duration::from_millis(400),
+        faults,
         ..SandboxConfig::default()
     })
     .await
@@ -68,17 +79,17 @@ async fn sandbox(state: &Path) -> Sandbox {
 
 fn connect(operator: &Operator, state: &Path) {
     let dir = state.to_str().unwrap();
-    operator.ok(&["env", "add", "local", "--from-sandbox", dir]);
-    let args = import_args(state);
+    operator.ok(&["env", "add", &operator.env, "--from-sandbox", dir]);
+    let args = import_args(state, &operator.env);
     let imported = operator.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(imported.contains("stored in the OS keychain"), "{imported}");
-    operator.ok(&["env", "use", "local"]);
+    operator.ok(&["env", "use", &operator.env]);
 }
 
-/// `env import-credentials local` with the files a sandbox wrote to `state`.
-fn import_args(state: &Path) -> Vec<String> {
+/// `env import-credentials ENV` with the files a sandbox wrote to `state`.
+fn import_args(state: &Path, env: &str) -> Vec<String> {
     let file = |name: &str| state.join(name).display().to_string();
-    let mut args: Vec<String> = ["env", "import-credentials", "local"]
+    let mut args: Vec<String> = ["env", "import-credentials", env]
         .map(String::from)
         .to_vec();
     for (flag, name) in [
@@ -294,12 +305,59 @@ async fn an_operator_session_from_connect_to_a_verified_audit_log_leaves_no_secr
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_write_still_pending_when_the_wait_ends_exits_5_and_one_not_waited_for_exits_0() {
+    let state = tempfile::tempdir().unwrap();
+    let stuck = Fault {
+        endpoints: vec![Endpoint::OptOutCard],
+        stuck_pending: true,
+        ..Fault::default()
+    };
+    let sandbox = sandbox_with(state.path(), vec![stuck]).await;
+    let operator = Operator::new();
+    connect(&operator, state.path());
+    let cards: Vec<String> = d1_sandbox::seed::generate(1, 80)
+        .bank
+        .into_values()
+        .filter(|c| c.consumer_id.ends_with("-ok"))
+        .map(|c| c.cards[0].card_id.clone())
+        .take(2)
+        .collect();
+
+    let waited = operator.c2p(&[
+        "opt-out",
+        "card",
+        &cards[0],
+        "--reason",
+        "Lost card",
+        "--yes",
+        "--wait",
+        "1",
+    ]);
+    assert_eq!(waited.status.code(), Some(5), "{}", text(&waited));
+    assert!(
+        text(&waited).contains("still pending after 1 s") && text(&waited).contains("c2p ops"),
+        "{}",
+        text(&waited)
+    );
+    let not_waited = operator.c2p(&["opt-out", "card", &cards[1], "--yes", "--no-wait"]);
+    assert_eq!(not_waited.status.code(), Some(0), "{}", text(&not_waited));
+    assert!(
+        text(&not_waited).contains("Pending"),
+        "{}",
+        text(&not_waited)
+    );
+    for card in &cards {
+        assert_eq!(sandbox.stats().writes.get(card), Some(&1), "sent once");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
     let state = tempfile::tempdir().unwrap();
     let _sandbox = sandbox(state.path()).await;
     let operator = Operator::new();
     let dir = state.path().to_str().unwrap();
-    operator.ok(&["env", "add", "local", "--from-sandbox", dir]);
+    operator.ok(&["env", "add", &operator.env, "--from-sandbox", dir]);
     let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
     let listed = operator.c2p_with(&["env", "list"], &no_bus);
     assert!(listed.status.success());
@@ -308,7 +366,7 @@ async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
         "{}",
         text(&listed)
     );
-    let args = import_args(state.path());
+    let args = import_args(state.path(), &operator.env);
     let imported = operator.c2p_with(
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
         &no_bus,
