@@ -8,6 +8,7 @@ use care::batch::preview::Preview;
 use care::batch::profile_audit::{AuditProgress, ProfileAudit, Scope};
 use care::batch::report::ReportFiles;
 use care::batch::store::Batch;
+use care::settings::Language;
 use serde::Serialize;
 use tauri::State;
 use tauri_specta::Event;
@@ -188,12 +189,14 @@ pub struct ProfileAuditDone {
 }
 
 /// Audits the profiles in `scope` (role `auditor`), `concurrency` at a time, with
-/// `ProfileAuditProgress` events; then exports the CSV and HTML report (audited).
+/// `ProfileAuditProgress` events; then exports the CSV and the HTML report, in `language`
+/// (the operator's), audited.
 #[tauri::command]
 #[specta::specta]
 pub async fn audit_profiles(
     scope: Scope,
     concurrency: u32,
+    language: Language,
     app: tauri::AppHandle,
     state: State<'_, AppState>,
 ) -> Result<ProfileAuditDone, IpcError> {
@@ -213,6 +216,6 @@ pub async fn audit_profiles(
         .await;
     state.end_run(PROFILE_AUDIT);
     let audit = result?;
-    let files = console.export_profile_audit_to_exports(&audit)?;
+    let files = console.export_profile_audit_to_exports(&audit, language)?;
     Ok(ProfileAuditDone { audit, files })
 }

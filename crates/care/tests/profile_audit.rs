@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use care::ErrorCode;
 use care::batch::opt_out::RunControl;
-use care::batch::profile_audit::{AuditProgress, ProfileAudit, Scope, kind_name};
+use care::batch::profile_audit::{AuditProgress, AuditedScope, ProfileAudit, Scope, kind_name};
 use care::console::Console;
 use care::findings::FindingKind;
+use care::settings::Language;
 use d1_sandbox::faults::Endpoint;
 use tokio::sync::watch;
 
@@ -136,7 +137,10 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
     assert_eq!(kinds.len(), 7, "every kind of finding: {kinds:?}");
 
     let out = h.dir.path().join("reports");
-    let files = h.console.export_profile_audit(&audit, &out).unwrap();
+    let files = h
+        .console
+        .export_profile_audit(&audit, &out, Language::En)
+        .unwrap();
     let csv = std::fs::read_to_string(&files.csv).unwrap();
     assert_eq!(
         csv.lines().count(),
@@ -159,34 +163,71 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
             "the report must load nothing: {fetch}"
         );
     }
+    // The same report for a Japanese auditor: the words change, the codes (as in the CSV) do not.
+    let japanese = h
+        .console
+        .export_profile_audit(&audit, &out.join("ja"), Language::Ja)
+        .unwrap();
+    let ja = std::fs::read_to_string(&japanese.html).unwrap();
+    assert!(ja.contains("<html lang=\"ja\">"));
+    for words in [
+        "種類別の検出事項",
+        "種類・ディレクトリ別",
+        "推奨対応",
+        "読み込んだ会員",
+    ] {
+        assert!(
+            ja.contains(words),
+            "{words} missing from the Japanese report"
+        );
+    }
+    for words in [
+        "Findings by type",
+        "Suggested action",
+        "Consumers read",
+        "Bar colour",
+    ] {
+        assert!(!ja.contains(words), "{words} left in English");
+    }
+    for kind in &kinds {
+        assert!(
+            ja.contains(kind.as_str()),
+            "{kind} missing from the Japanese report"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&japanese.csv).unwrap(), csv);
+    let shot_ja = screenshot(Path::new(&japanese.html), "report-ja.png");
+
     let log = h.console.audit_log().page(0, 10_000).unwrap();
     let events: Vec<&str> = log.iter().map(|r| r.event.event.as_str()).collect();
     assert!(events.contains(&"profile_audit"), "{events:?}");
     assert!(events.contains(&"profile_audit_export"), "{events:?}");
 
-    let shot = screenshot(Path::new(&files.html));
+    let shot = screenshot(Path::new(&files.html), "report.png");
     // The chart's bars: critical (red), warning (amber) and information (blue) findings.
-    for (colour, name) in [
-        ([0xb3, 0x26, 0x1e], "critical"),
-        ([0xc7, 0x77, 0x00], "warning"),
-        ([0x2f, 0x6f, 0xb0], "information"),
-    ] {
-        let pixels = count_pixels(&shot, colour);
-        assert!(
-            pixels > 500,
-            "{name} bars: {pixels} pixels in {}",
-            shot.display()
-        );
+    for shot in [shot, shot_ja] {
+        for (colour, name) in [
+            ([0xb3, 0x26, 0x1e], "critical"),
+            ([0xc7, 0x77, 0x00], "warning"),
+            ([0x2f, 0x6f, 0xb0], "information"),
+        ] {
+            let pixels = count_pixels(&shot, colour);
+            assert!(
+                pixels > 500,
+                "{name} bars: {pixels} pixels in {}",
+                shot.display()
+            );
+        }
     }
 }
 
 /// Opens `html` in headless Chromium with no network and returns its screenshot (kept in
-/// `target/tmp/profile-audit/report.png`).
-fn screenshot(html: &Path) -> std::path::PathBuf {
+/// `target/tmp/profile-audit/<name>`).
+fn screenshot(html: &Path, name: &str) -> std::path::PathBuf {
     let chromium = std::env::var("C2P_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("profile-audit");
     std::fs::create_dir_all(&dir).unwrap();
-    let shot = dir.join("report.png");
+    let shot = dir.join(name);
     let _ = std::fs::remove_file(&shot);
     let profile = tempfile::tempdir().unwrap();
     let status = std::process::Command::new(&chromium)
@@ -238,7 +279,12 @@ async fn all_consumers_matching_a_search_are_read_page_by_page() {
         .map(|c| c.consumer_id.as_str())
         .collect();
     assert_eq!(unique.len(), 250);
-    assert_eq!(all.scope, "consumers matching \"cons\"");
+    assert_eq!(
+        all.scope,
+        AuditedScope::Matching {
+            text: "cons".into()
+        }
+    );
 
     // What was searched goes into the report masked.
     let email = d1_sandbox::seed::generate(1, 250)
@@ -249,8 +295,14 @@ async fn all_consumers_matching_a_search_are_read_page_by_page() {
         .email;
     let (by_email, _) = audit(&h.console, &Scope::Matching(email.clone())).await;
     assert_eq!(by_email.consumers.len(), 1);
-    assert!(!by_email.scope.contains(&email), "{}", by_email.scope);
-    assert!(!care::batch::report::html(&by_email).contains(&email));
+    assert!(
+        matches!(&by_email.scope, AuditedScope::Matching { text } if !text.contains(&email)),
+        "{:?}",
+        by_email.scope
+    );
+    for language in [Language::En, Language::Ja] {
+        assert!(!care::batch::report::html(&by_email, language).contains(&email));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use care::batch::opt_out::RunControl;
 use care::batch::profile_audit::{AuditProgress, DEFAULT_CONCURRENCY, Scope};
 use care::console::Console;
-use clap::Args;
+use care::settings::Language;
+use clap::{Args, ValueEnum};
 use tokio::sync::watch;
 
 use crate::{Outcome, usage};
@@ -25,6 +26,27 @@ pub struct AuditProfilesArgs {
     /// Consumers read at a time (1 to 32).
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// The HTML report's language.
+    #[arg(long, value_enum, default_value_t = ReportLanguage::En)]
+    language: ReportLanguage,
+}
+
+/// A language the HTML report is written in.
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportLanguage {
+    /// English.
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl From<ReportLanguage> for Language {
+    fn from(language: ReportLanguage) -> Self {
+        match language {
+            ReportLanguage::En => Language::En,
+            ReportLanguage::Ja => Language::Ja,
+        }
+    }
 }
 
 /// Runs the audit with a progress bar; Ctrl+C stops reading and reports what was read.
@@ -58,7 +80,7 @@ pub async fn run(console: &Console, args: AuditProfilesArgs) -> Outcome {
     for line in &audit.invalid {
         eprintln!("line {}: {} — skipped: {}", line.line, line.text, line.why);
     }
-    let files = console.export_profile_audit(&audit, &args.out)?;
+    let files = console.export_profile_audit(&audit, &args.out, args.language.into())?;
     let unread = audit
         .consumers
         .iter()

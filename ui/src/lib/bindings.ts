@@ -86,9 +86,10 @@ export const commands = {
 	batchReport: (batchId: string) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("batch_report", { batchId })),
 	/**
 	 *  Audits the profiles in `scope` (role `auditor`), `concurrency` at a time, with
-	 *  `ProfileAuditProgress` events; then exports the CSV and HTML report (audited).
+	 *  `ProfileAuditProgress` events; then exports the CSV and the HTML report, in `language`
+	 *  (the operator's), audited.
 	 */
-	auditProfiles: (scope: Scope, concurrency: number) => typedError<ProfileAuditDone_Serialize, IpcError>(__TAURI_INVOKE("audit_profiles", { scope, concurrency })),
+	auditProfiles: (scope: Scope, concurrency: number, language: Language) => typedError<ProfileAuditDone_Serialize, IpcError>(__TAURI_INVOKE("audit_profiles", { scope, concurrency, language })),
 };
 
 /** Events */
@@ -301,6 +302,17 @@ export type AuditedConsumer_Serialize = {
 	 */
 	unread: Unread[],
 };
+
+/**  What a profile audit was asked to read, as its report states it. */
+export type AuditedScope = 
+/**  The consumers of a list. */
+{ kind: "listed"; 
+/**  How many consumers the list held. */
+count: number } | 
+/**  The consumers the bank's search found. */
+{ kind: "matching"; 
+/**  The search text, a card number, e-mail or phone in it masked. */
+text: string };
 
 /**  The bank's side of the view. */
 export type BankSide = BankSide_Serialize | BankSide_Deserialize;
@@ -1413,8 +1425,8 @@ export type ProfileAudit_Deserialize = {
 	environment: string,
 	/**  Who ran it. */
 	operator: string,
-	/**  What was asked for, in words (`3 consumers listed`, `consumers matching "tanaka"`). */
-	scope: string,
+	/**  What was asked for. */
+	scope: AuditedScope,
 	/**  When it started and ended (UTC, RFC 3339). */
 	startedAt: string,
 	/**  When it ended. */
@@ -1435,8 +1447,8 @@ export type ProfileAudit_Serialize = {
 	environment: string,
 	/**  Who ran it. */
 	operator: string,
-	/**  What was asked for, in words (`3 consumers listed`, `consumers matching "tanaka"`). */
-	scope: string,
+	/**  What was asked for. */
+	scope: AuditedScope,
 	/**  When it started and ended (UTC, RFC 3339). */
 	startedAt: string,
 	/**  When it ended. */

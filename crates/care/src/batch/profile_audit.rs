@@ -56,6 +56,22 @@ pub struct Unread {
     pub why: String,
 }
 
+/// What a profile audit was asked to read, as its report states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum AuditedScope {
+    /// The consumers of a list.
+    Listed {
+        /// How many consumers the list held.
+        count: u32,
+    },
+    /// The consumers the bank's search found.
+    Matching {
+        /// The search text, a card number, e-mail or phone in it masked.
+        text: String,
+    },
+}
+
 /// A finished (or cancelled) audit.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -66,8 +82,8 @@ pub struct ProfileAudit {
     pub environment: String,
     /// Who ran it.
     pub operator: String,
-    /// What was asked for, in words (`3 consumers listed`, `consumers matching "tanaka"`).
-    pub scope: String,
+    /// What was asked for.
+    pub scope: AuditedScope,
     /// When it started and ended (UTC, RFC 3339).
     pub started_at: String,
     /// When it ended.
@@ -215,8 +231,11 @@ impl Console {
         Ok(audit)
     }
 
-    /// The consumerIds to read, the list's invalid lines, and the scope in words.
-    async fn scope_ids(&self, scope: &Scope) -> Result<(Vec<String>, Vec<InvalidLine>, String)> {
+    /// The consumerIds to read, the list's invalid lines, and the scope as the report states it.
+    async fn scope_ids(
+        &self,
+        scope: &Scope,
+    ) -> Result<(Vec<String>, Vec<InvalidLine>, AuditedScope)> {
         match scope {
             Scope::List(text) => {
                 let mut list = parse(text, Some(TargetKind::Consumer));
@@ -231,7 +250,9 @@ impl Console {
                         why: "a card: the profile audit reads consumers".into(),
                     }));
                 list.invalid.sort_by_key(|l| l.line);
-                let described = format!("{} consumers listed", consumers.len());
+                let described = AuditedScope::Listed {
+                    count: u32::try_from(consumers.len()).unwrap_or(u32::MAX),
+                };
                 Ok((
                     consumers.into_iter().map(|t| t.id).collect(),
                     list.invalid,
@@ -255,8 +276,8 @@ impl Console {
                 ids.truncate(MAX_CONSUMERS);
                 // The scope goes into the report: a card number, e-mail or phone searched for
                 // is masked there.
-                let shown = crate::logging::scrub(text.trim()).into_owned();
-                Ok((ids, Vec::new(), format!("consumers matching \"{shown}\"")))
+                let text = crate::logging::scrub(text.trim()).into_owned();
+                Ok((ids, Vec::new(), AuditedScope::Matching { text }))
             }
         }
     }

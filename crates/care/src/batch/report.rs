@@ -8,12 +8,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::Result;
-use crate::batch::profile_audit::{ProfileAudit, kind_name};
+use crate::batch::profile_audit::{AuditedScope, ProfileAudit, kind_name};
 use crate::console::Console;
 use crate::csv::row;
 use crate::exports::write_whole;
 use crate::findings::Severity;
 use crate::policy::Action;
+use crate::settings::Language;
 
 /// Where a report was written.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -113,28 +114,159 @@ th{background:#eef0f6}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:bold}\
 .CRITICAL{color:#b3261e;font-weight:bold}.WARNING{color:#8a5300}";
 
-/// The self-contained HTML report.
-pub fn html(audit: &ProfileAudit) -> String {
+/// The report's words in one language. Finding types, severities and actions keep their codes,
+/// the same as in the CSV, so that the two can be read side by side.
+struct Labels {
+    lang: &'static str,
+    title: &'static str,
+    environment: &'static str,
+    operator: &'static str,
+    scope: &'static str,
+    scope_words: fn(&AuditedScope) -> String,
+    started: &'static str,
+    finished: &'static str,
+    read: &'static str,
+    cancelled: &'static str,
+    with_findings: &'static str,
+    not_read_completely: &'static str,
+    findings: &'static str,
+    invalid_skipped: &'static str,
+    by_type: &'static str,
+    no_findings: &'static str,
+    legend: &'static str,
+    critical: &'static str,
+    warning: &'static str,
+    information: &'static str,
+    by_type_and_directory: &'static str,
+    finding: &'static str,
+    bank_or_all: &'static str,
+    total: &'static str,
+    consumer: &'static str,
+    severity: &'static str,
+    directory: &'static str,
+    card: &'static str,
+    field: &'static str,
+    suggested_action: &'static str,
+    not_read: &'static str,
+    side: &'static str,
+    why: &'static str,
+    line: &'static str,
+    text: &'static str,
+}
+
+const ENGLISH: Labels = Labels {
+    lang: "en",
+    title: "Profile audit",
+    environment: "Environment",
+    operator: "Operator",
+    scope: "Consumers",
+    scope_words: |scope| match scope {
+        AuditedScope::Listed { count } => format!("{count} consumers listed"),
+        AuditedScope::Matching { text } => format!("consumers matching \"{text}\""),
+    },
+    started: "Started",
+    finished: "Finished",
+    read: "Consumers read",
+    cancelled: " (cancelled)",
+    with_findings: "With findings",
+    not_read_completely: "Not read completely",
+    findings: "Findings",
+    invalid_skipped: "Invalid lines skipped",
+    by_type: "Findings by type",
+    no_findings: "No findings.",
+    legend: "Bar colour: the most serious severity of that type:",
+    critical: "critical",
+    warning: "warning",
+    information: "information",
+    by_type_and_directory: "By type and directory",
+    finding: "Finding",
+    bank_or_all: "Bank / all",
+    total: "Total",
+    consumer: "Consumer",
+    severity: "Severity",
+    directory: "Directory",
+    card: "Card",
+    field: "Field",
+    suggested_action: "Suggested action",
+    not_read: "Not read",
+    side: "Side",
+    why: "Why",
+    line: "Line",
+    text: "Text",
+};
+
+const JAPANESE: Labels = Labels {
+    lang: "ja",
+    title: "プロファイル監査",
+    environment: "接続環境",
+    operator: "操作者",
+    scope: "対象の会員",
+    scope_words: |scope| match scope {
+        AuditedScope::Listed { count } => format!("一覧の会員 {count} 件"),
+        AuditedScope::Matching { text } => format!("「{text}」に一致する会員"),
+    },
+    started: "開始",
+    finished: "終了",
+    read: "読み込んだ会員",
+    cancelled: "(中止)",
+    with_findings: "検出あり",
+    not_read_completely: "一部読み込めなかった会員",
+    findings: "検出事項",
+    invalid_skipped: "スキップした無効な行",
+    by_type: "種類別の検出事項",
+    no_findings: "検出事項はありません。",
+    legend: "棒の色はその種類で最も重大度の高いもの:",
+    critical: "重大",
+    warning: "警告",
+    information: "情報",
+    by_type_and_directory: "種類・ディレクトリ別",
+    finding: "検出事項",
+    bank_or_all: "銀行/全体",
+    total: "合計",
+    consumer: "会員",
+    severity: "重大度",
+    directory: "ディレクトリ",
+    card: "カード",
+    field: "項目",
+    suggested_action: "推奨対応",
+    not_read: "読み込めなかったもの",
+    side: "対象",
+    why: "理由",
+    line: "行",
+    text: "内容",
+};
+
+fn labels(language: Language) -> &'static Labels {
+    match language {
+        Language::En => &ENGLISH,
+        Language::Ja => &JAPANESE,
+    }
+}
+
+/// The self-contained HTML report, in `language`.
+pub fn html(audit: &ProfileAudit, language: Language) -> String {
+    let l = labels(language);
     let mut page = String::new();
-    let title = format!("Profile audit {}", audit.id);
+    let title = format!("{} {}", l.title, audit.id);
     let _ = write!(
         page,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
          <title>{t}</title><style>{STYLE}</style></head><body><h1>{t}</h1>",
+        lang = l.lang,
         t = escape(&title)
     );
-    summary(&mut page, audit);
+    summary(&mut page, audit, l);
     let (counts, severities) = by_kind(audit);
-    page.push_str("<h2>Findings by type</h2>");
-    chart(&mut page, &counts, &severities);
-    by_directory(&mut page, audit);
-    table(&mut page, audit);
+    let _ = write!(page, "<h2>{}</h2>", l.by_type);
+    chart(&mut page, &counts, &severities, l);
+    by_directory(&mut page, audit, l);
+    table(&mut page, audit, l);
     page.push_str("</body></html>\n");
     page
 }
 
-fn summary(page: &mut String, audit: &ProfileAudit) {
+fn summary(page: &mut String, audit: &ProfileAudit, l: &Labels) {
     let with_findings = audit
         .consumers
         .iter()
@@ -146,23 +278,23 @@ fn summary(page: &mut String, audit: &ProfileAudit) {
         .filter(|c| !c.unread.is_empty())
         .count();
     let items = [
-        ("Environment", audit.environment.clone()),
-        ("Operator", audit.operator.clone()),
-        ("Consumers", audit.scope.clone()),
-        ("Started", audit.started_at.clone()),
-        ("Finished", audit.finished_at.clone()),
+        (l.environment, audit.environment.clone()),
+        (l.operator, audit.operator.clone()),
+        (l.scope, (l.scope_words)(&audit.scope)),
+        (l.started, audit.started_at.clone()),
+        (l.finished, audit.finished_at.clone()),
         (
-            "Consumers read",
+            l.read,
             format!(
                 "{}{}",
                 audit.consumers.len(),
-                if audit.cancelled { " (cancelled)" } else { "" }
+                if audit.cancelled { l.cancelled } else { "" }
             ),
         ),
-        ("With findings", with_findings.to_string()),
-        ("Not read completely", unread.to_string()),
-        ("Findings", audit.findings().to_string()),
-        ("Invalid lines skipped", audit.invalid.len().to_string()),
+        (l.with_findings, with_findings.to_string()),
+        (l.not_read_completely, unread.to_string()),
+        (l.findings, audit.findings().to_string()),
+        (l.invalid_skipped, audit.invalid.len().to_string()),
     ];
     page.push_str("<dl>");
     for (term, value) in items {
@@ -189,9 +321,10 @@ fn chart(
     page: &mut String,
     counts: &BTreeMap<String, usize>,
     severities: &BTreeMap<String, Severity>,
+    l: &Labels,
 ) {
     if counts.is_empty() {
-        page.push_str("<p>No findings.</p>");
+        let _ = write!(page, "<p>{}</p>", l.no_findings);
         return;
     }
     const LABEL: usize = 270;
@@ -201,8 +334,9 @@ fn chart(
     let height = ROW * counts.len() + 10;
     let _ = write!(
         page,
-        "<svg role=\"img\" aria-label=\"Findings by type\" width=\"{w}\" height=\"{height}\" \
+        "<svg role=\"img\" aria-label=\"{label}\" width=\"{w}\" height=\"{height}\" \
          viewBox=\"0 0 {w} {height}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        label = l.by_type,
         w = LABEL + BARS + 60
     );
     for (i, (kind, count)) in counts.iter().enumerate() {
@@ -224,32 +358,39 @@ fn chart(
     page.push_str("</svg>");
     let _ = write!(
         page,
-        "<p>Bar colour: the most serious severity of that type: \
-         <span style=\"color:{}\">&#9632; critical</span>, \
-         <span style=\"color:{}\">&#9632; warning</span>, \
-         <span style=\"color:{}\">&#9632; information</span>.</p>",
+        "<p>{} <span style=\"color:{}\">&#9632; {}</span> \
+         <span style=\"color:{}\">&#9632; {}</span> \
+         <span style=\"color:{}\">&#9632; {}</span></p>",
+        l.legend,
         colour(Severity::Critical),
+        l.critical,
         colour(Severity::Warning),
-        colour(Severity::Info)
+        l.warning,
+        colour(Severity::Info),
+        l.information
     );
 }
 
-fn by_directory(page: &mut String, audit: &ProfileAudit) {
+fn by_directory(page: &mut String, audit: &ProfileAudit, l: &Labels) {
     let counts = audit.counts();
     if counts.is_empty() {
         return;
     }
     let directories: BTreeSet<Option<String>> = counts.keys().map(|(_, d)| d.clone()).collect();
     let kinds: BTreeSet<&String> = counts.keys().map(|(k, _)| k).collect();
-    page.push_str("<h2>By type and directory</h2><table><thead><tr><th>Finding</th>");
+    let _ = write!(
+        page,
+        "<h2>{}</h2><table><thead><tr><th>{}</th>",
+        l.by_type_and_directory, l.finding
+    );
     for directory in &directories {
         let _ = write!(
             page,
             "<th>{}</th>",
-            escape(directory.as_deref().unwrap_or("Bank / all"))
+            escape(directory.as_deref().unwrap_or(l.bank_or_all))
         );
     }
-    page.push_str("<th>Total</th></tr></thead><tbody>");
+    let _ = write!(page, "<th>{}</th></tr></thead><tbody>", l.total);
     for kind in kinds {
         let _ = write!(page, "<tr><td>{}</td>", escape(kind));
         let mut total = 0;
@@ -266,10 +407,28 @@ fn by_directory(page: &mut String, audit: &ProfileAudit) {
     page.push_str("</tbody></table>");
 }
 
-fn table(page: &mut String, audit: &ProfileAudit) {
-    page.push_str(
-        "<h2>Findings</h2><table><thead><tr><th>Consumer</th><th>Finding</th><th>Severity</th>\
-         <th>Directory</th><th>Card</th><th>Field</th><th>Suggested action</th></tr></thead><tbody>",
+/// A table's heading and header row.
+fn table_head(page: &mut String, heading: &str, columns: &[&str]) {
+    let _ = write!(page, "<h2>{heading}</h2><table><thead><tr>");
+    for column in columns {
+        let _ = write!(page, "<th>{column}</th>");
+    }
+    page.push_str("</tr></thead><tbody>");
+}
+
+fn table(page: &mut String, audit: &ProfileAudit, l: &Labels) {
+    table_head(
+        page,
+        l.findings,
+        &[
+            l.consumer,
+            l.finding,
+            l.severity,
+            l.directory,
+            l.card,
+            l.field,
+            l.suggested_action,
+        ],
     );
     for consumer in &audit.consumers {
         for f in &consumer.findings {
@@ -294,10 +453,7 @@ fn table(page: &mut String, audit: &ProfileAudit) {
         .flat_map(|c| c.unread.iter().map(move |u| (c, u)))
         .collect();
     if !unread.is_empty() {
-        page.push_str(
-            "<h2>Not read</h2><table><thead><tr><th>Consumer</th><th>Side</th><th>Why</th>\
-             </tr></thead><tbody>",
-        );
+        table_head(page, l.not_read, &[l.consumer, l.side, l.why]);
         for (consumer, u) in unread {
             let _ = write!(
                 page,
@@ -310,10 +466,7 @@ fn table(page: &mut String, audit: &ProfileAudit) {
         page.push_str("</tbody></table>");
     }
     if !audit.invalid.is_empty() {
-        page.push_str(
-            "<h2>Invalid lines skipped</h2><table><thead><tr><th>Line</th><th>Text</th><th>Why</th>\
-             </tr></thead><tbody>",
-        );
+        table_head(page, l.invalid_skipped, &[l.line, l.text, l.why]);
         for line in &audit.invalid {
             let _ = write!(
                 page,
@@ -328,14 +481,19 @@ fn table(page: &mut String, audit: &ProfileAudit) {
 }
 
 impl Console {
-    /// Writes `audit`'s CSV and HTML report into `dir` (`<id>-findings.csv`, `<id>.html`),
-    /// each whole or not at all; an audited export (role `auditor`).
-    pub fn export_profile_audit(&self, audit: &ProfileAudit, dir: &Path) -> Result<ReportFiles> {
+    /// Writes `audit`'s CSV and HTML report (in `language`) into `dir` (`<id>-findings.csv`,
+    /// `<id>.html`), each whole or not at all; an audited export (role `auditor`).
+    pub fn export_profile_audit(
+        &self,
+        audit: &ProfileAudit,
+        dir: &Path,
+        language: Language,
+    ) -> Result<ReportFiles> {
         self.authorise(Action::AuditProfiles, Some(&audit.id))?;
         let csv_path = dir.join(format!("{}-findings.csv", audit.id));
         let html_path = dir.join(format!("{}.html", audit.id));
         let result = write_whole(&csv_path, csv(audit).as_bytes())
-            .and_then(|()| write_whole(&html_path, html(audit).as_bytes()));
+            .and_then(|()| write_whole(&html_path, html(audit, language).as_bytes()));
         let outcome = match &result {
             Ok(()) => format!(
                 "{} findings of {} consumers to {}",
@@ -360,7 +518,11 @@ impl Console {
     }
 
     /// Exports to `<data>/exports`, for the desktop console.
-    pub fn export_profile_audit_to_exports(&self, audit: &ProfileAudit) -> Result<ReportFiles> {
-        self.export_profile_audit(audit, &self.exports_dir())
+    pub fn export_profile_audit_to_exports(
+        &self,
+        audit: &ProfileAudit,
+        language: Language,
+    ) -> Result<ReportFiles> {
+        self.export_profile_audit(audit, &self.exports_dir(), language)
     }
 }

@@ -4,6 +4,7 @@ import {
   type AuditProgress_Serialize as AuditProgress,
   type FindingKind,
   type IpcError,
+  type Language,
   type ProfileAuditDone_Serialize as ProfileAuditDone,
   type ProfileAudit_Serialize as ProfileAudit,
   type RunControl,
@@ -18,7 +19,7 @@ type Answer<T> = { status: 'ok'; data: T } | { status: 'error'; error: IpcError 
 export interface ProfileAuditCalls {
   chooseFile: (purpose: 'list', title: string) => Promise<Answer<string | null>>;
   readListFile: (path: string) => Promise<Answer<string>>;
-  auditProfiles: (scope: Scope, concurrency: number) => Promise<Answer<ProfileAuditDone>>;
+  auditProfiles: (scope: Scope, concurrency: number, language: Language) => Promise<Answer<ProfileAuditDone>>;
   batchControl: (batchId: string | null, control: RunControl) => Promise<Answer<null>>;
   onProgress: (listener: (progress: AuditProgress) => void) => Promise<() => void>;
 }
@@ -26,7 +27,7 @@ export interface ProfileAuditCalls {
 const tauriCalls: ProfileAuditCalls = {
   chooseFile: (purpose, title) => commands.chooseFile(purpose, title),
   readListFile: (path) => commands.readListFile(path),
-  auditProfiles: (scope, concurrency) => commands.auditProfiles(scope, concurrency),
+  auditProfiles: (scope, concurrency, language) => commands.auditProfiles(scope, concurrency, language),
   batchControl: (id, control) => commands.batchControl(id, control),
   onProgress: (listener) => events.profileAuditProgress.listen((e) => listener(e.payload.progress)),
 };
@@ -77,8 +78,8 @@ export class ProfileAuditJob {
     }
   }
 
-  /** Runs the audit to its end (or its cancellation); the report is written by the core. */
-  async start() {
+  /** Runs the audit to its end (or its cancellation); the core writes the report in `language`. */
+  async start(language: Language) {
     if (!this.ready || this.running) return;
     const scope: Scope = this.scope === 'list' ? { kind: 'list', text: this.text } : { kind: 'matching', text: this.query.trim() };
     this.running = true;
@@ -91,7 +92,7 @@ export class ProfileAuditJob {
       this.paused = progress.paused;
     });
     try {
-      const answer = await this.#calls.auditProfiles(scope, this.concurrency);
+      const answer = await this.#calls.auditProfiles(scope, this.concurrency, language);
       if (answer.status === 'ok') this.done = answer.data;
       else this.problem = detailedProblemOf(answer.error);
     } catch (error) {

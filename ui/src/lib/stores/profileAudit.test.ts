@@ -20,7 +20,7 @@ const audit: ProfileAudit_Serialize = {
   id: 'pa-1',
   environment: 'sandbox',
   operator: 'auditor-1',
-  scope: '2 consumers listed',
+  scope: { kind: 'listed', count: 2 },
   startedAt: '2026-11-27T09:00:00Z',
   finishedAt: '2026-11-27T09:00:01Z',
   cancelled: false,
@@ -56,15 +56,15 @@ describe('the profile audit screen', () => {
     expect(job.ready).toBe(false);
     await job.loadFile('Load');
     expect(job.text).toBe('cons-1\ncons-2\n');
-    await job.start();
-    expect(c.auditProfiles).toHaveBeenCalledWith({ kind: 'list', text: 'cons-1\ncons-2\n' }, 8);
+    await job.start('en');
+    expect(c.auditProfiles).toHaveBeenCalledWith({ kind: 'list', text: 'cons-1\ncons-2\n' }, 8, 'en');
     expect(job.done?.files.html).toBe('/x/pa-1.html');
     expect(job.running).toBe(false);
 
     job.scope = 'matching';
     job.query = '  tanaka ';
-    await job.start();
-    expect(c.auditProfiles).toHaveBeenLastCalledWith({ kind: 'matching', text: 'tanaka' }, 8);
+    await job.start('ja');
+    expect(c.auditProfiles).toHaveBeenLastCalledWith({ kind: 'matching', text: 'tanaka' }, 8, 'ja');
   });
 
   it('shows the core’s words when the list holds no consumer', async () => {
@@ -75,7 +75,7 @@ describe('the profile audit screen', () => {
     });
     const job = new ProfileAuditJob(c);
     job.text = 'card:1';
-    await job.start();
+    await job.start('en');
     expect(job.problem).toEqual({ code: 'INVALID_INPUT', detail: 'the list holds no valid consumerId' });
     expect(job.done).toBeNull();
   });
