@@ -23,6 +23,15 @@ async fn open_consumer(driver: &WebDriver, consumer_id: &str) {
     search.send_keys(Key::Enter).await.unwrap();
 }
 
+/// Opens the card opt-out dialog from the open consumer's finding and types a reason; the
+/// caller confirms.
+async fn fill_card_opt_out(driver: &WebDriver) {
+    press_enter(driver, "[data-testid=act][data-action=OPT_OUT_CARD]").await;
+    wait_for_containing(driver, "[data-testid=removals]", "VISA").await;
+    let reason = driver.find(By::Css("[data-testid=reason]")).await.unwrap();
+    reason.send_keys("Card closed at bank").await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_open_with_the_keyboard_and_see_the_mismatch_highlighted() {
     let home = tempfile::tempdir().unwrap();
@@ -78,16 +87,13 @@ async fn opt_out_the_closed_card_and_watch_it_finish() {
     let closed = seeded("closed");
     open_consumer(&driver, &closed.consumer_id).await;
 
-    let act = wait_for_containing(
+    wait_for_containing(
         &driver,
         "[data-testid=act][data-action=OPT_OUT_CARD]",
         "opt the card out",
     )
     .await;
-    act.send_keys(Key::Enter).await.unwrap();
-    wait_for_containing(&driver, "[data-testid=removals]", "VISA").await;
-    let reason = driver.find(By::Css("[data-testid=reason]")).await.unwrap();
-    reason.send_keys("Card closed at bank").await.unwrap();
+    fill_card_opt_out(&driver).await;
     let shot = harness.screenshot(&driver, "opt-out-en").await;
     eprintln!("screenshot: {}", shot.display());
     press_enter(&driver, "[data-testid=confirm]").await;
@@ -156,6 +162,42 @@ async fn a_failing_directory_shows_in_its_column_while_the_other_still_shows() {
     );
     wait_for_containing(&driver, "[data-testid=findings]", "may be incomplete").await;
     harness.screenshot(&driver, "failing-directory-en").await;
+    driver.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_japanese_an_opt_out_whose_answer_was_lost_says_how_its_outcome_was_found() {
+    let home = tempfile::tempdir().unwrap();
+    // D1 applies the opt-out but its answer never arrives: the outcome is UNKNOWN until the
+    // tracker finds the operation in D1's list.
+    let faults = r#"[{"endpoints":["optOutCard"],"dropAfterApply":true}]"#;
+    let harness = Harness::start_with("unknown-ja", home.path(), &[("C2P_SANDBOX_FAULTS", faults)]);
+    let driver = harness.open().await;
+    press_enter(&driver, "[data-testid=language-ja]").await;
+    let closed = seeded("closed");
+    open_consumer(&driver, &closed.consumer_id).await;
+    fill_card_opt_out(&driver).await;
+    press_enter(&driver, "[data-testid=confirm]").await;
+
+    press_enter(&driver, "[data-testid=nav-operations]").await;
+    let row = wait_for_containing(
+        &driver,
+        "[data-testid=operation][data-state=SUCCESSFUL]",
+        "完了",
+    )
+    .await;
+    let detail = row
+        .find(By::Css("[data-testid=operation-detail]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        detail,
+        "結果が不明だったため、D1 の操作一覧で確認しました。"
+    );
+    harness.screenshot(&driver, "operations-ja").await;
     driver.quit().await.unwrap();
 }
 

@@ -147,12 +147,48 @@ pub struct Entry {
     pub state: State,
     /// D1's operationId, once known.
     pub operation_id: Option<String>,
-    /// Why it failed, or how it was resolved.
+    /// Why it failed, or how it was resolved, as written (D1's words or the console's).
     pub detail: Option<String>,
+    /// What the console concluded, when `detail` is one of its own conclusions: the UI puts it in
+    /// the operator's language.
+    pub note: Option<Note>,
     /// When the intent was recorded (UTC).
     pub created_at: String,
     /// When it last changed (UTC).
     pub updated_at: String,
+}
+
+/// A conclusion the console itself writes into an entry's detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Note {
+    /// D1 has no trace of the write once the settle time has passed: it was not applied, and
+    /// it is safe to send it again.
+    NotApplied,
+    /// An outcome that was UNKNOWN was found in D1's operations list.
+    ResolvedFromD1,
+    /// D1 refused the write with a 429: it was not applied and may be sent again later.
+    SlowDown,
+}
+
+impl Note {
+    /// The detail written for [`Note::NotApplied`].
+    pub(crate) const NOT_APPLIED: &str =
+        "D1 has no record of this write: it was not applied, and it is safe to send it again";
+    /// The detail written for [`Note::ResolvedFromD1`].
+    pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
+    /// How d1's rate-limit error (the detail of [`Note::SlowDown`]) begins.
+    const SLOW_DOWN: &str = "D1 asked to slow down";
+
+    /// The note a detail stands for, if the console wrote it.
+    pub fn of(detail: &str) -> Option<Note> {
+        match detail {
+            Self::NOT_APPLIED => Some(Note::NotApplied),
+            Self::RESOLVED_FROM_D1 => Some(Note::ResolvedFromD1),
+            d if d.starts_with(Self::SLOW_DOWN) => Some(Note::SlowDown),
+            _ => None,
+        }
+    }
 }
 
 /// The journal of one data directory.
@@ -184,6 +220,10 @@ pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         },
         state: parse(r.get(8)?)?,
         operation_id: r.get(9)?,
+        note: r
+            .get::<_, Option<String>>(10)?
+            .as_deref()
+            .and_then(Note::of),
         detail: r.get(10)?,
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
@@ -345,6 +385,22 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_console_s_own_conclusions_are_noted_and_nothing_else() {
+        for retry_after in [None, Some(std::time::Duration::from_secs(3))] {
+            let refused = d1::Error::RateLimited {
+                correlation_id: d1::CorrelationId::random(),
+                retry_after,
+            };
+            assert_eq!(Note::of(&refused.to_string()), Some(Note::SlowDown));
+        }
+        assert_eq!(Note::of(Note::NOT_APPLIED), Some(Note::NotApplied));
+        assert_eq!(Note::of(Note::RESOLVED_FROM_D1), Some(Note::ResolvedFromD1));
+        for theirs in ["CARD_NOT_FOUND", "connection reset", ""] {
+            assert_eq!(Note::of(theirs), None, "{theirs}");
+        }
+    }
 
     fn intent(target: &str) -> NewIntent {
         NewIntent {

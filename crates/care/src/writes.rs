@@ -13,7 +13,7 @@ use d1::wire::{Accepted, Operation, OperationKind, OperationStatus};
 use serde::Serialize;
 
 use crate::console::{Console, Session};
-use crate::journal::{BatchLink, Entry, NewIntent, State, WriteKind};
+use crate::journal::{BatchLink, Entry, NewIntent, Note, State, WriteKind};
 use crate::policy::Action;
 use crate::records::IssuerConsumer;
 use crate::{Error, Result};
@@ -27,18 +27,10 @@ pub const SETTLE: Duration = Duration::from_secs(120);
 /// intent's.
 const CLOCK_SKEW: Duration = Duration::from_secs(120);
 
-/// The detail of an entry that D1 has no trace of once the settle time has passed.
-const NOT_APPLIED: &str =
-    "D1 has no record of this write: it was not applied, and it is safe to send it again";
-
 /// Whether `entry` surely was not applied by D1 and may be sent again as a new intent: the
 /// tracker found no trace of it, or D1 refused it with a 429 (d1's `RateLimited`).
 pub(crate) fn may_send_again(entry: &Entry) -> bool {
-    entry.state == State::Failed
-        && entry
-            .detail
-            .as_deref()
-            .is_some_and(|d| d == NOT_APPLIED || d.starts_with("D1 asked to slow down"))
+    entry.state == State::Failed && matches!(entry.note, Some(Note::NotApplied | Note::SlowDown))
 }
 
 /// The writes this process is making now, by correlation id: held from before the intent is
@@ -515,7 +507,7 @@ impl Console {
                     entry.id,
                     state_of(&operation.status),
                     Some(&operation.operation_id),
-                    Some("resolved from D1's operations list"),
+                    Some(Note::RESOLVED_FROM_D1),
                 );
             }
         }
@@ -524,7 +516,7 @@ impl Console {
             return Ok(None);
         }
         self.journal
-            .record(entry.id, State::Failed, None, Some(NOT_APPLIED))
+            .record(entry.id, State::Failed, None, Some(Note::NOT_APPLIED))
     }
 
     async fn operations_of(&self, session: &Session, entry: &Entry) -> Result<Vec<Operation>> {

@@ -755,8 +755,13 @@ export type Entry_Deserialize = {
 	state: State,
 	/**  D1's operationId, once known. */
 	operationId?: string | null,
-	/**  Why it failed, or how it was resolved. */
+	/**  Why it failed, or how it was resolved, as written (D1's words or the console's). */
 	detail?: string | null,
+	/**
+	 *  What the console concluded, when `detail` is one of its own conclusions: the UI puts it in
+	 *  the operator's language.
+	 */
+	note?: Note | null,
 	/**  When the intent was recorded (UTC). */
 	createdAt: string,
 	/**  When it last changed (UTC). */
@@ -771,8 +776,13 @@ export type Entry_Serialize = {
 	state: State,
 	/**  D1's operationId, once known. */
 	operationId: string | null,
-	/**  Why it failed, or how it was resolved. */
+	/**  Why it failed, or how it was resolved, as written (D1's words or the console's). */
 	detail: string | null,
+	/**
+	 *  What the console concluded, when `detail` is one of its own conclusions: the UI puts it in
+	 *  the operator's language.
+	 */
+	note: Note | null,
 	/**  When the intent was recorded (UTC). */
 	createdAt: string,
 	/**  When it last changed (UTC). */
@@ -1270,6 +1280,18 @@ export type NewIntent_Serialize = {
 	/**  Who asked for it. */
 	operator: string,
 };
+
+/**  A conclusion the console itself writes into an entry's detail. */
+export type Note = 
+/**
+ *  D1 has no trace of the write once the settle time has passed: it was not applied, and
+ *  it is safe to send it again.
+ */
+"NOT_APPLIED" | 
+/**  An outcome that was UNKNOWN was found in D1's operations list. */
+"RESOLVED_FROM_D1" | 
+/**  D1 refused the write with a 429: it was not applied and may be sent again later. */
+"SLOW_DOWN";
 
 /**  An operation of this workstation changed state (pending → successful, unknown → resolved…). */
 export type OperationChanged = OperationChanged_Serialize | OperationChanged_Deserialize;

@@ -35,7 +35,7 @@ beforeEach(() => {
   bindings.write.mockResolvedValue({
     status: 'ok',
     data: {
-      id: 7, state: 'PENDING', operationId: 'op-7', detail: null, createdAt: '', updatedAt: '',
+      id: 7, state: 'PENDING', operationId: 'op-7', detail: null, note: null, createdAt: '', updatedAt: '',
       kind: 'OPT_OUT_CARD', target: 'crd-1', reason: 'Closed', reasonCode: 'ISSUER_DECISION',
       correlationId: 'c', environment: 'sandbox', operator: 'me',
     },

@@ -20,6 +20,7 @@ function op(id: number, target: string, state: Operation['state']): Operation {
     state,
     operationId: null,
     detail: null,
+    note: null,
     createdAt: '2026-11-25T00:00:00Z',
     updatedAt: '2026-11-25T00:00:00Z',
     kind: 'OPT_OUT_CARD',
