@@ -80,6 +80,12 @@ async fn a_fraud_analyst_runs_a_batch_opt_out_from_a_pasted_list() {
         "{checked}"
     );
     wait_for_containing(&driver, "[data-testid=batch-invalid]", "what is this?").await;
+    wait_for_containing(
+        &driver,
+        "[data-testid=invalid-why]",
+        "Not a valid id:",
+    )
+    .await;
     harness.screenshot(&driver, "batch-checked").await;
 
     press_enter(&driver, "[data-testid=batch-dry-run]").await;

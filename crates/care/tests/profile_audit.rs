@@ -175,6 +175,8 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
         "種類・ディレクトリ別",
         "推奨対応",
         "読み込んだ会員",
+        "カードです。プロファイル監査は会員を読み込みます。",
+        "有効な ID ではありません",
     ] {
         assert!(
             ja.contains(words),
@@ -186,6 +188,7 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
         "Suggested action",
         "Consumers read",
         "Bar colour",
+        "the profile audit reads consumers",
     ] {
         assert!(!ja.contains(words), "{words} left in English");
     }

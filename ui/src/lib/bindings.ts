@@ -1088,9 +1088,28 @@ export type InvalidLine = {
 	line: number,
 	/**  The line as given, shortened, with card numbers, e-mails and phones masked. */
 	text: string,
-	/**  What is wrong and what to write instead. */
+	/**  What is wrong, for the UI to say in the operator's language. */
+	reason: InvalidReason,
+	/**  What is wrong and what to write instead, in English (with D1's id rule for `BAD_ID`). */
 	why: string,
 };
+
+/**  Why a line of a list is not a target. */
+export type InvalidReason = 
+/**  Past the most entries one list may hold. */
+"TOO_MANY" | 
+/**  A CSV row with both a cardId and a consumerId. */
+"BOTH_IDS" | 
+/**  Too long to be an id. */
+"TOO_LONG" | 
+/**  A bare id where the list does not say which kind its ids are. */
+"KIND_MISSING" | 
+/**  A card number (PAN) where a cardId belongs. */
+"CARD_NUMBER" | 
+/**  An id that does not follow D1's rule for its kind. */
+"BAD_ID" | 
+/**  A card in a list of consumers (the profile audit). */
+"CARD_IN_CONSUMER_LIST";
 
 /**
  *  The error every command returns. The UI chooses its words from `code`; `message` is the

@@ -51,9 +51,34 @@ pub struct InvalidLine {
     pub line: usize,
     /// The line as given, shortened, with card numbers, e-mails and phones masked.
     pub text: String,
-    /// What is wrong and what to write instead.
+    /// What is wrong, for the UI to say in the operator's language.
+    pub reason: InvalidReason,
+    /// What is wrong and what to write instead, in English (with D1's id rule for `BAD_ID`).
     pub why: String,
 }
+
+/// Why a line of a list is not a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvalidReason {
+    /// Past the most entries one list may hold.
+    TooMany,
+    /// A CSV row with both a cardId and a consumerId.
+    BothIds,
+    /// Too long to be an id.
+    TooLong,
+    /// A bare id where the list does not say which kind its ids are.
+    KindMissing,
+    /// A card number (PAN) where a cardId belongs.
+    CardNumber,
+    /// An id that does not follow D1's rule for its kind.
+    BadId,
+    /// A card in a list of consumers (the profile audit).
+    CardInConsumerList,
+}
+
+/// Why a line is not a target: the reason and its English words.
+type Refusal = (InvalidReason, String);
 
 /// What a list holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -130,7 +155,10 @@ pub fn parse(text: &str, bare: Option<TargetKind>) -> ParsedList {
                     list.invalid.push(invalid(
                         number,
                         line,
-                        format!("the list is longer than {MAX_TARGETS} entries: split it"),
+                        (
+                            InvalidReason::TooMany,
+                            format!("the list is longer than {MAX_TARGETS} entries: split it"),
+                        ),
                     ));
                 } else {
                     list.targets.push(Target {
@@ -140,7 +168,7 @@ pub fn parse(text: &str, bare: Option<TargetKind>) -> ParsedList {
                     });
                 }
             }
-            Err(why) => list.invalid.push(invalid(number, line, why)),
+            Err(refusal) => list.invalid.push(invalid(number, line, refusal)),
         }
     }
     list
@@ -162,7 +190,7 @@ fn csv_header(line: &str) -> Option<(Option<usize>, Option<usize>)> {
 fn from_row(
     line: &str,
     (card, consumer): (Option<usize>, Option<usize>),
-) -> Result<Option<(TargetKind, String)>, String> {
+) -> Result<Option<(TargetKind, String)>, Refusal> {
     let fields = split_csv(line);
     let cell = |column: Option<usize>| {
         column
@@ -171,19 +199,24 @@ fn from_row(
             .filter(|f| !f.is_empty())
     };
     match (cell(card), cell(consumer)) {
-        (Some(_), Some(_)) => Err(
+        (Some(_), Some(_)) => Err((
+            InvalidReason::BothIds,
             "both a cardId and a consumerId: give one per row (a consumer opt-out already takes every card)".into(),
-        ),
+        )),
         (Some(id), None) => checked(TargetKind::Card, id).map(Some),
         (None, Some(id)) => checked(TargetKind::Consumer, id).map(Some),
         (None, None) => Ok(None),
     }
 }
 
-fn from_line(line: &str, bare: Option<TargetKind>) -> Result<Option<(TargetKind, String)>, String> {
+fn from_line(
+    line: &str,
+    bare: Option<TargetKind>,
+) -> Result<Option<(TargetKind, String)>, Refusal> {
     if line.chars().count() > MAX_LINE_CHARS {
-        return Err(format!(
-            "longer than {MAX_LINE_CHARS} characters: not an id"
+        return Err((
+            InvalidReason::TooLong,
+            format!("longer than {MAX_LINE_CHARS} characters: not an id"),
         ));
     }
     let (kind, id) = if let Some(id) = strip_prefix_ci(line, "card:") {
@@ -193,7 +226,10 @@ fn from_line(line: &str, bare: Option<TargetKind>) -> Result<Option<(TargetKind,
     } else if let Some(kind) = bare {
         (kind, line)
     } else {
-        return Err("say what this id is: card:ID or consumer:ID".into());
+        return Err((
+            InvalidReason::KindMissing,
+            "say what this id is: card:ID or consumer:ID".into(),
+        ));
     };
     checked(kind, id.trim()).map(Some)
 }
@@ -205,25 +241,27 @@ fn strip_prefix_ci<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// `id` if it is a valid id of `kind` and not a card number.
-fn checked(kind: TargetKind, id: &str) -> Result<(TargetKind, String), String> {
+fn checked(kind: TargetKind, id: &str) -> Result<(TargetKind, String), Refusal> {
     if crate::mask::Pan::new(id).is_some() {
-        return Err(
+        return Err((
+            InvalidReason::CardNumber,
             "this looks like a card number (PAN), which is never sent to D1: use the card's cardId"
                 .into(),
-        );
+        ));
     }
     let valid = match kind {
         TargetKind::Card => d1::CardId::new(id).map(|_| ()),
         TargetKind::Consumer => d1::ConsumerId::new(id).map(|_| ()),
     };
-    valid.map_err(|e| e.to_string())?;
+    valid.map_err(|e| (InvalidReason::BadId, e.to_string()))?;
     Ok((kind, id.to_owned()))
 }
 
-fn invalid(line: usize, text: &str, why: String) -> InvalidLine {
+fn invalid(line: usize, text: &str, (reason, why): Refusal) -> InvalidLine {
     InvalidLine {
         line,
         text: shown(text),
+        reason,
         why,
     }
 }
@@ -287,11 +325,25 @@ mod tests {
     }
 
     #[test]
+    fn past_the_most_a_list_may_hold_lines_are_refused_and_say_to_split() {
+        let text: String = (0..=MAX_TARGETS)
+            .map(|i| format!("card:crd-{i}\n"))
+            .collect();
+        let list = parse(&text, None);
+        assert_eq!(list.targets.len(), MAX_TARGETS);
+        assert_eq!(list.invalid.len(), 1);
+        assert_eq!(list.invalid[0].line, MAX_TARGETS + 1);
+        assert_eq!(list.invalid[0].reason, InvalidReason::TooMany);
+        assert!(list.invalid[0].why.contains("split it"));
+    }
+
+    #[test]
     fn without_a_default_a_bare_id_is_invalid_and_says_what_to_write() {
         let list = parse("crd-1\ncard:crd-2", None);
         assert_eq!(ids(&list), [(TargetKind::Card, "crd-2", 2)]);
         assert_eq!(list.invalid[0].line, 1);
         assert!(list.invalid[0].why.contains("card:ID or consumer:ID"));
+        assert_eq!(list.invalid[0].reason, InvalidReason::KindMissing);
     }
 
     #[test]
@@ -308,6 +360,7 @@ mod tests {
         assert_eq!(list.invalid.len(), 1);
         assert_eq!(list.invalid[0].line, 4);
         assert!(list.invalid[0].why.contains("one per row"));
+        assert_eq!(list.invalid[0].reason, InvalidReason::BothIds);
     }
 
     #[test]
@@ -331,5 +384,15 @@ mod tests {
             list.invalid[1]
         );
         assert!(list.invalid[2].why.contains("not an id"));
+        let reasons: Vec<_> = list.invalid.iter().map(|l| l.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                InvalidReason::BadId,
+                InvalidReason::CardNumber,
+                InvalidReason::TooLong,
+                InvalidReason::CardNumber
+            ]
+        );
     }
 }

@@ -9,7 +9,7 @@ use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::batch::input::{InvalidLine, TargetKind, parse};
+use crate::batch::input::{InvalidLine, InvalidReason, TargetKind, parse};
 use crate::batch::opt_out::{MAX_CONCURRENCY, RunControl, wait_while_paused};
 use crate::console::Console;
 use crate::findings::{Finding, FindingKind};
@@ -247,6 +247,7 @@ impl Console {
                     .extend(cards.into_iter().map(|card| InvalidLine {
                         line: card.line,
                         text: format!("card:{}", card.id),
+                        reason: InvalidReason::CardInConsumerList,
                         why: "a card: the profile audit reads consumers".into(),
                     }));
                 list.invalid.sort_by_key(|l| l.line);

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::Result;
+use crate::batch::input::{InvalidLine, InvalidReason};
 use crate::batch::profile_audit::{AuditedScope, ProfileAudit, kind_name};
 use crate::console::Console;
 use crate::csv::row;
@@ -152,6 +153,7 @@ struct Labels {
     why: &'static str,
     line: &'static str,
     text: &'static str,
+    invalid_why: fn(&InvalidLine) -> String,
 }
 
 const ENGLISH: Labels = Labels {
@@ -193,6 +195,7 @@ const ENGLISH: Labels = Labels {
     why: "Why",
     line: "Line",
     text: "Text",
+    invalid_why: |line| line.why.clone(),
 };
 
 const JAPANESE: Labels = Labels {
@@ -234,6 +237,25 @@ const JAPANESE: Labels = Labels {
     why: "理由",
     line: "行",
     text: "内容",
+    invalid_why: |line| {
+        let words = match line.reason {
+            InvalidReason::TooMany => "一覧の件数が上限を超えています。分割してください。",
+            InvalidReason::BothIds => {
+                "cardId と consumerId の両方があります。1 行に 1 つにしてください。"
+            }
+            InvalidReason::TooLong => "ID としては長すぎます。",
+            InvalidReason::KindMissing => "ID の種類を指定してください:card:ID または consumer:ID",
+            InvalidReason::CardNumber => {
+                "カード番号(PAN)のようです。PAN は D1 に送信しません。cardId を使ってください。"
+            }
+            // D1's rule for the id follows, as the core words it.
+            InvalidReason::BadId => return format!("有効な ID ではありません({})", line.why),
+            InvalidReason::CardInConsumerList => {
+                "カードです。プロファイル監査は会員を読み込みます。"
+            }
+        };
+        words.to_owned()
+    },
 };
 
 fn labels(language: Language) -> &'static Labels {
@@ -473,7 +495,7 @@ fn table(page: &mut String, audit: &ProfileAudit, l: &Labels) {
                 "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
                 line.line,
                 escape(&line.text),
-                escape(&line.why)
+                escape(&(l.invalid_why)(line))
             );
         }
         page.push_str("</tbody></table>");

@@ -43,7 +43,7 @@ function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Pr
     batchCheck: vi.fn(() =>
       Promise.resolve({
         targets: [{ kind: 'card' as const, id: 'card-1', line: 1 }],
-        invalid: [{ line: 2, text: 'what', why: 'say what this id is' }],
+        invalid: [{ line: 2, text: 'what', reason: 'KIND_MISSING' as const, why: 'say what this id is' }],
         duplicates: 1,
       }),
     ),
