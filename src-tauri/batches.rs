@@ -163,6 +163,20 @@ pub fn batches(state: State<'_, AppState>) -> Result<Vec<BatchStatus>, IpcError>
     Ok(list)
 }
 
+/// Closes a batch without sending what it has not sent (role `fraud`, audited); refused while
+/// it runs in this window.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_discard(batch_id: String, state: State<'_, AppState>) -> Result<(), IpcError> {
+    if state.is_running(&batch_id) {
+        return Err(care::Error::AlreadyInProgress(format!(
+            "{batch_id} is running in this window: cancel it first"
+        ))
+        .into());
+    }
+    Ok(state.console().await.batch_discard(&batch_id)?)
+}
+
 /// Writes a batch's report (CSV, one row per entry with its operationId and final status) to
 /// the exports folder.
 #[tauri::command]

@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "batch_control",
     "batches",
     "batch_report",
+    "batch_discard",
     "audit_profiles",
 ];
 

@@ -40,6 +40,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             batches::batch_control,
             batches::batches,
             batches::batch_report,
+            batches::batch_discard,
             batches::audit_profiles,
         ])
         .events(collect_events![

@@ -36,6 +36,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-batch-control",
     "allow-batches",
     "allow-batch-report",
+    "allow-batch-discard",
     "allow-audit-profiles",
     "core:event:allow-listen",
     "core:event:allow-unlisten",

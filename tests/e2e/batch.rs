@@ -80,12 +80,7 @@ async fn a_fraud_analyst_runs_a_batch_opt_out_from_a_pasted_list() {
         "{checked}"
     );
     wait_for_containing(&driver, "[data-testid=batch-invalid]", "what is this?").await;
-    wait_for_containing(
-        &driver,
-        "[data-testid=invalid-why]",
-        "Not a valid id:",
-    )
-    .await;
+    wait_for_containing(&driver, "[data-testid=invalid-why]", "Not a valid id:").await;
     harness.screenshot(&driver, "batch-checked").await;
 
     press_enter(&driver, "[data-testid=batch-dry-run]").await;
@@ -129,6 +124,44 @@ async fn a_fraud_analyst_runs_a_batch_opt_out_from_a_pasted_list() {
         assert!(row.contains("\"SUCCESSFUL\""), "{row}");
     }
     assert!(csv.contains(&nowhere), "{csv}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_dry_run_is_listed_as_unfinished_until_discarded() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("batch-discard", home.path());
+    policy(&harness, "F-0008", "fraud");
+    let driver = harness.open().await;
+    wait_for_containing(&driver, "[data-testid=operator]", "F-0008").await;
+    press_enter(&driver, "[data-testid=nav-batch]").await;
+    let (closed, _) = seeded_cards(2);
+    let text = wait_for(&driver, "[data-testid=batch-list]").await;
+    text.send_keys(format!("card:{}", closed[0]).as_str())
+        .await
+        .unwrap();
+    press_enter(&driver, "[data-testid=batch-check]").await;
+    press_enter(&driver, "[data-testid=batch-dry-run]").await;
+    wait_for_containing(&driver, "[data-testid=batch-preview-summary]", "1 entries").await;
+
+    // Left without running: back on the batch screen later, it waits among the unfinished.
+    press_enter(&driver, "[data-testid=nav-search]").await;
+    press_enter(&driver, "[data-testid=nav-batch]").await;
+    wait_for_containing(&driver, "[data-testid=batch-earlier]", "1 not sent").await;
+    harness.screenshot(&driver, "batch-unfinished").await;
+    press_enter(&driver, "[data-testid=batch-discard]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while driver
+        .find(By::Css("[data-testid=batch-earlier]"))
+        .await
+        .is_ok()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still listed as unfinished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    driver.quit().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -254,6 +254,65 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
     assert_eq!(refused.code(), ErrorCode::Forbidden);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_dry_run_is_discarded_and_never_sent() {
+    let h = common::harness(40, Duration::ZERO).await;
+    h.role("fraud");
+    let cards = cards(40, 2);
+    let abandoned = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+    h.console
+        .batch_preview(&abandoned.id, 4, &|_| {})
+        .await
+        .unwrap();
+    h.role("agent");
+    let refused = h.console.batch_discard(&abandoned.id).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    h.role("fraud");
+    h.console.batch_discard(&abandoned.id).unwrap();
+    let discarded = h.console.journal().batch(&abandoned.id).unwrap().unwrap();
+    assert_eq!(discarded.state, BatchState::Discarded);
+
+    let (_control, receiver) = watch::channel(RunControl::Run);
+    let refused = h
+        .console
+        .batch_run(&abandoned.id, 4, receiver, &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput);
+    assert!(refused.to_string().contains("discarded"), "{refused}");
+    assert!(
+        cards.iter().all(|c| h.writes_to(c) == 0),
+        "nothing was sent"
+    );
+    let again = h.console.batch_discard(&abandoned.id).unwrap_err();
+    assert_eq!(again.code(), ErrorCode::InvalidInput);
+    let missing = h.console.batch_discard("b-nothing").unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::NotFound);
+
+    // A finished batch has nothing left to discard.
+    let done = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+    let (last, _) = run(&h.console, &done.id, 4).await;
+    assert_eq!(last.successful, 2);
+    let refused = h.console.batch_discard(&done.id).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput);
+    let events: Vec<_> = h
+        .console
+        .audit_log()
+        .page(0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.event.event == "batch_opt_out_discarded")
+        .map(|r| r.event.resource)
+        .collect();
+    assert_eq!(events, [Some(abandoned.id)]);
+}
+
 /// Where the killed-process test's child finds its console and its batch.
 const CHILD_DIR: &str = "C2P_TEST_BATCH_CHILD_DIR";
 const CHILD_BATCH: &str = "C2P_TEST_BATCH_CHILD_BATCH";

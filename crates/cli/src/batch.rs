@@ -48,6 +48,11 @@ pub enum BatchCommand {
     },
     /// List the batches of this workstation.
     List,
+    /// Close a batch without sending what it has not sent (what it sent is still followed).
+    Discard {
+        /// The batch.
+        batch: String,
+    },
     /// Write a batch's report (CSV): each item with its D1 operationId and final status.
     Report {
         /// The batch.
@@ -155,7 +160,7 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                     .journal()
                     .batches(100)?
                     .into_iter()
-                    .find(|b| b.state != BatchState::Done)
+                    .find(|b| !matches!(b.state, BatchState::Done | BatchState::Discarded))
                     .map(|b| b.id)
                     .ok_or_else(|| usage("no batch to resume: every batch is done"))?,
             };
@@ -178,6 +183,11 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                     counts.skipped
                 );
             }
+            Ok(())
+        }
+        BatchCommand::Discard { batch } => {
+            console.batch_discard(&batch)?;
+            say!("{batch} discarded: what it had not sent will not be sent");
             Ok(())
         }
         BatchCommand::Report { batch, out } => write_report(console, &batch, &out),

@@ -85,6 +85,11 @@ export const commands = {
 	 */
 	batchReport: (batchId: string) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("batch_report", { batchId })),
 	/**
+	 *  Closes a batch without sending what it has not sent (role `fraud`, audited); refused while
+	 *  it runs in this window.
+	 */
+	batchDiscard: (batchId: string) => typedError<null, IpcError>(__TAURI_INVOKE("batch_discard", { batchId })),
+	/**
 	 *  Audits the profiles in `scope` (role `auditor`), `concurrency` at a time, with
 	 *  `ProfileAuditProgress` events; then exports the CSV and the HTML report, in `language`
 	 *  (the operator's), audited.
@@ -384,7 +389,12 @@ export type BatchState =
 /**  Cancelled by the operator: the items not sent stay unsent. */
 "CANCELLED" | 
 /**  Every item sent is final. */
-"DONE";
+"DONE" | 
+/**
+ *  Closed by the operator: what was not sent never will be from this batch; what was sent
+ *  is still followed until it ends.
+ */
+"DISCARDED";
 
 /**  A batch and how far it is, for the list of this workstation's batches. */
 export type BatchStatus = BatchStatus_Serialize | BatchStatus_Deserialize;

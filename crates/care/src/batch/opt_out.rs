@@ -204,6 +204,24 @@ impl Console {
         Ok(batch)
     }
 
+    /// Closes batch `id` without sending what it has not sent (an abandoned dry run, or a
+    /// cancelled batch the operator will not resume); role `fraud`, audited. Items already sent
+    /// are still followed by the tracker. The caller makes sure the batch is not running.
+    pub fn batch_discard(&self, id: &str) -> Result<()> {
+        self.authorise(Action::BatchOptOut, Some(id))?;
+        let batch = self
+            .journal
+            .batch(id)?
+            .ok_or_else(|| Error::NotFound(format!("no batch {id}")))?;
+        if !self.journal.discard_batch(id)? {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} is {}: there is nothing left to discard",
+                format!("{:?}", batch.state).to_lowercase()
+            )));
+        }
+        self.record_event("batch_opt_out_discarded", Some(id), "ok", None, None)
+    }
+
     /// Sends every item of batch `id` not sent yet, `concurrency` at a time, then follows
     /// every sent item until it is final; `control` pauses or cancels it. Role `fraud`, on the
     /// batch's environment. Returns the final counts.
@@ -224,6 +242,11 @@ impl Console {
             .journal
             .batch(id)?
             .ok_or_else(|| Error::NotFound(format!("no batch {id}")))?;
+        if batch.state == BatchState::Discarded {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} was discarded: make a new one from the list to send the rest"
+            )));
+        }
         let active = self.active_name()?;
         if batch.environment != active {
             return Err(Error::InvalidInput(format!(

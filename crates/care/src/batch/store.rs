@@ -24,6 +24,9 @@ pub enum BatchState {
     Cancelled,
     /// Every item sent is final.
     Done,
+    /// Closed by the operator: what was not sent never will be from this batch; what was sent
+    /// is still followed until it ends.
+    Discarded,
 }
 
 /// A batch opt-out.
@@ -218,6 +221,20 @@ impl Journal {
             .map_err(failed)?;
         let rows = statement.query_map([id], entry).map_err(failed)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// Marks batch `id` discarded unless it is done or discarded already; whether it was.
+    pub(crate) fn discard_batch(&self, id: &str) -> Result<bool> {
+        let changed = self
+            .db
+            .lock()
+            .execute(
+                "UPDATE batches SET state = ?2, updated_at = ?3
+                 WHERE id = ?1 AND state NOT IN ('DONE', 'DISCARDED')",
+                params![id, text(BatchState::Discarded), crate::journal::now()],
+            )
+            .map_err(failed)?;
+        Ok(changed == 1)
     }
 
     /// Sets where batch `id` stands.

@@ -285,6 +285,8 @@ export const en = {
   'batch.paused': "Paused: writes on the way finish; nothing new is sent.",
   'batch.pause': "Pause",
   'batch.resume': "Resume",
+  'batch.discard': "Discard",
+  'batch.discardHint': "Close this batch: what it has not sent will not be sent. What it sent is still followed to its end.",
   'batch.cancel': "Cancel the rest",
   'batch.cancelHelp': "Writes already sent are followed to their end; the rest are not sent.",
   'batch.saveReport': "Save the report (CSV)",

@@ -287,6 +287,8 @@ export const ja: Record<MessageKey, string> = {
   'batch.paused': "一時停止中:送信済みの書き込みは完了まで追跡し、新しい送信は行いません。",
   'batch.pause': "一時停止",
   'batch.resume': "再開",
+  'batch.discard': "破棄",
+  'batch.discardHint': "このバッチを閉じます。未送信の分は送信されません。送信済みの分は最後まで追跡します。",
   'batch.cancel': "残りを中止",
   'batch.cancelHelp': "送信済みの書き込みは最後まで追跡し、残りは送信しません。",
   'batch.saveReport': "レポートを保存(CSV)",

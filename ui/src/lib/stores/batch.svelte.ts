@@ -28,6 +28,7 @@ export interface BatchCalls {
   batchControl: (batchId: string | null, control: RunControl) => Promise<Answer<null>>;
   batches: () => Promise<Answer<BatchStatus_Serialize[]>>;
   batchReport: (batchId: string) => Promise<Answer<ExportDone>>;
+  batchDiscard: (batchId: string) => Promise<Answer<null>>;
   onProgress: (listener: (batchId: string, progress: Progress_Serialize) => void) => Unlisten;
   onPreviewed: (listener: (batchId: string, read: number) => void) => Unlisten;
 }
@@ -42,6 +43,7 @@ const tauriCalls: BatchCalls = {
   batchControl: (id, control) => commands.batchControl(id, control),
   batches: () => commands.batches(),
   batchReport: (id) => commands.batchReport(id),
+  batchDiscard: (id) => commands.batchDiscard(id),
   onProgress: (listener) => events.batchProgress.listen((e) => listener(e.payload.batchId, e.payload.progress)),
   onPreviewed: (listener) => events.batchPreviewProgress.listen((e) => listener(e.payload.batchId, e.payload.read)),
 };
@@ -222,6 +224,11 @@ export class BatchOptOut {
     const id = this.batch?.id;
     if (!id) return;
     await this.#step(() => this.#calls.batchReport(id), (done) => (this.report = done));
+  }
+
+  /** Closes an unfinished batch without sending the rest, then lists the batches again. */
+  async discard(id: string) {
+    if (await this.#step(() => this.#calls.batchDiscard(id), () => {})) await this.loadEarlier();
   }
 
   /** This workstation's recent batches, to resume one left unfinished. */

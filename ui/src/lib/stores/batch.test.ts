@@ -62,6 +62,7 @@ function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Pr
     batchControl: vi.fn(() => ok(null)),
     batches: vi.fn(() => ok([])),
     batchReport: vi.fn(() => ok({ path: '/exports/b-1-report.csv', records: 3 })),
+    batchDiscard: vi.fn(() => ok(null)),
     onProgress: vi.fn((l) => {
       listener = l;
       return Promise.resolve(() => (listener = null));
@@ -136,6 +137,24 @@ describe('the batch opt-out screen', () => {
     expect(job.paused).toBe(false);
     await job.control('cancel');
     expect(c.batchControl).toHaveBeenLastCalledWith('b-1', 'cancel');
+  });
+
+  it('discards an abandoned batch and lists the batches again, or shows why not', async () => {
+    const earlier = { batch, progress: progress(), running: false };
+    const c = calls({
+      batches: vi.fn().mockReturnValueOnce(ok([earlier])).mockReturnValueOnce(ok([{ ...earlier, batch: { ...batch, state: 'DISCARDED' as const } }])),
+    });
+    const job = new BatchOptOut(c);
+    await job.loadEarlier();
+    expect(job.earlier[0].batch.state).toBe('READY');
+    await job.discard('b-1');
+    expect(c.batchDiscard).toHaveBeenCalledWith('b-1');
+    expect(job.earlier[0].batch.state).toBe('DISCARDED');
+
+    c.batchDiscard = vi.fn(() => Promise.resolve({ status: 'error' as const, error: { code: 'FORBIDDEN' as const, message: 'agents may not' } }));
+    await job.discard('b-1');
+    expect(job.problem).toEqual({ code: 'FORBIDDEN' });
+    expect(c.batches).toHaveBeenCalledTimes(2);
   });
 
   it('editing the list after a check asks for a new check', async () => {
