@@ -208,7 +208,7 @@ async fn a_consumer_opt_out_needs_the_typed_confirmation_then_empties_every_dire
     let driver = harness.open().await;
     let consumer = seeded("ok");
     open_consumer(&driver, &consumer.consumer_id).await;
-    wait_for_containing(&driver, "[data-testid=grid]", "ENROLLED").await;
+    wait_for_containing(&driver, "[data-testid=grid]", "Enrolled").await;
     press_enter(&driver, "[data-testid=opt-out-consumer]").await;
     wait_for_containing(&driver, "[data-testid=removals]", "consumer").await;
     let confirm = driver.find(By::Css("[data-testid=confirm]")).await.unwrap();

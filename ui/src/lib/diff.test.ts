@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fieldLabel, look } from './diff';
+import { fieldLabel, look, shownValue } from './diff';
 import { en } from './i18n/en';
+import { ja } from './i18n/ja';
 
 describe('grid cell looks', () => {
   it('labels every kind of difference and leaves equal values plain', () => {
@@ -17,5 +18,17 @@ describe('grid cell looks', () => {
     expect(en['diff.normalised']).toBe('same after normalisation');
     expect(fieldLabel('billingAddress')).toBe('field.billingAddress');
     expect(fieldLabel('somethingNew')).toBeNull();
+    expect(fieldLabel('phoneNumber')).toBe('field.phone');
+  });
+
+  it('shows a card as its last four and the status row in the operator’s words', () => {
+    const t = (key: keyof typeof ja) => ja[key];
+    expect(shownValue('card', '1234', '—', t)).toBe('•••• 1234');
+    expect(shownValue('status', 'CLOSED', '—', t)).toBe('解約');
+    expect(shownValue('status', 'ENROLLED', '', t)).toBe('登録済み');
+    expect(shownValue('status', 'SOMETHING_NEW', '', t)).toBe('SOMETHING_NEW');
+    expect(shownValue('firstName', '<b>x</b>', '—', t)).toBe('<b>x</b>');
+    expect(shownValue('email', null, '—', t)).toBe('—');
+    expect(shownValue('card', '', '—', t)).toBe('');
   });
 });

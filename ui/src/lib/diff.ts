@@ -30,6 +30,7 @@ const fields: Record<string, MessageKey> = {
   lastName: 'field.lastName',
   email: 'field.email',
   phone: 'field.phone',
+  phoneNumber: 'field.phone',
   language: 'field.language',
   card: 'field.card',
   expiry: 'field.expiry',
@@ -41,4 +42,25 @@ const fields: Record<string, MessageKey> = {
 /** The label of a grid row's field; an unknown field shows as itself. */
 export function fieldLabel(field: string): MessageKey | null {
   return fields[field] ?? null;
+}
+
+const statuses: Record<string, MessageKey> = {
+  OPEN: 'cardStatus.OPEN',
+  CLOSED: 'cardStatus.CLOSED',
+  BLOCKED: 'cardStatus.BLOCKED',
+  ENROLLED: 'cardStatus.ENROLLED',
+};
+
+/** `key`'s words in `t`'s language, or `raw` as it came when there is no key for it. */
+export function wordsFor(key: MessageKey | null, raw: string, t: (key: MessageKey) => string): string {
+  return key ? t(key) : raw;
+}
+
+/** How a grid value shows: a card as its last four, the status row in words (the bank's
+ * account state, or enrolled in a directory), anything else as it came; `empty` for none. */
+export function shownValue(field: string, value: string | null, empty: string, t: (key: MessageKey) => string): string {
+  if (value === null) return empty;
+  if (value !== '' && field === 'card') return `•••• ${value}`;
+  if (field === 'status') return wordsFor(statuses[value] ?? null, value, t);
+  return value;
 }

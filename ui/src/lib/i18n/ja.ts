@@ -32,6 +32,10 @@ export const ja: Record<MessageKey, string> = {
   'field.cardholderName': 'カード名義',
   'field.billingAddress': '請求先住所',
   'field.status': '状態',
+  'cardStatus.OPEN': '有効',
+  'cardStatus.CLOSED': '解約',
+  'cardStatus.BLOCKED': '停止',
+  'cardStatus.ENROLLED': '登録済み',
   'results.label': '検索結果',
   'recent.label': '最近開いた会員',
   'results.none': '「{text}」に一致する会員はいません。',
@@ -218,11 +222,11 @@ export const ja: Record<MessageKey, string> = {
   'error.INTERNAL':
     'コンソール内部でエラーが発生しました。もう一度お試しください。繰り返し発生する場合は、ログファイルをITサポートに送ってください。',
   'error.KEYCHAIN_UNAVAILABLE':
-    'システムのキーチェーンに接続できないため、認証情報を使用できません。GNOME Keyring または KWallet を起動する(またはデスクトップに再ログインする)と、コンソールを再起動してください。',
+    'システムのキーチェーンに接続できないため、認証情報を使用できません。GNOME Keyring または KWallet を起動して(またはデスクトップに再ログインして)から、コンソールを再起動してください。',
   'error.KEYCHAIN_LOCKED':
     'システムのキーチェーンがロックされています。ロックを解除(再ログインまたはキーリング管理ツールで解除)してから、コンソールを再起動してください。',
   'error.CREDENTIALS_MISSING':
-    'この環境にはまだ認証情報がありません。設定 → 環境 から取り込むか、管理者に依頼してください。',
+    'この環境にはまだ認証情報がありません。設定 → 接続環境 から取り込むか、管理者に依頼してください。',
   'error.CREDENTIALS_INVALID':
     'この認証情報は使用できないため、何も保存されていません。証明書と鍵が対応していること、証明書の有効期限、署名鍵が P-256 であることを確認してください。',
   'error.NOT_FOUND':
@@ -232,7 +236,7 @@ export const ja: Record<MessageKey, string> = {
   'error.UNREACHABLE':
     'サービスに接続できず、何も送信されていません。ネットワーク接続を確認してから、もう一度お試しください。',
   'error.OUTCOME_UNKNOWN':
-    '要求は送信されましたが、応答がありませんでした。処理された可能性があります。コンソールが D1 に確認中です。操作画面に結果が表示されるまで再送しないでください。',
+    '要求は送信されましたが、応答がありませんでした。処理された可能性があります。コンソールが D1 に確認中です。操作履歴に結果が表示されるまで再送しないでください。',
   'error.REJECTED':
     'サービスが要求を拒否しました。内容を確認してからもう一度お試しください。繰り返す場合は、相関 ID を添えて IT サポートに連絡してください。',
   'error.UNAUTHORIZED':
@@ -244,7 +248,7 @@ export const ja: Record<MessageKey, string> = {
   'error.BAD_ANSWER':
     'サービスの応答を読み取れなかったため、その内容は使用されていません。もう一度お試しください。繰り返す場合は IT サポートに連絡してください。',
   'error.ALREADY_IN_PROGRESS':
-    'このカードまたは会員に対する同じ操作がまだ処理中のため、再送していません。操作画面で結果をお待ちください。',
+    'このカードまたは会員に対する同じ操作がまだ処理中のため、再送していません。操作履歴で結果をお待ちください。',
   'error.unexpected':
     'コンソールが想定どおりに応答しませんでした。再起動してください。繰り返し発生する場合は、ログファイルをITサポートに送ってください。',
   'error.screenLoad': 'この画面を読み込めませんでした。コンソールを再起動してください。繰り返す場合は再インストールしてください。',
