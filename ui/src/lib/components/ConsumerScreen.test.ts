@@ -56,6 +56,16 @@ describe('the consumer screen', () => {
     expect(bindings.consumerView).toHaveBeenCalledWith('cons-0001-email');
   });
 
+  it('says when the bank’s record could not be read, with the reason, while the directories still show', async () => {
+    bindings.consumerView.mockResolvedValue({
+      status: 'ok',
+      data: { ...view(), bank: { state: 'unavailable', problem: { code: 'UNREACHABLE', message: 'down' } } },
+    });
+    render(ConsumerScreen, { consumerId: 'cons-0001-email', onback: () => {} });
+    expect((await screen.findByTestId('bank-unavailable')).textContent).toBe('The bank’s record could not be read.');
+    expect(screen.getByTestId('column-VISA').textContent).toContain('not enrolled');
+  });
+
   it('renders untrusted text as text', async () => {
     render(ConsumerScreen, { consumerId: 'cons-0001-email', onback: () => {} });
     const grid = await screen.findByTestId('grid');
