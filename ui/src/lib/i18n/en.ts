@@ -3,6 +3,7 @@ export const en = {
   'app.name': 'C2P Care',
   'app.tagline': 'Click to Pay care console',
   'env.sandbox': 'SANDBOX — simulated data',
+  'env.simulatedOption': '{name} ({sandbox})',
   'env.switch': 'Switch environment',
   'env.label': 'Environment',
   'language.label': 'Language',

@@ -5,6 +5,7 @@ export const ja: Record<MessageKey, string> = {
   'app.name': 'C2P Care',
   'app.tagline': 'Click to Pay ケアコンソール',
   'env.sandbox': 'サンドボックス — シミュレーションデータ',
+  'env.simulatedOption': '{name}({sandbox})',
   'env.label': '接続環境',
   'env.switch': '接続環境を切り替える',
   'language.label': '言語',
