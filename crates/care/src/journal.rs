@@ -207,6 +207,7 @@ pub(crate) fn failed(e: rusqlite::Error) -> Error {
 pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at";
 
 pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let detail: Option<String> = r.get(10)?;
     Ok(Entry {
         id: r.get(0)?,
         intent: NewIntent {
@@ -220,11 +221,8 @@ pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         },
         state: parse(r.get(8)?)?,
         operation_id: r.get(9)?,
-        note: r
-            .get::<_, Option<String>>(10)?
-            .as_deref()
-            .and_then(Note::of),
-        detail: r.get(10)?,
+        note: detail.as_deref().and_then(Note::of),
+        detail,
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
     })
