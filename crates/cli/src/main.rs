@@ -1,7 +1,7 @@
 //! `c2p`: the console on the command line. Same core as the desktop app, the same keychain,
 //! operations journal and audit log. Exit codes: 0 done, 1 failed (network, keychain, …),
 //! 2 usage or invalid input, 3 refused (by D1 or by the role policy), 4 outcome unknown,
-//! 5 still pending when the wait ended.
+//! 5 still pending when the wait ended, 130 cancelled with Ctrl+C at a prompt.
 
 /// Prints a line to standard output; a closed pipe (`c2p show … | head`) ends the program
 /// quietly, as it does for other command-line tools.
@@ -37,7 +37,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     version,
     about = "C2P Care on the command line: search consumers, compare their Click to Pay profiles with the bank's record, opt cards out",
-    after_help = "First time, against a running `d1-sandbox serve --state-dir DIR`:\n  c2p env add local --from-sandbox DIR\n  c2p env import-credentials local --cert DIR/client.pem --key DIR/client.key --signing-key DIR/signing.key --api-key-file DIR/issuer-api-key\n  c2p env use local && c2p env test\n\nExit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused (by D1 or the role policy), 4 outcome unknown, 5 still pending when the wait ended."
+    after_help = "First time, against a running `d1-sandbox serve --state-dir DIR`:\n  c2p env add local --from-sandbox DIR\n  c2p env import-credentials local --cert DIR/client.pem --key DIR/client.key --signing-key DIR/signing.key --api-key-file DIR/issuer-api-key\n  c2p env use local && c2p env test\n\nExit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused (by D1 or the role policy), 4 outcome unknown, 5 still pending when the wait ended, 130 cancelled at a prompt."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -456,8 +456,13 @@ async fn env(console: &Console, command: EnvCommand) -> Outcome {
                 (Some(chain), Some(key), None) => MtlsSource::Pem { chain, key },
                 (None, None, Some(bundle)) => MtlsSource::Pkcs12 {
                     bundle,
-                    passphrase: passphrase::read("PKCS#12 passphrase: ")
-                        .map_err(|e| usage(format!("cannot read the passphrase: {e}")))?,
+                    passphrase: passphrase::read_unless_interrupted("PKCS#12 passphrase: ")
+                        .await
+                        .map_err(|e| usage(format!("cannot read the passphrase: {e}")))?
+                        .ok_or_else(|| Failure {
+                            code: 130,
+                            message: "cancelled: nothing was imported".into(),
+                        })?,
                 },
                 _ => return Err(usage("give --cert and --key, or --p12")),
             };

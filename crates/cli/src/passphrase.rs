@@ -27,6 +27,42 @@ pub(crate) fn read(prompt: &str) -> io::Result<Zeroizing<String>> {
     line(&mut stdin.lock())
 }
 
+/// [`read`], which Ctrl+C ends as well (on Unix): the terminal gets its echo back and `None`
+/// comes back instead of a line. Ctrl+C is caught from here on, for the rest of the process.
+pub(crate) async fn read_unless_interrupted(prompt: &str) -> io::Result<Option<Zeroizing<String>>> {
+    #[cfg(unix)]
+    {
+        use rustix::termios::{OptionalActions, tcgetattr, tcsetattr};
+        use tokio::signal::unix::{SignalKind, signal};
+        // Caught before the echo goes off, so that no Ctrl+C can leave it off.
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let stdin = io::stdin();
+        let shown = match stdin.is_terminal() {
+            true => Some(tcgetattr(&stdin)?),
+            false => None,
+        };
+        let (sender, line) = tokio::sync::oneshot::channel();
+        let prompt = prompt.to_owned();
+        // A thread of its own: a read still blocked on the terminal must not hold up the end of
+        // the runtime (it would wait for a blocking task).
+        std::thread::spawn(move || {
+            let _ = sender.send(read(&prompt));
+        });
+        tokio::select! {
+            line = line => line.map_err(io::Error::other)?.map(Some),
+            _ = interrupt.recv() => {
+                if let Some(shown) = &shown {
+                    let _ = tcsetattr(&stdin, OptionalActions::Now, shown);
+                }
+                eprintln!();
+                Ok(None)
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    read(prompt).map(Some)
+}
+
 fn line(input: &mut impl BufRead) -> io::Result<Zeroizing<String>> {
     let mut line = Zeroizing::new(String::new());
     input.read_line(&mut line)?;

@@ -351,6 +351,79 @@ async fn a_write_still_pending_when_the_wait_ends_exits_5_and_one_not_waited_for
     }
 }
 
+/// Ctrl+C at the passphrase prompt, typed on a real pseudo-terminal: the console stops and the
+/// terminal shows what is typed again.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_at_the_passphrase_prompt_gives_the_terminal_its_echo_back() {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    use rustix::process::{Pid, Signal, kill_process};
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    use rustix::termios::{LocalModes, tcgetattr};
+
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let terminal = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
+        .open(name.to_str().unwrap())
+        .unwrap();
+    let operator = Operator::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_c2p"))
+        .args([
+            "env",
+            "import-credentials",
+            &operator.env,
+            "--p12",
+            "/nonexistent/bundle.p12",
+            "--signing-key",
+            "/nonexistent/signing.key",
+            "--api-key-file",
+            "/nonexistent/api-key",
+        ])
+        .env("XDG_CONFIG_HOME", operator.home.path().join("config"))
+        .env("XDG_DATA_HOME", operator.home.path().join("data"))
+        .stdin(terminal.try_clone().unwrap())
+        .stdout(terminal.try_clone().unwrap())
+        .stderr(terminal.try_clone().unwrap())
+        .spawn()
+        .unwrap();
+
+    // The prompt comes once the echo is off; a console that never prompts fails the test.
+    let mut screen = std::fs::File::from(master);
+    // Held to the end: a terminal whose other side is closed answers nothing but errors.
+    let _screen = screen.try_clone().unwrap();
+    let (seen, prompted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut shown = Vec::new();
+        let mut byte = [0u8; 1];
+        while !String::from_utf8_lossy(&shown).contains("PKCS#12 passphrase: ") {
+            if screen.read_exact(&mut byte).is_err() {
+                break;
+            }
+            shown.push(byte[0]);
+        }
+        let _ = seen.send(String::from_utf8_lossy(&shown).into_owned());
+    });
+    let shown = prompted
+        .recv_timeout(Duration::from_secs(30))
+        .expect("no passphrase prompt within 30 s");
+    assert!(shown.contains("PKCS#12 passphrase: "), "{shown}");
+    let modes = tcgetattr(&terminal).unwrap().local_modes;
+    assert!(!modes.contains(LocalModes::ECHO), "echo off while asking");
+
+    kill_process(Pid::from_child(&child), Signal::INT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    let modes = tcgetattr(&terminal).unwrap().local_modes;
+    assert!(modes.contains(LocalModes::ECHO), "echo back after Ctrl+C");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
     let state = tempfile::tempdir().unwrap();
