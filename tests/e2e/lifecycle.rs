@@ -1,5 +1,6 @@
 //! The app's process life: the embedded sandbox's keys leave the keychain when the console
-//! stops the orderly way (a closed window, or SIGTERM from a logout).
+//! stops the orderly way (a closed window, or SIGTERM from a logout), and the next console
+//! removes those of one that was killed outright.
 
 use std::time::{Duration, Instant};
 
@@ -31,21 +32,26 @@ fn keychain_listing() -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-#[test]
-fn sigterm_stops_the_console_and_takes_the_sandbox_keys_out_of_the_keychain() {
-    let home = tempfile::tempdir().unwrap();
-    let mut console = Launched::start(home.path());
+/// The running console's sandbox keychain name, once its sandbox has started.
+fn started_keychain_name(console: &Launched) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let name = loop {
+    loop {
         if let Some(name) = logged_keychain_name(&console.data_dir) {
-            break name;
+            return name;
         }
         assert!(
             Instant::now() < deadline,
             "the sandbox did not start in 60 s"
         );
         std::thread::sleep(Duration::from_millis(100));
-    };
+    }
+}
+
+#[test]
+fn sigterm_stops_the_console_and_takes_the_sandbox_keys_out_of_the_keychain() {
+    let home = tempfile::tempdir().unwrap();
+    let mut console = Launched::start(home.path());
+    let name = started_keychain_name(&console);
     assert!(name.starts_with("sandbox-"), "{name}");
     assert!(
         keychain_listing().contains(&format!("{name}/mtls-key")),
@@ -58,4 +64,28 @@ fn sigterm_stops_the_console_and_takes_the_sandbox_keys_out_of_the_keychain() {
     assert!(status.success(), "{status:?}");
     let after = keychain_listing();
     assert!(!after.contains(&name), "keys left behind: {after}");
+}
+
+#[test]
+fn the_next_console_removes_the_sandbox_keys_of_one_killed_outright() {
+    let home = tempfile::tempdir().unwrap();
+    let mut killed = Launched::start(home.path());
+    let name = started_keychain_name(&killed);
+    killed
+        .signal_and_wait(libc::SIGKILL, Duration::from_secs(20))
+        .expect("the console dies at once on SIGKILL");
+    assert!(
+        keychain_listing().contains(&format!("{name}/mtls-key")),
+        "a killed console cannot remove its keys"
+    );
+
+    let other_home = tempfile::tempdir().unwrap();
+    let next = Launched::start(other_home.path());
+    let next_name = started_keychain_name(&next);
+    let listing = keychain_listing();
+    assert!(!listing.contains(&name), "keys left behind: {listing}");
+    assert!(
+        listing.contains(&format!("{next_name}/mtls-key")),
+        "{listing}"
+    );
 }

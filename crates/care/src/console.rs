@@ -58,6 +58,15 @@ struct Embedded {
     keychain_name: String,
 }
 
+/// How the embedded sandbox's keychain entries begin; the console's process id follows.
+const SANDBOX_KEYCHAIN_PREFIX: &str = "sandbox-p";
+
+/// Whether process `pid` is running (on Linux: it has an entry in `/proc`). Elsewhere every
+/// process counts as running, so that no other console's keys are ever taken.
+fn process_alive(pid: u32) -> bool {
+    !cfg!(target_os = "linux") || std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// The console's core.
 pub struct Console {
     dirs: AppDirs,
@@ -150,14 +159,30 @@ impl Console {
         };
         let mut suffix = [0u8; 6];
         aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::Internal("no randomness".into()))?;
-        // The `x` keeps an all-digit suffix from looking like a phone number to the log scrubber.
-        let keychain_name = format!("{SANDBOX_ENVIRONMENT}-x{}", hex::encode(suffix));
+        // The process id lets a later console tell these keys from a running console's; the `x`
+        // keeps an all-digit suffix from looking like a phone number to the log scrubber.
+        let keychain_name = format!(
+            "{SANDBOX_KEYCHAIN_PREFIX}{}-x{}",
+            std::process::id(),
+            hex::encode(suffix)
+        );
         let vault = self.vault.clone();
         let name = keychain_name.clone();
         blocking(move || {
             vault.put(&name, SecretKind::MtlsKey, c.client_key_pem.as_bytes())?;
             vault.put(&name, SecretKind::SigningKey, c.signing_key_pem.as_bytes())?;
-            vault.put(&name, SecretKind::IssuerApiKey, c.issuer_api_key.as_bytes())
+            vault.put(&name, SecretKind::IssuerApiKey, c.issuer_api_key.as_bytes())?;
+            // A console killed outright (SIGKILL, a crash, power off) could not remove its
+            // sandbox's keys: the next one does.
+            match vault.remove_orphans(SANDBOX_KEYCHAIN_PREFIX, process_alive) {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(
+                    removed,
+                    "removed the sandbox keys of consoles that are gone"
+                ),
+                Err(error) => tracing::warn!(%error, "could not look for sandbox keys left behind"),
+            }
+            Ok(())
         })
         .await?;
         let old = self

@@ -215,6 +215,30 @@ impl Vault {
             .try_for_each(|kind| self.delete(environment, kind))
     }
 
+    /// Removes the secrets of every environment named `<prefix><pid>-…` whose process
+    /// `is_alive` says is gone (a console killed before it could remove its own); returns how
+    /// many entries went. Entries it cannot read are left alone.
+    pub fn remove_orphans(&self, prefix: &str, is_alive: impl Fn(u32) -> bool) -> Result<usize> {
+        let store = self.store()?;
+        let spec = std::collections::HashMap::from([("service", APP_IDENTIFIER)]);
+        let entries = store.search(&spec).map_err(|e| keychain_error(&e))?;
+        let mut removed = 0;
+        for entry in entries {
+            let user = match entry.get_specifiers() {
+                Some((_, user)) => Some(user),
+                None => entry
+                    .get_attributes()
+                    .ok()
+                    .and_then(|mut attributes| attributes.remove("username")),
+            };
+            let owner = user.as_deref().and_then(|user| orphan_owner(user, prefix));
+            if owner.is_some_and(|pid| !is_alive(pid)) && entry.delete_credential().is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Removes one secret; a missing one is not an error.
     fn delete(&self, environment: &str, kind: SecretKind) -> Result<()> {
         match self.entry(environment, kind)?.delete_credential() {
@@ -222,6 +246,13 @@ impl Vault {
             Err(e) => Err(keychain_error(&e)),
         }
     }
+}
+
+/// The process id in an entry's user name `<prefix><pid>-…/<kind>`, if it is one of those.
+fn orphan_owner(user: &str, prefix: &str) -> Option<u32> {
+    let (environment, _kind) = user.split_once('/')?;
+    let (pid, _rest) = environment.strip_prefix(prefix)?.split_once('-')?;
+    pid.parse().ok()
 }
 
 /// Opens the platform's keychain and probes it.
@@ -466,6 +497,30 @@ mod tests {
         vault.replace_all("staging", &NEW, || Ok(())).unwrap();
         let after: Vec<_> = NEW.iter().map(|(_, s)| Some(s.to_vec())).collect();
         assert_eq!(stored(&vault, "staging"), after);
+    }
+
+    #[test]
+    fn the_keys_of_consoles_that_are_gone_are_removed_and_no_others() {
+        let (_store, vault) = mock_vault();
+        let (gone, alive) = ("sandbox-p41-x0a", "sandbox-p42-x0b");
+        for environment in [gone, alive, "staging", "sandbox-xff"] {
+            for kind in SecretKind::ALL {
+                vault.put(environment, kind, b"k").unwrap();
+            }
+        }
+        let removed = vault.remove_orphans("sandbox-p", |pid| pid == 42).unwrap();
+        assert_eq!(removed, 3);
+        assert!(!vault.has_all(gone).unwrap());
+        assert_eq!(stored(&vault, gone), [None, None, None]);
+        for kept in [alive, "staging", "sandbox-xff"] {
+            assert!(vault.has_all(kept).unwrap(), "{kept}");
+        }
+        assert_eq!(
+            orphan_owner("sandbox-p7-xab/mtls-key", "sandbox-p"),
+            Some(7)
+        );
+        assert_eq!(orphan_owner("sandbox-pxy-xab/mtls-key", "sandbox-p"), None);
+        assert_eq!(orphan_owner("probe-0a", "sandbox-p"), None);
     }
 
     #[test]
