@@ -5,7 +5,7 @@ use std::path::Path;
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{batches, commands, events};
+use crate::{batches, commands, events, start_hints};
 
 /// The committed bindings the UI imports (`ui/src/lib/bindings.ts`).
 pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/bindings.ts");
@@ -51,6 +51,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::BatchPreviewProgress,
             events::ProfileAuditProgress
         ])
+        .typ::<start_hints::StartHints>()
 }
 
 /// Writes the TypeScript bindings for [`builder`] to `path`.

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod ipc;
+mod start_hints;
 mod state;
 
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let start_hints = start_hints::StartHints::of(&state.settings.load().unwrap_or_default());
     let console = state.console.clone();
     let on_exit = state.console.clone();
     let started = state.started_tx.clone();
@@ -58,6 +60,7 @@ pub fn run() {
         .manage(state)
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
+        .append_invoke_initialization_script(start_hints.script())
         .on_page_load(move |_, payload| {
             if payload.event() == tauri::webview::PageLoadEvent::Finished {
                 on_page_load.notify_one();

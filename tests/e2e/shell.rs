@@ -75,7 +75,25 @@ async fn search_has_focus_and_the_chosen_language_survives_a_restart() {
     let settings = std::fs::read_to_string(harness.config_dir.join("settings.json")).unwrap();
     assert!(settings.contains(r#""language": "ja""#), "{settings}");
 
+    // After the restart the core hands the saved language to the page before its scripts run:
+    // the first frame is already in Japanese.
     let driver = harness.open().await;
+    let handed = driver
+        .execute("return window.__C2P_START__", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(handed.json()["language"], "ja", "{:?}", handed.json());
+    let placeholder = driver
+        .find(By::Css(SEARCH))
+        .await
+        .unwrap()
+        .attr("placeholder")
+        .await
+        .unwrap();
+    assert_eq!(
+        placeholder.as_deref(),
+        Some("会員ID、カードID、氏名、メール、電話番号、下4桁")
+    );
     wait_for_text(&driver, HEADING, "会員を探す").await;
     driver.quit().await.unwrap();
 }

@@ -110,6 +110,20 @@ describe('the app shell', () => {
     await waitFor(() => expect(document.documentElement.lang).toBe('ja'));
   });
 
+  it('draws its first frame in the saved language and theme the core handed over', async () => {
+    const page = window as Window & { __C2P_START__?: unknown };
+    page.__C2P_START__ = { language: 'ja', theme: 'dark' };
+    try {
+      render(App);
+      expect(screen.getByRole('searchbox', { name: '会員を検索' })).toBeTruthy();
+      expect(bindings.appInfo).not.toHaveBeenCalled();
+      await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
+      expect(document.documentElement.lang).toBe('ja');
+    } finally {
+      delete page.__C2P_START__;
+    }
+  });
+
   it('starts in the saved language', async () => {
     bindings.appInfo.mockResolvedValue({ status: 'ok', data: info('ja') });
     render(App);

@@ -1736,6 +1736,34 @@ export type Source =
 /**  No file: the OS user as an agent. */
 { kind: "default" };
 
+/**
+ *  The saved choices the first frame is drawn in, as `window.__C2P_START__`; `None` follows the
+ *  system.
+ */
+export type StartHints = StartHints_Serialize | StartHints_Deserialize;
+
+/**
+ *  The saved choices the first frame is drawn in, as `window.__C2P_START__`; `None` follows the
+ *  system.
+ */
+export type StartHints_Deserialize = {
+	/**  The operator's language. */
+	language?: Language | null,
+	/**  The operator's theme. */
+	theme?: Theme | null,
+};
+
+/**
+ *  The saved choices the first frame is drawn in, as `window.__C2P_START__`; `None` follows the
+ *  system.
+ */
+export type StartHints_Serialize = {
+	/**  The operator's language. */
+	language: Language | null,
+	/**  The operator's theme. */
+	theme: Theme | null,
+};
+
 /**  Where a write stands. */
 export type State = 
 /**  Recorded; the request may or may not have left (after a crash: must be resolved). */
