@@ -262,8 +262,8 @@ pub enum FilePurpose {
 impl FilePurpose {
     fn extensions(self) -> &'static [&'static str] {
         match self {
-            FilePurpose::Certificate => &["pem", "crt", "cer"],
-            FilePurpose::PrivateKey => &["pem", "key"],
+            FilePurpose::Certificate => &["pem", "crt", "cer", "der"],
+            FilePurpose::PrivateKey => &["pem", "key", "der"],
             FilePurpose::Pkcs12 => &["p12", "pfx"],
             FilePurpose::List => &["csv", "txt"],
             FilePurpose::Any => &[],

@@ -138,20 +138,9 @@ pub struct Checked {
 pub fn check(request: ImportRequest) -> Result<Checked> {
     let (chain, key) = match request.mtls {
         MtlsSource::Pem { chain, key } => {
-            let chain_bytes = read(&chain, "certificate chain")?;
-            let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&chain_bytes)
-                .map(|c| c.map(|c| c.to_vec()))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| {
-                    invalid(format!(
-                        "{} is not a PEM certificate chain: {e}",
-                        chain.display()
-                    ))
-                })?;
+            let certs = certificates(&read(&chain, "certificate chain")?, &chain)?;
             let key_bytes = Zeroizing::new(read(&key, "private key")?);
-            let key_der = PrivateKeyDer::from_pem_slice(&key_bytes)
-                .map_err(|e| invalid(format!("{} is not a PEM private key: {e}", key.display())))?;
-            (certs, Zeroizing::new(key_der.secret_der().to_vec()))
+            (certs, private_key(&key_bytes, &key)?)
         }
         MtlsSource::Pkcs12 { bundle, passphrase } => {
             let data = Zeroizing::new(read(&bundle, "PKCS#12 bundle")?);
@@ -166,17 +155,12 @@ pub fn check(request: ImportRequest) -> Result<Checked> {
     let client_key = mtls_key(&key, &leaf)?;
 
     let signing_bytes = Zeroizing::new(read(&request.signing_key, "signing key")?);
-    let signing_der = PrivateKeyDer::from_pem_slice(&signing_bytes).map_err(|e| {
-        invalid(format!(
-            "{} is not a PEM private key: {e}",
-            request.signing_key.display()
-        ))
-    })?;
-    let signing = EcdsaKeyPair::from_private_key_der(
-        &ECDSA_P256_SHA256_FIXED_SIGNING,
-        signing_der.secret_der(),
-    )
-    .map_err(|_| invalid("the signing key is not a P-256 EC key; ES256 needs P-256".into()))?;
+    let signing_der = private_key(&signing_bytes, &request.signing_key)?;
+    let signing =
+        EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &signing_der)
+            .map_err(|_| {
+                invalid("the signing key is not a P-256 EC key; ES256 needs P-256".into())
+            })?;
     let signing_pkcs8 = signing
         .to_pkcs8v1()
         .map_err(|_| Error::Internal("cannot re-encode the signing key".into()))?;
@@ -192,6 +176,54 @@ pub fn check(request: ImportRequest) -> Result<Checked> {
         subject: leaf.subject,
         not_after: leaf.not_after_text,
     })
+}
+
+/// Whether `bytes` hold PEM text (otherwise they are taken as binary DER).
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// A certificate chain file: PEM certificates, leaf first, or one certificate in binary DER
+/// (`.cer`, `.der`).
+fn certificates(bytes: &[u8], path: &Path) -> Result<Vec<Vec<u8>>> {
+    if is_pem(bytes) {
+        return CertificateDer::pem_slice_iter(bytes)
+            .map(|c| c.map(|c| c.to_vec()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| {
+                invalid(format!(
+                    "{} is not a PEM certificate chain: {e}",
+                    path.display()
+                ))
+            });
+    }
+    // A DER certificate is an ASN.1 SEQUENCE; anything else is neither form.
+    if bytes.first() != Some(&0x30) {
+        return Err(invalid(format!(
+            "{} is neither a PEM certificate chain nor a DER certificate",
+            path.display()
+        )));
+    }
+    Ok(vec![bytes.to_vec()])
+}
+
+/// A private key file: PEM or binary DER, in PKCS#8, SEC1 (EC) or PKCS#1 (RSA) form.
+fn private_key(bytes: &[u8], path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let parsed = if is_pem(bytes) {
+        PrivateKeyDer::from_pem_slice(bytes).map_err(|e| e.to_string())
+    } else {
+        PrivateKeyDer::try_from(bytes)
+            .map(|key| key.clone_key())
+            .map_err(str::to_owned)
+    };
+    parsed
+        .map(|key| Zeroizing::new(key.secret_der().to_vec()))
+        .map_err(|e| {
+            invalid(format!(
+                "{} is not a private key in PEM or DER: {e}",
+                path.display()
+            ))
+        })
 }
 
 fn invalid(text: String) -> Error {
@@ -420,6 +452,54 @@ mod tests {
             d1::Trust::PlatformRoots,
         );
         d1::Client::new(config, &identity).unwrap();
+    }
+
+    #[test]
+    fn der_files_pass_like_pem_and_anything_else_is_named() {
+        let files = Files::new();
+        let key = KeyPair::generate().unwrap();
+        let cert = client_cert(&key, false);
+        let signing = KeyPair::generate().unwrap();
+        let der = ImportRequest {
+            mtls: MtlsSource::Pem {
+                chain: files.write("client.cer", cert.der()),
+                key: files.write("client.der", key.serialize_der()),
+            },
+            signing_key: files.write("signing.der", signing.serialize_der()),
+            issuer_api_key: d1::Secret::from("api-key".to_owned()),
+        };
+        let from_der = check(der).unwrap();
+        let from_pem = check(request(
+            &files,
+            &cert.pem(),
+            &key.serialize_pem(),
+            &signing.serialize_pem(),
+        ))
+        .unwrap();
+        assert_eq!(from_der.client_chain_pem, from_pem.client_chain_pem);
+        assert_eq!(
+            from_der.client_key_pem.expose(),
+            from_pem.client_key_pem.expose()
+        );
+        assert_eq!(
+            from_der.signing_key_pem.expose(),
+            from_pem.signing_key_pem.expose()
+        );
+
+        let mut junk = request(&files, "x", &key.serialize_pem(), &signing.serialize_pem());
+        junk.mtls = MtlsSource::Pem {
+            chain: files.write("junk.cer", [0xffu8, 0, 1]),
+            key: files.write("k3.pem", key.serialize_pem()),
+        };
+        let text = error_text(check(junk));
+        assert!(text.contains("junk.cer") && text.contains("DER"), "{text}");
+        let mut bad_key = request(&files, &cert.pem(), &key.serialize_pem(), "");
+        bad_key.signing_key = files.write("junk.der", [0x30u8, 3, 1, 2, 3]);
+        let text = error_text(check(bad_key));
+        assert!(
+            text.contains("junk.der") && text.contains("PEM or DER"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -141,16 +141,16 @@ enum EnvCommand {
     ImportCredentials {
         /// The environment.
         name: String,
-        /// The client certificate chain (PEM).
+        /// The client certificate chain (PEM, or one DER certificate).
         #[arg(long, requires = "key", conflicts_with = "p12")]
         cert: Option<PathBuf>,
-        /// The client private key (PEM).
+        /// The client private key (PEM or DER).
         #[arg(long)]
         key: Option<PathBuf>,
         /// A PKCS#12 bundle with the client key and certificate (passphrase asked, or read from stdin).
         #[arg(long)]
         p12: Option<PathBuf>,
-        /// The ES256 signing key (PEM).
+        /// The ES256 signing key (PEM or DER).
         #[arg(long)]
         signing_key: PathBuf,
         /// A file holding the issuer-records API key.
