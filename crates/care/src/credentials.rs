@@ -207,7 +207,8 @@ fn certificates(bytes: &[u8], path: &Path) -> Result<Vec<Vec<u8>>> {
     Ok(vec![bytes.to_vec()])
 }
 
-/// A private key file: PEM or binary DER, in PKCS#8, SEC1 (EC) or PKCS#1 (RSA) form.
+/// A private key file, PEM or binary DER, as read (PKCS#8, SEC1 or PKCS#1); which of these forms
+/// each key may take is checked where it is used.
 fn private_key(bytes: &[u8], path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let parsed = if is_pem(bytes) {
         PrivateKeyDer::from_pem_slice(bytes).map_err(|e| e.to_string())
