@@ -168,13 +168,11 @@ pub fn batches(state: State<'_, AppState>) -> Result<Vec<BatchStatus>, IpcError>
 #[tauri::command]
 #[specta::specta]
 pub async fn batch_discard(batch_id: String, state: State<'_, AppState>) -> Result<(), IpcError> {
-    if state.is_running(&batch_id) {
-        return Err(care::Error::AlreadyInProgress(format!(
-            "{batch_id} is running in this window: cancel it first"
-        ))
-        .into());
-    }
-    Ok(state.console().await.batch_discard(&batch_id)?)
+    // Held as a run while it is discarded, so that no run of it can start meanwhile.
+    let _held = state.start_run(&batch_id)?;
+    let discarded = state.console().await.batch_discard(&batch_id);
+    state.end_run(&batch_id);
+    Ok(discarded?)
 }
 
 /// Writes a batch's report (CSV, one row per entry with its operationId and final status) to

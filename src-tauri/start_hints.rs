@@ -41,7 +41,7 @@ mod tests {
     fn the_script_sets_the_saved_choices_and_nothing_else() {
         let chosen = StartHints {
             language: Some(Language::Ja),
-            theme: Some(care::settings::Theme::Dark),
+            theme: Some(Theme::Dark),
         };
         assert_eq!(
             chosen.script(),

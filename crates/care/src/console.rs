@@ -273,10 +273,17 @@ impl Console {
     /// Adds (or replaces) a configured environment; its credentials are imported separately.
     pub fn add_environment(&self, environment: Environment) -> Result<()> {
         environment.validate()?;
-        if environment.name == SANDBOX_ENVIRONMENT {
-            return Err(Error::InvalidInput(
-                "\"sandbox\" is the built-in environment's name: choose another".into(),
-            ));
+        // `sandbox-…` names the embedded sandbox's keychain entries, which a console removes
+        // when their process is gone.
+        if environment.name == SANDBOX_ENVIRONMENT
+            || environment
+                .name
+                .starts_with(&format!("{SANDBOX_ENVIRONMENT}-"))
+        {
+            return Err(Error::InvalidInput(format!(
+                "{:?}: \"sandbox\" and names beginning \"sandbox-\" belong to the built-in environment: choose another",
+                environment.name
+            )));
         }
         let name = environment.name.clone();
         self.settings.update(|s| {

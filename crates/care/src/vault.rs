@@ -248,11 +248,13 @@ impl Vault {
     }
 }
 
-/// The process id in an entry's user name `<prefix><pid>-…/<kind>`, if it is one of those.
+/// The process id in an entry's user name `<prefix><pid>-x<12 hex digits>/<kind>`, the exact
+/// shape of an embedded sandbox's entries, if it is one of those.
 fn orphan_owner(user: &str, prefix: &str) -> Option<u32> {
     let (environment, _kind) = user.split_once('/')?;
-    let (pid, _rest) = environment.strip_prefix(prefix)?.split_once('-')?;
-    pid.parse().ok()
+    let (pid, suffix) = environment.strip_prefix(prefix)?.split_once("-x")?;
+    let sandbox_suffix = suffix.len() == 12 && suffix.bytes().all(|b| b.is_ascii_hexdigit());
+    sandbox_suffix.then(|| pid.parse().ok()).flatten()
 }
 
 /// Opens the platform's keychain and probes it.
@@ -502,8 +504,8 @@ mod tests {
     #[test]
     fn the_keys_of_consoles_that_are_gone_are_removed_and_no_others() {
         let (_store, vault) = mock_vault();
-        let (gone, alive) = ("sandbox-p41-x0a", "sandbox-p42-x0b");
-        for environment in [gone, alive, "staging", "sandbox-xff"] {
+        let (gone, alive) = ("sandbox-p41-x0a0b0c0d0e0f", "sandbox-p42-x0a0b0c0d0e0f");
+        for environment in [gone, alive, "staging", "sandbox-p41-uat"] {
             for kind in SecretKind::ALL {
                 vault.put(environment, kind, b"k").unwrap();
             }
@@ -512,14 +514,18 @@ mod tests {
         assert_eq!(removed, 3);
         assert!(!vault.has_all(gone).unwrap());
         assert_eq!(stored(&vault, gone), [None, None, None]);
-        for kept in [alive, "staging", "sandbox-xff"] {
+        for kept in [alive, "staging", "sandbox-p41-uat"] {
             assert!(vault.has_all(kept).unwrap(), "{kept}");
         }
         assert_eq!(
-            orphan_owner("sandbox-p7-xab/mtls-key", "sandbox-p"),
+            orphan_owner("sandbox-p7-x00112233aabb/mtls-key", "sandbox-p"),
             Some(7)
         );
-        assert_eq!(orphan_owner("sandbox-pxy-xab/mtls-key", "sandbox-p"), None);
+        assert_eq!(orphan_owner("sandbox-p7-xab/mtls-key", "sandbox-p"), None);
+        assert_eq!(
+            orphan_owner("sandbox-pxy-x00112233aabb/mtls-key", "sandbox-p"),
+            None
+        );
         assert_eq!(orphan_owner("probe-0a", "sandbox-p"), None);
     }
 

@@ -799,3 +799,78 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
         .collect();
     assert_eq!(events, ["ok", "failed"]);
 }
+
+#[tokio::test]
+async fn the_built_in_sandbox_s_names_cannot_be_taken_by_a_configured_environment() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let sandbox = h.console.environment(care::SANDBOX_ENVIRONMENT).unwrap();
+    for name in ["sandbox", "sandbox-p1-x001122334455", "sandbox-uat"] {
+        let refused = h
+            .console
+            .add_environment(care::environments::Environment {
+                name: name.into(),
+                simulated: false,
+                ..sandbox.clone()
+            })
+            .unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidInput, "{name}");
+        assert!(refused.to_string().contains("built-in"), "{refused}");
+    }
+    h.console
+        .add_environment(care::environments::Environment {
+            name: "sandboxes".into(),
+            simulated: false,
+            ..sandbox
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let sandbox = d1_sandbox::Sandbox::start(d1_sandbox::SandboxConfig {
+        consumers: CONSUMERS,
+        ..d1_sandbox::SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    sandbox.write_state_dir(&state).unwrap();
+    // The same credentials as the sandbox wrote them, in binary DER.
+    let certificate = CertificateDer::pem_file_iter(state.join("client.pem"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    std::fs::write(state.join("client.cer"), &certificate).unwrap();
+    for name in ["client", "signing"] {
+        let key = PrivateKeyDer::from_pem_file(state.join(format!("{name}.key"))).unwrap();
+        std::fs::write(state.join(format!("{name}.der")), key.secret_der()).unwrap();
+    }
+    let console = common::open(
+        dir.path(),
+        care::vault::Vault::probed(keyring_core::mock::Store::new().unwrap()),
+    );
+    console
+        .add_environment(common::environment_of(&state, "local"))
+        .unwrap();
+    let request = care::credentials::ImportRequest {
+        mtls: care::credentials::MtlsSource::Pem {
+            chain: state.join("client.cer"),
+            key: state.join("client.der"),
+        },
+        signing_key: state.join("signing.der"),
+        ..common::import_request(&state)
+    };
+    console.import_credentials("local", request).await.unwrap();
+    console.use_environment("local").await.unwrap();
+    let view = console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
+    assert!(view.complete, "{view:?}");
+}

@@ -5,9 +5,13 @@ use std::io::{self, BufRead, IsTerminal};
 
 use zeroize::Zeroizing;
 
+#[cfg(all(test, unix))]
+#[path = "../tests/support/pty.rs"]
+mod pty;
+
 /// One line from stdin, without its line end. On a terminal `prompt` is shown on stderr and
 /// what is typed is not (on Unix; elsewhere it shows as typed).
-pub(crate) fn read(prompt: &str) -> io::Result<Zeroizing<String>> {
+fn read(prompt: &str) -> io::Result<Zeroizing<String>> {
     let stdin = io::stdin();
     if stdin.is_terminal() {
         #[cfg(unix)]
@@ -115,10 +119,10 @@ mod hidden {
         use std::fs::File;
         use std::io::{BufReader, Read, Write};
         use std::os::fd::AsFd;
-        use std::os::unix::fs::OpenOptionsExt;
 
-        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
         use rustix::termios::{LocalModes, tcgetattr};
+
+        use crate::passphrase::pty;
 
         /// Reads `from` until what was read ends with `end`.
         fn read_until(from: &mut File, end: &str) -> String {
@@ -133,17 +137,7 @@ mod hidden {
 
         #[test]
         fn a_passphrase_typed_on_a_terminal_is_read_but_not_shown() {
-            let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
-            grantpt(&master).unwrap();
-            unlockpt(&master).unwrap();
-            let name = ptsname(&master, Vec::new()).unwrap();
-            let terminal = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
-                .open(name.to_str().unwrap())
-                .unwrap();
-            let mut screen = File::from(master);
+            let (mut screen, terminal) = pty::open();
             let mut same_terminal = terminal.try_clone().unwrap();
             let mut out = terminal.try_clone().unwrap();
             let mut input = BufReader::new(terminal.try_clone().unwrap());

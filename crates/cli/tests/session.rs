@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+#[cfg(target_os = "linux")]
+mod support {
+    pub mod pty;
+}
+
 use d1_sandbox::faults::{Endpoint, Fault};
 use d1_sandbox::{Sandbox, SandboxConfig};
 
@@ -357,22 +362,11 @@ async fn a_write_still_pending_when_the_wait_ends_exits_5_and_one_not_waited_for
 #[test]
 fn ctrl_c_at_the_passphrase_prompt_gives_the_terminal_its_echo_back() {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
 
     use rustix::process::{Pid, Signal, kill_process};
-    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
     use rustix::termios::{LocalModes, tcgetattr};
 
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let terminal = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
-        .open(name.to_str().unwrap())
-        .unwrap();
+    let (mut screen, terminal) = support::pty::open();
     let operator = Operator::new();
     let mut child = Command::new(env!("CARGO_BIN_EXE_c2p"))
         .args([
@@ -395,7 +389,6 @@ fn ctrl_c_at_the_passphrase_prompt_gives_the_terminal_its_echo_back() {
         .unwrap();
 
     // The prompt comes once the echo is off; a console that never prompts fails the test.
-    let mut screen = std::fs::File::from(master);
     // Held to the end: a terminal whose other side is closed answers nothing but errors.
     let _screen = screen.try_clone().unwrap();
     let (seen, prompted) = std::sync::mpsc::channel();

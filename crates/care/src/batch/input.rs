@@ -253,7 +253,12 @@ fn checked(kind: TargetKind, id: &str) -> Result<(TargetKind, String), Refusal> 
         TargetKind::Card => d1::CardId::new(id).map(|_| ()),
         TargetKind::Consumer => d1::ConsumerId::new(id).map(|_| ()),
     };
-    valid.map_err(|e| (InvalidReason::BadId, e.to_string()))?;
+    // D1's rule quotes the id: an e-mail or phone written where an id belongs is masked, as
+    // in the line's text.
+    valid.map_err(|e| {
+        let rule = crate::logging::scrub(&e.to_string()).into_owned();
+        (InvalidReason::BadId, rule)
+    })?;
     Ok((kind, id.to_owned()))
 }
 
@@ -384,6 +389,14 @@ mod tests {
             list.invalid[1]
         );
         assert!(list.invalid[2].why.contains("not an id"));
+        let personal = parse("consumer:hanako@example.jp\ncard:+81 90 1234 5678", None);
+        for line in &personal.invalid {
+            assert_eq!(line.reason, InvalidReason::BadId, "{line:?}");
+            assert!(
+                !line.why.contains("hanako@") && !line.why.contains("1234 5678"),
+                "{line:?}"
+            );
+        }
         let reasons: Vec<_> = list.invalid.iter().map(|l| l.reason).collect();
         assert_eq!(
             reasons,
