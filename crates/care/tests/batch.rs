@@ -442,12 +442,27 @@ async fn a_paused_batch_sends_nothing_until_resumed_then_ends() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         control.send_replace(RunControl::Pause);
-        // Writes already on the way finish.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let paused_at = sent(&h);
+        let at_pause = sent(&h);
+        // Writes already on the wire finish: wait until none has landed for 300 ms.
+        let mut paused_at = at_pause;
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let now = sent(&h);
+            if now == paused_at {
+                break;
+            }
+            paused_at = now;
+        }
         tokio::time::sleep(Duration::from_millis(400)).await;
         let still = sent(&h);
         control.send_replace(RunControl::Run);
+        // At most one write per slot of the concurrency (8) was on the wire when it paused;
+        // items still waiting for their turn stayed.
+        assert!(
+            paused_at - at_pause <= 8,
+            "{} writes landed after the pause",
+            paused_at - at_pause
+        );
         (paused_at, still)
     };
     let seen = Mutex::new(Vec::new());

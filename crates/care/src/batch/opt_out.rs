@@ -349,16 +349,23 @@ impl Console {
             user_decision: batch.reason_code == "USER_DECISION",
         };
         for _ in 0..MAX_ATTEMPTS {
-            if !wait_while_paused(control).await {
-                return Ok(());
-            }
-            brake.wait_turn().await;
-            let _permit = brake
-                .permits
-                .acquire()
-                .await
-                .map_err(|_| Error::Internal("the batch's limiter closed".into()))?;
-            brake.wait_turn().await;
+            let _permit = loop {
+                if !wait_while_paused(control).await {
+                    return Ok(());
+                }
+                brake.wait_turn().await;
+                let permit = brake
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|_| Error::Internal("the batch's limiter closed".into()))?;
+                brake.wait_turn().await;
+                // A pause or cancel that came while this item waited for its turn stops it
+                // here: only writes already on the wire finish.
+                if *control.borrow() == RunControl::Run {
+                    break permit;
+                }
+            };
             let written = self.write_linked(request.clone(), Some(&link)).await?;
             match written.retry_after {
                 Some(wait) => brake.slow_down(wait),
