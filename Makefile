@@ -20,7 +20,7 @@ help:
 	@echo "make test     every check and test: fmt, clippy, svelte-check, tsc, Vitest, cargo tests, end-to-end"
 	@echo "make dev      the console with the UI hot-reloaded (tauri dev)"
 	@echo "make lint     fmt, clippy, svelte-check and tsc only"
-	@echo "make bindings regenerate ui/src/lib/bindings.ts from the Rust commands"
+	@echo "make bindings regenerate ui/src/lib/ipc/bindings.ts from the Rust commands"
 	@echo "make bench    benchmarks (sandbox, D1 client, consumer view, app launch and memory)"
 	@echo "make bundle   a .deb package in target/release/bundle"
 

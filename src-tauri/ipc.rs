@@ -7,8 +7,8 @@ use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::{batches, commands, events, start_hints};
 
-/// The committed bindings the UI imports (`ui/src/lib/bindings.ts`).
-pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/bindings.ts");
+/// The committed bindings the UI imports (`ui/src/lib/ipc/bindings.ts`).
+pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/ipc/bindings.ts");
 
 /// Every command and event of the app, for Tauri and for the bindings.
 pub fn builder() -> Builder<tauri::Wry> {
@@ -81,7 +81,7 @@ mod tests {
         let committed = std::fs::read_to_string(BINDINGS_PATH).unwrap_or_default();
         assert!(
             committed == generated,
-            "ui/src/lib/bindings.ts does not match the Rust commands and events: run `make bindings` and commit the file"
+            "ui/src/lib/ipc/bindings.ts does not match the Rust commands and events: run `make bindings` and commit the file"
         );
     }
 }

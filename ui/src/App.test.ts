@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AppInfo, Language } from '$lib/bindings';
+import type { AppInfo, Language } from '$lib/ipc/types';
 
 const bindings = vi.hoisted(() => ({
   policy: vi.fn(),
@@ -9,7 +9,7 @@ const bindings = vi.hoisted(() => ({
   listen: vi.fn(),
 }));
 
-vi.mock('$lib/bindings', () => ({
+vi.mock('$lib/ipc/bindings', () => ({
   commands: {
     appInfo: bindings.appInfo,
     setLanguage: bindings.setLanguage,

@@ -1,4 +1,4 @@
-import type { ErrorCode, Language } from '$lib/bindings';
+import type { ErrorCode, Language } from '$lib/ipc/types';
 import { en, type MessageKey } from './en';
 import { ja } from './ja';
 

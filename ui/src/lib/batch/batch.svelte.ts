@@ -1,0 +1,251 @@
+import {
+  commands,
+  events,
+  type Batch_Serialize as Batch,
+  type BatchStatus_Serialize,
+  type ExportDone,
+  type ParsedList,
+  type Preview_Serialize as Preview,
+  type Progress_Serialize,
+  type RunControl,
+  type TargetKind,
+} from '$lib/ipc/bindings';
+import { call, type Answer } from '$lib/ipc/call';
+import { detailedProblemOf, problemOf, type Problem } from '$lib/common/errors';
+import { reasonProblem } from '$lib/common/reason';
+
+type Unlisten = Promise<() => void>;
+
+/** The commands and events the batch screen uses, replaceable in tests. */
+export interface BatchCalls {
+  chooseFile: (purpose: 'list', title: string) => Promise<Answer<string | null>>;
+  readListFile: (path: string) => Promise<Answer<string>>;
+  batchCheck: (text: string, bare: TargetKind | null) => Promise<ParsedList>;
+  batchCreate: (text: string, bare: TargetKind | null, userDecision: boolean, reason: string | null) => Promise<Answer<Batch>>;
+  batchPreview: (batchId: string) => Promise<Answer<Preview[]>>;
+  batchRun: (batchId: string, concurrency: number) => Promise<Answer<Progress_Serialize>>;
+  batchControl: (batchId: string | null, control: RunControl) => Promise<Answer<null>>;
+  batches: () => Promise<Answer<BatchStatus_Serialize[]>>;
+  batchReport: (batchId: string) => Promise<Answer<ExportDone>>;
+  batchDiscard: (batchId: string) => Promise<Answer<null>>;
+  onProgress: (listener: (batchId: string, progress: Progress_Serialize) => void) => Unlisten;
+  onPreviewed: (listener: (batchId: string, read: number) => void) => Unlisten;
+}
+
+const tauriCalls: BatchCalls = {
+  chooseFile: (purpose, title) => commands.chooseFile(purpose, title),
+  readListFile: (path) => commands.readListFile(path),
+  batchCheck: (text, bare) => commands.batchCheck(text, bare),
+  batchCreate: (text, bare, userDecision, reason) => commands.batchCreate(text, bare, userDecision, reason),
+  batchPreview: (id) => commands.batchPreview(id),
+  batchRun: (id, concurrency) => commands.batchRun(id, concurrency),
+  batchControl: (id, control) => commands.batchControl(id, control),
+  batches: () => commands.batches(),
+  batchReport: (id) => commands.batchReport(id),
+  batchDiscard: (id) => commands.batchDiscard(id),
+  onProgress: (listener) => events.batchProgress.listen((e) => listener(e.payload.batchId, e.payload.progress)),
+  onPreviewed: (listener) => events.batchPreviewProgress.listen((e) => listener(e.payload.batchId, e.payload.read)),
+};
+
+/** The calls that pick a list file and read it. */
+export type ListFileCalls = Pick<BatchCalls, 'chooseFile' | 'readListFile'>;
+
+/**
+ * Lets the operator pick a list file in the system's picker and has the core read it: its
+ * text, `null` when they cancel, or the problem to show (with the core's words on the file).
+ */
+export async function pickListFile(calls: ListFileCalls, title: string): Promise<{ text: string } | { problem: Problem } | null> {
+  let path: string | null;
+  try {
+    path = await call(calls.chooseFile('list', title));
+  } catch (error) {
+    return { problem: problemOf(error) };
+  }
+  if (path === null) return null;
+  try {
+    return { text: await call(calls.readListFile(path)) };
+  } catch (error) {
+    return { problem: detailedProblemOf(error) };
+  }
+}
+
+/** The default and the bounds of writes at a time (the core enforces them too). */
+export const CONCURRENCY = { default: 8, min: 1, max: 32 } as const;
+
+/** Where the batch screen is: writing the list, checked, dry run read, running, ended. */
+export type BatchPhase = 'edit' | 'checked' | 'previewed' | 'running' | 'ended';
+
+/**
+ * The fraud team's batch opt-out: paste or load a list, check it (invalid lines listed, repeats
+ * merged), make the batch and read its dry run, then run it with live progress, pause, resume
+ * and cancel, and save its report. Every step is journaled by the core, so a batch left by a
+ * crash shows in `earlier` and resumes from there.
+ */
+export class BatchOptOut {
+  phase = $state<BatchPhase>('edit');
+  text = $state('');
+  bare = $state<TargetKind | null>('card');
+  userDecision = $state(false);
+  reason = $state('');
+  concurrency = $state<number>(CONCURRENCY.default);
+  list = $state<ParsedList | null>(null);
+  batch = $state<Batch | null>(null);
+  previews = $state<Preview[]>([]);
+  previewRead = $state(0);
+  progress = $state<Progress_Serialize | null>(null);
+  paused = $state(false);
+  report = $state<ExportDone | null>(null);
+  earlier = $state<BatchStatus_Serialize[]>([]);
+  busy = $state(false);
+  problem = $state<Problem | null>(null);
+  readonly #calls: BatchCalls;
+
+  constructor(calls: BatchCalls = tauriCalls) {
+    this.#calls = calls;
+  }
+
+  /** Why the reason would be refused by D1, or null. */
+  get reasonProblem() {
+    return reasonProblem(this.reason);
+  }
+
+  /** Entries that would be sent (what the dry run did not mark as nothing to do). */
+  get toSend(): number {
+    return this.previews.filter((p) => !p.nothingToDo).length;
+  }
+
+  /** Runs `work`, showing its failure; true when it succeeded. */
+  async #step<T>(work: () => Promise<Answer<T>>, then: (data: T) => void, detailed = false): Promise<boolean> {
+    this.busy = true;
+    this.problem = null;
+    try {
+      then(await call(work()));
+      return true;
+    } catch (error) {
+      this.problem = detailed ? detailedProblemOf(error) : problemOf(error);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Loads a list file chosen in the system's picker into the list box. */
+  async loadFile(title: string) {
+    this.problem = null;
+    const picked = await pickListFile(this.#calls, title);
+    if (picked && 'problem' in picked) this.problem = picked.problem;
+    else if (picked) this.edit(picked.text);
+  }
+
+  /** The list changed: back to editing. */
+  edit(text: string) {
+    this.text = text;
+    this.phase = 'edit';
+    this.list = null;
+  }
+
+  /** Checks the list: nothing is stored or sent. */
+  async check() {
+    this.problem = null;
+    this.list = await this.#calls.batchCheck(this.text, this.bare);
+    this.phase = 'checked';
+  }
+
+  /** Makes the batch and reads what each entry would remove (the dry run). */
+  async dryRun() {
+    if (this.reasonProblem) return;
+    const reason = this.reason.trim() === '' ? null : this.reason.trim();
+    const made = await this.#step(
+      () => this.#calls.batchCreate(this.text, this.bare, this.userDecision, reason),
+      (batch) => (this.batch = batch),
+      true,
+    );
+    if (!made || !this.batch) return;
+    const id = this.batch.id;
+    this.previewRead = 0;
+    const stop = this.#calls.onPreviewed((batchId, read) => {
+      if (batchId === id) this.previewRead = read;
+    });
+    try {
+      await this.#step(() => this.#calls.batchPreview(id), (previews) => {
+        this.previews = previews;
+        this.phase = 'previewed';
+      });
+    } finally {
+      void stop.then((unlisten) => unlisten());
+    }
+  }
+
+  /** Runs the batch (or resumes `batchId`, e.g. one left by a crash) to its end. */
+  async run(batchId: string | null = null) {
+    const id = batchId ?? this.batch?.id;
+    if (!id) return;
+    if (batchId) this.batch = this.earlier.find((b) => b.batch.id === batchId)?.batch ?? this.batch;
+    this.phase = 'running';
+    this.paused = false;
+    this.report = null;
+    const stop = this.#calls.onProgress((batchId, progress) => {
+      if (batchId === id) {
+        this.progress = progress;
+        this.paused = progress.paused;
+      }
+    });
+    this.busy = true;
+    this.problem = null;
+    try {
+      this.progress = await call(this.#calls.batchRun(id, this.concurrency));
+    } catch (error) {
+      this.problem = problemOf(error);
+    } finally {
+      this.busy = false;
+      this.phase = 'ended';
+      void stop.then((unlisten) => unlisten());
+      void this.loadEarlier();
+    }
+  }
+
+  /** Pauses, resumes or cancels the running batch (writes on the way finish). */
+  async control(control: RunControl) {
+    const id = this.batch?.id;
+    if (!id) return;
+    try {
+      await call(this.#calls.batchControl(id, control));
+      if (control !== 'cancel') this.paused = control === 'pause';
+    } catch (error) {
+      this.problem = problemOf(error);
+    }
+  }
+
+  /** Writes the report (CSV) to the exports folder. */
+  async saveReport() {
+    const id = this.batch?.id;
+    if (!id) return;
+    await this.#step(() => this.#calls.batchReport(id), (done) => (this.report = done));
+  }
+
+  /** Closes an unfinished batch without sending the rest, then lists the batches again. */
+  async discard(id: string) {
+    if (await this.#step(() => this.#calls.batchDiscard(id), () => {})) await this.loadEarlier();
+  }
+
+  /** This workstation's recent batches, to resume one left unfinished. */
+  async loadEarlier() {
+    try {
+      this.earlier = await call(this.#calls.batches());
+    } catch {
+      // The list is a convenience; the screen works without it.
+    }
+  }
+
+  /** Starts over with an empty list. */
+  reset() {
+    this.phase = 'edit';
+    this.text = '';
+    this.list = null;
+    this.batch = null;
+    this.previews = [];
+    this.progress = null;
+    this.report = null;
+    this.problem = null;
+  }
+}

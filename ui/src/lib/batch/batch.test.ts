@@ -1,0 +1,168 @@
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/ipc/bindings', () => ({ commands: {}, events: {} }));
+
+import type { Progress_Serialize } from '$lib/ipc/types';
+import { BatchOptOut, type BatchCalls } from './batch.svelte';
+
+const ok = <T>(data: T) => Promise.resolve({ status: 'ok' as const, data });
+
+const batch = {
+  id: 'b-1',
+  environment: 'sandbox',
+  operator: 'fraud-1',
+  reasonCode: 'ISSUER_DECISION',
+  reason: null,
+  state: 'READY' as const,
+  createdAt: '2026-11-27T09:00:00Z',
+  updatedAt: '',
+};
+
+function progress(overrides: Partial<Progress_Serialize> = {}): Progress_Serialize {
+  return {
+    total: 3,
+    successful: 0,
+    failed: 0,
+    unknown: 0,
+    pending: 0,
+    notSent: 3,
+    skipped: 0,
+    perSecond: 0,
+    etaSeconds: null,
+    concurrency: 8,
+    paused: false,
+    ...overrides,
+  };
+}
+
+function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Progress_Serialize) => void } {
+  let listener: ((id: string, p: Progress_Serialize) => void) | null = null;
+  return {
+    chooseFile: vi.fn(() => ok('/lists/cards.csv')),
+    readListFile: vi.fn(() => ok('cardId\ncard-1\n')),
+    batchCheck: vi.fn(() =>
+      Promise.resolve({
+        targets: [{ kind: 'card' as const, id: 'card-1', line: 1 }],
+        invalid: [{ line: 2, text: 'what', reason: 'KIND_MISSING' as const, why: 'say what this id is' }],
+        duplicates: 1,
+      }),
+    ),
+    batchCreate: vi.fn(() => ok(batch)),
+    batchPreview: vi.fn(() =>
+      ok([
+        { seq: 1, target: 'card-1', removals: [{ scheme: 'VISA', cards: ['•••• 1111'], consumerRemoved: false, unread: false }], nothingToDo: false, error: null },
+        { seq: 2, target: 'card-2', removals: [], nothingToDo: true, error: null },
+      ]),
+    ),
+    batchRun: vi.fn(async () => {
+      listener?.('b-1', progress({ successful: 1, notSent: 2, perSecond: 10 }));
+      listener?.('other', progress({ successful: 99 }));
+      return ok(progress({ successful: 2, skipped: 1, notSent: 0 }));
+    }),
+    batchControl: vi.fn(() => ok(null)),
+    batches: vi.fn(() => ok([])),
+    batchReport: vi.fn(() => ok({ path: '/exports/b-1-report.csv', records: 3 })),
+    batchDiscard: vi.fn(() => ok(null)),
+    onProgress: vi.fn((l) => {
+      listener = l;
+      return Promise.resolve(() => (listener = null));
+    }),
+    onPreviewed: vi.fn(() => Promise.resolve(() => {})),
+    emit: (p) => listener?.('b-1', p),
+    ...overrides,
+  };
+}
+
+describe('the batch opt-out screen', () => {
+  it('checks, reads the dry run, runs with progress of its own batch only, and saves the report', async () => {
+    const c = calls();
+    const job = new BatchOptOut(c);
+    await job.loadFile('Load');
+    expect(c.readListFile).toHaveBeenCalledWith('/lists/cards.csv');
+    expect(job.text).toBe('cardId\ncard-1\n');
+    await job.check();
+    expect(job.phase).toBe('checked');
+    expect(job.list?.invalid[0].why).toBe('say what this id is');
+
+    job.reason = 'Card compromised';
+    await job.dryRun();
+    expect(c.batchCreate).toHaveBeenCalledWith('cardId\ncard-1\n', 'card', false, 'Card compromised');
+    expect(job.phase).toBe('previewed');
+    expect(job.toSend).toBe(1);
+
+    const seen: number[] = [];
+    const run = job.run();
+    seen.push(job.progress?.successful ?? -1);
+    await run;
+    expect(seen).toEqual([1]);
+    expect(job.phase).toBe('ended');
+    expect(job.progress?.successful).toBe(2);
+    expect(c.batchRun).toHaveBeenCalledWith('b-1', 8);
+
+    await job.saveReport();
+    expect(job.report?.path).toBe('/exports/b-1-report.csv');
+  });
+
+  it('refuses a reason D1 would refuse before anything is made', async () => {
+    const c = calls();
+    const job = new BatchOptOut(c);
+    job.text = 'card:card-1';
+    await job.check();
+    job.reason = 'stolen <card>';
+    expect(job.reasonProblem).toBe('reason.characters');
+    await job.dryRun();
+    expect(c.batchCreate).not.toHaveBeenCalled();
+  });
+
+  it('shows the core’s refusal (a role that may not) and stays on the list', async () => {
+    const c = calls({
+      batchCreate: vi.fn(() => Promise.resolve({ status: 'error' as const, error: { code: 'FORBIDDEN' as const, message: 'role agent may not run a batch opt-out' } })),
+    });
+    const job = new BatchOptOut(c);
+    job.text = 'card:card-1';
+    await job.check();
+    await job.dryRun();
+    expect(job.problem).toMatchObject({ code: 'FORBIDDEN' });
+    expect(job.phase).toBe('checked');
+    expect(c.batchPreview).not.toHaveBeenCalled();
+  });
+
+  it('pauses, resumes and cancels through the run’s control', async () => {
+    const c = calls();
+    const job = new BatchOptOut(c);
+    job.batch = batch;
+    await job.control('pause');
+    expect(job.paused).toBe(true);
+    await job.control('run');
+    expect(job.paused).toBe(false);
+    await job.control('cancel');
+    expect(c.batchControl).toHaveBeenLastCalledWith('b-1', 'cancel');
+  });
+
+  it('discards an abandoned batch and lists the batches again, or shows why not', async () => {
+    const earlier = { batch, progress: progress(), running: false };
+    const c = calls({
+      batches: vi.fn().mockReturnValueOnce(ok([earlier])).mockReturnValueOnce(ok([{ ...earlier, batch: { ...batch, state: 'DISCARDED' as const } }])),
+    });
+    const job = new BatchOptOut(c);
+    await job.loadEarlier();
+    expect(job.earlier[0].batch.state).toBe('READY');
+    await job.discard('b-1');
+    expect(c.batchDiscard).toHaveBeenCalledWith('b-1');
+    expect(job.earlier[0].batch.state).toBe('DISCARDED');
+
+    c.batchDiscard = vi.fn(() => Promise.resolve({ status: 'error' as const, error: { code: 'FORBIDDEN' as const, message: 'agents may not' } }));
+    await job.discard('b-1');
+    expect(job.problem).toEqual({ code: 'FORBIDDEN' });
+    expect(c.batches).toHaveBeenCalledTimes(2);
+  });
+
+  it('editing the list after a check asks for a new check', async () => {
+    const job = new BatchOptOut(calls());
+    job.text = 'card:card-1';
+    await job.check();
+    job.edit('card:card-2');
+    expect(job.phase).toBe('edit');
+    expect(job.list).toBeNull();
+  });
+});

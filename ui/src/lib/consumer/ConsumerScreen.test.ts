@@ -1,0 +1,108 @@
+import { render, screen, within } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConsumerView_Serialize } from '$lib/ipc/types';
+
+const bindings = vi.hoisted(() => ({ consumerView: vi.fn() }));
+vi.mock('$lib/ipc/bindings', () => ({ commands: { consumerView: bindings.consumerView } }));
+
+import ConsumerScreen from './ConsumerScreen.svelte';
+import { locale } from '$lib/i18n/index.svelte';
+
+const hostile = '<img src=x onerror=alert(1)>';
+
+function view(): ConsumerView_Serialize {
+  return {
+    consumerId: 'cons-0001-email',
+    bank: { state: 'unknown' },
+    directories: [
+      { scheme: 'VISA', state: 'notEnrolled' },
+      { scheme: 'MASTERCARD', state: 'unavailable', problem: { code: 'UNREACHABLE', message: 'down' } },
+    ],
+    findings: [
+      { kind: 'CONTACT_DIFFERS', severity: 'WARNING', scheme: 'VISA', cardId: null, field: 'email', action: 'UPDATE_CONSUMER' },
+    ],
+    rows: [
+      { field: 'firstName', cardId: null, bank: hostile, cells: [{ value: 'Hanako', comparison: 'DIFFERENT' }, { value: null, comparison: null }] },
+      { field: 'lastName', cardId: null, bank: 'Sato', cells: [{ value: 'ＳＡＴＯ', comparison: 'EQUAL_AFTER_NORMALISATION' }, { value: null, comparison: null }] },
+      { field: 'email', cardId: null, bank: 'x'.repeat(5000), cells: [{ value: 'a@b', comparison: 'EQUAL' }, { value: null, comparison: null }] },
+    ],
+    complete: false,
+    refreshedAt: '2026-11-25T05:00:00.000Z',
+    correlationId: null,
+  };
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  locale.language = 'en';
+  bindings.consumerView.mockResolvedValue({ status: 'ok', data: view() });
+});
+
+describe('the consumer screen', () => {
+  it('labels differences, shows findings, and keeps a failed directory to its column', async () => {
+    render(ConsumerScreen, { consumerId: 'cons-0001-email', onback: () => {} });
+    const grid = await screen.findByTestId('grid');
+    const cells = within(grid).getAllByTestId('cell');
+    expect(cells[0].textContent).toContain('differs');
+    expect(cells[0].className).toContain('differs');
+    expect(cells[2].textContent).toContain('same after normalisation');
+    expect(cells[4].textContent).not.toContain('differs');
+    expect(screen.getByTestId('column-MASTERCARD').textContent).toContain('could not be read');
+    expect(screen.getByTestId('column-VISA').textContent).toContain('not enrolled');
+    const finding = screen.getByTestId('finding');
+    expect(finding.getAttribute('data-kind')).toBe('CONTACT_DIFFERS');
+    expect(finding.textContent).toContain('update the directory from the bank’s record');
+    expect(screen.getByText(/findings may be incomplete/)).toBeTruthy();
+    expect(bindings.consumerView).toHaveBeenCalledWith('cons-0001-email');
+  });
+
+  it('says when the bank’s record could not be read, with the reason, while the directories still show', async () => {
+    bindings.consumerView.mockResolvedValue({
+      status: 'ok',
+      data: { ...view(), bank: { state: 'unavailable', problem: { code: 'UNREACHABLE', message: 'down' } } },
+    });
+    render(ConsumerScreen, { consumerId: 'cons-0001-email', onback: () => {} });
+    expect((await screen.findByTestId('bank-unavailable')).textContent).toBe('The bank’s record could not be read.');
+    expect(screen.getByTestId('column-VISA').textContent).toContain('not enrolled');
+  });
+
+  it('renders untrusted text as text', async () => {
+    render(ConsumerScreen, { consumerId: 'cons-0001-email', onback: () => {} });
+    const grid = await screen.findByTestId('grid');
+    expect(grid.querySelector('img')).toBeNull();
+    expect(grid.textContent).toContain(hostile);
+  });
+
+  it('speaks Japanese', async () => {
+    locale.language = 'ja';
+    render(ConsumerScreen, { consumerId: 'cons-0001-email', onback: () => {} });
+    const grid = await screen.findByTestId('grid');
+    expect(within(grid).getAllByTestId('cell')[0].textContent).toContain('相違');
+    expect(screen.getByText('銀行にこの会員の記録はありません。')).toBeTruthy();
+  });
+
+  it('disables what the role may not do and says why', async () => {
+    render(ConsumerScreen, {
+      consumerId: 'cons-0001-email',
+      onback: () => {},
+      allowed: ['search', 'view', 'auditExport'],
+      role: 'auditor',
+    });
+    await screen.findByTestId('grid');
+    const act = screen.getByTestId('act') as HTMLButtonElement;
+    expect(act.disabled).toBe(true);
+    expect(act.title).toContain('Your role (auditor) does not allow this');
+    expect((screen.getByTestId('opt-out-consumer') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('enables the actions of an agent', async () => {
+    render(ConsumerScreen, {
+      consumerId: 'cons-0001-email',
+      onback: () => {},
+      allowed: ['search', 'view', 'optOutCard', 'optOutConsumer', 'enrol', 'update'],
+      role: 'agent',
+    });
+    await screen.findByTestId('grid');
+    expect((screen.getByTestId('act') as HTMLButtonElement).disabled).toBe(false);
+  });
+});

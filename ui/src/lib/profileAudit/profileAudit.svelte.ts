@@ -1,0 +1,111 @@
+import {
+  commands,
+  events,
+  type AuditProgress_Serialize as AuditProgress,
+  type FindingKind,
+  type Language,
+  type ProfileAuditDone_Serialize as ProfileAuditDone,
+  type ProfileAudit_Serialize as ProfileAudit,
+  type RunControl,
+  type Scope,
+} from '$lib/ipc/bindings';
+import { call, type Answer } from '$lib/ipc/call';
+import { detailedProblemOf, problemOf, type Problem } from '$lib/common/errors';
+import { CONCURRENCY, pickListFile } from '$lib/batch/batch.svelte';
+
+/** The commands and events the profile audit screen uses, replaceable in tests. */
+export interface ProfileAuditCalls {
+  chooseFile: (purpose: 'list', title: string) => Promise<Answer<string | null>>;
+  readListFile: (path: string) => Promise<Answer<string>>;
+  auditProfiles: (scope: Scope, concurrency: number, language: Language) => Promise<Answer<ProfileAuditDone>>;
+  batchControl: (batchId: string | null, control: RunControl) => Promise<Answer<null>>;
+  onProgress: (listener: (progress: AuditProgress) => void) => Promise<() => void>;
+}
+
+const tauriCalls: ProfileAuditCalls = {
+  chooseFile: (purpose, title) => commands.chooseFile(purpose, title),
+  readListFile: (path) => commands.readListFile(path),
+  auditProfiles: (scope, concurrency, language) => commands.auditProfiles(scope, concurrency, language),
+  batchControl: (id, control) => commands.batchControl(id, control),
+  onProgress: (listener) => events.profileAuditProgress.listen((e) => listener(e.payload.progress)),
+};
+
+/** Findings per kind, most frequent first. */
+export function countByKind(audit: ProfileAudit): { kind: FindingKind; count: number }[] {
+  const counts = new Map<FindingKind, number>();
+  for (const consumer of audit.consumers) {
+    for (const finding of consumer.findings) counts.set(finding.kind, (counts.get(finding.kind) ?? 0) + 1);
+  }
+  return [...counts].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
+}
+
+/**
+ * The auditors' batch profile audit: a list of consumerIds (pasted or from a file) or every
+ * consumer a search matches, read by the core with bounded concurrency and live progress; the
+ * result is a findings CSV and an HTML report in the exports folder, shown here in summary.
+ */
+export class ProfileAuditJob {
+  scope = $state<'list' | 'matching'>('list');
+  text = $state('');
+  query = $state('');
+  concurrency = $state<number>(CONCURRENCY.default);
+  running = $state(false);
+  paused = $state(false);
+  progress = $state<AuditProgress | null>(null);
+  done = $state<ProfileAuditDone | null>(null);
+  problem = $state<Problem | null>(null);
+  readonly #calls: ProfileAuditCalls;
+
+  constructor(calls: ProfileAuditCalls = tauriCalls) {
+    this.#calls = calls;
+  }
+
+  /** Whether there is something to audit. */
+  get ready(): boolean {
+    return (this.scope === 'list' ? this.text : this.query).trim() !== '';
+  }
+
+  /** Loads a list file chosen in the system's picker. */
+  async loadFile(title: string) {
+    this.problem = null;
+    const picked = await pickListFile(this.#calls, title);
+    if (picked && 'problem' in picked) this.problem = picked.problem;
+    else if (picked) {
+      this.text = picked.text;
+      this.scope = 'list';
+    }
+  }
+
+  /** Runs the audit to its end (or its cancellation); the core writes the report in `language`. */
+  async start(language: Language) {
+    if (!this.ready || this.running) return;
+    const scope: Scope = this.scope === 'list' ? { kind: 'list', text: this.text } : { kind: 'matching', text: this.query.trim() };
+    this.running = true;
+    this.paused = false;
+    this.progress = null;
+    this.done = null;
+    this.problem = null;
+    const stop = this.#calls.onProgress((progress) => {
+      this.progress = progress;
+      this.paused = progress.paused;
+    });
+    try {
+      this.done = await call(this.#calls.auditProfiles(scope, this.concurrency, language));
+    } catch (error) {
+      this.problem = detailedProblemOf(error);
+    } finally {
+      this.running = false;
+      void stop.then((unlisten) => unlisten());
+    }
+  }
+
+  /** Pauses, resumes or cancels the running audit (the report covers what was read). */
+  async control(control: RunControl) {
+    try {
+      await call(this.#calls.batchControl(null, control));
+      if (control !== 'cancel') this.paused = control === 'pause';
+    } catch (error) {
+      this.problem = problemOf(error);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { commands, type ConsumerSummary_Serialize, type SearchResults_Serialize } from '$lib/ipc/bindings';
+import { call, type Answer } from '$lib/ipc/call';
+import { problemOf, type Problem } from '$lib/common/errors';
+
+/** A consumer in the results list. */
+export type ConsumerSummary = ConsumerSummary_Serialize;
+
+type Run = (text: string) => Promise<Answer<SearchResults_Serialize>>;
+
+/**
+ * Results as you type: a search starts `delay` ms after the last keystroke, and an answer that
+ * arrives after a newer search started is dropped, so the list always matches the box.
+ */
+export class SearchState {
+  results = $state<ConsumerSummary[]>([]);
+  more = $state(false);
+  busy = $state(false);
+  problem = $state<Problem | null>(null);
+  /** The highlighted result (keyboard), or -1. */
+  active = $state(-1);
+  /** The text the current results are for. */
+  searched = $state('');
+
+  readonly #run: Run;
+  readonly #delay: number;
+  #generation = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(run: Run = commands.search, delay = 250) {
+    this.#run = run;
+    this.#delay = delay;
+  }
+
+  /** The box changed: clears at once when empty, else searches after the pause. */
+  input(text: string) {
+    clearTimeout(this.#timer);
+    const generation = ++this.#generation;
+    const trimmed = text.trim();
+    if (trimmed === '') {
+      this.results = [];
+      this.more = false;
+      this.busy = false;
+      this.problem = null;
+      this.active = -1;
+      this.searched = '';
+      return;
+    }
+    this.busy = true;
+    this.#timer = setTimeout(() => void this.#search(trimmed, generation), this.#delay);
+  }
+
+  async #search(text: string, generation: number) {
+    let outcome: { found: SearchResults_Serialize } | { error: unknown };
+    try {
+      outcome = { found: await call(this.#run(text)) };
+    } catch (error) {
+      outcome = { error };
+    }
+    if (generation !== this.#generation) return; // a newer search owns the list
+    this.busy = false;
+    this.searched = text;
+    if ('found' in outcome) {
+      this.results = outcome.found.consumers;
+      this.more = outcome.found.more;
+      this.problem = null;
+      this.active = outcome.found.consumers.length > 0 ? 0 : -1;
+    } else {
+      this.results = [];
+      this.more = false;
+      this.active = -1;
+      this.problem = problemOf(outcome.error);
+    }
+  }
+
+  /** Moves the highlight by `step`, wrapping around. */
+  move(step: number) {
+    const count = this.results.length;
+    if (count === 0) return;
+    this.active = (((this.active + step) % count) + count) % count;
+  }
+
+  /** The highlighted consumer. */
+  get selected(): ConsumerSummary | undefined {
+    return this.results[this.active];
+  }
+}
