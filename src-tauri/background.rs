@@ -29,13 +29,8 @@ pub fn start(
     tauri::async_runtime::spawn(exit_on_signal(app.clone()));
     tauri::async_runtime::spawn(async move {
         let _ = tokio::time::timeout(PAGE_LOAD_WAIT, page_loaded.notified()).await;
-        let config = d1_sandbox::SandboxConfig {
-            faults: sandbox_faults(),
-            ..d1_sandbox::SandboxConfig::default()
-        };
-        if let Err(error) = console.start_sandbox(config).await {
-            tracing::error!(code = ?error.code(), %error, "the embedded sandbox could not start");
-        }
+        #[cfg(feature = "embedded-sandbox")]
+        start_sandbox(&console).await;
         started.send_replace(true);
         loop {
             match console.track_once().await {
@@ -73,9 +68,22 @@ async fn exit_on_signal(app: tauri::AppHandle) {
     app.exit(0);
 }
 
+/// Starts the embedded sandbox, with the fault rules of `C2P_SANDBOX_FAULTS` if any.
+#[cfg(feature = "embedded-sandbox")]
+async fn start_sandbox(console: &Console) {
+    let config = d1_sandbox::SandboxConfig {
+        faults: sandbox_faults(),
+        ..d1_sandbox::SandboxConfig::default()
+    };
+    if let Err(error) = console.start_sandbox(config).await {
+        tracing::error!(code = ?error.code(), %error, "the embedded sandbox could not start");
+    }
+}
+
 /// Fault rules for the embedded sandbox from `C2P_SANDBOX_FAULTS` (the JSON list `d1-sandbox
 /// serve --faults` takes), for trying the console with a slow or failing directory. Simulated
 /// data only; an unreadable value is logged and ignored.
+#[cfg(feature = "embedded-sandbox")]
 fn sandbox_faults() -> Vec<d1_sandbox::faults::Fault> {
     let Ok(json) = std::env::var("C2P_SANDBOX_FAULTS") else {
         return Vec::new();

@@ -3,12 +3,12 @@
 //! the run's control channel, kept in [`AppState`].
 
 use care::batch::input::{ParsedList, TargetKind, parse, read_list};
-use care::batch::opt_out::{Progress, RunControl};
 use care::batch::preview::Preview;
-use care::batch::profile_audit::{AuditProgress, ProfileAudit, Scope};
-use care::batch::report::ReportFiles;
-use care::batch::store::Batch;
-use care::settings::Language;
+use care::batch::{Progress, RunControl};
+use care::environments::Language;
+use care::journal::Batch;
+use care::profile_audit::report::ReportFiles;
+use care::profile_audit::{AuditProgress, ProfileAudit, Scope};
 use serde::Serialize;
 use tauri::State;
 use tauri_specta::Event;
@@ -86,11 +86,7 @@ pub async fn batch_preview(
     Ok(state
         .console()
         .await
-        .batch_preview(
-            &batch_id,
-            care::batch::opt_out::DEFAULT_CONCURRENCY,
-            &on_item,
-        )
+        .batch_preview(&batch_id, care::batch::DEFAULT_CONCURRENCY, &on_item)
         .await?)
 }
 
@@ -151,16 +147,16 @@ pub struct BatchStatus {
 #[tauri::command]
 #[specta::specta]
 pub fn batches(state: State<'_, AppState>) -> Result<Vec<BatchStatus>, IpcError> {
-    let console = &state.console;
-    let mut list = Vec::new();
-    for batch in console.journal().batches(20)? {
-        list.push(BatchStatus {
-            running: state.is_running(&batch.id),
-            progress: console.batch_progress(&batch.id)?,
-            batch,
-        });
-    }
-    Ok(list)
+    Ok(state
+        .console
+        .batches(20)?
+        .into_iter()
+        .map(|summary| BatchStatus {
+            running: state.is_running(&summary.batch.id),
+            batch: summary.batch,
+            progress: summary.progress,
+        })
+        .collect())
 }
 
 /// Closes a batch without sending what it has not sent (role `fraud`, audited); refused while

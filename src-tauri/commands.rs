@@ -1,15 +1,15 @@
 //! The IPC commands. Each converts its arguments, calls [`care`], and converts the result.
 
-use care::audit::{ExportFormat, Record, Verification};
-use care::connection_test::Step;
+use care::audit_log::{ExportFormat, Record, Verification};
+use care::bank::SearchResults;
 use care::console::EnvironmentStatus;
 use care::credentials::ImportForm;
 use care::environments::EnvironmentForm;
-use care::issuer_records::SearchResults;
+use care::environments::connection_test::Step;
+use care::environments::{Language, Theme};
 use care::journal::{Entry, State as OperationState};
-use care::policy::{Action as Permission, Policy};
-use care::settings::{Language, Theme};
-use care::view::ConsumerView;
+use care::policy::{Permission, Policy};
+use care::profile::ConsumerView;
 use care::writes::{Removal, WriteRequest};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -45,7 +45,8 @@ pub struct AppInfo {
 #[tauri::command]
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
-    let settings = state.settings.load()?;
+    let settings = state.console.preferences()?;
+    let dirs = state.console.dirs();
     let environment = state.console.active_name()?;
     let simulated = state
         .console
@@ -58,9 +59,9 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
         simulated,
         language: settings.language,
         theme: settings.theme,
-        config_dir: state.dirs.config.display().to_string(),
-        data_dir: state.dirs.data.display().to_string(),
-        log_dir: state.dirs.logs.display().to_string(),
+        config_dir: dirs.config.display().to_string(),
+        data_dir: dirs.data.display().to_string(),
+        log_dir: dirs.logs.display().to_string(),
     })
 }
 
@@ -72,7 +73,7 @@ pub fn set_language(
     state: State<'_, AppState>,
     app: tauri::AppHandle,
 ) -> Result<(), IpcError> {
-    state.settings.update(|s| s.language = Some(language))?;
+    state.console.set_language(language)?;
     LanguageChanged { language }.emit(&app)?;
     Ok(())
 }
@@ -168,8 +169,7 @@ pub fn audit_page(
 ) -> Result<Vec<Record>, IpcError> {
     Ok(state
         .console
-        .audit_log()
-        .page(i64::from(offset), i64::from(limit.min(1000)))?)
+        .audit_page(i64::from(offset), i64::from(limit.min(1000)))?)
 }
 
 /// Walks the audit chain (audited itself).
@@ -222,7 +222,7 @@ pub async fn audit_export(
 #[tauri::command]
 #[specta::specta]
 pub fn set_theme(theme: Option<Theme>, state: State<'_, AppState>) -> Result<(), IpcError> {
-    state.settings.update(|s| s.theme = theme)?;
+    state.console.set_theme(theme)?;
     Ok(())
 }
 

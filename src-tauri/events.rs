@@ -1,9 +1,9 @@
 //! Typed events the app sends to the UI.
 
-use care::batch::opt_out::Progress;
-use care::batch::profile_audit::AuditProgress;
+use care::batch::Progress;
+use care::environments::Language;
 use care::journal::Entry;
-use care::settings::Language;
+use care::profile_audit::AuditProgress;
 use serde::{Deserialize, Serialize};
 
 /// The operator chose another language; every window switches to it.

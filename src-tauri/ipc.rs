@@ -52,6 +52,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::ProfileAuditProgress
         ])
         .typ::<start_hints::StartHints>()
+        .constant("WRITES", care::writes::WriteKind::rules())
 }
 
 /// Writes the TypeScript bindings for [`builder`] to `path`.

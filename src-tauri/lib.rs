@@ -21,7 +21,7 @@ pub fn run() {
         .install_default()
         .expect("no other TLS provider is installed before this point");
 
-    let dirs = match care::paths::AppDirs::resolve() {
+    let dirs = match care::storage::AppDirs::resolve() {
         Ok(dirs) => dirs,
         Err(error) => {
             eprintln!("C2P Care cannot start: {error}");
@@ -40,7 +40,7 @@ pub fn run() {
     let builder = ipc::builder();
     #[cfg(all(debug_assertions, not(feature = "custom-protocol")))]
     if let Err(error) = ipc::export_bindings(std::path::Path::new(ipc::BINDINGS_PATH)) {
-        tracing::warn!(%error, "could not refresh ui/src/lib/bindings.ts");
+        tracing::warn!(%error, "could not refresh ui/src/lib/ipc/bindings.ts");
     }
 
     let state = match AppState::open(dirs) {
@@ -50,8 +50,9 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let start_hints = start_hints::StartHints::of(&state.settings.load().unwrap_or_default());
+    let start_hints = start_hints::StartHints::of(&state.console.preferences().unwrap_or_default());
     let console = state.console.clone();
+    #[cfg(feature = "embedded-sandbox")]
     let on_exit = state.console.clone();
     let started = state.started_tx.clone();
     let page_loaded = Arc::new(tokio::sync::Notify::new());
@@ -76,6 +77,7 @@ pub fn run() {
         .run(move |_, event| {
             // Tauri exits the process without dropping its state: the sandbox's keys go here.
             if let tauri::RunEvent::Exit = event {
+                #[cfg(feature = "embedded-sandbox")]
                 on_exit.forget_sandbox();
                 tracing::info!("stopped");
             }

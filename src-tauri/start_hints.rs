@@ -2,7 +2,7 @@
 //! over in an initialization script, so that the first frame is already drawn in them (the app
 //! info that also carries them arrives a frame or two later).
 
-use care::settings::{Language, Settings, Theme};
+use care::environments::{Language, Settings, Theme};
 use serde::Serialize;
 
 /// The saved choices the first frame is drawn in, as `window.__C2P_START__`; `None` follows the

@@ -3,21 +3,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use care::batch::opt_out::RunControl;
+use care::batch::RunControl;
 use tokio::sync::watch;
 
 use care::console::{Console, Options};
-use care::paths::AppDirs;
+use care::credentials::Vault;
 use care::policy::PolicyPaths;
-use care::settings::SettingsStore;
-use care::vault::Vault;
+use care::storage::AppDirs;
 
 /// The app's state, managed by Tauri and shared by every command.
 pub struct AppState {
-    /// Where settings, data and logs live.
-    pub dirs: AppDirs,
-    /// The operator's saved preferences.
-    pub settings: SettingsStore,
     /// The console's core: environments, views, writes, journal, audit log.
     pub console: Arc<Console>,
     /// Becomes true once start-up work (the embedded sandbox) is done, successful or not.
@@ -35,12 +30,10 @@ impl AppState {
             policy: PolicyPaths::platform(&dirs.config),
             // Probed by the sandbox's start in the background, not before the window shows.
             vault: Vault::platform_deferred(),
-            dirs: dirs.clone(),
+            dirs,
         })?;
         let (started_tx, started) = tokio::sync::watch::channel(false);
         Ok(Self {
-            settings: SettingsStore::new(&dirs.config),
-            dirs,
             console: Arc::new(console),
             started,
             started_tx,

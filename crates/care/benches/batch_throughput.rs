@@ -8,12 +8,12 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use care::batch::RunControl;
 use care::batch::input::parse;
-use care::batch::opt_out::RunControl;
 use care::console::{Console, Options};
-use care::paths::AppDirs;
+use care::credentials::Vault;
 use care::policy::PolicyPaths;
-use care::vault::Vault;
+use care::storage::AppDirs;
 use d1_sandbox::SandboxConfig;
 use d1_sandbox::faults::{Endpoint, Fault};
 

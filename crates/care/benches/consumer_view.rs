@@ -8,9 +8,9 @@
 use std::time::{Duration, Instant};
 
 use care::console::{Console, Options};
-use care::paths::AppDirs;
+use care::credentials::Vault;
 use care::policy::PolicyPaths;
-use care::vault::Vault;
+use care::storage::AppDirs;
 use d1_sandbox::SandboxConfig;
 use d1_sandbox::faults::{Endpoint, Fault};
 

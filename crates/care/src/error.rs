@@ -147,6 +147,13 @@ impl Error {
     }
 }
 
+impl From<d1::InvalidId> for Error {
+    /// An id or reason an operator typed that does not follow D1's pattern.
+    fn from(error: d1::InvalidId) -> Self {
+        Error::InvalidInput(error.to_string())
+    }
+}
+
 /// The code of a D1 failure: a 404 is "not found", other refusals are "rejected".
 fn d1_code(error: &d1::Error) -> ErrorCode {
     match error {

@@ -1,34 +1,63 @@
 //! The console's domain: everything the desktop app and the `c2p` command line do, with no Tauri
-//! in it (DESIGN.md). A Tauri command only converts its arguments, calls into this crate and
-//! converts the result.
+//! in it (DESIGN.md). Both faces call [`console::Console`], the one API; a face only converts
+//! arguments and results.
+//!
+//! Where things are:
+//!
+//! | to find | entry (role check + audit) | logic |
+//! |---|---|---|
+//! | opt out a card | [`console`] `writes.rs`: `Console::write` | [`writes::send`], [`journal::intents`], then [`writes::tracker`] |
+//! | compare a profile | [`console`] `consumers.rs`: `Console::consumer_view` | [`profile::view`] → [`profile::compare`], [`profile::findings`], [`profile::grid`] |
+//! | import credentials | [`console`] `credentials.rs` | [`credentials::import`], [`credentials::vault`] |
+//! | verify the audit chain | [`console`] `audit_log.rs`: `Console::audit_verify` | [`audit_log::chain`] |
+//! | resume a batch | [`console`] `batches.rs`: `Console::batch_run` | [`batch::run`], [`journal::batches`] |
+//! | resolve an unknown write | [`console`] `operations.rs`: `Console::track_once` | [`writes::tracker`] |
+//!
+//! The folders: [`console`] (the API, one file per area, the only `impl Console`), [`policy`]
+//! (roles, permissions, the [`policy::Permit`] every action needs), [`profile`] (a consumer's
+//! view and findings), [`bank`] (the bank's records), [`writes`] (one write, never lost),
+//! [`journal`] (the operations journal), [`batch`] (the fraud team's lists), [`profile_audit`]
+//! (the auditors' read-only audit), [`audit_log`] (the hash-chained trail), [`credentials`]
+//! (import and the OS keychain), [`environments`] (environments, sessions, settings),
+//! [`privacy`] (masking and the log scrubber), [`storage`] (paths, SQLite, whole files, CSV),
+//! [`logging`].
 
-pub mod audit;
+pub mod audit_log;
+pub mod bank;
 pub mod batch;
-pub mod compare;
-pub mod connection_test;
 pub mod console;
 pub mod credentials;
-mod csv;
 pub mod environments;
 pub mod error;
-pub mod exports;
-pub mod findings;
-pub mod grid;
-pub mod issuer_records;
 pub mod journal;
 pub mod logging;
-pub mod mask;
-pub mod notifications;
-pub mod paths;
 pub mod policy;
-pub mod records;
-pub mod settings;
-mod sqlite;
-pub mod vault;
-pub mod view;
+pub mod privacy;
+pub mod profile;
+pub mod profile_audit;
+pub mod storage;
 pub mod writes;
 
+pub use console::Console;
 pub use error::{Error, ErrorCode, Result};
 
 /// The name of the environment the console opens on: the embedded D1 simulator.
 pub const SANDBOX_ENVIRONMENT: &str = "sandbox";
+
+/// How an enum value is spelled on the wire and in the console's files (its serde name, e.g.
+/// `SUCCESSFUL`, `ISSUER_DECISION`).
+pub(crate) fn wire_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Runs blocking work (the keychain, file checks) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("a blocking task failed: {e}")))?
+}

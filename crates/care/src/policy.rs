@@ -37,11 +37,10 @@ impl Role {
     }
 }
 
-/// Something an operator may or may not do (`Permission` in the UI's bindings, beside the
-/// findings' suggested `Action`).
+/// Something an operator may or may not do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase", rename = "Permission")]
-pub enum Action {
+#[serde(rename_all = "camelCase")]
+pub enum Permission {
     /// Search consumers.
     Search,
     /// Open a consumer's profiles.
@@ -62,39 +61,39 @@ pub enum Action {
     AuditProfiles,
 }
 
-impl Action {
+impl Permission {
     /// Every action, for the role matrix.
-    pub const ALL: [Action; 9] = [
-        Action::Search,
-        Action::View,
-        Action::OptOutCard,
-        Action::OptOutConsumer,
-        Action::Enrol,
-        Action::Update,
-        Action::BatchOptOut,
-        Action::AuditExport,
-        Action::AuditProfiles,
+    pub const ALL: [Permission; 9] = [
+        Permission::Search,
+        Permission::View,
+        Permission::OptOutCard,
+        Permission::OptOutConsumer,
+        Permission::Enrol,
+        Permission::Update,
+        Permission::BatchOptOut,
+        Permission::AuditExport,
+        Permission::AuditProfiles,
     ];
 
     /// The action in words, for messages.
     pub fn describe(self) -> &'static str {
         match self {
-            Action::Search => "search consumers",
-            Action::View => "view profiles",
-            Action::OptOutCard => "opt out a card",
-            Action::OptOutConsumer => "opt out a consumer",
-            Action::Enrol => "enrol a card",
-            Action::Update => "update a directory from the bank's record",
-            Action::BatchOptOut => "run a batch opt-out",
-            Action::AuditExport => "export the audit log",
-            Action::AuditProfiles => "audit consumer profiles in batch",
+            Permission::Search => "search consumers",
+            Permission::View => "view profiles",
+            Permission::OptOutCard => "opt out a card",
+            Permission::OptOutConsumer => "opt out a consumer",
+            Permission::Enrol => "enrol a card",
+            Permission::Update => "update a directory from the bank's record",
+            Permission::BatchOptOut => "run a batch opt-out",
+            Permission::AuditExport => "export the audit log",
+            Permission::AuditProfiles => "audit consumer profiles in batch",
         }
     }
 }
 
 /// Whether `role` may take `action`.
-pub fn allows(role: Role, action: Action) -> bool {
-    use Action::*;
+pub fn allows(role: Role, action: Permission) -> bool {
+    use Permission::*;
     match role {
         Role::Agent => matches!(
             action,
@@ -103,6 +102,40 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::Fraud => !matches!(action, AuditExport | AuditProfiles),
         Role::Auditor => matches!(action, Search | View | AuditExport | AuditProfiles),
     }
+}
+
+/// Proof that the policy in force allowed one permission to one operator: only
+/// [`Policy::permit`] makes one, and the domain functions that act take it, so nothing acts
+/// without the role check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permit {
+    operator: String,
+    role: Role,
+    permission: Permission,
+}
+
+impl Permit {
+    /// Who it was given to, as the audit trail records them.
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    /// Their role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// What it allows.
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+}
+
+/// Asks the policy in force for a [`Permit`] (read afresh each time, so an administrator's
+/// change applies at once, also in the middle of a batch); a refusal is audited.
+pub trait Gate: Sync {
+    /// A permit for `permission` on `resource`, or [`Error::Forbidden`].
+    fn permit(&self, permission: Permission, resource: Option<&str>) -> Result<Permit>;
 }
 
 /// The policy file's content.
@@ -200,17 +233,21 @@ impl Policy {
     }
 
     /// Every action the role allows, for the UI to enable (the core checks again anyway).
-    pub fn allowed(&self) -> Vec<Action> {
-        Action::ALL
+    pub fn allowed(&self) -> Vec<Permission> {
+        Permission::ALL
             .into_iter()
             .filter(|action| allows(self.role, *action))
             .collect()
     }
 
-    /// `Ok` when the role allows `action`, else [`Error::Forbidden`].
-    pub fn check(&self, action: Action) -> Result<()> {
+    /// A [`Permit`] when the role allows `action`, else [`Error::Forbidden`].
+    pub fn permit(&self, action: Permission) -> Result<Permit> {
         if allows(self.role, action) {
-            Ok(())
+            Ok(Permit {
+                operator: self.operator.clone(),
+                role: self.role,
+                permission: action,
+            })
         } else {
             Err(Error::Forbidden {
                 operator: self.operator.clone(),
@@ -295,8 +332,8 @@ mod tests {
 
     #[test]
     fn the_role_matrix_is_as_documented() {
-        use Action::*;
-        let expected = |role: Role| -> Vec<Action> {
+        use Permission::*;
+        let expected = |role: Role| -> Vec<Permission> {
             match role {
                 Role::Agent => vec![Search, View, OptOutCard, OptOutConsumer, Enrol, Update],
                 Role::Fraud => vec![
@@ -312,7 +349,7 @@ mod tests {
             }
         };
         for role in [Role::Agent, Role::Fraud, Role::Auditor] {
-            let allowed: Vec<Action> = Action::ALL
+            let allowed: Vec<Permission> = Permission::ALL
                 .into_iter()
                 .filter(|a| allows(role, *a))
                 .collect();
@@ -356,8 +393,12 @@ mod tests {
             role: Role::Auditor,
             source: Source::Default,
         };
-        policy.check(Action::View).unwrap();
-        let error = policy.check(Action::OptOutCard).unwrap_err();
+        let permit = policy.permit(Permission::View).unwrap();
+        assert_eq!(
+            (permit.operator(), permit.role(), permit.permission()),
+            ("bob", Role::Auditor, Permission::View)
+        );
+        let error = policy.permit(Permission::OptOutCard).unwrap_err();
         assert_eq!(error.code(), crate::ErrorCode::Forbidden);
         assert!(
             error

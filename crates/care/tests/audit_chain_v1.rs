@@ -1,11 +1,10 @@
 //! The audit chain written before the audit record had a format version (`fixtures/audit-v1.sqlite`,
-//! committed by the code of that time, holding every event it could write) still verifies.
-//! `C2P_WRITE_AUDIT_FIXTURE=1` rewrites the fixture; only the code that wrote version-1 records
-//! may do that.
+//! committed by the code of that time, holding every event it could write) still verifies, and
+//! every record reads as a typed event of version 1.
 
 use std::path::{Path, PathBuf};
 
-use care::audit::{AuditLog, Event};
+use care::audit_log::{AuditEvent, AuditLog};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audit-v1.sqlite")
@@ -53,36 +52,15 @@ const EVENTS: &[(&str, &str)] = &[
     ("batch_opt_out_discarded", "ok"),
     ("batch_report_export", "ok"),
     ("profile_audit", "3 consumers read, 2 findings"),
-    ("profile_audit_export", "2 findings of 3 consumers to /tmp/exports"),
+    (
+        "profile_audit_export",
+        "2 findings of 3 consumers to /tmp/exports",
+    ),
 ];
-
-fn write_fixture(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    let log = AuditLog::open(path).unwrap();
-    for (n, (event, result)) in EVENTS.iter().enumerate() {
-        let write = event.ends_with("_intent") || event.ends_with("_outcome");
-        log.append(Event {
-            operator: if n % 2 == 0 { "agent1" } else { "佐藤" }.into(),
-            workstation: "ws-07".into(),
-            event: (*event).into(),
-            resource: (n % 3 != 0).then(|| format!("crd-{n:04}")),
-            result: (*result).into(),
-            operation_id: (write && result.chars().all(|c| c.is_ascii_uppercase()))
-                .then(|| format!("op-{n}")),
-            correlation_id: write.then(|| format!("cid-{n}")),
-        })
-        .unwrap();
-    }
-    drop(log); // the last connection checkpoints the WAL into the file
-}
 
 #[test]
 fn a_version_1_chain_verifies() {
     let path = fixture();
-    if std::env::var_os("C2P_WRITE_AUDIT_FIXTURE").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        write_fixture(&path);
-    }
     // Opened from a copy: opening may add WAL files next to it.
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("audit.sqlite");
@@ -91,12 +69,19 @@ fn a_version_1_chain_verifies() {
     let verification = log.verify().unwrap();
     assert_eq!(verification.first_broken, None);
     assert_eq!(verification.records, EVENTS.len() as i64);
-    let stored: Vec<String> = log
-        .page(0, 1000)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.event.event)
-        .collect();
+    let records = log.page(0, 1000).unwrap();
+    let stored: Vec<&str> = records.iter().map(|r| r.event.event.as_str()).collect();
     let expected: Vec<&str> = EVENTS.iter().map(|(e, _)| *e).collect();
     assert_eq!(stored, expected);
+    for record in &records {
+        assert_eq!(record.version, 1);
+        let kind = record
+            .kind
+            .unwrap_or_else(|| panic!("{} is not typed", record.event.event));
+        assert_eq!(kind.as_str(), record.event.event);
+    }
+    // Every event the code can write was written by the version-1 code.
+    for event in AuditEvent::ALL {
+        assert!(stored.contains(&event.as_str()), "{event:?} missing");
+    }
 }

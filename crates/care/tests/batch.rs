@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use care::batch::input::{ParsedList, TargetKind, parse};
-use care::batch::opt_out::{Progress, RunControl};
-use care::batch::store::{BatchState, status};
+use care::batch::{Progress, RunControl};
+use care::journal::{BatchState, Item, ItemStatus};
 use care::{ErrorCode, console::Console};
 use d1_sandbox::faults::Endpoint;
 use tokio::sync::watch;
@@ -57,24 +57,29 @@ fn list_of(cards: &[String]) -> ParsedList {
 /// Checks that `Console::batch_progress` (one SQL query) counts what `status` says of each item:
 /// the query restates `status`'s rules, and the two must not drift apart.
 fn assert_progress_agrees_with_items(console: &Console, id: &str) {
-    let items = console.journal().batch_items(id).unwrap();
-    let count = |names: &[&str]| items.iter().filter(|i| names.contains(&status(i))).count() as u32;
+    let items = console.batch_items(id).unwrap();
+    let count = |statuses: &[ItemStatus]| {
+        items
+            .iter()
+            .filter(|i| statuses.contains(&i.status()))
+            .count() as u32
+    };
     let p = console.batch_progress(id).unwrap();
     assert_eq!(
         (p.total, p.successful, p.failed, p.unknown),
         (
             items.len() as u32,
-            count(&["SUCCESSFUL"]),
-            count(&["FAILED"]),
-            count(&["UNKNOWN"])
+            count(&[ItemStatus::Successful]),
+            count(&[ItemStatus::Failed]),
+            count(&[ItemStatus::Unknown])
         )
     );
     assert_eq!(
         (p.pending, p.not_sent, p.skipped),
         (
-            count(&["PENDING", "SENDING"]),
-            count(&["NOT_SENT"]),
-            count(&["NOTHING_TO_DO"])
+            count(&[ItemStatus::Pending, ItemStatus::Sending]),
+            count(&[ItemStatus::NotSent]),
+            count(&[ItemStatus::NothingToDo])
         )
     );
 }
@@ -121,7 +126,7 @@ async fn a_thousand_cards_at_50_ms_each_all_end_final_each_sent_once() {
     for card in &cards {
         assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
     }
-    let stored = h.console.journal().batch(&batch.id).unwrap().unwrap();
+    let stored = h.console.batch(&batch.id).unwrap().unwrap();
     assert_eq!(stored.state, BatchState::Done);
     let mut report = Vec::new();
     assert_eq!(
@@ -154,11 +159,10 @@ async fn bursts_of_429_slow_everyone_down_and_lose_nothing() {
     let (last, seen) = run(&h.console, &batch.id, 16).await;
     let failed: Vec<_> = h
         .console
-        .journal()
         .batch_items(&batch.id)
         .unwrap()
         .into_iter()
-        .filter(|i| status(i) != "SUCCESSFUL")
+        .filter(|i| i.status() != ItemStatus::Successful)
         .map(|i| (i.attempts, i.intent.and_then(|e| e.detail)))
         .collect();
     assert_eq!(last.successful, 60, "{last:?} {failed:?}");
@@ -171,7 +175,6 @@ async fn bursts_of_429_slow_everyone_down_and_lose_nothing() {
     }
     let retried = h
         .console
-        .journal()
         .batch_items(&batch.id)
         .unwrap()
         .iter()
@@ -233,10 +236,14 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
     let (last, _) = run(&h.console, &batch.id, 4).await;
     assert_eq!(last.total, 3);
     assert_eq!((last.successful, last.skipped), (2, 1), "{last:?}");
-    let items = h.console.journal().batch_items(&batch.id).unwrap();
+    let items = h.console.batch_items(&batch.id).unwrap();
     assert_eq!(
-        items.iter().map(status).collect::<Vec<_>>(),
-        ["SUCCESSFUL", "SUCCESSFUL", "NOTHING_TO_DO"]
+        items.iter().map(Item::status).collect::<Vec<_>>(),
+        [
+            ItemStatus::Successful,
+            ItemStatus::Successful,
+            ItemStatus::NothingToDo
+        ]
     );
     assert_eq!(h.writes_to(&outside), 0, "nothing to do is not sent");
     assert_progress_agrees_with_items(&h.console, &batch.id);
@@ -274,7 +281,7 @@ async fn an_abandoned_dry_run_is_discarded_and_never_sent() {
     assert_eq!(refused.code(), ErrorCode::Forbidden);
     h.role("fraud");
     h.console.batch_discard(&abandoned.id).unwrap();
-    let discarded = h.console.journal().batch(&abandoned.id).unwrap().unwrap();
+    let discarded = h.console.batch(&abandoned.id).unwrap().unwrap();
     assert_eq!(discarded.state, BatchState::Discarded);
 
     let (_control, receiver) = watch::channel(RunControl::Run);
@@ -305,8 +312,7 @@ async fn an_abandoned_dry_run_is_discarded_and_never_sent() {
     assert_eq!(refused.code(), ErrorCode::InvalidInput);
     let events: Vec<_> = h
         .console
-        .audit_log()
-        .page(0, 1000)
+        .audit_page(0, 1000)
         .unwrap()
         .into_iter()
         .filter(|r| r.event.event == "batch_opt_out_discarded")
@@ -339,7 +345,7 @@ async fn child_process_running_a_batch() {
 /// A console on `dir` (policy: fraud, from the administrators' file) whose environment `local`
 /// is the sandbox that wrote `dir/state`, its keys imported into this process's mock keychain.
 async fn connected_console(dir: &std::path::Path) -> Console {
-    let vault = care::vault::Vault::probed(keyring_core::mock::Store::new().unwrap());
+    let vault = care::credentials::Vault::probed(keyring_core::mock::Store::new().unwrap());
     let console = common::open(dir, vault).with_settle(Duration::from_secs(2));
     let state = dir.join("state");
     console
@@ -390,7 +396,6 @@ async fn a_batch_whose_process_is_killed_half_way_resumes_and_sends_each_write_o
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let sent = console
-            .journal()
             .batch_items(&batch.id)
             .unwrap()
             .iter()
@@ -408,7 +413,7 @@ async fn a_batch_whose_process_is_killed_half_way_resumes_and_sends_each_write_o
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let items = console.journal().batch_items(&batch.id).unwrap();
+    let items = console.batch_items(&batch.id).unwrap();
     let sent = items.iter().filter(|i| i.intent.is_some()).count();
     assert!(sent < cards.len(), "killed half-way: {sent} sent");
     // Some sent and answered, some maybe on the way, the rest not sent.

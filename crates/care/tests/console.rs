@@ -6,9 +6,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use care::ErrorCode;
-use care::journal::{NewIntent, State, WriteKind};
-use care::view::{BankSide, DirectoryState};
-use care::writes::WriteRequest;
+use care::journal::{NewIntent, State};
+use care::profile::{BankSide, DirectoryState};
+use care::writes::{WriteKind, WriteRequest};
 use d1_sandbox::faults::{Endpoint, Fault};
 use d1_sandbox::model::Scheme;
 
@@ -30,13 +30,13 @@ async fn closed_card(h: &common::Harness) -> (String, String) {
     let card = view
         .findings
         .iter()
-        .find(|f| f.kind == care::findings::FindingKind::CardClosedButEnrolled)
+        .find(|f| f.kind == care::profile::findings::FindingKind::CardClosedButEnrolled)
         .and_then(|f| f.card_id.clone())
         .expect("the seeded closed card is enrolled");
     (consumer, card)
 }
 
-fn enrolled_cards(view: &care::view::ConsumerView) -> Vec<String> {
+fn enrolled_cards(view: &care::profile::ConsumerView) -> Vec<String> {
     view.directories
         .iter()
         .filter_map(|d| match &d.state {
@@ -62,13 +62,12 @@ async fn unknown_then_settled(h: &common::Harness, card: &str) -> care::journal:
         .await
         .unwrap();
     assert_eq!(open, 0);
-    h.console.journal().get(entry.id).unwrap().unwrap()
+    h.console.operation(entry.id).unwrap().unwrap()
 }
 
 fn audit_events(h: &common::Harness) -> Vec<(String, String)> {
     h.console
-        .audit_log()
-        .page(0, 1000)
+        .audit_page(0, 1000)
         .unwrap()
         .into_iter()
         .map(|r| (r.event.event, r.event.result))
@@ -102,7 +101,7 @@ async fn search_by_name_and_last4_finds_the_consumer() {
     let events = audit_events(&h);
     assert!(events.iter().any(|(e, _)| e == "profile_view"));
     assert!(events.iter().filter(|(e, _)| e == "search").count() >= 2);
-    let log = h.console.audit_log().page(0, 1000).unwrap();
+    let log = h.console.audit_page(0, 1000).unwrap();
     let searched = serde_json::to_string(&log).unwrap();
     assert!(
         !searched.contains(&record.name_latin.last),
@@ -162,8 +161,7 @@ async fn an_unreachable_bank_s_error_does_not_repeat_what_was_searched() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    h.console
-        .settings()
+    h.settings()
         .update(|s| {
             s.environments
                 .iter_mut()
@@ -261,7 +259,7 @@ async fn opting_out_a_closed_card_goes_pending_then_successful_and_the_card_leav
         .unwrap();
     assert_eq!(open, 0);
     assert_eq!(seen, [State::Successful]);
-    let done = h.console.journal().get(entry.id).unwrap().unwrap();
+    let done = h.console.operation(entry.id).unwrap().unwrap();
     assert_eq!(
         (done.state, done.operation_id.as_deref()),
         (State::Successful, Some(operation_id.as_str()))
@@ -280,7 +278,7 @@ async fn opting_out_a_closed_card_goes_pending_then_successful_and_the_card_leav
             "{expected:?} in {events:?}"
         );
     }
-    assert_eq!(h.console.audit_log().verify().unwrap().first_broken, None);
+    assert_eq!(h.console.audit_verify().unwrap().first_broken, None);
 }
 
 #[tokio::test]
@@ -299,7 +297,7 @@ async fn a_write_d1_refuses_is_failed_and_says_why() {
         .unwrap_err();
     assert_eq!(bad.code(), ErrorCode::InvalidInput);
     assert!(
-        h.console.journal().recent(None, 10).unwrap().len() == 1,
+        h.console.operations(None, 10).unwrap().len() == 1,
         "an invalid request is not journaled"
     );
 }
@@ -372,7 +370,6 @@ async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write(
     let (_, card) = closed_card(&h).await;
     // The first console journaled the intent and sent it, then died before the answer.
     let entry = h
-        .console
         .journal()
         .record_intent(NewIntent {
             kind: WriteKind::OptOutCard,
@@ -384,7 +381,7 @@ async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write(
             operator: "tester".into(),
         })
         .unwrap();
-    let session = h.console.session().await.unwrap();
+    let session = h.session("local").await;
     session
         .d1
         .opt_out_card(
@@ -398,13 +395,13 @@ async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write(
         .unwrap();
     // A new process opens the same files and keychain, and its tracker resumes the journal.
     let reopened = h.reopen();
-    assert_eq!(reopened.journal().unfinished().unwrap().len(), 1);
+    assert_eq!(reopened.unfinished_operations().unwrap().len(), 1);
     let open = reopened
         .track_until_settled(Duration::from_secs(10), |_| {})
         .await
         .unwrap();
     assert_eq!(open, 0);
-    let finished = reopened.journal().get(entry.id).unwrap().unwrap();
+    let finished = reopened.operation(entry.id).unwrap().unwrap();
     assert_eq!(finished.state, State::Successful);
     assert_eq!(h.writes_to(&card), 1);
 }
@@ -445,7 +442,7 @@ async fn following_one_write_ends_with_it_while_another_never_does() {
         "it did not wait for the stuck one: {:?}",
         started.elapsed()
     );
-    let still = h.console.journal().get(stuck.id).unwrap().unwrap();
+    let still = h.console.operation(stuck.id).unwrap().unwrap();
     assert_eq!(still.state, State::Pending);
     let missing = h
         .console
@@ -501,9 +498,9 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
     let out = h.dir.path().join("audit.csv");
     for (role, allowed) in [("agent", false), ("fraud", false), ("auditor", true)] {
         h.role(role);
-        let result = h
-            .console
-            .audit_export(care::audit::ExportFormat::Csv, &out, &mut |_, _| {});
+        let result =
+            h.console
+                .audit_export(care::audit_log::ExportFormat::Csv, &out, &mut |_, _| {});
         assert_eq!(result.is_ok(), allowed, "{role}: {result:?}");
         assert_eq!(
             out.exists(),
@@ -515,7 +512,7 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
     let mut heard = Vec::new();
     let (path, count) = h
         .console
-        .audit_export_new_file(care::audit::ExportFormat::JsonLines, &mut |w, t| {
+        .audit_export_new_file(care::audit_log::ExportFormat::JsonLines, &mut |w, t| {
             heard.push((w, t))
         })
         .unwrap();
@@ -525,7 +522,7 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
         count
     );
     assert_eq!(heard.last(), Some(&(count, count)));
-    assert!(h.console.journal().recent(None, 100).unwrap().is_empty());
+    assert!(h.console.operations(None, 100).unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -556,8 +553,7 @@ async fn the_user_s_own_policy_never_grants_a_role_outside_the_embedded_sandbox(
     );
     // The same sandbox configured by hand, with the settings file claiming simulated data.
     h.use_local_environment().await;
-    h.console
-        .settings()
+    h.settings()
         .update(|s| s.environments.iter_mut().for_each(|e| e.simulated = true))
         .unwrap();
     let policy = h.console.policy().unwrap();
@@ -566,16 +562,16 @@ async fn the_user_s_own_policy_never_grants_a_role_outside_the_embedded_sandbox(
     let out = h.dir.path().join("audit.csv");
     let refused = h
         .console
-        .audit_export(care::audit::ExportFormat::Csv, &out, &mut |_, _| {})
+        .audit_export(care::audit_log::ExportFormat::Csv, &out, &mut |_, _| {})
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Forbidden);
 }
 
 #[tokio::test]
 async fn enrol_and_update_push_the_bank_s_record_and_clear_their_findings() {
-    use care::findings::FindingKind;
+    use care::profile::findings::FindingKind;
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
-    let kinds = |view: &care::view::ConsumerView| -> Vec<FindingKind> {
+    let kinds = |view: &care::profile::ConsumerView| -> Vec<FindingKind> {
         view.findings.iter().map(|f| f.kind).collect()
     };
     // A contact difference is fixed by pushing the bank's consumer record.
@@ -641,7 +637,6 @@ async fn an_intent_that_never_left_is_failed_as_safe_to_resend_and_can_be_sent_a
     let (_, card) = closed_card(&h).await;
     // The console journaled the intent and stopped before the request left.
     let entry = h
-        .console
         .journal()
         .record_intent(NewIntent {
             kind: WriteKind::OptOutCard,
@@ -659,53 +654,13 @@ async fn an_intent_that_never_left_is_failed_as_safe_to_resend_and_can_be_sent_a
         .await
         .unwrap();
     assert_eq!(open, 0);
-    let failed = reopened.journal().get(entry.id).unwrap().unwrap();
+    let failed = reopened.operation(entry.id).unwrap().unwrap();
     assert_eq!(failed.state, State::Failed);
     assert!(failed.detail.unwrap().contains("safe to send it again"));
     assert_eq!(h.writes_to(&card), 0, "nothing was sent by the tracker");
     let resent = reopened.write(opt_out_card(&card)).await.unwrap();
     assert_ne!(resent.state, State::Failed);
     assert_eq!(h.writes_to(&card), 1);
-}
-
-#[tokio::test]
-async fn a_notification_from_d1_ends_the_operation_without_polling() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = care::vault::Vault::probed(keyring_core::mock::Store::new().unwrap());
-    let console = std::sync::Arc::new(common::open(dir.path(), vault));
-    let receiver = care::notifications::receive(console.clone(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    console
-        .start_sandbox(d1_sandbox::SandboxConfig {
-            consumers: CONSUMERS,
-            op_delay: Duration::from_millis(200),
-            notify_url: Some(receiver.url()),
-            ..d1_sandbox::SandboxConfig::default()
-        })
-        .await
-        .unwrap();
-    let consumer = common::first(CONSUMERS, "closed");
-    let view = console.consumer_view(&consumer).await.unwrap();
-    let card = view
-        .findings
-        .iter()
-        .find_map(|f| f.card_id.clone())
-        .unwrap();
-    let entry = console.write(opt_out_card(&card)).await.unwrap();
-    assert_eq!(entry.state, State::Pending);
-    // No tracker runs: only the notification can end it.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let now = console.journal().get(entry.id).unwrap().unwrap();
-        if now.state == State::Successful {
-            break;
-        }
-        assert!(Instant::now() < deadline, "still {:?}", now.state);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let bad = care::notifications::receive(console.clone(), "0.0.0.0:0".parse().unwrap()).await;
-    assert_eq!(bad.err().unwrap().code(), ErrorCode::InvalidInput);
 }
 
 #[tokio::test]
@@ -753,7 +708,7 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
         sandboxes.push(sandbox);
     }
     let store = keyring_core::mock::Store::new().unwrap();
-    let vault = care::vault::Vault::probed(store.clone());
+    let vault = care::credentials::Vault::probed(store.clone());
     let console = common::open(dir.path(), vault.clone());
     console
         .add_environment(common::environment_of(&states[0], "local"))
@@ -768,7 +723,7 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
     let dyn_store: std::sync::Arc<keyring_core::CredentialStore> = store;
     let entry = keyring_core::Entry::new_in_store(
         &dyn_store,
-        care::paths::APP_IDENTIFIER,
+        care::storage::APP_IDENTIFIER,
         "local/signing-key",
     )
     .unwrap();
@@ -790,8 +745,7 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
     let consumer = common::first(CONSUMERS, "ok");
     assert!(reopened.consumer_view(&consumer).await.unwrap().complete);
     let events: Vec<_> = reopened
-        .audit_log()
-        .page(0, 100)
+        .audit_page(0, 100)
         .unwrap()
         .into_iter()
         .filter(|r| r.event.event == "credentials_import")
@@ -853,7 +807,7 @@ async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
     }
     let console = common::open(
         dir.path(),
-        care::vault::Vault::probed(keyring_core::mock::Store::new().unwrap()),
+        care::credentials::Vault::probed(keyring_core::mock::Store::new().unwrap()),
     );
     console
         .add_environment(common::environment_of(&state, "local"))

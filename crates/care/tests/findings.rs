@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use care::findings::FindingKind;
+use care::profile::findings::FindingKind;
 
 const CONSUMERS: usize = 100;
 
@@ -113,9 +113,9 @@ async fn a_failing_directory_is_not_judged() {
 
 #[tokio::test]
 async fn the_grid_marks_each_seeded_difference_in_its_row() {
-    use care::compare::Match;
+    use care::profile::compare::Match;
     let u = upstreams().await;
-    let cell_matches = |view: &care::view::ConsumerView, field: &str| -> Vec<Match> {
+    let cell_matches = |view: &care::profile::ConsumerView, field: &str| -> Vec<Match> {
         view.rows
             .iter()
             .filter(|r| r.field == field)

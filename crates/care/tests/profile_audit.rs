@@ -11,11 +11,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use care::ErrorCode;
-use care::batch::opt_out::RunControl;
-use care::batch::profile_audit::{AuditProgress, AuditedScope, ProfileAudit, Scope, kind_name};
+use care::batch::RunControl;
 use care::console::Console;
-use care::findings::FindingKind;
-use care::settings::Language;
+use care::environments::Language;
+use care::profile::findings::FindingKind;
+use care::profile_audit::{AuditProgress, AuditedScope, ProfileAudit, Scope, kind_name};
 use d1_sandbox::faults::Endpoint;
 use tokio::sync::watch;
 
@@ -49,7 +49,7 @@ async fn audit(console: &Console, scope: &Scope) -> (ProfileAudit, Vec<AuditProg
 /// Whether `finding` is what a seeded category (the consumerId's suffix) must give; `None` for
 /// a consistent (`ok`) consumer. A name written in kana cannot be normalised to the bank's kanji, so it
 /// differs; full-width or upper-case names are the same once normalised.
-fn shows_category(slug: &str, finding: &care::findings::Finding) -> Option<bool> {
+fn shows_category(slug: &str, finding: &care::profile::findings::Finding) -> Option<bool> {
     use FindingKind::*;
     let field = finding.field.as_deref();
     Some(match slug {
@@ -201,7 +201,7 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
     assert_eq!(std::fs::read_to_string(&japanese.csv).unwrap(), csv);
     let shot_ja = screenshot(Path::new(&japanese.html), "report-ja.png");
 
-    let log = h.console.audit_log().page(0, 10_000).unwrap();
+    let log = h.console.audit_page(0, 10_000).unwrap();
     let events: Vec<&str> = log.iter().map(|r| r.event.event.as_str()).collect();
     assert!(events.contains(&"profile_audit"), "{events:?}");
     assert!(events.contains(&"profile_audit_export"), "{events:?}");
@@ -304,7 +304,7 @@ async fn all_consumers_matching_a_search_are_read_page_by_page() {
         by_email.scope
     );
     for language in [Language::En, Language::Ja] {
-        assert!(!care::batch::report::html(&by_email, language).contains(&email));
+        assert!(!care::profile_audit::report::html(&by_email, language).contains(&email));
     }
 }
 
@@ -322,7 +322,7 @@ async fn a_failing_directory_is_reported_as_not_read() {
         assert_eq!(consumer.unread.len(), 1, "{consumer:?}");
         assert_eq!(consumer.unread[0].side, "VISA");
     }
-    let csv = care::batch::report::csv(&audit);
+    let csv = care::profile_audit::report::csv(&audit);
     assert_eq!(csv.matches("\"NOT_READ\"").count(), 10, "{csv}");
 }
 

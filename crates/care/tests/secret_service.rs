@@ -3,7 +3,7 @@
 
 #![cfg(target_os = "linux")]
 
-use care::vault::{SecretKind, Vault};
+use care::credentials::{SecretKind, Vault};
 
 fn vault() -> Vault {
     assert!(
@@ -76,7 +76,7 @@ fn secret_tool_sees_the_entry_under_the_console_s_service_name() {
         .put(&environment, SecretKind::IssuerApiKey, b"abc123")
         .unwrap();
     let output = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", care::paths::APP_IDENTIFIER])
+        .args(["search", "--all", "service", care::storage::APP_IDENTIFIER])
         .output()
         .expect("secret-tool (libsecret-tools) is installed");
     let listing = String::from_utf8_lossy(&output.stdout);

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use care::batch::opt_out::RunControl;
-use care::batch::profile_audit::{AuditProgress, DEFAULT_CONCURRENCY, Scope};
+use care::batch::RunControl;
 use care::console::Console;
-use care::settings::Language;
+use care::environments::Language;
+use care::profile_audit::{AuditProgress, DEFAULT_CONCURRENCY, Scope};
 use clap::{Args, ValueEnum};
 use tokio::sync::watch;
 

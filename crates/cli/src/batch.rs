@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use care::batch::input::{ParsedList, TargetKind, parse};
-use care::batch::opt_out::{DEFAULT_CONCURRENCY, Progress, RunControl};
-use care::batch::store::BatchState;
+use care::batch::{DEFAULT_CONCURRENCY, Progress, RunControl};
 use care::console::Console;
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -157,18 +156,15 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
             let id = match batch {
                 Some(id) => id,
                 None => console
-                    .journal()
-                    .batches(100)?
-                    .into_iter()
-                    .find(|b| !matches!(b.state, BatchState::Done | BatchState::Discarded))
+                    .resumable_batch()?
                     .map(|b| b.id)
                     .ok_or_else(|| usage("no batch to resume: every batch is done"))?,
             };
             execute(console, &id, run).await
         }
         BatchCommand::List => {
-            for batch in console.journal().batches(50)? {
-                let counts = console.batch_progress(&batch.id)?;
+            for summary in console.batches(50)? {
+                let (batch, counts) = (summary.batch, summary.progress);
                 say!(
                     "{}  {:<9}  {}  {} entries: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do",
                     batch.id,
@@ -218,7 +214,7 @@ fn report_invalid(list: &ParsedList) {
 /// finish, nothing new is sent, and `c2p batch resume` goes on.
 async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
     let (control, receiver) = watch::channel(RunControl::Run);
-    let total = console.journal().batch_items(id)?.len() as u64;
+    let total = console.batch_items(id)?.len() as u64;
     let bar = bar(total, "opting out");
     let on_progress = |p: &Progress| {
         bar.set_position(u64::from(p.total - p.not_sent));

@@ -24,12 +24,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use care::audit::ExportFormat;
+use care::audit_log::ExportFormat;
 use care::console::{Console, Options};
 use care::credentials::{ImportRequest, MtlsSource};
 use care::environments::{Environment, EnvironmentForm};
-use care::journal::{Entry, State, WriteKind};
-use care::writes::WriteRequest;
+use care::journal::{Entry, State};
+use care::writes::{WriteKind, WriteRequest};
 use care::{Error, ErrorCode};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -282,11 +282,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Outcome {
-    let dirs = care::paths::AppDirs::resolve()?;
+    let dirs = care::storage::AppDirs::resolve()?;
     let _log = care::logging::init(&dirs.logs)?;
     let console = Console::open(Options {
         policy: care::policy::PolicyPaths::platform(&dirs.config),
-        vault: care::vault::Vault::platform(),
+        vault: care::credentials::Vault::platform(),
         dirs,
     })?;
     match cli.command {
@@ -412,7 +412,7 @@ async fn env(console: &Console, command: EnvCommand) -> Outcome {
     match command {
         EnvCommand::List => {
             render::environments(&console.environments().await?);
-            if let Err(error) = console.vault().status() {
+            if let Err(error) = console.keychain_status() {
                 eprintln!("warning: {error}");
             }
             Ok(())

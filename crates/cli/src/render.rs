@@ -1,11 +1,11 @@
 //! Plain-text rendering for the terminal: the side-by-side consumer table, lists and progress.
 
-use care::compare::Match;
-use care::connection_test::Step;
+use care::bank::SearchResults;
 use care::console::EnvironmentStatus;
-use care::issuer_records::SearchResults;
+use care::environments::connection_test::Step;
 use care::journal::Entry;
-use care::view::{BankSide, ConsumerView, DirectoryState};
+use care::profile::compare::Match;
+use care::profile::{BankSide, ConsumerView, DirectoryState};
 use care::writes::Removal;
 
 /// Cells longer than this are cut (with an ellipsis): untrusted text never breaks the table.

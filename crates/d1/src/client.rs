@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::assertion::Signer;
-use crate::classify;
 use crate::config::{Config, Identity, Trust};
 use crate::error::Error;
 use crate::ids::{CardId, ConsumerId, CorrelationId, OperationId, Reason};
@@ -142,7 +141,7 @@ impl Client {
             .header("x-correlation-id", cid.as_str())
             .send()
             .await
-            .map_err(|e| classify::transport(&e, false, &cid))?;
+            .map_err(|e| crate::error::transport(&e, false, &cid))?;
         Ok(cid)
     }
 
@@ -418,7 +417,7 @@ impl Client {
         let response = builder
             .send()
             .await
-            .map_err(|e| classify::transport(&e, request.write, cid))?;
+            .map_err(|e| crate::error::transport(&e, request.write, cid))?;
         let status = response.status();
         let retry_after = retry_after(&response);
         let body = self.read_body(response, request.write, cid).await?;
@@ -453,7 +452,7 @@ impl Client {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| classify::transport(&e, write, cid))?
+            .map_err(|e| crate::error::transport(&e, write, cid))?
         {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
@@ -480,7 +479,7 @@ impl Client {
                     .form(&form)
                     .send()
                     .await
-                    .map_err(|e| classify::transport(&e, false, cid))?;
+                    .map_err(|e| crate::error::transport(&e, false, cid))?;
                 let status = response.status();
                 let retry_after = retry_after(&response);
                 let body = self.read_body(response, false, cid).await?;

@@ -3,7 +3,33 @@
 
 use std::fmt;
 
-use crate::error::Error;
+/// An identifier or free-text field that does not follow the contract's pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidId {
+    kind: &'static str,
+    value: String,
+}
+
+impl InvalidId {
+    /// Which field it was (`cardId`, `consumerId`, `reason`, …).
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+}
+
+impl fmt::Display for InvalidId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:?} is not valid: {}",
+            self.kind,
+            self.value,
+            rule(self.kind)
+        )
+    }
+}
+
+impl std::error::Error for InvalidId {}
 
 fn id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
@@ -15,15 +41,15 @@ fn check(
     min: usize,
     max: usize,
     allowed: fn(char) -> bool,
-) -> Result<(), Error> {
+) -> Result<(), InvalidId> {
     let count = value.chars().count();
     if (min..=max).contains(&count) && value.chars().all(allowed) {
         Ok(())
     } else {
-        Err(Error::InvalidRequest(format!(
-            "{kind} {value:?} is not valid: {}",
-            rule(kind)
-        )))
+        Err(InvalidId {
+            kind,
+            value: value.to_owned(),
+        })
     }
 }
 
@@ -44,7 +70,7 @@ macro_rules! id_type {
 
         impl $name {
             /// Validates `value` against the contract's pattern.
-            pub fn new(value: impl Into<String>) -> Result<Self, Error> {
+            pub fn new(value: impl Into<String>) -> Result<Self, InvalidId> {
                 let value = value.into();
                 check($kind, &value, $min, $max, $allowed)?;
                 Ok(Self(value))
@@ -69,8 +95,8 @@ macro_rules! id_type {
         }
 
         impl TryFrom<&str> for $name {
-            type Error = Error;
-            fn try_from(value: &str) -> Result<Self, Error> {
+            type Error = InvalidId;
+            fn try_from(value: &str) -> Result<Self, InvalidId> {
                 Self::new(value)
             }
         }
@@ -139,7 +165,7 @@ mod tests {
         assert!(Reason::new("Lost card").is_ok());
         assert!(Reason::new("fraud!").is_err());
         let error = CardId::new("bad/id").unwrap_err();
-        assert!(matches!(error, Error::InvalidRequest(_)));
+        assert_eq!(error.kind(), "cardId");
         assert!(error.to_string().contains("cardId"), "{error}");
     }
 

@@ -8,7 +8,6 @@
 //! operations endpoints.
 
 mod assertion;
-mod classify;
 mod client;
 mod config;
 mod error;
@@ -20,5 +19,5 @@ pub mod wire;
 pub use client::{Call, Client, Page, Response, Write};
 pub use config::{Config, Identity, Trust};
 pub use error::{Error, TlsFailure};
-pub use ids::{CardId, ConsumerId, CorrelationId, IssuerId, OperationId, Reason};
+pub use ids::{CardId, ConsumerId, CorrelationId, InvalidId, IssuerId, OperationId, Reason};
 pub use secret::Secret;

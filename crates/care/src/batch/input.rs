@@ -10,7 +10,9 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use crate::journal::batches::{Target, TargetKind};
 
 /// The most targets one batch takes.
 pub const MAX_TARGETS: usize = 100_000;
@@ -18,29 +20,6 @@ pub const MAX_TARGETS: usize = 100_000;
 const MAX_LINE_CHARS: usize = 512;
 /// How much of an invalid line is shown back.
 const SHOWN_CHARS: usize = 60;
-
-/// Whether an id is a card's or a consumer's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub enum TargetKind {
-    /// A cardId: the card is opted out.
-    Card,
-    /// A consumerId: the consumer and every card of theirs are opted out.
-    Consumer,
-}
-
-/// One entry of the list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Target {
-    /// Card or consumer.
-    pub kind: TargetKind,
-    /// The cardId or consumerId, checked against D1's pattern.
-    pub id: String,
-    /// The line it came from (1-based).
-    #[specta(type = u32)]
-    pub line: usize,
-}
 
 /// A line that is not a target, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -242,7 +221,7 @@ fn strip_prefix_ci<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// `id` if it is a valid id of `kind` and not a card number.
 fn checked(kind: TargetKind, id: &str) -> Result<(TargetKind, String), Refusal> {
-    if crate::mask::Pan::new(id).is_some() {
+    if crate::privacy::Pan::new(id).is_some() {
         return Err((
             InvalidReason::CardNumber,
             "this looks like a card number (PAN), which is never sent to D1: use the card's cardId"
@@ -256,7 +235,7 @@ fn checked(kind: TargetKind, id: &str) -> Result<(TargetKind, String), Refusal> 
     // D1's rule quotes the id: an e-mail or phone written where an id belongs is masked, as
     // in the line's text.
     valid.map_err(|e| {
-        let rule = crate::logging::scrub(&e.to_string()).into_owned();
+        let rule = crate::privacy::scrub(&e.to_string()).into_owned();
         (InvalidReason::BadId, rule)
     })?;
     Ok((kind, id.to_owned()))
@@ -274,7 +253,7 @@ fn invalid(line: usize, text: &str, (reason, why): Refusal) -> InvalidLine {
 /// `text` shortened, with card numbers, e-mail addresses and phone numbers masked.
 fn shown(text: &str) -> String {
     let short: String = text.chars().take(SHOWN_CHARS).collect();
-    let masked = crate::logging::scrub(&short).into_owned();
+    let masked = crate::privacy::scrub(&short).into_owned();
     if text.chars().count() > SHOWN_CHARS {
         format!("{masked}…")
     } else {

@@ -1,10 +1,16 @@
-//! Batch jobs: the fraud team's emergency opt-out of a list of cards and consumers, and the
-//! auditors' profile audit over a list of consumers (issue 7). Both run on the console's core:
-//! the same policy, journal and audit log as a single write or view.
+//! The fraud team's batch opt-out of a list of cards and consumers: reading the list
+//! ([`input`]), the dry run ([`preview`]), the run with its brake and controls ([`run`],
+//! [`brake`], [`control`]), and the report ([`report`]). Batches and their items are kept in
+//! the operations journal ([`crate::journal::batches`]).
 
+pub mod brake;
+pub mod control;
 pub mod input;
-pub mod opt_out;
 pub mod preview;
-pub mod profile_audit;
 pub mod report;
-pub mod store;
+pub mod run;
+
+pub use control::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, RunControl};
+pub use input::ParsedList;
+pub use preview::Preview;
+pub use run::Progress;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use care::console::{Console, Options};
-use care::paths::AppDirs;
+use care::credentials::Vault;
 use care::policy::PolicyPaths;
-use care::vault::Vault;
+use care::storage::AppDirs;
 use d1_sandbox::SandboxConfig;
 use d1_sandbox::faults::{Endpoint, Fault};
 
@@ -80,7 +80,7 @@ impl Harness {
             ..sandbox
         };
         self.console.add_environment(local).unwrap();
-        for kind in care::vault::SecretKind::ALL {
+        for kind in care::credentials::SecretKind::ALL {
             let name = self.console.keychain_name(care::SANDBOX_ENVIRONMENT);
             let secret = self.vault.get(&name, kind).unwrap();
             self.vault.put("local", kind, secret.expose()).unwrap();
@@ -91,6 +91,25 @@ impl Harness {
     /// A second console on the same files and keychain: what a restarted process sees.
     pub fn reopen(&self) -> Console {
         open(self.dir.path(), self.vault.clone())
+    }
+
+    /// The operations journal, opened as another process on the same file would.
+    pub fn journal(&self) -> care::journal::Journal {
+        care::journal::Journal::open(&self.console.dirs().data.join("operations.sqlite")).unwrap()
+    }
+
+    /// The settings file, as another process (or the operator's editor) would change it.
+    pub fn settings(&self) -> care::environments::SettingsStore {
+        care::environments::SettingsStore::new(&self.console.dirs().config)
+    }
+
+    /// The clients of environment `name`, built from the same keychain as the console's.
+    pub async fn session(&self, name: &str) -> care::environments::Session {
+        let environment = self.console.environment(name).unwrap();
+        let keychain_name = self.console.keychain_name(name);
+        care::environments::Session::connect(environment, &self.vault, keychain_name)
+            .await
+            .unwrap()
     }
 
     /// Sets the sandbox's fault rules.

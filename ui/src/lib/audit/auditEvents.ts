@@ -1,57 +1,56 @@
 import type { MessageKey } from '$lib/i18n/en';
+import type { AuditEvent } from '$lib/ipc/types';
 
 type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+type Words = (t: Translate) => string;
 
-/** Events the core records under a fixed name. */
-const named: Record<string, MessageKey> = {
-  search: 'event.search',
-  profile_view: 'event.profile_view',
-  audit_verify: 'event.audit_verify',
-  audit_export: 'event.audit_export',
-  batch_opt_out_created: 'event.batch_opt_out_created',
-  batch_opt_out_discarded: 'event.batch_opt_out_discarded',
-  batch_opt_out_dry_run: 'event.batch_opt_out_dry_run',
-  batch_opt_out_run: 'event.batch_opt_out_run',
-  batch_report_export: 'event.batch_report_export',
-  connection_test: 'event.connection_test',
-  credentials_import: 'event.credentials_import',
-  credentials_remove: 'event.credentials_remove',
-  environment_add: 'event.environment_add',
-  environment_change: 'event.environment_change',
-  profile_audit: 'event.profile_audit',
-  profile_audit_export: 'event.profile_audit_export',
+const plain = (key: MessageKey): Words => (t) => t(key);
+const intent = (kind: MessageKey): Words => (t) => t('event.intent', { kind: t(kind) });
+const outcome = (kind: MessageKey): Words => (t) => t('event.outcome', { kind: t(kind) });
+const denied = (action: MessageKey): Words => (t) => t('event.denied', { action: t(action) });
+
+/** Every event the core records (the generated `AuditEvent`), in the operator's words: the
+ * compiler refuses a new event without words. */
+const words: Record<AuditEvent, Words> = {
+  search: plain('event.search'),
+  profile_view: plain('event.profile_view'),
+  environment_add: plain('event.environment_add'),
+  environment_change: plain('event.environment_change'),
+  credentials_import: plain('event.credentials_import'),
+  credentials_remove: plain('event.credentials_remove'),
+  connection_test: plain('event.connection_test'),
+  audit_verify: plain('event.audit_verify'),
+  audit_export: plain('event.audit_export'),
+  opt_out_card_intent: intent('kind.OPT_OUT_CARD'),
+  opt_out_card_outcome: outcome('kind.OPT_OUT_CARD'),
+  opt_out_consumer_intent: intent('kind.OPT_OUT_CONSUMER'),
+  opt_out_consumer_outcome: outcome('kind.OPT_OUT_CONSUMER'),
+  enrol_card_intent: intent('kind.ENROL_CARD'),
+  enrol_card_outcome: outcome('kind.ENROL_CARD'),
+  update_card_intent: intent('kind.UPDATE_CARD'),
+  update_card_outcome: outcome('kind.UPDATE_CARD'),
+  update_consumer_intent: intent('kind.UPDATE_CONSUMER'),
+  update_consumer_outcome: outcome('kind.UPDATE_CONSUMER'),
+  search_denied: denied('permission.search'),
+  view_denied: denied('permission.view'),
+  optoutcard_denied: denied('kind.OPT_OUT_CARD'),
+  optoutconsumer_denied: denied('kind.OPT_OUT_CONSUMER'),
+  enrol_denied: denied('kind.ENROL_CARD'),
+  update_denied: denied('permission.update'),
+  batchoptout_denied: denied('permission.batchOptOut'),
+  auditexport_denied: denied('event.audit_export'),
+  auditprofiles_denied: denied('event.profile_audit'),
+  batch_opt_out_created: plain('event.batch_opt_out_created'),
+  batch_opt_out_dry_run: plain('event.batch_opt_out_dry_run'),
+  batch_opt_out_run: plain('event.batch_opt_out_run'),
+  batch_opt_out_discarded: plain('event.batch_opt_out_discarded'),
+  batch_report_export: plain('event.batch_report_export'),
+  profile_audit: plain('event.profile_audit'),
+  profile_audit_export: plain('event.profile_audit_export'),
 };
 
-/** The writes, by the name their `_intent` and `_outcome` events start with. */
-const writes: Record<string, MessageKey> = {
-  opt_out_card: 'kind.OPT_OUT_CARD',
-  opt_out_consumer: 'kind.OPT_OUT_CONSUMER',
-  enrol_card: 'kind.ENROL_CARD',
-  update_card: 'kind.UPDATE_CARD',
-  update_consumer: 'kind.UPDATE_CONSUMER',
-};
-
-/** What a role may be refused, by the name its `_denied` event starts with. */
-const permissions: Record<string, MessageKey> = {
-  search: 'permission.search',
-  view: 'permission.view',
-  optoutcard: 'kind.OPT_OUT_CARD',
-  optoutconsumer: 'kind.OPT_OUT_CONSUMER',
-  enrol: 'kind.ENROL_CARD',
-  update: 'permission.update',
-  batchoptout: 'permission.batchOptOut',
-  auditexport: 'event.audit_export',
-  auditprofiles: 'event.profile_audit',
-};
-
-/** An audit event's name in the operator's words; a name this version does not know shows as
- * itself (the record keeps the name as written either way). */
-export function eventWords(event: string, t: Translate): string {
-  const key = named[event];
-  if (key) return t(key);
-  const [, base, suffix] = /^(.+)_(intent|outcome|denied)$/.exec(event) ?? [];
-  if (suffix === 'denied' && permissions[base]) return t('event.denied', { action: t(permissions[base]) });
-  if (suffix === 'intent' && writes[base]) return t('event.intent', { kind: t(writes[base]) });
-  if (suffix === 'outcome' && writes[base]) return t('event.outcome', { kind: t(writes[base]) });
-  return event;
+/** A record's event in the operator's words, from the type the core read it as; an event a
+ * newer version wrote (`kind` null) shows as recorded. */
+export function eventWords(record: { event: string; kind?: AuditEvent | null }, t: Translate): string {
+  return record.kind ? words[record.kind](t) : record.event;
 }

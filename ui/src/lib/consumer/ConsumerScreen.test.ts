@@ -3,7 +3,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConsumerView_Serialize } from '$lib/ipc/types';
 
 const bindings = vi.hoisted(() => ({ consumerView: vi.fn() }));
-vi.mock('$lib/ipc/bindings', () => ({ commands: { consumerView: bindings.consumerView } }));
+vi.mock('$lib/ipc/bindings', async (real) => ({
+  WRITES: (await real<typeof import('$lib/ipc/bindings')>()).WRITES,
+  commands: { consumerView: bindings.consumerView },
+}));
 
 import ConsumerScreen from './ConsumerScreen.svelte';
 import { locale } from '$lib/i18n/index.svelte';

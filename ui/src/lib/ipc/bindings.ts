@@ -107,6 +107,9 @@ export const events = {
 	profileAuditProgress: makeEvent<ProfileAuditProgress_Serialize, ProfileAuditProgress_Deserialize>("profile-audit-progress"),
 };
 
+/* Constants */
+export const WRITES = {"ENROL_CARD":{"permission":"enrol","card":true},"OPT_OUT_CARD":{"permission":"optOutCard","card":true},"OPT_OUT_CONSUMER":{"permission":"optOutConsumer","card":false},"UPDATE_CARD":{"permission":"update","card":true},"UPDATE_CONSUMER":{"permission":"update","card":false}} as const;
+
 /* Types */
 /**  A card account's state at the bank. */
 export type AccountStatus = AccountStatus_Serialize | AccountStatus_Deserialize;
@@ -132,19 +135,6 @@ export type AccountStatus_Serialize =
 "BLOCKED" | 
 /**  A state this console does not know; treated as not open. */
 "OTHER";
-
-/**  What the console suggests. */
-export type Action = 
-/**  Opt the card out. */
-"OPT_OUT_CARD" | 
-/**  Opt the consumer out of every directory. */
-"OPT_OUT_CONSUMER" | 
-/**  Enrol the card. */
-"ENROL_CARD" | 
-/**  Push the bank's consumer data to the directories. */
-"UPDATE_CONSUMER" | 
-/**  Push the bank's card data to the directory. */
-"UPDATE_CARD";
 
 /**  A billing address. */
 export type Address = Address_Serialize | Address_Deserialize;
@@ -227,6 +217,79 @@ export type AppInfo_Serialize = {
 	/**  Where the log files are written. */
 	logDir: string,
 };
+
+/**  An event of the audit trail. */
+export type AuditEvent = 
+/**  A consumer search (its text is never recorded, the number found is). */
+"search" | 
+/**  A consumer's profiles opened. */
+"profile_view" | 
+/**  An environment added or replaced. */
+"environment_add" | 
+/**  The environment in use changed. */
+"environment_change" | 
+/**  Credentials imported into the keychain (or refused, or failed half-way). */
+"credentials_import" | 
+/**  Credentials removed from the keychain. */
+"credentials_remove" | 
+/**  A connection test. */
+"connection_test" | 
+/**  The audit chain verified. */
+"audit_verify" | 
+/**  The audit log exported. */
+"audit_export" | 
+/**  A card opt-out journaled, before it is sent. */
+"opt_out_card_intent" | 
+/**  What became of a card opt-out. */
+"opt_out_card_outcome" | 
+/**  A consumer opt-out journaled, before it is sent. */
+"opt_out_consumer_intent" | 
+/**  What became of a consumer opt-out. */
+"opt_out_consumer_outcome" | 
+/**  A card enrolment journaled, before it is sent. */
+"enrol_card_intent" | 
+/**  What became of a card enrolment. */
+"enrol_card_outcome" | 
+/**  A card update journaled, before it is sent. */
+"update_card_intent" | 
+/**  What became of a card update. */
+"update_card_outcome" | 
+/**  A consumer update journaled, before it is sent. */
+"update_consumer_intent" | 
+/**  What became of a consumer update. */
+"update_consumer_outcome" | 
+/**  A search refused by the role. */
+"search_denied" | 
+/**  A profile view refused by the role. */
+"view_denied" | 
+/**  A card opt-out refused by the role. */
+"optoutcard_denied" | 
+/**  A consumer opt-out refused by the role. */
+"optoutconsumer_denied" | 
+/**  An enrolment refused by the role. */
+"enrol_denied" | 
+/**  An update refused by the role. */
+"update_denied" | 
+/**  A batch opt-out refused by the role. */
+"batchoptout_denied" | 
+/**  An audit export refused by the role. */
+"auditexport_denied" | 
+/**  A profile audit refused by the role. */
+"auditprofiles_denied" | 
+/**  A batch opt-out made from a list. */
+"batch_opt_out_created" | 
+/**  A batch's dry run. */
+"batch_opt_out_dry_run" | 
+/**  A batch run started or ended. */
+"batch_opt_out_run" | 
+/**  A batch closed without sending the rest. */
+"batch_opt_out_discarded" | 
+/**  A batch's report exported. */
+"batch_report_export" | 
+/**  A profile audit run. */
+"profile_audit" | 
+/**  A profile audit's report exported. */
+"profile_audit_export";
 
 /**  An audit export wrote another page of records. */
 export type AuditExportProgress = {
@@ -961,7 +1024,7 @@ export type Event_Deserialize = {
 	operator: string,
 	/**  On which computer. */
 	workstation: string,
-	/**  What kind of event (`profile_view`, `opt_out_card_intent`, …). */
+	/**  What kind of event, as stored ([`AuditEvent::as_str`]: `profile_view`, …). */
 	event: string,
 	/**  The consumerId or cardId concerned. */
 	resource?: string | null,
@@ -979,7 +1042,7 @@ export type Event_Serialize = {
 	operator: string,
 	/**  On which computer. */
 	workstation: string,
-	/**  What kind of event (`profile_view`, `opt_out_card_intent`, …). */
+	/**  What kind of event, as stored ([`AuditEvent::as_str`]: `profile_view`, …). */
 	event: string,
 	/**  The consumerId or cardId concerned. */
 	resource: string | null,
@@ -1052,7 +1115,7 @@ export type Finding_Deserialize = {
 	/**  The field concerned, if one (`email`, `phoneNumber`, `lastName`, …). */
 	field?: string | null,
 	/**  What the console suggests. */
-	action: Action,
+	action: WriteKind,
 };
 
 /**  One finding. */
@@ -1068,7 +1131,7 @@ export type Finding_Serialize = {
 	/**  The field concerned, if one (`email`, `phoneNumber`, `lastName`, …). */
 	field: string | null,
 	/**  What the console suggests. */
-	action: Action,
+	action: WriteKind,
 };
 
 /**
@@ -1310,7 +1373,7 @@ export type NewIntent_Serialize = {
 	operator: string,
 };
 
-/**  A conclusion the console itself writes into an entry's detail. */
+/**  A conclusion the console itself reached about a write, kept in its own column. */
 export type Note = 
 /**
  *  D1 has no trace of the write once the settle time has passed: it was not applied, and
@@ -1355,10 +1418,7 @@ export type ParsedList = {
 	duplicates: number,
 };
 
-/**
- *  Something an operator may or may not do (`Permission` in the UI's bindings, beside the
- *  findings' suggested `Action`).
- */
+/**  Something an operator may or may not do. */
 export type Permission = 
 /**  Search consumers. */
 "search" | 
@@ -1600,6 +1660,10 @@ export type Record_Deserialize = {
 	seq: number | null,
 	/**  When it was recorded (UTC, RFC 3339 with milliseconds). */
 	time: string,
+	/**  Its format version: which fields its hash covers. */
+	version: number,
+	/**  The event's name read as one this version knows (`None`: written by a newer version). */
+	kind?: AuditEvent | null,
 	/**  The previous record's hash. */
 	prevHash: string,
 	/**  SHA-256 over `prev_hash` and this record's fields. */
@@ -1612,6 +1676,10 @@ export type Record_Serialize = {
 	seq: number | null,
 	/**  When it was recorded (UTC, RFC 3339 with milliseconds). */
 	time: string,
+	/**  Its format version: which fields its hash covers. */
+	version: number,
+	/**  The event's name read as one this version knows (`None`: written by a newer version). */
+	kind: AuditEvent | null,
 	/**  The previous record's hash. */
 	prevHash: string,
 	/**  SHA-256 over `prev_hash` and this record's fields. */

@@ -1,0 +1,406 @@
+//! The audit log: an append-only, hash-chained table in its own SQLite file. Each record holds
+//! the SHA-256 of the previous record's hash and its own fields, so any change to a past record
+//! (or its removal) breaks the chain, and [`AuditLog::verify`] names the first broken record.
+//! Triggers refuse UPDATE and DELETE; the chain catches whoever removes the triggers first.
+//! Each record carries its format version, and its hash covers what that version holds: a new
+//! version adds fields under a new hash, and records of the older ones keep verifying.
+
+use std::path::Path;
+
+use aws_lc_rs::digest::{Context, SHA256};
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::AuditEvent;
+use crate::{Error, Result};
+
+/// The hash before the first record.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit (
+    seq            INTEGER PRIMARY KEY,
+    time           TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    workstation    TEXT NOT NULL,
+    event          TEXT NOT NULL,
+    resource       TEXT,
+    result         TEXT NOT NULL,
+    operation_id   TEXT,
+    correlation_id TEXT,
+    prev_hash      TEXT NOT NULL,
+    hash           TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+/// Changes to the file, in order, never edited (see [`crate::storage::sqlite::Db::open`]).
+const MIGRATIONS: &[&str] = &[
+    // Records written before the format version existed are version 1.
+    "ALTER TABLE audit ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+];
+
+/// The format version of the records this code writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What happened, to be recorded. `resource` must already be masked (ids, never a PAN).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Who did it.
+    pub operator: String,
+    /// On which computer.
+    pub workstation: String,
+    /// What kind of event, as stored ([`AuditEvent::as_str`]: `profile_view`, …).
+    pub event: String,
+    /// The consumerId or cardId concerned.
+    pub resource: Option<String>,
+    /// How it ended (`ok`, `denied`, `SUCCESSFUL`, `UNKNOWN`, …).
+    pub result: String,
+    /// D1's operationId, for writes.
+    pub operation_id: Option<String>,
+    /// The D1 call's correlation id.
+    pub correlation_id: Option<String>,
+}
+
+/// A stored record: the event, where it stands in the chain, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// Position in the log, from 1.
+    #[specta(type = f64)] // far below 2^53
+    pub seq: i64,
+    /// When it was recorded (UTC, RFC 3339 with milliseconds).
+    pub time: String,
+    /// Its format version: which fields its hash covers.
+    pub version: u32,
+    /// The event.
+    #[serde(flatten)]
+    pub event: Event,
+    /// The event's name read as one this version knows (`None`: written by a newer version).
+    pub kind: Option<AuditEvent>,
+    /// The previous record's hash.
+    pub prev_hash: String,
+    /// SHA-256 over `prev_hash` and this record's fields.
+    pub hash: String,
+}
+
+/// The verdict of [`AuditLog::verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    /// Records checked.
+    #[specta(type = f64)]
+    pub records: i64,
+    /// The first record whose hash or link does not match, if any.
+    #[specta(type = Option<f64>)]
+    pub first_broken: Option<i64>,
+}
+
+/// The audit log of one data directory.
+pub struct AuditLog {
+    db: crate::storage::sqlite::Db,
+}
+
+/// The hash of a record of format `version`, or `None` for a version this code does not know.
+fn hash(version: u32, prev_hash: &str, seq: i64, time: &str, event: &Event) -> Option<String> {
+    match version {
+        1 => Some(hash_v1(prev_hash, seq, time, event)),
+        _ => None,
+    }
+}
+
+/// Version 1: the previous hash, the position, the time and the seven fields of [`Event`].
+fn hash_v1(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
+    let mut context = Context::new(&SHA256);
+    let fields = [
+        Some(prev_hash),
+        Some(&seq.to_string()),
+        Some(time),
+        Some(&event.operator),
+        Some(&event.workstation),
+        Some(&event.event),
+        event.resource.as_deref(),
+        Some(&event.result),
+        event.operation_id.as_deref(),
+        event.correlation_id.as_deref(),
+    ];
+    for field in fields {
+        // Length-prefixed, so that moving text between fields changes the hash.
+        let bytes = field.map(str::as_bytes);
+        context.update(&bytes.map_or(u64::MAX, |b| b.len() as u64).to_be_bytes());
+        context.update(bytes.unwrap_or_default());
+    }
+    hex::encode(context.finish().as_ref())
+}
+
+impl AuditLog {
+    /// Opens (or creates) the log at `path`: WAL, `synchronous=FULL`, append-only triggers.
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(Self {
+            db: crate::storage::sqlite::Db::open(path, "open the audit log", SCHEMA, MIGRATIONS)?,
+        })
+    }
+
+    /// Appends `event` and returns the stored record; committed before this returns. Callers
+    /// go through [`super::Recorder`], which names the event from [`AuditEvent`].
+    pub(crate) fn append(&self, event: Event) -> Result<Record> {
+        let mut connection = self.db.lock();
+        let failed =
+            |e: rusqlite::Error| Error::Internal(format!("the audit log refused a record: {e}"));
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let last: Option<(i64, String)> = transaction
+            .query_row(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(failed)?;
+        let (seq, prev_hash) = last.map_or((1, GENESIS.to_owned()), |(seq, hash)| (seq + 1, hash));
+        let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let hash = hash_v1(&prev_hash, seq, &time, &event);
+        transaction
+            .execute(
+                "INSERT INTO audit (seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![seq, time, event.operator, event.workstation, event.event, event.resource, event.result,
+                        event.operation_id, event.correlation_id, prev_hash, hash, FORMAT_VERSION],
+            )
+            .map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+        Ok(Record {
+            seq,
+            time,
+            version: FORMAT_VERSION,
+            kind: AuditEvent::parse(&event.event),
+            event,
+            prev_hash,
+            hash,
+        })
+    }
+
+    /// How many records the log holds.
+    pub fn count(&self) -> Result<u64> {
+        self.db
+            .lock()
+            .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.unsigned_abs())
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// Records `offset..offset+limit`, oldest first.
+    pub fn page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
+        let connection = self.db.lock();
+        let failed =
+            |e: rusqlite::Error| Error::Internal(format!("cannot read the audit log: {e}"));
+        let mut statement = connection
+            .prepare(
+                "SELECT seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version
+                 FROM audit ORDER BY seq LIMIT ?1 OFFSET ?2",
+            )
+            .map_err(failed)?;
+        let rows = statement
+            .query_map(params![limit, offset], |r| {
+                let name: String = r.get(4)?;
+                Ok(Record {
+                    seq: r.get(0)?,
+                    time: r.get(1)?,
+                    version: r.get(11)?,
+                    kind: AuditEvent::parse(&name),
+                    event: Event {
+                        operator: r.get(2)?,
+                        workstation: r.get(3)?,
+                        event: name,
+                        resource: r.get(5)?,
+                        result: r.get(6)?,
+                        operation_id: r.get(7)?,
+                        correlation_id: r.get(8)?,
+                    },
+                    prev_hash: r.get(9)?,
+                    hash: r.get(10)?,
+                })
+            })
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// Walks the whole chain and reports the first record that does not match.
+    pub fn verify(&self) -> Result<Verification> {
+        const PAGE: i64 = 1000;
+        let mut expected_prev = GENESIS.to_owned();
+        let mut expected_seq = 1;
+        loop {
+            let records = self.page(expected_seq - 1, PAGE)?;
+            for record in &records {
+                let intact = record.seq == expected_seq
+                    && record.prev_hash == expected_prev
+                    && hash(
+                        record.version,
+                        &record.prev_hash,
+                        record.seq,
+                        &record.time,
+                        &record.event,
+                    )
+                    .is_some_and(|h| h == record.hash);
+                if !intact {
+                    return Ok(Verification {
+                        records: expected_seq - 1,
+                        first_broken: Some(expected_seq),
+                    });
+                }
+                expected_prev = record.hash.clone();
+                expected_seq += 1;
+            }
+            if (records.len() as i64) < PAGE {
+                return Ok(Verification {
+                    records: expected_seq - 1,
+                    first_broken: None,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    pub(crate) fn event(n: usize) -> Event {
+        Event {
+            operator: "agent1".into(),
+            workstation: "ws-07".into(),
+            event: "opt_out_card_intent".into(),
+            resource: Some(format!("crd-{n:04}")),
+            result: "PENDING".into(),
+            operation_id: Some(format!("op-{n}")),
+            correlation_id: Some(format!("cid-{n}")),
+        }
+    }
+
+    pub(crate) fn log_with(records: usize) -> (tempfile::TempDir, std::path::PathBuf, AuditLog) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.sqlite");
+        let log = AuditLog::open(&path).unwrap();
+        for n in 0..records {
+            log.append(event(n)).unwrap();
+        }
+        (dir, path, log)
+    }
+
+    #[test]
+    fn records_chain_and_survive_a_reopen() {
+        let (_dir, path, log) = log_with(5);
+        drop(log);
+        let log = AuditLog::open(&path).unwrap();
+        let sixth = log.append(event(5)).unwrap();
+        assert_eq!(sixth.seq, 6);
+        let all = log.page(0, 100).unwrap();
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[0].prev_hash, GENESIS);
+        assert!(all.windows(2).all(|w| w[1].prev_hash == w[0].hash));
+        assert_eq!(
+            log.verify().unwrap(),
+            Verification {
+                records: 6,
+                first_broken: None
+            }
+        );
+    }
+
+    #[test]
+    fn records_appended_now_continue_a_version_1_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.sqlite");
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audit-v1.sqlite");
+        std::fs::copy(fixture, &path).unwrap();
+        let log = AuditLog::open(&path).unwrap();
+        let before = log.count().unwrap() as i64;
+        let appended = log.append(event(1)).unwrap();
+        assert_eq!(
+            (appended.seq, appended.version),
+            (before + 1, FORMAT_VERSION)
+        );
+        assert_eq!(
+            log.verify().unwrap(),
+            Verification {
+                records: before + 1,
+                first_broken: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_record_of_an_unknown_version_breaks_the_chain() {
+        let (_dir, path, log) = log_with(3);
+        let raw = Connection::open(&path).unwrap();
+        raw.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        raw.execute("UPDATE audit SET version = 2 WHERE seq = 2", [])
+            .unwrap();
+        assert_eq!(log.verify().unwrap().first_broken, Some(2));
+    }
+
+    #[test]
+    fn updates_and_deletes_are_refused() {
+        let (_dir, path, _log) = log_with(3);
+        let raw = Connection::open(&path).unwrap();
+        let update = raw.execute("UPDATE audit SET result = 'SUCCESSFUL' WHERE seq = 2", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        assert!(raw.execute("DELETE FROM audit WHERE seq = 3", []).is_err());
+    }
+
+    #[test]
+    fn tampering_is_found_at_the_first_changed_record() {
+        let (_dir, path, log) = log_with(10);
+        let raw = Connection::open(&path).unwrap();
+        raw.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
+            .unwrap();
+        raw.execute("UPDATE audit SET resource = 'crd-9999' WHERE seq = 4", [])
+            .unwrap();
+        assert_eq!(
+            log.verify().unwrap(),
+            Verification {
+                records: 3,
+                first_broken: Some(4)
+            }
+        );
+
+        let (_dir2, path2, log2) = log_with(10);
+        let raw2 = Connection::open(&path2).unwrap();
+        raw2.execute_batch("DROP TRIGGER audit_no_delete;").unwrap();
+        raw2.execute("DELETE FROM audit WHERE seq = 7", []).unwrap();
+        assert_eq!(
+            log2.verify().unwrap().first_broken,
+            Some(7),
+            "a removed record breaks the chain"
+        );
+
+        let (_dir3, path3, log3) = log_with(3);
+        let raw3 = Connection::open(&path3).unwrap();
+        raw3.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        // Moving text from one field to another keeps the concatenation but not the hash.
+        raw3.execute(
+            "UPDATE audit SET operator = 'agent1ws', workstation = '-07' WHERE seq = 2",
+            [],
+        )
+        .unwrap();
+        assert_eq!(log3.verify().unwrap().first_broken, Some(2));
+    }
+
+    #[test]
+    fn an_unwritable_location_is_a_storage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "").unwrap();
+        let error = AuditLog::open(&blocker.join("audit.sqlite")).err().unwrap();
+        assert_eq!(error.code(), crate::ErrorCode::Storage);
+    }
+}

@@ -1,0 +1,58 @@
+//! The audit trail: the hash-chained local log ([`chain`]), its closed list of events
+//! ([`event`]), its export ([`export`]), and the one way to add to it, a [`Recorder`] that knows
+//! who is acting and where.
+
+pub mod chain;
+pub mod event;
+pub mod export;
+
+pub use chain::{AuditLog, Event, Record, Verification};
+pub use event::AuditEvent;
+pub use export::ExportFormat;
+
+use crate::Result;
+
+/// Appends records for one operator on this workstation.
+#[derive(Clone, Copy)]
+pub struct Recorder<'a> {
+    log: &'a AuditLog,
+    operator: &'a str,
+    workstation: &'a str,
+}
+
+impl<'a> Recorder<'a> {
+    /// A recorder writing to `log` as `operator` on `workstation`.
+    pub(crate) fn new(log: &'a AuditLog, operator: &'a str, workstation: &'a str) -> Self {
+        Self {
+            log,
+            operator,
+            workstation,
+        }
+    }
+
+    /// Records `event` on `resource` (an id, already masked) with its `result`.
+    pub fn record(&self, event: AuditEvent, resource: Option<&str>, result: &str) -> Result<()> {
+        self.record_call(event, resource, result, None, None)
+    }
+
+    /// [`Recorder::record`] with the D1 call's operationId and correlation id.
+    pub fn record_call(
+        &self,
+        event: AuditEvent,
+        resource: Option<&str>,
+        result: &str,
+        operation_id: Option<&str>,
+        correlation_id: Option<&str>,
+    ) -> Result<()> {
+        self.log.append(Event {
+            operator: self.operator.to_owned(),
+            workstation: self.workstation.to_owned(),
+            event: event.as_str().to_owned(),
+            resource: resource.map(str::to_owned),
+            result: result.to_owned(),
+            operation_id: operation_id.map(str::to_owned),
+            correlation_id: correlation_id.map(str::to_owned),
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,250 @@
+//! The fraud team's batch opt-outs: make one from a list, its dry run, the run (also after a
+//! crash), discard, the list of batches and the report. Role `fraud` for all that acts.
+
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::Console;
+use crate::audit_log::AuditEvent;
+use crate::batch::preview::{NOTHING_TO_DO, consumer_of_card};
+use crate::batch::run::Run;
+use crate::batch::{MAX_CONCURRENCY, ParsedList, Preview, Progress, RunControl};
+use crate::journal::{Batch, BatchState, Item, TargetKind};
+use crate::policy::Permission;
+use crate::{Error, Result, wire_name};
+
+/// A batch and how far it is.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchSummary {
+    /// The batch.
+    pub batch: Batch,
+    /// Its items by status.
+    pub progress: Progress,
+}
+
+impl Console {
+    /// Makes a batch opt-out of `list` (role `fraud`): nothing is sent. `user_decision` gives
+    /// `USER_DECISION` instead of `ISSUER_DECISION`; `reason` must match D1's pattern.
+    pub fn batch_create(
+        &self,
+        list: &ParsedList,
+        user_decision: bool,
+        reason: Option<&str>,
+    ) -> Result<Batch> {
+        let permit = self.authorise(Permission::BatchOptOut, None)?;
+        if list.targets.is_empty() {
+            return Err(Error::InvalidInput(
+                "the list holds no valid cardId or consumerId: nothing to opt out".into(),
+            ));
+        }
+        let reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| d1::Reason::new(r).map(|r| r.as_str().to_owned()))
+            .transpose()?;
+        let now = chrono::Utc::now();
+        let batch = Batch {
+            id: format!("b-{}", now.format("%Y%m%dT%H%M%S%3fZ")),
+            environment: self.active_name()?,
+            operator: permit.operator().to_owned(),
+            reason_code: wire_name(if user_decision {
+                d1::wire::ReasonCode::UserDecision
+            } else {
+                d1::wire::ReasonCode::IssuerDecision
+            }),
+            reason,
+            state: BatchState::Ready,
+            created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            updated_at: String::new(),
+        };
+        self.journal.create_batch(&batch, &list.targets)?;
+        self.recorder(permit.operator()).record(
+            AuditEvent::BatchOptOutCreated,
+            Some(&batch.id),
+            "ok",
+        )?;
+        Ok(batch)
+    }
+
+    /// The dry run of batch `id` (role `fraud`): reads every unsent item's profiles,
+    /// `concurrency` at a time, and marks those in no directory as nothing to do.
+    /// `on_item` hears of each item as it is read.
+    pub async fn batch_preview(
+        &self,
+        id: &str,
+        concurrency: usize,
+        on_item: &(dyn Fn(&Preview) + Send + Sync),
+    ) -> Result<Vec<Preview>> {
+        let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
+        let items: Vec<Item> = self
+            .journal
+            .batch_items(id)?
+            .into_iter()
+            .filter(|i| i.intent.is_none())
+            .collect();
+        let mut previews: Vec<Preview> = futures_util::stream::iter(items)
+            .map(|item| async move {
+                let preview = Preview::of(&item, self.removals_of(&item).await);
+                on_item(&preview);
+                preview
+            })
+            .buffer_unordered(concurrency.clamp(1, MAX_CONCURRENCY))
+            .collect()
+            .await;
+        previews.sort_by_key(|p| p.seq);
+        for preview in previews.iter().filter(|p| p.nothing_to_do) {
+            self.journal.skip_item(id, preview.seq, NOTHING_TO_DO)?;
+        }
+        self.recorder(permit.operator())
+            .record(AuditEvent::BatchOptOutDryRun, Some(id), "ok")?;
+        Ok(previews)
+    }
+
+    /// What opting out `item` would remove, read as an agent would: a search for a card's
+    /// consumer, then the consumer's view (each role checked and audited).
+    async fn removals_of(&self, item: &Item) -> Result<Vec<crate::writes::Removal>> {
+        let (consumer, card) = match item.kind {
+            TargetKind::Consumer => (item.target.clone(), None),
+            TargetKind::Card => (
+                consumer_of_card(&item.target, self.search(&item.target, 1).await?)?,
+                Some(item.target.as_str()),
+            ),
+        };
+        self.opt_out_preview(&consumer, card).await
+    }
+
+    /// Sends every item of batch `id` not sent yet, `concurrency` at a time, then follows
+    /// every sent item until it is final; `control` pauses or cancels it. Role `fraud`, on the
+    /// batch's environment. Run again after a crash, it sends only what surely was not sent.
+    /// Returns the final counts.
+    pub async fn batch_run(
+        &self,
+        id: &str,
+        concurrency: usize,
+        control: watch::Receiver<RunControl>,
+        on_progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> Result<Progress> {
+        let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
+        if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
+            return Err(Error::InvalidInput(format!(
+                "concurrency {concurrency}: use 1 to {MAX_CONCURRENCY}"
+            )));
+        }
+        let batch = self.existing_batch(id)?;
+        if batch.state == BatchState::Discarded {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} was discarded: make a new one from the list to send the rest"
+            )));
+        }
+        let active = self.active_name()?;
+        if batch.environment != active {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} was made for the environment {}, and {active} is in use: switch to {} first",
+                batch.environment, batch.environment
+            )));
+        }
+        let audit = self.recorder(permit.operator());
+        self.journal.set_batch_state(id, BatchState::Running)?;
+        audit.record(AuditEvent::BatchOptOutRun, Some(id), "started")?;
+        let session = self.session().await?;
+        let run = Run {
+            batch: &batch,
+            journal: &self.journal,
+            tracker: self.tracker(&session, permit.operator()),
+            audit_log: &self.audit,
+            workstation: &self.workstation,
+            gate: self,
+        };
+        let progress = run.run(concurrency, &control, on_progress).await?;
+        let items = self.journal.batch_items(id)?;
+        let state = if *control.borrow() == RunControl::Cancel {
+            BatchState::Cancelled
+        } else if items.iter().all(Item::is_settled) {
+            BatchState::Done
+        } else {
+            BatchState::Running
+        };
+        self.journal.set_batch_state(id, state)?;
+        audit.record(AuditEvent::BatchOptOutRun, Some(id), &wire_name(state))?;
+        Ok(progress)
+    }
+
+    /// Closes batch `id` without sending what it has not sent (an abandoned dry run, or a
+    /// cancelled batch the operator will not resume); role `fraud`, audited. Items already sent
+    /// are still followed by the tracker. The caller makes sure the batch is not running.
+    pub fn batch_discard(&self, id: &str) -> Result<()> {
+        let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
+        let batch = self.existing_batch(id)?;
+        if !self.journal.discard_batch(id)? {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} is {}: there is nothing left to discard",
+                wire_name(batch.state).to_lowercase()
+            )));
+        }
+        self.recorder(permit.operator())
+            .record(AuditEvent::BatchOptOutDiscarded, Some(id), "ok")
+    }
+
+    /// This workstation's newest `limit` batches, each with its counts.
+    pub fn batches(&self, limit: i64) -> Result<Vec<BatchSummary>> {
+        self.journal
+            .batches(limit)?
+            .into_iter()
+            .map(|batch| {
+                Ok(BatchSummary {
+                    progress: self.batch_progress(&batch.id)?,
+                    batch,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest batch that can still be run (not done, not discarded): what "resume" picks
+    /// when no batch is named.
+    pub fn resumable_batch(&self) -> Result<Option<Batch>> {
+        Ok(self
+            .journal
+            .batches(100)?
+            .into_iter()
+            .find(|b| !matches!(b.state, BatchState::Done | BatchState::Discarded)))
+    }
+
+    /// One batch.
+    pub fn batch(&self, id: &str) -> Result<Option<Batch>> {
+        self.journal.batch(id)
+    }
+
+    /// Every item of batch `id`, in order, with its latest intent.
+    pub fn batch_items(&self, id: &str) -> Result<Vec<Item>> {
+        self.journal.batch_items(id)
+    }
+
+    /// Batch `id`'s items counted by status (one aggregate query, whatever the batch's size).
+    pub fn batch_progress(&self, id: &str) -> Result<Progress> {
+        Ok(Progress::counted(self.journal.batch_statuses(id)?))
+    }
+
+    /// Every item of batch `id` as CSV (see [`crate::batch::report`]); audited.
+    pub fn batch_report(&self, id: &str, out: &mut dyn std::io::Write) -> Result<usize> {
+        let count = crate::batch::report::csv(&self.journal.batch_items(id)?, out)?;
+        self.record(AuditEvent::BatchReportExport, Some(id), "ok")?;
+        Ok(count)
+    }
+
+    /// Writes batch `id`'s report to `<data>/exports/<id>-report.csv` (whole or not at all);
+    /// returns where, and how many entries.
+    pub fn batch_report_file(&self, id: &str) -> Result<(std::path::PathBuf, usize)> {
+        let path = self.dirs.exports().join(format!("{id}-report.csv"));
+        let count =
+            crate::storage::files::write_whole_with(&path, |out| self.batch_report(id, out))?;
+        Ok((path, count))
+    }
+
+    fn existing_batch(&self, id: &str) -> Result<Batch> {
+        self.journal
+            .batch(id)?
+            .ok_or_else(|| Error::NotFound(format!("no batch {id}")))
+    }
+}

@@ -1,0 +1,43 @@
+//! Consumers: search the bank's records, and one consumer's view compared across directories.
+
+use super::Console;
+use crate::Result;
+use crate::audit_log::AuditEvent;
+use crate::bank::SearchResults;
+use crate::policy::Permission;
+use crate::profile::ConsumerView;
+
+impl Console {
+    /// Consumers matching `text`. The search text itself is not audited (it may be a name or
+    /// a phone number); the number of results is.
+    pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
+        self.authorise(Permission::Search, None)?;
+        let session = self.session().await?;
+        let result = session.records.search(text, limit).await;
+        let outcome = match &result {
+            Ok(found) => format!("{} found", found.consumers.len()),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.record(AuditEvent::Search, None, &outcome)?;
+        result
+    }
+
+    /// One consumer's bank record and directory profiles, compared.
+    pub async fn consumer_view(&self, consumer_id: &str) -> Result<ConsumerView> {
+        let consumer = d1::ConsumerId::new(consumer_id)?;
+        let permit = self.authorise(Permission::View, Some(consumer_id))?;
+        let session = self.session().await?;
+        let mut view =
+            crate::profile::view::consumer_view(&session.d1, &session.records, &consumer).await;
+        view.mask_for(permit.role());
+        let result = if view.complete { "ok" } else { "partial" };
+        self.recorder(permit.operator()).record_call(
+            AuditEvent::ProfileView,
+            Some(consumer_id),
+            result,
+            None,
+            view.correlation_id.as_deref(),
+        )?;
+        Ok(view)
+    }
+}

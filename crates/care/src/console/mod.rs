@@ -1,0 +1,184 @@
+//! THE API: the one object both faces (desktop and `c2p`) drive, and the only place with
+//! `impl Console`. Every action goes the same way: role check ([`Console::authorise`] gives a
+//! [`Permit`]) → the domain call, given the parts it needs → an audit record. One file per area:
+//!
+//! - `environments.rs`: list, add and use environments, the policy in force, the connection test
+//! - `credentials.rs`: import and remove credentials
+//! - `consumers.rs`: search, a consumer's view
+//! - `writes.rs`: a write (opt out, enrol, update) and what an opt-out would remove
+//! - `operations.rs`: the journal's operations, and following them until final
+//! - `batches.rs`: the fraud team's batch opt-outs
+//! - `profile_audit.rs`: the auditors' profile audit and its report
+//! - `audit_log.rs`: read, verify and export the audit trail
+//! - `preferences.rs`: the operator's language and theme
+//! - `sandbox.rs`: the embedded simulator (cargo feature `embedded-sandbox`)
+
+mod audit_log;
+mod batches;
+mod consumers;
+mod credentials;
+mod environments;
+mod operations;
+mod preferences;
+mod profile_audit;
+#[cfg(feature = "embedded-sandbox")]
+mod sandbox;
+mod writes;
+
+use std::sync::Arc;
+
+pub use environments::EnvironmentStatus;
+
+use crate::audit_log::{AuditEvent, AuditLog, Recorder};
+use crate::credentials::Vault;
+use crate::environments::{Session, SettingsStore};
+use crate::journal::Journal;
+use crate::policy::{Gate, Permission, Permit, Policy, PolicyPaths};
+use crate::storage::AppDirs;
+use crate::writes::InFlight;
+use crate::{Result, SANDBOX_ENVIRONMENT};
+
+/// What a console is opened with.
+pub struct Options {
+    /// Where its files live.
+    pub dirs: AppDirs,
+    /// The keychain.
+    pub vault: Vault,
+    /// Where the policy files are.
+    pub policy: PolicyPaths,
+}
+
+/// The console's core.
+pub struct Console {
+    dirs: AppDirs,
+    settings: SettingsStore,
+    vault: Vault,
+    policy_paths: PolicyPaths,
+    journal: Journal,
+    audit: AuditLog,
+    workstation: String,
+    #[cfg(feature = "embedded-sandbox")]
+    sandbox: std::sync::Mutex<Option<sandbox::Embedded>>,
+    session: tokio::sync::Mutex<Option<Arc<Session>>>,
+    settle: std::time::Duration,
+    /// Journal entries whose D1 call this process is making now: the tracker leaves them alone.
+    in_flight: InFlight,
+}
+
+impl Console {
+    /// Opens the console's files. Nothing is contacted.
+    pub fn open(options: Options) -> Result<Self> {
+        let Options {
+            dirs,
+            vault,
+            policy,
+        } = options;
+        Ok(Self {
+            settings: SettingsStore::new(&dirs.config),
+            journal: Journal::open(&dirs.data.join("operations.sqlite"))?,
+            audit: AuditLog::open(&dirs.data.join("audit.sqlite"))?,
+            dirs,
+            vault,
+            policy_paths: policy,
+            workstation: crate::policy::workstation(),
+            #[cfg(feature = "embedded-sandbox")]
+            sandbox: std::sync::Mutex::new(None),
+            session: tokio::sync::Mutex::new(None),
+            settle: crate::writes::SETTLE,
+            in_flight: InFlight::default(),
+        })
+    }
+
+    /// How long a write with no answer and no trace in D1 is given before the tracker concludes
+    /// that it never left (default [`crate::writes::SETTLE`], longer than a write can take).
+    pub fn with_settle(mut self, settle: std::time::Duration) -> Self {
+        self.settle = settle;
+        self
+    }
+
+    /// The console's directories.
+    pub fn dirs(&self) -> &AppDirs {
+        &self.dirs
+    }
+
+    /// The policy in force on the active environment. The user's own policy file counts only
+    /// on the sandbox this process started: a `simulated` flag in the settings file is the
+    /// user's to edit, so it never grants a role.
+    pub fn policy(&self) -> Result<Policy> {
+        let embedded =
+            self.active_name()? == SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some();
+        Policy::load(&self.policy_paths, embedded)
+    }
+
+    /// Checks `permission` against the policy in force now (read afresh, so an administrator's
+    /// change applies at once); a refusal is audited. The permit is what domain calls take.
+    pub(crate) fn authorise(
+        &self,
+        permission: Permission,
+        resource: Option<&str>,
+    ) -> Result<Permit> {
+        let policy = self.policy()?;
+        policy.permit(permission).inspect_err(|_| {
+            let audit = Recorder::new(&self.audit, &policy.operator, &self.workstation);
+            if let Err(error) = audit.record(AuditEvent::denied(permission), resource, "denied") {
+                tracing::error!(code = ?error.code(), %error, "a refusal could not be audited");
+            }
+        })
+    }
+
+    /// The operator the audit trail names now: the policy's, or the OS user when the policy
+    /// cannot be read.
+    fn operator(&self) -> String {
+        self.policy()
+            .map(|p| p.operator)
+            .unwrap_or_else(|_| crate::policy::os_user())
+    }
+
+    /// A recorder for `operator` on this workstation.
+    fn recorder<'a>(&'a self, operator: &'a str) -> Recorder<'a> {
+        Recorder::new(&self.audit, operator, &self.workstation)
+    }
+
+    /// Appends an audit record for the current operator.
+    fn record(&self, event: AuditEvent, resource: Option<&str>, result: &str) -> Result<()> {
+        let operator = self.operator();
+        self.recorder(&operator).record(event, resource, result)
+    }
+
+    /// The active environment's clients, built on first use.
+    async fn session(&self) -> Result<Arc<Session>> {
+        let mut guard = self.session.lock().await;
+        if let Some(session) = guard.as_ref() {
+            return Ok(session.clone());
+        }
+        let environment = self.environment(&self.active_name()?)?;
+        let name = self.keychain_name(&environment.name);
+        let session = Arc::new(Session::connect(environment, &self.vault, name).await?);
+        *guard = Some(session.clone());
+        Ok(session)
+    }
+
+    /// Forgets the active environment's clients: the next call builds them afresh.
+    async fn drop_session(&self) {
+        self.session.lock().await.take();
+    }
+}
+
+impl Gate for Console {
+    fn permit(&self, permission: Permission, resource: Option<&str>) -> Result<Permit> {
+        self.authorise(permission, resource)
+    }
+}
+
+#[cfg(not(feature = "embedded-sandbox"))]
+impl Console {
+    /// Without the simulator there is no embedded sandbox.
+    fn sandbox_environment(&self) -> Option<crate::environments::Environment> {
+        None
+    }
+
+    /// An environment's secrets are named after it in the keychain.
+    pub fn keychain_name(&self, environment: &str) -> String {
+        environment.to_owned()
+    }
+}

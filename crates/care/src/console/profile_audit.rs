@@ -1,0 +1,159 @@
+//! The auditors' profile audit (role `auditor`): every consumer of a list or a search read
+//! like a view on screen (each one role checked and audited), then the report.
+
+use std::path::Path;
+use std::time::Instant;
+
+use futures_util::StreamExt as _;
+use tokio::sync::watch;
+
+use super::Console;
+use crate::audit_log::AuditEvent;
+use crate::batch::control::{MAX_CONCURRENCY, RunControl, wait_while_paused};
+use crate::environments::Language;
+use crate::policy::Permission;
+use crate::profile_audit::report::{self, ReportFiles};
+use crate::profile_audit::{
+    AuditProgress, AuditedConsumer, ProfileAudit, Scope, audit_of, scope_ids,
+};
+use crate::storage::files::write_whole;
+use crate::{Error, Result};
+
+impl Console {
+    /// Audits the profiles in `scope` (role `auditor`), `concurrency` consumers at a time;
+    /// `control` pauses or cancels it and `on_progress` hears each consumer read. The audit,
+    /// and each view in it, is recorded in the audit log.
+    pub async fn audit_profiles(
+        &self,
+        scope: &Scope,
+        concurrency: usize,
+        control: watch::Receiver<RunControl>,
+        on_progress: &(dyn Fn(&AuditProgress) + Send + Sync),
+    ) -> Result<ProfileAudit> {
+        let permit = self.authorise(Permission::AuditProfiles, None)?;
+        if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
+            return Err(Error::InvalidInput(format!(
+                "concurrency {concurrency}: use 1 to {MAX_CONCURRENCY}"
+            )));
+        }
+        let started = chrono::Utc::now();
+        let id = format!("pa-{}", started.format("%Y%m%dT%H%M%S%3fZ"));
+        let (ids, invalid, described) = match scope {
+            Scope::List(_) => scope_ids(None, scope).await?,
+            Scope::Matching(_) => scope_ids(Some(&*self.session().await?), scope).await?,
+        };
+        if ids.is_empty() {
+            return Err(Error::InvalidInput(match scope {
+                Scope::List(_) => "the list holds no valid consumerId: nothing to audit".into(),
+                Scope::Matching(_) => "no consumer matches the search: nothing to audit".into(),
+            }));
+        }
+        let clock = Instant::now();
+        let progress = std::sync::Mutex::new(AuditProgress {
+            total: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            ..AuditProgress::default()
+        });
+        let mut consumers: Vec<(usize, AuditedConsumer)> =
+            futures_util::stream::iter(ids.into_iter().enumerate())
+                .map(|(index, consumer_id)| {
+                    let mut control = control.clone();
+                    let progress = &progress;
+                    async move {
+                        if *control.borrow() == RunControl::Pause {
+                            let mut paused = *progress.lock().unwrap_or_else(|e| e.into_inner());
+                            paused.paused = true;
+                            on_progress(&paused);
+                        }
+                        if !wait_while_paused(&mut control).await {
+                            return None;
+                        }
+                        let view = self.consumer_view(&consumer_id).await;
+                        let audited = audit_of(consumer_id, view);
+                        let snapshot = {
+                            let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+                            p.done += 1;
+                            p.with_findings += u32::from(!audited.findings.is_empty());
+                            p.unread += u32::from(!audited.unread.is_empty());
+                            p.findings += u32::try_from(audited.findings.len()).unwrap_or(0);
+                            let seconds = clock.elapsed().as_secs_f64().max(0.001);
+                            p.per_second = f64::from(p.done) / seconds;
+                            p.eta_seconds = Some(f64::from(p.total - p.done) / p.per_second);
+                            *p
+                        };
+                        on_progress(&snapshot);
+                        Some((index, audited))
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .filter_map(std::future::ready)
+                .collect()
+                .await;
+        consumers.sort_by_key(|(index, _)| *index);
+        let audit = ProfileAudit {
+            id,
+            environment: self.active_name()?,
+            operator: permit.operator().to_owned(),
+            scope: described,
+            started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            cancelled: *control.borrow() == RunControl::Cancel,
+            invalid,
+            consumers: consumers.into_iter().map(|(_, c)| c).collect(),
+        };
+        let outcome = format!(
+            "{} consumers read{}, {} findings",
+            audit.consumers.len(),
+            if audit.cancelled { " (cancelled)" } else { "" },
+            audit.findings()
+        );
+        self.recorder(permit.operator()).record(
+            AuditEvent::ProfileAudit,
+            Some(&audit.id),
+            &outcome,
+        )?;
+        Ok(audit)
+    }
+
+    /// Writes `audit`'s CSV and HTML report (in `language`) into `dir` (`<id>-findings.csv`,
+    /// `<id>.html`), each whole or not at all; an audited export (role `auditor`).
+    pub fn export_profile_audit(
+        &self,
+        audit: &ProfileAudit,
+        dir: &Path,
+        language: Language,
+    ) -> Result<ReportFiles> {
+        let permit = self.authorise(Permission::AuditProfiles, Some(&audit.id))?;
+        let csv_path = dir.join(format!("{}-findings.csv", audit.id));
+        let html_path = dir.join(format!("{}.html", audit.id));
+        let result = write_whole(&csv_path, report::csv(audit).as_bytes())
+            .and_then(|()| write_whole(&html_path, report::html(audit, language).as_bytes()));
+        let outcome = match &result {
+            Ok(()) => format!(
+                "{} findings of {} consumers to {}",
+                audit.findings(),
+                audit.consumers.len(),
+                dir.display()
+            ),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(permit.operator()).record(
+            AuditEvent::ProfileAuditExport,
+            Some(&audit.id),
+            &outcome,
+        )?;
+        result?;
+        Ok(ReportFiles {
+            csv: csv_path.display().to_string(),
+            html: html_path.display().to_string(),
+        })
+    }
+
+    /// Exports to `<data>/exports`, for the desktop console.
+    pub fn export_profile_audit_to_exports(
+        &self,
+        audit: &ProfileAudit,
+        language: Language,
+    ) -> Result<ReportFiles> {
+        self.export_profile_audit(audit, &self.dirs.exports(), language)
+    }
+}

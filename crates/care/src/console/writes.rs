@@ -1,0 +1,43 @@
+//! Writes: opt out, enrol or update a card or consumer, and what an opt-out would remove.
+
+use super::Console;
+use crate::Result;
+use crate::journal::{BatchLink, Entry};
+use crate::writes::send::{Writer, Written};
+use crate::writes::{Removal, WriteRequest, removals};
+
+impl Console {
+    /// Does `request`: role check, intent journaled, one D1 call, outcome journaled and audited.
+    /// Returns the journal entry (PENDING, SUCCESSFUL, FAILED or UNKNOWN).
+    pub async fn write(&self, request: WriteRequest) -> Result<Entry> {
+        Ok(self.write_linked(request, None).await?.entry)
+    }
+
+    /// [`Console::write`] for a batch item (`link`), also telling when D1 asked to slow down.
+    async fn write_linked(
+        &self,
+        request: WriteRequest,
+        link: Option<&BatchLink>,
+    ) -> Result<Written> {
+        let permit = self.authorise(request.kind.permission(), Some(&request.target))?;
+        let session = self.session().await?;
+        let writer = Writer {
+            journal: &self.journal,
+            session: &session,
+            in_flight: &self.in_flight,
+            audit: self.recorder(permit.operator()),
+        };
+        writer.write(&permit, request, link).await
+    }
+
+    /// What opting out `card_id` (or, with `None`, the whole consumer `consumer_id`) would
+    /// remove, per directory, read from D1 now.
+    pub async fn opt_out_preview(
+        &self,
+        consumer_id: &str,
+        card_id: Option<&str>,
+    ) -> Result<Vec<Removal>> {
+        let view = self.consumer_view(consumer_id).await?;
+        Ok(removals(&view, card_id))
+    }
+}

@@ -1,0 +1,432 @@
+//! Batches in the operations journal: one row per batch, one per item, and each item's latest
+//! intent (linked when the intent is recorded, see [`super::BatchLink`]).
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::intents::{COLUMNS as INTENT_COLUMNS, entry};
+use super::{Entry, Journal, State, failed, now, parse};
+use crate::wire_name;
+use crate::{Error, Result};
+
+/// Whether an id is a card's or a consumer's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum TargetKind {
+    /// A cardId: the card is opted out.
+    Card,
+    /// A consumerId: the consumer and every card of theirs are opted out.
+    Consumer,
+}
+
+/// One entry of the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// Card or consumer.
+    pub kind: TargetKind,
+    /// The cardId or consumerId, checked against D1's pattern.
+    pub id: String,
+    /// The line it came from (1-based).
+    #[specta(type = u32)]
+    pub line: usize,
+}
+
+/// Where a batch stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BatchState {
+    /// Created, nothing sent yet.
+    Ready,
+    /// Being sent (or the process that sent it stopped: resume it).
+    Running,
+    /// Paused by the operator.
+    Paused,
+    /// Cancelled by the operator: the items not sent stay unsent.
+    Cancelled,
+    /// Every item sent is final.
+    Done,
+    /// Closed by the operator: what was not sent never will be from this batch; what was sent
+    /// is still followed until it ends.
+    Discarded,
+}
+
+/// A batch opt-out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+    /// Its id (`b-` and the UTC time it was made).
+    pub id: String,
+    /// The environment it was made for; it runs only there.
+    pub environment: String,
+    /// Who made it.
+    pub operator: String,
+    /// `ISSUER_DECISION` or `USER_DECISION`.
+    pub reason_code: String,
+    /// The free-text reason every item carries.
+    pub reason: Option<String>,
+    /// Where it stands.
+    pub state: BatchState,
+    /// When it was made (UTC).
+    pub created_at: String,
+    /// When it last changed (UTC).
+    pub updated_at: String,
+}
+
+/// Where one item of a batch stands, in reports, counts and the screen alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ItemStatus {
+    /// The dry run found it in no directory: it is not sent.
+    NothingToDo,
+    /// Not sent (yet).
+    NotSent,
+    /// Its intent is journaled and its request may be on the way.
+    Sending,
+    /// D1 accepted it; the operation has not ended.
+    Pending,
+    /// Sent, but no answer came: being resolved from D1's operations.
+    Unknown,
+    /// D1 applied it.
+    Successful,
+    /// D1 refused it, or it was not applied.
+    Failed,
+}
+
+impl ItemStatus {
+    /// The status of an item sent with an intent in `state`.
+    pub fn of_intent(state: State) -> Self {
+        match state {
+            State::Intent => Self::Sending,
+            State::Pending => Self::Pending,
+            State::Unknown => Self::Unknown,
+            State::Successful => Self::Successful,
+            State::Failed => Self::Failed,
+        }
+    }
+
+    /// The SQL expression giving an item's status from `batch_items b LEFT JOIN intents i`,
+    /// spelled from the same values as the code.
+    fn sql() -> String {
+        format!(
+            "CASE WHEN b.skip IS NOT NULL THEN '{}' WHEN b.intent_id IS NULL THEN '{}' WHEN i.state = '{}' THEN '{}' ELSE i.state END",
+            wire_name(Self::NothingToDo),
+            wire_name(Self::NotSent),
+            wire_name(State::Intent),
+            wire_name(Self::Sending),
+        )
+    }
+}
+
+/// One item of a batch, with its latest intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    /// Its position in the batch.
+    #[specta(type = u32)]
+    pub seq: i64,
+    /// Card or consumer.
+    pub kind: TargetKind,
+    /// The cardId or consumerId.
+    pub target: String,
+    /// The line of the list it came from.
+    #[specta(type = u32)]
+    pub line: i64,
+    /// Why it is not sent, when the dry run found nothing to do.
+    pub skip: Option<String>,
+    /// How many intents were recorded for it (more than one after 429s).
+    #[specta(type = u32)]
+    pub attempts: i64,
+    /// Its latest intent, once one was recorded.
+    pub intent: Option<Entry>,
+}
+
+impl Item {
+    /// Where it stands.
+    pub fn status(&self) -> ItemStatus {
+        match (&self.skip, &self.intent) {
+            (Some(_), _) => ItemStatus::NothingToDo,
+            (None, None) => ItemStatus::NotSent,
+            (None, Some(entry)) => ItemStatus::of_intent(entry.state),
+        }
+    }
+
+    /// Whether nothing more will happen to it in this batch.
+    pub fn is_settled(&self) -> bool {
+        self.skip.is_some() || self.intent.as_ref().is_some_and(|e| e.state.is_final())
+    }
+}
+
+const BATCH_COLUMNS: &str =
+    "id, environment, operator, reason_code, reason, state, created_at, updated_at";
+
+fn batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+    Ok(Batch {
+        id: r.get(0)?,
+        environment: r.get(1)?,
+        operator: r.get(2)?,
+        reason_code: r.get(3)?,
+        reason: r.get(4)?,
+        state: parse(r.get(5)?)?,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
+}
+
+impl Journal {
+    /// Stores `batch` and its `targets` in one transaction.
+    pub(crate) fn create_batch(&self, batch: &Batch, targets: &[Target]) -> Result<()> {
+        let mut connection = self.db.lock();
+        let transaction = connection.transaction().map_err(failed)?;
+        transaction
+            .execute(
+                &format!(
+                    "INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                ),
+                params![
+                    batch.id,
+                    batch.environment,
+                    batch.operator,
+                    batch.reason_code,
+                    batch.reason,
+                    wire_name(batch.state),
+                    batch.created_at
+                ],
+            )
+            .map_err(failed)?;
+        {
+            let mut insert = transaction
+                .prepare("INSERT INTO batch_items (batch_id, seq, kind, target, line) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(failed)?;
+            for (seq, target) in targets.iter().enumerate() {
+                insert
+                    .execute(params![
+                        batch.id,
+                        seq as i64,
+                        wire_name(target.kind),
+                        target.id,
+                        target.line as i64
+                    ])
+                    .map_err(failed)?;
+            }
+        }
+        transaction.commit().map_err(failed)
+    }
+
+    /// One batch.
+    pub fn batch(&self, id: &str) -> Result<Option<Batch>> {
+        self.db
+            .lock()
+            .query_row(
+                &format!("SELECT {BATCH_COLUMNS} FROM batches WHERE id = ?1"),
+                [id],
+                batch,
+            )
+            .optional()
+            .map_err(failed)
+    }
+
+    /// The newest `limit` batches.
+    pub fn batches(&self, limit: i64) -> Result<Vec<Batch>> {
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {BATCH_COLUMNS} FROM batches ORDER BY created_at DESC, id DESC LIMIT ?1"
+            ))
+            .map_err(failed)?;
+        let rows = statement.query_map([limit], batch).map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// Every item of batch `id`, in order, with its latest intent (one query).
+    pub fn batch_items(&self, id: &str) -> Result<Vec<Item>> {
+        let columns = intent_columns();
+        // The item's own columns follow the intent's.
+        let n = INTENT_COLUMNS.split(", ").count();
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {columns}, b.seq, b.kind, b.target, b.line, b.skip, b.attempts
+                 FROM batch_items b LEFT JOIN intents i ON i.id = b.intent_id
+                 WHERE b.batch_id = ?1 ORDER BY b.seq"
+            ))
+            .map_err(failed)?;
+        let rows = statement
+            .query_map([id], |r| {
+                let linked: Option<i64> = r.get(0)?;
+                Ok(Item {
+                    seq: r.get(n)?,
+                    kind: parse(r.get(n + 1)?)?,
+                    target: r.get(n + 2)?,
+                    line: r.get(n + 3)?,
+                    skip: r.get(n + 4)?,
+                    attempts: r.get(n + 5)?,
+                    intent: linked.map(|_| entry(r)).transpose()?,
+                })
+            })
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// How many items of batch `id` have each [`ItemStatus`] (one aggregate query).
+    pub(crate) fn batch_statuses(&self, id: &str) -> Result<Vec<(ItemStatus, u32)>> {
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {}, count(*)
+                 FROM batch_items b LEFT JOIN intents i ON i.id = b.intent_id
+                 WHERE b.batch_id = ?1 GROUP BY 1",
+                ItemStatus::sql()
+            ))
+            .map_err(failed)?;
+        let rows = statement
+            .query_map([id], |r| Ok((parse(r.get(0)?)?, r.get(1)?)))
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// The unfinished intents of batch `id`'s items (what is left to follow), oldest first.
+    pub(crate) fn batch_unfinished(&self, id: &str) -> Result<Vec<Entry>> {
+        let columns = intent_columns();
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {columns} FROM batch_items b JOIN intents i ON i.id = b.intent_id
+                 WHERE b.batch_id = ?1 AND i.state NOT IN ('SUCCESSFUL', 'FAILED') ORDER BY i.id"
+            ))
+            .map_err(failed)?;
+        let rows = statement.query_map([id], entry).map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// Marks batch `id` discarded unless it is done or discarded already; whether it was.
+    pub(crate) fn discard_batch(&self, id: &str) -> Result<bool> {
+        let changed = self
+            .db
+            .lock()
+            .execute(
+                "UPDATE batches SET state = ?2, updated_at = ?3
+                 WHERE id = ?1 AND state NOT IN ('DONE', 'DISCARDED')",
+                params![id, wire_name(BatchState::Discarded), now()],
+            )
+            .map_err(failed)?;
+        Ok(changed == 1)
+    }
+
+    /// Sets where batch `id` stands.
+    pub(crate) fn set_batch_state(&self, id: &str, state: BatchState) -> Result<()> {
+        let changed = self
+            .db
+            .lock()
+            .execute(
+                "UPDATE batches SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, wire_name(state), now()],
+            )
+            .map_err(failed)?;
+        if changed == 0 {
+            return Err(Error::NotFound(format!("no batch {id}")));
+        }
+        Ok(())
+    }
+}
+
+/// The intent columns, as `i.<column>` for a query joining `intents i`.
+fn intent_columns() -> String {
+    INTENT_COLUMNS
+        .split(", ")
+        .map(|c| format!("i.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Journal {
+    /// Marks item `seq` of batch `id` as not to be sent, and why; an item already sent keeps
+    /// its intent.
+    pub(crate) fn skip_item(&self, id: &str, seq: i64, why: &str) -> Result<()> {
+        self.db
+            .lock()
+            .execute(
+                "UPDATE batch_items SET skip = ?3 WHERE batch_id = ?1 AND seq = ?2 AND intent_id IS NULL",
+                params![id, seq, why],
+            )
+            .map_err(failed)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_and_the_code_give_an_item_the_same_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("operations.sqlite")).unwrap();
+        let batch = Batch {
+            id: "b-1".into(),
+            environment: "sandbox".into(),
+            operator: "fraud1".into(),
+            reason_code: "ISSUER_DECISION".into(),
+            reason: None,
+            state: BatchState::Ready,
+            created_at: now(),
+            updated_at: String::new(),
+        };
+        let targets: Vec<Target> = (0..7)
+            .map(|n| Target {
+                kind: TargetKind::Card,
+                id: format!("crd-{n}"),
+                line: n + 1,
+            })
+            .collect();
+        journal.create_batch(&batch, &targets).unwrap();
+        journal.skip_item("b-1", 0, "nothing to do").unwrap();
+        let states = [
+            State::Intent,
+            State::Pending,
+            State::Unknown,
+            State::Successful,
+            State::Failed,
+        ];
+        for (seq, state) in (2..).zip(states) {
+            let entry = journal
+                .record_linked_intent(
+                    super::super::NewIntent {
+                        kind: crate::writes::WriteKind::OptOutCard,
+                        target: format!("crd-{seq}"),
+                        reason: None,
+                        reason_code: "ISSUER_DECISION".into(),
+                        correlation_id: format!("cid-{seq}"),
+                        environment: "sandbox".into(),
+                        operator: "fraud1".into(),
+                    },
+                    Some(&super::super::BatchLink {
+                        batch_id: "b-1".into(),
+                        seq,
+                    }),
+                )
+                .unwrap();
+            if state != State::Intent {
+                journal.record(entry.id, state, None, None, None).unwrap();
+            }
+        }
+        let mut from_code: Vec<ItemStatus> = journal
+            .batch_items("b-1")
+            .unwrap()
+            .iter()
+            .map(Item::status)
+            .collect();
+        let mut from_sql: Vec<ItemStatus> = journal
+            .batch_statuses("b-1")
+            .unwrap()
+            .into_iter()
+            .flat_map(|(status, n)| std::iter::repeat_n(status, n as usize))
+            .collect();
+        from_code.sort_by_key(|s| wire_name(s));
+        from_sql.sort_by_key(|s| wire_name(s));
+        assert_eq!(from_code, from_sql);
+        assert_eq!(from_code.len(), 7, "every status once: {from_code:?}");
+        let distinct: std::collections::HashSet<_> = from_code.iter().collect();
+        assert_eq!(distinct.len(), 7);
+    }
+}

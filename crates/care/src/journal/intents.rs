@@ -1,0 +1,470 @@
+//! The intents of the journal: one row per write, recorded before it is sent and updated with
+//! what became of it.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Journal, failed, now, parse};
+use crate::wire_name;
+use crate::writes::WriteKind;
+use crate::{Error, Result};
+
+/// A batch item an intent is sent for: recorded with the intent in one transaction, so that a
+/// batch resumed after a crash knows which items were already sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchLink {
+    /// The batch.
+    pub batch_id: String,
+    /// The item's position in it.
+    pub seq: i64,
+}
+
+/// Where a write stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Recorded; the request may or may not have left (after a crash: must be resolved).
+    Intent,
+    /// D1 accepted it; the operation has not ended.
+    Pending,
+    /// D1 applied it.
+    Successful,
+    /// D1 refused it (when sent, or when the operation ended).
+    Failed,
+    /// Sent, but no answer came: resolve through D1's operations before anything else.
+    Unknown,
+}
+
+impl State {
+    /// Whether nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Successful | State::Failed)
+    }
+}
+
+/// A write about to be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewIntent {
+    /// What it does.
+    pub kind: WriteKind,
+    /// The card or consumer id.
+    pub target: String,
+    /// Free-text reason.
+    pub reason: Option<String>,
+    /// `ISSUER_DECISION` or `USER_DECISION`.
+    pub reason_code: String,
+    /// The correlation id the request will carry.
+    pub correlation_id: String,
+    /// The environment it goes to.
+    pub environment: String,
+    /// Who asked for it.
+    pub operator: String,
+}
+
+/// A journal entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Local id of the intent.
+    #[specta(type = f64)] // far below 2^53
+    pub id: i64,
+    /// What was asked for.
+    #[serde(flatten)]
+    pub intent: NewIntent,
+    /// Where it stands.
+    pub state: State,
+    /// D1's operationId, once known.
+    pub operation_id: Option<String>,
+    /// Why it failed, or how it was resolved, as written (D1's words or the console's).
+    pub detail: Option<String>,
+    /// What the console concluded, when `detail` is one of its own conclusions: the UI puts it in
+    /// the operator's language.
+    pub note: Option<Note>,
+    /// When the intent was recorded (UTC).
+    pub created_at: String,
+    /// When it last changed (UTC).
+    pub updated_at: String,
+}
+
+/// A conclusion the console itself reached about a write, kept in its own column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Note {
+    /// D1 has no trace of the write once the settle time has passed: it was not applied, and
+    /// it is safe to send it again.
+    NotApplied,
+    /// An outcome that was UNKNOWN was found in D1's operations list.
+    ResolvedFromD1,
+    /// D1 refused the write with a 429: it was not applied and may be sent again later.
+    SlowDown,
+}
+
+impl Note {
+    /// The detail written in English beside [`Note::NotApplied`] (reports, the command line).
+    pub(crate) const NOT_APPLIED: &str =
+        "D1 has no record of this write: it was not applied, and it is safe to send it again";
+    /// The detail written beside [`Note::ResolvedFromD1`].
+    pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
+}
+
+pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note";
+
+pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        intent: NewIntent {
+            kind: parse(r.get(1)?)?,
+            target: r.get(2)?,
+            reason: r.get(3)?,
+            reason_code: r.get(4)?,
+            correlation_id: r.get(5)?,
+            environment: r.get(6)?,
+            operator: r.get(7)?,
+        },
+        state: parse(r.get(8)?)?,
+        operation_id: r.get(9)?,
+        detail: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+        note: r.get::<_, Option<String>>(13)?.map(parse).transpose()?,
+    })
+}
+
+impl Journal {
+    /// Records `intent` and returns its entry; on disk when this returns. Refused with
+    /// [`Error::AlreadyInProgress`] while the same write on the same target is unfinished, in
+    /// this process or another one on the same journal (checked and inserted in one transaction).
+    pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
+        self.record_linked_intent(intent, None)
+    }
+
+    /// Like [`Journal::record_intent`], and marks the batch item `link` as sent by it in the same
+    /// transaction: refused with [`Error::AlreadyInProgress`] unless the item was never sent or
+    /// its last intent FAILED (D1 did not apply it), so no item is ever sent twice.
+    pub fn record_linked_intent(
+        &self,
+        intent: NewIntent,
+        link: Option<&BatchLink>,
+    ) -> Result<Entry> {
+        let mut connection = self.db.lock();
+        let at = now();
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let open: Option<(i64, String)> = transaction
+            .query_row(
+                "SELECT id, state FROM intents WHERE kind = ?1 AND target = ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED') LIMIT 1",
+                params![wire_name(intent.kind), intent.target],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(failed)?;
+        if let Some((id, state)) = open {
+            return Err(Error::AlreadyInProgress(format!(
+                "the same write on {} is already in progress (journal entry {id}, {state}); it was not sent again: wait for it to finish",
+                intent.target
+            )));
+        }
+        transaction
+            .execute(
+                "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                params![wire_name(intent.kind), intent.target, intent.reason, intent.reason_code, intent.correlation_id,
+                        intent.environment, intent.operator, wire_name(State::Intent), at],
+            )
+            .map_err(failed)?;
+        let id = transaction.last_insert_rowid();
+        if let Some(link) = link {
+            let linked = transaction
+                .execute(
+                    "UPDATE batch_items SET intent_id = ?3, attempts = attempts + 1
+                     WHERE batch_id = ?1 AND seq = ?2
+                       AND (intent_id IS NULL OR intent_id IN (SELECT id FROM intents WHERE state = 'FAILED'))",
+                    params![link.batch_id, link.seq, id],
+                )
+                .map_err(failed)?;
+            if linked != 1 {
+                // Dropping the transaction rolls the intent back: nothing is sent.
+                return Err(Error::AlreadyInProgress(format!(
+                    "item {} of batch {} was already sent; it was not sent again",
+                    link.seq, link.batch_id
+                )));
+            }
+        }
+        transaction.commit().map_err(failed)?;
+        drop(connection);
+        self.get(id)?
+            .ok_or_else(|| Error::Internal("a recorded intent vanished".into()))
+    }
+
+    /// Records what became of intent `id` and returns the entry, or `None` when it was already
+    /// final: a final entry never changes again, and the check and the change are one statement,
+    /// so two processes finishing the same entry cannot both succeed.
+    pub fn record(
+        &self,
+        id: i64,
+        state: State,
+        operation_id: Option<&str>,
+        detail: Option<&str>,
+        note: Option<Note>,
+    ) -> Result<Option<Entry>> {
+        let changed = self.db.lock()
+            .execute(
+                "UPDATE intents SET state = ?2, operation_id = COALESCE(?3, operation_id), detail = COALESCE(?4, detail),
+                        note = COALESCE(?6, note), updated_at = ?5
+                 WHERE id = ?1 AND state NOT IN ('SUCCESSFUL', 'FAILED')",
+                params![id, wire_name(state), operation_id, detail, now(), note.map(wire_name)],
+            )
+            .map_err(failed)?;
+        let entry = self
+            .get(id)?
+            .ok_or_else(|| Error::InvalidInput(format!("no journal entry {id}")))?;
+        Ok((changed == 1).then_some(entry))
+    }
+
+    /// The entry holding D1's `operation_id`, if any (so an operation is never claimed twice
+    /// when outcomes are reconciled).
+    pub fn by_operation_id(&self, operation_id: &str) -> Result<Option<Entry>> {
+        self.db
+            .lock()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM intents WHERE operation_id = ?1"),
+                [operation_id],
+                entry,
+            )
+            .optional()
+            .map_err(failed)
+    }
+
+    /// One entry.
+    pub fn get(&self, id: i64) -> Result<Option<Entry>> {
+        self.db
+            .lock()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM intents WHERE id = ?1"),
+                [id],
+                entry,
+            )
+            .optional()
+            .map_err(failed)
+    }
+
+    /// Entries not yet final (Intent, Pending, Unknown), oldest first: what a tracker follows,
+    /// and what a new process resumes after a crash.
+    pub fn unfinished(&self) -> Result<Vec<Entry>> {
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM intents WHERE state NOT IN ('SUCCESSFUL', 'FAILED') ORDER BY id"
+            ))
+            .map_err(failed)?;
+        let rows = statement.query_map([], entry).map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// The newest `limit` entries, optionally only those in `state`.
+    pub fn recent(&self, state: Option<State>, limit: i64) -> Result<Vec<Entry>> {
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM intents WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2"
+            ))
+            .map_err(failed)?;
+        let rows = statement
+            .query_map(params![state.map(wire_name), limit], entry)
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_written_before_the_note_column_get_their_note_from_the_detail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("operations.sqlite");
+        let old = rusqlite::Connection::open(&path).unwrap();
+        old.execute_batch(super::super::SCHEMA).unwrap();
+        let slow_down = d1::Error::RateLimited {
+            correlation_id: d1::CorrelationId::random(),
+            retry_after: Some(std::time::Duration::from_secs(3)),
+        }
+        .to_string();
+        for (n, detail) in [
+            Note::NOT_APPLIED,
+            Note::RESOLVED_FROM_D1,
+            slow_down.as_str(),
+            "CARD_NOT_FOUND",
+        ]
+        .iter()
+        .enumerate()
+        {
+            old.execute(
+                "INSERT INTO intents (kind, target, reason_code, correlation_id, environment, operator, state, detail, created_at, updated_at)
+                 VALUES ('OPT_OUT_CARD', ?1, 'ISSUER_DECISION', ?1, 'sandbox', 'agent1', 'FAILED', ?2, 't', 't')",
+                params![format!("crd-{n}"), detail],
+            )
+            .unwrap();
+        }
+        drop(old);
+        let journal = Journal::open(&path).unwrap();
+        let notes: Vec<Option<Note>> = journal
+            .recent(None, 10)
+            .unwrap()
+            .into_iter()
+            .rev()
+            .map(|e| e.note)
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                Some(Note::NotApplied),
+                Some(Note::ResolvedFromD1),
+                Some(Note::SlowDown),
+                None
+            ]
+        );
+        drop(journal);
+        // Opening again applies nothing twice.
+        assert_eq!(
+            Journal::open(&path)
+                .unwrap()
+                .recent(None, 10)
+                .unwrap()
+                .len(),
+            4
+        );
+    }
+
+    fn intent(target: &str) -> NewIntent {
+        NewIntent {
+            kind: WriteKind::OptOutCard,
+            target: target.into(),
+            reason: Some("Lost card".into()),
+            reason_code: "USER_DECISION".into(),
+            correlation_id: format!("cid-{target}"),
+            environment: "sandbox".into(),
+            operator: "agent1".into(),
+        }
+    }
+
+    #[test]
+    fn an_intent_left_behind_by_a_crash_is_found_by_the_next_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let journal = Journal::open(&path).unwrap();
+        let done = journal.record_intent(intent("crd-a")).unwrap();
+        journal
+            .record(done.id, State::Pending, Some("op-1"), None, None)
+            .unwrap();
+        journal
+            .record(done.id, State::Successful, None, None, None)
+            .unwrap();
+        let stranded = journal.record_intent(intent("crd-b")).unwrap();
+        let unknown = journal.record_intent(intent("crd-c")).unwrap();
+        journal
+            .record(
+                unknown.id,
+                State::Unknown,
+                None,
+                Some("connection lost"),
+                None,
+            )
+            .unwrap();
+        drop(journal); // the process dies here
+
+        let journal = Journal::open(&path).unwrap();
+        let unfinished = journal.unfinished().unwrap();
+        assert_eq!(
+            unfinished
+                .iter()
+                .map(|e| (e.intent.target.as_str(), e.state))
+                .collect::<Vec<_>>(),
+            [("crd-b", State::Intent), ("crd-c", State::Unknown)]
+        );
+        assert_eq!(unfinished[0].id, stranded.id);
+        assert_eq!(unfinished[0].intent.correlation_id, "cid-crd-b");
+        let finished = journal.get(done.id).unwrap().unwrap();
+        assert_eq!(
+            (finished.state, finished.operation_id.as_deref()),
+            (State::Successful, Some("op-1")),
+            "operationId kept"
+        );
+    }
+
+    #[test]
+    fn the_same_write_cannot_be_journaled_twice_while_unfinished_even_from_another_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("operations.sqlite");
+        let (desktop, cli) = (Journal::open(&path).unwrap(), Journal::open(&path).unwrap());
+        let first = desktop.record_intent(intent("crd-1")).unwrap();
+        let error = cli.record_intent(intent("crd-1")).unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::AlreadyInProgress);
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("journal entry {}", first.id)),
+            "{error}"
+        );
+        cli.record_intent(intent("crd-2")).unwrap();
+        desktop
+            .record(first.id, State::Failed, None, Some("refused"), None)
+            .unwrap();
+        cli.record_intent(intent("crd-1")).unwrap();
+    }
+
+    #[test]
+    fn a_final_entry_never_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        let entry = journal.record_intent(intent("crd-a")).unwrap();
+        journal
+            .record(
+                entry.id,
+                State::Failed,
+                None,
+                Some("CARD_NOT_ENROLLED"),
+                None,
+            )
+            .unwrap();
+        let again = journal
+            .record(entry.id, State::Successful, Some("op-9"), None, None)
+            .unwrap();
+        assert_eq!(again, None, "nothing changed");
+        let kept = journal.get(entry.id).unwrap().unwrap();
+        assert_eq!((kept.state, kept.operation_id), (State::Failed, None));
+        assert!(
+            journal
+                .record(999, State::Pending, None, None, None)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn recent_entries_newest_first_and_by_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        for n in 0..5 {
+            let e = journal.record_intent(intent(&format!("crd-{n}"))).unwrap();
+            if n % 2 == 0 {
+                journal
+                    .record(e.id, State::Pending, Some(&format!("op-{n}")), None, None)
+                    .unwrap();
+            }
+        }
+        let recent = journal.recent(None, 3).unwrap();
+        assert_eq!(
+            recent
+                .iter()
+                .map(|e| e.intent.target.as_str())
+                .collect::<Vec<_>>(),
+            ["crd-4", "crd-3", "crd-2"]
+        );
+        let pending = journal.recent(Some(State::Pending), 10).unwrap();
+        assert_eq!(pending.len(), 3);
+        assert!(pending.iter().all(|e| e.state == State::Pending));
+    }
+}

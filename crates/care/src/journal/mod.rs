@@ -1,0 +1,102 @@
+//! The operations journal: every write is recorded as an intent, committed to disk
+//! (`synchronous=FULL`) **before** its request leaves, then updated with what became of it. After
+//! a crash, [`Journal::unfinished`] lists what still has to be followed or resolved, so nothing
+//! is lost and nothing is sent twice for one intent. One file holds the intents ([`intents`])
+//! and the fraud team's batches ([`batches`]); this module opens it and owns its schema.
+
+pub mod batches;
+pub mod intents;
+
+use std::path::Path;
+
+use chrono::{SecondsFormat, Utc};
+use serde::Deserialize;
+
+pub use batches::{Batch, BatchState, Item, ItemStatus, Target, TargetKind};
+pub use intents::{BatchLink, Entry, NewIntent, Note, State};
+
+use crate::{Error, Result};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS intents (
+    id             INTEGER PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    target         TEXT NOT NULL,
+    reason         TEXT,
+    reason_code    TEXT NOT NULL,
+    correlation_id TEXT NOT NULL,
+    environment    TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    operation_id   TEXT,
+    detail         TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS intents_state ON intents (state);
+CREATE TABLE IF NOT EXISTS batches (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    operator    TEXT NOT NULL,
+    reason_code TEXT NOT NULL,
+    reason      TEXT,
+    state       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batch_items (
+    batch_id  TEXT NOT NULL REFERENCES batches (id),
+    seq       INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    line      INTEGER NOT NULL,
+    skip      TEXT,
+    attempts  INTEGER NOT NULL DEFAULT 0,
+    intent_id INTEGER REFERENCES intents (id),
+    PRIMARY KEY (batch_id, seq)
+);
+";
+
+/// Changes to the file, in order, never edited (see [`crate::storage::sqlite::Db::open`]).
+const MIGRATIONS: &[&str] = &[
+    // The console's own conclusion about a write gets a column; rows written before it get
+    // theirs from the detail text the console wrote then.
+    "ALTER TABLE intents ADD COLUMN note TEXT;
+     UPDATE intents SET note = 'NOT_APPLIED'
+         WHERE detail = 'D1 has no record of this write: it was not applied, and it is safe to send it again';
+     UPDATE intents SET note = 'RESOLVED_FROM_D1' WHERE detail = 'resolved from D1''s operations list';
+     UPDATE intents SET note = 'SLOW_DOWN' WHERE detail LIKE 'D1 asked to slow down%';",
+];
+
+/// The journal of one data directory.
+pub struct Journal {
+    pub(crate) db: crate::storage::sqlite::Db,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path`: WAL, `synchronous=FULL`.
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(Self {
+            db: crate::storage::sqlite::Db::open(
+                path,
+                "open the operations journal",
+                SCHEMA,
+                MIGRATIONS,
+            )?,
+        })
+    }
+}
+
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(value: String) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(value.clone())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+pub(crate) fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub(crate) fn failed(e: rusqlite::Error) -> Error {
+    Error::Internal(format!("the operations journal failed: {e}"))
+}

@@ -1,0 +1,236 @@
+//! The auditors' batch profile audit: for a list of consumers, or every consumer a search
+//! matches, each consumer's view and findings, read with bounded concurrency. Read-only: it
+//! writes nothing to D1, and every view is in the audit log like one opened on screen.
+
+pub mod report;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+use crate::bank::MAX_RESULTS;
+use crate::batch::input::{InvalidLine, InvalidReason, TargetKind, parse};
+use crate::environments::Session;
+use crate::profile::{BankSide, ConsumerView, DirectoryState, Finding, FindingKind};
+
+/// How many consumers are read at a time unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The most consumers one audit reads.
+pub const MAX_CONSUMERS: usize = 100_000;
+
+/// Which consumers to audit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "text")]
+pub enum Scope {
+    /// A list of consumerIds, one per line (or a CSV with a `consumerId` column).
+    List(String),
+    /// Every consumer the bank's search finds for this text.
+    Matching(String),
+}
+
+/// One consumer's result.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditedConsumer {
+    /// The consumer.
+    pub consumer_id: String,
+    /// What is wrong, most serious first.
+    pub findings: Vec<Finding>,
+    /// What could not be read (`bank`, a directory, or the whole view), with why: the
+    /// findings then do not cover it.
+    pub unread: Vec<Unread>,
+}
+
+/// A side of a consumer that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Unread {
+    /// `BANK`, a directory (`VISA`, …), or `ALL` when the view failed as a whole.
+    pub side: String,
+    /// Why, in English.
+    pub why: String,
+}
+
+/// What a profile audit was asked to read, as its report states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum AuditedScope {
+    /// The consumers of a list.
+    Listed {
+        /// How many consumers the list held.
+        count: u32,
+    },
+    /// The consumers the bank's search found.
+    Matching {
+        /// The search text, a card number, e-mail or phone in it masked.
+        text: String,
+    },
+}
+
+/// A finished (or cancelled) audit.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileAudit {
+    /// `pa-<UTC time>`, also in the audit log and the report's file names.
+    pub id: String,
+    /// The environment read.
+    pub environment: String,
+    /// Who ran it.
+    pub operator: String,
+    /// What was asked for.
+    pub scope: AuditedScope,
+    /// When it started and ended (UTC, RFC 3339).
+    pub started_at: String,
+    /// When it ended.
+    pub finished_at: String,
+    /// Whether it was cancelled before every consumer was read.
+    pub cancelled: bool,
+    /// Lines of the list that are not consumerIds.
+    pub invalid: Vec<InvalidLine>,
+    /// Each consumer read, in the list's order.
+    pub consumers: Vec<AuditedConsumer>,
+}
+
+impl ProfileAudit {
+    /// How many findings of each kind, and in which directory (`None`: not one directory).
+    pub fn counts(&self) -> BTreeMap<(String, Option<String>), usize> {
+        let mut counts = BTreeMap::new();
+        for finding in self.consumers.iter().flat_map(|c| &c.findings) {
+            *counts
+                .entry((kind_name(finding.kind), finding.scheme.clone()))
+                .or_default() += 1;
+        }
+        counts
+    }
+
+    /// How many findings in all.
+    pub fn findings(&self) -> usize {
+        self.consumers.iter().map(|c| c.findings.len()).sum()
+    }
+}
+
+/// A finding kind as written in reports: `CARD_CLOSED_BUT_ENROLLED`, ….
+pub fn kind_name(kind: FindingKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// How far an audit is.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditProgress {
+    /// Consumers to read.
+    pub total: u32,
+    /// Consumers read.
+    pub done: u32,
+    /// Consumers with at least one finding.
+    pub with_findings: u32,
+    /// Consumers not read completely.
+    pub unread: u32,
+    /// Findings so far.
+    pub findings: u32,
+    /// Consumers per second so far.
+    pub per_second: f64,
+    /// Seconds left at that rate.
+    pub eta_seconds: Option<f64>,
+    /// Whether the audit is paused.
+    pub paused: bool,
+}
+
+/// The consumerIds `scope` names (a search reads every page of `session`'s bank records),
+/// the list's invalid lines, and the scope as the report states it.
+pub(crate) async fn scope_ids(
+    session: Option<&Session>,
+    scope: &Scope,
+) -> Result<(Vec<String>, Vec<InvalidLine>, AuditedScope)> {
+    match scope {
+        Scope::List(text) => {
+            let mut list = parse(text, Some(TargetKind::Consumer));
+            let (consumers, cards): (Vec<_>, Vec<_>) = list
+                .targets
+                .into_iter()
+                .partition(|t| t.kind == TargetKind::Consumer);
+            list.invalid
+                .extend(cards.into_iter().map(|card| InvalidLine {
+                    line: card.line,
+                    text: format!("card:{}", card.id),
+                    reason: InvalidReason::CardInConsumerList,
+                    why: "a card: the profile audit reads consumers".into(),
+                }));
+            list.invalid.sort_by_key(|l| l.line);
+            let described = AuditedScope::Listed {
+                count: u32::try_from(consumers.len()).unwrap_or(u32::MAX),
+            };
+            Ok((
+                consumers.into_iter().map(|t| t.id).collect(),
+                list.invalid,
+                described,
+            ))
+        }
+        Scope::Matching(text) => {
+            let session = session.ok_or_else(|| {
+                crate::Error::Internal("a search needs the environment's clients".into())
+            })?;
+            let mut ids = Vec::new();
+            loop {
+                let page = session
+                    .records
+                    .search_after(text, MAX_RESULTS, ids.last().map(String::as_str))
+                    .await?;
+                let found = page.consumers.len();
+                ids.extend(page.consumers.into_iter().map(|c| c.consumer_id));
+                if !page.more || found == 0 || ids.len() >= MAX_CONSUMERS {
+                    break;
+                }
+            }
+            ids.truncate(MAX_CONSUMERS);
+            // The scope goes into the report: a card number, e-mail or phone searched for
+            // is masked there.
+            let text = crate::privacy::scrub(text.trim()).into_owned();
+            Ok((ids, Vec::new(), AuditedScope::Matching { text }))
+        }
+    }
+}
+
+/// The audit of `consumer_id` from reading its view: its findings and unread sides, or the
+/// whole consumer unread when the view failed.
+pub(crate) fn audit_of(consumer_id: String, view: Result<ConsumerView>) -> AuditedConsumer {
+    match view {
+        Ok(view) => audited(view),
+        Err(error) => AuditedConsumer {
+            consumer_id,
+            findings: Vec::new(),
+            unread: vec![Unread {
+                side: "ALL".into(),
+                why: error.to_string(),
+            }],
+        },
+    }
+}
+
+/// The audit of one consumer's view: its findings, and the sides that could not be read.
+fn audited(view: ConsumerView) -> AuditedConsumer {
+    let mut unread = Vec::new();
+    if let BankSide::Unavailable { problem } = &view.bank {
+        unread.push(Unread {
+            side: "BANK".into(),
+            why: problem.message.clone(),
+        });
+    }
+    for directory in &view.directories {
+        if let DirectoryState::Unavailable { problem } = &directory.state {
+            unread.push(Unread {
+                side: directory.scheme.clone(),
+                why: problem.message.clone(),
+            });
+        }
+    }
+    AuditedConsumer {
+        consumer_id: view.consumer_id,
+        findings: view.findings,
+        unread,
+    }
+}

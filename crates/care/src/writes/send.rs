@@ -1,0 +1,310 @@
+//! One write that is never lost: the ids checked and the bank's record read, the intent
+//! committed to the operations journal **before** the request leaves, one D1 call (never
+//! retried), the outcome recorded: PENDING, SUCCESSFUL, FAILED, or UNKNOWN when the answer was
+//! lost. The [`super::tracker`] then follows it until it is final.
+
+use std::time::Duration;
+
+use d1::wire::{Accepted, OperationStatus};
+
+use super::{InFlight, WriteKind};
+use crate::audit_log::Recorder;
+use crate::bank::IssuerConsumer;
+use crate::environments::Session;
+use crate::journal::{BatchLink, Entry, Journal, NewIntent, Note, State};
+use crate::policy::Permit;
+use crate::{Error, Result};
+
+/// Whether `entry` surely was not applied by D1 and may be sent again as a new intent: the
+/// tracker found no trace of it, or D1 refused it with a 429 (d1's `RateLimited`).
+pub(crate) fn may_send_again(entry: &Entry) -> bool {
+    entry.state == State::Failed && matches!(entry.note, Some(Note::NotApplied | Note::SlowDown))
+}
+
+/// The state a failed call leaves a write in: UNKNOWN whenever D1 may have applied it (no
+/// answer, an answer that could not be read, or a server error), FAILED when it surely did not.
+fn state_after(error: &d1::Error) -> State {
+    match error {
+        d1::Error::MaybeSent { .. } | d1::Error::Decode { .. } => State::Unknown,
+        d1::Error::Rejected { status, .. } if *status >= 500 => State::Unknown,
+        _ => State::Failed,
+    }
+}
+
+/// A write an operator asks for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteRequest {
+    /// What to do.
+    pub kind: WriteKind,
+    /// The cardId (card writes) or consumerId (consumer writes).
+    pub target: String,
+    /// Free-text reason (D1: 1 to 64 letters, digits or spaces).
+    pub reason: Option<String>,
+    /// Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`).
+    pub user_decision: bool,
+}
+
+pub(crate) fn state_of(status: &OperationStatus) -> State {
+    match status {
+        OperationStatus::Successful => State::Successful,
+        OperationStatus::Failed => State::Failed,
+        _ => State::Pending,
+    }
+}
+
+/// A write's journal entry, and how long D1 asked to wait when it refused it with a 429 (the
+/// write was not applied and may be sent again after that).
+pub(crate) struct Written {
+    pub(crate) entry: Entry,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+/// The validated ids and body parts of a request, read before anything is journaled.
+enum Prepared {
+    Card(d1::CardId, Option<(IssuerConsumer, usize)>),
+    Consumer(d1::ConsumerId, Option<IssuerConsumer>),
+}
+
+/// What a write needs: the journal it is recorded in, the active environment's clients, the
+/// registry of calls on their way, and the audit trail.
+pub(crate) struct Writer<'a> {
+    pub(crate) journal: &'a Journal,
+    pub(crate) session: &'a Session,
+    pub(crate) in_flight: &'a InFlight,
+    pub(crate) audit: Recorder<'a>,
+}
+
+impl Writer<'_> {
+    /// Does `request` under `permit` (which must be for its kind): intent journaled (and linked
+    /// to the batch item `link`), one D1 call, outcome journaled and audited. Returns the journal
+    /// entry (PENDING, SUCCESSFUL, FAILED or UNKNOWN) and how long D1 asked to wait after a 429.
+    pub(crate) async fn write(
+        &self,
+        permit: &Permit,
+        request: WriteRequest,
+        link: Option<&BatchLink>,
+    ) -> Result<Written> {
+        if permit.permission() != request.kind.permission() {
+            return Err(Error::Internal(format!(
+                "a {:?} permit does not cover {:?}",
+                permit.permission(),
+                request.kind
+            )));
+        }
+        let session = self.session;
+        let reason = request
+            .reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .map(d1::Reason::new)
+            .transpose()
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let prepared = prepare(session, &request).await?;
+        let correlation_id = d1::CorrelationId::random();
+        let _in_flight = self.in_flight.hold(&correlation_id);
+        let reason_code = if request.user_decision {
+            d1::wire::ReasonCode::UserDecision
+        } else {
+            d1::wire::ReasonCode::IssuerDecision
+        };
+        let entry = self.journal.record_linked_intent(
+            NewIntent {
+                kind: request.kind,
+                target: request.target.clone(),
+                reason: reason.as_ref().map(|r| r.as_str().to_owned()),
+                reason_code: crate::wire_name(reason_code),
+                correlation_id: correlation_id.as_str().to_owned(),
+                environment: session.environment.name.clone(),
+                operator: permit.operator().to_owned(),
+            },
+            link,
+        )?;
+        self.audit.record_call(
+            request.kind.intent_event(),
+            Some(&request.target),
+            "recorded",
+            None,
+            Some(correlation_id.as_str()),
+        )?;
+        let write = d1::Write {
+            reason,
+            reason_code,
+            correlation_id: Some(correlation_id.clone()),
+        };
+        let sent = send(session, request.kind, prepared, write).await;
+        let retry_after = match &sent {
+            Err(d1::Error::RateLimited { retry_after, .. }) => {
+                Some(retry_after.unwrap_or(Duration::from_secs(1)))
+            }
+            _ => None,
+        };
+        let recorded = match sent {
+            Ok(accepted) => self.journal.record(
+                entry.id,
+                state_of(&accepted.status),
+                Some(&accepted.operation_id),
+                None,
+                None,
+            )?,
+            Err(error) => self.journal.record(
+                entry.id,
+                state_after(&error),
+                None,
+                Some(&error.to_string()),
+                retry_after.map(|_| Note::SlowDown),
+            )?,
+        };
+        let entry = match recorded {
+            Some(entry) => {
+                record_outcome(&self.audit, &entry)?;
+                entry
+            }
+            // Another process sharing the journal finished it first (and audited it).
+            None => self
+                .journal
+                .get(entry.id)?
+                .ok_or_else(|| Error::Internal(format!("journal entry {} vanished", entry.id)))?,
+        };
+        Ok(Written { entry, retry_after })
+    }
+}
+
+/// Audits what became of `entry`.
+pub(crate) fn record_outcome(audit: &Recorder<'_>, entry: &Entry) -> Result<()> {
+    audit.record_call(
+        entry.intent.kind.outcome_event(),
+        Some(&entry.intent.target),
+        &crate::wire_name(entry.state),
+        entry.operation_id.as_deref(),
+        Some(&entry.intent.correlation_id),
+    )
+}
+
+/// Validates ids and, for enrol and update, reads the bank's record the write carries.
+async fn prepare(session: &Session, request: &WriteRequest) -> Result<Prepared> {
+    let needs_record = request.kind.needs_record();
+    if request.kind.is_card() {
+        let card = d1::CardId::new(&request.target)?;
+        let record = match needs_record {
+            false => None,
+            true => Some(bank_record_of_card(session, &request.target).await?),
+        };
+        Ok(Prepared::Card(card, record))
+    } else {
+        let consumer = d1::ConsumerId::new(&request.target)?;
+        let record = match needs_record {
+            false => None,
+            true => Some(session.records.consumer(&consumer).await?.ok_or_else(|| {
+                Error::NotFound(format!(
+                    "the bank has no consumer {consumer}: there is no record to push"
+                ))
+            })?),
+        };
+        Ok(Prepared::Consumer(consumer, record))
+    }
+}
+
+async fn bank_record_of_card(session: &Session, card_id: &str) -> Result<(IssuerConsumer, usize)> {
+    let not_found = || Error::NotFound(format!("the bank has no card {card_id}"));
+    let found = session.records.search(card_id, 1).await?;
+    let summary = found.consumers.into_iter().next().ok_or_else(not_found)?;
+    let consumer =
+        d1::ConsumerId::new(&summary.consumer_id).map_err(|e| Error::Internal(e.to_string()))?;
+    let record = session
+        .records
+        .consumer(&consumer)
+        .await?
+        .ok_or_else(not_found)?;
+    let index = record
+        .cards
+        .iter()
+        .position(|c| c.card_id == card_id)
+        .ok_or_else(not_found)?;
+    Ok((record, index))
+}
+
+/// The one D1 call of a write.
+async fn send(
+    session: &Session,
+    kind: WriteKind,
+    prepared: Prepared,
+    write: d1::Write,
+) -> std::result::Result<Accepted, d1::Error> {
+    let d1 = &session.d1;
+    let response = match (kind, prepared) {
+        (WriteKind::OptOutCard, Prepared::Card(card, _)) => d1.opt_out_card(&card, write).await,
+        (WriteKind::OptOutConsumer, Prepared::Consumer(consumer, _)) => {
+            d1.opt_out_consumer(&consumer, write).await
+        }
+        (WriteKind::EnrolCard, Prepared::Card(card, Some((record, index)))) => {
+            let bank_card = &record.cards[index];
+            let name = (bank_card.scheme == "VISA").then(|| bank_card.cardholder_name.clone());
+            d1.enrol_card(&card, write, name).await
+        }
+        (WriteKind::UpdateCard, Prepared::Card(card, Some((record, index)))) => {
+            let bank_card = &record.cards[index];
+            let name = (bank_card.scheme == "VISA").then(|| bank_card.cardholder_name.clone());
+            d1.update_card(
+                &card,
+                write,
+                Some(bank_card.billing_address.to_wire()),
+                name,
+            )
+            .await
+        }
+        (WriteKind::UpdateConsumer, Prepared::Consumer(consumer, Some(record))) => {
+            d1.update_consumer(&consumer, write, &record.to_wire())
+                .await
+        }
+        _ => {
+            return Err(d1::Error::InvalidRequest(
+                "the write and its target do not match".into(),
+            ));
+        }
+    };
+    response.map(|r| r.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn correlation() -> d1::CorrelationId {
+        d1::CorrelationId::random()
+    }
+
+    #[test]
+    fn only_a_sure_refusal_is_failed_everything_else_is_unknown() {
+        let rejected = |status| d1::Error::Rejected {
+            correlation_id: correlation(),
+            status,
+            error_code: None,
+            message: "no".into(),
+        };
+        let maybe = d1::Error::MaybeSent {
+            correlation_id: correlation(),
+            write: true,
+            detail: "connection reset".into(),
+        };
+        let decode = d1::Error::Decode {
+            correlation_id: correlation(),
+            detail: "not JSON".into(),
+        };
+        let not_sent = d1::Error::NotSent {
+            correlation_id: correlation(),
+            detail: "refused".into(),
+        };
+        for (error, state) in [
+            (maybe, State::Unknown),
+            (decode, State::Unknown),
+            (rejected(500), State::Unknown),
+            (rejected(503), State::Unknown),
+            (rejected(400), State::Failed),
+            (rejected(404), State::Failed),
+            (not_sent, State::Failed),
+        ] {
+            assert_eq!(state_after(&error), state, "{error}");
+        }
+    }
+}

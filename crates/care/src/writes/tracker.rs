@@ -1,0 +1,199 @@
+//! Following writes until they are final: PENDING ones are polled; UNKNOWN ones, and intents
+//! left by a crash, are resolved from D1's operations lists, so nothing is ever sent twice for
+//! one intent.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use d1::wire::Operation;
+
+use super::InFlight;
+use super::send::{record_outcome, state_of};
+use crate::audit_log::Recorder;
+use crate::environments::Session;
+use crate::journal::{Entry, Journal, Note, State};
+use crate::{Error, Result};
+
+/// How long an intent without an answer may take before "D1 has no such operation" means
+/// "it was not applied": longer than a write can take in any process sharing the journal (a
+/// token with its retries, then the write; a test checks it against d1's defaults). [`crate::console::Console::with_settle`]
+/// changes it.
+pub const SETTLE: Duration = Duration::from_secs(120);
+/// How far D1's clock and ours may disagree when an operation's start time is compared with the
+/// intent's.
+const CLOCK_SKEW: Duration = Duration::from_secs(120);
+
+/// What the tracker needs: the journal, the active environment's clients, the registry of
+/// calls on their way, the settle time, and the audit trail for the outcomes it finds.
+pub(crate) struct Tracker<'a> {
+    pub(crate) journal: &'a Journal,
+    pub(crate) session: &'a Session,
+    pub(crate) in_flight: &'a InFlight,
+    pub(crate) settle: Duration,
+    pub(crate) audit: Recorder<'a>,
+}
+
+impl Tracker<'_> {
+    /// One pass over every unfinished entry: PENDING ones are polled, UNKNOWN ones and intents
+    /// left by a crash are resolved from D1's operations list. Returns the entries that changed.
+    pub(crate) async fn track_once(&self) -> Result<Vec<Entry>> {
+        let mut changed = Vec::new();
+        for entry in self.journal.unfinished()? {
+            if entry.intent.environment != self.session.environment.name {
+                continue;
+            }
+            match self.step(&entry).await {
+                Ok(Some(updated)) => changed.push(updated),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(entry = entry.id, code = ?error.code(), %error, "could not follow an operation; will retry");
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    /// One tracker step on `entry`: left alone while its call is on the way, else followed, and
+    /// a change audited. Returns the entry when it changed.
+    pub(crate) async fn step(&self, entry: &Entry) -> Result<Option<Entry>> {
+        if self.in_flight.contains(entry) {
+            return Ok(None);
+        }
+        let updated = self.follow(entry).await?;
+        if let Some(updated) = &updated {
+            record_outcome(&self.audit, updated)?;
+        }
+        Ok(updated)
+    }
+
+    /// Reads D1's operations for `entry`'s target and records what they say: a PENDING entry's
+    /// end, or an UNKNOWN (or crashed) entry resolved, or concluded not applied once the settle
+    /// time has passed with no trace. Returns the entry when it changed.
+    async fn follow(&self, entry: &Entry) -> Result<Option<Entry>> {
+        let operations = self.operations_of(entry).await?;
+        if let Some(operation_id) = &entry.operation_id {
+            let Some(operation) = operations.iter().find(|o| &o.operation_id == operation_id)
+            else {
+                return Ok(None);
+            };
+            let state = state_of(&operation.status);
+            if state == entry.state {
+                return Ok(None);
+            }
+            let detail = operation
+                .error_code
+                .as_deref()
+                .or(operation.error.as_deref());
+            return self.journal.record(entry.id, state, None, detail, None);
+        }
+        // No operationId: the answer was lost (UNKNOWN) or the console stopped before it came
+        // (INTENT). D1's list says whether the write was applied.
+        let created = parse_time(&entry.created_at)?;
+        let window = (created - CLOCK_SKEW)
+            ..=(created
+                + chrono::Duration::from_std(self.settle + CLOCK_SKEW)
+                    .unwrap_or(chrono::TimeDelta::MAX));
+        let wanted = entry.intent.kind.operation_kind();
+        // An unclaimed operation of this kind whose time cannot be read might be this write: the
+        // entry then stays unresolved rather than being called safe to send again.
+        let mut unsure = false;
+        for operation in &operations {
+            if operation.operation != wanted
+                || self
+                    .journal
+                    .by_operation_id(&operation.operation_id)?
+                    .is_some()
+            {
+                continue;
+            }
+            let Some(started) = operation
+                .start_time
+                .as_deref()
+                .and_then(|t| parse_time(t).ok())
+            else {
+                unsure = true;
+                continue;
+            };
+            // D1 may leave the reason out of its list; a different reason is another write.
+            let same_reason = operation.reason.is_none()
+                || operation.reason.as_deref() == entry.intent.reason.as_deref();
+            if window.contains(&started) && same_reason {
+                return self.journal.record(
+                    entry.id,
+                    state_of(&operation.status),
+                    Some(&operation.operation_id),
+                    Some(Note::RESOLVED_FROM_D1),
+                    Some(Note::ResolvedFromD1),
+                );
+            }
+        }
+        let age = Utc::now() - created;
+        if unsure || age.to_std().unwrap_or_default() < self.settle {
+            return Ok(None);
+        }
+        self.journal.record(
+            entry.id,
+            State::Failed,
+            None,
+            Some(Note::NOT_APPLIED),
+            Some(Note::NotApplied),
+        )
+    }
+
+    async fn operations_of(&self, entry: &Entry) -> Result<Vec<Operation>> {
+        let session = self.session;
+        let page = d1::Page {
+            offset: 0,
+            count: 50,
+        };
+        let call = d1::Call::default();
+        let invalid = |e: d1::InvalidId| Error::Internal(e.to_string());
+        let list = if entry.intent.kind.is_card() {
+            let card = d1::CardId::new(&entry.intent.target).map_err(invalid)?;
+            session.d1.card_operations(&card, page, call).await?
+        } else {
+            let consumer = d1::ConsumerId::new(&entry.intent.target).map_err(invalid)?;
+            session
+                .d1
+                .consumer_operations(&consumer, page, call)
+                .await?
+        };
+        Ok(list.value.operations)
+    }
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Internal(format!("bad time {text:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The longest a write can take with `config`'s timeouts: the token (every attempt, with
+    /// the longest pause between them), then the write itself.
+    fn longest_write(config: &d1::Config) -> Duration {
+        let attempts = config.read_attempts.max(1);
+        config.request_timeout * attempts
+            + config.retry_cap * (attempts - 1)
+            + config.request_timeout
+    }
+
+    #[test]
+    fn the_settle_time_outlasts_the_longest_write() {
+        let config = d1::Config::new(
+            "https://d1.invalid",
+            "https://d1.invalid/token",
+            d1::IssuerId::new("ISSUER0001").unwrap(),
+            "kid",
+            d1::Trust::PlatformRoots,
+        );
+        assert!(
+            longest_write(&config) < SETTLE,
+            "{:?}",
+            longest_write(&config)
+        );
+    }
+}
