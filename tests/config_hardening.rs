@@ -210,5 +210,5 @@ fn capabilities_grant_only_what_the_console_uses() {
 
 #[test]
 fn identifier_matches_the_core() {
-    assert_eq!(config()["identifier"], care::paths::APP_IDENTIFIER);
+    assert_eq!(config()["identifier"], care::storage::APP_IDENTIFIER);
 }
