@@ -3,7 +3,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, press_enter, wait_for_containing};
+use crate::harness::{Harness, press_enter, wait_for_containing, wait_until_gone};
 
 /// The first seeded consumer of a category in the app's sandbox (seed 1, 500 consumers).
 fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
@@ -178,6 +178,9 @@ async fn in_japanese_an_opt_out_whose_answer_was_lost_says_how_its_outcome_was_f
     open_consumer(&driver, &closed.consumer_id).await;
     fill_card_opt_out(&driver).await;
     press_enter(&driver, "[data-testid=confirm]").await;
+    // The dialog stays (and the screen behind it is inert) until the core has the answer, or
+    // knows it lost it.
+    wait_until_gone(&driver, "[data-testid=opt-out-dialog][open]").await;
 
     press_enter(&driver, "[data-testid=nav-operations]").await;
     let row = wait_for_containing(

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::faults::Fault;
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// Middleware: the admin token as a bearer token.
 pub async fn require_admin_token(

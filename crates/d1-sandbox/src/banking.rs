@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::faults::Endpoint;
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::world::{Action, Operation};
 use crate::{validate, wire};
 

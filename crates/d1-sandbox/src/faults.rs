@@ -14,7 +14,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Scheme;
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// An endpoint a fault can be aimed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::model::IssuerConsumer;
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::validate;
 
 const DEFAULT_LIMIT: usize = 20;

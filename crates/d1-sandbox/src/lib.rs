@@ -18,6 +18,7 @@ mod notify;
 pub mod pki;
 pub mod seed;
 mod server;
+mod state;
 pub mod stats;
 mod validate;
 pub mod wire;
@@ -31,12 +32,45 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
-use serde_json::json;
 
 use crate::auth::Authority;
 use crate::pki::Pki;
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::world::World;
+
+/// `sandbox.json` in a state directory: how a command-line client reaches a running sandbox
+/// (the console reads the same fields in `care::environments::Environment::from_sandbox_state`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateFile {
+    /// The banking API base.
+    pub base_url: String,
+    /// The token endpoint.
+    pub token_url: String,
+    /// The issuer-records API base.
+    pub issuer_records_url: String,
+    /// The sandbox's issuerId.
+    pub issuer_id: String,
+    /// The signing key's key id.
+    pub kid: String,
+    /// The admin endpoint (faults, stats).
+    pub admin_url: String,
+    /// The admin endpoint's bearer token.
+    pub admin_token: String,
+}
+
+impl StateFile {
+    /// Its file name in the state directory.
+    pub const NAME: &str = "sandbox.json";
+
+    /// Reads the state file of `dir`.
+    pub fn read(dir: &Path) -> Result<Self, String> {
+        let path = dir.join(Self::NAME);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
 
 /// The sandbox's issuerId (D1: exactly 10 characters).
 pub const ISSUER_ID: &str = "C2PSANDBOX";
@@ -247,15 +281,15 @@ impl Sandbox {
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::create_dir_all(dir)?;
         let c = &self.credentials;
-        let summary = json!({
-            "baseUrl": self.base_url(),
-            "tokenUrl": self.token_url(),
-            "issuerRecordsUrl": self.issuer_records_url(),
-            "issuerId": c.issuer_id,
-            "kid": c.kid,
-            "adminUrl": self.admin_url(),
-            "adminToken": c.admin_token,
-        });
+        let summary = StateFile {
+            base_url: self.base_url(),
+            token_url: self.token_url(),
+            issuer_records_url: self.issuer_records_url(),
+            issuer_id: c.issuer_id.clone(),
+            kid: c.kid.clone(),
+            admin_url: self.admin_url(),
+            admin_token: c.admin_token.clone(),
+        };
         let files: [(&str, String, bool); 6] = [
             ("server-ca.pem", c.server_ca_pem.clone(), false),
             ("client.pem", c.client_chain_pem.clone(), false),
@@ -263,7 +297,7 @@ impl Sandbox {
             ("signing.key", c.signing_key_pem.clone(), true),
             ("issuer-api-key", c.issuer_api_key.clone(), true),
             (
-                "sandbox.json",
+                StateFile::NAME,
                 serde_json::to_string_pretty(&summary).expect("JSON"),
                 true,
             ),

@@ -73,13 +73,9 @@ fn print_assertion(state_dir: &Path) -> Result<String, String> {
         std::fs::read_to_string(state_dir.join(name))
             .map_err(|e| format!("cannot read {}: {e}", state_dir.join(name).display()))
     };
-    let summary: serde_json::Value =
-        serde_json::from_str(&read("sandbox.json")?).map_err(|e| format!("sandbox.json: {e}"))?;
-    let (Some(issuer_id), Some(kid)) = (summary["issuerId"].as_str(), summary["kid"].as_str())
-    else {
-        return Err("sandbox.json has no issuerId or kid".into());
-    };
-    d1_sandbox::assertion::valid(issuer_id, kid, &read("signing.key")?).map_err(|e| e.to_string())
+    let state = d1_sandbox::StateFile::read(state_dir)?;
+    d1_sandbox::assertion::valid(&state.issuer_id, &state.kid, &read("signing.key")?)
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::main]

@@ -1,8 +1,7 @@
 //! The HTTPS server: mutual TLS with rustls (aws-lc-rs), HTTP/2 and HTTP/1.1, and the routes.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
@@ -11,74 +10,11 @@ use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 
-use crate::auth::Authority;
-use crate::faults::{Endpoint, Faults};
-use crate::notify::Notifier;
+use crate::faults::Endpoint;
 use crate::pki::Pki;
+use crate::state::Shared;
 use crate::stats::{Counting, Stats};
-use crate::world::{Operation, World};
 use crate::{admin, banking, faults, issuer, wire};
-
-/// What every handler shares.
-pub struct Shared {
-    world: Mutex<World>,
-    /// Signing keys and access tokens.
-    pub authority: Authority,
-    /// The sandbox's issuerId.
-    pub issuer_id: String,
-    /// The issuer-records API key.
-    pub issuer_api_key: String,
-    /// How long a write stays PENDING.
-    pub op_delay: Duration,
-    /// Where ended operations are notified, if anywhere.
-    pub notifier: Option<Notifier>,
-    /// The fault rules in force.
-    pub faults: Faults,
-    /// The token of the admin endpoint.
-    pub admin_token: String,
-    /// What reached the sandbox.
-    pub stats: Arc<Stats>,
-}
-
-impl Shared {
-    /// Everything the handlers share.
-    pub fn new(
-        world: World,
-        authority: Authority,
-        issuer_id: String,
-        issuer_api_key: String,
-        op_delay: Duration,
-    ) -> Self {
-        Self {
-            world: Mutex::new(world),
-            authority,
-            issuer_id,
-            issuer_api_key,
-            op_delay,
-            notifier: None,
-            faults: Faults::default(),
-            admin_token: String::new(),
-            stats: Arc::default(),
-        }
-    }
-
-    /// Ends a PENDING operation and notifies the issuer of it.
-    pub fn finish(&self, operation_id: &str) -> Option<Operation> {
-        let operation = self.world().finish(operation_id)?;
-        if let Some(notifier) = &self.notifier {
-            notifier.send(&operation);
-        }
-        Some(operation)
-    }
-
-    /// The state, locked. Handlers hold it only for the few lines that read or change it.
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        // A panic while holding the lock leaves the state as consistent as a test needs.
-        self.world
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
 
 /// The routes of the token endpoint, the banking API, the issuer-records API and the admin
 /// endpoint. Fault rules apply per route, after authentication.

@@ -31,18 +31,13 @@ fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
         .to_owned();
     assert!(origin.starts_with("https://127.0.0.1:"), "{origin}");
 
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("sandbox.json")).unwrap())
-            .unwrap();
-    assert_eq!(summary["baseUrl"], format!("{origin}/banking/v1"));
-    assert_eq!(
-        summary["tokenUrl"],
-        format!("{origin}/authz/v1/oauth2/token")
-    );
-    assert_eq!(summary["issuerRecordsUrl"], format!("{origin}/issuer/v1"));
-    assert_eq!(summary["issuerId"].as_str().unwrap().len(), 10);
-    assert_eq!(summary["adminUrl"], format!("{origin}/admin/v1"));
-    assert!(summary["adminToken"].as_str().unwrap().len() >= 32);
+    let summary = d1_sandbox::StateFile::read(dir.path()).unwrap();
+    assert_eq!(summary.base_url, format!("{origin}/banking/v1"));
+    assert_eq!(summary.token_url, format!("{origin}/authz/v1/oauth2/token"));
+    assert_eq!(summary.issuer_records_url, format!("{origin}/issuer/v1"));
+    assert_eq!(summary.issuer_id.len(), 10);
+    assert_eq!(summary.admin_url, format!("{origin}/admin/v1"));
+    assert!(summary.admin_token.len() >= 32);
     for (file, marker) in [
         ("server-ca.pem", "BEGIN CERTIFICATE"),
         ("client.pem", "BEGIN CERTIFICATE"),

@@ -87,6 +87,41 @@ impl EnvironmentForm {
     }
 }
 
+/// What the console reads of `sandbox.json`, the file `d1-sandbox serve --state-dir` writes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SandboxState {
+    base_url: String,
+    token_url: String,
+    issuer_records_url: String,
+    issuer_id: String,
+    kid: String,
+}
+
+impl Environment {
+    /// An environment `name` for the sandbox whose state directory is `dir` (`sandbox.json`
+    /// and `server-ca.pem`, written by `d1-sandbox serve --state-dir DIR`).
+    pub fn from_sandbox_state(name: &str, dir: &std::path::Path) -> Result<Self> {
+        let path = dir.join("sandbox.json");
+        let text = crate::credentials::read_text(&path, "sandbox summary")?;
+        let state: SandboxState = serde_json::from_str(&text).map_err(|e| {
+            Error::InvalidInput(format!("{} is not a sandbox summary: {e}", path.display()))
+        })?;
+        Ok(Self {
+            name: name.to_owned(),
+            base_url: state.base_url,
+            token_url: state.token_url,
+            issuer_records_url: state.issuer_records_url,
+            issuer_id: state.issuer_id,
+            kid: state.kid,
+            trusted_ca_pem: Some(read_ca(&dir.join("server-ca.pem"))?),
+            client_chain_pem: None,
+            certificate_not_after: None,
+            simulated: true,
+        })
+    }
+}
+
 /// A CA file's PEM text, once it is known to hold at least one certificate.
 pub fn read_ca(path: &std::path::Path) -> Result<String> {
     use rustls_pki_types::CertificateDer;

@@ -132,24 +132,10 @@ impl Harness {
     }
 }
 
-/// An environment `name` for the sandbox that wrote its state to `state` (`d1-sandbox serve`).
+/// An environment `name` for the sandbox that wrote its state to `state` (`d1-sandbox serve`),
+/// read as `c2p env add --from-sandbox` reads it.
 pub fn environment_of(state: &std::path::Path, name: &str) -> care::environments::Environment {
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(state.join("sandbox.json")).unwrap())
-            .unwrap();
-    let field = |key: &str| summary[key].as_str().unwrap().to_owned();
-    care::environments::Environment {
-        name: name.into(),
-        base_url: field("baseUrl"),
-        token_url: field("tokenUrl"),
-        issuer_records_url: field("issuerRecordsUrl"),
-        issuer_id: field("issuerId"),
-        kid: field("kid"),
-        trusted_ca_pem: Some(std::fs::read_to_string(state.join("server-ca.pem")).unwrap()),
-        client_chain_pem: None,
-        certificate_not_after: None,
-        simulated: false,
-    }
+    care::environments::Environment::from_sandbox_state(name, state).unwrap()
 }
 
 /// The import of the credential files a sandbox wrote to `state`.
