@@ -321,7 +321,12 @@ pub async fn wait_for(driver: &WebDriver, css: &str) -> WebElement {
 /// Waits up to 15 s until no element matches `css` (a dialog closed once its work is done).
 pub async fn wait_until_gone(driver: &WebDriver, css: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
-    while !driver.find_all(By::Css(css)).await.unwrap_or_default().is_empty() {
+    while !driver
+        .find_all(By::Css(css))
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
         assert!(Instant::now() < deadline, "{css} still there after 15 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
