@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -47,10 +48,13 @@ pub struct Settings {
     pub environments: Vec<Environment>,
 }
 
-/// Reads and writes `settings.json` in one directory.
+/// Reads and writes `settings.json` in one directory. Clones share one lock, so that two
+/// changes in this process (a theme saved while an import writes a certificate) never read the
+/// same old file and lose one another.
 #[derive(Debug, Clone)]
 pub struct SettingsStore {
     path: PathBuf,
+    lock: Arc<Mutex<()>>,
 }
 
 impl SettingsStore {
@@ -58,6 +62,7 @@ impl SettingsStore {
     pub fn new(config_dir: &Path) -> Self {
         Self {
             path: config_dir.join(FILE_NAME),
+            lock: Arc::default(),
         }
     }
 
@@ -86,8 +91,9 @@ impl SettingsStore {
         }
     }
 
-    /// Saves `settings` atomically: a crash leaves either the old file or the new one.
-    pub fn save(&self, settings: &Settings) -> Result<()> {
+    /// Saves `settings` atomically: a crash leaves either the old file or the new one. Only
+    /// [`SettingsStore::update`] calls it, under the lock.
+    fn save(&self, settings: &Settings) -> Result<()> {
         let dir = self.path.parent().expect("settings path has a directory");
         fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
         let temp = self.path.with_extension("json.tmp");
@@ -103,8 +109,10 @@ impl SettingsStore {
         write().map_err(|e| Error::storage("write", &self.path, e))
     }
 
-    /// Loads the settings, applies `change` and saves the result, which it returns.
+    /// Loads the settings, applies `change` and saves the result, which it returns; the whole
+    /// read-modify-write holds the store's lock.
     pub fn update(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
+        let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut settings = self.load()?;
         change(&mut settings);
         self.save(&settings)?;
@@ -148,6 +156,64 @@ mod tests {
         let error = store.save(&Settings::default()).unwrap_err();
         assert_eq!(error.code(), crate::ErrorCode::Storage);
         assert!(error.to_string().contains("could not create"), "{error}");
+    }
+
+    /// A theme saved while an import writes the certificate chain: the theme's change is held
+    /// open until the import's change has run or provably could not (it waits for the lock),
+    /// then both must be in the file. Without the lock the import reads the old file, and the
+    /// theme's save overwrites its chain.
+    #[test]
+    fn a_theme_saved_during_an_import_keeps_the_certificate_chain() {
+        use std::sync::Barrier;
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::new(dir.path());
+        store
+            .update(|s| {
+                s.environments.push(Environment {
+                    name: "staging".into(),
+                    base_url: "https://d1.example/banking/v1".into(),
+                    token_url: "https://d1.example/token".into(),
+                    issuer_records_url: "https://bank.example/v1".into(),
+                    issuer_id: "ISSUER0001".into(),
+                    kid: "kid".into(),
+                    trusted_ca_pem: None,
+                    client_chain_pem: None,
+                    certificate_not_after: None,
+                    simulated: false,
+                })
+            })
+            .unwrap();
+        let barrier = Barrier::new(2);
+        let both_started = &barrier;
+        let store = &store;
+        let (imported, import_ran) = mpsc::channel();
+        std::thread::scope(|scope| {
+            let theme = scope.spawn(move || {
+                store.clone().update(|s| {
+                    both_started.wait();
+                    // The import runs its change now unless the lock holds it back.
+                    let _ = import_ran.recv_timeout(Duration::from_millis(500));
+                    s.theme = Some(Theme::Dark);
+                })
+            });
+            let import = scope.spawn(move || {
+                both_started.wait();
+                store.clone().update(|s| {
+                    s.environments[0].client_chain_pem = Some("CHAIN".into());
+                    let _ = imported.send(());
+                })
+            });
+            theme.join().unwrap().unwrap();
+            import.join().unwrap().unwrap();
+        });
+        let saved = store.load().unwrap();
+        assert_eq!(saved.theme, Some(Theme::Dark));
+        assert_eq!(
+            saved.environments[0].client_chain_pem.as_deref(),
+            Some("CHAIN")
+        );
     }
 
     #[test]
