@@ -283,3 +283,11 @@ pub fn steps(steps: &[Step]) {
         );
     }
 }
+
+/// Any value as pretty JSON, for scripts.
+pub fn print_json(value: &impl serde::Serialize) {
+    say!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serializable")
+    );
+}

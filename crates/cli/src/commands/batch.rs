@@ -1,84 +1,17 @@
 //! `c2p batch`: the fraud team's emergency opt-out of a list of cards and consumers, with a
 //! progress bar on a terminal, and its resumption after a crash or a closed laptop.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use care::batch::input::{ParsedList, TargetKind, parse};
-use care::batch::{DEFAULT_CONCURRENCY, Progress, RunControl};
+use care::batch::{Progress, RunControl};
 use care::console::Console;
-use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::watch;
 
-use crate::{Outcome, confirm, usage};
-
-#[derive(Subcommand)]
-pub enum BatchCommand {
-    /// Opt out every card and consumer of a list (role `fraud`): dry run, confirmation, run.
-    OptOut {
-        /// A CSV with a cardId and/or consumerId column, or one `card:ID` / `consumer:ID` per line.
-        file: PathBuf,
-        /// The free-text reason every opt-out carries (D1: letters, digits and spaces).
-        #[arg(long)]
-        reason: Option<String>,
-        /// The consumers asked for it (USER_DECISION) rather than the bank (ISSUER_DECISION).
-        #[arg(long)]
-        user_decision: bool,
-        /// What a bare id (without `card:` or `consumer:`) is.
-        #[arg(long, value_name = "KIND")]
-        ids: Option<IdKind>,
-        /// Only show what would leave which directory; nothing is sent.
-        #[arg(long)]
-        dry_run: bool,
-        #[command(flatten)]
-        run: RunArgs,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        yes: bool,
-    },
-    /// Run a batch again: after a crash, a cancel or a pause, or one made with --dry-run.
-    Resume {
-        /// The batch (default: the newest that is not done).
-        batch: Option<String>,
-        #[command(flatten)]
-        run: RunArgs,
-    },
-    /// List the batches of this workstation.
-    List,
-    /// Close a batch without sending what it has not sent (what it sent is still followed).
-    Discard {
-        /// The batch.
-        batch: String,
-    },
-    /// Write a batch's report (CSV): each item with its D1 operationId and final status.
-    Report {
-        /// The batch.
-        batch: String,
-        /// The file to write.
-        #[arg(long)]
-        out: PathBuf,
-    },
-}
-
-#[derive(Args)]
-pub struct RunArgs {
-    /// Writes at a time (1 to 32).
-    #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
-    concurrency: usize,
-    /// Also write the final report here (CSV).
-    #[arg(long)]
-    report: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum IdKind {
-    /// Bare ids are cardIds.
-    Card,
-    /// Bare ids are consumerIds.
-    Consumer,
-}
+use super::{bar, skipped, until_done};
+use crate::args::{BatchCommand, IdKind, RunArgs};
+use crate::exit::{self, Failure, Outcome, usage};
+use crate::prompt::confirm;
 
 pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
     match command {
@@ -190,7 +123,7 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
     }
 }
 
-fn read_list(file: &Path, ids: Option<IdKind>) -> Result<ParsedList, crate::Failure> {
+fn read_list(file: &Path, ids: Option<IdKind>) -> Result<ParsedList, Failure> {
     let text = care::batch::input::read_list(file)?;
     Ok(parse(
         &text,
@@ -202,9 +135,7 @@ fn read_list(file: &Path, ids: Option<IdKind>) -> Result<ParsedList, crate::Fail
 }
 
 fn report_invalid(list: &ParsedList) {
-    for line in &list.invalid {
-        eprintln!("line {}: {} — skipped: {}", line.line, line.text, line.why);
-    }
+    skipped(&list.invalid);
     if list.duplicates > 0 {
         eprintln!("{} repeated entries merged", list.duplicates);
     }
@@ -223,16 +154,12 @@ async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
             p.successful, p.failed, p.unknown, p.pending, p.per_second, p.concurrency
         ));
     };
-    let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
-        eprintln!("\nstopping: writes on the way finish, nothing new is sent");
-        let _ = control.send(RunControl::Cancel);
-        std::future::pending::<()>().await;
-    };
-    let last = tokio::select! {
-        last = console.batch_run(id, run.concurrency, receiver, &on_progress) => last?,
-        () = stop => unreachable!("stop never ends"),
-    };
+    let last = until_done(
+        console.batch_run(id, run.concurrency, receiver, &on_progress),
+        control,
+        "writes on the way finish, nothing new is sent",
+    )
+    .await?;
     bar.finish_and_clear();
     say!(
         "batch {id}: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do",
@@ -247,19 +174,19 @@ async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
         write_report(console, id, out)?;
     }
     if last.unknown + last.pending + last.not_sent > 0 {
-        return Err(crate::Failure {
-            code: 4,
-            message: format!("not every entry is final yet: c2p batch resume {id}"),
-        });
+        return Err(Failure::new(
+            exit::UNKNOWN,
+            format!("not every entry is final yet: c2p batch resume {id}"),
+        ));
     }
     if last.failed > 0 {
-        return Err(crate::Failure {
-            code: 1,
-            message: format!(
+        return Err(Failure::new(
+            exit::FAILED,
+            format!(
                 "{} entries failed: see c2p batch report {id} --out FILE",
                 last.failed
             ),
-        });
+        ));
     }
     Ok(())
 }
@@ -270,19 +197,4 @@ fn write_report(console: &Console, id: &str, out: &Path) -> Outcome {
     let count = console.batch_report(id, &mut file)?;
     say!("report of {count} entries written to {}", out.display());
     Ok(())
-}
-
-/// A progress bar on a terminal; hidden otherwise (scripts read the summary lines).
-pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total).with_prefix(what.to_owned());
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} eta {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }

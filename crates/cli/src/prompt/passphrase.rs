@@ -6,7 +6,7 @@ use std::io::{self, BufRead, IsTerminal};
 use zeroize::Zeroizing;
 
 #[cfg(all(test, unix))]
-#[path = "../tests/support/pty.rs"]
+#[path = "../../tests/support/pty.rs"]
 mod pty;
 
 /// One line from stdin, without its line end. On a terminal `prompt` is shown on stderr and
@@ -122,7 +122,7 @@ mod hidden {
 
         use rustix::termios::{LocalModes, tcgetattr};
 
-        use crate::passphrase::pty;
+        use crate::prompt::passphrase::pty;
 
         /// Reads `from` until what was read ends with `end`.
         fn read_until(from: &mut File, end: &str) -> String {

@@ -1,0 +1,313 @@
+//! The command line's shape: every command, argument and option `c2p` takes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "C2P Care on the command line: search consumers, compare their Click to Pay profiles with the bank's record, opt cards out",
+    after_help = "First time, against a running `d1-sandbox serve --state-dir DIR`:\n  c2p env add local --from-sandbox DIR\n  c2p env import-credentials local --cert DIR/client.pem --key DIR/client.key --signing-key DIR/signing.key --api-key-file DIR/issuer-api-key\n  c2p env use local && c2p env test\n\nExit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused (by D1 or the role policy), 4 outcome unknown, 5 still pending when the wait ended, 130 cancelled at a prompt."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Environments: list, add, import credentials, test, switch.
+    #[command(subcommand)]
+    Env(EnvCommand),
+    /// Search the bank's consumers by consumerId, cardId, name (any script), e-mail, phone or last 4.
+    Search {
+        /// What to look for.
+        text: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a consumer: the bank's record beside each directory's profile, and the findings.
+    Show {
+        /// The consumerId.
+        consumer_id: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Opt a card or a consumer out of Click to Pay.
+    #[command(subcommand)]
+    OptOut(OptOutCommand),
+    /// Enrol a card again (with the bank's cardholder name for Visa).
+    Enrol {
+        /// The cardId.
+        card_id: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Push the bank's record to the directories (the fix for a contact or address finding).
+    Update {
+        /// What to update.
+        what: UpdateTarget,
+        /// The consumerId or cardId.
+        id: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Operations started from this workstation; follows unfinished ones first.
+    Ops {
+        /// Only the unfinished ones.
+        #[arg(long)]
+        pending: bool,
+        /// Keep following unfinished operations until they end (at most this many seconds).
+        #[arg(long, value_name = "SECONDS")]
+        watch: Option<u64>,
+        /// How many to list.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// The audit log: verify the chain or export it.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Batch opt-outs of a list of cards and consumers (role fraud): run, resume, list, report.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+    /// Audit the profiles of a list of consumers, or of every consumer a search finds (role
+    /// auditor, read-only): a findings CSV and an HTML report.
+    AuditProfiles(AuditProfilesArgs),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum EnvCommand {
+    /// List environments.
+    List,
+    /// Add (or replace) an environment.
+    Add {
+        /// Its name.
+        name: String,
+        /// Read every URL, the issuerId, the kid and the CA from a `d1-sandbox serve` state dir.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["base_url", "token_url", "records_url", "issuer_id", "kid", "ca"])]
+        from_sandbox: Option<PathBuf>,
+        /// Banking API base URL (…/banking/v1).
+        #[arg(long, required_unless_present = "from_sandbox")]
+        base_url: Option<String>,
+        /// Token endpoint URL.
+        #[arg(long, required_unless_present = "from_sandbox")]
+        token_url: Option<String>,
+        /// The bank's issuer-records API base URL.
+        #[arg(long, required_unless_present = "from_sandbox")]
+        records_url: Option<String>,
+        /// The issuerId (10 characters).
+        #[arg(long, required_unless_present = "from_sandbox")]
+        issuer_id: Option<String>,
+        /// The signing key's key id.
+        #[arg(long, required_unless_present = "from_sandbox")]
+        kid: Option<String>,
+        /// A CA certificate (PEM) to trust instead of the system's roots.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+    },
+    /// Check credentials and store them: keys in the OS keychain, the certificate in settings.
+    ImportCredentials {
+        /// The environment.
+        name: String,
+        /// The client certificate chain (PEM, or one DER certificate).
+        #[arg(long, requires = "key", conflicts_with = "p12")]
+        cert: Option<PathBuf>,
+        /// The client private key (PEM or DER).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// A PKCS#12 bundle with the client key and certificate (passphrase asked, or read from stdin).
+        #[arg(long)]
+        p12: Option<PathBuf>,
+        /// The ES256 signing key (PEM or DER).
+        #[arg(long)]
+        signing_key: PathBuf,
+        /// A file holding the issuer-records API key.
+        #[arg(long)]
+        api_key_file: PathBuf,
+    },
+    /// Test the connection: TLS handshake, token, one read.
+    Test {
+        /// The environment (default: the one in use).
+        name: Option<String>,
+    },
+    /// Switch to an environment.
+    Use {
+        /// The environment.
+        name: String,
+    },
+    /// Remove an environment's secrets from the keychain.
+    RemoveCredentials {
+        /// The environment.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OptOutCommand {
+    /// Opt one card out (its consumer leaves a directory with their last card there).
+    Card {
+        /// The cardId.
+        card_id: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Opt a consumer and all their cards out of every directory.
+    Consumer {
+        /// The consumerId.
+        consumer_id: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Walk the hash chain and report the first broken record.
+    Verify,
+    /// Export the log (role auditor).
+    Export {
+        /// The format.
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum UpdateTarget {
+    Consumer,
+    Card,
+}
+
+#[derive(Args)]
+pub(crate) struct WriteArgs {
+    /// Why (1 to 64 letters, digits or spaces; D1 logs it).
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
+    /// The consumer asked for it (reason code USER_DECISION instead of ISSUER_DECISION).
+    #[arg(long)]
+    pub(crate) user_decision: bool,
+    /// Do not ask for confirmation (required when not on a terminal).
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// How long to follow the operation until it ends (exit code 5 if it has not ended by then).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub(crate) wait: u64,
+    /// Return as soon as D1 has accepted the write (exit code 0 while it is still pending).
+    #[arg(long, conflicts_with = "wait")]
+    pub(crate) no_wait: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum BatchCommand {
+    /// Opt out every card and consumer of a list (role `fraud`): dry run, confirmation, run.
+    OptOut {
+        /// A CSV with a cardId and/or consumerId column, or one `card:ID` / `consumer:ID` per line.
+        file: PathBuf,
+        /// The free-text reason every opt-out carries (D1: letters, digits and spaces).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The consumers asked for it (USER_DECISION) rather than the bank (ISSUER_DECISION).
+        #[arg(long)]
+        user_decision: bool,
+        /// What a bare id (without `card:` or `consumer:`) is.
+        #[arg(long, value_name = "KIND")]
+        ids: Option<IdKind>,
+        /// Only show what would leave which directory; nothing is sent.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Run a batch again: after a crash, a cancel or a pause, or one made with --dry-run.
+    Resume {
+        /// The batch (default: the newest that is not done).
+        batch: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the batches of this workstation.
+    List,
+    /// Close a batch without sending what it has not sent (what it sent is still followed).
+    Discard {
+        /// The batch.
+        batch: String,
+    },
+    /// Write a batch's report (CSV): each item with its D1 operationId and final status.
+    Report {
+        /// The batch.
+        batch: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct RunArgs {
+    /// Writes at a time (1 to 32).
+    #[arg(long, default_value_t = care::batch::DEFAULT_CONCURRENCY)]
+    pub(crate) concurrency: usize,
+    /// Also write the final report here (CSV).
+    #[arg(long)]
+    pub(crate) report: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum IdKind {
+    /// Bare ids are cardIds.
+    Card,
+    /// Bare ids are consumerIds.
+    Consumer,
+}
+
+#[derive(Args)]
+pub(crate) struct AuditProfilesArgs {
+    /// One consumerId per line (or a CSV with a consumerId column).
+    #[arg(required_unless_present = "query", conflicts_with = "query")]
+    pub(crate) file: Option<PathBuf>,
+    /// Audit every consumer the bank's search finds for this text instead.
+    #[arg(long)]
+    pub(crate) query: Option<String>,
+    /// Where to write `<id>-findings.csv` and `<id>.html`.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Consumers read at a time (1 to 32).
+    #[arg(long, default_value_t = care::profile_audit::DEFAULT_CONCURRENCY)]
+    pub(crate) concurrency: usize,
+    /// The HTML report's language.
+    #[arg(long, value_enum, default_value_t = ReportLanguage::En)]
+    pub(crate) language: ReportLanguage,
+}
+
+/// A language the HTML report is written in.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ReportLanguage {
+    /// English.
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl From<ReportLanguage> for care::environments::Language {
+    fn from(language: ReportLanguage) -> Self {
+        match language {
+            ReportLanguage::En => Self::En,
+            ReportLanguage::Ja => Self::Ja,
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! `c2p audit`: verify the audit log's hash chain, or export the log.
+
+use std::io::IsTerminal;
+
+use care::audit_log::ExportFormat;
+use care::console::Console;
+
+use crate::args::{AuditCommand, Format};
+use crate::exit::{self, Failure, Outcome};
+
+pub fn run(console: &Console, command: AuditCommand) -> Outcome {
+    match command {
+        AuditCommand::Verify => {
+            let verification = console.audit_verify()?;
+            match verification.first_broken {
+                None => {
+                    say!(
+                        "audit log intact: {} records, chain verified",
+                        verification.records
+                    );
+                    Ok(())
+                }
+                Some(seq) => Err(Failure::new(
+                    exit::FAILED,
+                    format!(
+                        "audit log BROKEN at record {seq} (of {}): records from there on cannot be trusted; keep the file and tell your security team",
+                        verification.records
+                    ),
+                )),
+            }
+        }
+        AuditCommand::Export { format, out } => {
+            let format = match format {
+                Format::Csv => ExportFormat::Csv,
+                Format::Jsonl => ExportFormat::JsonLines,
+            };
+            let count = console.audit_export(format, &out, &mut |written, total| {
+                if std::io::stderr().is_terminal() {
+                    eprint!("\rexported {written} of {total} records");
+                }
+            })?;
+            if std::io::stderr().is_terminal() {
+                eprintln!();
+            }
+            say!("exported {count} records to {}", out.display());
+            Ok(())
+        }
+    }
+}

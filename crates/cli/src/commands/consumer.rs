@@ -1,0 +1,26 @@
+//! `c2p search` and `c2p show`: finding a consumer, and their profiles beside the bank's record.
+
+use care::console::Console;
+
+use crate::exit::Outcome;
+use crate::render;
+
+/// The consumers that match `text`.
+pub async fn search(console: &Console, text: &str, json: bool) -> Outcome {
+    let found = console.search(text, 50).await?;
+    match json {
+        true => render::print_json(&found),
+        false => render::search(&found),
+    }
+    Ok(())
+}
+
+/// A consumer: the bank's record beside each directory's profile, and the findings.
+pub async fn show(console: &Console, consumer_id: &str, json: bool) -> Outcome {
+    let view = console.consumer_view(consumer_id).await?;
+    match json {
+        true => render::print_json(&view),
+        false => render::consumer(&view),
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! `c2p env`: the environments, their credentials in the OS keychain, and the connection test.
+
+use care::console::Console;
+use care::credentials::{ImportRequest, MtlsSource};
+use care::environments::{Environment, EnvironmentForm};
+
+use crate::args::EnvCommand;
+use crate::exit::{self, Failure, Outcome, usage};
+use crate::prompt::passphrase;
+use crate::render;
+
+pub async fn run(console: &Console, command: EnvCommand) -> Outcome {
+    match command {
+        EnvCommand::List => {
+            render::environments(&console.environments().await?);
+            if let Err(error) = console.keychain_status() {
+                eprintln!("warning: {error}");
+            }
+            Ok(())
+        }
+        EnvCommand::Add {
+            name,
+            from_sandbox,
+            base_url,
+            token_url,
+            records_url,
+            issuer_id,
+            kid,
+            ca,
+        } => {
+            let environment = match from_sandbox {
+                Some(dir) => from_sandbox_state(&name, &dir)?,
+                None => EnvironmentForm {
+                    name: name.clone(),
+                    base_url: base_url.unwrap_or_default(),
+                    token_url: token_url.unwrap_or_default(),
+                    issuer_records_url: records_url.unwrap_or_default(),
+                    issuer_id: issuer_id.unwrap_or_default(),
+                    kid: kid.unwrap_or_default(),
+                    ca_file: ca.map(|path| path.display().to_string()),
+                }
+                .into_environment()?,
+            };
+            console.add_environment(environment)?;
+            say!("environment {name} added; next: c2p env import-credentials {name} …");
+            Ok(())
+        }
+        EnvCommand::ImportCredentials {
+            name,
+            cert,
+            key,
+            p12,
+            signing_key,
+            api_key_file,
+        } => {
+            let mtls = match (cert, key, p12) {
+                (Some(chain), Some(key), None) => MtlsSource::Pem { chain, key },
+                (None, None, Some(bundle)) => MtlsSource::Pkcs12 {
+                    bundle,
+                    passphrase: passphrase::read_unless_interrupted("PKCS#12 passphrase: ")
+                        .await
+                        .map_err(|e| usage(format!("cannot read the passphrase: {e}")))?
+                        .ok_or_else(|| {
+                            Failure::new(exit::CANCELLED, "cancelled: nothing was imported")
+                        })?,
+                },
+                _ => return Err(usage("give --cert and --key, or --p12")),
+            };
+            let request = ImportRequest {
+                mtls,
+                signing_key,
+                issuer_api_key: care::credentials::read_api_key(&api_key_file)?,
+            };
+            let (subject, not_after) = console.import_credentials(&name, request).await?;
+            say!(
+                "credentials for {name} stored in the OS keychain ({subject}, certificate valid until {not_after})"
+            );
+            say!("the source files were not copied: keep or destroy them as your policy says");
+            Ok(())
+        }
+        EnvCommand::Test { name } => {
+            let name = match name {
+                Some(name) => name,
+                None => active(console).await?,
+            };
+            let steps = console.test_connection(&name).await?;
+            render::steps(&steps);
+            match steps.iter().all(|s| s.ok) {
+                true => Ok(()),
+                false => Err(Failure::new(
+                    exit::FAILED,
+                    format!("environment {name}: the connection test failed"),
+                )),
+            }
+        }
+        EnvCommand::Use { name } => {
+            console.use_environment(&name).await?;
+            say!("now using {name}");
+            Ok(())
+        }
+        EnvCommand::RemoveCredentials { name } => {
+            console.remove_credentials(&name).await?;
+            say!("credentials for {name} removed from the OS keychain");
+            Ok(())
+        }
+    }
+}
+
+/// The name of the environment in use.
+async fn active(console: &Console) -> Result<String, Failure> {
+    console
+        .environments()
+        .await?
+        .into_iter()
+        .find(|e| e.active)
+        .map(|e| e.environment.name)
+        .ok_or_else(|| usage("no environment in use: run `c2p env use NAME`"))
+}
+
+/// An environment from the `sandbox.json` and `server-ca.pem` that `d1-sandbox serve` wrote.
+fn from_sandbox_state(name: &str, dir: &std::path::Path) -> Result<Environment, Failure> {
+    let summary: serde_json::Value = serde_json::from_str(&care::credentials::read_text(
+        &dir.join("sandbox.json"),
+        "sandbox summary",
+    )?)
+    .map_err(|e| usage(format!("{}/sandbox.json is not valid: {e}", dir.display())))?;
+    let field = |key: &str| {
+        summary[key]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| usage(format!("{}/sandbox.json has no {key}", dir.display())))
+    };
+    Ok(Environment {
+        name: name.to_owned(),
+        base_url: field("baseUrl")?,
+        token_url: field("tokenUrl")?,
+        issuer_records_url: field("issuerRecordsUrl")?,
+        issuer_id: field("issuerId")?,
+        kid: field("kid")?,
+        trusted_ca_pem: Some(care::environments::read_ca(&dir.join("server-ca.pem"))?),
+        client_chain_pem: None,
+        certificate_not_after: None,
+        simulated: true,
+    })
+}

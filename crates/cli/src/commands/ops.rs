@@ -1,0 +1,27 @@
+//! `c2p ops`: the operations started from this workstation, following unfinished ones first.
+
+use std::time::Duration;
+
+use care::console::Console;
+use care::journal::Entry;
+
+use crate::exit::Outcome;
+use crate::render;
+
+/// Follows unfinished operations for up to `watch` seconds, then lists the last `limit` (only
+/// the unfinished ones with `pending`).
+pub async fn run(console: &Console, pending: bool, watch: Option<u64>, limit: i64) -> Outcome {
+    let open = console
+        .track_until_settled(Duration::from_secs(watch.unwrap_or(0)), render::change)
+        .await?;
+    let entries: Vec<Entry> = console
+        .operations(None, limit)?
+        .into_iter()
+        .filter(|e| !pending || !e.state.is_final())
+        .collect();
+    render::operations(&entries);
+    if open > 0 {
+        say!("{open} operation(s) not finished yet: run `c2p ops --watch 60` to follow them");
+    }
+    Ok(())
+}
