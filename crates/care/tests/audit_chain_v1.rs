@@ -81,7 +81,7 @@ fn a_version_1_chain_verifies() {
         assert_eq!(kind.as_str(), record.event.event);
     }
     // Every event the code can write was written by the version-1 code.
-    for event in AuditEvent::ALL {
+    for &event in AuditEvent::ALL {
         assert!(stored.contains(&event.as_str()), "{event:?} missing");
     }
 }

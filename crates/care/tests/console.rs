@@ -363,24 +363,28 @@ async fn a_server_error_on_a_write_is_unknown_until_d1_shows_it_was_not_applied(
     assert_eq!(h.writes_to(&card), 0);
 }
 
+/// An opt-out of `card` journaled by a process that then died (before or after sending it).
+fn stranded_opt_out(h: &common::Harness, card: &str, correlation_id: &str) -> care::journal::Entry {
+    h.journal()
+        .record_intent(NewIntent {
+            kind: WriteKind::OptOutCard,
+            target: card.to_owned(),
+            reason: Some("Card closed at bank".into()),
+            reason_code: "ISSUER_DECISION".into(),
+            correlation_id: correlation_id.into(),
+            environment: "local".into(),
+            operator: "tester".into(),
+        })
+        .unwrap()
+}
+
 #[tokio::test]
 async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
     h.use_local_environment().await;
     let (_, card) = closed_card(&h).await;
     // The first console journaled the intent and sent it, then died before the answer.
-    let entry = h
-        .journal()
-        .record_intent(NewIntent {
-            kind: WriteKind::OptOutCard,
-            target: card.clone(),
-            reason: Some("Card closed at bank".into()),
-            reason_code: "ISSUER_DECISION".into(),
-            correlation_id: "crash-test".into(),
-            environment: "local".into(),
-            operator: "tester".into(),
-        })
-        .unwrap();
+    let entry = stranded_opt_out(&h, &card, "crash-test");
     let session = h.session("local").await;
     session
         .d1
@@ -636,18 +640,7 @@ async fn an_intent_that_never_left_is_failed_as_safe_to_resend_and_can_be_sent_a
     h.use_local_environment().await;
     let (_, card) = closed_card(&h).await;
     // The console journaled the intent and stopped before the request left.
-    let entry = h
-        .journal()
-        .record_intent(NewIntent {
-            kind: WriteKind::OptOutCard,
-            target: card.clone(),
-            reason: Some("Card closed at bank".into()),
-            reason_code: "ISSUER_DECISION".into(),
-            correlation_id: "never-sent".into(),
-            environment: "local".into(),
-            operator: "tester".into(),
-        })
-        .unwrap();
+    let entry = stranded_opt_out(&h, &card, "never-sent");
     let reopened = h.reopen().with_settle(Duration::from_millis(200));
     let open = reopened
         .track_until_settled(Duration::from_secs(5), |_| {})

@@ -6,130 +6,104 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::Permission;
 
-/// An event of the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditEvent {
+/// Defines [`AuditEvent`] from one list of variants and their stored names: the enum (serde
+/// and the TypeScript bindings use the names), [`AuditEvent::ALL`] and [`AuditEvent::as_str`].
+macro_rules! audit_events {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
+        /// An event of the audit trail.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+        pub enum AuditEvent {
+            $($(#[doc = $doc])* #[serde(rename = $name)] $variant,)*
+        }
+
+        impl AuditEvent {
+            /// Every event, in the order of the list.
+            pub const ALL: &[AuditEvent] = &[$(AuditEvent::$variant,)*];
+
+            /// The name as stored in the trail.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditEvent::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+audit_events! {
     /// A consumer search (its text is never recorded, the number found is).
-    Search,
+    Search = "search",
     /// A consumer's profiles opened.
-    ProfileView,
+    ProfileView = "profile_view",
     /// An environment added or replaced.
-    EnvironmentAdd,
+    EnvironmentAdd = "environment_add",
     /// The environment in use changed.
-    EnvironmentChange,
+    EnvironmentChange = "environment_change",
     /// Credentials imported into the keychain (or refused, or failed half-way).
-    CredentialsImport,
+    CredentialsImport = "credentials_import",
     /// Credentials removed from the keychain.
-    CredentialsRemove,
+    CredentialsRemove = "credentials_remove",
     /// A connection test.
-    ConnectionTest,
+    ConnectionTest = "connection_test",
     /// The audit chain verified.
-    AuditVerify,
+    AuditVerify = "audit_verify",
     /// The audit log exported.
-    AuditExport,
+    AuditExport = "audit_export",
     /// A card opt-out journaled, before it is sent.
-    OptOutCardIntent,
+    OptOutCardIntent = "opt_out_card_intent",
     /// What became of a card opt-out.
-    OptOutCardOutcome,
+    OptOutCardOutcome = "opt_out_card_outcome",
     /// A consumer opt-out journaled, before it is sent.
-    OptOutConsumerIntent,
+    OptOutConsumerIntent = "opt_out_consumer_intent",
     /// What became of a consumer opt-out.
-    OptOutConsumerOutcome,
+    OptOutConsumerOutcome = "opt_out_consumer_outcome",
     /// A card enrolment journaled, before it is sent.
-    EnrolCardIntent,
+    EnrolCardIntent = "enrol_card_intent",
     /// What became of a card enrolment.
-    EnrolCardOutcome,
+    EnrolCardOutcome = "enrol_card_outcome",
     /// A card update journaled, before it is sent.
-    UpdateCardIntent,
+    UpdateCardIntent = "update_card_intent",
     /// What became of a card update.
-    UpdateCardOutcome,
+    UpdateCardOutcome = "update_card_outcome",
     /// A consumer update journaled, before it is sent.
-    UpdateConsumerIntent,
+    UpdateConsumerIntent = "update_consumer_intent",
     /// What became of a consumer update.
-    UpdateConsumerOutcome,
+    UpdateConsumerOutcome = "update_consumer_outcome",
     /// A search refused by the role.
-    SearchDenied,
+    SearchDenied = "search_denied",
     /// A profile view refused by the role.
-    ViewDenied,
+    ViewDenied = "view_denied",
     /// A card opt-out refused by the role.
-    #[serde(rename = "optoutcard_denied")]
-    OptOutCardDenied,
+    OptOutCardDenied = "optoutcard_denied",
     /// A consumer opt-out refused by the role.
-    #[serde(rename = "optoutconsumer_denied")]
-    OptOutConsumerDenied,
+    OptOutConsumerDenied = "optoutconsumer_denied",
     /// An enrolment refused by the role.
-    EnrolDenied,
+    EnrolDenied = "enrol_denied",
     /// An update refused by the role.
-    UpdateDenied,
+    UpdateDenied = "update_denied",
     /// A batch opt-out refused by the role.
-    #[serde(rename = "batchoptout_denied")]
-    BatchOptOutDenied,
+    BatchOptOutDenied = "batchoptout_denied",
     /// An audit export refused by the role.
-    #[serde(rename = "auditexport_denied")]
-    AuditExportDenied,
+    AuditExportDenied = "auditexport_denied",
     /// A profile audit refused by the role.
-    #[serde(rename = "auditprofiles_denied")]
-    AuditProfilesDenied,
+    AuditProfilesDenied = "auditprofiles_denied",
     /// A batch opt-out made from a list.
-    BatchOptOutCreated,
+    BatchOptOutCreated = "batch_opt_out_created",
     /// A batch's dry run.
-    BatchOptOutDryRun,
+    BatchOptOutDryRun = "batch_opt_out_dry_run",
     /// A batch run started or ended.
-    BatchOptOutRun,
+    BatchOptOutRun = "batch_opt_out_run",
     /// A batch closed without sending the rest.
-    BatchOptOutDiscarded,
+    BatchOptOutDiscarded = "batch_opt_out_discarded",
     /// A batch's report exported.
-    BatchReportExport,
+    BatchReportExport = "batch_report_export",
     /// A profile audit run.
-    ProfileAudit,
+    ProfileAudit = "profile_audit",
     /// A profile audit's report exported.
-    ProfileAuditExport,
+    ProfileAuditExport = "profile_audit_export",
 }
 
 impl AuditEvent {
-    /// Every event, for tests and the UI's catalogue check.
-    pub const ALL: [AuditEvent; 35] = {
-        use AuditEvent::*;
-        [
-            Search,
-            ProfileView,
-            EnvironmentAdd,
-            EnvironmentChange,
-            CredentialsImport,
-            CredentialsRemove,
-            ConnectionTest,
-            AuditVerify,
-            AuditExport,
-            OptOutCardIntent,
-            OptOutCardOutcome,
-            OptOutConsumerIntent,
-            OptOutConsumerOutcome,
-            EnrolCardIntent,
-            EnrolCardOutcome,
-            UpdateCardIntent,
-            UpdateCardOutcome,
-            UpdateConsumerIntent,
-            UpdateConsumerOutcome,
-            SearchDenied,
-            ViewDenied,
-            OptOutCardDenied,
-            OptOutConsumerDenied,
-            EnrolDenied,
-            UpdateDenied,
-            BatchOptOutDenied,
-            AuditExportDenied,
-            AuditProfilesDenied,
-            BatchOptOutCreated,
-            BatchOptOutDryRun,
-            BatchOptOutRun,
-            BatchOptOutDiscarded,
-            BatchReportExport,
-            ProfileAudit,
-            ProfileAuditExport,
-        ]
-    };
-
     /// The refusal of `permission`.
     pub fn denied(permission: Permission) -> Self {
         match permission {
@@ -145,51 +119,12 @@ impl AuditEvent {
         }
     }
 
-    /// The name as stored in the trail.
-    pub fn as_str(self) -> &'static str {
-        use AuditEvent::*;
-        match self {
-            Search => "search",
-            ProfileView => "profile_view",
-            EnvironmentAdd => "environment_add",
-            EnvironmentChange => "environment_change",
-            CredentialsImport => "credentials_import",
-            CredentialsRemove => "credentials_remove",
-            ConnectionTest => "connection_test",
-            AuditVerify => "audit_verify",
-            AuditExport => "audit_export",
-            OptOutCardIntent => "opt_out_card_intent",
-            OptOutCardOutcome => "opt_out_card_outcome",
-            OptOutConsumerIntent => "opt_out_consumer_intent",
-            OptOutConsumerOutcome => "opt_out_consumer_outcome",
-            EnrolCardIntent => "enrol_card_intent",
-            EnrolCardOutcome => "enrol_card_outcome",
-            UpdateCardIntent => "update_card_intent",
-            UpdateCardOutcome => "update_card_outcome",
-            UpdateConsumerIntent => "update_consumer_intent",
-            UpdateConsumerOutcome => "update_consumer_outcome",
-            SearchDenied => "search_denied",
-            ViewDenied => "view_denied",
-            OptOutCardDenied => "optoutcard_denied",
-            OptOutConsumerDenied => "optoutconsumer_denied",
-            EnrolDenied => "enrol_denied",
-            UpdateDenied => "update_denied",
-            BatchOptOutDenied => "batchoptout_denied",
-            AuditExportDenied => "auditexport_denied",
-            AuditProfilesDenied => "auditprofiles_denied",
-            BatchOptOutCreated => "batch_opt_out_created",
-            BatchOptOutDryRun => "batch_opt_out_dry_run",
-            BatchOptOutRun => "batch_opt_out_run",
-            BatchOptOutDiscarded => "batch_opt_out_discarded",
-            BatchReportExport => "batch_report_export",
-            ProfileAudit => "profile_audit",
-            ProfileAuditExport => "profile_audit_export",
-        }
-    }
-
     /// The event a stored name stands for; `None` for a name this version does not know.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|event| event.as_str() == name)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|event| event.as_str() == name)
     }
 }
 
@@ -200,7 +135,7 @@ mod tests {
     #[test]
     fn each_name_is_the_serialised_form_and_unique() {
         let mut seen = std::collections::HashSet::new();
-        for event in AuditEvent::ALL {
+        for &event in AuditEvent::ALL {
             let json = serde_json::to_value(event).unwrap();
             assert_eq!(json, event.as_str(), "{event:?}");
             assert_eq!(AuditEvent::parse(event.as_str()), Some(event));

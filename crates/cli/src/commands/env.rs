@@ -29,7 +29,7 @@ pub async fn run(console: &Console, command: EnvCommand) -> Outcome {
             ca,
         } => {
             let environment = match from_sandbox {
-                Some(dir) => from_sandbox_state(&name, &dir)?,
+                Some(dir) => Environment::from_sandbox_state(&name, &dir)?,
                 None => EnvironmentForm {
                     name: name.clone(),
                     base_url: base_url.unwrap_or_default(),
@@ -115,31 +115,4 @@ async fn active(console: &Console) -> Result<String, Failure> {
         .find(|e| e.active)
         .map(|e| e.environment.name)
         .ok_or_else(|| usage("no environment in use: run `c2p env use NAME`"))
-}
-
-/// An environment from the `sandbox.json` and `server-ca.pem` that `d1-sandbox serve` wrote.
-fn from_sandbox_state(name: &str, dir: &std::path::Path) -> Result<Environment, Failure> {
-    let summary: serde_json::Value = serde_json::from_str(&care::credentials::read_text(
-        &dir.join("sandbox.json"),
-        "sandbox summary",
-    )?)
-    .map_err(|e| usage(format!("{}/sandbox.json is not valid: {e}", dir.display())))?;
-    let field = |key: &str| {
-        summary[key]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| usage(format!("{}/sandbox.json has no {key}", dir.display())))
-    };
-    Ok(Environment {
-        name: name.to_owned(),
-        base_url: field("baseUrl")?,
-        token_url: field("tokenUrl")?,
-        issuer_records_url: field("issuerRecordsUrl")?,
-        issuer_id: field("issuerId")?,
-        kid: field("kid")?,
-        trusted_ca_pem: Some(care::environments::read_ca(&dir.join("server-ca.pem"))?),
-        client_chain_pem: None,
-        certificate_not_after: None,
-        simulated: true,
-    })
 }
