@@ -46,7 +46,7 @@ pub const SANDBOX_ENVIRONMENT: &str = "sandbox";
 
 /// How an enum value is spelled on the wire and in the console's files (its serde name, e.g.
 /// `SUCCESSFUL`, `ISSUER_DECISION`).
-pub(crate) fn wire_name(value: impl serde::Serialize) -> String {
+pub fn wire_name(value: impl serde::Serialize) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -15,7 +15,8 @@ use care::batch::RunControl;
 use care::console::Console;
 use care::environments::Language;
 use care::profile::findings::FindingKind;
-use care::profile_audit::{AuditProgress, AuditedScope, ProfileAudit, Scope, kind_name};
+use care::profile_audit::{AuditProgress, AuditedScope, ProfileAudit, Scope};
+use care::wire_name;
 use d1_sandbox::faults::Endpoint;
 use tokio::sync::watch;
 
@@ -132,7 +133,7 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
         .consumers
         .iter()
         .flat_map(|c| &c.findings)
-        .map(|f| kind_name(f.kind))
+        .map(|f| wire_name(f.kind))
         .collect();
     assert_eq!(kinds.len(), 7, "every kind of finding: {kinds:?}");
 
@@ -153,7 +154,7 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
         .consumers
         .iter()
         .flat_map(|c| &c.findings)
-        .map(|f| kind_name(f.kind))
+        .map(|f| wire_name(f.kind))
     {
         assert!(html.contains(&kind), "{kind} missing from the report");
     }

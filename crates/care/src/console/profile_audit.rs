@@ -14,7 +14,7 @@ use crate::environments::Language;
 use crate::policy::Permission;
 use crate::profile_audit::report::{self, ReportFiles};
 use crate::profile_audit::{
-    AuditProgress, AuditedConsumer, ProfileAudit, Scope, audit_of, scope_ids,
+    AuditProgress, AuditedConsumer, ProfileAudit, Scope, audit_of, listed, matching,
 };
 use crate::storage::files::write_whole;
 use crate::{Error, Result};
@@ -39,8 +39,8 @@ impl Console {
         let started = chrono::Utc::now();
         let id = format!("pa-{}", started.format("%Y%m%dT%H%M%S%3fZ"));
         let (ids, invalid, described) = match scope {
-            Scope::List(_) => scope_ids(None, scope).await?,
-            Scope::Matching(_) => scope_ids(Some(&*self.session().await?), scope).await?,
+            Scope::List(text) => listed(text),
+            Scope::Matching(text) => matching(&*self.session().await?, text).await?,
         };
         if ids.is_empty() {
             return Err(Error::InvalidInput(match scope {

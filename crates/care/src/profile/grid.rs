@@ -273,12 +273,7 @@ fn card_rows(card_id: &str, at_bank: Option<&IssuerCard>, directories: &[Directo
 
 /// The card's state: at the bank (`OPEN`, `CLOSED`, …) and, per directory, `ENROLLED` or not.
 fn status_row(card_id: &str, at_bank: Option<&IssuerCard>, directories: &[Directory]) -> Row {
-    let bank = at_bank.map(|c| {
-        serde_json::to_value(c.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    });
+    let bank = at_bank.map(|c| crate::wire_name(c.status));
     let cells = directories
         .iter()
         .map(|d| Cell {

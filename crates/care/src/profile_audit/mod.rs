@@ -12,7 +12,7 @@ use crate::Result;
 use crate::bank::MAX_RESULTS;
 use crate::batch::input::{InvalidLine, InvalidReason, TargetKind, parse};
 use crate::environments::Session;
-use crate::profile::{BankSide, ConsumerView, DirectoryState, Finding, FindingKind};
+use crate::profile::{BankSide, ConsumerView, DirectoryState, Finding};
 
 /// How many consumers are read at a time unless told otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -98,7 +98,7 @@ impl ProfileAudit {
         let mut counts = BTreeMap::new();
         for finding in self.consumers.iter().flat_map(|c| &c.findings) {
             *counts
-                .entry((kind_name(finding.kind), finding.scheme.clone()))
+                .entry((crate::wire_name(finding.kind), finding.scheme.clone()))
                 .or_default() += 1;
         }
         counts
@@ -108,14 +108,6 @@ impl ProfileAudit {
     pub fn findings(&self) -> usize {
         self.consumers.iter().map(|c| c.findings.len()).sum()
     }
-}
-
-/// A finding kind as written in reports: `CARD_CLOSED_BUT_ENROLLED`, ….
-pub fn kind_name(kind: FindingKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// How far an audit is.
@@ -140,59 +132,55 @@ pub struct AuditProgress {
     pub paused: bool,
 }
 
-/// The consumerIds `scope` names (a search reads every page of `session`'s bank records),
-/// the list's invalid lines, and the scope as the report states it.
-pub(crate) async fn scope_ids(
-    session: Option<&Session>,
-    scope: &Scope,
-) -> Result<(Vec<String>, Vec<InvalidLine>, AuditedScope)> {
-    match scope {
-        Scope::List(text) => {
-            let mut list = parse(text, Some(TargetKind::Consumer));
-            let (consumers, cards): (Vec<_>, Vec<_>) = list
-                .targets
-                .into_iter()
-                .partition(|t| t.kind == TargetKind::Consumer);
-            list.invalid
-                .extend(cards.into_iter().map(|card| InvalidLine {
-                    line: card.line,
-                    text: format!("card:{}", card.id),
-                    reason: InvalidReason::CardInConsumerList,
-                    why: "a card: the profile audit reads consumers".into(),
-                }));
-            list.invalid.sort_by_key(|l| l.line);
-            let described = AuditedScope::Listed {
-                count: u32::try_from(consumers.len()).unwrap_or(u32::MAX),
-            };
-            Ok((
-                consumers.into_iter().map(|t| t.id).collect(),
-                list.invalid,
-                described,
-            ))
-        }
-        Scope::Matching(text) => {
-            let session = session.ok_or_else(|| {
-                crate::Error::Internal("a search needs the environment's clients".into())
-            })?;
-            let mut ids = Vec::new();
-            loop {
-                let page = session
-                    .records
-                    .search_after(text, MAX_RESULTS, ids.last().map(String::as_str))
-                    .await?;
-                let found = page.consumers.len();
-                ids.extend(page.consumers.into_iter().map(|c| c.consumer_id));
-                if !page.more || found == 0 || ids.len() >= MAX_CONSUMERS {
-                    break;
-                }
-            }
-            ids.truncate(MAX_CONSUMERS);
-            // The scope goes into the report: a card number, e-mail or phone searched for
-            // is masked there.
-            let text = crate::privacy::scrub(text.trim()).into_owned();
-            Ok((ids, Vec::new(), AuditedScope::Matching { text }))
+/// What a profile audit reads: its consumerIds, the invalid lines of its list, and the scope as
+/// the report states it.
+pub(crate) type Read = (Vec<String>, Vec<InvalidLine>, AuditedScope);
+
+/// The consumers of a list (`Scope::List`); a card in it is an invalid line.
+pub(crate) fn listed(text: &str) -> Read {
+    let mut list = parse(text, Some(TargetKind::Consumer));
+    let (consumers, cards): (Vec<_>, Vec<_>) = list
+        .targets
+        .into_iter()
+        .partition(|t| t.kind == TargetKind::Consumer);
+    list.invalid
+        .extend(cards.into_iter().map(|card| InvalidLine {
+            line: card.line,
+            text: format!("card:{}", card.id),
+            reason: InvalidReason::CardInConsumerList,
+            why: "a card: the profile audit reads consumers".into(),
+        }));
+    list.invalid.sort_by_key(|l| l.line);
+    let described = AuditedScope::Listed {
+        count: u32::try_from(consumers.len()).unwrap_or(u32::MAX),
+    };
+    (
+        consumers.into_iter().map(|t| t.id).collect(),
+        list.invalid,
+        described,
+    )
+}
+
+/// Every consumer the bank's search finds for `text` (`Scope::Matching`), page by page, at most
+/// [`MAX_CONSUMERS`].
+pub(crate) async fn matching(session: &Session, text: &str) -> Result<Read> {
+    let mut ids = Vec::new();
+    loop {
+        let page = session
+            .records
+            .search_after(text, MAX_RESULTS, ids.last().map(String::as_str))
+            .await?;
+        let found = page.consumers.len();
+        ids.extend(page.consumers.into_iter().map(|c| c.consumer_id));
+        if !page.more || found == 0 || ids.len() >= MAX_CONSUMERS {
+            break;
         }
     }
+    ids.truncate(MAX_CONSUMERS);
+    // The scope goes into the report: a card number, e-mail or phone searched for is masked
+    // there.
+    let text = crate::privacy::scrub(text.trim()).into_owned();
+    Ok((ids, Vec::new(), AuditedScope::Matching { text }))
 }
 
 /// The audit of `consumer_id` from reading its view: its findings and unread sides, or the

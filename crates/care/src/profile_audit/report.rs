@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::{AuditedScope, ProfileAudit, kind_name};
+use super::{AuditedScope, ProfileAudit};
 use crate::batch::input::{InvalidLine, InvalidReason};
 use crate::environments::Language;
 use crate::profile::Severity;
 use crate::storage::csv::row;
+use crate::wire_name;
 
 /// Where a report was written.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -32,12 +33,12 @@ pub fn csv(audit: &ProfileAudit) -> String {
         for f in &consumer.findings {
             let fields = [
                 Some(consumer.consumer_id.as_str()),
-                Some(&kind_name(f.kind)),
+                Some(&wire_name(f.kind)),
                 Some(severity_name(f.severity)),
                 f.scheme.as_deref(),
                 f.card_id.as_deref(),
                 f.field.as_deref(),
-                Some(&enum_name(&f.action)),
+                Some(&wire_name(f.action)),
                 None,
             ];
             out.push_str(&row(&fields));
@@ -68,13 +69,6 @@ fn severity_name(severity: Severity) -> &'static str {
         Severity::Warning => "WARNING",
         Severity::Critical => "CRITICAL",
     }
-}
-
-fn enum_name(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// `text` safe inside HTML text and attribute values.
@@ -325,7 +319,7 @@ fn by_kind(audit: &ProfileAudit) -> (BTreeMap<String, usize>, BTreeMap<String, S
     let mut counts = BTreeMap::new();
     let mut severities: BTreeMap<String, Severity> = BTreeMap::new();
     for finding in audit.consumers.iter().flat_map(|c| &c.findings) {
-        let kind = kind_name(finding.kind);
+        let kind = wire_name(finding.kind);
         *counts.entry(kind.clone()).or_default() += 1;
         let worst = severities.entry(kind).or_insert(finding.severity);
         *worst = (*worst).max(finding.severity);
@@ -455,11 +449,11 @@ fn table(page: &mut String, audit: &ProfileAudit, l: &Labels) {
                 "<tr><td>{}</td><td>{}</td><td class=\"{severity}\">{severity}</td><td>{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&consumer.consumer_id),
-                escape(&kind_name(f.kind)),
+                escape(&wire_name(f.kind)),
                 escape(f.scheme.as_deref().unwrap_or("")),
                 escape(f.card_id.as_deref().unwrap_or("")),
                 escape(f.field.as_deref().unwrap_or("")),
-                escape(&enum_name(&f.action)),
+                escape(&wire_name(f.action)),
             );
         }
     }
