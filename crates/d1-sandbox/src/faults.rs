@@ -14,7 +14,6 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Scheme;
-use crate::state::Shared;
 
 /// An endpoint a fault can be aimed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,13 +140,14 @@ fn oversized(size: u64) -> Response {
         .into_response()
 }
 
-/// Middleware applying the rules for `endpoint` to one request.
-pub async fn apply(
-    State((shared, endpoint)): State<(Arc<Shared>, Endpoint)>,
+/// Middleware applying the rules for `endpoint` to one request; `state` holds the rules in force.
+pub async fn apply<S: AsRef<Faults>>(
+    State((state, endpoint)): State<(Arc<S>, Endpoint)>,
     request: Request,
     next: Next,
 ) -> Response {
-    let rules = shared.faults.for_endpoint(endpoint);
+    let faults: &Faults = (*state).as_ref();
+    let rules = faults.for_endpoint(endpoint);
     if rules.is_empty() {
         return next.run(request).await;
     }

@@ -22,7 +22,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let faulty = |endpoint: Endpoint, route: MethodRouter<Arc<Shared>>| {
         route.layer(axum::middleware::from_fn_with_state(
             (shared.clone(), endpoint),
-            faults::apply,
+            faults::apply::<Shared>,
         ))
     };
     let issuers = "/banking/v1/issuers/{issuer_id}";

@@ -71,3 +71,9 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+impl AsRef<Faults> for Shared {
+    fn as_ref(&self) -> &Faults {
+        &self.faults
+    }
+}
