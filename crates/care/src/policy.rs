@@ -104,14 +104,16 @@ pub fn allows(role: Role, action: Permission) -> bool {
     }
 }
 
-/// Proof that the policy in force allowed one permission to one operator: only
-/// [`Policy::permit`] makes one, and the domain functions that act take it, so nothing acts
-/// without the role check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Proof that the policy in force on one environment allowed one permission to one operator:
+/// only the console's role check makes one (through `Policy::permit`, private to this crate),
+/// and the domain functions that act take it, so nothing acts without the role check, and
+/// nothing acts on another environment than the one whose policy allowed it.
+#[derive(Debug, PartialEq, Eq)]
 pub struct Permit {
     operator: String,
     role: Role,
     permission: Permission,
+    environment: String,
 }
 
 impl Permit {
@@ -129,11 +131,16 @@ impl Permit {
     pub fn permission(&self) -> Permission {
         self.permission
     }
+
+    /// The environment whose policy allowed it.
+    pub fn environment(&self) -> &str {
+        &self.environment
+    }
 }
 
 /// Asks the policy in force for a [`Permit`] (read afresh each time, so an administrator's
 /// change applies at once, also in the middle of a batch); a refusal is audited.
-pub trait Gate: Sync {
+pub(crate) trait Gate: Sync {
     /// A permit for `permission` on `resource`, or [`Error::Forbidden`].
     fn permit(&self, permission: Permission, resource: Option<&str>) -> Result<Permit>;
 }
@@ -240,13 +247,15 @@ impl Policy {
             .collect()
     }
 
-    /// A [`Permit`] when the role allows `action`, else [`Error::Forbidden`].
-    pub fn permit(&self, action: Permission) -> Result<Permit> {
+    /// A [`Permit`] on `environment` (the one this policy was loaded for) when the role allows
+    /// `action`, else [`Error::Forbidden`].
+    pub(crate) fn permit(&self, action: Permission, environment: &str) -> Result<Permit> {
         if allows(self.role, action) {
             Ok(Permit {
                 operator: self.operator.clone(),
                 role: self.role,
                 permission: action,
+                environment: environment.to_owned(),
             })
         } else {
             Err(Error::Forbidden {
@@ -393,12 +402,19 @@ mod tests {
             role: Role::Auditor,
             source: Source::Default,
         };
-        let permit = policy.permit(Permission::View).unwrap();
+        let permit = policy.permit(Permission::View, "staging").unwrap();
         assert_eq!(
-            (permit.operator(), permit.role(), permit.permission()),
-            ("bob", Role::Auditor, Permission::View)
+            (
+                permit.operator(),
+                permit.role(),
+                permit.permission(),
+                permit.environment()
+            ),
+            ("bob", Role::Auditor, Permission::View, "staging")
         );
-        let error = policy.permit(Permission::OptOutCard).unwrap_err();
+        let error = policy
+            .permit(Permission::OptOutCard, "staging")
+            .unwrap_err();
         assert_eq!(error.code(), crate::ErrorCode::Forbidden);
         assert!(
             error

@@ -128,12 +128,9 @@ async fn a_thousand_cards_at_50_ms_each_all_end_final_each_sent_once() {
     }
     let stored = h.console.batch(&batch.id).unwrap().unwrap();
     assert_eq!(stored.state, BatchState::Done);
-    let mut report = Vec::new();
-    assert_eq!(
-        h.console.batch_report(&batch.id, &mut report).unwrap(),
-        1000
-    );
-    let report = String::from_utf8(report).unwrap();
+    let path = h.dir.path().join("report.csv");
+    assert_eq!(h.console.batch_report(&batch.id, &path).unwrap(), 1000);
+    let report = std::fs::read_to_string(&path).unwrap();
     assert_eq!(report.lines().count(), 1001);
     assert!(
         report.lines().nth(1).unwrap().contains("\"SUCCESSFUL\""),
@@ -251,6 +248,15 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
         items[0].intent.as_ref().unwrap().intent.reason_code,
         "USER_DECISION"
     );
+    // Its report is the fraud team's too, and names only batches that exist.
+    let report = h.dir.path().join("report.csv");
+    h.role("agent");
+    let refused = h.console.batch_report(&batch.id, &report).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    h.role("fraud");
+    assert_eq!(h.console.batch_report(&batch.id, &report).unwrap(), 3);
+    let unknown = h.console.batch_report_file("../../elsewhere").unwrap_err();
+    assert_eq!(unknown.code(), ErrorCode::NotFound);
 
     // An agent cannot run (or resume) it either.
     h.role("agent");

@@ -821,3 +821,53 @@ async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
         .unwrap();
     assert!(view.complete, "{view:?}");
 }
+
+#[tokio::test]
+async fn a_card_number_where_an_id_belongs_is_refused_before_anything_records_it() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let before = h.console.audit_page(0, 1000).unwrap().len();
+    for pan in [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "5555-5555-5555-4444",
+    ] {
+        let error = h.console.write(opt_out_card(pan)).await.unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+        assert!(!error.to_string().contains("1111"), "{error}");
+        let error = h.console.consumer_view(pan).await.unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+        assert_eq!(h.writes_to(pan), 0);
+    }
+    assert!(
+        h.console.operations(None, 10).unwrap().is_empty(),
+        "nothing journaled"
+    );
+    assert_eq!(
+        h.console.audit_page(0, 1000).unwrap().len(),
+        before,
+        "nothing audited"
+    );
+    // A refusal by the role records its resource scrubbed.
+    h.role("agent");
+    h.console.batch_discard("4111111111111111").unwrap_err();
+    let trail = serde_json::to_string(&h.console.audit_page(0, 1000).unwrap()).unwrap();
+    assert!(trail.contains("batchoptout_denied"), "{trail}");
+    assert!(!trail.contains("4111111111111111"), "{trail}");
+}
+
+#[tokio::test]
+async fn a_settings_file_changed_under_the_console_moves_its_writes_with_its_policy() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let (_, card) = closed_card(&h).await;
+    // The operator edits the settings file behind the console's back to the embedded sandbox,
+    // whose user-level policy they write themselves.
+    h.role("fraud");
+    h.settings()
+        .update(|s| s.active_environment = Some(care::SANDBOX_ENVIRONMENT.into()))
+        .unwrap();
+    let entry = h.console.write(opt_out_card(&card)).await.unwrap();
+    // The write went where that policy is in force, not to the clients still cached for `local`.
+    assert_eq!(entry.intent.environment, care::SANDBOX_ENVIRONMENT);
+    assert_eq!(entry.intent.operator, "tester");
+}

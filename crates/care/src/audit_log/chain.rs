@@ -45,7 +45,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The format version of the records this code writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: i64 = 1;
 
 /// What happened, to be recorded. `resource` must already be masked (ids, never a PAN).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -77,7 +77,8 @@ pub struct Record {
     /// When it was recorded (UTC, RFC 3339 with milliseconds).
     pub time: String,
     /// Its format version: which fields its hash covers.
-    pub version: u32,
+    #[specta(type = f64)]
+    pub version: i64,
     /// The event.
     #[serde(flatten)]
     pub event: Event,
@@ -107,7 +108,7 @@ pub struct AuditLog {
 }
 
 /// The hash of a record of format `version`, or `None` for a version this code does not know.
-fn hash(version: u32, prev_hash: &str, seq: i64, time: &str, event: &Event) -> Option<String> {
+fn hash(version: i64, prev_hash: &str, seq: i64, time: &str, event: &Event) -> Option<String> {
     match version {
         1 => Some(hash_v1(prev_hash, seq, time, event)),
         _ => None,
@@ -165,7 +166,8 @@ impl AuditLog {
             .map_err(failed)?;
         let (seq, prev_hash) = last.map_or((1, GENESIS.to_owned()), |(seq, hash)| (seq + 1, hash));
         let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-        let hash = hash_v1(&prev_hash, seq, &time, &event);
+        let hash = hash(FORMAT_VERSION, &prev_hash, seq, &time, &event)
+            .ok_or_else(|| Error::Internal("no hash for this format version".into()))?;
         transaction
             .execute(
                 "INSERT INTO audit (seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version)
@@ -212,7 +214,12 @@ impl AuditLog {
                 Ok(Record {
                     seq: r.get(0)?,
                     time: r.get(1)?,
-                    version: r.get(11)?,
+                    // A version that is not a number is no version this code knows: the
+                    // record shows as broken instead of making the log unreadable.
+                    version: match r.get::<_, rusqlite::types::Value>(11)? {
+                        rusqlite::types::Value::Integer(version) => version,
+                        _ => 0,
+                    },
                     kind: AuditEvent::parse(&name),
                     event: Event {
                         operator: r.get(2)?,
@@ -344,6 +351,9 @@ pub(crate) mod tests {
         let raw = Connection::open(&path).unwrap();
         raw.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
         raw.execute("UPDATE audit SET version = 2 WHERE seq = 2", [])
+            .unwrap();
+        assert_eq!(log.verify().unwrap().first_broken, Some(2));
+        raw.execute("UPDATE audit SET version = 'x' WHERE seq = 2", [])
             .unwrap();
         assert_eq!(log.verify().unwrap().first_broken, Some(2));
     }

@@ -17,7 +17,7 @@ use super::brake::Brake;
 use super::control::{MAX_CONCURRENCY, RunControl, wait_while_paused};
 use crate::audit_log::{AuditLog, Recorder};
 use crate::journal::{Batch, BatchLink, Item, ItemStatus, Journal, TargetKind};
-use crate::policy::Gate;
+use crate::policy::{Gate, Permission};
 use crate::writes::send::{Writer, may_send_again};
 use crate::writes::tracker::Tracker;
 use crate::writes::{WriteKind, WriteRequest};
@@ -193,7 +193,10 @@ impl Run<'_> {
                     break permit;
                 }
             };
-            // The policy is read afresh for every write: a role taken away mid-batch stops it.
+            // The policy is read afresh for every write: a role taken away mid-batch (the batch
+            // permission, or the write's own) stops it, and so does a change of environment (the
+            // permit is for the environment in use, the writer checks it is the batch's).
+            self.gate.permit(Permission::BatchOptOut, Some(&batch.id))?;
             let permit = self
                 .gate
                 .permit(request.kind.permission(), Some(&request.target))?;

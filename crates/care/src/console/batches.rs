@@ -149,6 +149,12 @@ impl Console {
         self.journal.set_batch_state(id, BatchState::Running)?;
         audit.record(AuditEvent::BatchOptOutRun, Some(id), "started")?;
         let session = self.session().await?;
+        if session.environment.name != batch.environment {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} was made for the environment {}, and the environment in use changed: switch to {} first",
+                batch.environment, batch.environment
+            )));
+        }
         let run = Run {
             batch: &batch,
             journal: &self.journal,
@@ -226,19 +232,32 @@ impl Console {
         Ok(Progress::counted(self.journal.batch_statuses(id)?))
     }
 
-    /// Every item of batch `id` as CSV (see [`crate::batch::report`]); audited.
-    pub fn batch_report(&self, id: &str, out: &mut dyn std::io::Write) -> Result<usize> {
-        let count = crate::batch::report::csv(&self.journal.batch_items(id)?, out)?;
-        self.record(AuditEvent::BatchReportExport, Some(id), "ok")?;
-        Ok(count)
+    /// Writes batch `id`'s report (every item as CSV, see [`crate::batch::report`]) to `path`,
+    /// whole or not at all; role `fraud`, audited. Returns how many entries.
+    pub fn batch_report(&self, id: &str, path: &std::path::Path) -> Result<usize> {
+        let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
+        let items = self.journal.batch_items(&self.existing_batch(id)?.id)?;
+        let written = crate::storage::files::write_whole_with(path, |out| {
+            crate::batch::report::csv(&items, out)
+        });
+        let outcome = match &written {
+            Ok(count) => format!("{count} entries"),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(permit.operator()).record(
+            AuditEvent::BatchReportExport,
+            Some(id),
+            &outcome,
+        )?;
+        written
     }
 
-    /// Writes batch `id`'s report to `<data>/exports/<id>-report.csv` (whole or not at all);
-    /// returns where, and how many entries.
+    /// Writes batch `id`'s report to `<data>/exports/<id>-report.csv`; returns where, and how
+    /// many entries.
     pub fn batch_report_file(&self, id: &str) -> Result<(std::path::PathBuf, usize)> {
-        let path = self.dirs.exports().join(format!("{id}-report.csv"));
-        let count =
-            crate::storage::files::write_whole_with(&path, |out| self.batch_report(id, out))?;
+        let batch = self.existing_batch(id)?;
+        let path = self.dirs.exports().join(format!("{}-report.csv", batch.id));
+        let count = self.batch_report(&batch.id, &path)?;
         Ok((path, count))
     }
 

@@ -105,25 +105,38 @@ impl Console {
     /// on the sandbox this process started: a `simulated` flag in the settings file is the
     /// user's to edit, so it never grants a role.
     pub fn policy(&self) -> Result<Policy> {
-        let embedded =
-            self.active_name()? == SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some();
-        Policy::load(&self.policy_paths, embedded)
+        Ok(self.policy_in_force()?.0)
+    }
+
+    /// The policy in force and the environment it is in force on, read together.
+    fn policy_in_force(&self) -> Result<(Policy, String)> {
+        let active = self.active_name()?;
+        let embedded = active == SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some();
+        Ok((Policy::load(&self.policy_paths, embedded)?, active))
     }
 
     /// Checks `permission` against the policy in force now (read afresh, so an administrator's
-    /// change applies at once); a refusal is audited. The permit is what domain calls take.
+    /// change applies at once); a refusal is audited (its resource scrubbed of anything that
+    /// looks like a card number, e-mail or phone). The permit names the environment it is
+    /// good for; domain calls take it and refuse to act on another.
     pub(crate) fn authorise(
         &self,
         permission: Permission,
         resource: Option<&str>,
     ) -> Result<Permit> {
-        let policy = self.policy()?;
-        policy.permit(permission).inspect_err(|_| {
-            let audit = Recorder::new(&self.audit, &policy.operator, &self.workstation);
-            if let Err(error) = audit.record(AuditEvent::denied(permission), resource, "denied") {
-                tracing::error!(code = ?error.code(), %error, "a refusal could not be audited");
+        let (policy, environment) = self.policy_in_force()?;
+        match policy.permit(permission, &environment) {
+            Ok(permit) => Ok(permit),
+            Err(refused) => {
+                let resource = resource.map(crate::privacy::scrub);
+                Recorder::new(&self.audit, &policy.operator, &self.workstation).record(
+                    AuditEvent::denied(permission),
+                    resource.as_deref(),
+                    "denied",
+                )?;
+                Err(refused)
             }
-        })
+        }
     }
 
     /// The operator the audit trail names now: the policy's, or the OS user when the policy
@@ -145,13 +158,17 @@ impl Console {
         self.recorder(&operator).record(event, resource, result)
     }
 
-    /// The active environment's clients, built on first use.
+    /// The active environment's clients, built on first use, and again when the environment in
+    /// use is no longer theirs (the settings file changed under the console).
     async fn session(&self) -> Result<Arc<Session>> {
+        let active = self.active_name()?;
         let mut guard = self.session.lock().await;
-        if let Some(session) = guard.as_ref() {
+        if let Some(session) = guard.as_ref()
+            && session.environment.name == active
+        {
             return Ok(session.clone());
         }
-        let environment = self.environment(&self.active_name()?)?;
+        let environment = self.environment(&active)?;
         let name = self.keychain_name(&environment.name);
         let session = Arc::new(Session::connect(environment, &self.vault, name).await?);
         *guard = Some(session.clone());

@@ -19,6 +19,7 @@ impl Console {
         request: WriteRequest,
         link: Option<&BatchLink>,
     ) -> Result<Written> {
+        crate::privacy::refuse_card_number(&request.target)?;
         let permit = self.authorise(request.kind.permission(), Some(&request.target))?;
         let session = self.session().await?;
         let writer = Writer {

@@ -141,7 +141,8 @@ impl Journal {
 
     /// Like [`Journal::record_intent`], and marks the batch item `link` as sent by it in the same
     /// transaction: refused with [`Error::AlreadyInProgress`] unless the item was never sent or
-    /// its last intent FAILED (D1 did not apply it), so no item is ever sent twice.
+    /// its last intent surely was not applied (FAILED with the console's "not applied" or "slow
+    /// down" note), so no item is ever sent twice.
     pub fn record_linked_intent(
         &self,
         intent: NewIntent,
@@ -180,7 +181,8 @@ impl Journal {
                 .execute(
                     "UPDATE batch_items SET intent_id = ?3, attempts = attempts + 1
                      WHERE batch_id = ?1 AND seq = ?2
-                       AND (intent_id IS NULL OR intent_id IN (SELECT id FROM intents WHERE state = 'FAILED'))",
+                       AND (intent_id IS NULL OR intent_id IN
+                            (SELECT id FROM intents WHERE state = 'FAILED' AND note IN ('NOT_APPLIED', 'SLOW_DOWN')))",
                     params![link.batch_id, link.seq, id],
                 )
                 .map_err(failed)?;

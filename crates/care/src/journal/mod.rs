@@ -63,9 +63,11 @@ const MIGRATIONS: &[&str] = &[
     // theirs from the detail text the console wrote then.
     "ALTER TABLE intents ADD COLUMN note TEXT;
      UPDATE intents SET note = 'NOT_APPLIED'
-         WHERE detail = 'D1 has no record of this write: it was not applied, and it is safe to send it again';
+         WHERE state = 'FAILED' AND detail = 'D1 has no record of this write: it was not applied, and it is safe to send it again';
      UPDATE intents SET note = 'RESOLVED_FROM_D1' WHERE detail = 'resolved from D1''s operations list';
-     UPDATE intents SET note = 'SLOW_DOWN' WHERE detail LIKE 'D1 asked to slow down%';",
+     UPDATE intents SET note = 'SLOW_DOWN'
+         WHERE state = 'FAILED' AND operation_id IS NULL
+           AND substr(detail, 1, 21) = 'D1 asked to slow down';",
 ];
 
 /// The journal of one data directory.

@@ -14,32 +14,41 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// Streams `write`'s output to `path` through a temporary file, so that `path` is whole or
-/// absent whatever happens half-way; returns what `write` returned.
+/// Streams `write`'s output to `path` through a temporary file beside it (a random name,
+/// created exclusively, readable by the owner only), so that `path` is whole or absent whatever
+/// happens half-way; returns what `write` returned.
 pub(crate) fn write_whole_with<T>(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<T>,
 ) -> Result<T> {
-    let temp = path.with_extension("partial");
-    let result = (|| {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
-        }
-        let file = std::fs::File::create(&temp).map_err(|e| Error::storage("create", &temp, e))?;
-        let mut out = std::io::BufWriter::new(file);
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
+    // Dropped (and so removed) on any error or panic before it is persisted.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".c2p-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| Error::storage("create", dir, e))?;
+    let value = {
+        let mut out = std::io::BufWriter::new(temp.as_file_mut());
         let value = write(&mut out)?;
-        let file = out
-            .into_inner()
-            .map_err(|e| Error::storage("write", &temp, e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| Error::storage("write", &temp, e))?;
-        std::fs::rename(&temp, path).map_err(|e| Error::storage("write", path, e))?;
-        Ok(value)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+        out.flush().map_err(|e| Error::storage("write", path, e))?;
+        value
+    };
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| Error::storage("write", path, e))?;
+    temp.persist(path)
+        .map_err(|e| Error::storage("write", path, e.error))?;
+    #[cfg(unix)]
+    if let Ok(dir) = std::fs::File::open(dir) {
+        // The rename itself survives a power cut once the directory is synced.
+        let _ = dir.sync_all();
     }
-    result
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -56,8 +65,20 @@ mod tests {
         });
         assert!(failed.is_err());
         assert!(!path.exists());
-        assert!(!path.with_extension("partial").exists());
+        let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert!(left.is_empty(), "a temporary file was left: {left:?}");
         write_whole(&path, b"whole").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"whole");
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["report.csv"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "readable by the owner only: {mode:o}");
+        }
     }
 }

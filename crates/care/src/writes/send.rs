@@ -93,6 +93,13 @@ impl Writer<'_> {
             )));
         }
         let session = self.session;
+        if permit.environment() != session.environment.name {
+            return Err(Error::InvalidInput(format!(
+                "the environment in use changed while this write was prepared ({} → {}); nothing was sent: check which environment is in use and try again",
+                session.environment.name,
+                permit.environment()
+            )));
+        }
         let reason = request
             .reason
             .as_deref()

@@ -192,9 +192,7 @@ async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
 }
 
 fn write_report(console: &Console, id: &str, out: &Path) -> Outcome {
-    let mut file = std::fs::File::create(out)
-        .map_err(|e| usage(format!("cannot write {}: {e}", out.display())))?;
-    let count = console.batch_report(id, &mut file)?;
+    let count = console.batch_report(id, out)?;
     say!("report of {count} entries written to {}", out.display());
     Ok(())
 }

@@ -1661,7 +1661,7 @@ export type Record_Deserialize = {
 	/**  When it was recorded (UTC, RFC 3339 with milliseconds). */
 	time: string,
 	/**  Its format version: which fields its hash covers. */
-	version: number,
+	version: number | null,
 	/**  The event's name read as one this version knows (`None`: written by a newer version). */
 	kind?: AuditEvent | null,
 	/**  The previous record's hash. */
@@ -1677,7 +1677,7 @@ export type Record_Serialize = {
 	/**  When it was recorded (UTC, RFC 3339 with milliseconds). */
 	time: string,
 	/**  Its format version: which fields its hash covers. */
-	version: number,
+	version: number | null,
 	/**  The event's name read as one this version knows (`None`: written by a newer version). */
 	kind: AuditEvent | null,
 	/**  The previous record's hash. */
