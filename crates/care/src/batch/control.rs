@@ -20,6 +20,17 @@ pub enum RunControl {
     Cancel,
 }
 
+/// `Ok` when `concurrency` is one a run may use (1 to [`MAX_CONCURRENCY`]).
+pub fn check_concurrency(concurrency: usize) -> crate::Result<()> {
+    if (1..=MAX_CONCURRENCY).contains(&concurrency) {
+        Ok(())
+    } else {
+        Err(crate::Error::InvalidInput(format!(
+            "concurrency {concurrency}: use 1 to {MAX_CONCURRENCY}"
+        )))
+    }
+}
+
 /// Waits while the run is paused; false once it is cancelled.
 pub async fn wait_while_paused(control: &mut watch::Receiver<RunControl>) -> bool {
     loop {

@@ -127,11 +127,7 @@ impl Console {
         on_progress: &(dyn Fn(&Progress) + Send + Sync),
     ) -> Result<Progress> {
         let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
-        if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
-            return Err(Error::InvalidInput(format!(
-                "concurrency {concurrency}: use 1 to {MAX_CONCURRENCY}"
-            )));
-        }
+        crate::batch::control::check_concurrency(concurrency)?;
         let batch = self.existing_batch(id)?;
         if batch.state == BatchState::Discarded {
             return Err(Error::InvalidInput(format!(

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use super::Console;
 use crate::audit_log::AuditEvent;
-use crate::batch::control::{MAX_CONCURRENCY, RunControl, wait_while_paused};
+use crate::batch::control::{RunControl, check_concurrency, wait_while_paused};
 use crate::environments::Language;
 use crate::policy::Permission;
 use crate::profile_audit::report::{self, ReportFiles};
@@ -31,11 +31,7 @@ impl Console {
         on_progress: &(dyn Fn(&AuditProgress) + Send + Sync),
     ) -> Result<ProfileAudit> {
         let permit = self.authorise(Permission::AuditProfiles, None)?;
-        if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
-            return Err(Error::InvalidInput(format!(
-                "concurrency {concurrency}: use 1 to {MAX_CONCURRENCY}"
-            )));
-        }
+        check_concurrency(concurrency)?;
         let started = chrono::Utc::now();
         let id = format!("pa-{}", started.format("%Y%m%dT%H%M%S%3fZ"));
         let (ids, invalid, described) = match scope {
