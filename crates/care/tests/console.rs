@@ -825,6 +825,7 @@ async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
 #[tokio::test]
 async fn a_card_number_where_an_id_belongs_is_refused_before_anything_records_it() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let (_, card) = closed_card(&h).await;
     let before = h.console.audit_page(0, 1000).unwrap().len();
     for pan in [
         "4111111111111111",
@@ -838,6 +839,27 @@ async fn a_card_number_where_an_id_belongs_is_refused_before_anything_records_it
         assert_eq!(error.code(), ErrorCode::InvalidInput);
         assert_eq!(h.writes_to(pan), 0);
     }
+    for personal in ["hanako.sato@example.jp", "+81 90 1234 5678"] {
+        let error = h.console.write(opt_out_card(personal)).await.unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+        assert!(!error.to_string().contains(personal), "{error}");
+        let error = h.console.consumer_view(personal).await.unwrap_err();
+        assert!(!error.to_string().contains(personal), "{error}");
+    }
+    // D1 keeps a reason in clear: one holding a card number or phone number is refused.
+    for reason in ["Card 4111 1111 1111 1111 lost", "Call back 09012345678"] {
+        let request = WriteRequest {
+            reason: Some(reason.into()),
+            ..opt_out_card(&card)
+        };
+        let error = h.console.write(request).await.unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+        assert!(!error.to_string().contains("1111"), "{error}");
+    }
+    assert_eq!(h.writes_to(&card), 0);
+    // An id that breaks D1's pattern is refused without being repeated.
+    let error = h.console.consumer_view("not/an id").await.unwrap_err();
+    assert!(!error.to_string().contains("not/an id"), "{error}");
     assert!(
         h.console.operations(None, 10).unwrap().is_empty(),
         "nothing journaled"

@@ -493,7 +493,7 @@ impl Client {
                     })?;
                 Ok((
                     Secret::from(token.access_token),
-                    Duration::from_secs(token.expires_in),
+                    Duration::from_secs(token.expires_in).min(MAX_TOKEN_LIFETIME),
                 ))
             })
             .await
@@ -525,13 +525,24 @@ fn page_query(page: Page) -> Result<Vec<(&'static str, String)>, Error> {
     ])
 }
 
+/// The longest wait a `Retry-After` from D1 is taken at: a larger (or hostile) value is clamped.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// The longest an access token is trusted to live, whatever its `expires_in` says.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?;
-    value.trim().parse().ok().map(Duration::from_secs)
+    seconds_at_most(value, MAX_RETRY_AFTER)
+}
+
+/// A header's whole seconds, clamped to `most`; `None` when it is not a number.
+fn seconds_at_most(value: &str, most: Duration) -> Option<Duration> {
+    let seconds: u64 = value.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds).min(most))
 }
 
 fn rejection(
@@ -560,5 +571,27 @@ fn rejection(
             error_code: parsed.error_code,
             message,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_retry_after_is_clamped_and_a_bad_one_ignored() {
+        assert_eq!(
+            seconds_at_most("3", MAX_RETRY_AFTER),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            seconds_at_most(&u64::MAX.to_string(), MAX_RETRY_AFTER),
+            Some(MAX_RETRY_AFTER)
+        );
+        for bad in ["-1", "soon", "1.5", "", "99999999999999999999999"] {
+            assert_eq!(seconds_at_most(bad, MAX_RETRY_AFTER), None, "{bad}");
+        }
+        // A clamped wait can always be added to now.
+        let _ = std::time::Instant::now() + MAX_RETRY_AFTER + MAX_TOKEN_LIFETIME;
     }
 }

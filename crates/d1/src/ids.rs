@@ -7,7 +7,6 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidId {
     kind: &'static str,
-    value: String,
 }
 
 impl InvalidId {
@@ -19,13 +18,8 @@ impl InvalidId {
 
 impl fmt::Display for InvalidId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {:?} is not valid: {}",
-            self.kind,
-            self.value,
-            rule(self.kind)
-        )
+        // The value is not repeated: what was typed where an id belongs may be personal data.
+        write!(f, "this {} is not valid: {}", self.kind, rule(self.kind))
     }
 }
 
@@ -46,10 +40,7 @@ fn check(
     if (min..=max).contains(&count) && value.chars().all(allowed) {
         Ok(())
     } else {
-        Err(InvalidId {
-            kind,
-            value: value.to_owned(),
-        })
+        Err(InvalidId { kind })
     }
 }
 

@@ -39,6 +39,9 @@ impl Console {
                 "the list holds no valid cardId or consumerId: nothing to opt out".into(),
             ));
         }
+        if let Some(reason) = reason {
+            crate::privacy::refuse_personal_data_in_reason(reason)?;
+        }
         let reason = reason
             .map(str::trim)
             .filter(|r| !r.is_empty())

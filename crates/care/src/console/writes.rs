@@ -19,7 +19,10 @@ impl Console {
         request: WriteRequest,
         link: Option<&BatchLink>,
     ) -> Result<Written> {
-        crate::privacy::refuse_card_number(&request.target)?;
+        crate::privacy::refuse_personal_data_as_id(&request.target)?;
+        if let Some(reason) = &request.reason {
+            crate::privacy::refuse_personal_data_in_reason(reason)?;
+        }
         let permit = self.authorise(request.kind.permission(), Some(&request.target))?;
         let session = self.session().await?;
         let writer = Writer {
@@ -38,6 +41,9 @@ impl Console {
         consumer_id: &str,
         card_id: Option<&str>,
     ) -> Result<Vec<Removal>> {
+        if let Some(card_id) = card_id {
+            crate::privacy::refuse_personal_data_as_id(card_id)?;
+        }
         let view = self.consumer_view(consumer_id).await?;
         Ok(removals(&view, card_id))
     }

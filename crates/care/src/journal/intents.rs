@@ -133,8 +133,9 @@ pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 impl Journal {
     /// Records `intent` and returns its entry; on disk when this returns. Refused with
-    /// [`Error::AlreadyInProgress`] while the same write on the same target is unfinished, in
-    /// this process or another one on the same journal (checked and inserted in one transaction).
+    /// [`Error::AlreadyInProgress`] while the same write on the same target of the same
+    /// environment is unfinished, in this process or another one on the same journal (checked and
+    /// inserted in one transaction).
     pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
         self.record_linked_intent(intent, None)
     }
@@ -155,8 +156,9 @@ impl Journal {
             .map_err(failed)?;
         let open: Option<(i64, String)> = transaction
             .query_row(
-                "SELECT id, state FROM intents WHERE kind = ?1 AND target = ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED') LIMIT 1",
-                params![wire_name(intent.kind), intent.target],
+                "SELECT id, state FROM intents
+                 WHERE kind = ?1 AND target = ?2 AND environment = ?3 AND state NOT IN ('SUCCESSFUL', 'FAILED') LIMIT 1",
+                params![wire_name(intent.kind), intent.target, intent.environment],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -412,6 +414,12 @@ mod tests {
             "{error}"
         );
         cli.record_intent(intent("crd-2")).unwrap();
+        // The same card id in another environment is another card.
+        cli.record_intent(NewIntent {
+            environment: "staging".into(),
+            ..intent("crd-1")
+        })
+        .unwrap();
         desktop
             .record(first.id, State::Failed, None, Some("refused"), None)
             .unwrap();

@@ -7,14 +7,32 @@ mod scrub;
 pub use mask::{Email, Pan, Phone};
 pub use scrub::{ScrubbingMakeWriter, ScrubbingWriter, scrub};
 
-/// Refuses `id` when it is a card number: the console never takes a PAN where a cardId or
-/// consumerId belongs, so one never reaches the journal, the audit trail or D1. The error does
-/// not repeat it.
-pub fn refuse_card_number(id: &str) -> crate::Result<()> {
-    match Pan::new(id) {
-        Some(_) => Err(crate::Error::InvalidInput(
-            "that is a card number, not an id: the console never takes a card number; use the cardId (search by the last 4 digits to find it)".into(),
-        )),
-        None => Ok(()),
+/// Refuses `id` when it is personal data written where a cardId or consumerId belongs: a card
+/// number, an e-mail address or an international phone number. So none ever reaches the
+/// journal, the audit trail or D1; the error does not repeat it.
+pub fn refuse_personal_data_as_id(id: &str) -> crate::Result<()> {
+    let id = id.trim();
+    let what = if Pan::new(id).is_some() {
+        "a card number"
+    } else if id.contains('@') {
+        "an e-mail address"
+    } else if id.starts_with('+') {
+        "a phone number"
+    } else {
+        return Ok(());
+    };
+    Err(crate::Error::InvalidInput(format!(
+        "that is {what}, not an id: the console never takes one where a cardId or consumerId belongs; search for the consumer and use their ids"
+    )))
+}
+
+/// Refuses a free-text `reason` that holds a card number or phone number: D1 logs reasons in
+/// clear. The error does not repeat it.
+pub fn refuse_personal_data_in_reason(reason: &str) -> crate::Result<()> {
+    if scrub(reason) == reason {
+        return Ok(());
     }
+    Err(crate::Error::InvalidInput(
+        "the reason holds what looks like a card number or phone number, and D1 keeps reasons in clear: describe why without numbers".into(),
+    ))
 }
