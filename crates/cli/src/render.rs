@@ -11,11 +11,34 @@ use care::writes::Removal;
 /// Cells longer than this are cut (with an ellipsis): untrusted text never breaks the table.
 const CELL: usize = 30;
 
+/// Whether `c` is invisible or changes how the text around it shows: a control character
+/// (escape sequences), or a Unicode format character (bidi overrides and isolates, zero-width
+/// characters, the soft hyphen).
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
+            | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// Text from D1 or the bank made inert for a terminal: every hidden character (see
+/// [`is_hidden`]) is shown as its code, `\u{202e}`, so it can neither drive the terminal nor
+/// make two names look alike.
+fn inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn cell(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean = inert(text);
     if clean.chars().count() > CELL {
         let cut: String = clean.chars().take(CELL - 1).collect();
         format!("{cut}…")
@@ -113,17 +136,17 @@ pub fn search(found: &SearchResults) {
 pub fn consumer(view: &ConsumerView) {
     say!(
         "consumer {}  (read {})",
-        view.consumer_id,
-        view.refreshed_at
+        inert(&view.consumer_id),
+        inert(&view.refreshed_at)
     );
     if view.findings.is_empty() && view.complete {
         say!("findings: none");
     }
     for f in &view.findings {
         let mut about = Vec::new();
-        about.extend(f.scheme.clone());
-        about.extend(f.card_id.clone().map(|c| format!("card {c}")));
-        about.extend(f.field.clone());
+        about.extend(f.scheme.as_deref().map(inert));
+        about.extend(f.card_id.as_deref().map(|c| format!("card {}", inert(c))));
+        about.extend(f.field.as_deref().map(inert));
         say!(
             "  {:?} {:?} [{}] → suggested: {:?}",
             f.severity,
@@ -176,11 +199,11 @@ pub fn consumer(view: &ConsumerView) {
     table(&rows);
     for d in &view.directories {
         if let DirectoryState::Unavailable { problem } = &d.state {
-            say!("{}: {}", d.scheme, problem.message);
+            say!("{}: {}", inert(&d.scheme), inert(&problem.message));
         }
     }
     if let BankSide::Unavailable { problem } = &view.bank {
-        say!("bank: {}", problem.message);
+        say!("bank: {}", inert(&problem.message));
     }
 }
 
@@ -195,7 +218,11 @@ pub fn removals(removals: &[Removal]) {
         } else {
             ""
         };
-        say!("{}: removes {}{consumer}", r.scheme, r.cards.join(", "));
+        say!(
+            "{}: removes {}{consumer}",
+            inert(&r.scheme),
+            inert(&r.cards.join(", "))
+        );
     }
 }
 
@@ -205,17 +232,17 @@ pub fn change(entry: &Entry) {
         "operation {} {:?} {}: {:?}{}{}",
         entry.id,
         entry.intent.kind,
-        entry.intent.target,
+        inert(&entry.intent.target),
         entry.state,
         entry
             .operation_id
             .as_deref()
-            .map(|o| format!(" (D1 operationId {o})"))
+            .map(|o| format!(" (D1 operationId {})", inert(o)))
             .unwrap_or_default(),
         entry
             .detail
             .as_deref()
-            .map(|d| format!(" — {d}"))
+            .map(|d| format!(" — {}", inert(d)))
             .unwrap_or_default(),
     );
 }
@@ -279,7 +306,7 @@ pub fn steps(steps: &[Step]) {
             "{:<15} {verdict:<6} {:>5} ms  {}",
             s.name,
             s.millis,
-            s.detail
+            inert(&s.detail)
         );
     }
 }
@@ -290,4 +317,18 @@ pub fn print_json(value: &impl serde::Serialize) {
         "{}",
         serde_json::to_string_pretty(value).expect("serializable")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_d1_cannot_drive_the_terminal_or_hide_characters() {
+        assert_eq!(inert("Sato\u{1b}[31m"), "Sato\\u{1b}[31m");
+        assert_eq!(inert("abc\u{202e}gnp.exe"), "abc\\u{202e}gnp.exe");
+        assert_eq!(inert("Sa\u{200b}to"), "Sa\\u{200b}to");
+        assert_eq!(inert("佐藤 花子"), "佐藤 花子");
+        assert_eq!(cell("a\tb\nc"), "a\\u{9}b\\u{a}c");
+    }
 }
