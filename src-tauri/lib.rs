@@ -21,7 +21,10 @@ pub fn run() {
         .install_default()
         .expect("no other TLS provider is installed before this point");
 
-    let dirs = match care::storage::AppDirs::resolve() {
+    // Owner-only files and no core dumps, for this process and the web view's it starts.
+    let dirs = match care::storage::AppDirs::resolve()
+        .and_then(|dirs| care::storage::private::harden(&dirs).map(|()| dirs))
+    {
         Ok(dirs) => dirs,
         Err(error) => {
             eprintln!("C2P Care cannot start: {error}");

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
 /// Opens the console and runs the command.
 async fn run(cli: Cli) -> Outcome {
     let dirs = care::storage::AppDirs::resolve()?;
+    care::storage::private::harden(&dirs)?;
     let _log = care::logging::init(&dirs.logs)?;
     let console = Console::open(Options {
         policy: care::policy::PolicyPaths::platform(&dirs.config),

@@ -306,6 +306,16 @@ async fn an_operator_session_from_connect_to_a_verified_audit_log_leaves_no_secr
             "PAN-like number in {}",
             path.display()
         );
+        // Everything the console wrote is the operator's alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} is {mode:o}", path.display());
+            let dir = path.parent().unwrap();
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{} is {mode:o}", dir.display());
+        }
     }
 }
 

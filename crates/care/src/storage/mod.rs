@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod files;
 pub mod paths;
+pub mod private;
 pub mod sqlite;
 
 pub use paths::{APP_IDENTIFIER, AppDirs};
