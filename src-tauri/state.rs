@@ -31,6 +31,7 @@ impl AppState {
             // Probed by the sandbox's start in the background, not before the window shows.
             vault: Vault::platform_deferred(),
             dirs,
+            identity: care::policy::Identity::of_this_process()?,
         })?;
         let (started_tx, started) = tokio::sync::watch::channel(false);
         Ok(Self {

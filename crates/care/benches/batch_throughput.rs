@@ -44,6 +44,7 @@ async fn main() {
         },
         dirs,
         vault: Vault::probed(keyring_core::mock::Store::new().unwrap()),
+        identity: care::policy::Identity::of_this_process().unwrap(),
     })
     .unwrap();
     let consumers = 700;

@@ -146,10 +146,64 @@ pub(crate) trait Gate: Sync {
 }
 
 /// The policy file's content.
+/// Who is at the keyboard, as the operating system knows them: the faces read it from the OS
+/// ([`Identity::of_this_process`]); the core takes it as a value, so tests run two operators side
+/// by side. Never read from an environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The OS account the process runs as.
+    pub account: String,
+    /// This computer's host name.
+    pub workstation: String,
+}
+
+impl Identity {
+    /// The account this process runs as (its effective user, through the system's user
+    /// database) and the host name, from the operating system.
+    pub fn of_this_process() -> Result<Self> {
+        let unknown = |what: &str, e: whoami::Error| {
+            Error::Internal(format!(
+                "the operating system does not say which {what} this is ({e}); the console records every action under the real account and cannot start without it"
+            ))
+        };
+        Ok(Self {
+            account: whoami::account().map_err(|e| unknown("account", e))?,
+            workstation: whoami::hostname().map_err(|e| unknown("computer", e))?,
+        })
+    }
+}
+
+/// The policy file's content: one operator and role for whoever uses the machine (the first
+/// form, still honoured), or each OS account's operator id and role, with an optional role for
+/// accounts not listed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+enum PolicyFile {
+    /// `{"operator": "A-0042", "role": "agent"}`.
+    Single(Single),
+    /// `{"operators": {"alice": {"id": "A-0042", "role": "fraud"}}, "default": "agent"}`.
+    PerAccount(PerAccount),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PolicyFile {
+struct Single {
     operator: Option<String>,
+    role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PerAccount {
+    operators: std::collections::BTreeMap<String, Operator>,
+    #[serde(default)]
+    default: Option<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Operator {
+    id: String,
     role: Role,
 }
 
@@ -211,32 +265,51 @@ impl Policy {
     /// The policy for an environment: the system file when there is one; else, on the sandbox
     /// only, the user's file; else the OS user as an agent. An unreadable file is an error, never
     /// a silent default.
-    pub fn load(paths: &PolicyPaths, sandbox: bool) -> Result<Self> {
+    pub fn load(paths: &PolicyPaths, sandbox: bool, identity: &Identity) -> Result<Self> {
         if let Some(file) = read(&paths.system)? {
-            return Ok(Self::from_file(
-                file,
-                Source::System(paths.system.display().to_string()),
-            ));
+            let source = Source::System(paths.system.display().to_string());
+            return Self::from_file(file, source, identity);
         }
         if sandbox && let Some(file) = read(&paths.user)? {
-            return Ok(Self::from_file(
-                file,
-                Source::User(paths.user.display().to_string()),
-            ));
+            let source = Source::User(paths.user.display().to_string());
+            return Self::from_file(file, source, identity);
         }
         Ok(Self {
-            operator: os_user(),
+            operator: identity.account.clone(),
             role: Role::Agent,
             source: Source::Default,
         })
     }
 
-    fn from_file(file: PolicyFile, source: Source) -> Self {
-        Self {
-            operator: file.operator.unwrap_or_else(os_user),
-            role: file.role,
+    /// The policy `file` gives `identity`'s account; an account the file does not list, when it
+    /// names no default role, may do nothing.
+    fn from_file(file: PolicyFile, source: Source, identity: &Identity) -> Result<Self> {
+        let (operator, role) = match file {
+            PolicyFile::Single(single) => (
+                single.operator.unwrap_or_else(|| identity.account.clone()),
+                single.role,
+            ),
+            PolicyFile::PerAccount(per_account) => {
+                match per_account.operators.get(&identity.account) {
+                    Some(listed) => (listed.id.clone(), listed.role),
+                    None => match per_account.default {
+                        Some(role) => (identity.account.clone(), role),
+                        None => {
+                            return Err(Error::Forbidden {
+                                operator: identity.account.clone(),
+                                role: "none".into(),
+                                action: "use the console: the policy does not list this account and gives no default role (ask an administrator)".into(),
+                            });
+                        }
+                    },
+                }
+            }
+        };
+        Ok(Self {
+            operator,
+            role,
             source,
-        }
+        })
     }
 
     /// Every action the role allows, for the UI to enable (the core checks again anyway).
@@ -275,57 +348,22 @@ fn read(path: &Path) -> Result<Option<PolicyFile>> {
     };
     serde_json::from_str(&text).map(Some).map_err(|e| {
         Error::InvalidInput(format!(
-            "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor\"}}: ask an administrator to fix it",
+            "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor\"}} or {{\"operators\": {{\"ACCOUNT\": {{\"id\": \"…\", \"role\": \"…\"}}}}, \"default\": \"agent\"}}: ask an administrator to fix it",
             path.display()
         ))
     })
 }
 
-/// The OS user name, the default operator.
-pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        .or_else(passwd_name)
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// The name of this process's user in `/etc/passwd` (services and shells without `$USER`).
-#[cfg(unix)]
-fn passwd_name() -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
-    std::fs::read_to_string("/etc/passwd")
-        .ok()?
-        .lines()
-        .map(|line| line.split(':').collect::<Vec<_>>())
-        .find(|fields| fields.get(2) == Some(&uid.as_str()))
-        .and_then(|fields| fields.first().map(|name| (*name).to_owned()))
-}
-
-#[cfg(not(unix))]
-fn passwd_name() -> Option<String> {
-    None
-}
-
-/// This computer's name, recorded as the workstation in the audit log.
-pub fn workstation() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|h| h.trim().to_owned())
-        })
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn alice() -> Identity {
+        Identity {
+            account: "alice".into(),
+            workstation: "ws-07".into(),
+        }
+    }
 
     fn paths(dir: &Path) -> PolicyPaths {
         PolicyPaths {
@@ -371,12 +409,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = paths(dir.path());
         write(&paths.user, r#"{"operator":"me","role":"fraud"}"#);
-        assert_eq!(Policy::load(&paths, true).unwrap().role, Role::Fraud);
-        let real = Policy::load(&paths, false).unwrap();
+        assert_eq!(
+            Policy::load(&paths, true, &alice()).unwrap().role,
+            Role::Fraud
+        );
+        let real = Policy::load(&paths, false, &alice()).unwrap();
         assert_eq!((real.role, real.source), (Role::Agent, Source::Default));
         write(&paths.system, r#"{"operator":"A-0042","role":"auditor"}"#);
         for sandbox in [true, false] {
-            let policy = Policy::load(&paths, sandbox).unwrap();
+            let policy = Policy::load(&paths, sandbox, &alice()).unwrap();
             assert_eq!(policy.operator, "A-0042");
             assert_eq!(policy.role, Role::Auditor);
             assert!(matches!(policy.source, Source::System(_)));
@@ -384,11 +425,69 @@ mod tests {
     }
 
     #[test]
+    fn each_account_gets_its_own_operator_id_and_role() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = paths(dir.path());
+        write(
+            &paths.system,
+            r#"{"operators": {"alice": {"id": "A-0042", "role": "fraud"}, "bob": {"id": "A-0043", "role": "auditor"}}}"#,
+        );
+        let policy = Policy::load(&paths, false, &alice()).unwrap();
+        assert_eq!(
+            (policy.operator.as_str(), policy.role),
+            ("A-0042", Role::Fraud)
+        );
+        let bob = Identity {
+            account: "bob".into(),
+            ..alice()
+        };
+        let policy = Policy::load(&paths, false, &bob).unwrap();
+        assert_eq!(
+            (policy.operator.as_str(), policy.role),
+            ("A-0043", Role::Auditor)
+        );
+        // Unlisted, with no default role: nothing is allowed, and the error says why.
+        let carol = Identity {
+            account: "carol".into(),
+            ..alice()
+        };
+        let error = Policy::load(&paths, false, &carol).unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::Forbidden);
+        assert!(error.to_string().contains("carol"), "{error}");
+        // With a default role, an unlisted account works under its own name.
+        write(
+            &paths.system,
+            r#"{"operators": {"alice": {"id": "A-0042", "role": "fraud"}}, "default": "agent"}"#,
+        );
+        let policy = Policy::load(&paths, false, &carol).unwrap();
+        assert_eq!(
+            (policy.operator.as_str(), policy.role),
+            ("carol", Role::Agent)
+        );
+        // The first form still names one operator, or the account when it names none.
+        write(&paths.system, r#"{"role": "auditor"}"#);
+        let policy = Policy::load(&paths, false, &carol).unwrap();
+        assert_eq!(
+            (policy.operator.as_str(), policy.role),
+            ("carol", Role::Auditor)
+        );
+    }
+
+    #[test]
+    fn the_account_comes_from_the_operating_system_not_the_environment() {
+        let real = Identity::of_this_process().unwrap();
+        assert!(!real.account.is_empty() && !real.workstation.is_empty());
+        // The environment is not consulted: a child with USER, LOGNAME and HOSTNAME set to
+        // another name would still see the same account (checked end to end by the c2p tests).
+        assert_ne!(real.account, "mallory");
+    }
+
+    #[test]
     fn a_broken_policy_file_is_an_error_not_a_default() {
         let dir = tempfile::tempdir().unwrap();
         let paths = paths(dir.path());
         write(&paths.system, r#"{"role":"admin"}"#);
-        let error = Policy::load(&paths, false).unwrap_err();
+        let error = Policy::load(&paths, false, &alice()).unwrap_err();
         assert!(
             error.to_string().contains("ask an administrator"),
             "{error}"

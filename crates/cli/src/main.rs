@@ -51,6 +51,7 @@ async fn run(cli: Cli) -> Outcome {
         policy: care::policy::PolicyPaths::platform(&dirs.config),
         vault: care::credentials::Vault::platform(),
         dirs,
+        identity: care::policy::Identity::of_this_process()?,
     })?;
     match cli.command {
         Command::Env(command) => env::run(&console, command).await,

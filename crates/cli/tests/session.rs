@@ -40,7 +40,6 @@ impl Operator {
             .args(args)
             .env("XDG_CONFIG_HOME", self.home.path().join("config"))
             .env("XDG_DATA_HOME", self.home.path().join("data"))
-            .env("USER", "agent-007")
             .stdin(std::process::Stdio::null());
         for (key, value) in env {
             command.env(key, value);
@@ -523,4 +522,34 @@ async fn a_profile_audit_needs_a_list_or_a_query_and_is_refused_to_an_agent() {
         "{shown}"
     );
     assert!(!out.exists(), "no report for a refused audit");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_log_names_the_real_account_and_host_whatever_the_environment_says() {
+    let state = tempfile::tempdir().unwrap();
+    let _sandbox = sandbox(state.path()).await;
+    let operator = Operator::new();
+    connect(&operator, state.path());
+    let spoofed = [
+        ("USER", "mallory"),
+        ("LOGNAME", "mallory"),
+        ("USERNAME", "mallory"),
+        ("HOSTNAME", "evil-ws"),
+    ];
+    let output = operator.c2p_with(&["search", "cons"], &spoofed);
+    assert!(output.status.success(), "{}", text(&output));
+    let log = care::audit_log::AuditLog::open(
+        &operator
+            .home
+            .path()
+            .join("data/app.c2pcare.console/audit.sqlite"),
+    )
+    .unwrap();
+    let records = log.page(0, 1000).unwrap();
+    let real = care::policy::Identity::of_this_process().unwrap();
+    assert!(records.iter().any(|r| r.event.event == "search"));
+    for record in &records {
+        assert_eq!(record.event.operator, real.account, "{record:?}");
+        assert_eq!(record.event.workstation, real.workstation, "{record:?}");
+    }
 }

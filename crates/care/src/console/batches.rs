@@ -159,7 +159,7 @@ impl Console {
             journal: &self.journal,
             tracker: self.tracker(&session, permit.operator()),
             audit_log: &self.audit,
-            workstation: &self.workstation,
+            workstation: &self.identity.workstation,
             gate: self,
         };
         let progress = run.run(concurrency, &control, on_progress).await?;

@@ -33,7 +33,7 @@ use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;
 use crate::environments::{Session, SettingsStore};
 use crate::journal::Journal;
-use crate::policy::{Gate, Permission, Permit, Policy, PolicyPaths};
+use crate::policy::{Gate, Identity, Permission, Permit, Policy, PolicyPaths};
 use crate::storage::AppDirs;
 use crate::writes::InFlight;
 use crate::{Result, SANDBOX_ENVIRONMENT};
@@ -46,6 +46,8 @@ pub struct Options {
     pub vault: Vault,
     /// Where the policy files are.
     pub policy: PolicyPaths,
+    /// Who runs it, as the OS says ([`Identity::of_this_process`] in the faces).
+    pub identity: Identity,
 }
 
 /// The console's core.
@@ -56,7 +58,7 @@ pub struct Console {
     policy_paths: PolicyPaths,
     journal: Journal,
     audit: AuditLog,
-    workstation: String,
+    identity: Identity,
     #[cfg(feature = "embedded-sandbox")]
     sandbox: std::sync::Mutex<Option<sandbox::Embedded>>,
     session: tokio::sync::Mutex<Option<Arc<Session>>>,
@@ -72,6 +74,7 @@ impl Console {
             dirs,
             vault,
             policy,
+            identity,
         } = options;
         Ok(Self {
             settings: SettingsStore::new(&dirs.config),
@@ -80,7 +83,7 @@ impl Console {
             dirs,
             vault,
             policy_paths: policy,
-            workstation: crate::policy::workstation(),
+            identity,
             #[cfg(feature = "embedded-sandbox")]
             sandbox: std::sync::Mutex::new(None),
             session: tokio::sync::Mutex::new(None),
@@ -112,7 +115,10 @@ impl Console {
     fn policy_in_force(&self) -> Result<(Policy, String)> {
         let active = self.active_name()?;
         let embedded = active == SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some();
-        Ok((Policy::load(&self.policy_paths, embedded)?, active))
+        Ok((
+            Policy::load(&self.policy_paths, embedded, &self.identity)?,
+            active,
+        ))
     }
 
     /// Checks `permission` against the policy in force now (read afresh, so an administrator's
@@ -129,7 +135,7 @@ impl Console {
             Ok(permit) => Ok(permit),
             Err(refused) => {
                 let resource = resource.map(crate::privacy::scrub);
-                Recorder::new(&self.audit, &policy.operator, &self.workstation).record(
+                Recorder::new(&self.audit, &policy.operator, &self.identity.workstation).record(
                     AuditEvent::denied(permission),
                     resource.as_deref(),
                     "denied",
@@ -139,17 +145,17 @@ impl Console {
         }
     }
 
-    /// The operator the audit trail names now: the policy's, or the OS user when the policy
-    /// cannot be read.
+    /// The operator the audit trail names now: the policy's, or the OS account when the
+    /// policy cannot be read.
     fn operator(&self) -> String {
         self.policy()
             .map(|p| p.operator)
-            .unwrap_or_else(|_| crate::policy::os_user())
+            .unwrap_or_else(|_| self.identity.account.clone())
     }
 
     /// A recorder for `operator` on this workstation.
     fn recorder<'a>(&'a self, operator: &'a str) -> Recorder<'a> {
-        Recorder::new(&self.audit, operator, &self.workstation)
+        Recorder::new(&self.audit, operator, &self.identity.workstation)
     }
 
     /// Appends an audit record for the current operator.

@@ -39,6 +39,10 @@ pub fn open(root: &std::path::Path, vault: Vault) -> Console {
         dirs,
         vault,
         policy,
+        identity: care::policy::Identity {
+            account: "tester-os".into(),
+            workstation: "ws-test".into(),
+        },
     })
     .unwrap()
 }
