@@ -39,6 +39,7 @@ async fn main() {
     .unwrap();
     let console = Console::open(Options {
         policy: PolicyPaths {
+            system_owner: 0,
             system: dir.path().join("none.json"),
             user: dirs.config.join("policy.json"),
         },

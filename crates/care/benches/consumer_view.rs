@@ -29,6 +29,7 @@ async fn main() {
     };
     let console = Console::open(Options {
         policy: PolicyPaths {
+            system_owner: 0,
             system: dir.path().join("none.json"),
             user: dirs.config.join("policy.json"),
         },

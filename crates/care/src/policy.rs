@@ -217,6 +217,9 @@ pub enum Source {
     User(String),
     /// No file: the OS user as an agent.
     Default,
+    /// The administrators' file exists but cannot be trusted (owned by another account, or
+    /// writable by others): the console only searches and views until an administrator fixes it.
+    Untrusted(String),
 }
 
 /// The operator and their role, as the console enforces them.
@@ -231,32 +234,35 @@ pub struct Policy {
     pub source: Source,
 }
 
-/// Where the policy files are looked for.
+/// Where the policy files are looked for, and who must own the administrators' one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyPaths {
     /// The administrators' file.
     pub system: PathBuf,
     /// The user's file, honoured only on the sandbox.
     pub user: PathBuf,
+    /// The account that must own the administrators' file and its folder (Unix: root, uid 0;
+    /// tests name their own).
+    pub system_owner: u32,
 }
 
 impl PolicyPaths {
     /// The platform's locations: `/etc/c2p-care/policy.json` (macOS: `/Library/Application
-    /// Support/C2P Care`, Windows: `%ProgramData%\C2P Care`) and `<config>/policy.json`.
+    /// Support/C2P Care`, Windows: the ProgramData known folder's `C2P Care`, never what the
+    /// `ProgramData` variable says) and `<config>/policy.json`.
     pub fn platform(config_dir: &Path) -> Self {
-        let system = if cfg!(target_os = "windows") {
-            PathBuf::from(
-                std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into()),
-            )
-            .join("C2P Care")
-        } else if cfg!(target_os = "macos") {
-            PathBuf::from("/Library/Application Support/C2P Care")
-        } else {
-            PathBuf::from("/etc/c2p-care")
-        };
+        #[cfg(target_os = "windows")]
+        let system = known_folders::get_known_folder_path(known_folders::KnownFolder::ProgramData)
+            .unwrap_or_else(|| PathBuf::from("C:\\ProgramData"))
+            .join("C2P Care");
+        #[cfg(target_os = "macos")]
+        let system = PathBuf::from("/Library/Application Support/C2P Care");
+        #[cfg(not(any(target_os = "windows", target_os = "macos")))]
+        let system = PathBuf::from("/etc/c2p-care");
         Self {
             system: system.join("policy.json"),
             user: config_dir.join("policy.json"),
+            system_owner: 0,
         }
     }
 }
@@ -267,6 +273,13 @@ impl Policy {
     /// a silent default.
     pub fn load(paths: &PolicyPaths, sandbox: bool, identity: &Identity) -> Result<Self> {
         if let Some(file) = read(&paths.system)? {
+            if let Err(why) = trusted(&paths.system, paths.system_owner) {
+                return Ok(Self {
+                    operator: identity.account.clone(),
+                    role: Role::Agent,
+                    source: Source::Untrusted(format!("{}: {why}", paths.system.display())),
+                });
+            }
             let source = Source::System(paths.system.display().to_string());
             return Self::from_file(file, source, identity);
         }
@@ -316,13 +329,25 @@ impl Policy {
     pub fn allowed(&self) -> Vec<Permission> {
         Permission::ALL
             .into_iter()
-            .filter(|action| allows(self.role, *action))
+            .filter(|action| self.permit(*action, "").is_ok())
             .collect()
     }
 
     /// A [`Permit`] on `environment` (the one this policy was loaded for) when the role allows
     /// `action`, else [`Error::Forbidden`].
     pub(crate) fn permit(&self, action: Permission, environment: &str) -> Result<Permit> {
+        if let Source::Untrusted(why) = &self.source
+            && !matches!(action, Permission::Search | Permission::View)
+        {
+            return Err(Error::Forbidden {
+                operator: self.operator.clone(),
+                role: "read-only".into(),
+                action: format!(
+                    "{}: the policy file is not trusted ({why}); ask an administrator to make it root's and writable by nobody else",
+                    action.describe()
+                ),
+            });
+        }
         if allows(self.role, action) {
             Ok(Permit {
                 operator: self.operator.clone(),
@@ -338,6 +363,36 @@ impl Policy {
             })
         }
     }
+}
+
+/// Whether the administrators' file at `path` can be trusted: it and its folder are owned by
+/// `owner` and writable by nobody else, and neither is a link. `Err` says why not.
+fn trusted(path: &Path, owner: u32) -> std::result::Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let folder = path.parent().unwrap_or(Path::new("/"));
+        for (what, at) in [("the file", path), ("its folder", folder)] {
+            let metadata = std::fs::symlink_metadata(at).map_err(|e| format!("{what}: {e}"))?;
+            if metadata.file_type().is_symlink() {
+                return Err(format!("{what} is a link"));
+            }
+            if metadata.uid() != owner {
+                return Err(format!(
+                    "{what} belongs to uid {}, not {owner}",
+                    metadata.uid()
+                ));
+            }
+            if metadata.mode() & 0o022 != 0 {
+                return Err(format!("{what} may be written by others"));
+            }
+        }
+    }
+    // Windows and macOS ownership checks (Administrators, the SYSTEM account) are not written
+    // yet: on those systems the file's ACLs are what protect it.
+    #[cfg(not(unix))]
+    let _ = (path, owner);
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Option<PolicyFile>> {
@@ -367,6 +422,7 @@ mod tests {
 
     fn paths(dir: &Path) -> PolicyPaths {
         PolicyPaths {
+            system_owner: rustix::process::geteuid().as_raw(),
             system: dir.join("system/policy.json"),
             user: dir.join("user/policy.json"),
         }
@@ -480,6 +536,47 @@ mod tests {
         // The environment is not consulted: a child with USER, LOGNAME and HOSTNAME set to
         // another name would still see the same account (checked end to end by the c2p tests).
         assert_ne!(real.account, "mallory");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_policy_file_others_could_change_makes_the_console_read_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = paths(dir.path());
+        write(&paths.system, r#"{"operator": "A-0042", "role": "fraud"}"#);
+        let folder = paths.system.parent().unwrap().to_owned();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&paths.system, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let trusted = Policy::load(&paths, false, &alice()).unwrap();
+        assert_eq!(trusted.role, Role::Fraud);
+        let others = PolicyPaths {
+            system_owner: paths.system_owner + 1,
+            ..paths.clone()
+        };
+        for (paths, file_mode, folder_mode) in [
+            (&paths, 0o666, 0o755),
+            (&paths, 0o644, 0o777),
+            (&others, 0o644, 0o755),
+        ] {
+            std::fs::set_permissions(&paths.system, std::fs::Permissions::from_mode(file_mode))
+                .unwrap();
+            std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(folder_mode))
+                .unwrap();
+            let policy = Policy::load(paths, false, &alice()).unwrap();
+            assert!(matches!(policy.source, Source::Untrusted(_)), "{policy:?}");
+            assert_eq!(
+                policy.operator, "alice",
+                "the file's operator is not believed"
+            );
+            assert_eq!(policy.allowed(), [Permission::Search, Permission::View]);
+            let refused = policy
+                .permit(Permission::OptOutCard, "staging")
+                .unwrap_err();
+            assert_eq!(refused.code(), crate::ErrorCode::Forbidden);
+            assert!(refused.to_string().contains("not trusted"), "{refused}");
+            policy.permit(Permission::View, "staging").unwrap();
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub fn dirs(root: &std::path::Path) -> AppDirs {
 pub fn open(root: &std::path::Path, vault: Vault) -> Console {
     let dirs = dirs(root);
     let policy = PolicyPaths {
+        system_owner: rustix::process::geteuid().as_raw(),
         system: root.join("etc/policy.json"),
         user: dirs.config.join("policy.json"),
     };

@@ -231,6 +231,7 @@ export const en = {
   'settings.operator': 'Operator and role',
   'settings.policyDefault': 'no policy file: the computer’s user, as an agent',
   'settings.policyFrom': 'from the policy file {path}',
+  'settings.policyUntrusted': 'search and view only: the policy file cannot be trusted ({why}); ask an administrator',
   'step.handshake': 'TLS handshake',
   'step.token': 'Access token',
   'step.read': 'Read from D1',

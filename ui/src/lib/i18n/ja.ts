@@ -233,6 +233,7 @@ export const ja: Record<MessageKey, string> = {
   'settings.operator': '操作者とロール',
   'settings.policyDefault': 'ポリシーファイルなし:このPCのユーザー(オペレーター)',
   'settings.policyFrom': 'ポリシーファイル {path} による',
+  'settings.policyUntrusted': '検索と閲覧のみ:ポリシーファイルを信頼できません({why})。管理者に連絡してください',
   'step.handshake': 'TLS ハンドシェイク',
   'step.token': 'アクセストークン',
   'step.read': 'D1 からの読み取り',

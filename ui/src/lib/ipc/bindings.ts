@@ -1802,7 +1802,12 @@ export type Source =
 /**  The user's own file (sandbox only). */
 { kind: "user"; path: string } | 
 /**  No file: the OS user as an agent. */
-{ kind: "default" };
+{ kind: "default" } | 
+/**
+ *  The administrators' file exists but cannot be trusted (owned by another account, or
+ *  writable by others): the console only searches and views until an administrator fixes it.
+ */
+{ kind: "untrusted"; path: string };
 
 /**
  *  The saved choices the first frame is drawn in, as `window.__C2P_START__`; `None` follows the
