@@ -13,6 +13,7 @@ mod config;
 mod error;
 mod ids;
 mod secret;
+pub mod shape;
 mod token;
 pub mod wire;
 

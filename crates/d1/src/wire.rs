@@ -136,8 +136,12 @@ pub struct BillingAddress {
 #[serde(rename_all = "camelCase", default)]
 pub struct Card {
     /// D1's card id.
+    #[serde(deserialize_with = "crate::shape::card_id")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub card_id: String,
     /// Last four digits.
+    #[serde(default, deserialize_with = "crate::shape::optional_last_four")]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub last4: Option<String>,
     /// The network's digital card id.
     pub digital_card_id: Option<String>,
@@ -199,6 +203,8 @@ pub struct Profiles {
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
     /// Its id.
+    #[serde(deserialize_with = "crate::shape::operation_id")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub operation_id: String,
     /// What it does.
     #[serde(default = "unknown_kind")]
@@ -253,6 +259,7 @@ pub struct Notification {
 #[serde(rename_all = "camelCase")]
 pub struct Accepted {
     /// The operation's id, to follow it.
+    #[serde(deserialize_with = "crate::shape::operation_id")]
     pub operation_id: String,
     /// PENDING, or already SUCCESSFUL.
     pub status: OperationStatus,

@@ -19,10 +19,14 @@ pub const MAX_RESULTS: u32 = 100;
 #[serde(rename_all = "camelCase")]
 pub struct CardSummary {
     /// D1's card id.
+    #[serde(deserialize_with = "d1::shape::card_id")]
+    #[specta(type = String)]
     pub card_id: String,
     /// The network.
     pub scheme: String,
     /// Last four digits.
+    #[serde(deserialize_with = "d1::shape::last_four")]
+    #[specta(type = String)]
     pub last4: String,
     /// Account state.
     pub status: AccountStatus,

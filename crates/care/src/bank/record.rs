@@ -52,13 +52,18 @@ pub struct Address {
 #[serde(rename_all = "camelCase")]
 pub struct IssuerCard {
     /// D1's card id.
+    #[serde(deserialize_with = "d1::shape::card_id")]
+    #[specta(type = String)]
     pub card_id: String,
     /// The network, as D1 names it (`VISA`, `MASTERCARD`, …).
     pub scheme: String,
-    /// First six digits; `None` in a view for a role that sees the last four only.
-    #[serde(default)]
+    /// First six to eight digits; `None` in a view for a role that sees the last four only.
+    #[serde(default, deserialize_with = "d1::shape::optional_bin")]
+    #[specta(type = Option<String>)]
     pub bin: Option<String>,
     /// Last four digits.
+    #[serde(deserialize_with = "d1::shape::last_four")]
+    #[specta(type = String)]
     pub last4: String,
     /// Expiry, MMYY.
     pub expiry: String,

@@ -1204,7 +1204,7 @@ export type IssuerCard_Deserialize = {
 	cardId: string,
 	/**  The network, as D1 names it (`VISA`, `MASTERCARD`, …). */
 	scheme: string,
-	/**  First six digits; `None` in a view for a role that sees the last four only. */
+	/**  First six to eight digits; `None` in a view for a role that sees the last four only. */
 	bin?: string | null,
 	/**  Last four digits. */
 	last4: string,
@@ -1224,7 +1224,7 @@ export type IssuerCard_Serialize = {
 	cardId: string,
 	/**  The network, as D1 names it (`VISA`, `MASTERCARD`, …). */
 	scheme: string,
-	/**  First six digits; `None` in a view for a role that sees the last four only. */
+	/**  First six to eight digits; `None` in a view for a role that sees the last four only. */
 	bin: string | null,
 	/**  Last four digits. */
 	last4: string,
