@@ -489,3 +489,44 @@ async fn a_paused_batch_sends_nothing_until_resumed_then_ends() {
         assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_takes_effect_while_d1_has_asked_everyone_to_wait() {
+    let h = common::harness(200, Duration::ZERO).await;
+    h.role("fraud");
+    let mut limited = common::fault(&[Endpoint::OptOutCard]);
+    limited.rate_limit_rate = 1.0;
+    limited.retry_after_s = 120;
+    h.faults(vec![limited]);
+    let cards = cards(200, 6);
+    let batch = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+    let (control, receiver) = watch::channel(RunControl::Run);
+    let canceller = async {
+        // Once D1 has answered 429 (asking for two minutes), the operator cancels.
+        let refused = || {
+            h.console.batch_items(&batch.id).unwrap().iter().any(|i| {
+                i.intent
+                    .as_ref()
+                    .is_some_and(|e| e.note == Some(care::journal::Note::SlowDown))
+            })
+        };
+        while !refused() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        control.send_replace(RunControl::Cancel);
+    };
+    let run = h.console.batch_run(&batch.id, 2, receiver, &|_| {});
+    let started = std::time::Instant::now();
+    let (last, ()) = tokio::join!(run, canceller);
+    last.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the run waited out D1's two minutes: {:?}",
+        started.elapsed()
+    );
+    let stored = h.console.batch(&batch.id).unwrap().unwrap();
+    assert_eq!(stored.state, BatchState::Cancelled);
+}

@@ -5,7 +5,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
+
+use super::control::RunControl;
 
 /// The shared brake: a concurrency limit that halves on every 429 and grows back by one per
 /// round of successes, and a time before which nobody sends.
@@ -28,14 +30,27 @@ impl Brake {
         }
     }
 
-    pub(super) async fn wait_turn(&self) {
+    /// Waits until D1's last "slow down" has passed, or the operator pauses or cancels (then at
+    /// once: the caller looks at `control`).
+    pub(super) async fn wait_turn(&self, control: &mut watch::Receiver<RunControl>) {
         loop {
+            if *control.borrow_and_update() != RunControl::Run {
+                return;
+            }
             let until = *self.not_before.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
             if until <= now {
                 return;
             }
-            tokio::time::sleep(until - now).await;
+            tokio::select! {
+                () = tokio::time::sleep(until - now) => {}
+                changed = control.changed() => {
+                    if changed.is_err() {
+                        // Nobody can pause or cancel any more: wait the time out.
+                        tokio::time::sleep(until - now).await;
+                    }
+                }
+            }
         }
     }
 

@@ -180,13 +180,13 @@ impl Run<'_> {
                 if !wait_while_paused(control).await {
                     return Ok(());
                 }
-                brake.wait_turn().await;
+                brake.wait_turn(control).await;
                 let permit = brake
                     .permits
                     .acquire()
                     .await
                     .map_err(|_| Error::Internal("the batch's limiter closed".into()))?;
-                brake.wait_turn().await;
+                brake.wait_turn(control).await;
                 // A pause or cancel that came while this item waited for its turn stops it
                 // here: only writes already on the wire finish.
                 if *control.borrow() == RunControl::Run {
