@@ -893,3 +893,21 @@ async fn a_settings_file_changed_under_the_console_moves_its_writes_with_its_pol
     assert_eq!(entry.intent.environment, care::SANDBOX_ENVIRONMENT);
     assert_eq!(entry.intent.operator, "tester");
 }
+
+#[tokio::test]
+async fn every_record_names_the_role_in_force_and_the_old_chain_still_verifies() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let (_, card) = closed_card(&h).await;
+    h.role("fraud");
+    h.console.write(opt_out_card(&card)).await.unwrap();
+    let records = h.console.audit_page(0, 1000).unwrap();
+    let intent = records
+        .iter()
+        .find(|r| r.event.event == "opt_out_card_intent")
+        .unwrap();
+    assert_eq!(intent.version, 2);
+    assert_eq!(intent.event.role.as_deref(), Some("fraud"));
+    // Records written before the change of role say the role then.
+    assert_eq!(records[0].event.role.as_deref(), Some("agent"));
+    assert_eq!(h.console.audit_verify().unwrap().first_broken, None);
+}

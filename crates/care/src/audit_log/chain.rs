@@ -42,10 +42,12 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 const MIGRATIONS: &[&str] = &[
     // Records written before the format version existed are version 1.
     "ALTER TABLE audit ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    // Format 2 records the role in force.
+    "ALTER TABLE audit ADD COLUMN role TEXT",
 ];
 
 /// The format version of the records this code writes.
-pub const FORMAT_VERSION: i64 = 1;
+pub const FORMAT_VERSION: i64 = 2;
 
 /// What happened, to be recorded. `resource` must already be masked (ids, never a PAN).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -53,6 +55,9 @@ pub const FORMAT_VERSION: i64 = 1;
 pub struct Event {
     /// Who did it.
     pub operator: String,
+    /// The role they held then (format 2 on; `None` in older records, or when no policy could
+    /// be read).
+    pub role: Option<String>,
     /// On which computer.
     pub workstation: String,
     /// What kind of event, as stored ([`AuditEvent::as_str`]: `profile_view`, …).
@@ -111,14 +116,14 @@ pub struct AuditLog {
 fn hash(version: i64, prev_hash: &str, seq: i64, time: &str, event: &Event) -> Option<String> {
     match version {
         1 => Some(hash_v1(prev_hash, seq, time, event)),
+        2 => Some(hash_v2(prev_hash, seq, time, event)),
         _ => None,
     }
 }
 
-/// Version 1: the previous hash, the position, the time and the seven fields of [`Event`].
-fn hash_v1(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
-    let mut context = Context::new(&SHA256);
-    let fields = [
+/// Version 2: what version 1 covers, then the version number and the role.
+fn hash_v2(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
+    chained(&[
         Some(prev_hash),
         Some(&seq.to_string()),
         Some(time),
@@ -129,8 +134,31 @@ fn hash_v1(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
         Some(&event.result),
         event.operation_id.as_deref(),
         event.correlation_id.as_deref(),
-    ];
-    for field in fields {
+        Some("2"),
+        event.role.as_deref(),
+    ])
+}
+
+/// Version 1: the previous hash, the position, the time and the seven fields of [`Event`].
+fn hash_v1(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
+    chained(&[
+        Some(prev_hash),
+        Some(&seq.to_string()),
+        Some(time),
+        Some(&event.operator),
+        Some(&event.workstation),
+        Some(&event.event),
+        event.resource.as_deref(),
+        Some(&event.result),
+        event.operation_id.as_deref(),
+        event.correlation_id.as_deref(),
+    ])
+}
+
+/// SHA-256 over `fields`, each length-prefixed (an absent one marked apart from an empty one).
+fn chained(fields: &[Option<&str>]) -> String {
+    let mut context = Context::new(&SHA256);
+    for &field in fields {
         // Length-prefixed, so that moving text between fields changes the hash.
         let bytes = field.map(str::as_bytes);
         context.update(&bytes.map_or(u64::MAX, |b| b.len() as u64).to_be_bytes());
@@ -170,10 +198,10 @@ impl AuditLog {
             .ok_or_else(|| Error::Internal("no hash for this format version".into()))?;
         transaction
             .execute(
-                "INSERT INTO audit (seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO audit (seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version, role)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![seq, time, event.operator, event.workstation, event.event, event.resource, event.result,
-                        event.operation_id, event.correlation_id, prev_hash, hash, FORMAT_VERSION],
+                        event.operation_id, event.correlation_id, prev_hash, hash, FORMAT_VERSION, event.role],
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
@@ -204,7 +232,7 @@ impl AuditLog {
             |e: rusqlite::Error| Error::Internal(format!("cannot read the audit log: {e}"));
         let mut statement = connection
             .prepare(
-                "SELECT seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version
+                "SELECT seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version, role
                  FROM audit ORDER BY seq LIMIT ?1 OFFSET ?2",
             )
             .map_err(failed)?;
@@ -223,6 +251,7 @@ impl AuditLog {
                     kind: AuditEvent::parse(&name),
                     event: Event {
                         operator: r.get(2)?,
+                        role: r.get(12)?,
                         workstation: r.get(3)?,
                         event: name,
                         resource: r.get(5)?,
@@ -284,6 +313,7 @@ pub(crate) mod tests {
     pub(crate) fn event(n: usize) -> Event {
         Event {
             operator: "agent1".into(),
+            role: Some("agent".into()),
             workstation: "ws-07".into(),
             event: "opt_out_card_intent".into(),
             resource: Some(format!("crd-{n:04}")),
@@ -350,12 +380,15 @@ pub(crate) mod tests {
         let (_dir, path, log) = log_with(3);
         let raw = Connection::open(&path).unwrap();
         raw.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
-        raw.execute("UPDATE audit SET version = 2 WHERE seq = 2", [])
+        // A version this code does not know, or an older one (which would hash fewer fields).
+        for version in ["3", "1", "'x'"] {
+            raw.execute(
+                &format!("UPDATE audit SET version = {version} WHERE seq = 2"),
+                [],
+            )
             .unwrap();
-        assert_eq!(log.verify().unwrap().first_broken, Some(2));
-        raw.execute("UPDATE audit SET version = 'x' WHERE seq = 2", [])
-            .unwrap();
-        assert_eq!(log.verify().unwrap().first_broken, Some(2));
+            assert_eq!(log.verify().unwrap().first_broken, Some(2), "{version}");
+        }
     }
 
     #[test]
@@ -392,6 +425,14 @@ pub(crate) mod tests {
             Some(7),
             "a removed record breaks the chain"
         );
+
+        // The role a record names is covered by its hash.
+        let (_dir4, path4, log4) = log_with(3);
+        let raw4 = Connection::open(&path4).unwrap();
+        raw4.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        raw4.execute("UPDATE audit SET role = 'admin' WHERE seq = 3", [])
+            .unwrap();
+        assert_eq!(log4.verify().unwrap().first_broken, Some(3));
 
         let (_dir3, path3, log3) = log_with(3);
         let raw3 = Connection::open(&path3).unwrap();

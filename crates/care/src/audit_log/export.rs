@@ -16,7 +16,7 @@ pub enum ExportFormat {
     JsonLines,
 }
 
-const CSV_HEADER: [&str; 11] = [
+const CSV_HEADER: [&str; 13] = [
     "seq",
     "time",
     "operator",
@@ -28,11 +28,14 @@ const CSV_HEADER: [&str; 11] = [
     "correlation_id",
     "prev_hash",
     "hash",
+    "version",
+    "role",
 ];
 
 /// One CSV row of the export (see [`crate::storage::csv::row`]).
 fn csv_row(record: &Record) -> String {
     let seq = record.seq.to_string();
+    let version = record.version.to_string();
     let e = &record.event;
     crate::storage::csv::row(&[
         Some(seq.as_str()),
@@ -46,6 +49,8 @@ fn csv_row(record: &Record) -> String {
         e.correlation_id.as_deref(),
         Some(record.prev_hash.as_str()),
         Some(record.hash.as_str()),
+        Some(version.as_str()),
+        e.role.as_deref(),
     ])
 }
 

@@ -11,21 +11,30 @@ pub use event::AuditEvent;
 pub use export::ExportFormat;
 
 use crate::Result;
+use crate::policy::Role;
 
 /// Appends records for one operator on this workstation.
 #[derive(Clone, Copy)]
 pub struct Recorder<'a> {
     log: &'a AuditLog,
     operator: &'a str,
+    role: Option<Role>,
     workstation: &'a str,
 }
 
 impl<'a> Recorder<'a> {
-    /// A recorder writing to `log` as `operator` on `workstation`.
-    pub(crate) fn new(log: &'a AuditLog, operator: &'a str, workstation: &'a str) -> Self {
+    /// A recorder writing to `log` as `operator`, in `role` (`None` when no policy could be
+    /// read), on `workstation`.
+    pub(crate) fn new(
+        log: &'a AuditLog,
+        operator: &'a str,
+        role: Option<Role>,
+        workstation: &'a str,
+    ) -> Self {
         Self {
             log,
             operator,
+            role,
             workstation,
         }
     }
@@ -46,6 +55,7 @@ impl<'a> Recorder<'a> {
     ) -> Result<()> {
         self.log.append(Event {
             operator: self.operator.to_owned(),
+            role: self.role.map(|r| r.name().to_owned()),
             workstation: self.workstation.to_owned(),
             event: event.as_str().to_owned(),
             resource: resource.map(str::to_owned),

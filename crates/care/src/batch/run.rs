@@ -204,7 +204,12 @@ impl Run<'_> {
                 journal: self.journal,
                 session: self.tracker.session,
                 in_flight: self.tracker.in_flight,
-                audit: Recorder::new(self.audit_log, permit.operator(), self.workstation),
+                audit: Recorder::new(
+                    self.audit_log,
+                    permit.operator(),
+                    Some(permit.role()),
+                    self.workstation,
+                ),
             };
             let written = writer.write(&permit, request.clone(), Some(&link)).await?;
             match written.retry_after {

@@ -63,11 +63,8 @@ impl Console {
             updated_at: String::new(),
         };
         self.journal.create_batch(&batch, &list.targets)?;
-        self.recorder(permit.operator()).record(
-            AuditEvent::BatchOptOutCreated,
-            Some(&batch.id),
-            "ok",
-        )?;
+        self.recorder(&permit)
+            .record(AuditEvent::BatchOptOutCreated, Some(&batch.id), "ok")?;
         Ok(batch)
     }
 
@@ -100,7 +97,7 @@ impl Console {
         for preview in previews.iter().filter(|p| p.nothing_to_do) {
             self.journal.skip_item(id, preview.seq, NOTHING_TO_DO)?;
         }
-        self.recorder(permit.operator())
+        self.recorder(&permit)
             .record(AuditEvent::BatchOptOutDryRun, Some(id), "ok")?;
         Ok(previews)
     }
@@ -144,7 +141,7 @@ impl Console {
                 batch.environment, batch.environment
             )));
         }
-        let audit = self.recorder(permit.operator());
+        let audit = self.recorder(&permit);
         self.journal.set_batch_state(id, BatchState::Running)?;
         audit.record(AuditEvent::BatchOptOutRun, Some(id), "started")?;
         let session = self.session().await?;
@@ -157,7 +154,7 @@ impl Console {
         let run = Run {
             batch: &batch,
             journal: &self.journal,
-            tracker: self.tracker(&session, permit.operator()),
+            tracker: self.tracker(&session, self.recorder(&permit)),
             audit_log: &self.audit,
             workstation: &self.identity.workstation,
             gate: self,
@@ -188,7 +185,7 @@ impl Console {
                 wire_name(batch.state).to_lowercase()
             )));
         }
-        self.recorder(permit.operator())
+        self.recorder(&permit)
             .record(AuditEvent::BatchOptOutDiscarded, Some(id), "ok")
     }
 
@@ -243,11 +240,8 @@ impl Console {
             Ok(count) => format!("{count} entries"),
             Err(error) => format!("{:?}", error.code()),
         };
-        self.recorder(permit.operator()).record(
-            AuditEvent::BatchReportExport,
-            Some(id),
-            &outcome,
-        )?;
+        self.recorder(&permit)
+            .record(AuditEvent::BatchReportExport, Some(id), &outcome)?;
         written
     }
 

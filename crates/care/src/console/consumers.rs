@@ -32,7 +32,7 @@ impl Console {
             crate::profile::view::consumer_view(&session.d1, &session.records, &consumer).await;
         view.mask_for(permit.role());
         let result = if view.complete { "ok" } else { "partial" };
-        self.recorder(permit.operator()).record_call(
+        self.recorder(&permit).record_call(
             AuditEvent::ProfileView,
             Some(consumer_id),
             result,

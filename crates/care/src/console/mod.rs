@@ -33,7 +33,7 @@ use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;
 use crate::environments::{Session, SettingsStore};
 use crate::journal::Journal;
-use crate::policy::{Gate, Identity, Permission, Permit, Policy, PolicyPaths};
+use crate::policy::{Gate, Identity, Permission, Permit, Policy, PolicyPaths, Role};
 use crate::storage::AppDirs;
 use crate::writes::InFlight;
 use crate::{Result, SANDBOX_ENVIRONMENT};
@@ -135,7 +135,13 @@ impl Console {
             Ok(permit) => Ok(permit),
             Err(refused) => {
                 let resource = resource.map(crate::privacy::scrub);
-                Recorder::new(&self.audit, &policy.operator, &self.identity.workstation).record(
+                Recorder::new(
+                    &self.audit,
+                    &policy.operator,
+                    Some(policy.role),
+                    &self.identity.workstation,
+                )
+                .record(
                     AuditEvent::denied(permission),
                     resource.as_deref(),
                     "denied",
@@ -145,23 +151,30 @@ impl Console {
         }
     }
 
-    /// The operator the audit trail names now: the policy's, or the OS account when the
-    /// policy cannot be read.
-    fn operator(&self) -> String {
-        self.policy()
-            .map(|p| p.operator)
-            .unwrap_or_else(|_| self.identity.account.clone())
+    /// Who the audit trail names now, and in which role: the policy's, or the OS account (and
+    /// no role) when the policy cannot be read.
+    fn who(&self) -> (String, Option<Role>) {
+        match self.policy() {
+            Ok(policy) => (policy.operator, Some(policy.role)),
+            Err(_) => (self.identity.account.clone(), None),
+        }
     }
 
-    /// A recorder for `operator` on this workstation.
-    fn recorder<'a>(&'a self, operator: &'a str) -> Recorder<'a> {
-        Recorder::new(&self.audit, operator, &self.identity.workstation)
+    /// A recorder for what `permit`'s holder does, on this workstation.
+    fn recorder<'a>(&'a self, permit: &'a Permit) -> Recorder<'a> {
+        Recorder::new(
+            &self.audit,
+            permit.operator(),
+            Some(permit.role()),
+            &self.identity.workstation,
+        )
     }
 
     /// Appends an audit record for the current operator.
     fn record(&self, event: AuditEvent, resource: Option<&str>, result: &str) -> Result<()> {
-        let operator = self.operator();
-        self.recorder(&operator).record(event, resource, result)
+        let (operator, role) = self.who();
+        Recorder::new(&self.audit, &operator, role, &self.identity.workstation)
+            .record(event, resource, result)
     }
 
     /// The active environment's clients, built on first use, and again when the environment in

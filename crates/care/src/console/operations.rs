@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::Console;
+use crate::audit_log::Recorder;
 use crate::journal::{Entry, State};
 use crate::writes::tracker::Tracker;
 use crate::{Error, Result};
@@ -31,8 +32,9 @@ impl Console {
             return Ok(Vec::new());
         }
         let session = self.session().await?;
-        let operator = self.operator();
-        self.tracker(&session, &operator).track_once().await
+        let (operator, role) = self.who();
+        let audit = Recorder::new(&self.audit, &operator, role, &self.identity.workstation);
+        self.tracker(&session, audit).track_once().await
     }
 
     /// Follows every unfinished entry until none is left or `deadline` passes; `on_change`
@@ -89,18 +91,18 @@ impl Console {
         }
     }
 
-    /// The tracker on `session`, recording outcomes as `operator`.
+    /// The tracker on `session`, recording the outcomes it finds with `audit`.
     pub(super) fn tracker<'a>(
         &'a self,
         session: &'a crate::environments::Session,
-        operator: &'a str,
+        audit: Recorder<'a>,
     ) -> Tracker<'a> {
         Tracker {
             journal: &self.journal,
             session,
             in_flight: &self.in_flight,
             settle: self.settle,
-            audit: self.recorder(operator),
+            audit,
         }
     }
 }

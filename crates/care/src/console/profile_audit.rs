@@ -102,11 +102,8 @@ impl Console {
             if audit.cancelled { " (cancelled)" } else { "" },
             audit.findings()
         );
-        self.recorder(permit.operator()).record(
-            AuditEvent::ProfileAudit,
-            Some(&audit.id),
-            &outcome,
-        )?;
+        self.recorder(&permit)
+            .record(AuditEvent::ProfileAudit, Some(&audit.id), &outcome)?;
         Ok(audit)
     }
 
@@ -132,11 +129,8 @@ impl Console {
             ),
             Err(error) => format!("{:?}", error.code()),
         };
-        self.recorder(permit.operator()).record(
-            AuditEvent::ProfileAuditExport,
-            Some(&audit.id),
-            &outcome,
-        )?;
+        self.recorder(&permit)
+            .record(AuditEvent::ProfileAuditExport, Some(&audit.id), &outcome)?;
         result?;
         Ok(ReportFiles {
             csv: csv_path.display().to_string(),

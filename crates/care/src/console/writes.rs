@@ -29,7 +29,7 @@ impl Console {
             journal: &self.journal,
             session: &session,
             in_flight: &self.in_flight,
-            audit: self.recorder(permit.operator()),
+            audit: self.recorder(&permit),
         };
         writer.write(&permit, request, link).await
     }

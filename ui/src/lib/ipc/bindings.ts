@@ -1022,6 +1022,11 @@ export type Event = Event_Serialize | Event_Deserialize;
 export type Event_Deserialize = {
 	/**  Who did it. */
 	operator: string,
+	/**
+	 *  The role they held then (format 2 on; `None` in older records, or when no policy could
+	 *  be read).
+	 */
+	role?: string | null,
 	/**  On which computer. */
 	workstation: string,
 	/**  What kind of event, as stored ([`AuditEvent::as_str`]: `profile_view`, …). */
@@ -1040,6 +1045,11 @@ export type Event_Deserialize = {
 export type Event_Serialize = {
 	/**  Who did it. */
 	operator: string,
+	/**
+	 *  The role they held then (format 2 on; `None` in older records, or when no policy could
+	 *  be read).
+	 */
+	role: string | null,
 	/**  On which computer. */
 	workstation: string,
 	/**  What kind of event, as stored ([`AuditEvent::as_str`]: `profile_view`, …). */
