@@ -59,11 +59,13 @@ pub enum Permission {
     AuditExport,
     /// Audit the profiles of a list of consumers (read-only) and export the report.
     AuditProfiles,
+    /// Read every operator's records in the audit log (others read only their own).
+    AuditRead,
 }
 
 impl Permission {
     /// Every action, for the role matrix.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::Search,
         Permission::View,
         Permission::OptOutCard,
@@ -73,6 +75,7 @@ impl Permission {
         Permission::BatchOptOut,
         Permission::AuditExport,
         Permission::AuditProfiles,
+        Permission::AuditRead,
     ];
 
     /// The action in words, for messages.
@@ -87,6 +90,7 @@ impl Permission {
             Permission::BatchOptOut => "run a batch opt-out",
             Permission::AuditExport => "export the audit log",
             Permission::AuditProfiles => "audit consumer profiles in batch",
+            Permission::AuditRead => "read every operator's audit records",
         }
     }
 }
@@ -99,8 +103,11 @@ pub fn allows(role: Role, action: Permission) -> bool {
             action,
             Search | View | OptOutCard | OptOutConsumer | Enrol | Update
         ),
-        Role::Fraud => !matches!(action, AuditExport | AuditProfiles),
-        Role::Auditor => matches!(action, Search | View | AuditExport | AuditProfiles),
+        Role::Fraud => !matches!(action, AuditExport | AuditProfiles | AuditRead),
+        Role::Auditor => matches!(
+            action,
+            Search | View | AuditExport | AuditProfiles | AuditRead
+        ),
     }
 }
 
@@ -448,7 +455,7 @@ mod tests {
                     Update,
                     BatchOptOut,
                 ],
-                Role::Auditor => vec![Search, View, AuditExport, AuditProfiles],
+                Role::Auditor => vec![Search, View, AuditExport, AuditProfiles, AuditRead],
             }
         };
         for role in [Role::Agent, Role::Fraud, Role::Auditor] {

@@ -317,9 +317,7 @@ async fn an_abandoned_dry_run_is_discarded_and_never_sent() {
     let refused = h.console.batch_discard(&done.id).unwrap_err();
     assert_eq!(refused.code(), ErrorCode::InvalidInput);
     let events: Vec<_> = h
-        .console
-        .audit_page(0, 1000)
-        .unwrap()
+        .trail()
         .into_iter()
         .filter(|r| r.event.event == "batch_opt_out_discarded")
         .map(|r| r.event.resource)

@@ -66,9 +66,7 @@ async fn unknown_then_settled(h: &common::Harness, card: &str) -> care::journal:
 }
 
 fn audit_events(h: &common::Harness) -> Vec<(String, String)> {
-    h.console
-        .audit_page(0, 1000)
-        .unwrap()
+    h.trail()
         .into_iter()
         .map(|r| (r.event.event, r.event.result))
         .collect()
@@ -101,7 +99,7 @@ async fn search_by_name_and_last4_finds_the_consumer() {
     let events = audit_events(&h);
     assert!(events.iter().any(|(e, _)| e == "profile_view"));
     assert!(events.iter().filter(|(e, _)| e == "search").count() >= 2);
-    let log = h.console.audit_page(0, 1000).unwrap();
+    let log = h.trail();
     let searched = serde_json::to_string(&log).unwrap();
     assert!(
         !searched.contains(&record.name_latin.last),
@@ -826,7 +824,7 @@ async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
 async fn a_card_number_where_an_id_belongs_is_refused_before_anything_records_it() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
     let (_, card) = closed_card(&h).await;
-    let before = h.console.audit_page(0, 1000).unwrap().len();
+    let before = h.trail().len();
     for pan in [
         "4111111111111111",
         "4111 1111 1111 1111",
@@ -864,15 +862,11 @@ async fn a_card_number_where_an_id_belongs_is_refused_before_anything_records_it
         h.console.operations(None, 10).unwrap().is_empty(),
         "nothing journaled"
     );
-    assert_eq!(
-        h.console.audit_page(0, 1000).unwrap().len(),
-        before,
-        "nothing audited"
-    );
+    assert_eq!(h.trail().len(), before, "nothing audited");
     // A refusal by the role records its resource scrubbed.
     h.role("agent");
     h.console.batch_discard("4111111111111111").unwrap_err();
-    let trail = serde_json::to_string(&h.console.audit_page(0, 1000).unwrap()).unwrap();
+    let trail = serde_json::to_string(&h.trail()).unwrap();
     assert!(trail.contains("batchoptout_denied"), "{trail}");
     assert!(!trail.contains("4111111111111111"), "{trail}");
 }
@@ -900,7 +894,7 @@ async fn every_record_names_the_role_in_force_and_the_old_chain_still_verifies()
     let (_, card) = closed_card(&h).await;
     h.role("fraud");
     h.console.write(opt_out_card(&card)).await.unwrap();
-    let records = h.console.audit_page(0, 1000).unwrap();
+    let records = h.trail();
     let intent = records
         .iter()
         .find(|r| r.event.event == "opt_out_card_intent")
@@ -910,4 +904,34 @@ async fn every_record_names_the_role_in_force_and_the_old_chain_still_verifies()
     // Records written before the change of role say the role then.
     assert_eq!(records[0].event.role.as_deref(), Some("agent"));
     assert_eq!(h.console.audit_verify().unwrap().first_broken, None);
+}
+
+#[tokio::test]
+async fn an_auditor_reads_everyone_s_records_another_role_its_own_and_every_read_is_recorded() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    // The OS account, as an agent without a policy file, searches; then `tester`, an agent.
+    h.console.search("Sato", 5).await.unwrap();
+    h.role("agent");
+    h.console.search("Sato", 5).await.unwrap();
+    let own = h.console.audit_page(0, 1000).unwrap();
+    assert!(!own.is_empty());
+    assert!(own.iter().all(|r| r.event.operator == "tester"), "{own:?}");
+    h.role("auditor");
+    let everyone = h.console.audit_page(0, 1000).unwrap();
+    let operators: std::collections::BTreeSet<_> =
+        everyone.iter().map(|r| r.event.operator.as_str()).collect();
+    assert!(
+        operators.contains("tester-os") && operators.contains("tester"),
+        "{operators:?}"
+    );
+    let reads: Vec<_> = h
+        .trail()
+        .into_iter()
+        .filter(|r| r.event.event == "audit_read")
+        .map(|r| (r.event.role, r.event.result))
+        .collect();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert_eq!(reads[0].0.as_deref(), Some("agent"));
+    assert!(reads[0].1.starts_with("own records"), "{reads:?}");
+    assert!(reads[1].1.starts_with("all records"), "{reads:?}");
 }

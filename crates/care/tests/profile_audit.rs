@@ -202,7 +202,7 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
     assert_eq!(std::fs::read_to_string(&japanese.csv).unwrap(), csv);
     let shot_ja = screenshot(Path::new(&japanese.html), "report-ja.png");
 
-    let log = h.console.audit_page(0, 10_000).unwrap();
+    let log = h.trail();
     let events: Vec<&str> = log.iter().map(|r| r.event.event.as_str()).collect();
     assert!(events.contains(&"profile_audit"), "{events:?}");
     assert!(events.contains(&"profile_audit_export"), "{events:?}");

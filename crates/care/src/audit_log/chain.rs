@@ -227,17 +227,22 @@ impl AuditLog {
 
     /// Records `offset..offset+limit`, oldest first.
     pub fn page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
+        self.page_of(None, offset, limit)
+    }
+
+    /// Records `offset..offset+limit` of `operator` (of everyone with `None`), oldest first.
+    pub fn page_of(&self, operator: Option<&str>, offset: i64, limit: i64) -> Result<Vec<Record>> {
         let connection = self.db.lock();
         let failed =
             |e: rusqlite::Error| Error::Internal(format!("cannot read the audit log: {e}"));
         let mut statement = connection
             .prepare(
                 "SELECT seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version, role
-                 FROM audit ORDER BY seq LIMIT ?1 OFFSET ?2",
+                 FROM audit WHERE (?3 IS NULL OR operator = ?3) ORDER BY seq LIMIT ?1 OFFSET ?2",
             )
             .map_err(failed)?;
         let rows = statement
-            .query_map(params![limit, offset], |r| {
+            .query_map(params![limit, offset, operator], |r| {
                 let name: String = r.get(4)?;
                 Ok(Record {
                     seq: r.get(0)?,

@@ -49,6 +49,8 @@ audit_events! {
     AuditVerify = "audit_verify",
     /// The audit log exported.
     AuditExport = "audit_export",
+    /// A page of the audit log read (all operators' records, or the reader's own).
+    AuditRead = "audit_read",
     /// A card opt-out journaled, before it is sent.
     OptOutCardIntent = "opt_out_card_intent",
     /// What became of a card opt-out.
@@ -87,6 +89,8 @@ audit_events! {
     AuditExportDenied = "auditexport_denied",
     /// A profile audit refused by the role.
     AuditProfilesDenied = "auditprofiles_denied",
+    /// Reading every operator's audit records refused by the role.
+    AuditReadDenied = "auditread_denied",
     /// A batch opt-out made from a list.
     BatchOptOutCreated = "batch_opt_out_created",
     /// A batch's dry run.
@@ -116,6 +120,7 @@ impl AuditEvent {
             Permission::BatchOptOut => Self::BatchOptOutDenied,
             Permission::AuditExport => Self::AuditExportDenied,
             Permission::AuditProfiles => Self::AuditProfilesDenied,
+            Permission::AuditRead => Self::AuditReadDenied,
         }
     }
 

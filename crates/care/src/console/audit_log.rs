@@ -9,9 +9,19 @@ use crate::storage::files::write_whole_with;
 use crate::{Error, Result};
 
 impl Console {
-    /// Records `offset..offset+limit` of this workstation's trail, oldest first.
+    /// Records `offset..offset+limit` of this workstation's trail, oldest first: every
+    /// operator's for a role that may read them all (auditor), else the reader's own. Each read
+    /// is itself recorded.
     pub fn audit_page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
-        self.audit.page(offset, limit)
+        let (policy, environment) = self.policy_in_force()?;
+        let everyone = policy.permit(Permission::AuditRead, &environment).is_ok();
+        let operator = (!everyone).then_some(policy.operator.as_str());
+        let records = self.audit.page_of(operator, offset, limit)?;
+        let whose = if everyone { "all" } else { "own" };
+        let first = offset.saturating_add(1);
+        let result = format!("{whose} records from {first}: {} read", records.len());
+        self.record(AuditEvent::AuditRead, None, &result)?;
+        Ok(records)
     }
 
     /// Walks the audit chain; the verification itself is audited.

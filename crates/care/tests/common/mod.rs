@@ -98,6 +98,15 @@ impl Harness {
         open(self.dir.path(), self.vault.clone())
     }
 
+    /// Every record of the audit trail, read from its file (not through the console, whose
+    /// reads are audited and show a reader only their own records).
+    pub fn trail(&self) -> Vec<care::audit_log::Record> {
+        care::audit_log::AuditLog::open(&self.console.dirs().data.join("audit.sqlite"))
+            .unwrap()
+            .page(0, 100_000)
+            .unwrap()
+    }
+
     /// The operations journal, opened as another process on the same file would.
     pub fn journal(&self) -> care::journal::Journal {
         care::journal::Journal::open(&self.console.dirs().data.join("operations.sqlite")).unwrap()

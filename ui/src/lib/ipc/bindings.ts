@@ -238,6 +238,8 @@ export type AuditEvent =
 "audit_verify" | 
 /**  The audit log exported. */
 "audit_export" | 
+/**  A page of the audit log read (all operators' records, or the reader's own). */
+"audit_read" | 
 /**  A card opt-out journaled, before it is sent. */
 "opt_out_card_intent" | 
 /**  What became of a card opt-out. */
@@ -276,6 +278,8 @@ export type AuditEvent =
 "auditexport_denied" | 
 /**  A profile audit refused by the role. */
 "auditprofiles_denied" | 
+/**  Reading every operator's audit records refused by the role. */
+"auditread_denied" | 
 /**  A batch opt-out made from a list. */
 "batch_opt_out_created" | 
 /**  A batch's dry run. */
@@ -1447,7 +1451,9 @@ export type Permission =
 /**  Export the audit log or an audit report. */
 "auditExport" | 
 /**  Audit the profiles of a list of consumers (read-only) and export the report. */
-"auditProfiles";
+"auditProfiles" | 
+/**  Read every operator's records in the audit log (others read only their own). */
+"auditRead";
 
 /**  The operator and their role, as the console enforces them. */
 export type Policy = {
