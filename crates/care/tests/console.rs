@@ -361,18 +361,23 @@ async fn a_server_error_on_a_write_is_unknown_until_d1_shows_it_was_not_applied(
     assert_eq!(h.writes_to(&card), 0);
 }
 
+/// The intent of an opt-out of `card` on `local`, as a console journals it.
+fn stranded_opt_out_intent(card: &str, correlation_id: &str) -> NewIntent {
+    NewIntent {
+        kind: WriteKind::OptOutCard,
+        target: card.to_owned(),
+        reason: Some("Card closed at bank".into()),
+        reason_code: "ISSUER_DECISION".into(),
+        correlation_id: correlation_id.into(),
+        environment: "local".into(),
+        operator: "tester".into(),
+    }
+}
+
 /// An opt-out of `card` journaled by a process that then died (before or after sending it).
 fn stranded_opt_out(h: &common::Harness, card: &str, correlation_id: &str) -> care::journal::Entry {
     h.journal()
-        .record_intent(NewIntent {
-            kind: WriteKind::OptOutCard,
-            target: card.to_owned(),
-            reason: Some("Card closed at bank".into()),
-            reason_code: "ISSUER_DECISION".into(),
-            correlation_id: correlation_id.into(),
-            environment: "local".into(),
-            operator: "tester".into(),
-        })
+        .record_intent(stranded_opt_out_intent(card, correlation_id))
         .unwrap()
 }
 
@@ -934,4 +939,37 @@ async fn an_auditor_reads_everyone_s_records_another_role_its_own_and_every_read
     assert_eq!(reads[0].0.as_deref(), Some("agent"));
     assert!(reads[0].1.starts_with("own records"), "{reads:?}");
     assert!(reads[1].1.starts_with("all records"), "{reads:?}");
+}
+
+#[tokio::test]
+async fn a_write_left_on_an_earlier_embedded_sandbox_is_closed_when_a_new_one_starts() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let (_, card) = closed_card(&h).await;
+    // A console on the sandbox journaled an opt-out and died; its sandbox died with it.
+    let stranded = h
+        .journal()
+        .record_intent(NewIntent {
+            environment: care::SANDBOX_ENVIRONMENT.into(),
+            ..stranded_opt_out_intent(&card, "left-behind")
+        })
+        .unwrap();
+    h.console
+        .start_sandbox(d1_sandbox::SandboxConfig {
+            consumers: CONSUMERS,
+            ..d1_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+    let closed = h.console.operation(stranded.id).unwrap().unwrap();
+    assert_eq!(closed.state, State::Failed);
+    assert_eq!(closed.note, Some(care::journal::Note::SandboxGone));
+    assert!(
+        h.trail()
+            .iter()
+            .any(|r| r.event.event == "opt_out_card_outcome"
+                && r.event.correlation_id.as_deref() == Some("left-behind"))
+    );
+    // The same write is no longer held up by it.
+    let entry = h.console.write(opt_out_card(&card)).await.unwrap();
+    assert_ne!(entry.id, stranded.id);
 }

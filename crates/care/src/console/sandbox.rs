@@ -5,8 +5,10 @@
 use d1_sandbox::{Sandbox, SandboxConfig};
 
 use super::Console;
+use crate::audit_log::Recorder;
 use crate::credentials::SecretKind;
 use crate::environments::Environment;
+use crate::journal::Note;
 use crate::{Error, Result, SANDBOX_ENVIRONMENT};
 
 /// The embedded sandbox and how it is reached.
@@ -31,6 +33,7 @@ impl Console {
     /// Starts the built-in sandbox on 127.0.0.1 and stores its generated client credentials in
     /// the keychain like any other environment's.
     pub async fn start_sandbox(&self, config: SandboxConfig) -> Result<()> {
+        let started_at = crate::journal::now();
         let sandbox = Sandbox::start(config)
             .await
             .map_err(|e| Error::Internal(format!("the sandbox did not start: {e}")))?;
@@ -92,6 +95,24 @@ impl Console {
         }
         self.drop_session().await;
         tracing::info!(keychain_entries = %self.keychain_name(SANDBOX_ENVIRONMENT), "sandbox started");
+        // Writes left unfinished on an earlier embedded sandbox can never end: its data is gone.
+        let closed = self.journal.close_unfinished(
+            SANDBOX_ENVIRONMENT,
+            &started_at,
+            Note::SandboxGone,
+            Note::SANDBOX_GONE,
+        )?;
+        let (operator, role) = self.who();
+        let audit = Recorder::new(&self.audit, &operator, role, &self.identity.workstation);
+        for entry in &closed {
+            crate::writes::send::record_outcome(&audit, entry)?;
+        }
+        if !closed.is_empty() {
+            tracing::info!(
+                closed = closed.len(),
+                "closed the writes left on an earlier embedded sandbox"
+            );
+        }
         Ok(())
     }
 

@@ -98,6 +98,9 @@ pub enum Note {
     ResolvedFromD1,
     /// D1 refused the write with a 429: it was not applied and may be sent again later.
     SlowDown,
+    /// The embedded sandbox that held the write stopped (its simulated data is gone): the
+    /// write is closed so that it holds nothing up.
+    SandboxGone,
 }
 
 impl Note {
@@ -106,6 +109,9 @@ impl Note {
         "D1 has no record of this write: it was not applied, and it is safe to send it again";
     /// The detail written beside [`Note::ResolvedFromD1`].
     pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
+    /// The detail written beside [`Note::SandboxGone`].
+    pub(crate) const SANDBOX_GONE: &str =
+        "the embedded sandbox that held this write has stopped, and its simulated data with it";
 }
 
 pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note";
@@ -225,6 +231,38 @@ impl Journal {
             .get(id)?
             .ok_or_else(|| Error::InvalidInput(format!("no journal entry {id}")))?;
         Ok((changed == 1).then_some(entry))
+    }
+
+    /// Closes every unfinished entry of `environment` recorded by `before` (RFC 3339) as
+    /// FAILED with `note` and its `detail`; returns them as closed. For the embedded sandbox,
+    /// whose data dies with the process that ran it.
+    pub fn close_unfinished(
+        &self,
+        environment: &str,
+        before: &str,
+        note: Note,
+        detail: &str,
+    ) -> Result<Vec<Entry>> {
+        let ids: Vec<i64> = {
+            let connection = self.db.lock();
+            let mut statement = connection
+                .prepare(
+                    "SELECT id FROM intents
+                     WHERE environment = ?1 AND created_at <= ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED')",
+                )
+                .map_err(failed)?;
+            let rows = statement
+                .query_map(params![environment, before], |r| r.get(0))
+                .map_err(failed)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)?
+        };
+        let mut closed = Vec::new();
+        for id in ids {
+            if let Some(entry) = self.record(id, State::Failed, None, Some(detail), Some(note))? {
+                closed.push(entry);
+            }
+        }
+        Ok(closed)
     }
 
     /// The entry holding D1's `operation_id`, if any (so an operation is never claimed twice

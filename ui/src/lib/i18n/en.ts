@@ -169,6 +169,7 @@ export const en = {
   'note.NOT_APPLIED': 'D1 has no record of it: it was not applied, and it is safe to send it again.',
   'note.RESOLVED_FROM_D1': 'The outcome was unknown; it was found in D1’s operations list.',
   'note.SLOW_DOWN': 'D1 asked to slow down: it was not applied; send it again in a moment.',
+  'note.SANDBOX_GONE': 'The sandbox that held it has stopped, and its simulated data with it.',
   'role.agent': 'agent',
   'role.fraud': 'fraud analyst',
   'role.auditor': 'auditor',

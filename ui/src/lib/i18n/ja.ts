@@ -171,6 +171,7 @@ export const ja: Record<MessageKey, string> = {
   'note.NOT_APPLIED': 'D1 に記録がありません:適用されていないため、再送しても安全です。',
   'note.RESOLVED_FROM_D1': '結果が不明だったため、D1 の操作一覧で確認しました。',
   'note.SLOW_DOWN': 'D1 から間隔を空けるよう求められました:適用されていないため、少し待ってから再送してください。',
+  'note.SANDBOX_GONE': 'これを保持していたサンドボックスは停止し、そのシミュレーションデータも失われました。',
   'role.agent': 'オペレーター',
   'role.fraud': '不正対策担当',
   'role.auditor': '監査担当',

@@ -1397,7 +1397,12 @@ export type Note =
 /**  An outcome that was UNKNOWN was found in D1's operations list. */
 "RESOLVED_FROM_D1" | 
 /**  D1 refused the write with a 429: it was not applied and may be sent again later. */
-"SLOW_DOWN";
+"SLOW_DOWN" | 
+/**
+ *  The embedded sandbox that held the write stopped (its simulated data is gone): the
+ *  write is closed so that it holds nothing up.
+ */
+"SANDBOX_GONE";
 
 /**  An operation of this workstation changed state (pending → successful, unknown → resolved…). */
 export type OperationChanged = OperationChanged_Serialize | OperationChanged_Deserialize;
