@@ -11,24 +11,13 @@ use care::writes::Removal;
 /// Cells longer than this are cut (with an ellipsis): untrusted text never breaks the table.
 const CELL: usize = 30;
 
-/// Whether `c` is invisible or changes how the text around it shows: a control character
-/// (escape sequences), or a Unicode format character (bidi overrides and isolates, zero-width
-/// characters, the soft hyphen).
-fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
-            | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
-}
-
 /// Text from D1 or the bank made inert for a terminal: every hidden character (see
-/// [`is_hidden`]) is shown as its code, `\u{202e}`, so it can neither drive the terminal nor
+/// [`care::privacy::is_hidden`]) is shown as its code, `\u{202e}`, so it can neither drive the terminal nor
 /// make two names look alike.
 fn inert(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if is_hidden(c) {
+        if care::privacy::is_hidden(c) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);

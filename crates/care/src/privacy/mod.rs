@@ -7,6 +7,18 @@ mod scrub;
 pub use mask::{Email, Pan, Phone};
 pub use scrub::{ScrubbingMakeWriter, ScrubbingWriter, scrub};
 
+/// Whether `c` is invisible or changes how the text around it shows: a control character
+/// (terminal escape sequences), or a Unicode format character (bidi overrides and isolates,
+/// zero-width characters, the soft hyphen). Text from D1 or the bank shows such a character as
+/// its code, so it can neither drive a terminal nor make two names look alike.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
+            | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
 /// Refuses `id` when it is personal data written where a cardId or consumerId belongs: a card
 /// number, an e-mail address or an international phone number. So none ever reaches the
 /// journal, the audit trail or D1; the error does not repeat it.

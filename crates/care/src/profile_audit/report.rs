@@ -81,6 +81,8 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Shown as its code, so that it can neither reorder the line nor hide in a name.
+            c if crate::privacy::is_hidden(c) => out.push_str(&format!("⟨U+{:04X}⟩", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -99,7 +101,7 @@ fn colour(severity: Severity) -> &'static str {
 const STYLE: &str = "body{font-family:sans-serif;margin:2rem;color:#1b1b1f;max-width:72rem}\
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}\
 table{border-collapse:collapse;margin:.5rem 0;width:100%}\
-th,td{border:1px solid #c4c6cf;padding:.3rem .5rem;text-align:left;overflow-wrap:break-word}\
+th,td{border:1px solid #c4c6cf;padding:.3rem .5rem;text-align:left;overflow-wrap:break-word;unicode-bidi:isolate}\
 th{background:#eef0f6}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:bold}\
 .CRITICAL{color:#b3261e;font-weight:bold}.WARNING{color:#8a5300}";
@@ -488,5 +490,21 @@ fn table(page: &mut String, audit: &ProfileAudit, l: &Labels) {
             );
         }
         page.push_str("</tbody></table>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn untrusted_text_is_inert_markup_and_shows_its_hidden_characters() {
+        assert_eq!(
+            escape("<b>Sato</b> & \"Co\"'"),
+            "&lt;b&gt;Sato&lt;/b&gt; &amp; &quot;Co&quot;&#39;"
+        );
+        assert_eq!(escape("abc\u{202e}fdp.exe"), "abc⟨U+202E⟩fdp.exe");
+        assert_eq!(escape("Sa\u{200b}to"), "Sa⟨U+200B⟩to");
+        assert_eq!(escape("佐藤"), "佐藤");
     }
 }

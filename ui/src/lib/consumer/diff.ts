@@ -1,3 +1,4 @@
+import { visible } from '$lib/common/visible';
 import type { Match } from '$lib/ipc/types';
 import type { MessageKey } from '$lib/i18n/en';
 
@@ -60,7 +61,7 @@ export function wordsFor(key: MessageKey | null, raw: string, t: (key: MessageKe
  * account state, or enrolled in a directory), anything else as it came; `empty` for none. */
 export function shownValue(field: string, value: string | null, empty: string, t: (key: MessageKey) => string): string {
   if (value === null) return empty;
-  if (value !== '' && field === 'card') return `•••• ${value}`;
-  if (field === 'status') return wordsFor(statuses[value] ?? null, value, t);
-  return value;
+  if (value !== '' && field === 'card') return `•••• ${visible(value)}`;
+  if (field === 'status') return wordsFor(statuses[value] ?? null, visible(value), t);
+  return visible(value);
 }
