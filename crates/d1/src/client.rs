@@ -97,7 +97,12 @@ impl Client {
         let signer = Signer::new(&identity.signing_key_pem)?;
         let key = std::str::from_utf8(identity.client_key_pem.expose())
             .map_err(|_| Error::InvalidRequest("the client private key is not PEM text".into()))?;
-        let pem = Zeroizing::new(format!("{}\n{}", identity.client_chain_pem.trim_end(), key));
+        // Sized once: building it by steps would leave copies of the key in freed memory.
+        let chain = identity.client_chain_pem.trim_end();
+        let mut pem = Zeroizing::new(String::with_capacity(chain.len() + 1 + key.len()));
+        pem.push_str(chain);
+        pem.push('\n');
+        pem.push_str(key);
         let tls_identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|e| {
             Error::InvalidRequest(format!("the client certificate or key cannot be used: {e}"))
         })?;

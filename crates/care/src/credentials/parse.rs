@@ -165,12 +165,20 @@ pub(super) fn mtls_key(der: &[u8], leaf: &Leaf) -> Result<Zeroizing<Vec<u8>>> {
 }
 
 pub(super) fn pem(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
+    // The base64 body of a private key is key material too: it is wiped when dropped, and the
+    // result is sized once so that no reallocation leaves a copy behind in freed memory.
+    let body = Zeroizing::new(STANDARD.encode(der));
+    let (begin, end) = (
+        format!("-----BEGIN {label}-----\n"),
+        format!("-----END {label}-----\n"),
+    );
+    let lines = body.len().div_ceil(64);
+    let mut out = String::with_capacity(begin.len() + body.len() + lines + end.len());
+    out.push_str(&begin);
     for line in body.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
         out.push('\n');
     }
-    out.push_str(&format!("-----END {label}-----\n"));
+    out.push_str(&end);
     out
 }
