@@ -973,3 +973,29 @@ async fn a_write_left_on_an_earlier_embedded_sandbox_is_closed_when_a_new_one_st
     let entry = h.console.write(opt_out_card(&card)).await.unwrap();
     assert_ne!(entry.id, stranded.id);
 }
+
+#[tokio::test]
+async fn a_lost_answer_is_found_under_d1_v1_s_operation_name_and_never_called_not_applied() {
+    let h = common::settling_harness(CONSUMERS, Duration::ZERO, Duration::from_millis(200)).await;
+    // The same sandbox, restarted to list its operations as D1 v1 spells them.
+    h.console
+        .start_sandbox(d1_sandbox::SandboxConfig {
+            consumers: CONSUMERS,
+            op_delay: Duration::ZERO,
+            v1_operation_names: true,
+            ..d1_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+    let (_, card) = closed_card(&h).await;
+    h.faults(vec![Fault {
+        drop_after_apply: true,
+        ..common::fault(&[Endpoint::OptOutCard])
+    }]);
+    // The settle time (200 ms) passes while the tracker looks: only finding the operation under
+    // its v1 name resolves the write instead of calling it "not applied" (or leaving it unknown).
+    let resolved = unknown_then_settled(&h, &card).await;
+    assert_eq!(resolved.state, State::Successful, "{resolved:?}");
+    assert_eq!(resolved.note, Some(care::journal::Note::ResolvedFromD1));
+    assert_eq!(h.writes_to(&card), 1);
+}

@@ -94,6 +94,8 @@ pub struct SandboxConfig {
     pub faults: Vec<faults::Fault>,
     /// The server certificate to present (a bad one for clients' TLS tests).
     pub server_cert: pki::ServerCert,
+    /// List operations under D1 v1's names (`CLICK_TO_PAY_OPTOUT`), as an older D1 does.
+    pub v1_operation_names: bool,
 }
 
 impl Default for SandboxConfig {
@@ -107,6 +109,7 @@ impl Default for SandboxConfig {
             notify_url: None,
             faults: Vec::new(),
             server_cert: pki::ServerCert::Valid,
+            v1_operation_names: false,
         }
     }
 }
@@ -173,7 +176,8 @@ impl Sandbox {
             config.token_ttl,
         );
         let issuer_api_key = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
-        let world = World::new(seed::generate(config.seed, config.consumers));
+        let mut world = World::new(seed::generate(config.seed, config.consumers));
+        world.v1_operation_names = config.v1_operation_names;
         let mut shared = Shared::new(
             world,
             authority,

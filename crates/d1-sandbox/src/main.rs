@@ -47,6 +47,9 @@ enum Command {
         /// Fault rules in force from the start, as the JSON list the admin endpoint takes.
         #[arg(long, value_parser = parse_faults)]
         faults: Option<Vec<d1_sandbox::faults::Fault>>,
+        /// List operations under D1 v1's names (`CLICK_TO_PAY_OPTOUT`), as an older D1 does.
+        #[arg(long)]
+        v1_operation_names: bool,
     },
     /// Print a fresh ES256 token assertion made with the keys of a running sandbox's state dir,
     /// for curl: `--data-urlencode assertion=$(d1-sandbox assertion --state-dir DIR)`.
@@ -90,6 +93,7 @@ async fn main() -> ExitCode {
             token_ttl_s,
             notify_url,
             faults,
+            v1_operation_names,
         } => {
             let config = SandboxConfig {
                 listen,
@@ -100,6 +104,7 @@ async fn main() -> ExitCode {
                 notify_url,
                 faults: faults.unwrap_or_default(),
                 server_cert: d1_sandbox::pki::ServerCert::Valid,
+                v1_operation_names,
             };
             serve(config, &state_dir).await
         }

@@ -62,10 +62,14 @@ pub enum Action {
 }
 
 impl Action {
-    fn name(&self) -> &'static str {
+    /// The operation's name in the list, as D1 v2 spells it or (`v1`) as D1 v1 did.
+    fn name(&self, v1: bool) -> &'static str {
         match self {
             Action::Enrol { .. } => "CLICK_TO_PAY_ENROLMENT",
             Action::UpdateCard { .. } | Action::UpdateConsumer { .. } => "CLICK_TO_PAY_UPDATE",
+            Action::OptOutCard { .. } | Action::OptOutConsumer { .. } if v1 => {
+                "CLICK_TO_PAY_OPTOUT"
+            }
             Action::OptOutCard { .. } | Action::OptOutConsumer { .. } => "CLICK_TO_PAY_OPT_OUT",
         }
     }
@@ -132,6 +136,8 @@ pub struct World {
     card_operations: HashMap<String, Vec<String>>,
     consumer_operations: HashMap<String, Vec<String>>,
     next_operation: u64,
+    /// Whether operations are listed under D1 v1's names.
+    pub v1_operation_names: bool,
 }
 
 fn now() -> String {
@@ -179,6 +185,7 @@ impl World {
             card_operations: HashMap::new(),
             consumer_operations: HashMap::new(),
             next_operation: 1,
+            v1_operation_names: false,
         }
     }
 
@@ -258,7 +265,7 @@ impl World {
         }
         let operation = Operation {
             operation_id: format!("op-{:08}", self.next_operation),
-            operation: action.name(),
+            operation: action.name(self.v1_operation_names),
             status: Status::Pending,
             start_time: now(),
             end_time: None,

@@ -25,7 +25,7 @@ pub const OFFSET: &str = "offset";
 pub const COUNT: &str = "count";
 
 macro_rules! open_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal $(| $alias:literal)*),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(from = "String", into = "String")]
@@ -39,7 +39,7 @@ macro_rules! open_enum {
         impl From<String> for $name {
             fn from(value: String) -> Self {
                 match value.as_str() {
-                    $($wire => $name::$variant,)*
+                    $($wire $(| $alias)* => $name::$variant,)*
                     _ => $name::Unknown(value),
                 }
             }
@@ -70,11 +70,12 @@ open_enum!(
     Failed = "FAILED" }
 );
 open_enum!(
-    /// What an operation does (`CLICK_TO_PAY_ENROLMENT` is [doc], the others [inferred]).
+    /// What an operation does (`CLICK_TO_PAY_ENROLMENT` is [doc], the others [inferred]; the
+    /// opt-out's v1 spelling `CLICK_TO_PAY_OPTOUT` [doc v1] reads as the same operation).
     OperationKind { /// Enrolment.
     Enrolment = "CLICK_TO_PAY_ENROLMENT", /// Update.
     Update = "CLICK_TO_PAY_UPDATE", /// Opt-out.
-    OptOut = "CLICK_TO_PAY_OPT_OUT" }
+    OptOut = "CLICK_TO_PAY_OPT_OUT" | "CLICK_TO_PAY_OPTOUT" }
 );
 
 /// Why a write is made.
@@ -312,6 +313,10 @@ mod tests {
         assert_eq!(
             op.operation,
             OperationKind::Unknown("CLICK_TO_PAY_FREEZE".into())
+        );
+        assert_eq!(
+            OperationKind::from("CLICK_TO_PAY_OPTOUT".to_owned()),
+            OperationKind::OptOut
         );
         assert_eq!(String::from(Scheme::Visa), "VISA");
     }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use d1::wire::Operation;
+use d1::wire::{Operation, OperationKind};
 
 use super::InFlight;
 use super::send::{record_outcome, state_of};
@@ -22,6 +22,9 @@ pub const SETTLE: Duration = Duration::from_secs(120);
 /// How far D1's clock and ours may disagree when an operation's start time is compared with the
 /// intent's.
 const CLOCK_SKEW: Duration = Duration::from_secs(120);
+/// How far from the intent an unclaimed operation still keeps the tracker from concluding "not
+/// applied" (a workstation clock off by more than [`CLOCK_SKEW`]).
+const NEAR: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// What the tracker needs: the journal, the active environment's clients, the registry of
 /// calls on their way, the settle time, and the audit trail for the outcomes it finds.
@@ -93,12 +96,17 @@ impl Tracker<'_> {
             ..=(created
                 + chrono::Duration::from_std(self.settle + CLOCK_SKEW)
                     .unwrap_or(chrono::TimeDelta::MAX));
+        // Far enough from the write that no clock, ours or D1's, is that far off.
+        let near = (created - NEAR)..=(created + NEAR);
         let wanted = entry.intent.kind.operation_kind();
-        // An unclaimed operation of this kind whose time cannot be read might be this write: the
-        // entry then stays unresolved rather than being called safe to send again.
+        // An unclaimed operation that might be this write keeps the entry unresolved rather than
+        // calling it safe to send again: one whose kind this console does not know, one whose
+        // time cannot be read, and one of this kind that a clock off by minutes would put
+        // outside the window.
         let mut unsure = false;
         for operation in &operations {
-            if operation.operation != wanted
+            let unknown_kind = matches!(operation.operation, OperationKind::Unknown(_));
+            if (operation.operation != wanted && !unknown_kind)
                 || self
                     .journal
                     .by_operation_id(&operation.operation_id)?
@@ -114,10 +122,14 @@ impl Tracker<'_> {
                 unsure = true;
                 continue;
             };
+            if unknown_kind || !window.contains(&started) {
+                unsure |= near.contains(&started);
+                continue;
+            }
             // D1 may leave the reason out of its list; a different reason is another write.
             let same_reason = operation.reason.is_none()
                 || operation.reason.as_deref() == entry.intent.reason.as_deref();
-            if window.contains(&started) && same_reason {
+            if same_reason {
                 return self.journal.record(
                     entry.id,
                     state_of(&operation.status),
