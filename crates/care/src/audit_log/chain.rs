@@ -15,6 +15,27 @@ use serde::Serialize;
 use super::AuditEvent;
 use crate::{Error, Result};
 
+/// Why the audit log refused a record, in words an operator can act on.
+fn refused(error: rusqlite::Error) -> Error {
+    let words = match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => {
+            "the disk is full: the audit log cannot take another record; free some space"
+        }
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            "the audit log is locked by another program; close it and try again"
+        }
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::PermissionDenied) => {
+            "the audit log cannot be written (read-only or no permission)"
+        }
+        _ => return Error::Internal(format!("the audit log refused a record: {error}")),
+    };
+    Error::Storage {
+        action: "append to",
+        path: "the audit log".into(),
+        source: std::io::Error::other(words),
+    }
+}
+
 /// The hash before the first record.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -179,8 +200,7 @@ impl AuditLog {
     /// go through [`super::Recorder`], which names the event from [`AuditEvent`].
     pub(crate) fn append(&self, event: Event) -> Result<Record> {
         let mut connection = self.db.lock();
-        let failed =
-            |e: rusqlite::Error| Error::Internal(format!("the audit log refused a record: {e}"));
+        let failed = refused;
         let transaction = connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(failed)?;
@@ -214,6 +234,20 @@ impl AuditLog {
             prev_hash,
             hash,
         })
+    }
+
+    /// Makes the log's file as full as a full disk would (tests of what happens then), or gives
+    /// it room again.
+    #[cfg(test)]
+    pub(crate) fn set_full(&self, full: bool) {
+        let connection = self.db.lock();
+        let pages: i64 = connection
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        let most = if full { pages } else { 1 << 30 };
+        connection
+            .query_row(&format!("PRAGMA max_page_count = {most}"), [], |_| Ok(()))
+            .unwrap();
     }
 
     /// How many records the log holds.

@@ -28,7 +28,7 @@ impl Console {
     /// One pass over every unfinished entry of the environment in use. Returns the entries
     /// that changed.
     pub async fn track_once(&self) -> Result<Vec<Entry>> {
-        if self.journal.unfinished()?.is_empty() {
+        if self.journal.unfinished()?.is_empty() && self.journal.unaudited()?.is_empty() {
             return Ok(Vec::new());
         }
         let session = self.session().await?;

@@ -105,7 +105,7 @@ impl Console {
         let (operator, role) = self.who();
         let audit = Recorder::new(&self.audit, &operator, role, &self.identity.workstation);
         for entry in &closed {
-            crate::writes::send::record_outcome(&audit, entry)?;
+            crate::writes::send::record_outcome(&audit, &self.journal, entry)?;
         }
         if !closed.is_empty() {
             tracing::info!(

@@ -265,6 +265,30 @@ impl Journal {
         Ok(closed)
     }
 
+    /// Marks entry `id`'s latest outcome as not yet in the audit log (`true`) or written there.
+    pub fn set_unaudited(&self, id: i64, unaudited: bool) -> Result<()> {
+        self.db
+            .lock()
+            .execute(
+                "UPDATE intents SET unaudited = ?2 WHERE id = ?1",
+                params![id, unaudited],
+            )
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    /// The entries whose latest outcome the audit log could not take yet, oldest first.
+    pub fn unaudited(&self) -> Result<Vec<Entry>> {
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM intents WHERE unaudited = 1 ORDER BY id"
+            ))
+            .map_err(failed)?;
+        let rows = statement.query_map([], entry).map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
     /// The entry holding D1's `operation_id`, if any (so an operation is never claimed twice
     /// when outcomes are reconciled).
     pub fn by_operation_id(&self, operation_id: &str) -> Result<Option<Entry>> {

@@ -68,6 +68,8 @@ const MIGRATIONS: &[&str] = &[
      UPDATE intents SET note = 'SLOW_DOWN'
          WHERE state = 'FAILED' AND operation_id IS NULL
            AND substr(detail, 1, 21) = 'D1 asked to slow down';",
+    // An outcome the audit log could not take waits here (the outbox) for a later pass.
+    "ALTER TABLE intents ADD COLUMN unaudited INTEGER NOT NULL DEFAULT 0",
 ];
 
 /// The journal of one data directory.

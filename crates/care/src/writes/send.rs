@@ -164,7 +164,7 @@ impl Writer<'_> {
         };
         let entry = match recorded {
             Some(entry) => {
-                record_outcome(&self.audit, &entry)?;
+                record_outcome(&self.audit, self.journal, &entry)?;
                 entry
             }
             // Another process sharing the journal finished it first (and audited it).
@@ -177,8 +177,27 @@ impl Writer<'_> {
     }
 }
 
-/// Audits what became of `entry`.
-pub(crate) fn record_outcome(audit: &Recorder<'_>, entry: &Entry) -> Result<()> {
+/// Audits what became of `entry`. When the audit log cannot take it (a full disk, a lock), the
+/// outcome waits in the journal's outbox for [`flush_outbox`] instead of being lost.
+pub(crate) fn record_outcome(audit: &Recorder<'_>, journal: &Journal, entry: &Entry) -> Result<()> {
+    if let Err(error) = audit_outcome(audit, entry) {
+        journal.set_unaudited(entry.id, true)?;
+        tracing::warn!(entry = entry.id, code = ?error.code(), %error, "an outcome waits for the audit log");
+    }
+    Ok(())
+}
+
+/// Writes the outcomes waiting in the journal's outbox to the audit log, oldest first; stops at
+/// the first the log still refuses (its error says why).
+pub(crate) fn flush_outbox(audit: &Recorder<'_>, journal: &Journal) -> Result<()> {
+    for entry in journal.unaudited()? {
+        audit_outcome(audit, &entry)?;
+        journal.set_unaudited(entry.id, false)?;
+    }
+    Ok(())
+}
+
+fn audit_outcome(audit: &Recorder<'_>, entry: &Entry) -> Result<()> {
     audit.record_call(
         entry.intent.kind.outcome_event(),
         Some(&entry.intent.target),
@@ -313,5 +332,52 @@ mod tests {
         ] {
             assert_eq!(state_after(&error), state, "{error}");
         }
+    }
+
+    #[test]
+    fn an_outcome_the_full_audit_log_refuses_waits_in_the_outbox_and_is_written_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("operations.sqlite")).unwrap();
+        let log = crate::audit_log::AuditLog::open(&dir.path().join("audit.sqlite")).unwrap();
+        let audit = Recorder::new(&log, "agent1", None, "ws-07");
+        let entry = journal
+            .record_intent(NewIntent {
+                kind: WriteKind::OptOutCard,
+                target: "crd-1".into(),
+                reason: None,
+                reason_code: "ISSUER_DECISION".into(),
+                correlation_id: "cid-1".into(),
+                environment: "sandbox".into(),
+                operator: "agent1".into(),
+            })
+            .unwrap();
+        let done = journal
+            .record(entry.id, State::Successful, Some("op-1"), None, None)
+            .unwrap()
+            .unwrap();
+        // Fill the log: a record is several pages' worth of nothing, so add until refused.
+        log.set_full(true);
+        let refused = (0..64)
+            .map(|_| audit_outcome(&audit, &done))
+            .find_map(Result::err)
+            .expect("the full log refuses a record");
+        assert!(refused.to_string().contains("disk is full"), "{refused}");
+        let before = log.count().unwrap();
+        record_outcome(&audit, &journal, &done).unwrap();
+        assert_eq!(
+            journal.unaudited().unwrap().len(),
+            1,
+            "waiting in the outbox"
+        );
+        assert_eq!(log.count().unwrap(), before);
+        flush_outbox(&audit, &journal).unwrap_err();
+        log.set_full(false);
+        flush_outbox(&audit, &journal).unwrap();
+        assert!(journal.unaudited().unwrap().is_empty());
+        let last = log.page(before as i64, 10).unwrap();
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].event.event, "opt_out_card_outcome");
+        assert_eq!(last[0].event.result, "SUCCESSFUL");
+        assert_eq!(log.verify().unwrap().first_broken, None);
     }
 }

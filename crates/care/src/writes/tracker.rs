@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use d1::wire::{Operation, OperationKind};
 
 use super::InFlight;
-use super::send::{record_outcome, state_of};
+use super::send::{flush_outbox, record_outcome, state_of};
 use crate::audit_log::Recorder;
 use crate::environments::Session;
 use crate::journal::{Entry, Journal, Note, State};
@@ -40,6 +40,9 @@ impl Tracker<'_> {
     /// One pass over every unfinished entry: PENDING ones are polled, UNKNOWN ones and intents
     /// left by a crash are resolved from D1's operations list. Returns the entries that changed.
     pub(crate) async fn track_once(&self) -> Result<Vec<Entry>> {
+        if let Err(error) = flush_outbox(&self.audit, self.journal) {
+            tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the audit log");
+        }
         let mut changed = Vec::new();
         for entry in self.journal.unfinished()? {
             if entry.intent.environment != self.session.environment.name {
@@ -64,7 +67,7 @@ impl Tracker<'_> {
         }
         let updated = self.follow(entry).await?;
         if let Some(updated) = &updated {
-            record_outcome(&self.audit, updated)?;
+            record_outcome(&self.audit, self.journal, updated)?;
         }
         Ok(updated)
     }
