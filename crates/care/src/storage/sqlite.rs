@@ -41,6 +41,19 @@ fn open(path: &Path, what: &'static str, schema: &str, migrations: &[&str]) -> R
     connection
         .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
         .map_err(storage)?;
+    // A damaged file is refused, never silently used or replaced by a new one.
+    let check: String = connection
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(storage)?;
+    if check != "ok" {
+        return Err(Error::storage(
+            what,
+            path,
+            std::io::Error::other(format!(
+                "the file is damaged ({check}); it was left as it is for an administrator to recover, and nothing was written"
+            )),
+        ));
+    }
     connection.execute_batch(schema).map_err(storage)?;
     // Each migration re-reads the version inside its write transaction, so two processes
     // opening the same file at once apply it once.
@@ -60,4 +73,42 @@ fn open(path: &Path, what: &'static str, schema: &str, migrations: &[&str]) -> R
         transaction.commit().map_err(storage)?;
     }
     Ok(connection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_file_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.sqlite");
+        let schema = "CREATE TABLE IF NOT EXISTS t (n INTEGER PRIMARY KEY, text TEXT NOT NULL);";
+        {
+            let db = Db::open(&path, "open the test file", schema, &[]).unwrap();
+            let connection = db.lock();
+            for n in 0..2000 {
+                connection
+                    .execute(
+                        "INSERT INTO t (text) VALUES (?1)",
+                        [format!("row {n} {}", "x".repeat(64))],
+                    )
+                    .unwrap();
+            }
+            connection
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .unwrap();
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Scribble over the middle of the table's pages (not the header, so SQLite opens it).
+        let middle = bytes.len() / 2;
+        bytes[middle..middle + 4096].fill(0xA5);
+        std::fs::write(&path, &bytes).unwrap();
+        let error = Db::open(&path, "open the test file", schema, &[])
+            .err()
+            .unwrap();
+        assert_eq!(error.code(), crate::ErrorCode::Storage);
+        assert!(error.to_string().contains("damaged"), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "left as it was");
+    }
 }
