@@ -23,6 +23,7 @@ fn json() -> impl Strategy<Value = Value> {
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(Value::from),
         "[A-Za-z0-9_ -]{0,12}".prop_map(Value::String),
+        "[0-9]{0,20}".prop_map(Value::String),
         prop_oneof![
             Just("VISA"),
             Just("MASTERCARD"),
@@ -39,6 +40,7 @@ fn json() -> impl Strategy<Value = Value> {
         Just("scheme".to_owned()),
         Just("cards".to_owned()),
         Just("cardId".to_owned()),
+        Just("last4".to_owned()),
         Just("consumerInfo".to_owned()),
         Just("operations".to_owned()),
         Just("operationId".to_owned()),
@@ -73,6 +75,20 @@ proptest! {
         let _ = serde_json::from_str::<OperationPage>(&text);
         let _ = serde_json::from_str::<Operation>(&text);
         let _ = serde_json::from_str::<Accepted>(&text);
+    }
+
+    #[test]
+    fn a_card_number_never_decodes_as_a_card_s_last_four_or_id(digits in "[0-9]{5,19}") {
+        let card = |field: &str| {
+            serde_json::json!({"clickToPayProfiles": [{"scheme": "VISA", "cards": [
+                {"cardId": if field == "cardId" { digits.clone() } else { "crd-1".to_owned() },
+                 "last4": if field == "last4" { digits.clone() } else { "4242".to_owned() }}
+            ]}]})
+            .to_string()
+        };
+        prop_assert!(serde_json::from_str::<Profiles>(&card("last4")).is_err());
+        let as_id = serde_json::from_str::<Profiles>(&card("cardId"));
+        prop_assert_eq!(as_id.is_ok(), digits.len() < 12);
     }
 
     #[test]
