@@ -395,10 +395,14 @@ fn trusted(path: &Path, owner: u32) -> std::result::Result<(), String> {
             }
         }
     }
-    // Windows and macOS ownership checks (Administrators, the SYSTEM account) are not written
-    // yet: on those systems the file's ACLs are what protect it.
+    // Windows: the owner and ACL check (Administrators, SYSTEM) is not written yet, and
+    // ProgramData lets any user create files: until it is, the file is not trusted there.
     #[cfg(not(unix))]
-    let _ = (path, owner);
+    {
+        let _ = (path, owner);
+        return Err("this system's file ownership is not checked yet".into());
+    }
+    #[cfg(unix)]
     Ok(())
 }
 
@@ -416,7 +420,7 @@ fn read(path: &Path) -> Result<Option<PolicyFile>> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
@@ -435,9 +439,15 @@ mod tests {
         }
     }
 
+    /// Writes a policy file as an administrator would: writable by its owner only, whatever
+    /// this process's umask.
     fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let folder = path.parent().unwrap();
+        std::fs::create_dir_all(folder).unwrap();
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
 
     #[test]

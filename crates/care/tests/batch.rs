@@ -378,12 +378,7 @@ async fn a_batch_whose_process_is_killed_half_way_resumes_and_sends_each_write_o
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     sandbox.write_state_dir(&dir.path().join("state")).unwrap();
-    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
-    std::fs::write(
-        dir.path().join("etc/policy.json"),
-        r#"{"operator":"F-7","role":"fraud"}"#,
-    )
-    .unwrap();
+    common::write_system_policy(dir.path(), r#"{"operator":"F-7","role":"fraud"}"#);
     let console = connected_console(dir.path()).await;
     let cards = cards(200, 300);
     let batch = console.batch_create(&list_of(&cards), false, None).unwrap();
@@ -527,4 +522,43 @@ async fn a_cancel_takes_effect_while_d1_has_asked_everyone_to_wait() {
     );
     let stored = h.console.batch(&batch.id).unwrap().unwrap();
     assert_eq!(stored.state, BatchState::Cancelled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_taken_away_mid_batch_stops_the_run_instead_of_spinning() {
+    let h = common::harness(200, Duration::ZERO).await;
+    h.role("fraud");
+    let mut latency = common::fault(&[Endpoint::OptOutCard]);
+    latency.latency_ms = 30;
+    h.faults(vec![latency]);
+    let cards = cards(200, 60);
+    let batch = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+    let (_control, receiver) = watch::channel(RunControl::Run);
+    let demote = async {
+        while cards.iter().map(|c| h.writes_to(c)).sum::<u64>() < 5 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        h.role("agent");
+    };
+    let running = h.console.batch_run(&batch.id, 4, receiver, &|_| {});
+    let (ended, ()) = tokio::join!(running, demote);
+    assert_eq!(ended.unwrap_err().code(), ErrorCode::Forbidden);
+    let sent: u64 = cards.iter().map(|c| h.writes_to(c)).sum();
+    assert!(
+        sent < 60,
+        "the run went on after the role was taken away ({sent} sent)"
+    );
+    let refusals = h
+        .trail()
+        .iter()
+        .filter(|r| r.event.event == "batchoptout_denied")
+        .count();
+    assert!(refusals <= 60, "{refusals} refusals: the run spun");
+    // The batch can be resumed by someone whose role allows it.
+    h.role("fraud");
+    let (last, _) = run(&h.console, &batch.id, 8).await;
+    assert_eq!(last.successful, 60, "{last:?}");
 }

@@ -36,7 +36,8 @@ fn main() -> ExitCode {
     ExitCode::from(match runtime.block_on(run(cli)) {
         Ok(()) => exit::DONE,
         Err(failure) => {
-            eprintln!("{}", failure.message);
+            // A failure may quote D1's or the bank's words.
+            eprintln!("{}", render::inert(&failure.message));
             failure.code
         }
     })

@@ -14,7 +14,7 @@ const CELL: usize = 30;
 /// Text from D1 or the bank made inert for a terminal: every hidden character (see
 /// [`care::privacy::is_hidden`]) is shown as its code, `\u{202e}`, so it can neither drive the terminal nor
 /// make two names look alike.
-fn inert(text: &str) -> String {
+pub fn inert(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if care::privacy::is_hidden(c) {
@@ -104,7 +104,14 @@ pub fn search(found: &SearchResults) {
         let cards: Vec<String> = c
             .cards
             .iter()
-            .map(|card| format!("{} •••• {} {:?}", card.scheme, card.last4, card.status))
+            .map(|card| {
+                format!(
+                    "{} •••• {} {:?}",
+                    inert(&card.scheme),
+                    inert(&card.last4),
+                    card.status
+                )
+            })
             .collect();
         rows.push(vec![
             cell(&c.consumer_id),
@@ -148,7 +155,7 @@ pub fn consumer(view: &ConsumerView) {
         say!("  (not every directory could be read: findings are partial)");
     }
     let mut header = vec![String::new(), "BANK".to_owned()];
-    header.extend(view.directories.iter().map(|d| d.scheme.clone()));
+    header.extend(view.directories.iter().map(|d| inert(&d.scheme)));
     let mut rows = vec![header];
     let bank_missing = match &view.bank {
         BankSide::Found { .. } => String::new(),

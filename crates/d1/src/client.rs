@@ -429,7 +429,7 @@ impl Client {
         if status.is_success() {
             return serde_json::from_slice(&body).map_err(|e| Error::Decode {
                 correlation_id: cid.clone(),
-                detail: e.to_string(),
+                detail: crate::shape::decode_error(&e),
             });
         }
         Err(rejection(status, &body, retry_after, cid))
@@ -494,7 +494,7 @@ impl Client {
                 let token: TokenBody =
                     serde_json::from_slice(&body).map_err(|e| Error::Decode {
                         correlation_id: cid.clone(),
-                        detail: format!("token answer: {e}"),
+                        detail: format!("token answer: {}", crate::shape::decode_error(&e)),
                     })?;
                 Ok((
                     Secret::from(token.access_token),

@@ -7,14 +7,44 @@ use serde::{Deserialize, Deserializer};
 
 use crate::ids::{CardId, OperationId};
 
+/// What went wrong decoding an answer, without the value that broke it (serde's own message
+/// quotes it, and it may be a card number): the kind of error and where.
+pub fn decode_error(error: &serde_json::Error) -> String {
+    let kind = match error.classify() {
+        serde_json::error::Category::Io => "could not be read",
+        serde_json::error::Category::Syntax => "is not valid JSON",
+        serde_json::error::Category::Data => "does not have the expected shape",
+        serde_json::error::Category::Eof => "ends too early",
+    };
+    format!(
+        "the answer {kind} (line {}, column {})",
+        error.line(),
+        error.column()
+    )
+}
+
 /// Whether `text` is `count` ASCII digits.
 fn digits(text: &str, count: std::ops::RangeInclusive<usize>) -> bool {
     count.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Whether `text` is all digits of a card number's length (12 to 19).
-fn card_number(text: &str) -> bool {
-    digits(text, 12..=19)
+/// Whether `text` holds a card number: twelve digits or more in a row, whatever separates them
+/// (spaces, `-`, `_`), anywhere in it (`crd-4111111111111111` included).
+pub fn holds_card_number(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        match c {
+            '0'..='9' => {
+                run += 1;
+                if run >= 12 {
+                    return true;
+                }
+            }
+            ' ' | '-' | '_' => {}
+            _ => run = 0,
+        }
+    }
+    false
 }
 
 /// The last four digits of a card: exactly four digits.
@@ -59,7 +89,7 @@ pub fn operation_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String
 /// A cardId: the contract's id pattern, and never a card number.
 pub fn card_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     let value = String::deserialize(deserializer)?;
-    if card_number(&value) {
+    if holds_card_number(&value) {
         return Err(D::Error::custom("cardId is a card number"));
     }
     CardId::new(value.as_str())
@@ -84,6 +114,42 @@ mod tests {
 
     fn parse(json: &str) -> Result<Card, String> {
         serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_card_number_is_found_however_it_is_written() {
+        for held in [
+            "4111111111111111",
+            "4111 1111 1111 1111",
+            "4111_1111_1111_1111",
+            "crd-4111111111111111",
+            "x-5555-5555-5555-4444",
+        ] {
+            assert!(super::holds_card_number(held), "{held}");
+        }
+        for id in [
+            "crd-7f3k2",
+            "cons-0010-closed",
+            "op-00000001",
+            "12345678901",
+            "2026-12-05",
+        ] {
+            assert!(!super::holds_card_number(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_decode_error_says_where_not_what() {
+        for json in [
+            r#"{"card_id": 4111111111111111}"#,
+            r#"{"card_id": "crd-1", "last4": 4111111111111111}"#,
+            r#"{"card_id": ["4111111111111111"]}"#,
+        ] {
+            let error = serde_json::from_str::<Card>(json).unwrap_err();
+            let described = super::decode_error(&error);
+            assert!(!described.contains("4111"), "{described}");
+            assert!(described.contains("line 1"), "{described}");
+        }
     }
 
     #[test]

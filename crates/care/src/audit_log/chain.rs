@@ -136,7 +136,8 @@ pub struct AuditLog {
 /// The hash of a record of format `version`, or `None` for a version this code does not know.
 fn hash(version: i64, prev_hash: &str, seq: i64, time: &str, event: &Event) -> Option<String> {
     match version {
-        1 => Some(hash_v1(prev_hash, seq, time, event)),
+        // Version 1 has no role: one written beside it is covered by no hash.
+        1 if event.role.is_none() => Some(hash_v1(prev_hash, seq, time, event)),
         2 => Some(hash_v2(prev_hash, seq, time, event)),
         _ => None,
     }
@@ -472,6 +473,10 @@ pub(crate) mod tests {
         raw4.execute("UPDATE audit SET role = 'admin' WHERE seq = 3", [])
             .unwrap();
         assert_eq!(log4.verify().unwrap().first_broken, Some(3));
+        // Relabelled as version 1, whose hash would not cover the role it still shows.
+        raw4.execute("UPDATE audit SET version = 1 WHERE seq = 2", [])
+            .unwrap();
+        assert_eq!(log4.verify().unwrap().first_broken, Some(2));
 
         let (_dir3, path3, log3) = log_with(3);
         let raw3 = Connection::open(&path3).unwrap();

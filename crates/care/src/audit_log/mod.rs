@@ -39,6 +39,17 @@ impl<'a> Recorder<'a> {
         }
     }
 
+    /// A recorder for what became of something `operator` asked for (a write's outcome, found
+    /// later): it names them, with the role only when they are this recorder's operator.
+    pub(crate) fn on_behalf_of<'b>(&'b self, operator: &'b str) -> Recorder<'b> {
+        Recorder {
+            log: self.log,
+            operator,
+            role: self.role.filter(|_| operator == self.operator),
+            workstation: self.workstation,
+        }
+    }
+
     /// Records `event` on `resource` (an id, already masked) with its `result`.
     pub fn record(&self, event: AuditEvent, resource: Option<&str>, result: &str) -> Result<()> {
         self.record_call(event, resource, result, None, None)

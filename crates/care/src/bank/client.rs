@@ -205,7 +205,7 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         failure(
             ErrorCode::BadAnswer,
-            &format!("the answer is not in the expected shape ({e}); nothing in it was used"),
+            &format!("{}; nothing in it was used", d1::shape::decode_error(&e)),
         )
     })
 }

@@ -115,7 +115,12 @@ impl Run<'_> {
         };
         let brake = Brake::new(concurrency);
         // Follow what is on the way (after a crash: intents that may or may not have left),
-        // send what surely was not applied, and again until nothing is left to send.
+        // send what surely was not applied, and again until nothing is left to send. An item this
+        // run could not send (another process holds the same write, say) is not tried again in
+        // this run, so that it ends instead of spinning; a refusal by the role stops the run. The
+        // batch stays resumable either way.
+        let passed_over: Mutex<std::collections::HashSet<i64>> = Mutex::default();
+        let stopped: Mutex<Option<Error>> = Mutex::default();
         loop {
             self.follow_batch(&brake, &reporter, &control, watch::channel(false).1)
                 .await?;
@@ -125,6 +130,7 @@ impl Run<'_> {
                 .into_iter()
                 .filter(|i| i.skip.is_none() && i.attempts < MAX_ATTEMPTS)
                 .filter(|i| i.intent.as_ref().is_none_or(may_send_again))
+                .filter(|i| !lock(&passed_over).contains(&i.seq))
                 .collect();
             if sendable.is_empty() || *control.borrow() == RunControl::Cancel {
                 break;
@@ -135,11 +141,19 @@ impl Run<'_> {
             let send = async {
                 futures_util::stream::iter(sendable)
                     .for_each_concurrent(MAX_CONCURRENCY, |item| {
-                        let (brake, reporter) = (&brake, &reporter);
+                        let (brake, reporter, passed_over, stopped) =
+                            (&brake, &reporter, &passed_over, &stopped);
                         let mut control = control.clone();
                         async move {
+                            if lock(stopped).is_some() {
+                                return;
+                            }
                             if let Err(error) = self.send_item(&item, brake, &mut control).await {
                                 tracing::warn!(batch = %self.batch.id, seq = item.seq, code = ?error.code(), %error, "a batch item was not sent");
+                                lock(passed_over).insert(item.seq);
+                                if error.code() == crate::ErrorCode::Forbidden {
+                                    lock(stopped).get_or_insert(error);
+                                }
                             }
                             self.report(reporter, brake, &control, false);
                         }
@@ -150,6 +164,9 @@ impl Run<'_> {
             let follow = self.follow_batch(&brake, &reporter, &control, still_sending);
             let ((), followed) = tokio::join!(send, follow);
             followed?;
+            if let Some(error) = lock(&stopped).take() {
+                return Err(error);
+            }
         }
         Ok(self.report(&reporter, &brake, &control, true))
     }
@@ -330,4 +347,9 @@ impl Run<'_> {
         (reporter.on_progress)(&progress);
         progress
     }
+}
+
+/// The value behind `mutex`, even after a panic elsewhere while it was held.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -20,6 +20,10 @@ pub(super) struct Embedded {
     keychain_name: String,
 }
 
+/// The detail written beside [`Note::SandboxGone`].
+const SANDBOX_GONE: &str =
+    "the embedded sandbox that held this write has stopped, and its simulated data with it";
+
 /// How the embedded sandbox's keychain entries begin; the console's process id follows.
 const SANDBOX_KEYCHAIN_PREFIX: &str = "sandbox-p";
 
@@ -100,7 +104,7 @@ impl Console {
             SANDBOX_ENVIRONMENT,
             &started_at,
             Note::SandboxGone,
-            Note::SANDBOX_GONE,
+            SANDBOX_GONE,
         )?;
         let (operator, role) = self.who();
         let audit = Recorder::new(&self.audit, &operator, role, &self.identity.workstation);

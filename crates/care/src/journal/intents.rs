@@ -109,9 +109,6 @@ impl Note {
         "D1 has no record of this write: it was not applied, and it is safe to send it again";
     /// The detail written beside [`Note::ResolvedFromD1`].
     pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
-    /// The detail written beside [`Note::SandboxGone`].
-    pub(crate) const SANDBOX_GONE: &str =
-        "the embedded sandbox that held this write has stopped, and its simulated data with it";
 }
 
 pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note";
@@ -139,9 +136,9 @@ pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 impl Journal {
     /// Records `intent` and returns its entry; on disk when this returns. Refused with
-    /// [`Error::AlreadyInProgress`] while the same write on the same target of the same
-    /// environment is unfinished, in this process or another one on the same journal (checked and
-    /// inserted in one transaction).
+    /// [`Error::AlreadyInProgress`] while the same write on the same target is unfinished, in
+    /// this process or another one on the same journal (checked and inserted in one transaction),
+    /// whatever local name its environment has: two names may reach the same D1.
     pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
         self.record_linked_intent(intent, None)
     }
@@ -163,8 +160,8 @@ impl Journal {
         let open: Option<(i64, String)> = transaction
             .query_row(
                 "SELECT id, state FROM intents
-                 WHERE kind = ?1 AND target = ?2 AND environment = ?3 AND state NOT IN ('SUCCESSFUL', 'FAILED') LIMIT 1",
-                params![wire_name(intent.kind), intent.target, intent.environment],
+                 WHERE kind = ?1 AND target = ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED') LIMIT 1",
+                params![wire_name(intent.kind), intent.target],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -476,12 +473,15 @@ mod tests {
             "{error}"
         );
         cli.record_intent(intent("crd-2")).unwrap();
-        // The same card id in another environment is another card.
-        cli.record_intent(NewIntent {
-            environment: "staging".into(),
+        // Another local name for the environment does not make it another card.
+        let renamed = cli.record_intent(NewIntent {
+            environment: "staging-2".into(),
             ..intent("crd-1")
-        })
-        .unwrap();
+        });
+        assert_eq!(
+            renamed.unwrap_err().code(),
+            crate::ErrorCode::AlreadyInProgress
+        );
         desktop
             .record(first.id, State::Failed, None, Some("refused"), None)
             .unwrap();

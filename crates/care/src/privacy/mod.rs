@@ -24,11 +24,11 @@ pub fn is_hidden(c: char) -> bool {
 /// journal, the audit trail or D1; the error does not repeat it.
 pub fn refuse_personal_data_as_id(id: &str) -> crate::Result<()> {
     let id = id.trim();
-    let what = if Pan::new(id).is_some() {
+    let what = if d1::shape::holds_card_number(id) {
         "a card number"
     } else if id.contains('@') {
         "an e-mail address"
-    } else if id.starts_with('+') {
+    } else if id.starts_with('+') || scrub(id) != id {
         "a phone number"
     } else {
         return Ok(());

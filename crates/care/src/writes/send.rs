@@ -197,8 +197,9 @@ pub(crate) fn flush_outbox(audit: &Recorder<'_>, journal: &Journal) -> Result<()
     Ok(())
 }
 
+/// Records what became of `entry`, under the operator who asked for the write.
 fn audit_outcome(audit: &Recorder<'_>, entry: &Entry) -> Result<()> {
-    audit.record_call(
+    audit.on_behalf_of(&entry.intent.operator).record_call(
         entry.intent.kind.outcome_event(),
         Some(&entry.intent.target),
         &crate::wire_name(entry.state),

@@ -146,6 +146,18 @@ impl Harness {
     }
 }
 
+/// Writes the administrators' policy file of the console under `root` as an administrator
+/// would: writable by its owner only, whatever this process's umask.
+pub fn write_system_policy(root: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = root.join("etc");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = folder.join("policy.json");
+    std::fs::write(&file, text).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+}
+
 /// An environment `name` for the sandbox that wrote its state to `state` (`d1-sandbox serve`),
 /// read as `c2p env add --from-sandbox` reads it.
 pub fn environment_of(state: &std::path::Path, name: &str) -> care::environments::Environment {

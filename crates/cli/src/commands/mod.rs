@@ -54,6 +54,11 @@ async fn until_done<T>(
 /// The lines of a list that were skipped, and why.
 fn skipped(lines: &[InvalidLine]) {
     for line in lines {
-        eprintln!("line {}: {} — skipped: {}", line.line, line.text, line.why);
+        eprintln!(
+            "line {}: {} — skipped: {}",
+            line.line,
+            crate::render::inert(&line.text),
+            crate::render::inert(&line.why)
+        );
     }
 }
