@@ -32,6 +32,20 @@ fn keychain_listing() -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// The keychain's listing once `holds` says it shows what it should, asked again for up to
+/// 15 s (a Secret Service busy with every other test's consoles may answer with less).
+fn listing_where(holds: impl Fn(&str) -> bool, what: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let listing = keychain_listing();
+        if holds(&listing) {
+            return listing;
+        }
+        assert!(Instant::now() < deadline, "{what}: {listing}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// The running console's sandbox keychain name, once its sandbox has started.
 fn started_keychain_name(console: &Launched) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -53,17 +67,17 @@ fn sigterm_stops_the_console_and_takes_the_sandbox_keys_out_of_the_keychain() {
     let mut console = Launched::start(home.path());
     let name = started_keychain_name(&console);
     assert!(name.starts_with("sandbox-"), "{name}");
-    assert!(
-        keychain_listing().contains(&format!("{name}/mtls-key")),
-        "the running console's sandbox keys are in the keychain"
+    let key = format!("{name}/mtls-key");
+    listing_where(
+        |l| l.contains(&key),
+        "the running console's sandbox keys are in the keychain",
     );
 
     let status = console
         .signal_and_wait(libc::SIGTERM, Duration::from_secs(20))
         .expect("the console exits within 20 s of SIGTERM");
     assert!(status.success(), "{status:?}");
-    let after = keychain_listing();
-    assert!(!after.contains(&name), "keys left behind: {after}");
+    listing_where(|l| !l.contains(&name), "keys left behind");
 }
 
 #[test]
@@ -71,9 +85,10 @@ fn the_next_console_removes_the_sandbox_keys_of_one_killed_outright() {
     let home = tempfile::tempdir().unwrap();
     let mut killed = Launched::start(home.path());
     let name = started_keychain_name(&killed);
-    assert!(
-        keychain_listing().contains(&format!("{name}/mtls-key")),
-        "the running console's sandbox keys are in the keychain"
+    let key = format!("{name}/mtls-key");
+    listing_where(
+        |l| l.contains(&key),
+        "the running console's sandbox keys are in the keychain",
     );
     // A killed console cannot remove its keys; any console that starts afterwards does (the
     // other end-to-end tests start consoles on the same keychain at the same time, so the one
@@ -85,10 +100,9 @@ fn the_next_console_removes_the_sandbox_keys_of_one_killed_outright() {
     let other_home = tempfile::tempdir().unwrap();
     let next = Launched::start(other_home.path());
     let next_name = started_keychain_name(&next);
-    let listing = keychain_listing();
-    assert!(!listing.contains(&name), "keys left behind: {listing}");
-    assert!(
-        listing.contains(&format!("{next_name}/mtls-key")),
-        "{listing}"
+    let next_key = format!("{next_name}/mtls-key");
+    listing_where(
+        |l| !l.contains(&name) && l.contains(&next_key),
+        "the killed console's keys gone, the next one's there",
     );
 }
