@@ -50,7 +50,7 @@ impl Console {
         let now = chrono::Utc::now();
         let batch = Batch {
             id: format!("b-{}", now.format("%Y%m%dT%H%M%S%3fZ")),
-            environment: self.active_name()?,
+            environment: permit.environment().to_owned(),
             operator: permit.operator().to_owned(),
             reason_code: wire_name(if user_decision {
                 d1::wire::ReasonCode::UserDecision
