@@ -16,7 +16,10 @@ pub fn is_hidden(c: char) -> bool {
         || matches!(c,
             '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
             | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+            | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+            // The combining grapheme joiner, the Hangul fillers, and the tag characters.
+            | '\u{34f}' | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
+            | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
 }
 
 /// Refuses `id` when it is personal data written where a cardId or consumerId belongs: a card

@@ -506,5 +506,6 @@ mod tests {
         assert_eq!(escape("abc\u{202e}fdp.exe"), "abc⟨U+202E⟩fdp.exe");
         assert_eq!(escape("Sa\u{200b}to"), "Sa⟨U+200B⟩to");
         assert_eq!(escape("佐藤"), "佐藤");
+        assert_eq!(escape("Sato\u{e0041}"), "Sato⟨U+E0041⟩");
     }
 }

@@ -1,7 +1,8 @@
 //! Keeping what the console writes to itself: files it creates are the operator's alone
 //! (umask 077: directories 0700, files 0600), wider modes left by older versions are narrowed at
 //! start, and the process (and those it starts, such as the web view's) never writes a core dump
-//! that could hold key material or tokens. Both faces call [`harden`] before anything else.
+//! that could hold key material or tokens; on Linux no other process of the same user may read
+//! its memory either. Both faces call [`harden`] before anything else.
 
 use std::path::Path;
 
@@ -25,6 +26,10 @@ pub fn harden(dirs: &AppDirs) -> Result<()> {
         )
         .map_err(|e| Error::Internal(format!("cannot turn core dumps off: {e}")))?;
     }
+    // Nor may another process of the same user read this one's memory (ptrace, /proc/PID/mem).
+    #[cfg(target_os = "linux")]
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+        .map_err(|e| Error::Internal(format!("cannot make the process undumpable: {e}")))?;
     for dir in [&dirs.config, &dirs.data, &dirs.logs] {
         narrow(dir)?;
     }
@@ -103,5 +108,10 @@ mod tests {
         assert_eq!(mode(&later.join("report.csv")), 0o600);
         let core = rustix::process::getrlimit(rustix::process::Resource::Core);
         assert_eq!((core.current, core.maximum), (Some(0), Some(0)));
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
     }
 }

@@ -7,6 +7,8 @@ describe('untrusted text made visible', () => {
     expect(visible('Sa\u200bto')).toBe('Sa⟨U+200B⟩to');
     expect(visible('a\u2066b\u2069')).toBe('a⟨U+2066⟩b⟨U+2069⟩');
     expect(visible('line\u0007')).toBe('line⟨U+0007⟩');
+    expect(visible('Sato\u{e0041}')).toBe('Sato⟨U+E0041⟩');
+    expect(visible('\u3164Sato')).toBe('⟨U+3164⟩Sato');
   });
 
   it('leaves ordinary text alone, Japanese and Arabic included', () => {
