@@ -1007,3 +1007,40 @@ async fn a_lost_answer_is_found_under_d1_v1_s_operation_name_and_never_called_no
     assert_eq!(resolved.note, Some(care::journal::Note::ResolvedFromD1));
     assert_eq!(h.writes_to(&card), 1);
 }
+
+#[tokio::test]
+async fn a_restarted_sandbox_never_hands_out_an_operation_id_the_journal_already_holds() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = common::first(CONSUMERS, "ok");
+    let first = h
+        .console
+        .write(WriteRequest {
+            kind: WriteKind::OptOutConsumer,
+            target: consumer.clone(),
+            reason: None,
+            user_decision: false,
+        })
+        .await
+        .unwrap();
+    h.console
+        .start_sandbox(d1_sandbox::SandboxConfig {
+            consumers: CONSUMERS,
+            op_delay: Duration::ZERO,
+            ..d1_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+    let second = h
+        .console
+        .write(WriteRequest {
+            kind: WriteKind::OptOutConsumer,
+            target: consumer,
+            reason: None,
+            user_decision: false,
+        })
+        .await
+        .unwrap();
+    // Both are the first operation of their sandbox; the journal must tell them apart.
+    assert!(first.operation_id.is_some() && second.operation_id.is_some());
+    assert_ne!(first.operation_id, second.operation_id);
+}

@@ -138,6 +138,9 @@ pub struct World {
     next_operation: u64,
     /// Whether operations are listed under D1 v1's names.
     pub v1_operation_names: bool,
+    /// What this instance's operation ids begin with, so that two sandboxes (one after a
+    /// restart, say) never hand out the same id.
+    pub operation_prefix: String,
 }
 
 fn now() -> String {
@@ -186,6 +189,7 @@ impl World {
             consumer_operations: HashMap::new(),
             next_operation: 1,
             v1_operation_names: false,
+            operation_prefix: "op".into(),
         }
     }
 
@@ -264,7 +268,7 @@ impl World {
             }
         }
         let operation = Operation {
-            operation_id: format!("op-{:08}", self.next_operation),
+            operation_id: format!("{}-{:08}", self.operation_prefix, self.next_operation),
             operation: action.name(self.v1_operation_names),
             status: Status::Pending,
             start_time: now(),
