@@ -55,9 +55,13 @@ pub fn narrow(path: &Path) -> Result<()> {
             return Ok(());
         };
         let mode = metadata.permissions().mode() & 0o777;
-        if mode & !owner_only != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & owner_only))
-                .map_err(|e| Error::storage("protect", path, e))?;
+        if mode & !owner_only != 0
+            && let Err(error) =
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & owner_only))
+        {
+            // A file another account owns (root, after an administrator's copy) is reported,
+            // not a reason to refuse to start.
+            tracing::warn!(path = %path.display(), %error, "could not make a file the operator's alone");
         }
         if metadata.is_dir() {
             let entries = std::fs::read_dir(path).map_err(|e| Error::storage("read", path, e))?;
