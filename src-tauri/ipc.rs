@@ -53,6 +53,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         ])
         .typ::<start_hints::StartHints>()
         .constant("WRITES", care::writes::WriteKind::rules())
+        .constant("HIDDEN_CHARACTERS", care::privacy::HIDDEN_CHARACTERS)
 }
 
 /// Writes the TypeScript bindings for [`builder`] to `path`.

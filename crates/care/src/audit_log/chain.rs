@@ -143,29 +143,30 @@ fn hash(version: i64, prev_hash: &str, seq: i64, time: &str, event: &Event) -> O
     }
 }
 
-/// Version 2: what version 1 covers, then the version number and the role.
-fn hash_v2(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
-    chained(&[
-        Some(prev_hash),
-        Some(&seq.to_string()),
-        Some(time),
-        Some(&event.operator),
-        Some(&event.workstation),
-        Some(&event.event),
-        event.resource.as_deref(),
-        Some(&event.result),
-        event.operation_id.as_deref(),
-        event.correlation_id.as_deref(),
-        Some("2"),
-        event.role.as_deref(),
-    ])
-}
-
 /// Version 1: the previous hash, the position, the time and the seven fields of [`Event`].
 fn hash_v1(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
-    chained(&[
+    let seq = seq.to_string();
+    chained(&v1_fields(prev_hash, &seq, time, event))
+}
+
+/// Version 2: what version 1 covers, then the version number and the role.
+fn hash_v2(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
+    let seq = seq.to_string();
+    let mut fields = v1_fields(prev_hash, &seq, time, event).to_vec();
+    fields.extend([Some("2"), event.role.as_deref()]);
+    chained(&fields)
+}
+
+/// The fields version 1 hashes, in order.
+fn v1_fields<'a>(
+    prev_hash: &'a str,
+    seq: &'a str,
+    time: &'a str,
+    event: &'a Event,
+) -> [Option<&'a str>; 10] {
+    [
         Some(prev_hash),
-        Some(&seq.to_string()),
+        Some(seq),
         Some(time),
         Some(&event.operator),
         Some(&event.workstation),
@@ -174,7 +175,7 @@ fn hash_v1(prev_hash: &str, seq: i64, time: &str, event: &Event) -> String {
         Some(&event.result),
         event.operation_id.as_deref(),
         event.correlation_id.as_deref(),
-    ])
+    ]
 }
 
 /// SHA-256 over `fields`, each length-prefixed (an absent one marked apart from an empty one).

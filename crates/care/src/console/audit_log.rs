@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Console;
-use crate::audit_log::{AuditEvent, ExportFormat, Record, Verification, export::export};
+use crate::audit_log::{AuditEvent, ExportFormat, Record, Recorder, Verification, export::export};
 use crate::policy::Permission;
 use crate::storage::files::write_whole_with;
 use crate::{Error, Result};
@@ -20,7 +20,14 @@ impl Console {
         let whose = if everyone { "all" } else { "own" };
         let first = offset.saturating_add(1);
         let result = format!("{whose} records from {first}: {} read", records.len());
-        self.record(AuditEvent::AuditRead, None, &result)?;
+        // Recorded under the policy that decided what the reader sees.
+        Recorder::new(
+            &self.audit,
+            &policy.operator,
+            Some(policy.role),
+            &self.identity.workstation,
+        )
+        .record(AuditEvent::AuditRead, None, &result)?;
         Ok(records)
     }
 

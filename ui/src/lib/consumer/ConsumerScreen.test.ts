@@ -4,7 +4,7 @@ import type { ConsumerView_Serialize } from '$lib/ipc/types';
 
 const bindings = vi.hoisted(() => ({ consumerView: vi.fn() }));
 vi.mock('$lib/ipc/bindings', async (real) => ({
-  WRITES: (await real<typeof import('$lib/ipc/bindings')>()).WRITES,
+  ...(await real<typeof import('$lib/ipc/bindings')>()),
   commands: { consumerView: bindings.consumerView },
 }));
 
