@@ -11,6 +11,9 @@ NPM_STAMP := ui/node_modules/.installed
 TAURI := ui/node_modules/.bin/tauri
 # Every build embeds the front end, so tests, `make run` and clippy share one build of tauri.
 FEATURES := --features custom-protocol
+# Tests add the test-only hooks (the administrators' policy file, the file picker), which no
+# shipped build has.
+TEST_FEATURES := --features custom-protocol,test-hooks
 export TAURI_DRIVER
 
 .PHONY: help setup system ui run dev test lint unit-ui e2e bindings screenshot bench bundle clean
@@ -53,7 +56,7 @@ dev: setup
 
 lint: setup ui
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
+	cargo clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 	# The desktop app as a bank without a simulator builds it (README).
 	cargo clippy --lib --no-default-features $(FEATURES) -- -D warnings
 	cd ui && npm run check
@@ -66,10 +69,10 @@ unit-ui: $(NPM_STAMP)
 WITH_KEYRING := scripts/with-secret-service.sh
 
 test: setup ui lint unit-ui
-	$(WITH_KEYRING) cargo nextest run --workspace $(FEATURES) --no-fail-fast
+	$(WITH_KEYRING) cargo nextest run --workspace $(TEST_FEATURES) --no-fail-fast
 
 e2e: setup ui
-	$(WITH_KEYRING) cargo nextest run $(FEATURES) --test e2e
+	$(WITH_KEYRING) cargo nextest run $(TEST_FEATURES) --test e2e
 
 bindings: setup ui
 	C2P_WRITE_BINDINGS=1 cargo test --lib $(FEATURES) -- ipc::tests

@@ -26,6 +26,8 @@ pub struct Harness {
     pub artifacts: PathBuf,
     /// The console's configuration directory (`$XDG_CONFIG_HOME/<identifier>`).
     pub config_dir: PathBuf,
+    /// The administrators' policy file this test build reads (cargo feature `test-hooks`).
+    pub system_policy: PathBuf,
 }
 
 impl Harness {
@@ -47,6 +49,7 @@ impl Harness {
             display: String::new(),
             artifacts,
             config_dir: home.join("config").join("app.c2pcare.console"),
+            system_policy: home.join("etc/c2p-care/policy.json"),
         };
         harness.display = match std::env::var("DISPLAY") {
             Ok(display) if !display.is_empty() => display,
@@ -68,6 +71,7 @@ impl Harness {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("C2P_TEST_SYSTEM_POLICY", &harness.system_policy)
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .stdout(driver_log.try_clone().unwrap())
             .stderr(driver_log)
@@ -110,6 +114,21 @@ impl Harness {
             .await
             .expect("the console did not start within 30 s")
             .expect("WebDriver session")
+    }
+
+    /// Writes the administrators' policy file as IT would: theirs, writable by nobody else.
+    #[allow(
+        dead_code,
+        reason = "benches/launch.rs includes this file and needs no policy"
+    )]
+    pub fn write_system_policy(&self, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = self.system_policy.parent().unwrap();
+        std::fs::create_dir_all(folder).unwrap();
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(&self.system_policy, text).unwrap();
+        std::fs::set_permissions(&self.system_policy, std::fs::Permissions::from_mode(0o644))
+            .unwrap();
     }
 
     /// The pid of tauri-driver, whose descendants include the launched app.

@@ -20,6 +20,10 @@ async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
     press_enter(&driver, "[data-testid=test-sandbox]").await;
     expect_connection_test_passed(&driver).await;
     wait_for_containing(&driver, "[data-testid=settings-operator]", "agent").await;
+    // Only an administrator adds environments; the administrators' file makes nobody one here.
+    wait_for_containing(&driver, "[data-testid=admin-only]", "Only an administrator").await;
+    let add = wait_for(&driver, "[data-testid=add-environment]").await;
+    assert!(!add.is_enabled().await.unwrap(), "add is disabled");
 
     let theme = driver.find(By::Css("[data-testid=theme]")).await.unwrap();
     theme.send_keys("Dark").await.unwrap();

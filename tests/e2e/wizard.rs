@@ -26,6 +26,8 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
 
     let home = tempfile::tempdir().unwrap();
     let harness = Harness::start("wizard", home.path());
+    // IT makes this account an administrator, beside the agent role.
+    harness.write_system_policy(r#"{"role": "agent", "admin": true}"#);
     let driver = harness.open().await;
     press_enter(&driver, "[data-testid=nav-settings]").await;
     press_enter(&driver, "[data-testid=add-environment]").await;

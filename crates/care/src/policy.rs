@@ -19,6 +19,10 @@ pub enum Role {
     Fraud,
     /// Auditor: search, view, audit export; no writes.
     Auditor,
+    /// Administrator: adds, replaces and removes environments and their credentials, and nothing
+    /// else (not a superset of the other roles). Only the administrators' policy file grants it,
+    /// as a role or as `"admin": true` beside another role.
+    Admin,
 }
 
 impl Role {
@@ -28,6 +32,7 @@ impl Role {
             Role::Agent => "agent",
             Role::Fraud => "fraud",
             Role::Auditor => "auditor",
+            Role::Admin => "admin",
         }
     }
 
@@ -61,11 +66,13 @@ pub enum Permission {
     AuditProfiles,
     /// Read every operator's records in the audit log (others read only their own).
     AuditRead,
+    /// Add, replace or remove an environment or its credentials (admin only).
+    ManageEnvironments,
 }
 
 impl Permission {
     /// Every action, for the role matrix.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::Search,
         Permission::View,
         Permission::OptOutCard,
@@ -76,6 +83,7 @@ impl Permission {
         Permission::AuditExport,
         Permission::AuditProfiles,
         Permission::AuditRead,
+        Permission::ManageEnvironments,
     ];
 
     /// The action in words, for messages.
@@ -91,6 +99,9 @@ impl Permission {
             Permission::AuditExport => "export the audit log",
             Permission::AuditProfiles => "audit consumer profiles in batch",
             Permission::AuditRead => "read every operator's audit records",
+            Permission::ManageEnvironments => {
+                "add, replace or remove an environment or its credentials"
+            }
         }
     }
 }
@@ -103,11 +114,15 @@ pub fn allows(role: Role, action: Permission) -> bool {
             action,
             Search | View | OptOutCard | OptOutConsumer | Enrol | Update
         ),
-        Role::Fraud => !matches!(action, AuditExport | AuditProfiles | AuditRead),
+        Role::Fraud => !matches!(
+            action,
+            AuditExport | AuditProfiles | AuditRead | ManageEnvironments
+        ),
         Role::Auditor => matches!(
             action,
             Search | View | AuditExport | AuditProfiles | AuditRead
         ),
+        Role::Admin => matches!(action, ManageEnvironments),
     }
 }
 
@@ -197,6 +212,8 @@ enum PolicyFile {
 struct Single {
     operator: Option<String>,
     role: Role,
+    #[serde(default)]
+    admin: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -212,6 +229,9 @@ struct PerAccount {
 struct Operator {
     id: String,
     role: Role,
+    /// Also an administrator (environments and credentials), beside `role`.
+    #[serde(default)]
+    admin: bool,
 }
 
 /// Where the operator's policy came from.
@@ -237,6 +257,9 @@ pub struct Policy {
     pub operator: String,
     /// What they may do.
     pub role: Role,
+    /// Whether they may also manage environments and credentials (only the administrators'
+    /// file grants it).
+    pub admin: bool,
     /// Where this came from.
     pub source: Source,
 }
@@ -266,10 +289,32 @@ impl PolicyPaths {
         let system = PathBuf::from("/Library/Application Support/C2P Care");
         #[cfg(not(any(target_os = "windows", target_os = "macos")))]
         let system = PathBuf::from("/etc/c2p-care");
-        Self {
+        let paths = Self {
             system: system.join("policy.json"),
             user: config_dir.join("policy.json"),
             system_owner: 0,
+        };
+        #[cfg(feature = "test-hooks")]
+        let paths = paths.for_tests();
+        paths
+    }
+
+    /// Test builds only (cargo feature `test-hooks`, which no shipped build enables): the
+    /// administrators' file is the one `C2P_TEST_SYSTEM_POLICY` names, owned by whoever runs
+    /// the test, so the end-to-end tests can give the console's account a role.
+    #[cfg(feature = "test-hooks")]
+    fn for_tests(self) -> Self {
+        tracing::warn!(
+            "test build: the administrators' policy may come from C2P_TEST_SYSTEM_POLICY"
+        );
+        match std::env::var_os("C2P_TEST_SYSTEM_POLICY") {
+            #[cfg(unix)]
+            Some(path) => Self {
+                system: path.into(),
+                system_owner: rustix::process::geteuid().as_raw(),
+                ..self
+            },
+            _ => self,
         }
     }
 }
@@ -284,6 +329,7 @@ impl Policy {
                 return Ok(Self {
                     operator: identity.account.clone(),
                     role: Role::Agent,
+                    admin: false,
                     source: Source::Untrusted(format!("{}: {why}", paths.system.display())),
                 });
             }
@@ -297,23 +343,30 @@ impl Policy {
         Ok(Self {
             operator: identity.account.clone(),
             role: Role::Agent,
+            admin: false,
             source: Source::Default,
         })
     }
 
     /// The policy `file` gives `identity`'s account; an account the file does not list, when it
-    /// names no default role, may do nothing.
+    /// names no default role, may do nothing. A user's own file that grants `admin` is refused.
     fn from_file(file: PolicyFile, source: Source, identity: &Identity) -> Result<Self> {
-        let (operator, role) = match file {
+        let (operator, role, admin) = match file {
             PolicyFile::Single(single) => (
                 single.operator.unwrap_or_else(|| identity.account.clone()),
                 single.role,
+                single.admin,
             ),
             PolicyFile::PerAccount(per_account) => {
+                if per_account.default == Some(Role::Admin) {
+                    return Err(Error::InvalidInput(
+                        "the policy's default role cannot be admin: name each administrator's account (ask an administrator to fix it)".into(),
+                    ));
+                }
                 match per_account.operators.get(&identity.account) {
-                    Some(listed) => (listed.id.clone(), listed.role),
+                    Some(listed) => (listed.id.clone(), listed.role, listed.admin),
                     None => match per_account.default {
-                        Some(role) => (identity.account.clone(), role),
+                        Some(role) => (identity.account.clone(), role, false),
                         None => {
                             return Err(Error::Forbidden {
                                 operator: identity.account.clone(),
@@ -325,9 +378,16 @@ impl Policy {
                 }
             }
         };
+        let admin = admin || role == Role::Admin;
+        if admin && let Source::User(path) = &source {
+            return Err(Error::InvalidInput(format!(
+                "your own policy file {path} grants admin, which only the administrators' file can: remove it from that file"
+            )));
+        }
         Ok(Self {
             operator,
             role,
+            admin,
             source,
         })
     }
@@ -346,7 +406,11 @@ impl Policy {
         self.check(action)?;
         Ok(Permit {
             operator: self.operator.clone(),
-            role: self.role,
+            role: if action == Permission::ManageEnvironments {
+                Role::Admin
+            } else {
+                self.role
+            },
             permission: action,
             environment: environment.to_owned(),
         })
@@ -366,7 +430,7 @@ impl Policy {
                 ),
             });
         }
-        if allows(self.role, action) {
+        if allows(self.role, action) || (self.admin && action == Permission::ManageEnvironments) {
             Ok(())
         } else {
             Err(Error::Forbidden {
@@ -420,7 +484,7 @@ fn read(path: &Path) -> Result<Option<PolicyFile>> {
     };
     serde_json::from_str(&text).map(Some).map_err(|e| {
         Error::InvalidInput(format!(
-            "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor\"}} or {{\"operators\": {{\"ACCOUNT\": {{\"id\": \"…\", \"role\": \"…\"}}}}, \"default\": \"agent\"}}: ask an administrator to fix it",
+            "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor|admin\"}} or {{\"operators\": {{\"ACCOUNT\": {{\"id\": \"…\", \"role\": \"…\"}}}}, \"default\": \"agent\"}}: ask an administrator to fix it",
             path.display()
         ))
     })
@@ -472,9 +536,10 @@ mod tests {
                     BatchOptOut,
                 ],
                 Role::Auditor => vec![Search, View, AuditExport, AuditProfiles, AuditRead],
+                Role::Admin => vec![ManageEnvironments],
             }
         };
-        for role in [Role::Agent, Role::Fraud, Role::Auditor] {
+        for role in [Role::Agent, Role::Fraud, Role::Auditor, Role::Admin] {
             let allowed: Vec<Permission> = Permission::ALL
                 .into_iter()
                 .filter(|a| allows(role, *a))
@@ -594,10 +659,66 @@ mod tests {
     }
 
     #[test]
+    fn only_the_administrators_file_grants_admin() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = paths(dir.path());
+        // A user's own file may not grant it, as a role or beside one.
+        for text in [
+            r#"{"role":"admin"}"#,
+            r#"{"role":"fraud","admin":true}"#,
+            r#"{"operators":{"alice":{"id":"A-1","role":"agent","admin":true}}}"#,
+        ] {
+            write(&paths.user, text);
+            let error = Policy::load(&paths, true, &alice()).unwrap_err();
+            assert!(
+                error.to_string().contains("only the administrators"),
+                "{error}"
+            );
+        }
+        // Without any file nobody may manage environments.
+        std::fs::remove_file(&paths.user).unwrap();
+        let none = Policy::load(&paths, true, &alice()).unwrap();
+        assert!(!none.allowed().contains(&Permission::ManageEnvironments));
+        // The administrators' file grants it beside a role: the permit for it names `admin`,
+        // the others the operator's role; admin alone allows nothing else.
+        write(
+            &paths.system,
+            r#"{"operators":{"alice":{"id":"A-1","role":"fraud","admin":true},"it":{"id":"IT-1","role":"admin"}},"default":"agent"}"#,
+        );
+        let alice_policy = Policy::load(&paths, false, &alice()).unwrap();
+        let permit = alice_policy
+            .permit(Permission::ManageEnvironments, "staging")
+            .unwrap();
+        assert_eq!(permit.role(), Role::Admin);
+        let permit = alice_policy
+            .permit(Permission::BatchOptOut, "staging")
+            .unwrap();
+        assert_eq!(permit.role(), Role::Fraud);
+        let it = Identity {
+            account: "it".into(),
+            ..alice()
+        };
+        let it_policy = Policy::load(&paths, false, &it).unwrap();
+        assert_eq!(it_policy.allowed(), [Permission::ManageEnvironments]);
+        let carol = Identity {
+            account: "carol".into(),
+            ..alice()
+        };
+        let carol_policy = Policy::load(&paths, false, &carol).unwrap();
+        let refused = carol_policy
+            .permit(Permission::ManageEnvironments, "staging")
+            .unwrap_err();
+        assert_eq!(refused.code(), crate::ErrorCode::Forbidden);
+        // A default role of admin would make every account an administrator: refused.
+        write(&paths.system, r#"{"operators":{},"default":"admin"}"#);
+        assert!(Policy::load(&paths, false, &carol).is_err());
+    }
+
+    #[test]
     fn a_broken_policy_file_is_an_error_not_a_default() {
         let dir = tempfile::tempdir().unwrap();
         let paths = paths(dir.path());
-        write(&paths.system, r#"{"role":"admin"}"#);
+        write(&paths.system, r#"{"role":"root"}"#);
         let error = Policy::load(&paths, false, &alice()).unwrap_err();
         assert!(
             error.to_string().contains("ask an administrator"),
@@ -610,6 +731,7 @@ mod tests {
         let policy = Policy {
             operator: "bob".into(),
             role: Role::Auditor,
+            admin: false,
             source: Source::Default,
         };
         let permit = policy.permit(Permission::View, "staging").unwrap();

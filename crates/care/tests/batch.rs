@@ -352,6 +352,7 @@ async fn connected_console(dir: &std::path::Path) -> Console {
     let vault = care::credentials::Vault::probed(keyring_core::mock::Store::new().unwrap());
     let console = common::open(dir, vault).with_settle(Duration::from_secs(2));
     let state = dir.join("state");
+    let admin = common::grant_admin(dir);
     console
         .add_environment(common::environment_of(&state, "local"))
         .unwrap();
@@ -359,6 +360,7 @@ async fn connected_console(dir: &std::path::Path) -> Console {
         .import_credentials("local", common::import_request(&state))
         .await
         .unwrap();
+    drop(admin);
     console.use_environment("local").await.unwrap();
     console
 }

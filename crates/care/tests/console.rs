@@ -706,6 +706,7 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
     let store = keyring_core::mock::Store::new().unwrap();
     let vault = care::credentials::Vault::probed(store.clone());
     let console = common::open(dir.path(), vault.clone());
+    let admin = common::grant_admin(dir.path());
     console
         .add_environment(common::environment_of(&states[0], "local"))
         .unwrap();
@@ -730,6 +731,7 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
         .await
         .unwrap_err();
     assert_eq!(error.code(), ErrorCode::KeychainLocked, "{error}");
+    drop(admin);
 
     // A console started afresh on the same files and keychain still reaches the old sandbox.
     assert_eq!(
@@ -740,8 +742,10 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
     reopened.use_environment("local").await.unwrap();
     let consumer = common::first(CONSUMERS, "ok");
     assert!(reopened.consumer_view(&consumer).await.unwrap().complete);
-    let events: Vec<_> = reopened
-        .audit_page(0, 100)
+    // The imports were the administrator's records, which an agent's reads do not show.
+    let events: Vec<_> = care::audit_log::AuditLog::open(&dir.path().join("data/audit.sqlite"))
+        .unwrap()
+        .page(0, 100)
         .unwrap()
         .into_iter()
         .filter(|r| r.event.event == "credentials_import")
@@ -753,6 +757,7 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
 #[tokio::test]
 async fn the_built_in_sandbox_s_names_cannot_be_taken_by_a_configured_environment() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let _admin = common::grant_admin(h.dir.path());
     let sandbox = h.console.environment(care::SANDBOX_ENVIRONMENT).unwrap();
     for name in ["sandbox", "sandbox-p1-x001122334455", "sandbox-uat"] {
         let refused = h
@@ -805,6 +810,7 @@ async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
         dir.path(),
         care::credentials::Vault::probed(keyring_core::mock::Store::new().unwrap()),
     );
+    let admin = common::grant_admin(dir.path());
     console
         .add_environment(common::environment_of(&state, "local"))
         .unwrap();
@@ -817,6 +823,7 @@ async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
         ..common::import_request(&state)
     };
     console.import_credentials("local", request).await.unwrap();
+    drop(admin);
     console.use_environment("local").await.unwrap();
     let view = console
         .consumer_view(&common::first(CONSUMERS, "ok"))
@@ -1043,4 +1050,92 @@ async fn a_restarted_sandbox_never_hands_out_an_operation_id_the_journal_already
     // Both are the first operation of their sandbox; the journal must tell them apart.
     assert!(first.operation_id.is_some() && second.operation_id.is_some());
     assert_ne!(first.operation_id, second.operation_id);
+}
+
+#[tokio::test]
+async fn only_an_administrator_adds_imports_or_removes_and_the_sandbox_needs_none() {
+    // No policy file: an agent, who still has the embedded sandbox (the harness started it).
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
+    let sandbox = h.console.environment(care::SANDBOX_ENVIRONMENT).unwrap();
+    let staging = care::environments::Environment {
+        name: "staging".into(),
+        simulated: false,
+        ..sandbox
+    };
+    let refused = h.console.add_environment(staging.clone()).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    // The user's own file cannot make them one either.
+    h.role("admin");
+    let refused = h.console.add_environment(staging.clone()).unwrap_err();
+    assert!(
+        refused.to_string().contains("only the administrators"),
+        "{refused}"
+    );
+    std::fs::remove_file(h.console.dirs().config.join("policy.json")).unwrap();
+
+    let admin = common::grant_admin(h.dir.path());
+    h.console.add_environment(staging.clone()).unwrap();
+    drop(admin);
+    for refused in [
+        h.console
+            .import_credentials(
+                "staging",
+                care::credentials::ImportRequest {
+                    mtls: care::credentials::MtlsSource::Pem {
+                        chain: h.dir.path().join("client.pem"),
+                        key: h.dir.path().join("client.key"),
+                    },
+                    signing_key: h.dir.path().join("signing.key"),
+                    issuer_api_key: d1::Secret::from("not used".to_owned()),
+                },
+            )
+            .await
+            .unwrap_err(),
+        h.console.remove_credentials("staging").await.unwrap_err(),
+        h.console.remove_environment("staging").await.unwrap_err(),
+    ] {
+        assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    }
+    assert!(h.console.environment("staging").is_ok(), "nothing removed");
+
+    let _admin = common::grant_admin(h.dir.path());
+    h.console.use_environment("staging").await.unwrap();
+    let in_use = h.console.remove_environment("staging").await.unwrap_err();
+    assert_eq!(in_use.code(), ErrorCode::InvalidInput, "{in_use}");
+    h.console
+        .use_environment(care::SANDBOX_ENVIRONMENT)
+        .await
+        .unwrap();
+    h.console.remove_environment("staging").await.unwrap();
+    assert_eq!(
+        h.console.environment("staging").unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+
+    let trail: Vec<(String, String, Option<String>)> = h
+        .trail()
+        .into_iter()
+        .filter(|r| r.event.event.contains("environment") || r.event.event.contains("credentials"))
+        .map(|r| (r.event.event, r.event.operator, r.event.role))
+        .collect();
+    let denied = |n: usize| {
+        trail
+            .iter()
+            .filter(|(event, operator, _)| {
+                event == "manageenvironments_denied" && operator == "tester-os"
+            })
+            .count()
+            == n
+    };
+    assert!(denied(4), "{trail:?}");
+    for event in ["environment_add", "environment_remove"] {
+        assert!(
+            trail.contains(&(event.into(), "IT-1".into(), Some("admin".into()))),
+            "{event}: {trail:?}"
+        );
+    }
 }

@@ -17,7 +17,7 @@ pub(crate) struct Cli {
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
-    /// Environments: list, add, import credentials, test, switch.
+    /// Environments: list, add, import credentials, test, switch, remove.
     #[command(subcommand)]
     Env(EnvCommand),
     /// Search the bank's consumers by consumerId, cardId, name (any script), e-mail, phone or last 4.
@@ -140,6 +140,11 @@ pub(crate) enum EnvCommand {
     },
     /// Remove an environment's secrets from the keychain.
     RemoveCredentials {
+        /// The environment.
+        name: String,
+    },
+    /// Remove an environment and its secrets (not the one in use).
+    Remove {
         /// The environment.
         name: String,
     },

@@ -17,6 +17,8 @@ use d1_sandbox::{Sandbox, SandboxConfig};
 
 struct Operator {
     home: tempfile::TempDir,
+    /// Where the administrators' policy file is (IT's, outside the operator's home).
+    etc: tempfile::TempDir,
     /// The environment's name, which also names its keychain entries: the tests share one
     /// Secret Service, so each test's process has its own.
     env: String,
@@ -26,6 +28,7 @@ impl Operator {
     fn new() -> Self {
         Self {
             home: tempfile::tempdir().unwrap(),
+            etc: tempfile::tempdir().unwrap(),
             env: format!("local-{}", std::process::id()),
         }
     }
@@ -40,11 +43,28 @@ impl Operator {
             .args(args)
             .env("XDG_CONFIG_HOME", self.home.path().join("config"))
             .env("XDG_DATA_HOME", self.home.path().join("data"))
+            .env("C2P_TEST_SYSTEM_POLICY", self.system_policy())
             .stdin(std::process::Stdio::null());
         for (key, value) in env {
             command.env(key, value);
         }
         command.output().unwrap()
+    }
+
+    /// The administrators' policy file this test build reads (cargo feature `test-hooks`).
+    fn system_policy(&self) -> PathBuf {
+        self.etc.path().join("c2p-care/policy.json")
+    }
+
+    /// Writes the administrators' policy as IT would: theirs, writable by nobody else.
+    fn write_system_policy(&self, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.system_policy();
+        let folder = path.parent().unwrap();
+        std::fs::create_dir_all(folder).unwrap();
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -81,8 +101,19 @@ async fn sandbox_with(state: &Path, faults: Vec<Fault>) -> Sandbox {
     sandbox
 }
 
+/// Adds the sandbox that wrote `state` as the operator's environment, with its credentials:
+/// refused until the administrators' policy makes the account an administrator (beside the
+/// agent role the tests work in).
 fn connect(operator: &Operator, state: &Path) {
     let dir = state.to_str().unwrap();
+    let refused = operator.c2p(&["env", "add", &operator.env, "--from-sandbox", dir]);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("may not add, replace or remove an environment"),
+        "{}",
+        text(&refused)
+    );
+    operator.write_system_policy(r#"{"role": "agent", "admin": true}"#);
     operator.ok(&["env", "add", &operator.env, "--from-sandbox", dir]);
     let args = import_args(state, &operator.env);
     let imported = operator.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -432,6 +463,7 @@ async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
     let _sandbox = sandbox(state.path()).await;
     let operator = Operator::new();
     let dir = state.path().to_str().unwrap();
+    operator.write_system_policy(r#"{"role": "agent", "admin": true}"#);
     operator.ok(&["env", "add", &operator.env, "--from-sandbox", dir]);
     let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
     let listed = operator.c2p_with(&["env", "list"], &no_bus);

@@ -37,6 +37,8 @@ audit_events! {
     ProfileView = "profile_view",
     /// An environment added or replaced.
     EnvironmentAdd = "environment_add",
+    /// A configured environment removed, with its secrets.
+    EnvironmentRemove = "environment_remove",
     /// The environment in use changed.
     EnvironmentChange = "environment_change",
     /// Credentials imported into the keychain (or refused, or failed half-way).
@@ -91,6 +93,8 @@ audit_events! {
     AuditProfilesDenied = "auditprofiles_denied",
     /// Reading every operator's audit records refused by the role.
     AuditReadDenied = "auditread_denied",
+    /// Adding, replacing or removing an environment or its credentials refused by the role.
+    ManageEnvironmentsDenied = "manageenvironments_denied",
     /// A batch opt-out made from a list.
     BatchOptOutCreated = "batch_opt_out_created",
     /// A batch's dry run.
@@ -121,6 +125,7 @@ impl AuditEvent {
             Permission::AuditExport => Self::AuditExportDenied,
             Permission::AuditProfiles => Self::AuditProfilesDenied,
             Permission::AuditRead => Self::AuditReadDenied,
+            Permission::ManageEnvironments => Self::ManageEnvironmentsDenied,
         }
     }
 

@@ -5,21 +5,25 @@ use super::Console;
 use crate::Result;
 use crate::audit_log::AuditEvent;
 use crate::credentials::{ImportRequest, SecretKind};
+use crate::policy::Permission;
 
 impl Console {
-    /// Checks and stores credentials for `name`: secrets into the keychain, the public chain
-    /// into the settings file, all or nothing. Returns the certificate's subject and expiry.
+    /// Checks and stores credentials for `name` (admin only): secrets into the keychain, the
+    /// public chain into the settings file, all or nothing. Returns the certificate's subject
+    /// and expiry.
     pub async fn import_credentials(
         &self,
         name: &str,
         request: ImportRequest,
     ) -> Result<(String, String)> {
+        let permit = self.authorise(Permission::ManageEnvironments, Some(name))?;
+        let recorder = self.recorder(&permit);
         let environment = self.environment(name)?;
         self.vault.status()?;
         let checked = match crate::blocking(move || crate::credentials::check(request)).await {
             Ok(checked) => checked,
             Err(error) => {
-                self.record(AuditEvent::CredentialsImport, Some(name), "refused")?;
+                recorder.record(AuditEvent::CredentialsImport, Some(name), "refused")?;
                 return Err(error);
             }
         };
@@ -51,21 +55,23 @@ impl Console {
         })
         .await;
         if let Err(error) = stored {
-            self.record(AuditEvent::CredentialsImport, Some(name), "failed")?;
+            recorder.record(AuditEvent::CredentialsImport, Some(name), "failed")?;
             return Err(error);
         }
         self.drop_session().await;
-        self.record(AuditEvent::CredentialsImport, Some(name), "ok")?;
+        recorder.record(AuditEvent::CredentialsImport, Some(name), "ok")?;
         Ok((checked.subject, checked.not_after))
     }
 
-    /// Removes `name`'s secrets from the keychain.
+    /// Removes `name`'s secrets from the keychain (admin only).
     pub async fn remove_credentials(&self, name: &str) -> Result<()> {
+        let permit = self.authorise(Permission::ManageEnvironments, Some(name))?;
         let vault = self.vault.clone();
         let env_name = self.keychain_name(name);
         crate::blocking(move || vault.remove(&env_name)).await?;
         self.drop_session().await;
-        self.record(AuditEvent::CredentialsRemove, Some(name), "ok")
+        self.recorder(&permit)
+            .record(AuditEvent::CredentialsRemove, Some(name), "ok")
     }
 
     /// Whether the keychain can be used now: an error says why not (missing, locked) and what

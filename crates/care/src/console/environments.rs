@@ -4,6 +4,7 @@ use super::Console;
 use crate::audit_log::AuditEvent;
 use crate::environments::connection_test::{self, Step};
 use crate::environments::{Environment, Session};
+use crate::policy::Permission;
 use crate::{Error, Result, SANDBOX_ENVIRONMENT};
 
 /// An environment as the switcher lists it.
@@ -63,8 +64,10 @@ impl Console {
             .ok_or_else(|| Error::NotFound(format!("no environment named {name}: add it first")))
     }
 
-    /// Adds (or replaces) a configured environment; its credentials are imported separately.
+    /// Adds (or replaces) a configured environment (admin only); its credentials are imported
+    /// separately.
     pub fn add_environment(&self, environment: Environment) -> Result<()> {
+        let permit = self.authorise(Permission::ManageEnvironments, Some(&environment.name))?;
         environment.validate()?;
         // `sandbox-…` names the embedded sandbox's keychain entries, which a console removes
         // when their process is gone.
@@ -83,7 +86,32 @@ impl Console {
             s.environments.retain(|e| e.name != environment.name);
             s.environments.push(environment);
         })?;
-        self.record(AuditEvent::EnvironmentAdd, Some(&name), "ok")
+        self.recorder(&permit)
+            .record(AuditEvent::EnvironmentAdd, Some(&name), "ok")
+    }
+
+    /// Removes a configured environment and its secrets in the keychain (admin only). The one
+    /// in use cannot be removed: switch to another first.
+    pub async fn remove_environment(&self, name: &str) -> Result<()> {
+        let permit = self.authorise(Permission::ManageEnvironments, Some(name))?;
+        if name == SANDBOX_ENVIRONMENT {
+            return Err(Error::InvalidInput(
+                "the sandbox is built in and cannot be removed".into(),
+            ));
+        }
+        self.environment(name)?;
+        if self.active_name()? == name {
+            return Err(Error::InvalidInput(format!(
+                "{name} is the environment in use: switch to another first (c2p env use …)"
+            )));
+        }
+        let vault = self.vault.clone();
+        let keychain_name = self.keychain_name(name);
+        crate::blocking(move || vault.remove(&keychain_name)).await?;
+        self.settings
+            .update(|s| s.environments.retain(|e| e.name != name))?;
+        self.recorder(&permit)
+            .record(AuditEvent::EnvironmentRemove, Some(name), "ok")
     }
 
     /// Switches the console to `name`; later calls use its credentials and policy.

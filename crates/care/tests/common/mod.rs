@@ -84,7 +84,9 @@ impl Harness {
             simulated: false,
             ..sandbox
         };
+        let admin = grant_admin(self.dir.path());
         self.console.add_environment(local).unwrap();
+        drop(admin);
         for kind in care::credentials::SecretKind::ALL {
             let name = self.console.keychain_name(care::SANDBOX_ENVIRONMENT);
             let secret = self.vault.get(&name, kind).unwrap();
@@ -156,6 +158,35 @@ pub fn write_system_policy(root: &std::path::Path, text: &str) {
     let file = folder.join("policy.json");
     std::fs::write(&file, text).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+/// Makes the harness's account an administrator in the administrators' file until dropped,
+/// then puts the file back as it was, as IT would for a credentials import.
+pub struct AdminGrant {
+    root: PathBuf,
+    before: Option<String>,
+}
+
+/// Grants `admin` to the console under `root` (see [`AdminGrant`]).
+pub fn grant_admin(root: &std::path::Path) -> AdminGrant {
+    let before = std::fs::read_to_string(root.join("etc/policy.json")).ok();
+    write_system_policy(
+        root,
+        r#"{"operators":{"tester-os":{"id":"IT-1","role":"admin"}}}"#,
+    );
+    AdminGrant {
+        root: root.to_owned(),
+        before,
+    }
+}
+
+impl Drop for AdminGrant {
+    fn drop(&mut self) {
+        match &self.before {
+            Some(text) => write_system_policy(&self.root, text),
+            None => std::fs::remove_file(self.root.join("etc/policy.json")).unwrap(),
+        }
+    }
 }
 
 /// An environment `name` for the sandbox that wrote its state to `state` (`d1-sandbox serve`),

@@ -103,6 +103,11 @@ pub async fn run(console: &Console, command: EnvCommand) -> Outcome {
             say!("credentials for {name} removed from the OS keychain");
             Ok(())
         }
+        EnvCommand::Remove { name } => {
+            console.remove_environment(&name).await?;
+            say!("environment {name} and its credentials removed");
+            Ok(())
+        }
     }
 }
 

@@ -228,6 +228,8 @@ export type AuditEvent =
 "profile_view" | 
 /**  An environment added or replaced. */
 "environment_add" | 
+/**  A configured environment removed, with its secrets. */
+"environment_remove" | 
 /**  The environment in use changed. */
 "environment_change" | 
 /**  Credentials imported into the keychain (or refused, or failed half-way). */
@@ -282,6 +284,8 @@ export type AuditEvent =
 "auditprofiles_denied" | 
 /**  Reading every operator's audit records refused by the role. */
 "auditread_denied" | 
+/**  Adding, replacing or removing an environment or its credentials refused by the role. */
+"manageenvironments_denied" | 
 /**  A batch opt-out made from a list. */
 "batch_opt_out_created" | 
 /**  A batch's dry run. */
@@ -1460,7 +1464,9 @@ export type Permission =
 /**  Audit the profiles of a list of consumers (read-only) and export the report. */
 "auditProfiles" | 
 /**  Read every operator's records in the audit log (others read only their own). */
-"auditRead";
+"auditRead" | 
+/**  Add, replace or remove an environment or its credentials (admin only). */
+"manageEnvironments";
 
 /**  The operator and their role, as the console enforces them. */
 export type Policy = {
@@ -1468,6 +1474,11 @@ export type Policy = {
 	operator: string,
 	/**  What they may do. */
 	role: Role,
+	/**
+	 *  Whether they may also manage environments and credentials (only the administrators'
+	 *  file grants it).
+	 */
+	admin: boolean,
 	/**  Where this came from. */
 	source: Source,
 };
@@ -1736,7 +1747,13 @@ export type Role =
 /**  Fraud analyst: what an agent may, plus batch opt-out. */
 "fraud" | 
 /**  Auditor: search, view, audit export; no writes. */
-"auditor";
+"auditor" | 
+/**
+ *  Administrator: adds, replaces and removes environments and their credentials, and nothing
+ *  else (not a superset of the other roles). Only the administrators' policy file grants it,
+ *  as a role or as `"admin": true` beside another role.
+ */
+"admin";
 
 /**  One row of the grid. */
 export type Row = Row_Serialize | Row_Deserialize;
