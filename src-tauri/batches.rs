@@ -2,11 +2,12 @@
 //! profile audit. Long runs report through typed events; pause, resume and cancel go through
 //! the run's control channel, kept in [`AppState`].
 
-use care::batch::input::{ParsedList, TargetKind, parse, read_list};
+use care::batch::input::{ParsedList, TargetKind, parse};
 use care::batch::preview::Preview;
 use care::batch::{Progress, RunControl};
 use care::environments::Language;
 use care::journal::Batch;
+use care::policy::Permission;
 use care::profile_audit::report::ReportFiles;
 use care::profile_audit::{AuditProgress, ProfileAudit, Scope};
 use serde::Serialize;
@@ -16,6 +17,7 @@ use tauri_specta::Event;
 use crate::commands::ExportDone;
 use crate::error::IpcError;
 use crate::events::{BatchPreviewProgress, BatchProgress, ProfileAuditProgress};
+use crate::picker::FilePurpose;
 use crate::state::AppState;
 
 /// The control key of the profile audit: one runs at a time.
@@ -28,11 +30,21 @@ fn emit(event: impl Event + Serialize + Clone, app: &tauri::AppHandle) {
     }
 }
 
-/// Reads a list file the operator chose (UTF-8, at most 8 MiB) for the list box.
+/// Reads a list file the operator chose in the picker (its token; UTF-8, at most 8 MiB) for
+/// the list box of a batch opt-out (`batchOptOut`) or a profile audit (`auditProfiles`), when
+/// the role allows that work.
 #[tauri::command]
 #[specta::specta]
-pub async fn read_list_file(path: String) -> Result<String, IpcError> {
-    let text = tauri::async_runtime::spawn_blocking(move || read_list(path.as_ref()))
+pub async fn read_list_file(
+    token: String,
+    purpose: Permission,
+    state: State<'_, AppState>,
+) -> Result<String, IpcError> {
+    let path = state.picks.path(&token, FilePurpose::List)?;
+    // The policy in force depends on the embedded sandbox: wait for the start-up.
+    state.console().await;
+    let console = state.console.clone();
+    let text = tauri::async_runtime::spawn_blocking(move || console.read_list_file(&path, purpose))
         .await
         .map_err(|e| care::Error::Internal(format!("reading the list stopped: {e}")))??;
     Ok(text)

@@ -11,12 +11,13 @@ use care::journal::{Entry, State as OperationState};
 use care::policy::{Permission, Policy};
 use care::profile::ConsumerView;
 use care::writes::{Removal, WriteRequest};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::State;
 use tauri_specta::Event;
 
 use crate::error::IpcError;
 use crate::events::{AuditExportProgress, LanguageChanged};
+use crate::picker::{FilePurpose, PickedFile};
 use crate::state::AppState;
 
 /// What the UI shows about this installation.
@@ -243,64 +244,30 @@ pub async fn test_connection(
     Ok(state.console().await.test_connection(&name).await?)
 }
 
-/// What a file picked in the import wizard is for; it chooses the picker's file types.
-#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub enum FilePurpose {
-    /// A list of cards or consumers (CSV or plain text).
-    List,
-    /// A PEM certificate: a CA, or the client certificate chain.
-    Certificate,
-    /// A PEM private key: the mTLS key or the ES256 signing key.
-    PrivateKey,
-    /// A PKCS#12 bundle.
-    Pkcs12,
-    /// Any file, e.g. the one holding the API key.
-    Any,
-}
-
-impl FilePurpose {
-    fn extensions(self) -> &'static [&'static str] {
-        match self {
-            FilePurpose::Certificate => &["pem", "crt", "cer", "der"],
-            FilePurpose::PrivateKey => &["pem", "key", "der"],
-            FilePurpose::Pkcs12 => &["p12", "pfx"],
-            FilePurpose::List => &["csv", "txt"],
-            FilePurpose::Any => &[],
-        }
-    }
-}
-
 /// Opens the system's file picker over the window (titled `title`, in the operator's language)
-/// and gives the chosen path, or `None` when the operator cancels. Only the path crosses IPC:
-/// the file is read later by the core, and the webview has no file or dialog permission.
+/// and gives a token for the chosen file and its name, or `None` when the operator cancels.
+/// No path crosses IPC: the commands that read a file take the token.
 #[tauri::command]
 #[specta::specta]
 pub async fn choose_file(
     purpose: FilePurpose,
     title: String,
     window: tauri::Window,
-) -> Result<Option<String>, IpcError> {
-    use tauri_plugin_dialog::DialogExt;
-    let mut dialog = window.dialog().file().set_parent(&window).set_title(&title);
-    if !purpose.extensions().is_empty() {
-        dialog = dialog.add_filter(&title, purpose.extensions());
-    }
-    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file())
-        .await
-        .map_err(|e| care::Error::Internal(format!("the file picker stopped: {e}")))?;
-    Ok(picked
-        .and_then(|file| file.into_path().ok())
-        .map(|path| path.display().to_string()))
+    state: State<'_, AppState>,
+) -> Result<Option<PickedFile>, IpcError> {
+    let picked = crate::picker::pick(&window, purpose, &title).await?;
+    Ok(picked.map(|path| state.picks.remember(path, purpose)))
 }
 
-/// Adds (or replaces) an environment from the wizard's form; its CA file is read and checked.
+/// Adds (or replaces) an environment from the wizard's form (its CA file a picked file's
+/// token); the CA file is read and checked.
 #[tauri::command]
 #[specta::specta]
 pub async fn add_environment(
-    form: EnvironmentForm,
+    mut form: EnvironmentForm,
     state: State<'_, AppState>,
 ) -> Result<(), IpcError> {
+    form.ca_file = state.picks.ca_file(form.ca_file.take())?;
     let environment = form.into_environment()?;
     Ok(state.console().await.add_environment(environment)?)
 }
@@ -315,8 +282,9 @@ pub struct Imported {
     pub not_after: String,
 }
 
-/// Checks the picked credential files and stores the keys in the OS keychain (audited). A
-/// PKCS#12 passphrase in the form is used once and zeroed; it is never stored or logged.
+/// Checks the picked credential files (named by their tokens) and stores the keys in the OS
+/// keychain (audited). A PKCS#12 passphrase in the form is used once and zeroed; it is never
+/// stored or logged.
 #[tauri::command]
 #[specta::specta]
 pub async fn import_credentials(
@@ -324,7 +292,7 @@ pub async fn import_credentials(
     form: ImportForm,
     state: State<'_, AppState>,
 ) -> Result<Imported, IpcError> {
-    let request = form.into_request()?;
+    let request = state.picks.import_form(form)?.into_request()?;
     let (subject, not_after) = state
         .console()
         .await

@@ -7,6 +7,8 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod ipc;
+mod navigation;
+pub mod picker;
 mod start_hints;
 mod state;
 
@@ -71,6 +73,7 @@ pub fn run() {
             }
         })
         .setup(move |app| {
+            navigation::open_main_window(app)?;
             builder.mount_events(app);
             background::start(app.handle().clone(), console, started, page_loaded);
             Ok(())

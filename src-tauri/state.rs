@@ -21,6 +21,8 @@ pub struct AppState {
     pub started_tx: tokio::sync::watch::Sender<bool>,
     /// The control of each batch (or profile audit) running in this window, by id.
     runs: Mutex<HashMap<String, watch::Sender<RunControl>>>,
+    /// The files the operator picked in this session, by token.
+    pub picks: crate::picker::Picks,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
             started,
             started_tx,
             runs: Mutex::default(),
+            picks: crate::picker::Picks::default(),
         })
     }
 

@@ -28,6 +28,8 @@ pub struct Harness {
     pub config_dir: PathBuf,
     /// The administrators' policy file this test build reads (cargo feature `test-hooks`).
     pub system_policy: PathBuf,
+    /// Where [`Harness::pick`] leaves the next file for the test build's picker.
+    picks: PathBuf,
 }
 
 impl Harness {
@@ -50,6 +52,7 @@ impl Harness {
             artifacts,
             config_dir: home.join("config").join("app.c2pcare.console"),
             system_policy: home.join("etc/c2p-care/policy.json"),
+            picks: home.join("next-pick"),
         };
         harness.display = match std::env::var("DISPLAY") {
             Ok(display) if !display.is_empty() => display,
@@ -72,6 +75,7 @@ impl Harness {
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("C2P_TEST_SYSTEM_POLICY", &harness.system_policy)
+            .env("C2P_TEST_PICKS", &harness.picks)
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .stdout(driver_log.try_clone().unwrap())
             .stderr(driver_log)
@@ -129,6 +133,16 @@ impl Harness {
         std::fs::write(&self.system_policy, text).unwrap();
         std::fs::set_permissions(&self.system_policy, std::fs::Permissions::from_mode(0o644))
             .unwrap();
+    }
+
+    /// Makes the test build's file picker (cargo feature `test-hooks`) choose `path` the next
+    /// time the console opens it, as an operator would in the system's dialog.
+    #[allow(
+        dead_code,
+        reason = "benches/launch.rs includes this file and picks no file"
+    )]
+    pub fn pick(&self, path: &Path) {
+        std::fs::write(&self.picks, path.display().to_string()).unwrap();
     }
 
     /// The pid of tauri-driver, whose descendants include the launched app.

@@ -130,3 +130,73 @@ async fn assert_the_first_frame_keeps_the_search_box_in_place(driver: &WebDriver
         );
     }
 }
+
+/// What a script in the window (an injected one, say) cannot do: take the window to another
+/// page, open a new window, or have the core read a file it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_in_the_window_can_neither_leave_it_open_another_nor_read_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    // A fraud analyst, who may read list files, through the user-level policy on the sandbox.
+    let config = home.path().join("config/app.c2pcare.console");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("policy.json"),
+        r#"{"operator":"F-1","role":"fraud"}"#,
+    )
+    .unwrap();
+    let harness = Harness::start("shell-guards", home.path());
+    let driver = harness.open().await;
+    let before = driver.current_url().await.unwrap();
+    let elsewhere = serve_a_page();
+    driver
+        .execute(
+            &format!("window.open('{elsewhere}'); location.href = '{elsewhere}'; return null"),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(driver.current_url().await.unwrap(), before);
+    assert_eq!(driver.windows().await.unwrap().len(), 1, "no second window");
+    wait_for_containing(&driver, "[data-testid=operator]", "F-1").await;
+
+    // The list reader takes a picker's token, never a path.
+    let answer = driver
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__
+               .invoke('read_list_file', { token: '/etc/passwd', purpose: 'batchOptOut' })
+               .then((text) => done('read: ' + text.length), (error) => done(JSON.stringify(error)));",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let answer = answer.json().as_str().unwrap().to_owned();
+    assert!(
+        answer.contains("INVALID_INPUT") && answer.contains("not chosen in this window"),
+        "{answer}"
+    );
+    driver.quit().await.unwrap();
+}
+
+/// A page on 127.0.0.1 that any browser would load: its address. Served from a thread for the
+/// rest of the test process.
+fn serve_a_page() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let body = "<!doctype html><title>elsewhere</title><p>elsewhere</p>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    address
+}

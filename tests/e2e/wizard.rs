@@ -2,6 +2,8 @@
 //! test starts) added from its addresses, its credential files imported into the real Secret
 //! Service, the connection test passing, and the console switched to it.
 
+use std::path::Path;
+
 use thirtyfour::prelude::*;
 
 use crate::harness::{Harness, press_enter, wait_for, wait_for_containing};
@@ -13,6 +15,17 @@ async fn type_into(driver: &WebDriver, css: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+/// Chooses `path` for the wizard's `field` through the test build's picker, and waits for the
+/// field to show the file's name (never its folder).
+async fn choose(harness: &Harness, driver: &WebDriver, field: &str, path: &Path) {
+    harness.pick(path);
+    press_enter(driver, &format!("[data-testid=browse-{field}]")).await;
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let shown = wait_for_containing(driver, &format!("[data-testid=file-{field}]"), name).await;
+    let text = shown.text().await.unwrap();
+    assert!(!text.contains('/'), "the folder is not shown: {text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_environment_is_added_its_files_imported_and_its_connection_tested() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -21,7 +34,7 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
         .expect("a second sandbox starts on 127.0.0.1");
     let files = tempfile::tempdir().unwrap();
     remote.write_state_dir(files.path()).unwrap();
-    let file = |name: &str| files.path().join(name).display().to_string();
+    let file = |name: &str| files.path().join(name);
     let credentials = remote.credentials();
 
     let home = tempfile::tempdir().unwrap();
@@ -42,7 +55,7 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
         type_into(&driver, &format!("[data-testid=env-{field}]"), &value).await;
     }
     // A key where the CA belongs: refused, with the file named, and nothing saved.
-    type_into(&driver, "[data-testid=file-caFile]", &file("client.key")).await;
+    choose(&harness, &driver, "caFile", &file("client.key")).await;
     press_enter(&driver, "[data-testid=wizard-next]").await;
     let refusal = wait_for_containing(
         &driver,
@@ -51,7 +64,7 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
     )
     .await;
     assert!(refusal.text().await.unwrap().contains("client.key"));
-    type_into(&driver, "[data-testid=file-caFile]", &file("server-ca.pem")).await;
+    choose(&harness, &driver, "caFile", &file("server-ca.pem")).await;
     press_enter(&driver, "[data-testid=wizard-next]").await;
 
     wait_for_containing(&driver, "[data-testid=wizard]", "Certificate chain").await;
@@ -61,7 +74,7 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
         ("signingKey", "signing.key"),
         ("apiKeyFile", "issuer-api-key"),
     ] {
-        type_into(&driver, &format!("[data-testid=file-{field}]"), &file(name)).await;
+        choose(&harness, &driver, field, &file(name)).await;
     }
     harness.screenshot(&driver, "wizard-credentials").await;
     press_enter(&driver, "[data-testid=wizard-import]").await;

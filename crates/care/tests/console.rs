@@ -1139,3 +1139,33 @@ async fn only_an_administrator_adds_imports_or_removes_and_the_sandbox_needs_non
         );
     }
 }
+
+#[tokio::test]
+async fn a_list_file_is_read_only_for_the_work_the_role_allows_and_a_batch_id_never_names_a_path() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let list = h.dir.path().join("cards.csv");
+    std::fs::write(&list, "cardId\ncard-1\n").unwrap();
+    // An agent may not run a batch, so the core does not read the file for one.
+    let refused = h
+        .console
+        .read_list_file(&list, care::policy::Permission::BatchOptOut)
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    let misused = h
+        .console
+        .read_list_file(&list, care::policy::Permission::View)
+        .unwrap_err();
+    assert_eq!(misused.code(), ErrorCode::InvalidInput, "{misused}");
+    h.role("fraud");
+    assert_eq!(
+        h.console
+            .read_list_file(&list, care::policy::Permission::BatchOptOut)
+            .unwrap(),
+        "cardId\ncard-1\n"
+    );
+    for id in ["../../.bashrc", "b-1/../../x", ".b-1"] {
+        let refused = h.console.batch_report_file(id).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidInput, "{id}");
+    }
+    assert!(!h.console.dirs().exports().exists(), "nothing written");
+}

@@ -245,16 +245,30 @@ impl Console {
         written
     }
 
+    /// Reads a list file the operator chose, for a batch opt-out (`BatchOptOut`) or a profile
+    /// audit (`AuditProfiles`): only with that role, UTF-8, at most 8 MiB.
+    pub fn read_list_file(&self, path: &std::path::Path, purpose: Permission) -> Result<String> {
+        if !matches!(purpose, Permission::BatchOptOut | Permission::AuditProfiles) {
+            return Err(Error::InvalidInput(
+                "a list is read for a batch opt-out or a profile audit only".into(),
+            ));
+        }
+        self.authorise(purpose, None)?;
+        crate::batch::input::read_list(path)
+    }
+
     /// Writes batch `id`'s report to `<data>/exports/<id>-report.csv`; returns where, and how
     /// many entries.
     pub fn batch_report_file(&self, id: &str) -> Result<(std::path::PathBuf, usize)> {
         let batch = self.existing_batch(id)?;
-        let path = self.dirs.exports().join(format!("{}-report.csv", batch.id));
+        let stem = crate::storage::files::file_stem(&batch.id)?;
+        let path = self.dirs.exports().join(format!("{stem}-report.csv"));
         let count = self.batch_report(&batch.id, &path)?;
         Ok((path, count))
     }
 
     fn existing_batch(&self, id: &str) -> Result<Batch> {
+        crate::storage::files::file_stem(id)?;
         self.journal
             .batch(id)?
             .ok_or_else(|| Error::NotFound(format!("no batch {id}")))

@@ -116,8 +116,9 @@ impl Console {
         language: Language,
     ) -> Result<ReportFiles> {
         let permit = self.authorise(Permission::AuditProfiles, Some(&audit.id))?;
-        let csv_path = dir.join(format!("{}-findings.csv", audit.id));
-        let html_path = dir.join(format!("{}.html", audit.id));
+        let stem = crate::storage::files::file_stem(&audit.id)?;
+        let csv_path = dir.join(format!("{stem}-findings.csv"));
+        let html_path = dir.join(format!("{stem}.html"));
         let result = write_whole(&csv_path, report::csv(audit).as_bytes())
             .and_then(|()| write_whole(&html_path, report::html(audit, language).as_bytes()));
         let outcome = match &result {

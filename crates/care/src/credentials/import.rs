@@ -44,8 +44,9 @@ pub struct ImportRequest {
     pub issuer_api_key: d1::Secret,
 }
 
-/// The credential files an operator picked (the desktop wizard). Not `Debug`: it may hold a
-/// PKCS#12 passphrase.
+/// The credential files an operator picked (the desktop wizard): from the webview, each is the
+/// token of a file chosen in the system's picker, which the app turns into its path before
+/// the form goes further. Not `Debug`: it may hold a PKCS#12 passphrase.
 #[derive(serde::Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportForm {

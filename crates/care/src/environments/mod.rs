@@ -59,7 +59,8 @@ pub struct EnvironmentForm {
     pub issuer_id: String,
     /// The signing key's key id.
     pub kid: String,
-    /// A CA certificate file (PEM) to trust instead of the platform's roots.
+    /// A CA certificate file (PEM) to trust instead of the platform's roots (from the desktop
+    /// app, the token of a file picked in the system's picker, which the app turns into its path).
     pub ca_file: Option<String>,
 }
 

@@ -6,6 +6,23 @@ use std::path::Path;
 
 use crate::{Error, Result};
 
+/// Checks that `id` (a batch's or a profile audit's) can name a file in the exports folder:
+/// 1 to 64 ASCII letters, digits, `-` or `_`, so it can never climb out of the folder, hide
+/// itself or name a device.
+pub(crate) fn file_stem(id: &str) -> Result<&str> {
+    let valid = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(id)
+    } else {
+        Err(Error::InvalidInput(
+            "that is not a batch or audit id (they look like b-20261205T102030123Z): nothing was written".into(),
+        ))
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file, so that `path` is whole or absent.
 pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     write_whole_with(path, |out| {
@@ -54,6 +71,26 @@ pub(crate) fn write_whole_with<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_plain_id_names_a_file() {
+        for good in ["b-20261205T102030123Z", "pa-20261205T102030Z", "x_1"] {
+            assert_eq!(file_stem(good).unwrap(), good);
+        }
+        for bad in [
+            "",
+            "../b-1",
+            "b-1/../../x",
+            ".hidden",
+            "b 1",
+            "C:\\x",
+            "b-1\u{0}",
+            &"b".repeat(65),
+        ] {
+            let error = file_stem(bad).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::InvalidInput, "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_failed_write_leaves_neither_the_file_nor_its_temporary() {

@@ -5,6 +5,7 @@ import {
   type BatchStatus_Serialize,
   type ExportDone,
   type ParsedList,
+  type PickedFile,
   type Preview_Serialize as Preview,
   type Progress_Serialize,
   type RunControl,
@@ -16,10 +17,13 @@ import { reasonProblem } from '$lib/common/reason';
 
 type Unlisten = Promise<() => void>;
 
+/** What a list file is read for: the core checks the role for it. */
+export type ListPurpose = 'batchOptOut' | 'auditProfiles';
+
 /** The commands and events the batch screen uses, replaceable in tests. */
 export interface BatchCalls {
-  chooseFile: (purpose: 'list', title: string) => Promise<Answer<string | null>>;
-  readListFile: (path: string) => Promise<Answer<string>>;
+  chooseFile: (purpose: 'list', title: string) => Promise<Answer<PickedFile | null>>;
+  readListFile: (token: string, purpose: ListPurpose) => Promise<Answer<string>>;
   batchCheck: (text: string, bare: TargetKind | null) => Promise<ParsedList>;
   batchCreate: (text: string, bare: TargetKind | null, userDecision: boolean, reason: string | null) => Promise<Answer<Batch>>;
   batchPreview: (batchId: string) => Promise<Answer<Preview[]>>;
@@ -34,7 +38,7 @@ export interface BatchCalls {
 
 const tauriCalls: BatchCalls = {
   chooseFile: (purpose, title) => commands.chooseFile(purpose, title),
-  readListFile: (path) => commands.readListFile(path),
+  readListFile: (token, purpose) => commands.readListFile(token, purpose),
   batchCheck: (text, bare) => commands.batchCheck(text, bare),
   batchCreate: (text, bare, userDecision, reason) => commands.batchCreate(text, bare, userDecision, reason),
   batchPreview: (id) => commands.batchPreview(id),
@@ -54,16 +58,20 @@ export type ListFileCalls = Pick<BatchCalls, 'chooseFile' | 'readListFile'>;
  * Lets the operator pick a list file in the system's picker and has the core read it: its
  * text, `null` when they cancel, or the problem to show (with the core's words on the file).
  */
-export async function pickListFile(calls: ListFileCalls, title: string): Promise<{ text: string } | { problem: Problem } | null> {
-  let path: string | null;
+export async function pickListFile(
+  calls: ListFileCalls,
+  title: string,
+  purpose: ListPurpose,
+): Promise<{ text: string } | { problem: Problem } | null> {
+  let picked: PickedFile | null;
   try {
-    path = await call(calls.chooseFile('list', title));
+    picked = await call(calls.chooseFile('list', title));
   } catch (error) {
     return { problem: problemOf(error) };
   }
-  if (path === null) return null;
+  if (picked === null) return null;
   try {
-    return { text: await call(calls.readListFile(path)) };
+    return { text: await call(calls.readListFile(picked.token, purpose)) };
   } catch (error) {
     return { problem: detailedProblemOf(error) };
   }
@@ -132,7 +140,7 @@ export class BatchOptOut {
   /** Loads a list file chosen in the system's picker into the list box. */
   async loadFile(title: string) {
     this.problem = null;
-    const picked = await pickListFile(this.#calls, title);
+    const picked = await pickListFile(this.#calls, title, 'batchOptOut');
     if (picked && 'problem' in picked) this.problem = picked.problem;
     else if (picked) this.edit(picked.text);
   }

@@ -38,7 +38,7 @@ function progress(overrides: Partial<Progress_Serialize> = {}): Progress_Seriali
 function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Progress_Serialize) => void } {
   let listener: ((id: string, p: Progress_Serialize) => void) | null = null;
   return {
-    chooseFile: vi.fn(() => ok('/lists/cards.csv')),
+    chooseFile: vi.fn(() => ok({ token: 'tok-1', name: 'cards.csv' })),
     readListFile: vi.fn(() => ok('cardId\ncard-1\n')),
     batchCheck: vi.fn(() =>
       Promise.resolve({
@@ -78,7 +78,7 @@ describe('the batch opt-out screen', () => {
     const c = calls();
     const job = new BatchOptOut(c);
     await job.loadFile('Load');
-    expect(c.readListFile).toHaveBeenCalledWith('/lists/cards.csv');
+    expect(c.readListFile).toHaveBeenCalledWith('tok-1', 'batchOptOut');
     expect(job.text).toBe('cardId\ncard-1\n');
     await job.check();
     expect(job.phase).toBe('checked');

@@ -45,19 +45,27 @@ export const commands = {
 	auditExport: (format: ExportFormat) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("audit_export", { format })),
 	/**
 	 *  Opens the system's file picker over the window (titled `title`, in the operator's language)
-	 *  and gives the chosen path, or `None` when the operator cancels. Only the path crosses IPC:
-	 *  the file is read later by the core, and the webview has no file or dialog permission.
+	 *  and gives a token for the chosen file and its name, or `None` when the operator cancels.
+	 *  No path crosses IPC: the commands that read a file take the token.
 	 */
-	chooseFile: (purpose: FilePurpose, title: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("choose_file", { purpose, title })),
-	/**  Adds (or replaces) an environment from the wizard's form; its CA file is read and checked. */
+	chooseFile: (purpose: FilePurpose, title: string) => typedError<PickedFile | null, IpcError>(__TAURI_INVOKE("choose_file", { purpose, title })),
+	/**
+	 *  Adds (or replaces) an environment from the wizard's form (its CA file a picked file's
+	 *  token); the CA file is read and checked.
+	 */
 	addEnvironment: (form: EnvironmentForm_Deserialize) => typedError<null, IpcError>(__TAURI_INVOKE("add_environment", { form })),
 	/**
-	 *  Checks the picked credential files and stores the keys in the OS keychain (audited). A
-	 *  PKCS#12 passphrase in the form is used once and zeroed; it is never stored or logged.
+	 *  Checks the picked credential files (named by their tokens) and stores the keys in the OS
+	 *  keychain (audited). A PKCS#12 passphrase in the form is used once and zeroed; it is never
+	 *  stored or logged.
 	 */
 	importCredentials: (environment: string, form: ImportForm) => typedError<Imported, IpcError>(__TAURI_INVOKE("import_credentials", { environment, form })),
-	/**  Reads a list file the operator chose (UTF-8, at most 8 MiB) for the list box. */
-	readListFile: (path: string) => typedError<string, IpcError>(__TAURI_INVOKE("read_list_file", { path })),
+	/**
+	 *  Reads a list file the operator chose in the picker (its token; UTF-8, at most 8 MiB) for
+	 *  the list box of a batch opt-out (`batchOptOut`) or a profile audit (`auditProfiles`), when
+	 *  the role allows that work.
+	 */
+	readListFile: (token: string, purpose: Permission) => typedError<string, IpcError>(__TAURI_INVOKE("read_list_file", { token, purpose })),
 	/**
 	 *  Checks a pasted list: its valid entries, invalid lines with why, and repeats merged.
 	 *  Nothing is stored or sent.
@@ -892,7 +900,10 @@ export type EnvironmentForm_Deserialize = {
 	issuerId: string,
 	/**  The signing key's key id. */
 	kid: string,
-	/**  A CA certificate file (PEM) to trust instead of the platform's roots. */
+	/**
+	 *  A CA certificate file (PEM) to trust instead of the platform's roots (from the desktop
+	 *  app, the token of a file picked in the system's picker, which the app turns into its path).
+	 */
 	caFile?: string | null,
 };
 
@@ -910,7 +921,10 @@ export type EnvironmentForm_Serialize = {
 	issuerId: string,
 	/**  The signing key's key id. */
 	kid: string,
-	/**  A CA certificate file (PEM) to trust instead of the platform's roots. */
+	/**
+	 *  A CA certificate file (PEM) to trust instead of the platform's roots (from the desktop
+	 *  app, the token of a file picked in the system's picker, which the app turns into its path).
+	 */
 	caFile: string | null,
 };
 
@@ -1089,7 +1103,10 @@ export type ExportFormat =
 /**  One JSON object per line. */
 "jsonLines";
 
-/**  What a file picked in the import wizard is for; it chooses the picker's file types. */
+/**
+ *  What a picked file is for; it chooses the picker's file types, and a token picked for one
+ *  purpose is refused for another.
+ */
 export type FilePurpose = 
 /**  A list of cards or consumers (CSV or plain text). */
 "list" | 
@@ -1155,8 +1172,9 @@ export type Finding_Serialize = {
 };
 
 /**
- *  The credential files an operator picked (the desktop wizard). Not `Debug`: it may hold a
- *  PKCS#12 passphrase.
+ *  The credential files an operator picked (the desktop wizard): from the webview, each is the
+ *  token of a file chosen in the system's picker, which the app turns into its path before
+ *  the form goes further. Not `Debug`: it may hold a PKCS#12 passphrase.
  */
 export type ImportForm = {
 	/**  The mTLS client certificate and key. */
@@ -1467,6 +1485,14 @@ export type Permission =
 "auditRead" | 
 /**  Add, replace or remove an environment or its credentials (admin only). */
 "manageEnvironments";
+
+/**  A file the operator picked: the token to hand back, and its name (not its folder) to show. */
+export type PickedFile = {
+	/**  Names the file in later commands. */
+	token: string,
+	/**  The file's name, for the screen. */
+	name: string,
+};
 
 /**  The operator and their role, as the console enforces them. */
 export type Policy = {

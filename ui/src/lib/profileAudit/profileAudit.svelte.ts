@@ -4,6 +4,7 @@ import {
   type AuditProgress_Serialize as AuditProgress,
   type FindingKind,
   type Language,
+  type PickedFile,
   type ProfileAuditDone_Serialize as ProfileAuditDone,
   type ProfileAudit_Serialize as ProfileAudit,
   type RunControl,
@@ -11,12 +12,12 @@ import {
 } from '$lib/ipc/bindings';
 import { call, type Answer } from '$lib/ipc/call';
 import { detailedProblemOf, problemOf, type Problem } from '$lib/common/errors';
-import { CONCURRENCY, pickListFile } from '$lib/batch/batch.svelte';
+import { CONCURRENCY, pickListFile, type ListPurpose } from '$lib/batch/batch.svelte';
 
 /** The commands and events the profile audit screen uses, replaceable in tests. */
 export interface ProfileAuditCalls {
-  chooseFile: (purpose: 'list', title: string) => Promise<Answer<string | null>>;
-  readListFile: (path: string) => Promise<Answer<string>>;
+  chooseFile: (purpose: 'list', title: string) => Promise<Answer<PickedFile | null>>;
+  readListFile: (token: string, purpose: ListPurpose) => Promise<Answer<string>>;
   auditProfiles: (scope: Scope, concurrency: number, language: Language) => Promise<Answer<ProfileAuditDone>>;
   batchControl: (batchId: string | null, control: RunControl) => Promise<Answer<null>>;
   onProgress: (listener: (progress: AuditProgress) => void) => Promise<() => void>;
@@ -24,7 +25,7 @@ export interface ProfileAuditCalls {
 
 const tauriCalls: ProfileAuditCalls = {
   chooseFile: (purpose, title) => commands.chooseFile(purpose, title),
-  readListFile: (path) => commands.readListFile(path),
+  readListFile: (token, purpose) => commands.readListFile(token, purpose),
   auditProfiles: (scope, concurrency, language) => commands.auditProfiles(scope, concurrency, language),
   batchControl: (id, control) => commands.batchControl(id, control),
   onProgress: (listener) => events.profileAuditProgress.listen((e) => listener(e.payload.progress)),
@@ -68,7 +69,7 @@ export class ProfileAuditJob {
   /** Loads a list file chosen in the system's picker. */
   async loadFile(title: string) {
     this.problem = null;
-    const picked = await pickListFile(this.#calls, title);
+    const picked = await pickListFile(this.#calls, title, 'auditProfiles');
     if (picked && 'problem' in picked) this.problem = picked.problem;
     else if (picked) {
       this.text = picked.text;

@@ -33,7 +33,7 @@ const audit: ProfileAudit_Serialize = {
 
 function calls(overrides: Partial<ProfileAuditCalls> = {}): ProfileAuditCalls {
   return {
-    chooseFile: vi.fn(() => ok('/lists/consumers.txt')),
+    chooseFile: vi.fn(() => ok({ token: 'tok-2', name: 'consumers.txt' })),
     readListFile: vi.fn(() => ok('cons-1\ncons-2\n')),
     auditProfiles: vi.fn(() => ok({ audit, files: { csv: '/x/pa-1-findings.csv', html: '/x/pa-1.html' } })),
     batchControl: vi.fn(() => ok(null)),
@@ -55,6 +55,7 @@ describe('the profile audit screen', () => {
     const job = new ProfileAuditJob(c);
     expect(job.ready).toBe(false);
     await job.loadFile('Load');
+    expect(c.readListFile).toHaveBeenCalledWith('tok-2', 'auditProfiles');
     expect(job.text).toBe('cons-1\ncons-2\n');
     await job.start('en');
     expect(c.auditProfiles).toHaveBeenCalledWith({ kind: 'list', text: 'cons-1\ncons-2\n' }, 8, 'en');

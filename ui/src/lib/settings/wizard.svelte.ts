@@ -4,6 +4,7 @@ import {
   type FilePurpose,
   type ImportForm,
   type Imported,
+  type PickedFile,
   type Step_Serialize,
 } from '$lib/ipc/bindings';
 import { call, type Answer } from '$lib/ipc/call';
@@ -11,7 +12,7 @@ import { detailedProblemOf, type Problem } from '$lib/common/errors';
 
 /** The commands the wizard calls, replaceable in tests. */
 export interface WizardCommands {
-  chooseFile: (purpose: FilePurpose, title: string) => Promise<Answer<string | null>>;
+  chooseFile: (purpose: FilePurpose, title: string) => Promise<Answer<PickedFile | null>>;
   addEnvironment: (form: EnvironmentForm_Deserialize) => Promise<Answer<null>>;
   importCredentials: (environment: string, form: ImportForm) => Promise<Answer<Imported>>;
   testConnection: (name: string) => Promise<Answer<Step_Serialize[]>>;
@@ -25,7 +26,8 @@ export type FileField = 'chain' | 'key' | 'bundle' | 'signingKey' | 'apiKeyFile'
 
 /**
  * The import-credentials wizard: add an environment (or pick an existing one), import its
- * credentials from files chosen in the system's picker (or typed), then test the connection.
+ * credentials from files chosen in the system's picker, then test the connection. The webview
+ * never holds a path: each chosen file is a token the core reads it by, and its name to show.
  * The passphrase lives here only until it is sent, then it is cleared, whatever the outcome.
  */
 export class ImportWizard {
@@ -39,8 +41,10 @@ export class ImportWizard {
     kid: '',
     caFile: null,
   });
+  /** The CA file chosen for the connection, if any. */
+  ca = $state<PickedFile | null>(null);
   mtlsKind = $state<'pem' | 'pkcs12'>('pem');
-  files = $state<Record<FileField, string>>({ chain: '', key: '', bundle: '', signingKey: '', apiKeyFile: '' });
+  files = $state<Record<FileField, PickedFile | null>>({ chain: null, key: null, bundle: null, signingKey: null, apiKeyFile: null });
   passphrase = $state('');
   busy = $state(false);
   problem = $state<Problem | null>(null);
@@ -57,27 +61,28 @@ export class ImportWizard {
     }
   }
 
-  /** Opens the system's picker for `field` and fills it with the chosen path. */
+  /** Opens the system's picker for `field` and fills it with the chosen file. */
   async choose(field: FileField | 'caFile', purpose: FilePurpose, title: string) {
-    const path = await this.#run(() => this.#commands.chooseFile(purpose, title));
-    if (path === undefined || path === null) return;
-    if (field === 'caFile') this.connection.caFile = path;
-    else this.files[field] = path;
+    const picked = await this.#run(() => this.#commands.chooseFile(purpose, title));
+    if (picked === undefined || picked === null) return;
+    if (field === 'caFile') this.ca = picked;
+    else this.files[field] = picked;
   }
 
   /** Saves the environment and goes on to its credentials. */
   async saveConnection() {
-    const form = { ...this.connection, caFile: this.connection.caFile?.trim() || null };
+    const form = { ...this.connection, caFile: this.ca?.token ?? null };
     if ((await this.#run(() => this.#commands.addEnvironment(form))) !== undefined) this.step = 'credentials';
   }
 
   /** Sends the files (and the passphrase, once), then tests the connection. */
   async importCredentials() {
+    const token = (field: FileField) => this.files[field]?.token ?? '';
     const mtls: ImportForm['mtls'] =
       this.mtlsKind === 'pem'
-        ? { kind: 'pem', chain: this.files.chain, key: this.files.key }
-        : { kind: 'pkcs12', bundle: this.files.bundle, passphrase: this.passphrase };
-    const form: ImportForm = { mtls, signingKey: this.files.signingKey, apiKeyFile: this.files.apiKeyFile };
+        ? { kind: 'pem', chain: token('chain'), key: token('key') }
+        : { kind: 'pkcs12', bundle: token('bundle'), passphrase: this.passphrase };
+    const form: ImportForm = { mtls, signingKey: token('signingKey'), apiKeyFile: token('apiKeyFile') };
     this.passphrase = '';
     const imported = await this.#run(() => this.#commands.importCredentials(this.connection.name, form));
     if (imported === undefined) return;

@@ -10,7 +10,7 @@ const fail = (code: 'INVALID_INPUT' | 'CREDENTIALS_INVALID', message: string) =>
 
 function calls(overrides: Partial<WizardCommands> = {}): WizardCommands {
   return {
-    chooseFile: vi.fn(() => ok('/picked/file.pem')),
+    chooseFile: vi.fn(() => ok({ token: 'tok-picked', name: 'file.pem' })),
     addEnvironment: vi.fn(() => ok(null)),
     importCredentials: vi.fn(() => ok({ subject: 'CN=bank', notAfter: '2027-01-01T00:00:00Z' })),
     testConnection: vi.fn(() => ok([{ name: 'handshake', ok: true, millis: 12, code: null, detail: '' }])),
@@ -24,20 +24,21 @@ describe('the import-credentials wizard', () => {
     const wizard = new ImportWizard(null, commands);
     wizard.connection.name = 'staging';
     await wizard.choose('caFile', 'certificate', 'CA');
-    expect(wizard.connection.caFile).toBe('/picked/file.pem');
+    expect(wizard.ca?.name).toBe('file.pem');
     await wizard.saveConnection();
-    expect(commands.addEnvironment).toHaveBeenCalledWith(expect.objectContaining({ name: 'staging', caFile: '/picked/file.pem' }));
+    // Only the picker's token crosses to the core, never a path.
+    expect(commands.addEnvironment).toHaveBeenCalledWith(expect.objectContaining({ name: 'staging', caFile: 'tok-picked' }));
     expect(wizard.step).toBe('credentials');
 
     await wizard.choose('chain', 'certificate', 'Chain');
-    wizard.files.key = '/k.pem';
-    wizard.files.signingKey = '/s.pem';
-    wizard.files.apiKeyFile = '/api';
+    wizard.files.key = { token: 'tok-k', name: 'k.pem' };
+    wizard.files.signingKey = { token: 'tok-s', name: 's.pem' };
+    wizard.files.apiKeyFile = { token: 'tok-api', name: 'api' };
     await wizard.importCredentials();
     expect(commands.importCredentials).toHaveBeenCalledWith('staging', {
-      mtls: { kind: 'pem', chain: '/picked/file.pem', key: '/k.pem' },
-      signingKey: '/s.pem',
-      apiKeyFile: '/api',
+      mtls: { kind: 'pem', chain: 'tok-picked', key: 'tok-k' },
+      signingKey: 'tok-s',
+      apiKeyFile: 'tok-api',
     });
     expect(wizard.step).toBe('done');
     expect(wizard.imported?.subject).toBe('CN=bank');
@@ -50,12 +51,12 @@ describe('the import-credentials wizard', () => {
     const wizard = new ImportWizard('production', commands);
     expect(wizard.step).toBe('credentials');
     wizard.mtlsKind = 'pkcs12';
-    wizard.files.bundle = '/b.p12';
+    wizard.files.bundle = { token: 'tok-b', name: 'b.p12' };
     wizard.passphrase = 'open sesame';
     await wizard.importCredentials();
     expect(commands.importCredentials).toHaveBeenCalledWith(
       'production',
-      expect.objectContaining({ mtls: { kind: 'pkcs12', bundle: '/b.p12', passphrase: 'open sesame' } }),
+      expect.objectContaining({ mtls: { kind: 'pkcs12', bundle: 'tok-b', passphrase: 'open sesame' } }),
     );
     expect(wizard.passphrase).toBe('');
     expect(wizard.step).toBe('credentials');
@@ -73,8 +74,8 @@ describe('the import-credentials wizard', () => {
 
   it('keeps a field as it was when the picker is cancelled', async () => {
     const wizard = new ImportWizard('staging', calls({ chooseFile: vi.fn(() => ok(null)) }));
-    wizard.files.signingKey = '/typed.pem';
+    wizard.files.signingKey = { token: 'tok-s', name: 's.pem' };
     await wizard.choose('signingKey', 'privateKey', 'Signing key');
-    expect(wizard.files.signingKey).toBe('/typed.pem');
+    expect(wizard.files.signingKey).toEqual({ token: 'tok-s', name: 's.pem' });
   });
 });
