@@ -833,7 +833,7 @@ async fn credentials_in_der_files_reach_the_sandbox_over_mtls() {
 }
 
 #[tokio::test]
-async fn a_card_number_where_an_id_belongs_is_refused_before_anything_records_it() {
+async fn a_card_number_where_an_id_belongs_is_refused_and_recorded_only_as_invalid_id() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
     let (_, card) = closed_card(&h).await;
     let before = h.trail().len();
@@ -882,13 +882,25 @@ async fn a_card_number_where_an_id_belongs_is_refused_before_anything_records_it
         h.console.operations(None, 10).unwrap().is_empty(),
         "nothing journaled"
     );
-    assert_eq!(h.trail().len(), before, "nothing audited");
-    // A refusal by the role records its resource scrubbed.
+    // Each attempt is recorded, refused, on "invalid id" and never with what was typed.
+    let refused: Vec<_> = h.trail().into_iter().skip(before).collect();
+    assert_eq!(refused.len(), 2 * 9, "{refused:?}");
+    for record in &refused {
+        assert_eq!(record.event.resource.as_deref(), Some("invalid id"));
+        assert_eq!(record.event.result, "refused");
+        assert!(
+            ["optoutcard_denied", "view_denied"].contains(&record.event.event.as_str()),
+            "{record:?}"
+        );
+    }
+    // A refusal by the role records such a resource as "invalid id" too.
     h.role("agent");
     h.console.batch_discard("4111111111111111").unwrap_err();
     let trail = serde_json::to_string(&h.trail()).unwrap();
     assert!(trail.contains("batchoptout_denied"), "{trail}");
-    assert!(!trail.contains("4111111111111111"), "{trail}");
+    for personal in ["4111111111111111", "hanako.sato", "1234 5678", "09012345678"] {
+        assert!(!trail.contains(personal), "{trail}");
+    }
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ impl Console {
 
     /// One consumer's bank record and directory profiles, compared.
     pub async fn consumer_view(&self, consumer_id: &str) -> Result<ConsumerView> {
-        crate::privacy::refuse_personal_data_as_id(consumer_id)?;
+        self.refuse_personal_data_as_id(Permission::View, consumer_id)?;
         let consumer = d1::ConsumerId::new(consumer_id)?;
         let permit = self.authorise(Permission::View, Some(consumer_id))?;
         let session = self.session().await?;

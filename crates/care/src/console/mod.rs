@@ -38,6 +38,9 @@ use crate::storage::AppDirs;
 use crate::writes::InFlight;
 use crate::{Result, SANDBOX_ENVIRONMENT};
 
+/// What the audit trail names instead of an id that was refused as personal data.
+pub const INVALID_ID: &str = "invalid id";
+
 /// What a console is opened with.
 pub struct Options {
     /// Where its files live.
@@ -122,8 +125,8 @@ impl Console {
     }
 
     /// Checks `permission` against the policy in force now (read afresh, so an administrator's
-    /// change applies at once); a refusal is audited (its resource scrubbed of anything that
-    /// looks like a card number, e-mail or phone). The permit names the environment it is
+    /// change applies at once); a refusal is audited (a resource that looks like a card
+    /// number, e-mail or phone recorded as "invalid id"). The permit names the environment it is
     /// good for; domain calls take it and refuse to act on another.
     pub(crate) fn authorise(
         &self,
@@ -134,7 +137,11 @@ impl Console {
         match policy.permit(permission, &environment) {
             Ok(permit) => Ok(permit),
             Err(refused) => {
-                let resource = resource.map(crate::privacy::scrub);
+                let resource =
+                    resource.map(|r| match crate::privacy::refuse_personal_data_as_id(r) {
+                        Ok(()) => r,
+                        Err(_) => INVALID_ID,
+                    });
                 Recorder::new(
                     &self.audit,
                     &policy.operator,
@@ -149,6 +156,16 @@ impl Console {
                 Err(refused)
             }
         }
+    }
+
+    /// Refuses an `id` that is a card number, e-mail or phone, before any role check or call:
+    /// the attempt is audited as a refused `permission` on "invalid id", never with the input.
+    fn refuse_personal_data_as_id(&self, permission: Permission, id: &str) -> Result<()> {
+        let refused = crate::privacy::refuse_personal_data_as_id(id);
+        if refused.is_err() {
+            self.record(AuditEvent::denied(permission), Some(INVALID_ID), "refused")?;
+        }
+        refused
     }
 
     /// Who the audit trail names now, and in which role: the policy's, or the OS account (and

@@ -19,7 +19,7 @@ impl Console {
         request: WriteRequest,
         link: Option<&BatchLink>,
     ) -> Result<Written> {
-        crate::privacy::refuse_personal_data_as_id(&request.target)?;
+        self.refuse_personal_data_as_id(request.kind.permission(), &request.target)?;
         if let Some(reason) = &request.reason {
             crate::privacy::refuse_personal_data_in_reason(reason)?;
         }
@@ -42,7 +42,7 @@ impl Console {
         card_id: Option<&str>,
     ) -> Result<Vec<Removal>> {
         if let Some(card_id) = card_id {
-            crate::privacy::refuse_personal_data_as_id(card_id)?;
+            self.refuse_personal_data_as_id(crate::policy::Permission::View, card_id)?;
         }
         let view = self.consumer_view(consumer_id).await?;
         Ok(removals(&view, card_id))
