@@ -898,7 +898,12 @@ async fn a_card_number_where_an_id_belongs_is_refused_and_recorded_only_as_inval
     h.console.batch_discard("4111111111111111").unwrap_err();
     let trail = serde_json::to_string(&h.trail()).unwrap();
     assert!(trail.contains("batchoptout_denied"), "{trail}");
-    for personal in ["4111111111111111", "hanako.sato", "1234 5678", "09012345678"] {
+    for personal in [
+        "4111111111111111",
+        "hanako.sato",
+        "1234 5678",
+        "09012345678",
+    ] {
         assert!(!trail.contains(personal), "{trail}");
     }
 }

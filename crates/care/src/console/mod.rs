@@ -148,11 +148,7 @@ impl Console {
                     Some(policy.role),
                     &self.identity.workstation,
                 )
-                .record(
-                    AuditEvent::denied(permission),
-                    resource.as_deref(),
-                    "denied",
-                )?;
+                .record(AuditEvent::denied(permission), resource, "denied")?;
                 Err(refused)
             }
         }
