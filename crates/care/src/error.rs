@@ -62,6 +62,9 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A file of the console was found damaged and kept aside; it says what to do.
+    #[error("{0}")]
+    Damaged(String),
     /// A value given to the core was not valid; nothing was done.
     #[error("{0}")]
     InvalidInput(String),
@@ -122,7 +125,7 @@ impl Error {
     /// The stable code the UI maps to words and advice.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Storage { .. } => ErrorCode::Storage,
+            Error::Storage { .. } | Error::Damaged(_) => ErrorCode::Storage,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::Internal(_) => ErrorCode::Internal,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,

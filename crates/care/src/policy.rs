@@ -68,11 +68,27 @@ pub enum Permission {
     AuditRead,
     /// Add, replace or remove an environment or its credentials (admin only).
     ManageEnvironments,
+    /// Start a new journal or audit log after a damaged one was kept aside (admin only).
+    Recover,
 }
 
 impl Permission {
+    /// Whether only an administrator may do it.
+    pub fn is_admin(self) -> bool {
+        allows(Role::Admin, self)
+    }
+
+    /// Whether it sends a write to D1 (refused while the journal is kept aside).
+    pub fn is_write(self) -> bool {
+        use Permission::*;
+        matches!(
+            self,
+            OptOutCard | OptOutConsumer | Enrol | Update | BatchOptOut
+        )
+    }
+
     /// Every action, for the role matrix.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::Search,
         Permission::View,
         Permission::OptOutCard,
@@ -84,6 +100,7 @@ impl Permission {
         Permission::AuditProfiles,
         Permission::AuditRead,
         Permission::ManageEnvironments,
+        Permission::Recover,
     ];
 
     /// The action in words, for messages.
@@ -102,6 +119,7 @@ impl Permission {
             Permission::ManageEnvironments => {
                 "add, replace or remove an environment or its credentials"
             }
+            Permission::Recover => "start a new journal or audit log after a damaged one",
         }
     }
 }
@@ -116,13 +134,13 @@ pub fn allows(role: Role, action: Permission) -> bool {
         ),
         Role::Fraud => !matches!(
             action,
-            AuditExport | AuditProfiles | AuditRead | ManageEnvironments
+            AuditExport | AuditProfiles | AuditRead | ManageEnvironments | Recover
         ),
         Role::Auditor => matches!(
             action,
             Search | View | AuditExport | AuditProfiles | AuditRead
         ),
-        Role::Admin => matches!(action, ManageEnvironments),
+        Role::Admin => matches!(action, ManageEnvironments | Recover),
     }
 }
 
@@ -406,7 +424,7 @@ impl Policy {
         self.check(action)?;
         Ok(Permit {
             operator: self.operator.clone(),
-            role: if action == Permission::ManageEnvironments {
+            role: if action.is_admin() {
                 Role::Admin
             } else {
                 self.role
@@ -430,7 +448,7 @@ impl Policy {
                 ),
             });
         }
-        if allows(self.role, action) || (self.admin && action == Permission::ManageEnvironments) {
+        if allows(self.role, action) || (self.admin && action.is_admin()) {
             Ok(())
         } else {
             Err(Error::Forbidden {
@@ -536,7 +554,7 @@ mod tests {
                     BatchOptOut,
                 ],
                 Role::Auditor => vec![Search, View, AuditExport, AuditProfiles, AuditRead],
-                Role::Admin => vec![ManageEnvironments],
+                Role::Admin => vec![ManageEnvironments, Recover],
             }
         };
         for role in [Role::Agent, Role::Fraud, Role::Auditor, Role::Admin] {
@@ -699,7 +717,10 @@ mod tests {
             ..alice()
         };
         let it_policy = Policy::load(&paths, false, &it).unwrap();
-        assert_eq!(it_policy.allowed(), [Permission::ManageEnvironments]);
+        assert_eq!(
+            it_policy.allowed(),
+            [Permission::ManageEnvironments, Permission::Recover]
+        );
         let carol = Identity {
             account: "carol".into(),
             ..alice()

@@ -255,7 +255,12 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
     assert_eq!(refused.code(), ErrorCode::Forbidden);
     h.role("fraud");
     assert_eq!(h.console.batch_report(&batch.id, &report).unwrap(), 3);
-    let unknown = h.console.batch_report_file("../../elsewhere").unwrap_err();
+    let climbing = h.console.batch_report_file("../../elsewhere").unwrap_err();
+    assert_eq!(climbing.code(), ErrorCode::InvalidInput);
+    let unknown = h
+        .console
+        .batch_report_file("b-20000101T000000000Z")
+        .unwrap_err();
     assert_eq!(unknown.code(), ErrorCode::NotFound);
 
     // An agent cannot run (or resume) it either.

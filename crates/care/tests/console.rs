@@ -1186,3 +1186,88 @@ async fn a_list_file_is_read_only_for_the_work_the_role_allows_and_a_batch_id_ne
     }
     assert!(!h.console.dirs().exports().exists(), "nothing written");
 }
+
+/// Scribbles over a SQLite file of the console as a failing disk would.
+fn damage(path: &std::path::Path) {
+    std::fs::write(path, b"not a database any more ".repeat(400)).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrator_recovers() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let (consumer, card) = closed_card(&h).await;
+    // A new log's first record says a chain began.
+    let first = h.trail().into_iter().next().unwrap();
+    assert_eq!(first.event.event, "audit_chain_start");
+    let audit = h.console.dirs().data.join("audit.sqlite");
+    damage(&audit);
+
+    let console = h.reopen();
+    assert_eq!(console.kept_aside().len(), 1);
+    let kept = console.kept_aside()[0].clone();
+    assert!(kept.kept_as.exists() && !audit.exists(), "{kept:?}");
+    for refused in [
+        console.search("Sato", 5).await.unwrap_err(),
+        console.consumer_view(&consumer).await.unwrap_err(),
+        console.write(opt_out_card(&card)).await.unwrap_err(),
+        console.audit_page(0, 10).unwrap_err(),
+    ] {
+        assert_eq!(refused.code(), ErrorCode::Storage, "{refused}");
+        assert!(refused.to_string().contains("c2p recover"), "{refused}");
+    }
+    assert_eq!(h.writes_to(&card), 0, "nothing sent");
+    assert!(!audit.exists(), "no new chain began by itself");
+    // Still aside at the next start; an agent may not recover.
+    let console = h.reopen();
+    assert_eq!(console.recover().unwrap_err().code(), ErrorCode::Forbidden);
+    assert!(!audit.exists());
+
+    let admin = common::grant_admin(h.dir.path());
+    let recovered = console.recover().unwrap();
+    assert_eq!(recovered, std::slice::from_ref(&kept));
+    drop(admin);
+    let console = h.reopen();
+    assert!(console.kept_aside().is_empty());
+    let trail = h.trail();
+    assert_eq!(trail[0].event.event, "audit_chain_start");
+    assert_eq!(trail[0].event.operator, "IT-1");
+    assert_eq!(
+        trail[0].event.resource.as_deref(),
+        Some(kept.kept_as.display().to_string().as_str())
+    );
+    assert!(trail[0].event.result.contains(&kept.sha256), "{trail:?}");
+    assert_eq!(console.audit_verify().unwrap().first_broken, None);
+    console.consumer_view(&consumer).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_damaged_journal_stops_writes_but_not_views() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let (consumer, card) = closed_card(&h).await;
+    damage(&h.console.dirs().data.join("operations.sqlite"));
+    let console = h.reopen();
+    console.consumer_view(&consumer).await.unwrap();
+    let refused = console.write(opt_out_card(&card)).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Storage, "{refused}");
+    assert!(
+        refused.to_string().contains("operations journal"),
+        "{refused}"
+    );
+    assert_eq!(h.writes_to(&card), 0);
+    let admin = common::grant_admin(h.dir.path());
+    console.recover().unwrap();
+    drop(admin);
+    let events: Vec<String> = h.trail().into_iter().map(|r| r.event.event).collect();
+    assert!(
+        events.contains(&"journal_recovered".to_owned()),
+        "{events:?}"
+    );
+    let console = h.reopen();
+    console.write(opt_out_card(&card)).await.unwrap();
+    assert_eq!(h.writes_to(&card), 1);
+}

@@ -76,6 +76,9 @@ pub(crate) enum Command {
     /// Audit the profiles of a list of consumers, or of every consumer a search finds (role
     /// auditor, read-only): a findings CSV and an HTML report.
     AuditProfiles(AuditProfilesArgs),
+    /// After a damaged journal or audit log was kept aside at start: begin new ones whose first
+    /// record names the file kept aside and its SHA-256 (role admin).
+    Recover,
 }
 
 #[derive(Subcommand)]

@@ -69,5 +69,6 @@ async fn run(cli: Cli) -> Outcome {
         Command::Audit(command) => audit::run(&console, command),
         Command::Batch(command) => batch::run(&console, command).await,
         Command::AuditProfiles(args) => audit_profiles::run(&console, args).await,
+        Command::Recover => audit::recover(&console),
     }
 }

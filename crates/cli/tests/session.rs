@@ -585,3 +585,33 @@ async fn the_audit_log_names_the_real_account_and_host_whatever_the_environment_
         assert_eq!(record.event.workstation, real.workstation, "{record:?}");
     }
 }
+
+#[test]
+fn a_damaged_audit_log_is_kept_aside_until_an_administrator_runs_recover() {
+    let operator = Operator::new();
+    let verified = operator.ok(&["audit", "verify"]);
+    assert!(verified.contains("intact"), "{verified}");
+    let audit = operator
+        .home
+        .path()
+        .join("data/app.c2pcare.console/audit.sqlite");
+    std::fs::write(&audit, b"scribbled over ".repeat(500)).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", audit.display()));
+    }
+    for _ in 0..2 {
+        let refused = operator.c2p(&["audit", "verify"]);
+        assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+        assert!(text(&refused).contains("c2p recover"), "{}", text(&refused));
+    }
+    let refused = operator.c2p(&["recover"]);
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    operator.write_system_policy(r#"{"role": "agent", "admin": true}"#);
+    let recovered = operator.ok(&["recover"]);
+    assert!(
+        recovered.contains("SHA-256") && recovered.contains("damaged-"),
+        "{recovered}"
+    );
+    let verified = operator.ok(&["audit", "verify"]);
+    assert!(verified.contains("intact"), "{verified}");
+}

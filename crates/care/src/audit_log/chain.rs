@@ -308,9 +308,21 @@ impl AuditLog {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
     }
 
-    /// Walks the whole chain and reports the first record that does not match.
+    /// Checks the file in full (SQLite's integrity check), then walks the whole chain and
+    /// reports the first record that does not match.
     pub fn verify(&self) -> Result<Verification> {
         const PAGE: i64 = 1000;
+        // The full check of the file first (the start only runs the quick one).
+        let integrity: String = self
+            .db
+            .lock()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| Error::Damaged(format!("the audit log cannot be checked: {e}")))?;
+        if integrity != "ok" {
+            return Err(Error::Damaged(format!(
+                "the audit log's file is damaged ({integrity}): restart the console, which keeps it aside, and ask an administrator to run `c2p recover`"
+            )));
+        }
         let mut expected_prev = GENESIS.to_owned();
         let mut expected_seq = 1;
         loop {

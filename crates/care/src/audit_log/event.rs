@@ -95,6 +95,13 @@ audit_events! {
     AuditReadDenied = "auditread_denied",
     /// Adding, replacing or removing an environment or its credentials refused by the role.
     ManageEnvironmentsDenied = "manageenvironments_denied",
+    /// Recovering after a damaged file refused by the role.
+    RecoverDenied = "recover_denied",
+    /// A new audit chain began: the first record of every chain, naming what came before (a
+    /// damaged log kept aside, by file and SHA-256, or none).
+    AuditChainStart = "audit_chain_start",
+    /// A new operations journal began after a damaged one was kept aside (named with its hash).
+    JournalRecovered = "journal_recovered",
     /// A batch opt-out made from a list.
     BatchOptOutCreated = "batch_opt_out_created",
     /// A batch's dry run.
@@ -126,6 +133,7 @@ impl AuditEvent {
             Permission::AuditProfiles => Self::AuditProfilesDenied,
             Permission::AuditRead => Self::AuditReadDenied,
             Permission::ManageEnvironments => Self::ManageEnvironmentsDenied,
+            Permission::Recover => Self::RecoverDenied,
         }
     }
 

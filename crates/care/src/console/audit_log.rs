@@ -13,6 +13,7 @@ impl Console {
     /// operator's for a role that may read them all (auditor), else the reader's own. Each read
     /// is itself recorded.
     pub fn audit_page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
+        self.refuse_while_damaged(Permission::AuditRead)?;
         let (policy, environment) = self.policy_in_force()?;
         let everyone = policy.permit(Permission::AuditRead, &environment).is_ok();
         let operator = (!everyone).then_some(policy.operator.as_str());
@@ -31,8 +32,10 @@ impl Console {
         Ok(records)
     }
 
-    /// Walks the audit chain; the verification itself is audited.
+    /// Checks the audit log's file in full (SQLite's integrity check) and walks its chain; the
+    /// verification itself is audited.
     pub fn audit_verify(&self) -> Result<Verification> {
+        self.refuse_while_damaged(Permission::AuditRead)?;
         let verification = self.audit.verify()?;
         let result = match verification.first_broken {
             None => format!("intact ({} records)", verification.records),

@@ -11,6 +11,7 @@
 //! - `profile_audit.rs`: the auditors' profile audit and its report
 //! - `audit_log.rs`: read, verify and export the audit trail
 //! - `preferences.rs`: the operator's language and theme
+//! - `recovery.rs`: a new journal or audit log after a damaged one was kept aside
 //! - `sandbox.rs`: the embedded simulator (cargo feature `embedded-sandbox`)
 
 mod audit_log;
@@ -21,6 +22,7 @@ mod environments;
 mod operations;
 mod preferences;
 mod profile_audit;
+mod recovery;
 #[cfg(feature = "embedded-sandbox")]
 mod sandbox;
 mod writes;
@@ -35,6 +37,7 @@ use crate::environments::{Session, SettingsStore};
 use crate::journal::Journal;
 use crate::policy::{Gate, Identity, Permission, Permit, Policy, PolicyPaths, Role};
 use crate::storage::AppDirs;
+use crate::storage::quarantine::{self, Quarantine};
 use crate::writes::InFlight;
 use crate::{Result, SANDBOX_ENVIRONMENT};
 
@@ -61,6 +64,9 @@ pub struct Console {
     policy_paths: PolicyPaths,
     journal: Journal,
     audit: AuditLog,
+    /// The files found damaged at start and kept aside: while one is, its stand-in above holds
+    /// nothing, and what would use it is refused.
+    damaged: Damaged,
     identity: Identity,
     #[cfg(feature = "embedded-sandbox")]
     sandbox: std::sync::Mutex<Option<sandbox::Embedded>>,
@@ -70,8 +76,19 @@ pub struct Console {
     in_flight: InFlight,
 }
 
+/// The console's files kept aside at start.
+#[derive(Default)]
+struct Damaged {
+    journal: Option<Quarantine>,
+    audit: Option<Quarantine>,
+}
+
+/// An in-memory stand-in for a file kept aside: it holds nothing and nothing is kept in it.
+const STAND_IN: &str = ":memory:";
+
 impl Console {
-    /// Opens the console's files. Nothing is contacted.
+    /// Opens the console's files (a damaged one is kept aside: see [`quarantine`]); the first
+    /// record of a new audit log says that a new chain began. Nothing is contacted.
     pub fn open(options: Options) -> Result<Self> {
         let Options {
             dirs,
@@ -79,10 +96,24 @@ impl Console {
             policy,
             identity,
         } = options;
-        Ok(Self {
+        let journal_path = dirs.data.join("operations.sqlite");
+        let audit_path = dirs.data.join("audit.sqlite");
+        let damaged = Damaged {
+            journal: quarantine::inspect(&journal_path)?,
+            audit: quarantine::inspect(&audit_path)?,
+        };
+        let stand_in = std::path::Path::new(STAND_IN);
+        let console = Self {
             settings: SettingsStore::new(&dirs.config),
-            journal: Journal::open(&dirs.data.join("operations.sqlite"))?,
-            audit: AuditLog::open(&dirs.data.join("audit.sqlite"))?,
+            journal: Journal::open(match damaged.journal {
+                Some(_) => stand_in,
+                None => &journal_path,
+            })?,
+            audit: AuditLog::open(match damaged.audit {
+                Some(_) => stand_in,
+                None => &audit_path,
+            })?,
+            damaged,
             dirs,
             vault,
             policy_paths: policy,
@@ -92,7 +123,27 @@ impl Console {
             session: tokio::sync::Mutex::new(None),
             settle: crate::writes::SETTLE,
             in_flight: InFlight::default(),
-        })
+        };
+        if console.damaged.audit.is_none() && console.audit.count()? == 0 {
+            console.record(
+                AuditEvent::AuditChainStart,
+                None,
+                "new audit log: there was none in this data folder",
+            )?;
+        }
+        Ok(console)
+    }
+
+    /// Refuses `permission` while a file it needs is kept aside: everything (nothing could be
+    /// recorded) while the audit log is, writes while the journal is.
+    fn refuse_while_damaged(&self, permission: Permission) -> Result<()> {
+        if let Some(aside) = &self.damaged.audit {
+            return Err(aside.refusal("audit log"));
+        }
+        match &self.damaged.journal {
+            Some(aside) if permission.is_write() => Err(aside.refusal("operations journal")),
+            _ => Ok(()),
+        }
     }
 
     /// How long a write with no answer and no trace in D1 is given before the tracker concludes
@@ -133,6 +184,7 @@ impl Console {
         permission: Permission,
         resource: Option<&str>,
     ) -> Result<Permit> {
+        self.refuse_while_damaged(permission)?;
         let (policy, environment) = self.policy_in_force()?;
         match policy.permit(permission, &environment) {
             Ok(permit) => Ok(permit),
@@ -185,6 +237,9 @@ impl Console {
 
     /// Appends an audit record for the current operator.
     fn record(&self, event: AuditEvent, resource: Option<&str>, result: &str) -> Result<()> {
+        if let Some(aside) = &self.damaged.audit {
+            return Err(aside.refusal("audit log"));
+        }
         let (operator, role) = self.who();
         Recorder::new(&self.audit, &operator, role, &self.identity.workstation)
             .record(event, resource, result)

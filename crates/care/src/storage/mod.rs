@@ -5,6 +5,7 @@ pub mod csv;
 pub mod files;
 pub mod paths;
 pub mod private;
+pub mod quarantine;
 pub mod sqlite;
 
 pub use paths::{APP_IDENTIFIER, AppDirs};

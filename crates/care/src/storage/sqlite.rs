@@ -33,7 +33,7 @@ impl Db {
 }
 
 fn open(path: &Path, what: &'static str, schema: &str, migrations: &[&str]) -> Result<Connection> {
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
     }
     let storage = |e: rusqlite::Error| Error::storage(what, path, std::io::Error::other(e));

@@ -1,4 +1,5 @@
-//! `c2p audit`: verify the audit log's hash chain, or export the log.
+//! `c2p audit`: verify the audit log's hash chain, or export the log; `c2p recover` after a
+//! damaged journal or audit log was kept aside.
 
 use std::io::IsTerminal;
 
@@ -46,4 +47,22 @@ pub fn run(console: &Console, command: AuditCommand) -> Outcome {
             Ok(())
         }
     }
+}
+
+/// `c2p recover`: new files where damaged ones were kept aside, each named in the new trail.
+pub fn recover(console: &Console) -> Outcome {
+    let recovered = console.recover()?;
+    if recovered.is_empty() {
+        say!("nothing to recover: no file was kept aside");
+    }
+    for aside in recovered {
+        say!(
+            "{} begins again; the damaged file is kept as {} (SHA-256 {})",
+            aside.original.display(),
+            aside.kept_as.display(),
+            aside.sha256
+        );
+    }
+    say!("restart the console (close every window of it) to use the new files");
+    Ok(())
 }

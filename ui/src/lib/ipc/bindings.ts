@@ -294,6 +294,15 @@ export type AuditEvent =
 "auditread_denied" | 
 /**  Adding, replacing or removing an environment or its credentials refused by the role. */
 "manageenvironments_denied" | 
+/**  Recovering after a damaged file refused by the role. */
+"recover_denied" | 
+/**
+ *  A new audit chain began: the first record of every chain, naming what came before (a
+ *  damaged log kept aside, by file and SHA-256, or none).
+ */
+"audit_chain_start" | 
+/**  A new operations journal began after a damaged one was kept aside (named with its hash). */
+"journal_recovered" | 
 /**  A batch opt-out made from a list. */
 "batch_opt_out_created" | 
 /**  A batch's dry run. */
@@ -1484,7 +1493,9 @@ export type Permission =
 /**  Read every operator's records in the audit log (others read only their own). */
 "auditRead" | 
 /**  Add, replace or remove an environment or its credentials (admin only). */
-"manageEnvironments";
+"manageEnvironments" | 
+/**  Start a new journal or audit log after a damaged one was kept aside (admin only). */
+"recover";
 
 /**  A file the operator picked: the token to hand back, and its name (not its folder) to show. */
 export type PickedFile = {

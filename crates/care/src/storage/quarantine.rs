@@ -1,0 +1,177 @@
+//! A journal or audit file found damaged at start is kept aside, never used and never silently
+//! replaced by a new one: it is renamed `<name>.damaged-<UTC time>` (with its WAL), its SHA-256
+//! is taken, and a marker beside it (`<name>.quarantined.json`) says so to every later start,
+//! until an administrator's recovery starts a new file whose first record names the old one.
+
+use std::path::{Path, PathBuf};
+
+use aws_lc_rs::digest::{Context, SHA256};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// A file kept aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quarantine {
+    /// Where the file was (and where a recovered one is made).
+    pub original: PathBuf,
+    /// Where it is now.
+    pub kept_as: PathBuf,
+    /// The SHA-256 of the file kept aside, so that an investigator can show it is the same.
+    pub sha256: String,
+    /// What SQLite's check said.
+    pub check: String,
+    /// When it was put aside (RFC 3339, UTC).
+    pub at: String,
+}
+
+impl Quarantine {
+    /// Why the console refuses to use it, and what to do.
+    pub fn refusal(&self, what: &str) -> Error {
+        Error::Damaged(format!(
+            "the {what} was found damaged at start and kept aside as {} (SHA-256 {}); nothing is recorded or sent until an administrator runs `c2p recover`, then restart the console",
+            self.kept_as.display(),
+            self.sha256
+        ))
+    }
+}
+
+/// The marker that says `path` was put aside.
+fn marker(path: &Path) -> PathBuf {
+    path.with_extension("quarantined.json")
+}
+
+/// What was put aside of `path`, at an earlier start or now: `None` when the file is absent or
+/// whole. A damaged file is moved aside here (see the module).
+pub fn inspect(path: &Path) -> Result<Option<Quarantine>> {
+    let marker = marker(path);
+    match std::fs::read(&marker) {
+        Ok(bytes) => {
+            return serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Error::Damaged(format!(
+                    "{} is not readable ({e}): an administrator must look at it",
+                    marker.display()
+                ))
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::storage("read", &marker, e)),
+    }
+    if !path.exists() {
+        return Ok(None);
+    }
+    let Some(check) = damage(path)? else {
+        return Ok(None);
+    };
+    set_aside(path, &check).map(Some)
+}
+
+/// What is wrong with the SQLite file at `path`, or `None` when SQLite's quick check passes.
+fn damage(path: &Path) -> Result<Option<String>> {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    let storage = |e: rusqlite::Error| Error::storage("check", path, std::io::Error::other(e));
+    let checked = rusqlite::Connection::open(path).and_then(|connection| {
+        connection.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
+    });
+    match checked {
+        Ok(check) if check == "ok" => Ok(None),
+        Ok(check) => Ok(Some(check)),
+        Err(e) if matches!(e.sqlite_error_code(), Some(DatabaseCorrupt | NotADatabase)) => {
+            Ok(Some(e.to_string()))
+        }
+        Err(e) => Err(storage(e)),
+    }
+}
+
+/// Moves `path` (and its WAL and shared-memory files) aside and leaves the marker.
+fn set_aside(path: &Path, check: &str) -> Result<Quarantine> {
+    let now = Utc::now();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let kept_as = path.with_file_name(format!("{name}.damaged-{}", now.format("%Y%m%dT%H%M%SZ")));
+    std::fs::rename(path, &kept_as).map_err(|e| Error::storage("set aside", path, e))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+        if side.exists() {
+            let aside = PathBuf::from(format!("{}{suffix}", kept_as.display()));
+            std::fs::rename(&side, &aside).map_err(|e| Error::storage("set aside", &side, e))?;
+        }
+    }
+    let quarantine = Quarantine {
+        original: path.to_owned(),
+        sha256: sha256_of(&kept_as)?,
+        kept_as,
+        check: check.chars().take(500).collect(),
+        at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let json = serde_json::to_vec_pretty(&quarantine)
+        .map_err(|e| Error::Internal(format!("the quarantine marker: {e}")))?;
+    super::files::write_whole(&marker(path), &json)?;
+    tracing::error!(
+        file = %path.display(),
+        kept_as = %quarantine.kept_as.display(),
+        sha256 = %quarantine.sha256,
+        check = %quarantine.check,
+        "a damaged file was kept aside; writes are refused until an administrator runs `c2p recover`"
+    );
+    Ok(quarantine)
+}
+
+/// Ends the quarantine of `quarantine`'s file: its marker goes; the file kept aside stays.
+pub fn release(quarantine: &Quarantine) -> Result<()> {
+    let marker = marker(&quarantine.original);
+    std::fs::remove_file(&marker).map_err(|e| Error::storage("remove", &marker, e))
+}
+
+fn sha256_of(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::storage("read", path, e))?;
+    let mut context = Context::new(&SHA256);
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .map_err(|e| Error::storage("read", path, e))?;
+        if read == 0 {
+            break;
+        }
+        context.update(&buffer[..read]);
+    }
+    Ok(hex::encode(context.finish().as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_file_is_set_aside_with_its_hash_and_stays_aside_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.sqlite");
+        assert_eq!(inspect(&path).unwrap(), None, "absent");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (n INTEGER);")
+            .unwrap();
+        assert_eq!(inspect(&path).unwrap(), None, "whole");
+        let garbage = b"this is not a database, whatever its name says".repeat(100);
+        std::fs::write(&path, &garbage).unwrap();
+        let kept = inspect(&path).unwrap().expect("set aside");
+        assert!(!path.exists(), "nothing is left where it was");
+        assert_eq!(std::fs::read(&kept.kept_as).unwrap(), garbage);
+        assert_eq!(kept.sha256, sha256_of(&kept.kept_as).unwrap());
+        assert_eq!(kept.sha256.len(), 64);
+        // A later start finds the marker: still aside, even with a new file in its place.
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(inspect(&path).unwrap(), Some(kept.clone()));
+        let refusal = kept.refusal("audit log").to_string();
+        assert!(refusal.contains("c2p recover") && refusal.contains(&kept.sha256));
+        release(&kept).unwrap();
+        assert_eq!(inspect(&path).unwrap(), None);
+        assert!(kept.kept_as.exists(), "the damaged file is kept");
+    }
+}
