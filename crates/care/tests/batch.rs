@@ -569,3 +569,68 @@ async fn a_role_taken_away_mid_batch_stops_the_run_instead_of_spinning() {
     let (last, _) = run(&h.console, &batch.id, 8).await;
     assert_eq!(last.successful, 60, "{last:?}");
 }
+
+/// Two consoles on one data directory (the desktop app and `c2p`, say): one runs a batch at
+/// the highest concurrency while the token endpoint is slow, so its intents wait long before
+/// their requests leave; the other follows the journal all the while with a settle time far
+/// shorter than that wait. Nothing may be judged "not applied" while its console still sends
+/// it, so D1 sees each card once, and each write ends as what D1 did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_following_the_journal_never_judges_another_console_s_writes_on_their_way() {
+    let config = d1_sandbox::SandboxConfig {
+        consumers: 300,
+        op_delay: Duration::ZERO,
+        token_ttl: Duration::from_secs(2),
+        ..d1_sandbox::SandboxConfig::default()
+    };
+    let h = common::harness_with(config, care::writes::SETTLE).await;
+    h.use_local_environment().await;
+    common::write_system_policy(h.dir.path(), r#"{"operator":"F-7","role":"fraud"}"#);
+    let mut slow_token = common::fault(&[Endpoint::Token]);
+    slow_token.latency_ms = 1500;
+    let mut slow_write = common::fault(&[Endpoint::OptOutCard]);
+    slow_write.latency_ms = 300;
+    h.faults(vec![slow_token, slow_write]);
+    let follower = h.reopen().with_settle(Duration::from_millis(200));
+    let cards = cards(300, 200);
+    let batch = h
+        .console
+        .batch_create(&list_of(&cards), false, None)
+        .unwrap();
+
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let following = async {
+        let mut passes = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            follower.track_once().await.unwrap();
+            passes += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        passes
+    };
+    let running = async {
+        let ended = run(&h.console, &batch.id, 32).await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        ended
+    };
+    let ((last, _), passes) = tokio::join!(running, following);
+    assert!(passes > 2, "the follower ran alongside ({passes} passes)");
+    assert_eq!(last.successful, 200, "{last:?}");
+    // Resuming the ended batch sends nothing more.
+    let (again, _) = run(&h.console, &batch.id, 32).await;
+    assert_eq!(again.successful, 200, "{again:?}");
+    for card in &cards {
+        assert_eq!(h.writes_to(card), 1, "{card} sent exactly once");
+    }
+    for item in h.console.batch_items(&batch.id).unwrap() {
+        assert_eq!(item.status(), ItemStatus::Successful, "{item:?}");
+    }
+    let not_applied = h
+        .console
+        .operations(None, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.note == Some(care::journal::Note::NotApplied))
+        .count();
+    assert_eq!(not_applied, 0, "no write D1 applied was called not applied");
+}

@@ -374,11 +374,22 @@ fn stranded_opt_out_intent(card: &str, correlation_id: &str) -> NewIntent {
     }
 }
 
-/// An opt-out of `card` journaled by a process that then died (before or after sending it).
-fn stranded_opt_out(h: &common::Harness, card: &str, correlation_id: &str) -> care::journal::Entry {
-    h.journal()
+/// An opt-out of `card` journaled by a process that then died, after its request left (`sent`)
+/// or before.
+fn stranded_opt_out(
+    h: &common::Harness,
+    card: &str,
+    correlation_id: &str,
+    sent: bool,
+) -> care::journal::Entry {
+    let journal = h.journal();
+    let entry = journal
         .record_intent(stranded_opt_out_intent(card, correlation_id))
-        .unwrap()
+        .unwrap();
+    if sent {
+        journal.mark_sent(entry.id).unwrap();
+    }
+    journal.get(entry.id).unwrap().unwrap()
 }
 
 #[tokio::test]
@@ -387,7 +398,7 @@ async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write(
     h.use_local_environment().await;
     let (_, card) = closed_card(&h).await;
     // The first console journaled the intent and sent it, then died before the answer.
-    let entry = stranded_opt_out(&h, &card, "crash-test");
+    let entry = stranded_opt_out(&h, &card, "crash-test", true);
     let session = h.session("local").await;
     session
         .d1
@@ -638,13 +649,42 @@ async fn enrol_and_update_push_the_bank_s_record_and_clear_their_findings() {
 }
 
 #[tokio::test]
+async fn an_intent_of_a_console_that_still_runs_is_left_to_it_until_it_stops() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let (_, card) = closed_card(&h).await;
+    // Another console sharing the journal sent the request and waits for the answer.
+    let other = h.journal().owned();
+    let entry = other
+        .record_intent(stranded_opt_out_intent(&card, "still-running"))
+        .unwrap();
+    other.mark_sent(entry.id).unwrap();
+    let tracker = h.reopen().with_settle(Duration::from_millis(100));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tracker.track_once().await.unwrap();
+    let left = tracker.operation(entry.id).unwrap().unwrap();
+    assert_eq!(
+        left.state,
+        State::Intent,
+        "not judged while its console runs"
+    );
+    // Once that console is gone, no trace in D1 after the settle time means not applied.
+    drop(other);
+    tracker.track_once().await.unwrap();
+    let settled = tracker.operation(entry.id).unwrap().unwrap();
+    assert_eq!(settled.state, State::Failed);
+    assert_eq!(h.writes_to(&card), 0);
+}
+
+#[tokio::test]
 async fn an_intent_that_never_left_is_failed_as_safe_to_resend_and_can_be_sent_again() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
     h.use_local_environment().await;
     let (_, card) = closed_card(&h).await;
-    // The console journaled the intent and stopped before the request left.
-    let entry = stranded_opt_out(&h, &card, "never-sent");
-    let reopened = h.reopen().with_settle(Duration::from_millis(200));
+    // The console journaled the intent and stopped before the request left: no settle time
+    // is needed to know that nothing was applied.
+    let entry = stranded_opt_out(&h, &card, "never-sent", false);
+    let reopened = h.reopen();
     let open = reopened
         .track_until_settled(Duration::from_secs(5), |_| {})
         .await

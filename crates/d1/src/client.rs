@@ -467,6 +467,14 @@ impl Client {
         Ok(body)
     }
 
+    /// Makes sure an access token is at hand (fetched now unless a cached one is still good),
+    /// so that a write asked for next leaves at once: a caller that notes when a write left
+    /// calls this first.
+    pub async fn ready(&self, call: Call) -> Result<(), Error> {
+        let cid = call.correlation_id.unwrap_or_else(CorrelationId::random);
+        self.token(&cid).await.map(|_| ())
+    }
+
     async fn token(&self, cid: &CorrelationId) -> Result<Secret, Error> {
         self.tokens
             .get(|| async {

@@ -108,7 +108,8 @@ impl Console {
             journal: Journal::open(match damaged.journal {
                 Some(_) => stand_in,
                 None => &journal_path,
-            })?,
+            })?
+            .owned(),
             audit: AuditLog::open(match damaged.audit {
                 Some(_) => stand_in,
                 None => &audit_path,

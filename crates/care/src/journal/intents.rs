@@ -83,6 +83,11 @@ pub struct Entry {
     pub note: Option<Note>,
     /// When the intent was recorded (UTC).
     pub created_at: String,
+    /// When its request left (UTC); `None` while it has not (it may never have).
+    pub sent_at: Option<String>,
+    /// The console that recorded it (see [`super::owner`]); `None` before owners were kept.
+    #[serde(skip)]
+    pub owner: Option<String>,
     /// When it last changed (UTC).
     pub updated_at: String,
 }
@@ -111,7 +116,7 @@ impl Note {
     pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
 }
 
-pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note";
+pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note, sent_at, owner";
 
 pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
@@ -131,6 +136,8 @@ pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
         note: r.get::<_, Option<String>>(13)?.map(parse).transpose()?,
+        sent_at: r.get(14)?,
+        owner: r.get(15)?,
     })
 }
 
@@ -174,10 +181,10 @@ impl Journal {
         }
         transaction
             .execute(
-                "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator, state, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator, state, created_at, updated_at, owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
                 params![wire_name(intent.kind), intent.target, intent.reason, intent.reason_code, intent.correlation_id,
-                        intent.environment, intent.operator, wire_name(State::Intent), at],
+                        intent.environment, intent.operator, wire_name(State::Intent), at, self.owner()],
             )
             .map_err(failed)?;
         let id = transaction.last_insert_rowid();
@@ -205,6 +212,19 @@ impl Journal {
             .ok_or_else(|| Error::Internal("a recorded intent vanished".into()))
     }
 
+    /// Notes that intent `id`'s request leaves now (just before it is handed to the network):
+    /// the tracker's settle time counts from here, and an intent never marked never left.
+    pub fn mark_sent(&self, id: i64) -> Result<()> {
+        self.db
+            .lock()
+            .execute(
+                "UPDATE intents SET sent_at = ?2 WHERE id = ?1 AND state = 'INTENT'",
+                params![id, now()],
+            )
+            .map_err(failed)?;
+        Ok(())
+    }
+
     /// Records what became of intent `id` and returns the entry, or `None` when it was already
     /// final: a final entry never changes again, and the check and the change are one statement,
     /// so two processes finishing the same entry cannot both succeed.
@@ -230,9 +250,9 @@ impl Journal {
         Ok((changed == 1).then_some(entry))
     }
 
-    /// Closes every unfinished entry of `environment` recorded by `before` (RFC 3339) as
-    /// FAILED with `note` and its `detail`; returns them as closed. For the embedded sandbox,
-    /// whose data dies with the process that ran it.
+    /// Closes every unfinished entry of `environment` recorded by `before` (RFC 3339) by a
+    /// console that no longer runs, as FAILED with `note` and its `detail`; returns them as
+    /// closed. For the embedded sandbox, whose data dies with the console that ran it.
     pub fn close_unfinished(
         &self,
         environment: &str,
@@ -240,21 +260,26 @@ impl Journal {
         note: Note,
         detail: &str,
     ) -> Result<Vec<Entry>> {
-        let ids: Vec<i64> = {
+        let ids: Vec<(i64, Option<String>)> = {
             let connection = self.db.lock();
             let mut statement = connection
                 .prepare(
-                    "SELECT id FROM intents
+                    "SELECT id, owner FROM intents
                      WHERE environment = ?1 AND created_at <= ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED')",
                 )
                 .map_err(failed)?;
             let rows = statement
-                .query_map(params![environment, before], |r| r.get(0))
+                .query_map(params![environment, before], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                })
                 .map_err(failed)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)?
         };
         let mut closed = Vec::new();
-        for id in ids {
+        for (id, owner) in ids {
+            if owner.as_deref().is_some_and(super::owner::is_alive) {
+                continue;
+            }
             if let Some(entry) = self.record(id, State::Failed, None, Some(detail), Some(note))? {
                 closed.push(entry);
             }

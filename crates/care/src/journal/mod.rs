@@ -6,6 +6,7 @@
 
 pub mod batches;
 pub mod intents;
+pub mod owner;
 
 use std::path::Path;
 
@@ -70,15 +71,23 @@ const MIGRATIONS: &[&str] = &[
            AND substr(detail, 1, 21) = 'D1 asked to slow down';",
     // An outcome the audit log could not take waits here (the outbox) for a later pass.
     "ALTER TABLE intents ADD COLUMN unaudited INTEGER NOT NULL DEFAULT 0",
+    // Which console recorded the intent, and when its request left (rows from before: as
+    // soon as recorded, the cautious reading).
+    "ALTER TABLE intents ADD COLUMN owner TEXT;
+     ALTER TABLE intents ADD COLUMN sent_at TEXT;
+     UPDATE intents SET sent_at = created_at;",
 ];
 
 /// The journal of one data directory.
 pub struct Journal {
     pub(crate) db: crate::storage::sqlite::Db,
+    /// The console whose intents this handle records, if any.
+    owner: Option<owner::Owner>,
 }
 
 impl Journal {
-    /// Opens (or creates) the journal at `path`: WAL, `synchronous=FULL`.
+    /// Opens (or creates) the journal at `path`: WAL, `synchronous=FULL`. Its intents name no
+    /// owner until [`Journal::owned`].
     pub fn open(path: &Path) -> Result<Self> {
         Ok(Self {
             db: crate::storage::sqlite::Db::open(
@@ -87,7 +96,20 @@ impl Journal {
                 SCHEMA,
                 MIGRATIONS,
             )?,
+            owner: None,
         })
+    }
+
+    /// This handle's intents name a new console of this process as their owner (see
+    /// [`owner`]), alive while the handle is.
+    pub fn owned(mut self) -> Self {
+        self.owner = Some(owner::Owner::new());
+        self
+    }
+
+    /// The owner this handle records, if any.
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_ref().map(owner::Owner::token)
     }
 }
 

@@ -134,18 +134,25 @@ impl Writer<'_> {
             None,
             Some(correlation_id.as_str()),
         )?;
+        // The token first, so that the moment noted as the request's leaving is that moment:
+        // a write whose token never came never left.
+        let ready = session
+            .d1
+            .ready(d1::Call {
+                correlation_id: Some(correlation_id.clone()),
+            })
+            .await;
+        if let Err(error) = ready {
+            return self.never_sent(entry, &error);
+        }
+        self.journal.mark_sent(entry.id)?;
         let write = d1::Write {
             reason,
             reason_code,
             correlation_id: Some(correlation_id.clone()),
         };
         let sent = send(session, request.kind, prepared, write).await;
-        let retry_after = match &sent {
-            Err(d1::Error::RateLimited { retry_after, .. }) => {
-                Some(retry_after.unwrap_or(Duration::from_secs(1)))
-            }
-            _ => None,
-        };
+        let retry_after = sent.as_ref().err().and_then(slow_down);
         let recorded = match sent {
             Ok(accepted) => self.journal.record(
                 entry.id,
@@ -162,18 +169,52 @@ impl Writer<'_> {
                 retry_after.map(|_| Note::SlowDown),
             )?,
         };
+        self.finished(entry.id, recorded, retry_after)
+    }
+
+    /// Closes `entry`, whose request never left because `error` came first (the token), as
+    /// not applied and safe to send again.
+    fn never_sent(&self, entry: Entry, error: &d1::Error) -> Result<Written> {
+        let detail = format!("{}: {error}", Note::NOT_APPLIED);
+        let recorded = self.journal.record(
+            entry.id,
+            State::Failed,
+            None,
+            Some(&detail),
+            Some(Note::NotApplied),
+        )?;
+        self.finished(entry.id, recorded, slow_down(error))
+    }
+
+    /// Audits the outcome `recorded` for entry `id`; `None` means that another process sharing
+    /// the journal finished it first (and audited it), and its entry is read back.
+    fn finished(
+        &self,
+        id: i64,
+        recorded: Option<Entry>,
+        retry_after: Option<Duration>,
+    ) -> Result<Written> {
         let entry = match recorded {
             Some(entry) => {
                 record_outcome(&self.audit, self.journal, &entry)?;
                 entry
             }
-            // Another process sharing the journal finished it first (and audited it).
             None => self
                 .journal
-                .get(entry.id)?
-                .ok_or_else(|| Error::Internal(format!("journal entry {} vanished", entry.id)))?,
+                .get(id)?
+                .ok_or_else(|| Error::Internal(format!("journal entry {id} vanished")))?,
         };
         Ok(Written { entry, retry_after })
+    }
+}
+
+/// How long D1 asked to wait, when `error` is its 429.
+fn slow_down(error: &d1::Error) -> Option<Duration> {
+    match error {
+        d1::Error::RateLimited { retry_after, .. } => {
+            Some(retry_after.unwrap_or(Duration::from_secs(1)))
+        }
+        _ => None,
     }
 }
 

@@ -11,7 +11,7 @@ use super::InFlight;
 use super::send::{flush_outbox, record_outcome, state_of};
 use crate::audit_log::Recorder;
 use crate::environments::Session;
-use crate::journal::{Entry, Journal, Note, State};
+use crate::journal::{Entry, Journal, Note, State, owner};
 use crate::{Error, Result};
 
 /// How long an intent without an answer may take before "D1 has no such operation" means
@@ -94,13 +94,34 @@ impl Tracker<'_> {
         }
         // No operationId: the answer was lost (UNKNOWN) or the console stopped before it came
         // (INTENT). D1's list says whether the write was applied.
-        let created = parse_time(&entry.created_at)?;
-        let window = (created - CLOCK_SKEW)
-            ..=(created
+        if entry.state == State::Intent {
+            // Its request may still be on its way in the console that recorded it, which runs:
+            // that console's to finish.
+            if let Some(owner) = entry.owner.as_deref()
+                && Some(owner) != self.journal.owner()
+                && owner::is_alive(owner)
+            {
+                return Ok(None);
+            }
+            // It never left, so nothing can have been applied.
+            if entry.sent_at.is_none() {
+                return self.journal.record(
+                    entry.id,
+                    State::Failed,
+                    None,
+                    Some(Note::NOT_APPLIED),
+                    Some(Note::NotApplied),
+                );
+            }
+        }
+        // The settle time counts from when the request left.
+        let sent = parse_time(entry.sent_at.as_deref().unwrap_or(&entry.created_at))?;
+        let window = (sent - CLOCK_SKEW)
+            ..=(sent
                 + chrono::Duration::from_std(self.settle + CLOCK_SKEW)
                     .unwrap_or(chrono::TimeDelta::MAX));
         // Far enough from the write that no clock, ours or D1's, is that far off.
-        let near = (created - NEAR)..=(created + NEAR);
+        let near = (sent - NEAR)..=(sent + NEAR);
         let wanted = entry.intent.kind.operation_kind();
         // An unclaimed operation that might be this write keeps the entry unresolved rather than
         // calling it safe to send again: one whose kind this console does not know, one whose
@@ -142,7 +163,7 @@ impl Tracker<'_> {
                 );
             }
         }
-        let age = Utc::now() - created;
+        let age = Utc::now() - sent;
         if unsure || age.to_std().unwrap_or_default() < self.settle {
             return Ok(None);
         }

@@ -55,17 +55,21 @@ pub async fn harness(consumers: usize, op_delay: Duration) -> Harness {
 
 /// [`harness`] whose tracker calls a write with no trace in D1 "not applied" after `settle`.
 pub async fn settling_harness(consumers: usize, op_delay: Duration, settle: Duration) -> Harness {
+    let config = SandboxConfig {
+        consumers,
+        op_delay,
+        ..SandboxConfig::default()
+    };
+    harness_with(config, settle).await
+}
+
+/// A console on a fresh sandbox started with `config`, whose tracker calls a write with no trace
+/// in D1 "not applied" after `settle`.
+pub async fn harness_with(config: SandboxConfig, settle: Duration) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let vault = Vault::probed(keyring_core::mock::Store::new().unwrap());
     let console = open(dir.path(), vault.clone()).with_settle(settle);
-    console
-        .start_sandbox(SandboxConfig {
-            consumers,
-            op_delay,
-            ..SandboxConfig::default()
-        })
-        .await
-        .unwrap();
+    console.start_sandbox(config).await.unwrap();
     Harness {
         console,
         dir,

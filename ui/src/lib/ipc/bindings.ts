@@ -864,6 +864,8 @@ export type Entry_Deserialize = {
 	note?: Note | null,
 	/**  When the intent was recorded (UTC). */
 	createdAt: string,
+	/**  When its request left (UTC); `None` while it has not (it may never have). */
+	sentAt?: string | null,
 	/**  When it last changed (UTC). */
 	updatedAt: string,
 } & NewIntent_Deserialize;
@@ -885,6 +887,8 @@ export type Entry_Serialize = {
 	note: Note | null,
 	/**  When the intent was recorded (UTC). */
 	createdAt: string,
+	/**  When its request left (UTC); `None` while it has not (it may never have). */
+	sentAt: string | null,
 	/**  When it last changed (UTC). */
 	updatedAt: string,
 } & NewIntent_Serialize;

@@ -23,6 +23,7 @@ function entry(id: number, state: Entry['state'], note: Entry['note'], detail: s
     detail,
     note,
     createdAt: '2026-11-27T09:00:00.000Z',
+    sentAt: '2026-11-27T09:00:00.100Z',
     updatedAt: '2026-11-27T09:00:01.000Z',
   };
 }

@@ -22,6 +22,7 @@ function op(id: number, target: string, state: Operation['state']): Operation {
     detail: null,
     note: null,
     createdAt: '2026-11-25T00:00:00Z',
+    sentAt: '2026-11-25T00:00:00Z',
     updatedAt: '2026-11-25T00:00:00Z',
     kind: 'OPT_OUT_CARD',
     target,
