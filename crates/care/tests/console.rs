@@ -1311,3 +1311,41 @@ async fn a_damaged_journal_stops_writes_but_not_views() {
     console.write(opt_out_card(&card)).await.unwrap();
     assert_eq!(h.writes_to(&card), 1);
 }
+
+#[tokio::test]
+async fn a_clock_days_off_does_not_turn_an_applied_write_into_not_applied() {
+    let config = d1_sandbox::SandboxConfig {
+        consumers: CONSUMERS,
+        op_delay: Duration::ZERO,
+        // D1's clock three days ahead of this workstation's: the same as ours three days behind.
+        clock_offset: chrono::TimeDelta::days(3),
+        ..d1_sandbox::SandboxConfig::default()
+    };
+    let h = common::harness_with(config, Duration::from_millis(100)).await;
+    h.use_local_environment().await;
+    let (_, card) = closed_card(&h).await;
+    // A console sent the opt-out and died before the answer; D1 applied it.
+    let entry = stranded_opt_out(&h, &card, "clock-off", true);
+    h.session("local")
+        .await
+        .d1
+        .opt_out_card(
+            &d1::CardId::new(&card).unwrap(),
+            d1::Write {
+                reason: Some(d1::Reason::new("Card closed at bank").unwrap()),
+                ..d1::Write::default()
+            },
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let reopened = h.reopen().with_settle(Duration::from_millis(100));
+    reopened
+        .track_until_settled(Duration::from_secs(10), |_| {})
+        .await
+        .unwrap();
+    let resolved = reopened.operation(entry.id).unwrap().unwrap();
+    assert_eq!(resolved.state, State::Successful, "{resolved:?}");
+    assert_eq!(resolved.note, Some(care::journal::Note::ResolvedFromD1));
+    assert_eq!(h.writes_to(&card), 1);
+}

@@ -96,6 +96,9 @@ pub struct SandboxConfig {
     pub server_cert: pki::ServerCert,
     /// List operations under D1 v1's names (`CLICK_TO_PAY_OPTOUT`), as an older D1 does.
     pub v1_operation_names: bool,
+    /// How far the sandbox's clock is from the real time (its operations' times and the `Date`
+    /// of its answers): a D1, or a workstation, whose clock is off.
+    pub clock_offset: chrono::TimeDelta,
 }
 
 impl Default for SandboxConfig {
@@ -110,6 +113,7 @@ impl Default for SandboxConfig {
             faults: Vec::new(),
             server_cert: pki::ServerCert::Valid,
             v1_operation_names: false,
+            clock_offset: chrono::TimeDelta::zero(),
         }
     }
 }
@@ -178,6 +182,7 @@ impl Sandbox {
         let issuer_api_key = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
         let mut world = World::new(seed::generate(config.seed, config.consumers));
         world.v1_operation_names = config.v1_operation_names;
+        world.clock_offset = config.clock_offset;
         world.operation_prefix = format!("op{:06x}", rand::rng().random_range(0..0x100_0000u32));
         let mut shared = Shared::new(
             world,
@@ -191,6 +196,7 @@ impl Sandbox {
             .as_deref()
             .map(|url| notify::Notifier::new(url, ISSUER_ID));
         shared.faults.set(config.faults);
+        shared.clock_offset = config.clock_offset;
         shared.admin_token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
         let admin_token = shared.admin_token.clone();
         let shared = Arc::new(shared);

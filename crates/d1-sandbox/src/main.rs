@@ -105,6 +105,7 @@ async fn main() -> ExitCode {
                 faults: faults.unwrap_or_default(),
                 server_cert: d1_sandbox::pki::ServerCert::Valid,
                 v1_operation_names,
+                clock_offset: chrono::TimeDelta::zero(),
             };
             serve(config, &state_dir).await
         }

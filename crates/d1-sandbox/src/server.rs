@@ -104,7 +104,27 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(banking)
         .merge(records)
         .merge(admin)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            stamp_date,
+        ))
         .with_state(shared)
+}
+
+/// Dates every answer on the sandbox's clock (which may be set off), as a server's `Date`.
+async fn stamp_date(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let now = std::time::SystemTime::from(chrono::Utc::now() + shared.clock_offset);
+    if let Ok(date) = axum::http::HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, date);
+    }
+    response
 }
 
 /// The TLS configuration: TLS 1.2/1.3, the server certificate, and a client certificate

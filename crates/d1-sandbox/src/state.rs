@@ -30,6 +30,8 @@ pub struct Shared {
     pub admin_token: String,
     /// What reached the sandbox.
     pub stats: Arc<Stats>,
+    /// How far its clock is from the real time.
+    pub clock_offset: chrono::TimeDelta,
 }
 
 impl Shared {
@@ -51,6 +53,7 @@ impl Shared {
             faults: Faults::default(),
             admin_token: String::new(),
             stats: Arc::default(),
+            clock_offset: chrono::TimeDelta::zero(),
         }
     }
 

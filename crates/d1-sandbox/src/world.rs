@@ -141,10 +141,8 @@ pub struct World {
     /// What this instance's operation ids begin with, so that two sandboxes (one after a
     /// restart, say) never hand out the same id.
     pub operation_prefix: String,
-}
-
-fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+    /// How far its clock is from the real time.
+    pub clock_offset: chrono::TimeDelta,
 }
 
 fn card_scheme_in(
@@ -190,7 +188,13 @@ impl World {
             next_operation: 1,
             v1_operation_names: false,
             operation_prefix: "op".into(),
+            clock_offset: chrono::TimeDelta::zero(),
         }
+    }
+
+    /// The time on the sandbox's clock.
+    fn now(&self) -> String {
+        (Utc::now() + self.clock_offset).to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
     /// The bank's records.
@@ -271,7 +275,7 @@ impl World {
             operation_id: format!("{}-{:08}", self.operation_prefix, self.next_operation),
             operation: action.name(self.v1_operation_names),
             status: Status::Pending,
-            start_time: now(),
+            start_time: self.now(),
             end_time: None,
             reason,
             reason_code,
@@ -303,8 +307,9 @@ impl World {
             .action
             .clone();
         let outcome = self.apply(&action);
+        let now = self.now();
         let operation = self.operations.get_mut(operation_id)?;
-        operation.end_time = Some(now());
+        operation.end_time = Some(now);
         match outcome {
             Ok(()) => operation.status = Status::Successful,
             Err((code, message)) => {

@@ -27,6 +27,8 @@ pub struct Response<T> {
     pub value: T,
     /// The `x-correlation-id` of the call.
     pub correlation_id: CorrelationId,
+    /// D1's clock when it answered (its `Date` header), to compare D1's times with ours.
+    pub server_time: Option<std::time::SystemTime>,
 }
 
 /// Options of one call.
@@ -372,9 +374,10 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 _ => {
-                    return outcome.map(|value| Response {
+                    return outcome.map(|(value, server_time)| Response {
                         value,
                         correlation_id: cid,
+                        server_time,
                     });
                 }
             }
@@ -390,11 +393,12 @@ impl Client {
             .min(self.config.retry_cap)
     }
 
+    /// One try of `request`: what D1 answered, and its clock then.
     async fn send_once<T: DeserializeOwned>(
         &self,
         request: &Request,
         token: &Secret,
-    ) -> Result<T, Error> {
+    ) -> Result<(T, Option<std::time::SystemTime>), Error> {
         let cid = &request.correlation_id;
         let query: Vec<String> = request
             .query
@@ -425,12 +429,19 @@ impl Client {
             .map_err(|e| crate::error::transport(&e, request.write, cid))?;
         let status = response.status();
         let retry_after = retry_after(&response);
+        let server_time = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| httpdate::parse_http_date(value).ok());
         let body = self.read_body(response, request.write, cid).await?;
         if status.is_success() {
-            return serde_json::from_slice(&body).map_err(|e| Error::Decode {
-                correlation_id: cid.clone(),
-                detail: crate::shape::decode_error(&e),
-            });
+            return serde_json::from_slice(&body)
+                .map(|value| (value, server_time))
+                .map_err(|e| Error::Decode {
+                    correlation_id: cid.clone(),
+                    detail: crate::shape::decode_error(&e),
+                });
         }
         Err(rejection(status, &body, retry_after, cid))
     }

@@ -76,7 +76,7 @@ impl Tracker<'_> {
     /// end, or an UNKNOWN (or crashed) entry resolved, or concluded not applied once the settle
     /// time has passed with no trace. Returns the entry when it changed.
     async fn follow(&self, entry: &Entry) -> Result<Option<Entry>> {
-        let operations = self.operations_of(entry).await?;
+        let (operations, d1_ahead) = self.operations_of(entry).await?;
         if let Some(operation_id) = &entry.operation_id {
             let Some(operation) = operations.iter().find(|o| &o.operation_id == operation_id)
             else {
@@ -114,14 +114,18 @@ impl Tracker<'_> {
                 );
             }
         }
-        // The settle time counts from when the request left.
+        // The settle time counts from when the request left; D1's times are compared with
+        // that moment on D1's clock, so a workstation clock that is off moves nothing.
         let sent = parse_time(entry.sent_at.as_deref().unwrap_or(&entry.created_at))?;
-        let window = (sent - CLOCK_SKEW)
-            ..=(sent
+        let Some(sent_on_d1) = sent.checked_add_signed(d1_ahead) else {
+            return Ok(None);
+        };
+        let window = (sent_on_d1 - CLOCK_SKEW)
+            ..=(sent_on_d1
                 + chrono::Duration::from_std(self.settle + CLOCK_SKEW)
                     .unwrap_or(chrono::TimeDelta::MAX));
         // Far enough from the write that no clock, ours or D1's, is that far off.
-        let near = (sent - NEAR)..=(sent + NEAR);
+        let near = (sent_on_d1 - NEAR)..=(sent_on_d1 + NEAR);
         let wanted = entry.intent.kind.operation_kind();
         // An unclaimed operation that might be this write keeps the entry unresolved rather than
         // calling it safe to send again: one whose kind this console does not know, one whose
@@ -176,7 +180,9 @@ impl Tracker<'_> {
         )
     }
 
-    async fn operations_of(&self, entry: &Entry) -> Result<Vec<Operation>> {
+    /// D1's operations on `entry`'s target, and how far D1's clock is ahead of ours (from the
+    /// answer's `Date`; zero when D1 sent none).
+    async fn operations_of(&self, entry: &Entry) -> Result<(Vec<Operation>, chrono::TimeDelta)> {
         let session = self.session;
         let page = d1::Page {
             offset: 0,
@@ -194,7 +200,11 @@ impl Tracker<'_> {
                 .consumer_operations(&consumer, page, call)
                 .await?
         };
-        Ok(list.value.operations)
+        let d1_ahead = list
+            .server_time
+            .map(|d1_now| DateTime::<Utc>::from(d1_now) - Utc::now())
+            .unwrap_or_default();
+        Ok((list.value.operations, d1_ahead))
     }
 }
 
