@@ -392,18 +392,13 @@ fn stranded_opt_out(
     journal.get(entry.id).unwrap().unwrap()
 }
 
-#[tokio::test]
-async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write() {
-    let h = common::harness(CONSUMERS, Duration::ZERO).await;
-    h.use_local_environment().await;
-    let (_, card) = closed_card(&h).await;
-    // The first console journaled the intent and sent it, then died before the answer.
-    let entry = stranded_opt_out(&h, &card, "crash-test", true);
-    let session = h.session("local").await;
-    session
+/// Sends the opt-out a [`stranded_opt_out`] stands for, as its console did before it died.
+async fn send_stranded_opt_out(h: &common::Harness, card: &str) {
+    h.session("local")
+        .await
         .d1
         .opt_out_card(
-            &d1::CardId::new(&card).unwrap(),
+            &d1::CardId::new(card).unwrap(),
             d1::Write {
                 reason: Some(d1::Reason::new("Card closed at bank").unwrap()),
                 ..d1::Write::default()
@@ -411,6 +406,16 @@ async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write(
         )
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn after_a_crash_a_new_console_resumes_the_journal_and_finishes_the_write() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.use_local_environment().await;
+    let (_, card) = closed_card(&h).await;
+    // The first console journaled the intent and sent it, then died before the answer.
+    let entry = stranded_opt_out(&h, &card, "crash-test", true);
+    send_stranded_opt_out(&h, &card).await;
     // A new process opens the same files and keychain, and its tracker resumes the journal.
     let reopened = h.reopen();
     assert_eq!(reopened.unfinished_operations().unwrap().len(), 1);
@@ -1326,18 +1331,7 @@ async fn a_clock_days_off_does_not_turn_an_applied_write_into_not_applied() {
     let (_, card) = closed_card(&h).await;
     // A console sent the opt-out and died before the answer; D1 applied it.
     let entry = stranded_opt_out(&h, &card, "clock-off", true);
-    h.session("local")
-        .await
-        .d1
-        .opt_out_card(
-            &d1::CardId::new(&card).unwrap(),
-            d1::Write {
-                reason: Some(d1::Reason::new("Card closed at bank").unwrap()),
-                ..d1::Write::default()
-            },
-        )
-        .await
-        .unwrap();
+    send_stranded_opt_out(&h, &card).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let reopened = h.reopen().with_settle(Duration::from_millis(100));
     reopened
