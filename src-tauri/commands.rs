@@ -101,10 +101,10 @@ pub struct OperatorInfo {
 #[tauri::command]
 #[specta::specta]
 pub async fn policy(state: State<'_, AppState>) -> Result<OperatorInfo, IpcError> {
-    let policy = state.console().await.policy()?;
+    let console = state.console().await;
     Ok(OperatorInfo {
-        allowed: policy.allowed(),
-        policy,
+        policy: console.policy()?,
+        allowed: console.allowed()?,
     })
 }
 

@@ -62,13 +62,8 @@ async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
 async fn an_auditor_exports_the_audit_log_and_an_agent_cannot() {
     let home = tempfile::tempdir().unwrap();
     let harness = Harness::start("audit-export", home.path());
-    // The user-level policy counts on the embedded sandbox.
-    std::fs::create_dir_all(&harness.config_dir).unwrap();
-    std::fs::write(
-        harness.config_dir.join("policy.json"),
-        r#"{"operator":"A-0042","role":"auditor"}"#,
-    )
-    .unwrap();
+    // The workstation's trail is an auditor's to export only by the administrators' file.
+    harness.write_system_policy(r#"{"operator":"A-0042","role":"auditor"}"#);
     let driver = harness.open().await;
     wait_for_containing(&driver, "[data-testid=operator]", "A-0042").await;
     press_enter(&driver, "[data-testid=nav-audit]").await;
@@ -88,7 +83,7 @@ async fn an_auditor_exports_the_audit_log_and_an_agent_cannot() {
     driver.quit().await.unwrap();
 
     // Without the policy file the OS user is an agent: the buttons are disabled, with why.
-    std::fs::remove_file(harness.config_dir.join("policy.json")).unwrap();
+    std::fs::remove_file(&harness.system_policy).unwrap();
     let driver = harness.open().await;
     press_enter(&driver, "[data-testid=nav-audit]").await;
     let button = wait_for(&driver, "[data-testid=export-csv]").await;

@@ -78,6 +78,14 @@ impl Permission {
         allows(Role::Admin, self)
     }
 
+    /// Whether it concerns the whole workstation rather than the environment in use (the audit
+    /// trail of every environment, environments and credentials, recovery): only the
+    /// administrators' policy file decides it.
+    pub fn spans_workstation(self) -> bool {
+        use Permission::*;
+        matches!(self, AuditRead | AuditExport | ManageEnvironments | Recover)
+    }
+
     /// Whether it sends a write to D1 (refused while the journal is kept aside).
     pub fn is_write(self) -> bool {
         use Permission::*;
@@ -410,8 +418,9 @@ impl Policy {
         })
     }
 
-    /// Every action the role allows, for the UI to enable (the core checks again anyway).
-    pub fn allowed(&self) -> Vec<Permission> {
+    /// Every action this policy allows.
+    #[cfg(test)]
+    fn allowed(&self) -> Vec<Permission> {
         Permission::ALL
             .into_iter()
             .filter(|action| self.check(*action).is_ok())

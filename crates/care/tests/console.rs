@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use care::ErrorCode;
 use care::journal::{NewIntent, State};
+use care::policy::Permission;
 use care::profile::{BankSide, DirectoryState};
 use care::writes::{WriteKind, WriteRequest};
 use d1_sandbox::faults::{Endpoint, Fault};
@@ -517,10 +518,20 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
         .filter(|(_, r)| r == "denied")
         .count();
     assert_eq!(denied, kinds.len());
-    // Exporting the audit log is the auditor's alone.
+    // Exporting the audit log is the auditor's alone, and only the administrators' file makes
+    // one: the trail holds every environment's records, not only the sandbox's.
     let out = h.dir.path().join("audit.csv");
+    h.role("auditor");
+    let refused = h
+        .console
+        .audit_export(care::audit_log::ExportFormat::Csv, &out, &mut |_, _| {})
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
     for (role, allowed) in [("agent", false), ("fraud", false), ("auditor", true)] {
-        h.role(role);
+        common::write_system_policy(
+            h.dir.path(),
+            &format!(r#"{{"operator":"tester","role":"{role}"}}"#),
+        );
         let result =
             h.console
                 .audit_export(care::audit_log::ExportFormat::Csv, &out, &mut |_, _| {});
@@ -998,7 +1009,28 @@ async fn an_auditor_reads_everyone_s_records_another_role_its_own_and_every_read
     let own = h.console.audit_page(0, 1000).unwrap();
     assert!(!own.is_empty());
     assert!(own.iter().all(|r| r.event.operator == "tester"), "{own:?}");
+    // A user's own file, honoured on the sandbox, does not make them the workstation's
+    // auditor: the trail holds every environment's records.
     h.role("auditor");
+    let still_own = h.console.audit_page(0, 1000).unwrap();
+    assert!(
+        still_own.iter().all(|r| r.event.operator == "tester"),
+        "{still_own:?}"
+    );
+    assert!(
+        !h.console
+            .allowed()
+            .unwrap()
+            .contains(&Permission::AuditRead)
+    );
+    // The administrators' file does.
+    common::write_system_policy(h.dir.path(), r#"{"operator":"A-0042","role":"auditor"}"#);
+    assert!(
+        h.console
+            .allowed()
+            .unwrap()
+            .contains(&Permission::AuditRead)
+    );
     let everyone = h.console.audit_page(0, 1000).unwrap();
     let operators: std::collections::BTreeSet<_> =
         everyone.iter().map(|r| r.event.operator.as_str()).collect();
@@ -1012,10 +1044,11 @@ async fn an_auditor_reads_everyone_s_records_another_role_its_own_and_every_read
         .filter(|r| r.event.event == "audit_read")
         .map(|r| (r.event.role, r.event.result))
         .collect();
-    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert_eq!(reads.len(), 3, "{reads:?}");
     assert_eq!(reads[0].0.as_deref(), Some("agent"));
     assert!(reads[0].1.starts_with("own records"), "{reads:?}");
-    assert!(reads[1].1.starts_with("all records"), "{reads:?}");
+    assert!(reads[1].1.starts_with("own records"), "{reads:?}");
+    assert!(reads[2].1.starts_with("all records"), "{reads:?}");
 }
 
 #[tokio::test]

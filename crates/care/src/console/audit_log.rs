@@ -15,7 +15,8 @@ impl Console {
     pub fn audit_page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
         self.refuse_while_damaged(Permission::AuditRead)?;
         let (policy, environment) = self.policy_in_force()?;
-        let everyone = policy.permit(Permission::AuditRead, &environment).is_ok();
+        let (deciding, _) = self.policy_for(Permission::AuditRead)?;
+        let everyone = deciding.permit(Permission::AuditRead, &environment).is_ok();
         let operator = (!everyone).then_some(policy.operator.as_str());
         let records = self.audit.page_of(operator, offset, limit)?;
         let whose = if everyone { "all" } else { "own" };

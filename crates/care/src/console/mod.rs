@@ -166,6 +166,32 @@ impl Console {
         Ok(self.policy_in_force()?.0)
     }
 
+    /// Every permission the operator has now, each decided by its own policy (see
+    /// [`Console::policy_for`]), for the faces to enable (the core checks again anyway).
+    pub fn allowed(&self) -> Result<Vec<Permission>> {
+        let mut allowed = Vec::new();
+        for permission in Permission::ALL {
+            let (policy, environment) = self.policy_for(permission)?;
+            if policy.permit(permission, &environment).is_ok() {
+                allowed.push(permission);
+            }
+        }
+        Ok(allowed)
+    }
+
+    /// The policy that decides `permission`: the one in force on the active environment,
+    /// except for what spans the whole workstation (its audit trail, which holds every
+    /// environment's records; environments and credentials; recovery), which only the
+    /// administrators' file decides: a user's own file, honoured on the sandbox, never does.
+    fn policy_for(&self, permission: Permission) -> Result<(Policy, String)> {
+        let (in_force, environment) = self.policy_in_force()?;
+        if !permission.spans_workstation() {
+            return Ok((in_force, environment));
+        }
+        let administrators = Policy::load(&self.policy_paths, false, &self.identity)?;
+        Ok((administrators, environment))
+    }
+
     /// The policy in force and the environment it is in force on, read together.
     fn policy_in_force(&self) -> Result<(Policy, String)> {
         let active = self.active_name()?;
@@ -186,7 +212,7 @@ impl Console {
         resource: Option<&str>,
     ) -> Result<Permit> {
         self.refuse_while_damaged(permission)?;
-        let (policy, environment) = self.policy_in_force()?;
+        let (policy, environment) = self.policy_for(permission)?;
         match policy.permit(permission, &environment) {
             Ok(permit) => Ok(permit),
             Err(refused) => {

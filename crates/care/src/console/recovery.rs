@@ -21,7 +21,7 @@ impl Console {
     /// records of it name each file kept aside, by path and SHA-256, the audit log's as the
     /// first record of its new chain. The files kept aside stay. Restart the console afterwards.
     pub fn recover(&self) -> Result<Vec<Quarantine>> {
-        let (policy, environment) = self.policy_in_force()?;
+        let (policy, environment) = self.policy_for(Permission::Recover)?;
         // While the audit log is aside, a refusal cannot be recorded; otherwise it is.
         let permit = match self.damaged.audit {
             Some(_) => policy.permit(Permission::Recover, &environment)?,
