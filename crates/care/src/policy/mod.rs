@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod system_file;
+
+use system_file::SystemFile;
+
 use crate::{Error, Result};
 
 /// A role in the policy.
@@ -350,8 +354,13 @@ impl Policy {
     /// only, the user's file; else the OS user as an agent. An unreadable file is an error, never
     /// a silent default.
     pub fn load(paths: &PolicyPaths, sandbox: bool, identity: &Identity) -> Result<Self> {
-        if let Some(file) = read(&paths.system)? {
-            if let Err(why) = trusted(&paths.system, paths.system_owner) {
+        match system_file::read(&paths.system, paths.system_owner)? {
+            SystemFile::Trusted(text) => {
+                let file = parse(&text, &paths.system)?;
+                let source = Source::System(paths.system.display().to_string());
+                return Self::from_file(file, source, identity);
+            }
+            SystemFile::Untrusted(why) => {
                 return Ok(Self {
                     operator: identity.account.clone(),
                     role: Role::Agent,
@@ -359,8 +368,7 @@ impl Policy {
                     source: Source::Untrusted(format!("{}: {why}", paths.system.display())),
                 });
             }
-            let source = Source::System(paths.system.display().to_string());
-            return Self::from_file(file, source, identity);
+            SystemFile::Absent => {}
         }
         if sandbox && let Some(file) = read(&paths.user)? {
             let source = Source::User(paths.user.display().to_string());
@@ -469,47 +477,19 @@ impl Policy {
     }
 }
 
-/// Whether the administrators' file at `path` can be trusted: it and its folder are owned by
-/// `owner` and writable by nobody else, and neither is a link. `Err` says why not.
-fn trusted(path: &Path, owner: u32) -> std::result::Result<(), String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let folder = path.parent().unwrap_or(Path::new("/"));
-        for (what, at) in [("the file", path), ("its folder", folder)] {
-            let metadata = std::fs::symlink_metadata(at).map_err(|e| format!("{what}: {e}"))?;
-            if metadata.file_type().is_symlink() {
-                return Err(format!("{what} is a link"));
-            }
-            if metadata.uid() != owner {
-                return Err(format!(
-                    "{what} belongs to uid {}, not {owner}",
-                    metadata.uid()
-                ));
-            }
-            if metadata.mode() & 0o022 != 0 {
-                return Err(format!("{what} may be written by others"));
-            }
-        }
-    }
-    // Windows: the owner and ACL check (Administrators, SYSTEM) is not written yet, and
-    // ProgramData lets any user create files: until it is, the file is not trusted there.
-    #[cfg(not(unix))]
-    {
-        let _ = (path, owner);
-        return Err("this system's file ownership is not checked yet".into());
-    }
-    #[cfg(unix)]
-    Ok(())
-}
-
+/// The user's own file at `path`, if there is one.
 fn read(path: &Path) -> Result<Option<PolicyFile>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::storage("read the policy", path, e)),
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| {
+    parse(&text, path).map(Some)
+}
+
+/// A policy file's `text` (from `path`), or what is wrong with it.
+fn parse(text: &str, path: &Path) -> Result<PolicyFile> {
+    serde_json::from_str(text).map_err(|e| {
         Error::InvalidInput(format!(
             "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor|admin\"}} or {{\"operators\": {{\"ACCOUNT\": {{\"id\": \"…\", \"role\": \"…\"}}}}, \"default\": \"agent\"}}: ask an administrator to fix it",
             path.display()
