@@ -518,7 +518,7 @@ mod tests {
 
     /// Writes a policy file as an administrator would: writable by its owner only, whatever
     /// this process's umask.
-    fn write(path: &Path, text: &str) {
+    pub(super) fn write(path: &Path, text: &str) {
         use std::os::unix::fs::PermissionsExt;
         let folder = path.parent().unwrap();
         std::fs::create_dir_all(folder).unwrap();

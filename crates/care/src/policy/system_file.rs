@@ -238,17 +238,10 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::policy::tests::write;
 
     fn me() -> u32 {
         rustix::process::geteuid().as_raw()
-    }
-
-    fn write(path: &Path, text: &str) {
-        let folder = path.parent().unwrap();
-        std::fs::create_dir_all(folder).unwrap();
-        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(path, text).unwrap();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
 
     #[test]
