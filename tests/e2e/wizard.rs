@@ -40,7 +40,13 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
     let home = tempfile::tempdir().unwrap();
     let harness = Harness::start("wizard", home.path());
     // IT makes this account an administrator, beside the agent role.
-    harness.write_system_policy(r#"{"role": "agent", "admin": true}"#);
+    let account = care::policy::Identity::of_this_process().unwrap().account;
+    harness.write_system_policy(
+        &serde_json::json!({
+            "operators": { &account: { "id": &account, "role": "agent", "admin": true } }
+        })
+        .to_string(),
+    );
     let driver = harness.open().await;
     press_enter(&driver, "[data-testid=nav-settings]").await;
     press_enter(&driver, "[data-testid=add-environment]").await;

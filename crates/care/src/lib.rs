@@ -22,6 +22,13 @@
 //! [`privacy`] (masking and the log scrubber), [`storage`] (paths, SQLite, whole files, CSV),
 //! [`logging`].
 
+// The tests' hooks (an administrators' policy file and a file picker named by environment
+// variables) never reach an optimised build: a shipped console cannot have them.
+#[cfg(all(feature = "test-hooks", not(debug_assertions)))]
+compile_error!(
+    "the test-hooks feature is for the tests' debug builds only: no optimised (shipped) build may enable it"
+);
+
 pub mod audit_log;
 pub mod bank;
 pub mod batch;

@@ -101,6 +101,16 @@ async fn sandbox_with(state: &Path, faults: Vec<Fault>) -> Sandbox {
     sandbox
 }
 
+/// The administrators' policy giving this test's OS account `role` under its own name, and
+/// `admin` beside it when asked.
+fn administrators(role: &str, admin: bool) -> String {
+    let account = care::policy::Identity::of_this_process().unwrap().account;
+    serde_json::json!({
+        "operators": { &account: { "id": &account, "role": role, "admin": admin } }
+    })
+    .to_string()
+}
+
 /// Adds the sandbox that wrote `state` as the operator's environment, with its credentials:
 /// refused until the administrators' policy makes the account an administrator (beside the
 /// agent role the tests work in).
@@ -113,7 +123,7 @@ fn connect(operator: &Operator, state: &Path) {
         "{}",
         text(&refused)
     );
-    operator.write_system_policy(r#"{"role": "agent", "admin": true}"#);
+    operator.write_system_policy(&administrators("agent", true));
     operator.ok(&["env", "add", &operator.env, "--from-sandbox", dir]);
     let args = import_args(state, &operator.env);
     let imported = operator.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -463,7 +473,7 @@ async fn without_a_secret_service_credentials_are_refused_with_what_to_do() {
     let _sandbox = sandbox(state.path()).await;
     let operator = Operator::new();
     let dir = state.path().to_str().unwrap();
-    operator.write_system_policy(r#"{"role": "agent", "admin": true}"#);
+    operator.write_system_policy(&administrators("agent", true));
     operator.ok(&["env", "add", &operator.env, "--from-sandbox", dir]);
     let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
     let listed = operator.c2p_with(&["env", "list"], &no_bus);
@@ -606,7 +616,7 @@ fn a_damaged_audit_log_is_kept_aside_until_an_administrator_runs_recover() {
     }
     let refused = operator.c2p(&["recover"]);
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
-    operator.write_system_policy(r#"{"role": "agent", "admin": true}"#);
+    operator.write_system_policy(&administrators("admin", false));
     let recovered = operator.ok(&["recover"]);
     assert!(
         recovered.contains("SHA-256") && recovered.contains("damaged-"),

@@ -131,6 +131,8 @@ pub struct Verification {
 /// The audit log of one data directory.
 pub struct AuditLog {
     db: crate::storage::sqlite::Db,
+    /// Set on the stand-in for a log kept aside: why every read and write is refused.
+    refusal: Option<String>,
 }
 
 /// The hash of a record of format `version`, or `None` for a version this code does not know.
@@ -195,12 +197,31 @@ impl AuditLog {
     pub fn open(path: &Path) -> Result<Self> {
         Ok(Self {
             db: crate::storage::sqlite::Db::open(path, "open the audit log", SCHEMA, MIGRATIONS)?,
+            refusal: None,
         })
+    }
+
+    /// The stand-in for a log kept aside: it refuses every read and write with `why`, so an
+    /// outcome waits in the journal's outbox instead of going nowhere.
+    pub(crate) fn refusing(why: String) -> Result<Self> {
+        Ok(Self {
+            refusal: Some(why),
+            ..Self::open(Path::new(":memory:"))?
+        })
+    }
+
+    /// `Err` with why when this is the stand-in for a log kept aside.
+    fn usable(&self) -> Result<()> {
+        match &self.refusal {
+            Some(why) => Err(Error::Damaged(why.clone())),
+            None => Ok(()),
+        }
     }
 
     /// Appends `event` and returns the stored record; committed before this returns. Callers
     /// go through [`super::Recorder`], which names the event from [`AuditEvent`].
     pub(crate) fn append(&self, event: Event) -> Result<Record> {
+        self.usable()?;
         let mut connection = self.db.lock();
         let failed = refused;
         let transaction = connection
@@ -254,6 +275,7 @@ impl AuditLog {
 
     /// How many records the log holds.
     pub fn count(&self) -> Result<u64> {
+        self.usable()?;
         self.db
             .lock()
             .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0))
@@ -268,6 +290,7 @@ impl AuditLog {
 
     /// Records `offset..offset+limit` of `operator` (of everyone with `None`), oldest first.
     pub fn page_of(&self, operator: Option<&str>, offset: i64, limit: i64) -> Result<Vec<Record>> {
+        self.usable()?;
         let connection = self.db.lock();
         let failed =
             |e: rusqlite::Error| Error::Internal(format!("cannot read the audit log: {e}"));
@@ -312,6 +335,7 @@ impl AuditLog {
     /// reports the first record that does not match.
     pub fn verify(&self) -> Result<Verification> {
         const PAGE: i64 = 1000;
+        self.usable()?;
         // The full check of the file first (the start only runs the quick one).
         let integrity: String = self
             .db

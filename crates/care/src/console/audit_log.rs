@@ -22,7 +22,8 @@ impl Console {
         let whose = if everyone { "all" } else { "own" };
         let first = offset.saturating_add(1);
         let result = format!("{whose} records from {first}: {} read", records.len());
-        // Recorded under the policy that decided what the reader sees.
+        // Recorded under the policy in force: who read (what they saw, the administrators' file
+        // decided).
         Recorder::new(
             &self.audit,
             &policy.operator,

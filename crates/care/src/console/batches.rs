@@ -78,6 +78,8 @@ impl Console {
         on_item: &(dyn Fn(&Preview) + Send + Sync),
     ) -> Result<Vec<Preview>> {
         let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
+        let batch = self.existing_batch(id)?;
+        self.refuse_another_environment(&batch)?;
         let items: Vec<Item> = self
             .journal
             .batch_items(id)?
@@ -94,6 +96,8 @@ impl Console {
             .collect()
             .await;
         previews.sort_by_key(|p| p.seq);
+        // Read from another environment if it changed while reading: nothing is marked.
+        self.refuse_another_environment(&batch)?;
         for preview in previews.iter().filter(|p| p.nothing_to_do) {
             self.journal.skip_item(id, preview.seq, NOTHING_TO_DO)?;
         }
@@ -134,13 +138,7 @@ impl Console {
                 "batch {id} was discarded: make a new one from the list to send the rest"
             )));
         }
-        let active = self.active_name()?;
-        if batch.environment != active {
-            return Err(Error::InvalidInput(format!(
-                "batch {id} was made for the environment {}, and {active} is in use: switch to {} first",
-                batch.environment, batch.environment
-            )));
-        }
+        self.refuse_another_environment(&batch)?;
         let audit = self.recorder(&permit);
         self.journal.set_batch_state(id, BatchState::Running)?;
         audit.record(AuditEvent::BatchOptOutRun, Some(id), "started")?;
@@ -265,6 +263,18 @@ impl Console {
         let path = self.dirs.exports().join(format!("{stem}-report.csv"));
         let count = self.batch_report(&batch.id, &path)?;
         Ok((path, count))
+    }
+
+    /// Refuses to read or send `batch` while another environment than its own is in use.
+    fn refuse_another_environment(&self, batch: &Batch) -> Result<()> {
+        let active = self.active_name()?;
+        if batch.environment == active {
+            return Ok(());
+        }
+        Err(Error::InvalidInput(format!(
+            "batch {} was made for the environment {}, and {active} is in use: switch to {} first",
+            batch.id, batch.environment, batch.environment
+        )))
     }
 
     fn existing_batch(&self, id: &str) -> Result<Batch> {

@@ -102,6 +102,7 @@ impl Console {
             journal: quarantine::inspect(&journal_path)?,
             audit: quarantine::inspect(&audit_path)?,
         };
+        let audit_existed = audit_path.exists();
         let stand_in = std::path::Path::new(STAND_IN);
         let console = Self {
             settings: SettingsStore::new(&dirs.config),
@@ -110,10 +111,10 @@ impl Console {
                 None => &journal_path,
             })?
             .owned(),
-            audit: AuditLog::open(match damaged.audit {
-                Some(_) => stand_in,
-                None => &audit_path,
-            })?,
+            audit: match &damaged.audit {
+                Some(aside) => AuditLog::refusing(aside.refusal("audit log").to_string())?,
+                None => AuditLog::open(&audit_path)?,
+            },
             damaged,
             dirs,
             vault,
@@ -126,11 +127,13 @@ impl Console {
             in_flight: InFlight::default(),
         };
         if console.damaged.audit.is_none() && console.audit.count()? == 0 {
-            console.record(
-                AuditEvent::AuditChainStart,
-                None,
-                "new audit log: there was none in this data folder",
-            )?;
+            let result = match audit_existed {
+                false => "new audit log: there was none in this data folder",
+                true => {
+                    "the audit log's file was there but held no record (emptied outside the console?)"
+                }
+            };
+            console.record(AuditEvent::AuditChainStart, None, result)?;
         }
         Ok(console)
     }
@@ -169,14 +172,18 @@ impl Console {
     /// Every permission the operator has now, each decided by its own policy (see
     /// [`Console::policy_for`]), for the faces to enable (the core checks again anyway).
     pub fn allowed(&self) -> Result<Vec<Permission>> {
-        let mut allowed = Vec::new();
-        for permission in Permission::ALL {
-            let (policy, environment) = self.policy_for(permission)?;
-            if policy.permit(permission, &environment).is_ok() {
-                allowed.push(permission);
-            }
-        }
-        Ok(allowed)
+        let (in_force, environment) = self.policy_in_force()?;
+        let administrators = Policy::load(&self.policy_paths, false, &self.identity)?;
+        Ok(Permission::ALL
+            .into_iter()
+            .filter(|permission| {
+                let policy = match permission.spans_workstation() {
+                    true => &administrators,
+                    false => &in_force,
+                };
+                policy.permit(*permission, &environment).is_ok()
+            })
+            .collect())
     }
 
     /// The policy that decides `permission`: the one in force on the active environment,

@@ -27,14 +27,16 @@ impl Console {
             Some(_) => policy.permit(Permission::Recover, &environment)?,
             None => self.authorise(Permission::Recover, None)?,
         };
+        // The new files go where this console keeps them, whatever a marker says.
+        let audit_path = self.dirs.data.join("audit.sqlite");
         let new_log;
         let log = match &self.damaged.audit {
-            Some(aside) => {
-                new_log = AuditLog::open(&aside.original)?;
+            Some(_) => {
+                new_log = AuditLog::open(&audit_path)?;
                 if new_log.count()? != 0 {
                     return Err(Error::Damaged(format!(
                         "{} already holds records: move it away before recovering",
-                        aside.original.display()
+                        audit_path.display()
                     )));
                 }
                 &new_log
@@ -47,12 +49,8 @@ impl Console {
             Some(permit.role()),
             &self.identity.workstation,
         );
-        let described = |aside: &Quarantine| {
-            format!(
-                "after a damaged file, kept aside with SHA-256 {} ({})",
-                aside.sha256, aside.check
-            )
-        };
+        let data = self.dirs.data.as_path();
+        let described = |aside: &Quarantine| describe(aside, data);
         if let Some(aside) = &self.damaged.audit {
             let kept_as = aside.kept_as.display().to_string();
             recorder.record(
@@ -62,18 +60,49 @@ impl Console {
             )?;
         }
         if let Some(aside) = &self.damaged.journal {
-            Journal::open(&aside.original)?;
+            let journal = Journal::open(&self.dirs.data.join("operations.sqlite"))?;
+            let carried = match journal.salvage_unfinished(&aside.kept_as) {
+                Ok((count, true)) => format!(
+                    "; {count} unfinished writes carried over, to be resolved from D1 before any is sent again"
+                ),
+                Ok((count, false)) => format!(
+                    "; {count} unfinished writes carried over, but part of its list was unreadable: check D1's operations before writing on a card again"
+                ),
+                Err(error) => format!(
+                    "; its unfinished writes could not be read ({error}): check D1's operations before writing on a card again"
+                ),
+            };
             let kept_as = aside.kept_as.display().to_string();
-            recorder.record(
-                AuditEvent::JournalRecovered,
-                Some(&kept_as),
-                &described(aside),
-            )?;
+            let result = described(aside) + &carried;
+            recorder.record(AuditEvent::JournalRecovered, Some(&kept_as), &result)?;
         }
         let recovered: Vec<Quarantine> = self.kept_aside().into_iter().cloned().collect();
         for aside in &recovered {
             quarantine::release(aside)?;
         }
         Ok(recovered)
+    }
+}
+
+/// What the trail says of a file kept aside: its SHA-256 read again now from the console's own
+/// folder, beside the one noted when it was set aside, and what SQLite said then.
+fn describe(aside: &Quarantine, data: &std::path::Path) -> String {
+    let in_folder = aside.kept_as.parent() == Some(data);
+    let now = in_folder
+        .then(|| quarantine::sha256_of(&aside.kept_as).ok())
+        .flatten();
+    match now {
+        Some(sha256) if sha256 == aside.sha256 => format!(
+            "after a damaged file, kept aside with SHA-256 {sha256} ({})",
+            aside.check
+        ),
+        Some(sha256) => format!(
+            "after a damaged file, kept aside with SHA-256 {} then and {sha256} now: it changed ({})",
+            aside.sha256, aside.check
+        ),
+        None => format!(
+            "after a damaged file whose copy kept aside is missing (SHA-256 {} when set aside; {})",
+            aside.sha256, aside.check
+        ),
     }
 }

@@ -214,15 +214,18 @@ impl Journal {
 
     /// Notes that intent `id`'s request leaves now (just before it is handed to the network):
     /// the tracker's settle time counts from here, and an intent never marked never left.
-    pub fn mark_sent(&self, id: i64) -> Result<()> {
-        self.db
+    /// `false` when the intent is no longer waiting to leave (another console judged it): then
+    /// it must not be sent.
+    pub fn mark_sent(&self, id: i64) -> Result<bool> {
+        let marked = self
+            .db
             .lock()
             .execute(
-                "UPDATE intents SET sent_at = ?2 WHERE id = ?1 AND state = 'INTENT'",
+                "UPDATE intents SET sent_at = ?2 WHERE id = ?1 AND state = 'INTENT' AND sent_at IS NULL",
                 params![id, now()],
             )
             .map_err(failed)?;
-        Ok(())
+        Ok(marked == 1)
     }
 
     /// Records what became of intent `id` and returns the entry, or `None` when it was already
@@ -285,6 +288,62 @@ impl Journal {
             }
         }
         Ok(closed)
+    }
+
+    /// Copies the unfinished writes still readable in the damaged journal at `from` into this
+    /// one as they stood (their console gone, their request taken as left when recorded), so
+    /// that the tracker resolves each from D1 and the same write cannot be sent again before.
+    /// Returns how many were copied, and whether the whole table could be read.
+    pub fn salvage_unfinished(&self, from: &std::path::Path) -> Result<(usize, bool)> {
+        use rusqlite::OpenFlags;
+        let unreadable = |e: rusqlite::Error| {
+            Error::Damaged(format!("the journal kept aside cannot be read ({e})"))
+        };
+        let old = rusqlite::Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(unreadable)?;
+        let mut statement = old
+            .prepare(
+                "SELECT kind, target, reason, reason_code, correlation_id, environment, operator, state,
+                        operation_id, detail, created_at
+                 FROM intents WHERE state NOT IN ('SUCCESSFUL', 'FAILED')",
+            )
+            .map_err(unreadable)?;
+        let mut rows = statement.query([]).map_err(unreadable)?;
+        let mut connection = self.db.lock();
+        let transaction = connection.transaction().map_err(failed)?;
+        let (mut copied, mut whole) = (0, true);
+        loop {
+            let row = match rows.next() {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(_) => {
+                    whole = false;
+                    break;
+                }
+            };
+            let values: rusqlite::Result<[Option<String>; 11]> = (|| {
+                let mut values: [Option<String>; 11] = Default::default();
+                for (index, value) in values.iter_mut().enumerate() {
+                    *value = row.get(index)?;
+                }
+                Ok(values)
+            })();
+            let Ok(v) = values else {
+                whole = false;
+                continue;
+            };
+            transaction
+                .execute(
+                    "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator, state,
+                                          operation_id, detail, created_at, updated_at, sent_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+                    params![v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], now()],
+                )
+                .map_err(failed)?;
+            copied += 1;
+        }
+        transaction.commit().map_err(failed)?;
+        Ok((copied, whole))
     }
 
     /// Marks entry `id`'s latest outcome as not yet in the audit log (`true`) or written there.
@@ -369,6 +428,34 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recovered_journal_carries_the_unfinished_writes_and_blocks_them_until_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let old_path = dir.path().join("old.sqlite");
+        let old = Journal::open(&old_path).unwrap().owned();
+        let unknown = old.record_intent(intent("crd-unknown")).unwrap();
+        old.record(unknown.id, State::Unknown, None, Some("lost"), None)
+            .unwrap();
+        let done = old.record_intent(intent("crd-done")).unwrap();
+        old.record(done.id, State::Successful, Some("op-1"), None, None)
+            .unwrap();
+        drop(old);
+        let new = Journal::open(&dir.path().join("new.sqlite")).unwrap();
+        assert_eq!(new.salvage_unfinished(&old_path).unwrap(), (1, true));
+        let carried = new.unfinished().unwrap();
+        assert_eq!(carried.len(), 1);
+        assert_eq!(carried[0].intent.target, "crd-unknown");
+        assert_eq!(carried[0].state, State::Unknown);
+        assert_eq!(carried[0].sent_at.as_ref(), Some(&carried[0].created_at));
+        assert_eq!(carried[0].owner, None);
+        let blocked = new.record_intent(intent("crd-unknown")).unwrap_err();
+        assert_eq!(blocked.code(), crate::ErrorCode::AlreadyInProgress);
+        // Garbage is an error, not an empty list.
+        let garbage = dir.path().join("garbage.sqlite");
+        std::fs::write(&garbage, b"not a database ".repeat(100)).unwrap();
+        assert!(new.salvage_unfinished(&garbage).is_err());
+    }
 
     #[test]
     fn rows_written_before_the_note_column_get_their_note_from_the_detail() {

@@ -23,9 +23,10 @@ pub enum Role {
     Fraud,
     /// Auditor: search, view, audit export; no writes.
     Auditor,
-    /// Administrator: adds, replaces and removes environments and their credentials, and nothing
-    /// else (not a superset of the other roles). Only the administrators' policy file grants it,
-    /// as a role or as `"admin": true` beside another role.
+    /// Administrator: adds, replaces and removes environments and their credentials, and
+    /// recovers after a damaged journal or audit log; nothing else (not a superset of the other
+    /// roles). Only the administrators' policy file grants it, as a role, or (environments and
+    /// credentials only) as `"admin": true` beside another role of a named account.
     Admin,
 }
 
@@ -197,7 +198,6 @@ pub(crate) trait Gate: Sync {
     fn permit(&self, permission: Permission, resource: Option<&str>) -> Result<Permit>;
 }
 
-/// The policy file's content.
 /// Who is at the keyboard, as the operating system knows them: the faces read it from the OS
 /// ([`Identity::of_this_process`]); the core takes it as a value, so tests run two operators side
 /// by side. Never read from an environment variable.
@@ -386,11 +386,18 @@ impl Policy {
     /// names no default role, may do nothing. A user's own file that grants `admin` is refused.
     fn from_file(file: PolicyFile, source: Source, identity: &Identity) -> Result<Self> {
         let (operator, role, admin) = match file {
-            PolicyFile::Single(single) => (
-                single.operator.unwrap_or_else(|| identity.account.clone()),
-                single.role,
-                single.admin,
-            ),
+            PolicyFile::Single(single) => {
+                if single.admin || single.role == Role::Admin {
+                    return Err(Error::InvalidInput(
+                        "the one-operator policy applies to every account on this computer, so it cannot grant admin: name each administrator's account under \"operators\" (ask an administrator to fix it)".into(),
+                    ));
+                }
+                (
+                    single.operator.unwrap_or_else(|| identity.account.clone()),
+                    single.role,
+                    false,
+                )
+            }
             PolicyFile::PerAccount(per_account) => {
                 if per_account.default == Some(Role::Admin) {
                     return Err(Error::InvalidInput(
@@ -465,7 +472,9 @@ impl Policy {
                 ),
             });
         }
-        if allows(self.role, action) || (self.admin && action.is_admin()) {
+        // `"admin": true` beside a working role adds environments and credentials, never
+        // recovery: an operator does not begin their own trail again.
+        if allows(self.role, action) || (self.admin && action == Permission::ManageEnvironments) {
             Ok(())
         } else {
             Err(Error::Forbidden {
@@ -491,7 +500,7 @@ fn read(path: &Path) -> Result<Option<PolicyFile>> {
 fn parse(text: &str, path: &Path) -> Result<PolicyFile> {
     serde_json::from_str(text).map_err(|e| {
         Error::InvalidInput(format!(
-            "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor|admin\"}} or {{\"operators\": {{\"ACCOUNT\": {{\"id\": \"…\", \"role\": \"…\"}}}}, \"default\": \"agent\"}}: ask an administrator to fix it",
+            "the policy file {} is not valid ({e}); expected {{\"operator\": \"…\", \"role\": \"agent|fraud|auditor\"}} or {{\"operators\": {{\"ACCOUNT\": {{\"id\": \"…\", \"role\": \"…\", \"admin\": false}}}}, \"default\": \"agent\"}}: ask an administrator to fix it",
             path.display()
         ))
     })
@@ -677,10 +686,8 @@ mod tests {
         ] {
             write(&paths.user, text);
             let error = Policy::load(&paths, true, &alice()).unwrap_err();
-            assert!(
-                error.to_string().contains("only the administrators"),
-                "{error}"
-            );
+            assert_eq!(error.code(), crate::ErrorCode::InvalidInput, "{text}");
+            assert!(error.to_string().contains("admin"), "{error}");
         }
         // Without any file nobody may manage environments.
         std::fs::remove_file(&paths.user).unwrap();
@@ -701,6 +708,11 @@ mod tests {
             .permit(Permission::BatchOptOut, "staging")
             .unwrap();
         assert_eq!(permit.role(), Role::Fraud);
+        // Beside a working role it never covers recovery: no one begins their own trail again.
+        let refused = alice_policy
+            .permit(Permission::Recover, "staging")
+            .unwrap_err();
+        assert_eq!(refused.code(), crate::ErrorCode::Forbidden);
         let it = Identity {
             account: "it".into(),
             ..alice()
@@ -719,9 +731,16 @@ mod tests {
             .permit(Permission::ManageEnvironments, "staging")
             .unwrap_err();
         assert_eq!(refused.code(), crate::ErrorCode::Forbidden);
-        // A default role of admin would make every account an administrator: refused.
-        write(&paths.system, r#"{"operators":{},"default":"admin"}"#);
-        assert!(Policy::load(&paths, false, &carol).is_err());
+        // A default role of admin, or the one-operator form (which every account gets), would
+        // make every account an administrator: refused.
+        for text in [
+            r#"{"operators":{},"default":"admin"}"#,
+            r#"{"role":"admin"}"#,
+            r#"{"operator":"IT-1","role":"agent","admin":true}"#,
+        ] {
+            write(&paths.system, text);
+            assert!(Policy::load(&paths, false, &carol).is_err(), "{text}");
+        }
     }
 
     #[test]

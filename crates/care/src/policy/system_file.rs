@@ -1,7 +1,9 @@
-//! Reading the administrators' policy file so that what is read is what was checked: the file
-//! is opened once, without following a link, and its owner and mode are taken from that open
-//! file, not from its name a second time; its folder must be the administrators' and closed to
-//! others, and every folder above it must be one that no other user can rename things in.
+//! Reading the administrators' policy file so that what is read is what was checked. On Unix the
+//! file is opened once, without following a link, and its owner and mode are taken from that
+//! open file, not from its name a second time; its folder must be the administrators' and closed
+//! to others (also when the file is missing: else anyone could delete it to fall back to the
+//! default), and every folder above it must be one that no other user can rename things in. On
+//! Windows the file and its folder are checked by name (owner and access list).
 
 use std::path::Path;
 
@@ -30,7 +32,15 @@ pub(super) fn read(path: &Path, owner: u32) -> Result<SystemFile> {
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
     let fd = match rustix::fs::open(path, flags, Mode::empty()) {
         Ok(fd) => fd,
-        Err(Errno::NOENT) => return Ok(SystemFile::Absent),
+        Err(Errno::NOENT) => {
+            let folder = path.parent().unwrap_or(Path::new("/"));
+            if folder.exists()
+                && let Err(why) = folders_closed_to_others(path, owner)
+            {
+                return Ok(SystemFile::Untrusted(why));
+            }
+            return Ok(SystemFile::Absent);
+        }
         Err(Errno::LOOP) => return Ok(SystemFile::Untrusted("the file is a link".into())),
         Err(e) => return Err(Error::storage("read the policy", path, e.into())),
     };
@@ -104,8 +114,8 @@ fn folders_closed_to_others(path: &Path, owner: u32) -> std::result::Result<(), 
     Ok(())
 }
 
-/// Windows: the file must be owned by Administrators or SYSTEM, and only they (and the
-/// installer's TrustedInstaller) may write it, read through `GetNamedSecurityInfoW`.
+/// Windows: the file and its folder must be owned by Administrators or SYSTEM, and only they
+/// may write, delete or add to them, read through `GetNamedSecurityInfoW`.
 #[cfg(windows)]
 pub(super) fn read(path: &Path, _owner: u32) -> Result<SystemFile> {
     let text = match std::fs::read_to_string(path) {
@@ -144,14 +154,20 @@ mod windows {
         WinLocalSystemSid,
     };
     use windows_sys::Win32::Storage::FileSystem::{
-        DELETE, FILE_APPEND_DATA, FILE_WRITE_DATA, WRITE_DAC, WRITE_OWNER,
+        DELETE, FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_APPEND_DATA, FILE_DELETE_CHILD,
+        FILE_WRITE_DATA, WRITE_DAC, WRITE_OWNER,
     };
     use windows_sys::Win32::System::SystemServices::ACCESS_ALLOWED_ACE_TYPE;
 
     const GENERIC_WRITE: u32 = 0x4000_0000;
+    const INHERIT_ONLY_ACE: u32 = 0x08;
     const GENERIC_ALL: u32 = 0x1000_0000;
+    /// Rights that change the file or folder, or what it holds.
     const WRITES: u32 = FILE_WRITE_DATA
         | FILE_APPEND_DATA
+        | FILE_ADD_FILE
+        | FILE_ADD_SUBDIRECTORY
+        | FILE_DELETE_CHILD
         | WRITE_DAC
         | WRITE_OWNER
         | DELETE
@@ -215,7 +231,10 @@ mod windows {
                 }
                 // SAFETY: every ACE starts with an ACE_HEADER.
                 let header = unsafe { &*(ace as *const ACE_HEADER) };
-                if u32::from(header.AceType) != ACCESS_ALLOWED_ACE_TYPE {
+                // An inherit-only entry is for what is created inside, not for this object.
+                if u32::from(header.AceType) != ACCESS_ALLOWED_ACE_TYPE
+                    || u32::from(header.AceFlags) & INHERIT_ONLY_ACE != 0
+                {
                     continue;
                 }
                 // SAFETY: an ACCESS_ALLOWED_ACE, by its type.
@@ -274,5 +293,15 @@ mod tests {
             read(&path, me()).unwrap(),
             SystemFile::Untrusted("the file is a link".into())
         );
+        // No file, in a folder anyone may write: anyone could have deleted it.
+        std::fs::remove_file(&path).unwrap();
+        let etc = root.join("etc");
+        std::fs::set_permissions(&etc, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(matches!(
+            read(&path, me()).unwrap(),
+            SystemFile::Untrusted(_)
+        ));
+        std::fs::set_permissions(&etc, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(read(&path, me()).unwrap(), SystemFile::Absent);
     }
 }

@@ -7,8 +7,8 @@ use std::path::Path;
 use crate::{Error, Result};
 
 /// Checks that `id` (a batch's or a profile audit's) can name a file in the exports folder:
-/// 1 to 64 ASCII letters, digits, `-` or `_`, so it can never climb out of the folder, hide
-/// itself or name a device.
+/// 1 to 64 ASCII letters, digits, `-` or `_`, so it can never climb out of the folder or hide
+/// itself (the ids the console makes begin `b-` or `pa-`, never a Windows device name).
 pub(crate) fn file_stem(id: &str) -> Result<&str> {
     let valid = (1..=64).contains(&id.len())
         && id

@@ -2,6 +2,9 @@
 //! replaced by a new one: it is renamed `<name>.damaged-<UTC time>` (with its WAL), its SHA-256
 //! is taken, and a marker beside it (`<name>.quarantined.json`) says so to every later start,
 //! until an administrator's recovery starts a new file whose first record names the old one.
+//! A file kept aside with no file in its place and no marker (the marker removed by hand) is
+//! taken as still aside. The folder is the operator's own: this makes tampering visible and
+//! needs an administrator to go on, but only a copy off the workstation can prove a trail whole.
 
 use std::path::{Path, PathBuf};
 
@@ -60,7 +63,7 @@ pub fn inspect(path: &Path) -> Result<Option<Quarantine>> {
         Err(e) => return Err(Error::storage("read", &marker, e)),
     }
     if !path.exists() {
-        return Ok(None);
+        return aside_without_marker(path);
     }
     let Some(check) = damage(path)? else {
         return Ok(None);
@@ -68,11 +71,49 @@ pub fn inspect(path: &Path) -> Result<Option<Quarantine>> {
     set_aside(path, &check).map(Some)
 }
 
+/// The newest file kept aside of `path` when `path` is gone and its marker too: still aside,
+/// with the marker written again.
+fn aside_without_marker(path: &Path) -> Result<Option<Quarantine>> {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok(None);
+    };
+    let prefix = format!("{}.damaged-", name.to_string_lossy());
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::storage("read", folder, e)),
+    };
+    let newest = entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|file| {
+            file.starts_with(&prefix) && !file.ends_with("-wal") && !file.ends_with("-shm")
+        })
+        .max();
+    let Some(newest) = newest else {
+        return Ok(None);
+    };
+    let kept_as = folder.join(newest);
+    let quarantine = Quarantine {
+        original: path.to_owned(),
+        sha256: sha256_of(&kept_as)?,
+        kept_as,
+        check: "its quarantine marker was removed".into(),
+        at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    write_marker(&quarantine)?;
+    tracing::error!(file = %path.display(), "a file kept aside lost its marker; it stays aside");
+    Ok(Some(quarantine))
+}
+
 /// What is wrong with the SQLite file at `path`, or `None` when SQLite's quick check passes.
+/// Opened read-only, so that checking changes nothing in it.
 fn damage(path: &Path) -> Result<Option<String>> {
     use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    use rusqlite::OpenFlags;
     let storage = |e: rusqlite::Error| Error::storage("check", path, std::io::Error::other(e));
-    let checked = rusqlite::Connection::open(path).and_then(|connection| {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let checked = rusqlite::Connection::open_with_flags(path, flags).and_then(|connection| {
         connection.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
     });
     match checked {
@@ -108,9 +149,7 @@ fn set_aside(path: &Path, check: &str) -> Result<Quarantine> {
         check: check.chars().take(500).collect(),
         at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
-    let json = serde_json::to_vec_pretty(&quarantine)
-        .map_err(|e| Error::Internal(format!("the quarantine marker: {e}")))?;
-    super::files::write_whole(&marker(path), &json)?;
+    write_marker(&quarantine)?;
     tracing::error!(
         file = %path.display(),
         kept_as = %quarantine.kept_as.display(),
@@ -121,13 +160,20 @@ fn set_aside(path: &Path, check: &str) -> Result<Quarantine> {
     Ok(quarantine)
 }
 
+fn write_marker(quarantine: &Quarantine) -> Result<()> {
+    let json = serde_json::to_vec_pretty(quarantine)
+        .map_err(|e| Error::Internal(format!("the quarantine marker: {e}")))?;
+    super::files::write_whole(&marker(&quarantine.original), &json)
+}
+
 /// Ends the quarantine of `quarantine`'s file: its marker goes; the file kept aside stays.
 pub fn release(quarantine: &Quarantine) -> Result<()> {
     let marker = marker(&quarantine.original);
     std::fs::remove_file(&marker).map_err(|e| Error::storage("remove", &marker, e))
 }
 
-fn sha256_of(path: &Path) -> Result<String> {
+/// The SHA-256 of the file at `path`, in hex.
+pub(crate) fn sha256_of(path: &Path) -> Result<String> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|e| Error::storage("read", path, e))?;
     let mut context = Context::new(&SHA256);
@@ -170,7 +216,16 @@ mod tests {
         assert_eq!(inspect(&path).unwrap(), Some(kept.clone()));
         let refusal = kept.refusal("audit log").to_string();
         assert!(refusal.contains("c2p recover") && refusal.contains(&kept.sha256));
-        release(&kept).unwrap();
+        // Its marker removed by hand, with nothing in its place: still aside.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_file(marker(&path)).unwrap();
+        let again = inspect(&path).unwrap().expect("still aside");
+        assert_eq!(
+            (&again.kept_as, &again.sha256),
+            (&kept.kept_as, &kept.sha256)
+        );
+        release(&again).unwrap();
+        std::fs::write(&path, b"").unwrap();
         assert_eq!(inspect(&path).unwrap(), None);
         assert!(kept.kept_as.exists(), "the damaged file is kept");
     }

@@ -54,6 +54,16 @@ fn open(path: &Path, what: &'static str, schema: &str, migrations: &[&str]) -> R
             )),
         ));
     }
+    let version: i64 = connection
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(storage)?;
+    if version > migrations.len() as i64 {
+        return Err(Error::Damaged(format!(
+            "{} was written by a newer version of the console (format {version}, this one knows {}): update this console; nothing was changed",
+            path.display(),
+            migrations.len()
+        )));
+    }
     connection.execute_batch(schema).map_err(storage)?;
     // Each migration re-reads the version inside its write transaction, so two processes
     // opening the same file at once apply it once.

@@ -145,7 +145,10 @@ impl Writer<'_> {
         if let Err(error) = ready {
             return self.never_sent(entry, &error);
         }
-        self.journal.mark_sent(entry.id)?;
+        if !self.journal.mark_sent(entry.id)? {
+            // Another console sharing the journal closed it while the token came: not sent.
+            return self.finished(entry.id, None, None);
+        }
         let write = d1::Write {
             reason,
             reason_code,

@@ -103,8 +103,9 @@ impl Tracker<'_> {
             {
                 return Ok(None);
             }
-            // It never left, so nothing can have been applied.
-            if entry.sent_at.is_none() {
+            // It never left, so nothing can have been applied: known only of an intent whose
+            // console notes the leaving (one with an owner; an older console notes neither).
+            if entry.sent_at.is_none() && entry.owner.is_some() {
                 return self.journal.record(
                     entry.id,
                     State::Failed,
@@ -167,8 +168,20 @@ impl Tracker<'_> {
                 );
             }
         }
+        // Clocks further apart than the skew allowed may have moved since the write left (a
+        // clock set right after a crash): D1's list was read on its clock above, but "not
+        // applied" is never concluded on such a difference.
+        let clocks_apart =
+            chrono::Duration::from_std(CLOCK_SKEW).map_or(true, |skew| d1_ahead.abs() > skew);
+        if clocks_apart {
+            tracing::warn!(
+                entry = entry.id,
+                d1_ahead_seconds = d1_ahead.num_seconds(),
+                "D1's clock and this computer's disagree: the write stays unresolved until they agree or D1 lists it"
+            );
+        }
         let age = Utc::now() - sent;
-        if unsure || age.to_std().unwrap_or_default() < self.settle {
+        if unsure || clocks_apart || age.to_std().unwrap_or_default() < self.settle {
             return Ok(None);
         }
         self.journal.record(

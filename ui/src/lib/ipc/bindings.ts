@@ -1790,9 +1790,10 @@ export type Role =
 /**  Auditor: search, view, audit export; no writes. */
 "auditor" | 
 /**
- *  Administrator: adds, replaces and removes environments and their credentials, and nothing
- *  else (not a superset of the other roles). Only the administrators' policy file grants it,
- *  as a role or as `"admin": true` beside another role.
+ *  Administrator: adds, replaces and removes environments and their credentials, and
+ *  recovers after a damaged journal or audit log; nothing else (not a superset of the other
+ *  roles). Only the administrators' policy file grants it, as a role, or (environments and
+ *  credentials only) as `"admin": true` beside another role of a named account.
  */
 "admin";
 
