@@ -1311,6 +1311,27 @@ async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrato
     }
     assert_eq!(h.writes_to(&card), 0, "nothing sent");
     assert!(!audit.exists(), "no new chain began by itself");
+    // A write another console left behind (D1 applied it) is still followed; its outcome,
+    // which no audit log can take now, waits in the journal instead of going nowhere.
+    let ok = h
+        .console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
+    let other_card = enrolled_cards(&ok)[0].clone();
+    let left = stranded_opt_out(&h, &other_card, "left-while-aside", true);
+    send_stranded_opt_out(&h, &other_card).await;
+    let console = console.with_settle(Duration::from_millis(100));
+    console.track_once().await.unwrap();
+    assert_eq!(
+        console.operation(left.id).unwrap().unwrap().state,
+        State::Successful
+    );
+    assert_eq!(
+        h.journal().unaudited().unwrap().len(),
+        1,
+        "waits in the outbox"
+    );
     // Still aside at the next start; an agent may not recover.
     let console = h.reopen();
     assert_eq!(console.recover().unwrap_err().code(), ErrorCode::Forbidden);
@@ -1332,6 +1353,17 @@ async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrato
     assert!(trail[0].event.result.contains(&kept.sha256), "{trail:?}");
     assert_eq!(console.audit_verify().unwrap().first_broken, None);
     console.consumer_view(&consumer).await.unwrap();
+    // The outcome that waited is recorded now.
+    console.track_once().await.unwrap();
+    assert!(h.journal().unaudited().unwrap().is_empty());
+    assert!(
+        h.trail()
+            .iter()
+            .any(|r| r.event.event == "opt_out_card_outcome"
+                && r.event.resource.as_deref() == Some(other_card.as_str())),
+        "{:?}",
+        h.trail()
+    );
 }
 
 #[tokio::test]
