@@ -1432,3 +1432,29 @@ async fn a_clock_days_off_does_not_turn_an_applied_write_into_not_applied() {
     let waiting = reopened.operation(unlisted.id).unwrap().unwrap();
     assert_eq!(waiting.state, State::Intent, "{waiting:?}");
 }
+
+#[tokio::test]
+async fn a_change_of_operator_or_role_is_recorded_once_at_the_first_action_under_it() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.console.search("Sato", 5).await.unwrap();
+    common::write_system_policy(h.dir.path(), r#"{"operator":"F-1","role":"fraud"}"#);
+    h.console.search("Sato", 5).await.unwrap();
+    h.console.search("Sato", 5).await.unwrap();
+    // A restarted console knows what the trail last named (its search fails later: this
+    // console runs no sandbox).
+    h.reopen().search("Sato", 5).await.unwrap_err();
+    let changes: Vec<_> = h
+        .trail()
+        .into_iter()
+        .filter(|r| r.event.event == "policy_change")
+        .map(|r| (r.event.operator, r.event.role, r.event.result))
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let (operator, role, result) = &changes[0];
+    assert_eq!((operator.as_str(), role.as_deref()), ("F-1", Some("fraud")));
+    assert!(
+        result.starts_with("tester-os (agent) → F-1 (fraud)")
+            && result.contains("administrators' policy file"),
+        "{result}"
+    );
+}

@@ -273,6 +273,20 @@ impl AuditLog {
             .unwrap();
     }
 
+    /// The operator and role of the latest record that names a role, if any.
+    pub(crate) fn last_role(&self) -> Result<Option<(String, String)>> {
+        self.usable()?;
+        self.db
+            .lock()
+            .query_row(
+                "SELECT operator, role FROM audit WHERE role IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
     /// How many records the log holds.
     pub fn count(&self) -> Result<u64> {
         self.usable()?;

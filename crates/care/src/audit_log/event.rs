@@ -97,6 +97,9 @@ audit_events! {
     ManageEnvironmentsDenied = "manageenvironments_denied",
     /// Recovering after a damaged file refused by the role.
     RecoverDenied = "recover_denied",
+    /// The operator id or role in force changed since the last record (a policy edited, a
+    /// switch between the sandbox and a configured environment): from what to what, and why.
+    PolicyChange = "policy_change",
     /// A new audit chain began: the first record of every chain, naming what came before (a
     /// damaged log kept aside, by file and SHA-256, or none).
     AuditChainStart = "audit_chain_start",

@@ -74,6 +74,8 @@ pub struct Console {
     settle: std::time::Duration,
     /// Journal entries whose D1 call this process is making now: the tracker leaves them alone.
     in_flight: InFlight,
+    /// The operator id and role (by name) the trail last named: a change is recorded.
+    policy_seen: std::sync::Mutex<Option<(String, String)>>,
 }
 
 /// The console's files kept aside at start.
@@ -125,6 +127,7 @@ impl Console {
             session: tokio::sync::Mutex::new(None),
             settle: crate::writes::SETTLE,
             in_flight: InFlight::default(),
+            policy_seen: std::sync::Mutex::new(None),
         };
         if console.damaged.audit.is_none() && console.audit.count()? == 0 {
             let result = match audit_existed {
@@ -134,6 +137,9 @@ impl Console {
                 }
             };
             console.record(AuditEvent::AuditChainStart, None, result)?;
+        }
+        if console.damaged.audit.is_none() {
+            *console.seen() = console.audit.last_role()?;
         }
         Ok(console)
     }
@@ -220,6 +226,9 @@ impl Console {
     ) -> Result<Permit> {
         self.refuse_while_damaged(permission)?;
         let (policy, environment) = self.policy_for(permission)?;
+        if !permission.spans_workstation() {
+            self.note_policy(&policy)?;
+        }
         match policy.permit(permission, &environment) {
             Ok(permit) => Ok(permit),
             Err(refused) => {
@@ -248,6 +257,39 @@ impl Console {
             self.record(AuditEvent::denied(permission), Some(INVALID_ID), "refused")?;
         }
         refused
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Option<(String, String)>> {
+        self.policy_seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the operator id and role in force when they differ from the ones the trail last
+    /// named, so that an administrator's change (or a switch between the sandbox's own policy
+    /// and the administrators') shows in the trail at the first action under it.
+    fn note_policy(&self, policy: &Policy) -> Result<()> {
+        let now = (policy.operator.clone(), policy.role.name().to_owned());
+        let mut seen = self.seen();
+        if seen.as_ref() == Some(&now) {
+            return Ok(());
+        }
+        if let Some((operator, role)) = seen.as_ref() {
+            let from = match &policy.source {
+                crate::policy::Source::System(_) => "the administrators' policy file",
+                crate::policy::Source::User(_) => "the user's own policy file, on the sandbox",
+                crate::policy::Source::Default => "no policy file",
+                crate::policy::Source::Untrusted(_) => "an untrusted policy file: read-only",
+            };
+            let change = format!("{operator} ({role}) → {} ({}), from {from}", now.0, now.1);
+            Recorder::new(
+                &self.audit,
+                &policy.operator,
+                Some(policy.role),
+                &self.identity.workstation,
+            )
+            .record(AuditEvent::PolicyChange, None, &change)?;
+        }
+        *seen = Some(now);
+        Ok(())
     }
 
     /// Who the audit trail names now, and in which role: the policy's, or the OS account (and

@@ -46,6 +46,7 @@ const words: Record<AuditEvent, Words> = {
   manageenvironments_denied: denied('permission.manageEnvironments'),
   recover_denied: denied('permission.recover'),
   audit_chain_start: plain('event.audit_chain_start'),
+  policy_change: plain('event.policy_change'),
   journal_recovered: plain('event.journal_recovered'),
   batch_opt_out_created: plain('event.batch_opt_out_created'),
   batch_opt_out_dry_run: plain('event.batch_opt_out_dry_run'),

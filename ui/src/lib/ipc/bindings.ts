@@ -297,6 +297,11 @@ export type AuditEvent =
 /**  Recovering after a damaged file refused by the role. */
 "recover_denied" | 
 /**
+ *  The operator id or role in force changed since the last record (a policy edited, a
+ *  switch between the sandbox and a configured environment): from what to what, and why.
+ */
+"policy_change" | 
+/**
  *  A new audit chain began: the first record of every chain, naming what came before (a
  *  damaged log kept aside, by file and SHA-256, or none).
  */
