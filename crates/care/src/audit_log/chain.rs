@@ -273,13 +273,16 @@ impl AuditLog {
             .unwrap();
     }
 
-    /// The operator and role of the latest record that names a role, if any.
+    /// The operator and role in force that the trail last stated (a chain's start or a change
+    /// of them), if any; the records of a permit for administration name `admin` and are not it.
     pub(crate) fn last_role(&self) -> Result<Option<(String, String)>> {
         self.usable()?;
         self.db
             .lock()
             .query_row(
-                "SELECT operator, role FROM audit WHERE role IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                "SELECT operator, role FROM audit
+                 WHERE role IS NOT NULL AND event IN ('policy_change', 'audit_chain_start')
+                 ORDER BY seq DESC LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

@@ -15,6 +15,7 @@ impl Console {
     pub fn audit_page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
         self.refuse_while_damaged(Permission::AuditRead)?;
         let (policy, environment) = self.policy_in_force()?;
+        self.note_policy(&policy)?;
         let (deciding, _) = self.policy_for(Permission::AuditRead)?;
         let everyone = deciding.permit(Permission::AuditRead, &environment).is_ok();
         let operator = (!everyone).then_some(policy.operator.as_str());

@@ -80,6 +80,7 @@ impl Console {
         let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
         let batch = self.existing_batch(id)?;
         self.refuse_another_environment(&batch)?;
+        let session = self.session().await?;
         let items: Vec<Item> = self
             .journal
             .batch_items(id)?
@@ -96,8 +97,14 @@ impl Console {
             .collect()
             .await;
         previews.sort_by_key(|p| p.seq);
-        // Read from another environment if it changed while reading: nothing is marked.
+        // Read from another environment if it changed while reading (even and back: the
+        // clients were built again): nothing is marked.
         self.refuse_another_environment(&batch)?;
+        if !std::sync::Arc::ptr_eq(&session, &self.session().await?) {
+            return Err(Error::InvalidInput(format!(
+                "the environment in use changed while batch {id}'s dry run was read: read it again"
+            )));
+        }
         for preview in previews.iter().filter(|p| p.nothing_to_do) {
             self.journal.skip_item(id, preview.seq, NOTHING_TO_DO)?;
         }

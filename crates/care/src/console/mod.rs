@@ -30,6 +30,7 @@ mod writes;
 use std::sync::Arc;
 
 pub use environments::EnvironmentStatus;
+pub use recovery::Recovered;
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;
@@ -296,7 +297,12 @@ impl Console {
     /// no role) when the policy cannot be read.
     fn who(&self) -> (String, Option<Role>) {
         match self.policy() {
-            Ok(policy) => (policy.operator, Some(policy.role)),
+            Ok(policy) => {
+                if let Err(error) = self.note_policy(&policy) {
+                    tracing::warn!(code = ?error.code(), %error, "a change of operator or role could not be recorded yet");
+                }
+                (policy.operator, Some(policy.role))
+            }
             Err(_) => (self.identity.account.clone(), None),
         }
     }

@@ -19,29 +19,47 @@ impl Console {
 
     /// Starts a new journal and audit log where damaged ones were kept aside (admin only): the
     /// records of it name each file kept aside, by path and SHA-256, the audit log's as the
-    /// first record of its new chain. The files kept aside stay. Restart the console afterwards.
-    pub fn recover(&self) -> Result<Vec<Quarantine>> {
+    /// first record of its new chain; the damaged journal's unfinished writes are carried over
+    /// to be resolved from D1. The files kept aside stay. Returns what was recorded for each.
+    /// Restart the console afterwards.
+    pub fn recover(&self) -> Result<Vec<Recovered>> {
         let (policy, environment) = self.policy_for(Permission::Recover)?;
         // While the audit log is aside, a refusal cannot be recorded; otherwise it is.
         let permit = match self.damaged.audit {
             Some(_) => policy.permit(Permission::Recover, &environment)?,
             None => self.authorise(Permission::Recover, None)?,
         };
-        // The new files go where this console keeps them, whatever a marker says.
-        let audit_path = self.dirs.data.join("audit.sqlite");
+        // The new files go where this console keeps them, whatever a marker says, and only
+        // where nothing was begun yet (a recovery run twice adds nothing).
+        let data = self.dirs.data.as_path();
+        let (audit_path, journal_path) =
+            (data.join("audit.sqlite"), data.join("operations.sqlite"));
+        let already = |path: &std::path::Path| {
+            Error::Damaged(format!(
+                "{} already holds records: recovery was done, or something else began it; move it away before recovering",
+                path.display()
+            ))
+        };
         let new_log;
         let log = match &self.damaged.audit {
             Some(_) => {
                 new_log = AuditLog::open(&audit_path)?;
                 if new_log.count()? != 0 {
-                    return Err(Error::Damaged(format!(
-                        "{} already holds records: move it away before recovering",
-                        audit_path.display()
-                    )));
+                    return Err(already(&audit_path));
                 }
                 &new_log
             }
             None => &self.audit,
+        };
+        let journal = match &self.damaged.journal {
+            Some(_) => {
+                let journal = Journal::open(&journal_path)?;
+                if !journal.recent(None, 1)?.is_empty() {
+                    return Err(already(&journal_path));
+                }
+                Some(journal)
+            }
+            None => None,
         };
         let recorder = Recorder::new(
             log,
@@ -49,39 +67,59 @@ impl Console {
             Some(permit.role()),
             &self.identity.workstation,
         );
-        let data = self.dirs.data.as_path();
-        let described = |aside: &Quarantine| describe(aside, data);
+        let mut recovered = Vec::new();
         if let Some(aside) = &self.damaged.audit {
+            let recorded = describe(aside, data);
             let kept_as = aside.kept_as.display().to_string();
-            recorder.record(
-                AuditEvent::AuditChainStart,
-                Some(&kept_as),
-                &described(aside),
-            )?;
+            recorder.record(AuditEvent::AuditChainStart, Some(&kept_as), &recorded)?;
+            recovered.push(Recovered {
+                aside: aside.clone(),
+                recorded,
+            });
         }
-        if let Some(aside) = &self.damaged.journal {
-            let journal = Journal::open(&self.dirs.data.join("operations.sqlite"))?;
-            let carried = match journal.salvage_unfinished(&aside.kept_as) {
+        if let (Some(aside), Some(journal)) = (&self.damaged.journal, &journal) {
+            let salvaged = match aside.kept_as.parent() == Some(data) {
+                true => journal.salvage_unfinished(&aside.kept_as),
+                false => Err(Error::Damaged(
+                    "the file kept aside is not in the console's folder".into(),
+                )),
+            };
+            let carried = match salvaged {
                 Ok((count, true)) => format!(
                     "; {count} unfinished writes carried over, to be resolved from D1 before any is sent again"
                 ),
                 Ok((count, false)) => format!(
-                    "; {count} unfinished writes carried over, but part of its list was unreadable: check D1's operations before writing on a card again"
+                    "; WARNING: {count} unfinished writes carried over, but part of its list was unreadable: check D1's operations before writing on any card again"
                 ),
                 Err(error) => format!(
-                    "; its unfinished writes could not be read ({error}): check D1's operations before writing on a card again"
+                    "; WARNING: its unfinished writes could not be read ({error}): check D1's operations before writing on any card again"
                 ),
             };
+            let recorded = describe(aside, data) + &carried;
             let kept_as = aside.kept_as.display().to_string();
-            let result = described(aside) + &carried;
-            recorder.record(AuditEvent::JournalRecovered, Some(&kept_as), &result)?;
+            recorder.record(AuditEvent::JournalRecovered, Some(&kept_as), &recorded)?;
+            recovered.push(Recovered {
+                aside: aside.clone(),
+                recorded,
+            });
         }
-        let recovered: Vec<Quarantine> = self.kept_aside().into_iter().cloned().collect();
-        for aside in &recovered {
-            quarantine::release(aside)?;
+        if self.damaged.audit.is_some() {
+            quarantine::release(&audit_path)?;
+        }
+        if self.damaged.journal.is_some() {
+            quarantine::release(&journal_path)?;
         }
         Ok(recovered)
     }
+}
+
+/// A file recovery began again: the one kept aside, and what the trail says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// The file kept aside.
+    pub aside: Quarantine,
+    /// The record's words (its hash, and for the journal what was carried over).
+    pub recorded: String,
 }
 
 /// What the trail says of a file kept aside: its SHA-256 read again now from the console's own

@@ -228,6 +228,26 @@ impl Journal {
         Ok(marked == 1)
     }
 
+    /// Closes intent `id` as not applied (safe to send again) only if, when the journal
+    /// changes, its request has still not left: the same statement checks and closes, so a
+    /// console that marks it sent at that moment either wins (it is not closed) or sees it
+    /// closed and does not send. `None` when it was not closed.
+    pub fn close_never_sent(&self, id: i64) -> Result<Option<Entry>> {
+        let closed = self
+            .db
+            .lock()
+            .execute(
+                "UPDATE intents SET state = 'FAILED', detail = ?2, note = ?3, updated_at = ?4
+                 WHERE id = ?1 AND state = 'INTENT' AND sent_at IS NULL",
+                params![id, Note::NOT_APPLIED, wire_name(Note::NotApplied), now()],
+            )
+            .map_err(failed)?;
+        match closed {
+            1 => self.get(id),
+            _ => Ok(None),
+        }
+    }
+
     /// Records what became of intent `id` and returns the entry, or `None` when it was already
     /// final: a final entry never changes again, and the check and the change are one statement,
     /// so two processes finishing the same entry cannot both succeed.
@@ -328,7 +348,15 @@ impl Journal {
                 }
                 Ok(values)
             })();
-            let Ok(v) = values else {
+            // Only a row this console can read back is carried: one it could not parse would
+            // stop the tracker for every write.
+            let readable = |v: &[Option<String>; 11]| {
+                let required = [1, 3, 4, 5, 6, 10].iter().all(|&i| v[i].is_some());
+                let kind = v[0].clone().map(parse::<WriteKind>).and_then(|r| r.ok());
+                let state = v[7].clone().map(parse::<State>).and_then(|r| r.ok());
+                required && kind.is_some() && state.is_some_and(|s| !s.is_final())
+            };
+            let Some(v) = values.ok().filter(readable) else {
                 whole = false;
                 continue;
             };
@@ -430,6 +458,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_intent_is_either_marked_sent_or_closed_as_never_sent_never_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let sender = Journal::open(&path).unwrap().owned();
+        let tracker = Journal::open(&path).unwrap();
+        let first = sender.record_intent(intent("crd-first")).unwrap();
+        assert!(sender.mark_sent(first.id).unwrap());
+        assert_eq!(tracker.close_never_sent(first.id).unwrap(), None, "it left");
+        let second = sender.record_intent(intent("crd-second")).unwrap();
+        let closed = tracker.close_never_sent(second.id).unwrap().unwrap();
+        assert_eq!(
+            (closed.state, closed.note),
+            (State::Failed, Some(Note::NotApplied))
+        );
+        assert!(
+            !sender.mark_sent(second.id).unwrap(),
+            "closed: not to be sent"
+        );
+    }
+
+    #[test]
     fn a_recovered_journal_carries_the_unfinished_writes_and_blocks_them_until_resolved() {
         let dir = tempfile::tempdir().unwrap();
         let old_path = dir.path().join("old.sqlite");
@@ -443,6 +492,18 @@ mod tests {
         drop(old);
         let new = Journal::open(&dir.path().join("new.sqlite")).unwrap();
         assert_eq!(new.salvage_unfinished(&old_path).unwrap(), (1, true));
+        // A row this console could not read back is left behind, and the copy says so.
+        rusqlite::Connection::open(&old_path)
+            .unwrap()
+            .execute(
+                "INSERT INTO intents (kind, target, reason_code, correlation_id, environment, operator, state, created_at, updated_at)
+                 VALUES ('NONSENSE', 'crd-x', 'ISSUER_DECISION', 'c', 'sandbox', 'a', 'UNKNOWN', 't', 't')",
+                [],
+            )
+            .unwrap();
+        let again = Journal::open(&dir.path().join("again.sqlite")).unwrap();
+        assert_eq!(again.salvage_unfinished(&old_path).unwrap(), (1, false));
+        assert_eq!(again.unfinished().unwrap().len(), 1, "still readable");
         let carried = new.unfinished().unwrap();
         assert_eq!(carried.len(), 1);
         assert_eq!(carried[0].intent.target, "crd-unknown");

@@ -34,12 +34,15 @@ pub(super) fn read(path: &Path, owner: u32) -> Result<SystemFile> {
         Ok(fd) => fd,
         Err(Errno::NOENT) => {
             let folder = path.parent().unwrap_or(Path::new("/"));
-            if folder.exists()
-                && let Err(why) = folders_closed_to_others(path, owner)
-            {
-                return Ok(SystemFile::Untrusted(why));
-            }
-            return Ok(SystemFile::Absent);
+            let verdict = match folder.exists() {
+                true => folders_closed_to_others(path, owner),
+                // No folder either: whoever could make it must not be just anyone.
+                false => above_closed_to_others(folder, owner),
+            };
+            return Ok(match verdict {
+                Ok(()) => SystemFile::Absent,
+                Err(why) => SystemFile::Untrusted(why),
+            });
         }
         Err(Errno::LOOP) => return Ok(SystemFile::Untrusted("the file is a link".into())),
         Err(e) => return Err(Error::storage("read the policy", path, e.into())),
@@ -97,9 +100,20 @@ fn folders_closed_to_others(path: &Path, owner: u32) -> std::result::Result<(), 
         return Err("its folder is a link".into());
     }
     closed_to_others("its folder", metadata.uid(), metadata.mode(), owner)?;
+    above_closed_to_others(folder, owner)
+}
+
+/// Each existing folder above `folder` belongs to root or `owner` and is closed to others or
+/// sticky.
+#[cfg(unix)]
+fn above_closed_to_others(folder: &Path, owner: u32) -> std::result::Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
     for above in folder.ancestors().skip(1) {
-        let metadata =
-            std::fs::symlink_metadata(above).map_err(|e| format!("{}: {e}", above.display()))?;
+        let metadata = match std::fs::symlink_metadata(above) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", above.display())),
+        };
         let sticky = metadata.mode() & 0o1000 != 0;
         if !metadata.is_dir()
             || (metadata.uid() != 0 && metadata.uid() != owner)
@@ -120,7 +134,16 @@ fn folders_closed_to_others(path: &Path, owner: u32) -> std::result::Result<(), 
 pub(super) fn read(path: &Path, _owner: u32) -> Result<SystemFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SystemFile::Absent),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A folder others may change could have lost the file on purpose.
+            let folder = path.parent().unwrap_or(path);
+            if folder.exists()
+                && let Err(why) = windows::administrators_only(folder)
+            {
+                return Ok(SystemFile::Untrusted(why));
+            }
+            return Ok(SystemFile::Absent);
+        }
         Err(e) => return Err(Error::storage("read the policy", path, e)),
     };
     for at in [path, path.parent().unwrap_or(path)] {

@@ -166,10 +166,15 @@ fn write_marker(quarantine: &Quarantine) -> Result<()> {
     super::files::write_whole(&marker(&quarantine.original), &json)
 }
 
-/// Ends the quarantine of `quarantine`'s file: its marker goes; the file kept aside stays.
-pub fn release(quarantine: &Quarantine) -> Result<()> {
-    let marker = marker(&quarantine.original);
-    std::fs::remove_file(&marker).map_err(|e| Error::storage("remove", &marker, e))
+/// Ends the quarantine of the file at `path`: its marker goes; the file kept aside stays.
+pub fn release(path: &Path) -> Result<()> {
+    let marker = marker(path);
+    match std::fs::remove_file(&marker) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::storage("remove", &marker, e))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The SHA-256 of the file at `path`, in hex.
@@ -224,7 +229,7 @@ mod tests {
             (&again.kept_as, &again.sha256),
             (&kept.kept_as, &kept.sha256)
         );
-        release(&again).unwrap();
+        release(&path).unwrap();
         std::fs::write(&path, b"").unwrap();
         assert_eq!(inspect(&path).unwrap(), None);
         assert!(kept.kept_as.exists(), "the damaged file is kept");

@@ -22,8 +22,9 @@ pub const SETTLE: Duration = Duration::from_secs(120);
 /// How far D1's clock and ours may disagree when an operation's start time is compared with the
 /// intent's.
 const CLOCK_SKEW: Duration = Duration::from_secs(120);
-/// How far from the intent an unclaimed operation still keeps the tracker from concluding "not
-/// applied" (a workstation clock off by more than [`CLOCK_SKEW`]).
+/// How long before the intent an unclaimed operation still keeps the tracker from concluding
+/// "not applied" (one after it always does): a workstation clock off by more than
+/// [`CLOCK_SKEW`], or corrected since.
 const NEAR: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// What the tracker needs: the journal, the active environment's clients, the registry of
@@ -76,6 +77,22 @@ impl Tracker<'_> {
     /// end, or an UNKNOWN (or crashed) entry resolved, or concluded not applied once the settle
     /// time has passed with no trace. Returns the entry when it changed.
     async fn follow(&self, entry: &Entry) -> Result<Option<Entry>> {
+        if entry.operation_id.is_none() && entry.state == State::Intent {
+            // Its request may still be on its way in the console that recorded it, which runs:
+            // that console's to finish.
+            if let Some(owner) = entry.owner.as_deref()
+                && Some(owner) != self.journal.owner()
+                && owner::is_alive(owner)
+            {
+                return Ok(None);
+            }
+            // It never left, so nothing can have been applied: known only of an intent whose
+            // console notes the leaving (one with an owner; an older console notes neither),
+            // and closed only if it has still not left when the journal changes.
+            if entry.sent_at.is_none() && entry.owner.is_some() {
+                return self.journal.close_never_sent(entry.id);
+            }
+        }
         let (operations, d1_ahead) = self.operations_of(entry).await?;
         if let Some(operation_id) = &entry.operation_id {
             let Some(operation) = operations.iter().find(|o| &o.operation_id == operation_id)
@@ -94,27 +111,6 @@ impl Tracker<'_> {
         }
         // No operationId: the answer was lost (UNKNOWN) or the console stopped before it came
         // (INTENT). D1's list says whether the write was applied.
-        if entry.state == State::Intent {
-            // Its request may still be on its way in the console that recorded it, which runs:
-            // that console's to finish.
-            if let Some(owner) = entry.owner.as_deref()
-                && Some(owner) != self.journal.owner()
-                && owner::is_alive(owner)
-            {
-                return Ok(None);
-            }
-            // It never left, so nothing can have been applied: known only of an intent whose
-            // console notes the leaving (one with an owner; an older console notes neither).
-            if entry.sent_at.is_none() && entry.owner.is_some() {
-                return self.journal.record(
-                    entry.id,
-                    State::Failed,
-                    None,
-                    Some(Note::NOT_APPLIED),
-                    Some(Note::NotApplied),
-                );
-            }
-        }
         // The settle time counts from when the request left; D1's times are compared with
         // that moment on D1's clock, so a workstation clock that is off moves nothing.
         let sent = parse_time(entry.sent_at.as_deref().unwrap_or(&entry.created_at))?;
@@ -125,8 +121,8 @@ impl Tracker<'_> {
             ..=(sent_on_d1
                 + chrono::Duration::from_std(self.settle + CLOCK_SKEW)
                     .unwrap_or(chrono::TimeDelta::MAX));
-        // Far enough from the write that no clock, ours or D1's, is that far off.
-        let near = (sent_on_d1 - NEAR)..=(sent_on_d1 + NEAR);
+        // Far enough before the write that no clock, ours or D1's, is that far off.
+        let earliest = sent_on_d1 - NEAR;
         let wanted = entry.intent.kind.operation_kind();
         // An unclaimed operation that might be this write keeps the entry unresolved rather than
         // calling it safe to send again: one whose kind this console does not know, one whose
@@ -152,7 +148,8 @@ impl Tracker<'_> {
                 continue;
             };
             if unknown_kind || !window.contains(&started) {
-                unsure |= near.contains(&started);
+                // Near the write, or any time after it (a clock corrected since it left).
+                unsure |= started >= earliest;
                 continue;
             }
             // D1 may leave the reason out of its list; a different reason is another write.

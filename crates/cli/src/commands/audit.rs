@@ -8,6 +8,7 @@ use care::console::Console;
 
 use crate::args::{AuditCommand, Format};
 use crate::exit::{self, Failure, Outcome};
+use crate::render;
 
 pub fn run(console: &Console, command: AuditCommand) -> Outcome {
     match command {
@@ -55,12 +56,12 @@ pub fn recover(console: &Console) -> Outcome {
     if recovered.is_empty() {
         say!("nothing to recover: no file was kept aside");
     }
-    for aside in recovered {
+    for done in recovered {
         say!(
-            "{} begins again; the damaged file is kept as {} (SHA-256 {})",
-            aside.original.display(),
-            aside.kept_as.display(),
-            aside.sha256
+            "{} begins again; the damaged file is kept as {}: {}",
+            done.aside.original.display(),
+            done.aside.kept_as.display(),
+            render::inert(&done.recorded)
         );
     }
     say!("restart the console (close every window of it) to use the new files");
