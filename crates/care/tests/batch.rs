@@ -634,3 +634,68 @@ async fn a_console_following_the_journal_never_judges_another_console_s_writes_o
         .count();
     assert_eq!(not_applied, 0, "no write D1 applied was called not applied");
 }
+
+/// A list of bare ids read as cardIds (the default) holds two enrolled consumers' ids: they are
+/// "not found", never "nothing to do", and never sent; a card the bank knows and no directory
+/// lists is the only "nothing to do".
+#[tokio::test]
+async fn consumer_ids_read_as_cards_are_not_found_not_nothing_to_do_and_never_sent() {
+    let h = common::harness(CONSUMERS_FOR_KINDS, Duration::ZERO).await;
+    h.role("fraud");
+    let consumers = [
+        common::first(CONSUMERS_FOR_KINDS, "ok"),
+        common::first(CONSUMERS_FOR_KINDS, "closed"),
+    ];
+    let card = cards(CONSUMERS_FOR_KINDS, 1).remove(0);
+    let nowhere = card_in_no_directory(CONSUMERS_FOR_KINDS);
+    let text = format!("{}\n{}\n{card}\n{nowhere}\n", consumers[0], consumers[1]);
+    let list = parse(&text, Some(TargetKind::Card));
+    assert_eq!(list.targets.len(), 4);
+    let batch = h.console.batch_create(&list, false, None).unwrap();
+    let previews = h
+        .console
+        .batch_preview(&batch.id, 4, &|_| {})
+        .await
+        .unwrap();
+    let by_target = |t: &str| previews.iter().find(|p| p.target == t).unwrap();
+    for consumer in &consumers {
+        let preview = by_target(consumer);
+        assert!(preview.not_found && !preview.nothing_to_do, "{preview:?}");
+        assert!(
+            preview
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("is it a consumer id?"),
+            "{preview:?}"
+        );
+    }
+    assert!(by_target(&nowhere).nothing_to_do && !by_target(&nowhere).not_found);
+    assert!(!by_target(&card).removals.is_empty());
+    let (last, _) = run(&h.console, &batch.id, 4).await;
+    assert_eq!(
+        (last.successful, last.skipped, last.not_found),
+        (1, 1, 2),
+        "{last:?}"
+    );
+    for consumer in &consumers {
+        assert_eq!(h.writes_to(consumer), 0, "{consumer} was not sent");
+    }
+    let statuses: Vec<ItemStatus> = h
+        .console
+        .batch_items(&batch.id)
+        .unwrap()
+        .iter()
+        .map(Item::status)
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == ItemStatus::NotFound)
+            .count(),
+        2
+    );
+    assert_progress_agrees_with_items(&h.console, &batch.id);
+}
+
+const CONSUMERS_FOR_KINDS: usize = 60;

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::journal::Item;
+use crate::journal::{Item, TargetKind};
 use crate::writes::Removal;
 use crate::{Error, Result};
 
@@ -16,13 +16,18 @@ pub struct Preview {
     /// The item's position in the batch.
     #[specta(type = u32)]
     pub seq: i64,
+    /// What the list says it is.
+    pub kind: TargetKind,
     /// The cardId or consumerId.
     pub target: String,
     /// What leaves each directory (see [`Removal`]).
     pub removals: Vec<Removal>,
-    /// Whether it is in no directory: it will not be sent.
+    /// Whether it is known and in no directory: it will not be sent.
     pub nothing_to_do: bool,
-    /// Why it could not be read (it will still be sent).
+    /// Whether the bank's records do not know it as that kind of id (a consumerId read as a
+    /// cardId, say): it will not be sent.
+    pub not_found: bool,
+    /// Why it could not be read (it will still be sent, unless not found).
     pub error: Option<String>,
 }
 
@@ -33,21 +38,20 @@ pub(crate) const NOTHING_TO_DO: &str =
 impl Preview {
     /// The preview of `item` from what reading it gave.
     pub(crate) fn of(item: &Item, read: Result<Vec<Removal>>) -> Self {
-        match read {
-            Ok(removals) => Self {
-                seq: item.seq,
-                target: item.target.clone(),
-                nothing_to_do: removals.is_empty(),
-                removals,
-                error: None,
-            },
-            Err(error) => Self {
-                seq: item.seq,
-                target: item.target.clone(),
-                removals: Vec::new(),
-                nothing_to_do: false,
-                error: Some(error.to_string()),
-            },
+        let (removals, error) = match read {
+            Ok(removals) => (removals, None),
+            Err(error) => (Vec::new(), Some(error)),
+        };
+        Self {
+            seq: item.seq,
+            kind: item.kind,
+            target: item.target.clone(),
+            nothing_to_do: error.is_none() && removals.is_empty(),
+            not_found: error
+                .as_ref()
+                .is_some_and(|e| e.code() == crate::ErrorCode::NotFound),
+            removals,
+            error: error.map(|e| e.to_string()),
         }
     }
 }

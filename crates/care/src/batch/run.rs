@@ -46,6 +46,8 @@ pub struct Progress {
     pub not_sent: u32,
     /// Marked "nothing to do" by the dry run.
     pub skipped: u32,
+    /// Marked "not found" by the dry run: the bank does not know it as that kind of id.
+    pub not_found: u32,
     /// Items sent per second so far in this run.
     pub per_second: f64,
     /// Seconds until every item is sent, at that rate.
@@ -68,6 +70,7 @@ impl Progress {
                 ItemStatus::Unknown => &mut progress.unknown,
                 ItemStatus::Pending | ItemStatus::Sending => &mut progress.pending,
                 ItemStatus::NothingToDo => &mut progress.skipped,
+                ItemStatus::NotFound => &mut progress.not_found,
                 ItemStatus::NotSent => &mut progress.not_sent,
             };
             *count += n;
@@ -335,7 +338,8 @@ impl Run<'_> {
                 return Progress::default();
             }
         };
-        let sent = (progress.total - progress.not_sent - progress.skipped) as usize;
+        let sent =
+            (progress.total - progress.not_sent - progress.skipped - progress.not_found) as usize;
         let elapsed = reporter.started.elapsed().as_secs_f64();
         let sent_now = sent.saturating_sub(reporter.sent_at_start);
         if elapsed > 0.0 && sent_now > 0 {

@@ -10,6 +10,7 @@ use crate::audit_log::AuditEvent;
 use crate::batch::preview::{NOTHING_TO_DO, consumer_of_card};
 use crate::batch::run::Run;
 use crate::batch::{MAX_CONCURRENCY, ParsedList, Preview, Progress, RunControl};
+use crate::journal::batches::NOT_FOUND;
 use crate::journal::{Batch, BatchState, Item, TargetKind};
 use crate::policy::Permission;
 use crate::{Error, Result, wire_name};
@@ -105,8 +106,14 @@ impl Console {
                 "the environment in use changed while batch {id}'s dry run was read: read it again"
             )));
         }
-        for preview in previews.iter().filter(|p| p.nothing_to_do) {
-            self.journal.skip_item(id, preview.seq, NOTHING_TO_DO)?;
+        for preview in &previews {
+            if preview.nothing_to_do {
+                self.journal.skip_item(id, preview.seq, NOTHING_TO_DO)?;
+            } else if preview.not_found {
+                let why = preview.error.as_deref().unwrap_or_default();
+                self.journal
+                    .skip_item(id, preview.seq, &format!("{NOT_FOUND}{why}"))?;
+            }
         }
         self.recorder(&permit)
             .record(AuditEvent::BatchOptOutDryRun, Some(id), "ok")?;
@@ -115,6 +122,9 @@ impl Console {
 
     /// What opting out `item` would remove, read as an agent would: a search for a card's
     /// consumer, then the consumer's view (each role checked and audited).
+    /// What opting out `item` would remove, read now; [`Error::NotFound`] when the bank's
+    /// records do not know it as what the list says it is (a consumerId that the bank's search
+    /// finds, read as a cardId, names no card of it).
     async fn removals_of(&self, item: &Item) -> Result<Vec<crate::writes::Removal>> {
         let (consumer, card) = match item.kind {
             TargetKind::Consumer => (item.target.clone(), None),
@@ -123,7 +133,26 @@ impl Console {
                 Some(item.target.as_str()),
             ),
         };
-        self.opt_out_preview(&consumer, card).await
+        let view = self.consumer_view(&consumer).await?;
+        let known = match (card, view.bank_record()) {
+            (Some(card), Some(record)) => record.cards.iter().any(|c| c.card_id == card),
+            (_, record) => {
+                record.is_some() || !matches!(view.bank, crate::profile::BankSide::Unknown)
+            }
+        };
+        if !known {
+            return Err(Error::NotFound(match item.kind {
+                TargetKind::Card => format!(
+                    "the bank's records know no card {}: is it a consumer id?",
+                    item.target
+                ),
+                TargetKind::Consumer => format!(
+                    "the bank's records know no consumer {}: is it a card id?",
+                    item.target
+                ),
+            }));
+        }
+        Ok(crate::writes::removals(&view, card))
     }
 
     /// Sends every item of batch `id` not sent yet, `concurrency` at a time, then follows

@@ -79,6 +79,9 @@ pub struct Batch {
 pub enum ItemStatus {
     /// The dry run found it in no directory: it is not sent.
     NothingToDo,
+    /// The bank's records do not know it as what the list says it is (a consumerId read as a
+    /// cardId, say): it is not sent.
+    NotFound,
     /// Not sent (yet).
     NotSent,
     /// Its intent is journaled and its request may be on the way.
@@ -109,7 +112,9 @@ impl ItemStatus {
     /// spelled from the same values as the code.
     fn sql() -> String {
         format!(
-            "CASE WHEN b.skip IS NOT NULL THEN '{}' WHEN b.intent_id IS NULL THEN '{}' WHEN i.state = '{}' THEN '{}' ELSE i.state END",
+            "CASE WHEN substr(b.skip, 1, {}) = '{NOT_FOUND}' THEN '{}' WHEN b.skip IS NOT NULL THEN '{}' WHEN b.intent_id IS NULL THEN '{}' WHEN i.state = '{}' THEN '{}' ELSE i.state END",
+            NOT_FOUND.len(),
+            wire_name(Self::NotFound),
             wire_name(Self::NothingToDo),
             wire_name(Self::NotSent),
             wire_name(State::Intent),
@@ -117,6 +122,9 @@ impl ItemStatus {
         )
     }
 }
+
+/// How the reason of an item the dry run found unknown to the bank begins.
+pub const NOT_FOUND: &str = "not found: ";
 
 /// One item of a batch, with its latest intent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -145,6 +153,7 @@ impl Item {
     /// Where it stands.
     pub fn status(&self) -> ItemStatus {
         match (&self.skip, &self.intent) {
+            (Some(skip), _) if skip.starts_with(NOT_FOUND) => ItemStatus::NotFound,
             (Some(_), _) => ItemStatus::NothingToDo,
             (None, None) => ItemStatus::NotSent,
             (None, Some(entry)) => ItemStatus::of_intent(entry.state),

@@ -27,7 +27,17 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
             let list = read_list(&file, ids)?;
             report_invalid(&list);
             let batch = console.batch_create(&list, user_decision, reason.as_deref())?;
-            say!("batch {}: {} entries", batch.id, list.targets.len());
+            let cards = list
+                .targets
+                .iter()
+                .filter(|t| t.kind == TargetKind::Card)
+                .count();
+            say!(
+                "batch {}: {} entries ({cards} cards, {} consumers)",
+                batch.id,
+                list.targets.len(),
+                list.targets.len() - cards
+            );
             let previews = {
                 let bar = bar(list.targets.len() as u64, "reading profiles");
                 let previews = console
@@ -36,10 +46,17 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                 bar.finish_and_clear();
                 previews
             };
-            let mut nothing = 0;
+            let (mut nothing, mut not_found) = (0, 0);
             for preview in &previews {
                 if preview.nothing_to_do {
                     nothing += 1;
+                } else if preview.not_found {
+                    not_found += 1;
+                    say!(
+                        "  {}: not found, it will not be sent ({})",
+                        preview.target,
+                        crate::render::inert(preview.error.as_deref().unwrap_or_default())
+                    );
                 } else if let Some(error) = &preview.error {
                     say!(
                         "  {}: could not be read ({error}); it will be sent",
@@ -66,8 +83,8 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                 }
             }
             say!(
-                "{} to send, {nothing} with nothing to do (already out of every directory)",
-                previews.len() - nothing
+                "{} to send, {nothing} with nothing to do (already out of every directory), {not_found} not found",
+                previews.len() - nothing - not_found
             );
             if dry_run {
                 say!(
@@ -99,7 +116,7 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
             for summary in console.batches(50)? {
                 let (batch, counts) = (summary.batch, summary.progress);
                 say!(
-                    "{}  {:<9}  {}  {} entries: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do",
+                    "{}  {:<9}  {}  {} entries: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do, {} not found",
                     batch.id,
                     format!("{:?}", batch.state).to_uppercase(),
                     batch.environment,
@@ -109,7 +126,8 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                     counts.unknown,
                     counts.pending,
                     counts.not_sent,
-                    counts.skipped
+                    counts.skipped,
+                    counts.not_found
                 );
             }
             Ok(())
@@ -162,13 +180,14 @@ async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
     .await?;
     bar.finish_and_clear();
     say!(
-        "batch {id}: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do",
+        "batch {id}: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do, {} not found",
         last.successful,
         last.failed,
         last.unknown,
         last.pending,
         last.not_sent,
-        last.skipped
+        last.skipped,
+        last.not_found
     );
     if let Some(out) = &run.report {
         write_report(console, id, out)?;

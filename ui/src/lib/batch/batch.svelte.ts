@@ -117,9 +117,9 @@ export class BatchOptOut {
     return reasonProblem(this.reason);
   }
 
-  /** Entries that would be sent (what the dry run did not mark as nothing to do). */
+  /** Entries that would be sent (what the dry run did not mark as nothing to do or not found). */
   get toSend(): number {
-    return this.previews.filter((p) => !p.nothingToDo).length;
+    return this.previews.filter((p) => !p.nothingToDo && !p.notFound).length;
   }
 
   /** Runs `work`, showing its failure; true when it succeeded. */

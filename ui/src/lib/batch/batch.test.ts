@@ -27,6 +27,7 @@ function progress(overrides: Partial<Progress_Serialize> = {}): Progress_Seriali
     pending: 0,
     notSent: 3,
     skipped: 0,
+    notFound: 0,
     perSecond: 0,
     etaSeconds: null,
     concurrency: 8,
@@ -50,8 +51,9 @@ function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Pr
     batchCreate: vi.fn(() => ok(batch)),
     batchPreview: vi.fn(() =>
       ok([
-        { seq: 1, target: 'card-1', removals: [{ scheme: 'VISA', cards: ['•••• 1111'], consumerRemoved: false, unread: false }], nothingToDo: false, error: null },
-        { seq: 2, target: 'card-2', removals: [], nothingToDo: true, error: null },
+        { seq: 1, kind: 'card' as const, target: 'card-1', removals: [{ scheme: 'VISA', cards: ['•••• 1111'], consumerRemoved: false, unread: false }], nothingToDo: false, notFound: false, error: null },
+        { seq: 2, kind: 'card' as const, target: 'card-2', removals: [], nothingToDo: true, notFound: false, error: null },
+        { seq: 3, kind: 'card' as const, target: 'cons-0001-ok', removals: [], nothingToDo: false, notFound: true, error: 'the bank knows no card' },
       ]),
     ),
     batchRun: vi.fn(async () => {

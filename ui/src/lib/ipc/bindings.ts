@@ -1536,13 +1536,20 @@ export type Preview = Preview_Serialize | Preview_Deserialize;
 export type Preview_Deserialize = {
 	/**  The item's position in the batch. */
 	seq: number,
+	/**  What the list says it is. */
+	kind: TargetKind,
 	/**  The cardId or consumerId. */
 	target: string,
 	/**  What leaves each directory (see [`Removal`]). */
 	removals: Removal[],
-	/**  Whether it is in no directory: it will not be sent. */
+	/**  Whether it is known and in no directory: it will not be sent. */
 	nothingToDo: boolean,
-	/**  Why it could not be read (it will still be sent). */
+	/**
+	 *  Whether the bank's records do not know it as that kind of id (a consumerId read as a
+	 *  cardId, say): it will not be sent.
+	 */
+	notFound: boolean,
+	/**  Why it could not be read (it will still be sent, unless not found). */
 	error?: string | null,
 };
 
@@ -1550,13 +1557,20 @@ export type Preview_Deserialize = {
 export type Preview_Serialize = {
 	/**  The item's position in the batch. */
 	seq: number,
+	/**  What the list says it is. */
+	kind: TargetKind,
 	/**  The cardId or consumerId. */
 	target: string,
 	/**  What leaves each directory (see [`Removal`]). */
 	removals: Removal[],
-	/**  Whether it is in no directory: it will not be sent. */
+	/**  Whether it is known and in no directory: it will not be sent. */
 	nothingToDo: boolean,
-	/**  Why it could not be read (it will still be sent). */
+	/**
+	 *  Whether the bank's records do not know it as that kind of id (a consumerId read as a
+	 *  cardId, say): it will not be sent.
+	 */
+	notFound: boolean,
+	/**  Why it could not be read (it will still be sent, unless not found). */
 	error: string | null,
 };
 
@@ -1695,6 +1709,8 @@ export type Progress_Deserialize = {
 	notSent: number,
 	/**  Marked "nothing to do" by the dry run. */
 	skipped: number,
+	/**  Marked "not found" by the dry run: the bank does not know it as that kind of id. */
+	notFound: number,
 	/**  Items sent per second so far in this run. */
 	perSecond: number | null,
 	/**  Seconds until every item is sent, at that rate. */
@@ -1721,6 +1737,8 @@ export type Progress_Serialize = {
 	notSent: number,
 	/**  Marked "nothing to do" by the dry run. */
 	skipped: number,
+	/**  Marked "not found" by the dry run: the bank does not know it as that kind of id. */
+	notFound: number,
 	/**  Items sent per second so far in this run. */
 	perSecond: number | null,
 	/**  Seconds until every item is sent, at that rate. */
