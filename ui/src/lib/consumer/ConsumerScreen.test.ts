@@ -1,15 +1,48 @@
-import { render, screen, within } from '@testing-library/svelte';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConsumerView_Serialize } from '$lib/ipc/types';
 
-const bindings = vi.hoisted(() => ({ consumerView: vi.fn() }));
+const bindings = vi.hoisted(() => ({ consumerView: vi.fn(), optOutPreview: vi.fn(), write: vi.fn() }));
 vi.mock('$lib/ipc/bindings', async (real) => ({
   ...(await real<typeof import('$lib/ipc/bindings')>()),
-  commands: { consumerView: bindings.consumerView },
+  commands: { consumerView: bindings.consumerView, optOutPreview: bindings.optOutPreview, write: bindings.write },
 }));
 
 import ConsumerScreen from './ConsumerScreen.svelte';
 import { locale } from '$lib/i18n/index.svelte';
+import { operations, type Operation } from '$lib/operations/operations.svelte';
+
+beforeAll(() => {
+  // jsdom has <dialog> but not its modal methods.
+  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+    this.open = true;
+  };
+  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+    this.open = false;
+    this.dispatchEvent(new Event('close'));
+  };
+});
+
+/** A write this window sent on `target`, in `state`. */
+function operation(id: number, target: string, state: Operation['state']): Operation {
+  return {
+    id,
+    kind: 'UPDATE_CONSUMER',
+    target,
+    reason: null,
+    reasonCode: 'ISSUER_DECISION',
+    correlationId: `c-${id}`,
+    environment: 'sandbox',
+    operator: 'A-1',
+    state,
+    operationId: null,
+    detail: null,
+    note: null,
+    createdAt: '2026-12-05T00:00:00Z',
+    sentAt: '2026-12-05T00:00:00Z',
+    updatedAt: '2026-12-05T00:00:00Z',
+  };
+}
 
 const hostile = '<img src=x onerror=alert(1)>';
 
@@ -39,7 +72,16 @@ beforeEach(() => {
   vi.clearAllMocks();
   locale.language = 'en';
   bindings.consumerView.mockResolvedValue({ status: 'ok', data: view() });
+  bindings.optOutPreview.mockResolvedValue({ status: 'ok', data: [] });
+  operations.byId = {};
+  operations.latest = null;
 });
+
+const agent = {
+  consumerId: 'cons-0001-email',
+  allowed: ['search', 'view', 'optOutCard', 'optOutConsumer', 'enrol', 'update'] as const,
+  role: 'agent',
+};
 
 describe('the consumer screen', () => {
   it('labels differences, shows findings, and keeps a failed directory to its column', async () => {
@@ -107,5 +149,43 @@ describe('the consumer screen', () => {
     });
     await screen.findByTestId('grid');
     expect((screen.getByTestId('act') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('offers no second write on a target while one is unfinished, and says why', async () => {
+    operations.track(operation(7, 'cons-0001-email', 'PENDING'));
+    render(ConsumerScreen, { ...agent, allowed: [...agent.allowed], onback: () => {} });
+    await screen.findByTestId('grid');
+    const act = screen.getByTestId('act') as HTMLButtonElement;
+    expect(act.disabled).toBe(true);
+    expect(act.title).toContain('not finished');
+    expect((screen.getByTestId('opt-out-consumer') as HTMLButtonElement).disabled).toBe(true);
+    operations.track(operation(7, 'cons-0001-email', 'SUCCESSFUL'));
+    await waitFor(() => expect(act.disabled).toBe(false));
+  });
+
+  it('closes an open dialog when the screen is read again, and Esc in a dialog stays on the screen', async () => {
+    const onback = vi.fn();
+    render(ConsumerScreen, { ...agent, allowed: [...agent.allowed], onback });
+    await screen.findByTestId('grid');
+    await fireEvent.click(screen.getByTestId('opt-out-consumer'));
+    expect(screen.getByTestId('opt-out-dialog')).toBeTruthy();
+    await fireEvent.keyDown(screen.getByTestId('opt-out-dialog'), { key: 'Escape' });
+    expect(onback).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId('refresh'));
+    await waitFor(() => expect(screen.queryByTestId('opt-out-dialog')).toBeNull());
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(onback).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows a write’s outcome on the screen, as it changes', async () => {
+    bindings.write.mockResolvedValue({ status: 'ok', data: operation(9, 'cons-0001-email', 'PENDING') });
+    render(ConsumerScreen, { ...agent, allowed: [...agent.allowed], onback: () => {} });
+    await screen.findByTestId('grid');
+    await fireEvent.click(screen.getByTestId('act'));
+    const result = await screen.findByTestId('write-result');
+    expect(result.textContent).toContain('Consumer update of cons-0001-email: pending');
+    operations.track({ ...operation(9, 'cons-0001-email', 'FAILED'), detail: 'D1 refused it' });
+    await waitFor(() => expect(result.textContent).toContain('failed'));
+    expect(result.textContent).toContain('D1 refused it');
   });
 });

@@ -43,6 +43,8 @@ export const en = {
   'consumer.back': 'Back to search',
   'consumer.refresh': 'Refresh',
   'consumer.refreshedAt': 'Read at {time}',
+  'consumer.writeUnfinished': 'A write on this is not finished yet: wait for its outcome',
+  'consumer.writeResult': '{action} of {target}: {state}',
   'consumer.loading': 'Reading the bank and the directories…',
   'consumer.bank': 'Bank record',
   'consumer.field': 'Field',

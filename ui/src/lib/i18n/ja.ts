@@ -45,6 +45,8 @@ export const ja: Record<MessageKey, string> = {
   'consumer.back': '検索に戻る',
   'consumer.refresh': '再読み込み',
   'consumer.refreshedAt': '{time} に取得',
+  'consumer.writeUnfinished': 'この対象への書き込みがまだ終わっていません。結果をお待ちください',
+  'consumer.writeResult': '{target} の{action}:{state}',
   'consumer.loading': '銀行とディレクトリを読み込み中…',
   'consumer.bank': '銀行の記録',
   'consumer.field': '項目',
