@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConsumerView_Serialize } from '$lib/ipc/types';
 
 const bindings = vi.hoisted(() => ({ consumerView: vi.fn(), optOutPreview: vi.fn(), write: vi.fn() }));
@@ -11,17 +11,6 @@ vi.mock('$lib/ipc/bindings', async (real) => ({
 import ConsumerScreen from './ConsumerScreen.svelte';
 import { locale } from '$lib/i18n/index.svelte';
 import { operations, type Operation } from '$lib/operations/operations.svelte';
-
-beforeAll(() => {
-  // jsdom has <dialog> but not its modal methods.
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.open = true;
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.open = false;
-    this.dispatchEvent(new Event('close'));
-  };
-});
 
 /** A write this window sent on `target`, in `state`. */
 function operation(id: number, target: string, state: Operation['state']): Operation {

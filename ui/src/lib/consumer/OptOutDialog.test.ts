@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const bindings = vi.hoisted(() => ({ optOutPreview: vi.fn(), write: vi.fn() }));
 vi.mock('$lib/ipc/bindings', () => ({
@@ -10,17 +10,6 @@ vi.mock('$lib/ipc/bindings', () => ({
 import OptOutDialog from './OptOutDialog.svelte';
 import { locale } from '$lib/i18n/index.svelte';
 import { operations } from '$lib/operations/operations.svelte';
-
-beforeAll(() => {
-  // jsdom has <dialog> but not its modal methods.
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.open = true;
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.open = false;
-    this.dispatchEvent(new Event('close'));
-  };
-});
 
 beforeEach(() => {
   vi.clearAllMocks();
