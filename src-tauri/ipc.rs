@@ -54,6 +54,10 @@ pub fn builder() -> Builder<tauri::Wry> {
         .typ::<start_hints::StartHints>()
         .constant("WRITES", care::writes::WriteKind::rules())
         .constant("HIDDEN_CHARACTERS", care::privacy::HIDDEN_CHARACTERS)
+        .constant(
+            "DRY_RUN_LIFETIME_SECONDS",
+            u32::try_from(care::journal::batches::DRY_RUN_LIFETIME.as_secs()).unwrap_or(u32::MAX),
+        )
 }
 
 /// Writes the TypeScript bindings for [`builder`] to `path`.

@@ -330,12 +330,15 @@ pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) {
 
 /// Presses Enter on the element matching `css` (the keyboard, as an operator without a mouse
 /// would; a WebDriver pointer click leaves the next screenshot request hanging).
+/// It waits up to 10 s for the element to be enabled, as an operator would (a button may wait
+/// for the policy to arrive).
 pub async fn press_enter(driver: &WebDriver, css: &str) {
-    wait_for(driver, css)
-        .await
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
+    let element = wait_for(driver, css).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !element.is_enabled().await.unwrap_or(true) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    element.send_keys(Key::Enter).await.unwrap();
 }
 
 /// The element matching `css`, waiting up to 10 s for it (screens other than search load on

@@ -247,6 +247,9 @@ pub(crate) enum BatchCommand {
         batch: Option<String>,
         #[command(flatten)]
         run: RunArgs,
+        /// Do not ask to confirm when the dry run had to be read again.
+        #[arg(long)]
+        yes: bool,
     },
     /// List the batches of this workstation.
     List,

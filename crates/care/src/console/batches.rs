@@ -62,6 +62,7 @@ impl Console {
             state: BatchState::Ready,
             created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             updated_at: String::new(),
+            previewed_at: None,
         };
         self.journal.create_batch(&batch, &list.targets)?;
         self.recorder(&permit)
@@ -106,6 +107,7 @@ impl Console {
                 "the environment in use changed while batch {id}'s dry run was read: read it again"
             )));
         }
+        self.journal.set_previewed(id)?;
         for preview in &previews {
             if preview.nothing_to_do {
                 self.journal.skip_item(id, preview.seq, NOTHING_TO_DO)?;

@@ -71,6 +71,8 @@ pub struct Batch {
     pub created_at: String,
     /// When it last changed (UTC).
     pub updated_at: String,
+    /// When its dry run was last read (UTC); `None` before one was.
+    pub previewed_at: Option<String>,
 }
 
 /// Where one item of a batch stands, in reports, counts and the screen alike.
@@ -123,6 +125,28 @@ impl ItemStatus {
     }
 }
 
+/// How long a batch's dry run stays good: starting or resuming a batch whose dry run is older
+/// (or was never read) reads it again and asks to confirm.
+pub const DRY_RUN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl Batch {
+    /// Whether its dry run must be read again before anything more is sent: never read, or
+    /// read longer than [`DRY_RUN_LIFETIME`] ago.
+    pub fn dry_run_is_stale(&self) -> bool {
+        let read = self
+            .previewed_at
+            .as_deref()
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok());
+        match read {
+            Some(read) => {
+                chrono::Utc::now().signed_duration_since(read)
+                    > chrono::Duration::from_std(DRY_RUN_LIFETIME).unwrap_or_default()
+            }
+            None => true,
+        }
+    }
+}
+
 /// How the reason of an item the dry run found unknown to the bank begins.
 pub const NOT_FOUND: &str = "not found: ";
 
@@ -167,7 +191,7 @@ impl Item {
 }
 
 const BATCH_COLUMNS: &str =
-    "id, environment, operator, reason_code, reason, state, created_at, updated_at";
+    "id, environment, operator, reason_code, reason, state, created_at, updated_at, previewed_at";
 
 fn batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     Ok(Batch {
@@ -179,6 +203,7 @@ fn batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         state: parse(r.get(5)?)?,
         created_at: r.get(6)?,
         updated_at: r.get(7)?,
+        previewed_at: r.get(8)?,
     })
 }
 
@@ -190,7 +215,7 @@ impl Journal {
         transaction
             .execute(
                 &format!(
-                    "INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                    "INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL)"
                 ),
                 params![
                     batch.id,
@@ -351,6 +376,18 @@ fn intent_columns() -> String {
 impl Journal {
     /// Marks item `seq` of batch `id` as not to be sent, and why; an item already sent keeps
     /// its intent.
+    /// Notes that batch `id`'s dry run was read now.
+    pub(crate) fn set_previewed(&self, id: &str) -> Result<()> {
+        self.db
+            .lock()
+            .execute(
+                "UPDATE batches SET previewed_at = ?2 WHERE id = ?1",
+                params![id, super::now()],
+            )
+            .map_err(failed)?;
+        Ok(())
+    }
+
     pub(crate) fn skip_item(&self, id: &str, seq: i64, why: &str) -> Result<()> {
         self.db
             .lock()
@@ -368,6 +405,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_dry_run_never_read_or_older_than_five_minutes_is_stale() {
+        let mut batch = Batch {
+            id: "b-1".into(),
+            environment: "sandbox".into(),
+            operator: "fraud1".into(),
+            reason_code: "ISSUER_DECISION".into(),
+            reason: None,
+            state: BatchState::Ready,
+            created_at: now(),
+            updated_at: String::new(),
+            previewed_at: None,
+        };
+        assert!(batch.dry_run_is_stale());
+        batch.previewed_at = Some(now());
+        assert!(!batch.dry_run_is_stale());
+        let old = chrono::Utc::now() - chrono::TimeDelta::minutes(6);
+        batch.previewed_at = Some(old.to_rfc3339());
+        assert!(batch.dry_run_is_stale());
+    }
+
+    #[test]
     fn the_sql_and_the_code_give_an_item_the_same_status() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::open(&dir.path().join("operations.sqlite")).unwrap();
@@ -380,8 +438,9 @@ mod tests {
             state: BatchState::Ready,
             created_at: now(),
             updated_at: String::new(),
+            previewed_at: None,
         };
-        let targets: Vec<Target> = (0..7)
+        let targets: Vec<Target> = (0..8)
             .map(|n| Target {
                 kind: TargetKind::Card,
                 id: format!("crd-{n}"),
@@ -390,6 +449,13 @@ mod tests {
             .collect();
         journal.create_batch(&batch, &targets).unwrap();
         journal.skip_item("b-1", 0, "nothing to do").unwrap();
+        journal
+            .skip_item(
+                "b-1",
+                7,
+                &format!("{NOT_FOUND}the bank knows no card crd-7"),
+            )
+            .unwrap();
         let states = [
             State::Intent,
             State::Pending,
@@ -434,8 +500,8 @@ mod tests {
         from_code.sort_by_key(|s| wire_name(s));
         from_sql.sort_by_key(|s| wire_name(s));
         assert_eq!(from_code, from_sql);
-        assert_eq!(from_code.len(), 7, "every status once: {from_code:?}");
+        assert_eq!(from_code.len(), 8, "every status once: {from_code:?}");
         let distinct: std::collections::HashSet<_> = from_code.iter().collect();
-        assert_eq!(distinct.len(), 7);
+        assert_eq!(distinct.len(), 8);
     }
 }

@@ -76,6 +76,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE intents ADD COLUMN owner TEXT;
      ALTER TABLE intents ADD COLUMN sent_at TEXT;
      UPDATE intents SET sent_at = created_at;",
+    // When a batch's dry run was last read: an old one is read again before sending.
+    "ALTER TABLE batches ADD COLUMN previewed_at TEXT",
 ];
 
 /// The journal of one data directory.

@@ -38,54 +38,7 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                 list.targets.len(),
                 list.targets.len() - cards
             );
-            let previews = {
-                let bar = bar(list.targets.len() as u64, "reading profiles");
-                let previews = console
-                    .batch_preview(&batch.id, run.concurrency, &|_| bar.inc(1))
-                    .await?;
-                bar.finish_and_clear();
-                previews
-            };
-            let (mut nothing, mut not_found) = (0, 0);
-            for preview in &previews {
-                if preview.nothing_to_do {
-                    nothing += 1;
-                } else if preview.not_found {
-                    not_found += 1;
-                    say!(
-                        "  {}: not found, it will not be sent ({})",
-                        preview.target,
-                        crate::render::inert(preview.error.as_deref().unwrap_or_default())
-                    );
-                } else if let Some(error) = &preview.error {
-                    say!(
-                        "  {}: could not be read ({error}); it will be sent",
-                        preview.target
-                    );
-                } else if dry_run {
-                    for removal in &preview.removals {
-                        say!(
-                            "  {}: {} leaves {}{}",
-                            preview.target,
-                            if removal.unread {
-                                "unknown (unreadable)".to_owned()
-                            } else {
-                                removal.cards.join(", ")
-                            },
-                            removal.scheme,
-                            if removal.consumer_removed {
-                                ", with the consumer's details"
-                            } else {
-                                ""
-                            }
-                        );
-                    }
-                }
-            }
-            say!(
-                "{} to send, {nothing} with nothing to do (already out of every directory), {not_found} not found",
-                previews.len() - nothing - not_found
-            );
+            let to_send = read_dry_run(console, &batch.id, run.concurrency, dry_run).await?;
             if dry_run {
                 say!(
                     "dry run: nothing was sent; send it with: c2p batch resume {}",
@@ -93,24 +46,27 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                 );
                 return Ok(());
             }
-            confirm(
-                &format!(
-                    "Opt out {} entries of Click to Pay?",
-                    previews.len() - nothing
-                ),
-                yes,
-            )?;
+            confirm(&format!("Opt out {to_send} entries of Click to Pay?"), yes)?;
             execute(console, &batch.id, run).await
         }
-        BatchCommand::Resume { batch, run } => {
-            let id = match batch {
-                Some(id) => id,
+        BatchCommand::Resume { batch, run, yes } => {
+            let batch = match batch {
+                Some(id) => console
+                    .batch(&id)?
+                    .ok_or_else(|| usage(format!("no batch {id}: c2p batch list shows them")))?,
                 None => console
                     .resumable_batch()?
-                    .map(|b| b.id)
                     .ok_or_else(|| usage("no batch to resume: every batch is done"))?,
             };
-            execute(console, &id, run).await
+            if batch.dry_run_is_stale() {
+                say!(
+                    "the dry run of {} is more than 5 minutes old (or was never read): reading it again",
+                    batch.id
+                );
+                let to_send = read_dry_run(console, &batch.id, run.concurrency, false).await?;
+                confirm(&format!("Opt out {to_send} entries of Click to Pay?"), yes)?;
+            }
+            execute(console, &batch.id, run).await
         }
         BatchCommand::List => {
             for summary in console.batches(50)? {
@@ -150,6 +106,69 @@ fn read_list(file: &Path, ids: Option<IdKind>) -> Result<ParsedList, Failure> {
             IdKind::Consumer => TargetKind::Consumer,
         }),
     ))
+}
+
+/// Reads batch `id`'s dry run for what it has not sent, says what is not found, could not be
+/// read or (with `show_removals`) leaves which directory, then the counts; returns how many
+/// entries would be sent.
+async fn read_dry_run(
+    console: &Console,
+    id: &str,
+    concurrency: usize,
+    show_removals: bool,
+) -> Result<usize, Failure> {
+    let unsent = console
+        .batch_items(id)?
+        .iter()
+        .filter(|i| i.intent.is_none())
+        .count();
+    let bar = bar(unsent as u64, "reading profiles");
+    let previews = console
+        .batch_preview(id, concurrency, &|_| bar.inc(1))
+        .await?;
+    bar.finish_and_clear();
+    let (mut nothing, mut not_found) = (0, 0);
+    for preview in &previews {
+        if preview.nothing_to_do {
+            nothing += 1;
+        } else if preview.not_found {
+            not_found += 1;
+            say!(
+                "  {}: not found, it will not be sent ({})",
+                preview.target,
+                crate::render::inert(preview.error.as_deref().unwrap_or_default())
+            );
+        } else if let Some(error) = &preview.error {
+            say!(
+                "  {}: could not be read ({}); it will be sent",
+                preview.target,
+                crate::render::inert(error)
+            );
+        } else if show_removals {
+            for removal in &preview.removals {
+                say!(
+                    "  {}: {} leaves {}{}",
+                    preview.target,
+                    if removal.unread {
+                        "unknown (unreadable)".to_owned()
+                    } else {
+                        removal.cards.join(", ")
+                    },
+                    removal.scheme,
+                    if removal.consumer_removed {
+                        ", with the consumer's details"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+    }
+    let to_send = previews.len() - nothing - not_found;
+    say!(
+        "{to_send} to send, {nothing} with nothing to do (already out of every directory), {not_found} not found"
+    );
+    Ok(to_send)
 }
 
 fn report_invalid(list: &ParsedList) {

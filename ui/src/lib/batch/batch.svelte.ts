@@ -1,5 +1,6 @@
 import {
   commands,
+  DRY_RUN_LIFETIME_SECONDS,
   events,
   type Batch_Serialize as Batch,
   type BatchStatus_Serialize,
@@ -106,6 +107,10 @@ export class BatchOptOut {
   earlier = $state<BatchStatus_Serialize[]>([]);
   busy = $state(false);
   problem = $state<Problem | null>(null);
+  /** The dry run was read again before starting, as the last one was too old: confirm. */
+  reread = $state(false);
+  /** When this window last read each batch's dry run (ms since the epoch). */
+  #previewed: Record<string, number> = {};
   readonly #calls: BatchCalls;
 
   constructor(calls: BatchCalls = tauriCalls) {
@@ -169,7 +174,11 @@ export class BatchOptOut {
       true,
     );
     if (!made || !this.batch) return;
-    const id = this.batch.id;
+    await this.#readDryRun(this.batch.id);
+  }
+
+  /** Reads batch `id`'s dry run (what it has not sent yet), with progress. */
+  async #readDryRun(id: string) {
     this.previewRead = 0;
     const stop = this.#calls.onPreviewed((batchId, read) => {
       if (batchId === id) this.previewRead = read;
@@ -178,17 +187,33 @@ export class BatchOptOut {
       await this.#step(() => this.#calls.batchPreview(id), (previews) => {
         this.previews = previews;
         this.phase = 'previewed';
+        this.#previewed[id] = Date.now();
       });
     } finally {
       void stop.then((unlisten) => unlisten());
     }
   }
 
-  /** Runs the batch (or resumes `batchId`, e.g. one left by a crash) to its end. */
+  /** Whether `batch`'s dry run is too old (or was never read) to send on: read it again first. */
+  #stale(batch: Batch): boolean {
+    const read = Math.max(this.#previewed[batch.id] ?? 0, batch.previewedAt ? Date.parse(batch.previewedAt) : 0);
+    return Date.now() - read > DRY_RUN_LIFETIME_SECONDS * 1000;
+  }
+
+  /**
+   * Runs the batch (or resumes `batchId`, e.g. one left by a crash) to its end; when its dry run
+   * is too old, reads it again instead and waits for the operator to confirm with Start.
+   */
   async run(batchId: string | null = null) {
     const id = batchId ?? this.batch?.id;
     if (!id) return;
     if (batchId) this.batch = this.earlier.find((b) => b.batch.id === batchId)?.batch ?? this.batch;
+    if (this.batch && this.#stale(this.batch)) {
+      this.reread = true;
+      await this.#readDryRun(id);
+      return;
+    }
+    this.reread = false;
     this.phase = 'running';
     this.paused = false;
     this.report = null;
@@ -245,8 +270,13 @@ export class BatchOptOut {
     }
   }
 
-  /** Starts over with an empty list. */
-  reset() {
+  /** Starts over with an empty list; a batch whose dry run was read but never started is
+   * discarded, so it does not linger as unfinished. */
+  async reset() {
+    const abandoned = this.phase === 'previewed' && this.batch?.state === 'READY' ? this.batch.id : null;
+    if (abandoned && !(await this.#step(() => this.#calls.batchDiscard(abandoned), () => {}))) return;
+    void this.loadEarlier();
+    this.reread = false;
     this.phase = 'edit';
     this.text = '';
     this.list = null;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('$lib/ipc/bindings', () => ({ commands: {}, events: {} }));
+vi.mock('$lib/ipc/bindings', () => ({ commands: {}, events: {}, DRY_RUN_LIFETIME_SECONDS: 300 }));
 
 import type { Progress_Serialize } from '$lib/ipc/types';
 import { BatchOptOut, type BatchCalls } from './batch.svelte';
@@ -16,6 +16,7 @@ const batch = {
   state: 'READY' as const,
   createdAt: '2026-11-27T09:00:00Z',
   updatedAt: '',
+  previewedAt: null,
 };
 
 function progress(overrides: Partial<Progress_Serialize> = {}): Progress_Serialize {
@@ -166,5 +167,34 @@ describe('the batch opt-out screen', () => {
     job.edit('card:card-2');
     expect(job.phase).toBe('edit');
     expect(job.list).toBeNull();
+  });
+
+  it('discards the abandoned dry run when starting over', async () => {
+    const c = calls();
+    const job = new BatchOptOut(c);
+    job.text = 'card:card-1';
+    await job.check();
+    await job.dryRun();
+    await job.reset();
+    expect(c.batchDiscard).toHaveBeenCalledWith('b-1');
+    expect(job.phase).toBe('edit');
+    expect(job.batch).toBeNull();
+  });
+
+  it('reads a dry run older than five minutes again and waits for Start before sending', async () => {
+    const old = new Date(Date.now() - 6 * 60 * 1000).toISOString();
+    const earlier = { ...batch, id: 'b-0', previewedAt: old };
+    const c = calls({
+      batches: vi.fn(() => ok([{ batch: earlier, progress: progress(), running: false }])),
+    });
+    const job = new BatchOptOut(c);
+    await job.loadEarlier();
+    await job.run('b-0');
+    expect(c.batchPreview).toHaveBeenCalledWith('b-0');
+    expect(c.batchRun).not.toHaveBeenCalled();
+    expect(job.reread).toBe(true);
+    expect(job.phase).toBe('previewed');
+    await job.run();
+    expect(c.batchRun).toHaveBeenCalledWith('b-0', 8);
   });
 });

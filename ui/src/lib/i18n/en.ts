@@ -313,6 +313,8 @@ export const en = {
   'batch.entry': "Card or consumer",
   'batch.leaves': "What leaves which directory",
   'batch.nothingToDo': "nothing to do: in no directory",
+  'batch.startEarlier': "Start",
+  'batch.reread': "This batch's dry run was more than 5 minutes old, so it was read again: check what leaves now, then start it.",
   'batch.notFoundCard': "not found: the bank knows no such card (is it a consumer id?); it will not be sent",
   'batch.notFoundConsumer': "not found: the bank knows no such consumer (is it a card id?); it will not be sent",
   'batch.notRead': "could not be read now: it will be sent anyway",

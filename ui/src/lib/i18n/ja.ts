@@ -315,6 +315,8 @@ export const ja: Record<MessageKey, string> = {
   'batch.entry': "カード/会員",
   'batch.leaves': "ディレクトリごとの削除内容",
   'batch.nothingToDo': "対応不要:どのディレクトリにもありません",
+  'batch.startEarlier': "開始",
+  'batch.reread': "このバッチの事前確認は 5 分以上前のものだったため、読み直しました。現在の削除内容を確認してから開始してください。",
   'batch.notFoundCard': "該当なし:銀行の記録にこのカードはありません(会員 ID ではありませんか?)。送信しません",
   'batch.notFoundConsumer': "該当なし:銀行の記録にこの会員はいません(カード ID ではありませんか?)。送信しません",
   'batch.notRead': "現在読み込めません:送信は行います",

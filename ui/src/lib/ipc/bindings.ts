@@ -116,6 +116,8 @@ export const events = {
 };
 
 /* Constants */
+export const DRY_RUN_LIFETIME_SECONDS = 300 as const;
+
 export const HIDDEN_CHARACTERS = [[0,31],[127,159],[173,173],[847,847],[1536,1541],[1564,1564],[1757,1757],[1807,1807],[4447,4448],[6158,6158],[8203,8207],[8234,8238],[8288,8292],[8294,8303],[12644,12644],[65279,65279],[65440,65440],[65529,65531],[917505,917505],[917536,917631]] as const;
 
 export const WRITES = {"ENROL_CARD":{"permission":"enrol","card":true},"OPT_OUT_CARD":{"permission":"optOutCard","card":true},"OPT_OUT_CONSUMER":{"permission":"optOutConsumer","card":false},"UPDATE_CARD":{"permission":"update","card":true},"UPDATE_CONSUMER":{"permission":"update","card":false}} as const;
@@ -532,6 +534,8 @@ export type Batch_Deserialize = {
 	createdAt: string,
 	/**  When it last changed (UTC). */
 	updatedAt: string,
+	/**  When its dry run was last read (UTC); `None` before one was. */
+	previewedAt?: string | null,
 };
 
 /**  A batch opt-out. */
@@ -552,6 +556,8 @@ export type Batch_Serialize = {
 	createdAt: string,
 	/**  When it last changed (UTC). */
 	updatedAt: string,
+	/**  When its dry run was last read (UTC); `None` before one was. */
+	previewedAt: string | null,
 };
 
 /**  A billing address. */
