@@ -404,9 +404,9 @@ impl Journal {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_dry_run_never_read_or_older_than_five_minutes_is_stale() {
-        let mut batch = Batch {
+    /// A batch `b-1` just made.
+    fn ready() -> Batch {
+        Batch {
             id: "b-1".into(),
             environment: "sandbox".into(),
             operator: "fraud1".into(),
@@ -416,7 +416,12 @@ mod tests {
             created_at: now(),
             updated_at: String::new(),
             previewed_at: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_dry_run_never_read_or_older_than_five_minutes_is_stale() {
+        let mut batch = ready();
         assert!(batch.dry_run_is_stale());
         batch.previewed_at = Some(now());
         assert!(!batch.dry_run_is_stale());
@@ -429,17 +434,7 @@ mod tests {
     fn the_sql_and_the_code_give_an_item_the_same_status() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::open(&dir.path().join("operations.sqlite")).unwrap();
-        let batch = Batch {
-            id: "b-1".into(),
-            environment: "sandbox".into(),
-            operator: "fraud1".into(),
-            reason_code: "ISSUER_DECISION".into(),
-            reason: None,
-            state: BatchState::Ready,
-            created_at: now(),
-            updated_at: String::new(),
-            previewed_at: None,
-        };
+        let batch = ready();
         let targets: Vec<Target> = (0..8)
             .map(|n| Target {
                 kind: TargetKind::Card,
