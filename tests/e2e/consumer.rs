@@ -328,3 +328,26 @@ async fn in_japanese_a_hostile_directory_name_and_a_5000_character_line_show_as_
     eprintln!("screenshot: {}", shot.display());
     driver.quit().await.unwrap();
 }
+
+/// Updating a directory from the bank's record shows what changes where, old and new, and sends
+/// only once confirmed; the outcome shows on the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_shows_each_directory_s_old_and_new_values_before_it_is_confirmed() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("update", home.path());
+    let driver = harness.open().await;
+    let consumer = seeded("email");
+    open_consumer(&driver, &consumer.consumer_id).await;
+    press_enter(&driver, "[data-testid=act][data-action=UPDATE_CONSUMER]").await;
+    let changes = wait_for_containing(&driver, "[data-testid=update-changes]", "Email").await;
+    let text = changes.text().await.unwrap();
+    assert!(
+        text.contains(&consumer.email),
+        "the bank's e-mail is the new value: {text}"
+    );
+    harness.screenshot(&driver, "update-en").await;
+    press_enter(&driver, "[data-testid=update-confirm]").await;
+    wait_until_gone(&driver, "[data-testid=update-dialog]").await;
+    wait_for_containing(&driver, "[data-testid=write-result]", "Consumer update").await;
+    driver.quit().await.unwrap();
+}

@@ -171,6 +171,14 @@ describe('the consumer screen', () => {
     render(ConsumerScreen, { ...agent, allowed: [...agent.allowed], onback: () => {} });
     await screen.findByTestId('grid');
     await fireEvent.click(screen.getByTestId('act'));
+    // An update shows what changes where, and sends nothing until confirmed.
+    const changes = await screen.findByTestId('update-changes');
+    expect(changes.textContent).toContain('VISA');
+    expect(changes.textContent).toContain('Hanako');
+    expect(changes.textContent).toContain(hostile);
+    expect(bindings.write).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId('update-confirm'));
+    expect(bindings.write).toHaveBeenCalledTimes(1);
     const result = await screen.findByTestId('write-result');
     expect(result.textContent).toContain('Consumer update of cons-0001-email: pending');
     operations.track({ ...operation(9, 'cons-0001-email', 'FAILED'), detail: 'D1 refused it' });

@@ -1,4 +1,11 @@
-import { commands, WRITES, type ConsumerView_Serialize, type Removal, type WriteKind } from '$lib/ipc/bindings';
+import {
+  commands,
+  WRITES,
+  type ConsumerView_Serialize,
+  type Finding_Serialize,
+  type Removal,
+  type WriteKind,
+} from '$lib/ipc/bindings';
 import { call } from '$lib/ipc/call';
 
 /** One consumer: the bank's record, each directory, and the findings. */
@@ -16,4 +23,33 @@ export function writeRule(kind: WriteKind): (typeof WRITES)[WriteKind] {
  * directory. */
 export function optOutPreview(consumerId: string, cardId: string | null): Promise<Removal[]> {
   return call(commands.optOutPreview(consumerId, cardId));
+}
+
+/** One value an update would change in one directory: the directory's now, the bank's after. */
+export interface Change {
+  scheme: string;
+  field: string;
+  from: string | null;
+  to: string | null;
+}
+
+/** The fields an update leaves alone: what identifies the card and the bank's own state. */
+const NOT_PUSHED = new Set(['card', 'expiry', 'status']);
+
+/**
+ * What pushing the bank's record for `finding` (a consumer's details, or one card's) would change
+ * in each directory, read from the screen's view: every value of that record a directory holds
+ * differently or lacks.
+ */
+export function updateChanges(view: ConsumerView_Serialize, finding: Finding_Serialize): Change[] {
+  const cardId = finding.action === 'UPDATE_CARD' ? finding.cardId : null;
+  return view.rows
+    .filter((row) => row.cardId === cardId && !NOT_PUSHED.has(row.field))
+    .flatMap((row) =>
+      row.cells.flatMap((cell, column) =>
+        cell.comparison === 'DIFFERENT' || cell.comparison === 'MISSING_IN_DIRECTORY'
+          ? [{ scheme: view.directories[column].scheme, field: row.field, from: cell.value, to: row.bank }]
+          : [],
+      ),
+    );
 }

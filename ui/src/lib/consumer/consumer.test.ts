@@ -1,0 +1,49 @@
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/ipc/bindings', () => ({ commands: {}, WRITES: {} }));
+
+import type { ConsumerView_Serialize, Finding_Serialize } from '$lib/ipc/types';
+import { updateChanges } from './consumer';
+
+const view: ConsumerView_Serialize = {
+  consumerId: 'cons-1',
+  bank: { state: 'unknown' },
+  directories: [
+    { scheme: 'VISA', state: 'notEnrolled' },
+    { scheme: 'MASTERCARD', state: 'notEnrolled' },
+  ],
+  findings: [],
+  rows: [
+    { field: 'email', cardId: null, bank: 'new@example.jp', cells: [{ value: 'old@example.jp', comparison: 'DIFFERENT' }, { value: 'new@example.jp', comparison: 'EQUAL' }] },
+    { field: 'lastName', cardId: null, bank: 'Sato', cells: [{ value: 'ＳＡＴＯ', comparison: 'EQUAL_AFTER_NORMALISATION' }, { value: null, comparison: 'MISSING_IN_DIRECTORY' }] },
+    { field: 'card', cardId: 'crd-1', bank: '0421', cells: [{ value: '0421', comparison: 'EQUAL' }, { value: null, comparison: null }] },
+    { field: 'billingAddress', cardId: 'crd-1', bank: '1 New St', cells: [{ value: '9 Old Rd', comparison: 'DIFFERENT' }, { value: null, comparison: null }] },
+  ],
+  complete: true,
+  refreshedAt: '2026-12-05T00:00:00Z',
+  correlationId: null,
+};
+
+const finding = (action: Finding_Serialize['action'], cardId: string | null): Finding_Serialize => ({
+  kind: 'CONTACT_DIFFERS',
+  severity: 'WARNING',
+  scheme: 'VISA',
+  cardId,
+  field: 'email',
+  action,
+});
+
+describe('what an update would change', () => {
+  it('lists, per directory, every consumer value it holds differently or lacks, old and new', () => {
+    expect(updateChanges(view, finding('UPDATE_CONSUMER', null))).toEqual([
+      { scheme: 'VISA', field: 'email', from: 'old@example.jp', to: 'new@example.jp' },
+      { scheme: 'MASTERCARD', field: 'lastName', from: null, to: 'Sato' },
+    ]);
+  });
+
+  it('lists a card’s values only for a card update, never what identifies the card', () => {
+    expect(updateChanges(view, finding('UPDATE_CARD', 'crd-1'))).toEqual([
+      { scheme: 'VISA', field: 'billingAddress', from: '9 Old Rd', to: '1 New St' },
+    ]);
+  });
+});
