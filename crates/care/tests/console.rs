@@ -1466,3 +1466,34 @@ async fn a_change_of_operator_or_role_is_recorded_once_at_the_first_action_under
         "{result}"
     );
 }
+
+#[tokio::test]
+async fn a_name_typed_in_hiragana_or_half_width_katakana_finds_the_consumer() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let japanese = d1_sandbox::seed::generate(1, CONSUMERS)
+        .bank
+        .into_values()
+        .find(|c| c.name_kana.is_some())
+        .expect("a Japanese consumer");
+    let kana = japanese.name_kana.clone().unwrap();
+    // What an input method shows first: the same sounds in hiragana.
+    let hiragana = |katakana: &str| -> String {
+        katakana
+            .chars()
+            .map(|c| match c {
+                '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap(),
+                _ => c,
+            })
+            .collect()
+    };
+    let typed = format!("{} {}", hiragana(&kana.last), hiragana(&kana.first));
+    assert_ne!(typed, format!("{} {}", kana.last, kana.first), "{typed}");
+    let found = h.console.search(&typed, 100).await.unwrap();
+    assert!(
+        found
+            .consumers
+            .iter()
+            .any(|c| c.consumer_id == japanese.consumer_id),
+        "{typed}: {found:?}"
+    );
+}

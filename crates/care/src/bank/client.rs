@@ -118,7 +118,8 @@ impl IssuerRecords {
     }
 
     /// Consumers matching `text` (consumerId, cardId, a name in any script, e-mail, phone, or
-    /// last 4), at most `limit` (1 to 100).
+    /// last 4), at most `limit` (1 to 100). Kana is searched as full-width katakana, however
+    /// typed (see [`super::kana`]).
     pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
         self.search_after(text, limit, None).await
     }
@@ -131,7 +132,8 @@ impl IssuerRecords {
         limit: u32,
         after: Option<&str>,
     ) -> Result<SearchResults> {
-        let text = text.trim();
+        let folded = super::kana::fold_to_katakana(text);
+        let text = folded.trim();
         if text.is_empty() || text.chars().count() > 200 {
             return Err(Error::InvalidInput(
                 "type 1 to 200 characters to search".into(),

@@ -2,6 +2,7 @@
 //! client of the issuer-records API ([`client`]).
 
 pub mod client;
+pub mod kana;
 pub mod record;
 
 pub use client::{IssuerRecords, MAX_RESULTS, SearchResults};
