@@ -351,3 +351,35 @@ async fn an_update_shows_each_directory_s_old_and_new_values_before_it_is_confir
     wait_for_containing(&driver, "[data-testid=write-result]", "Consumer update").await;
     driver.quit().await.unwrap();
 }
+
+/// A full card number typed in the search is neither searched nor left on screen: the box
+/// shows its last 4 masked, and the screen offers to search by them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_number_typed_in_the_search_is_masked_and_offered_as_its_last_4() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("search-pan", home.path());
+    let driver = harness.open().await;
+    let pan = "4111 1111 1111 1111";
+    let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
+    search.send_keys(pan).await.unwrap();
+    wait_for_containing(
+        &driver,
+        "[data-testid=card-number]",
+        "Search by last 4 (1111)",
+    )
+    .await;
+    let page = driver.source().await.unwrap();
+    assert!(
+        !page.contains("4111 1111 1111 1111"),
+        "the number is not on screen"
+    );
+    assert_eq!(
+        search.prop("value").await.unwrap().as_deref(),
+        Some("•••• 1111")
+    );
+    harness.screenshot(&driver, "search-pan-en").await;
+    // The offer searches by the last 4 it shows.
+    press_enter(&driver, "[data-testid=search-last4]").await;
+    assert_eq!(search.prop("value").await.unwrap().as_deref(), Some("1111"));
+    driver.quit().await.unwrap();
+}

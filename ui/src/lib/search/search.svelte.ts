@@ -7,6 +7,30 @@ export type ConsumerSummary = ConsumerSummary_Serialize;
 
 type Run = (text: string) => Promise<Answer<SearchResults_Serialize>>;
 
+/** The longest text the box takes. */
+export const MAX_SEARCH = 200;
+
+/**
+ * The last four digits when `text` is a card number (13 to 19 digits, however spaced or dashed,
+ * that pass the Luhn check), which is never searched, shown or sent; else null. A phone number
+ * typed without its + rarely passes, and is searched as typed.
+ */
+export function cardNumberIn(text: string): string | null {
+  const compact = text.replace(/[\s.\-_]/g, '');
+  return /^\d{13,19}$/.test(compact) && luhn(compact) ? compact.slice(-4) : null;
+}
+
+/** Whether `digits` pass the Luhn check. */
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
 /**
  * Results as you type: a search starts `delay` ms after the last keystroke, and an answer that
  * arrives after a newer search started is dropped, so the list always matches the box.
@@ -20,6 +44,8 @@ export class SearchState {
   active = $state(-1);
   /** The text the current results are for. */
   searched = $state('');
+  /** The last 4 of a card number that was typed (and so not searched), or null. */
+  cardNumber = $state<string | null>(null);
 
   readonly #run: Run;
   readonly #delay: number;
@@ -36,7 +62,8 @@ export class SearchState {
     clearTimeout(this.#timer);
     const generation = ++this.#generation;
     const trimmed = text.trim();
-    if (trimmed === '') {
+    this.cardNumber = cardNumberIn(trimmed);
+    if (trimmed === '' || this.cardNumber !== null) {
       this.results = [];
       this.more = false;
       this.busy = false;

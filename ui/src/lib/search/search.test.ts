@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/ipc/bindings', () => ({ commands: { search: vi.fn() } }));
 
-import { SearchState, type ConsumerSummary } from './search.svelte';
+import { cardNumberIn, SearchState, type ConsumerSummary } from './search.svelte';
 
 function consumer(id: string): ConsumerSummary {
   return {
@@ -93,5 +93,28 @@ describe('search as you type', () => {
     search.move(1);
     search.move(1);
     expect(search.selected?.consumerId).toBe('b');
+  });
+
+  it('never searches a card number typed in the box, and offers its last 4 instead', async () => {
+    const run = vi.fn().mockResolvedValue(ok('cons-1'));
+    const search = new SearchState(run, 250);
+    search.input('4111 1111 1111 1111');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(run).not.toHaveBeenCalled();
+    expect(search.cardNumber).toBe('1111');
+    expect(search.searched).toBe('');
+    search.input('1111');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(run).toHaveBeenCalledWith('1111');
+    expect(search.cardNumber).toBeNull();
+  });
+
+  it('knows a card number however it is written, and nothing else', () => {
+    for (const pan of ['4111111111111111', '4111-1111-1111-1111', '5555 5555 5555 4444', '378282246310005']) {
+      expect(cardNumberIn(pan)).not.toBeNull();
+    }
+    for (const other of ['4878', 'cons-0010-closed', '+81 90 1234 5678', '819012345678', 'crd-xp5iy5xdup', '4111111111111112']) {
+      expect(cardNumberIn(other)).toBeNull();
+    }
   });
 });
