@@ -81,4 +81,13 @@ describe('the opt-out dialog', () => {
       }),
     );
   });
+
+  it('takes the last name in kanji as the confirmation too', async () => {
+    render(OptOutDialog, { consumerId: 'cons-1', cardId: null, lastName: 'Sato', lastNameKanji: '佐藤', onclose: () => {} });
+    const confirm = screen.getByTestId('confirm') as HTMLButtonElement;
+    await fireEvent.input(screen.getByTestId('confirmation'), { target: { value: '佐藤' } });
+    expect(confirm.disabled).toBe(false);
+    await fireEvent.input(screen.getByTestId('confirmation'), { target: { value: '鈴木' } });
+    expect(confirm.disabled).toBe(true);
+  });
 });

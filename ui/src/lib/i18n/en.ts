@@ -97,7 +97,7 @@ export const en = {
   'optOut.userDecision': 'The customer asked (USER_DECISION)',
   'optOut.reason': 'Reason (optional, sent to D1)',
   'optOut.reasonHelp': 'Letters A–Z, digits and spaces, up to 64. D1 logs it: no personal data.',
-  'optOut.typeToConfirm': 'Type the consumer ID ({id}) or their last name to confirm',
+  'optOut.typeToConfirm': 'Type the consumer ID ({id}) or their last name (in latin or kanji) to confirm',
   'optOut.cancel': 'Cancel',
   'optOut.confirmCard': 'Opt out this card',
   'optOut.confirmConsumer': 'Opt out this consumer everywhere',

@@ -99,7 +99,7 @@ export const ja: Record<MessageKey, string> = {
   'optOut.userDecision': 'お客様の依頼(USER_DECISION)',
   'optOut.reason': '理由(任意、D1 に送信)',
   'optOut.reasonHelp': '半角英字・数字・スペースで64文字以内。D1 に記録されるため個人情報は入れないでください。',
-  'optOut.typeToConfirm': '確認のため会員ID({id})または姓を入力してください',
+  'optOut.typeToConfirm': '確認のため会員ID({id})または姓(ローマ字または漢字)を入力してください',
   'optOut.cancel': 'キャンセル',
   'optOut.confirmCard': 'このカードをオプトアウト',
   'optOut.confirmConsumer': 'この会員をすべてオプトアウト',
