@@ -31,4 +31,13 @@ describe('grid cell looks', () => {
     expect(shownValue('email', null, '—', t)).toBe('—');
     expect(shownValue('card', '', '—', t)).toBe('');
   });
+
+  it('shows an expiry as MM/YY and a language by its name in the operator’s language', () => {
+    const t = (key: keyof typeof en) => en[key];
+    expect(shownValue('expiry', '0228', '—', t)).toBe('02/28');
+    expect(shownValue('language', 'ja-JP', '—', t, 'en')).toBe('Japanese (Japan)');
+    expect(shownValue('language', 'ja-JP', '—', t, 'ja')).toBe('日本語（日本）');
+    expect(shownValue('language', 'not a tag!', '—', t, 'en')).toBe('not a tag!');
+    expect(shownValue('expiry', '2/28', '—', t)).toBe('2/28');
+  });
 });

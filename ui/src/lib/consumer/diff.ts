@@ -57,11 +57,32 @@ export function wordsFor(key: MessageKey | null, raw: string, t: (key: MessageKe
   return key ? t(key) : raw;
 }
 
-/** How a grid value shows: a card as its last four, the status row in words (the bank's
- * account state, or enrolled in a directory), anything else as it came; `empty` for none. */
-export function shownValue(field: string, value: string | null, empty: string, t: (key: MessageKey) => string): string {
+/** How a grid value shows, for people reading in `language`: a card as its last four, an
+ * expiry as MM/YY, a language by its name, the status row in words (the bank's account state,
+ * or enrolled in a directory), anything else as it came; `empty` for none. */
+export function shownValue(
+  field: string,
+  value: string | null,
+  empty: string,
+  t: (key: MessageKey) => string,
+  language = 'en',
+): string {
   if (value === null) return empty;
   if (value !== '' && field === 'card') return `•••• ${visible(value)}`;
   if (field === 'status') return wordsFor(statuses[value] ?? null, visible(value), t);
+  if (field === 'expiry' && /^\d{4}$/.test(value)) return `${value.slice(0, 2)}/${value.slice(2)}`;
+  if (field === 'language') return languageName(value, language) ?? visible(value);
   return visible(value);
+}
+
+/** The name of the language tagged `tag` (e.g. `ja-JP`), in `language`: "Japanese (Japan)",
+ * 「日本語（日本）」; null for a tag that is not one. */
+function languageName(tag: string, language: string): string | null {
+  try {
+    const name = new Intl.DisplayNames([language], { type: 'language' }).of(tag);
+    if (!name || name === tag) return null;
+    return language === 'ja' ? name.replace(/\s*\(/g, '（').replace(/\)/g, '）') : name;
+  } catch {
+    return null;
+  }
 }
