@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 vi.mock('$lib/ipc/bindings', () => ({ commands: {}, WRITES: {} }));
 
 import type { ConsumerView_Serialize, Finding_Serialize } from '$lib/ipc/types';
-import { updateChanges } from './consumer';
+import { cardName, updateChanges } from './consumer';
 
 const view: ConsumerView_Serialize = {
   consumerId: 'cons-1',
@@ -45,5 +45,43 @@ describe('what an update would change', () => {
     expect(updateChanges(view, finding('UPDATE_CARD', 'crd-1'))).toEqual([
       { scheme: 'VISA', field: 'billingAddress', from: '9 Old Rd', to: '1 New St' },
     ]);
+  });
+});
+
+describe('how a card is named', () => {
+  const found = (bin: string | null): ConsumerView_Serialize => ({
+    ...view,
+    bank: {
+      state: 'found',
+      record: {
+        consumerId: 'cons-1',
+        nameLatin: { first: 'Sakura', last: 'Sato' },
+        nameKanji: null,
+        nameKana: null,
+        email: 's@example.jp',
+        phoneCountryCode: '+81',
+        phoneNumber: '9048300509',
+        language: 'ja-JP',
+        cards: [
+          {
+            cardId: 'crd-1',
+            scheme: 'VISA',
+            bin,
+            last4: '0421',
+            expiry: '0228',
+            cardholderName: 'SAKURA SATO',
+            billingAddress: { line1: '1', line2: null, line3: null, city: 'Fukuoka', state: '40', zipCode: '8100001', countryCode: 'JP' },
+            status: 'CLOSED',
+          },
+        ],
+      },
+    },
+  });
+
+  it('is the network and last 4 (and the BIN when the role sees it), else the cardId', () => {
+    expect(cardName(found(null), 'crd-1')).toBe('VISA •••• 0421');
+    expect(cardName(found('411111'), 'crd-1')).toBe('VISA 411111 •••• 0421');
+    expect(cardName(found(null), 'crd-unknown')).toBe('crd-unknown');
+    expect(cardName(null, 'crd-1')).toBe('crd-1');
   });
 });

@@ -53,3 +53,11 @@ export function updateChanges(view: ConsumerView_Serialize, finding: Finding_Ser
       ),
     );
 }
+
+/** How a card is named to people: its network and last 4 (with the BIN for roles that see it),
+ * e.g. `VISA •••• 0421`; the cardId when the bank's record does not list it. */
+export function cardName(view: ConsumerView_Serialize | null, cardId: string): string {
+  const card = view?.bank.state === 'found' ? view.bank.record.cards.find((c) => c.cardId === cardId) : undefined;
+  if (!card) return cardId;
+  return card.bin ? `${card.scheme} ${card.bin} •••• ${card.last4}` : `${card.scheme} •••• ${card.last4}`;
+}

@@ -53,6 +53,7 @@ export const en = {
   'update.after': 'After the update',
   'update.none': '(none)',
   'update.confirm': 'Update {directories}',
+  'consumer.cardId': 'cardId',
   'consumer.writeUnfinished': 'A write on this is not finished yet: wait for its outcome',
   'consumer.writeResult': '{action} of {target}: {state}',
   'consumer.loading': 'Reading the bank and the directories…',

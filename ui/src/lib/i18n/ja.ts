@@ -55,6 +55,7 @@ export const ja: Record<MessageKey, string> = {
   'update.after': '更新後',
   'update.none': '(なし)',
   'update.confirm': '{directories} を更新',
+  'consumer.cardId': 'カード ID',
   'consumer.writeUnfinished': 'この対象への書き込みがまだ終わっていません。結果をお待ちください',
   'consumer.writeResult': '{target} の{action}:{state}',
   'consumer.loading': '銀行とディレクトリを読み込み中…',
