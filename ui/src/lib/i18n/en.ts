@@ -10,6 +10,7 @@ export const en = {
   'language.en': 'English',
   'language.ja': '日本語',
   'search.label': 'Search consumers',
+  'search.shortcut': '{keys} brings you back to this box from any screen',
   'search.placeholder': 'Consumer ID, card ID, name, email, phone or last 4',
   'empty.title': 'Find a consumer',
   'empty.body':

@@ -12,6 +12,7 @@ export const ja: Record<MessageKey, string> = {
   'language.en': 'English',
   'language.ja': '日本語',
   'search.label': '会員を検索',
+  'search.shortcut': '{keys} でどの画面からもこの検索欄に戻れます',
   'search.placeholder': '会員ID、カードID、氏名、メール、電話番号、下4桁',
   'empty.title': '会員を探す',
   'empty.body':
