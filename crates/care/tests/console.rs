@@ -37,6 +37,16 @@ async fn closed_card(h: &common::Harness) -> (String, String) {
     (consumer, card)
 }
 
+/// A card of the first `ok` consumer that a directory lists.
+async fn an_enrolled_card(h: &common::Harness) -> String {
+    let ok = h
+        .console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
+    enrolled_cards(&ok)[0].clone()
+}
+
 fn enrolled_cards(view: &care::profile::ConsumerView) -> Vec<String> {
     view.directories
         .iter()
@@ -702,12 +712,7 @@ async fn an_intent_that_never_left_is_failed_as_safe_to_resend_and_can_be_sent_a
     // is needed to know that nothing was applied.
     let entry = stranded_opt_out(&h, &card, "never-sent", false);
     // An older console notes neither its name nor the leaving: its intent waits the settle time.
-    let ok = h
-        .console
-        .consumer_view(&common::first(CONSUMERS, "ok"))
-        .await
-        .unwrap();
-    let other_card = enrolled_cards(&ok)[0].clone();
+    let other_card = an_enrolled_card(&h).await;
     let older = h
         .journal()
         .record_intent(stranded_opt_out_intent(&other_card, "older-console"))
@@ -1313,12 +1318,7 @@ async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrato
     assert!(!audit.exists(), "no new chain began by itself");
     // A write another console left behind (D1 applied it) is still followed; its outcome,
     // which no audit log can take now, waits in the journal instead of going nowhere.
-    let ok = h
-        .console
-        .consumer_view(&common::first(CONSUMERS, "ok"))
-        .await
-        .unwrap();
-    let other_card = enrolled_cards(&ok)[0].clone();
+    let other_card = an_enrolled_card(&h).await;
     let left = stranded_opt_out(&h, &other_card, "left-while-aside", true);
     send_stranded_opt_out(&h, &other_card).await;
     let console = console.with_settle(Duration::from_millis(100));
@@ -1429,12 +1429,7 @@ async fn a_clock_days_off_does_not_turn_an_applied_write_into_not_applied() {
     assert_eq!(h.writes_to(&card), 1);
     // With clocks that far apart, a write D1 does not list is not called "not applied" either:
     // the clock may have been set since it left.
-    let ok = h
-        .console
-        .consumer_view(&common::first(CONSUMERS, "ok"))
-        .await
-        .unwrap();
-    let unlisted = stranded_opt_out(&h, &enrolled_cards(&ok)[0], "clock-off-2", true);
+    let unlisted = stranded_opt_out(&h, &an_enrolled_card(&h).await, "clock-off-2", true);
     tokio::time::sleep(Duration::from_millis(300)).await;
     reopened.track_once().await.unwrap();
     let waiting = reopened.operation(unlisted.id).unwrap().unwrap();
@@ -1496,4 +1491,19 @@ async fn a_name_typed_in_hiragana_or_half_width_katakana_finds_the_consumer() {
             .any(|c| c.consumer_id == japanese.consumer_id),
         "{typed}: {found:?}"
     );
+}
+
+#[tokio::test]
+async fn a_whole_card_number_is_never_searched_and_its_last_4_is_offered() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let refused = h
+        .console
+        .search("4111 1111 1111 1111", 10)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput);
+    assert!(refused.to_string().contains("last 4 (1111)"), "{refused}");
+    assert!(!refused.to_string().contains("4111 1111"), "{refused}");
+    // A phone number with its country code is still a search.
+    h.console.search("+81 90 1234 5678", 10).await.unwrap();
 }

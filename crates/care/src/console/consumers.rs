@@ -9,9 +9,15 @@ use crate::profile::ConsumerView;
 
 impl Console {
     /// Consumers matching `text`. The search text itself is not audited (it may be a name or
-    /// a phone number); the number of results is.
+    /// a phone number); the number of results is. A whole card number is never searched (it
+    /// would reach the bank's records API in a URL): the refusal offers its last 4.
     pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
         self.authorise(Permission::Search, None)?;
+        if let Some(last4) = crate::privacy::card_number_last4(text.trim()) {
+            return Err(crate::Error::InvalidInput(format!(
+                "that is a whole card number: it is not searched; search by its last 4 ({last4})"
+            )));
+        }
         let session = self.session().await?;
         let result = session.records.search(text, limit).await;
         let outcome = match &result {

@@ -63,6 +63,35 @@ pub fn refuse_personal_data_as_id(id: &str) -> crate::Result<()> {
     )))
 }
 
+/// The last four digits when `text` is a whole card number typed where a search goes: 13 to 19
+/// digits, however spaced or dashed, that pass the Luhn check (a phone typed without its `+`
+/// rarely does). The desktop's search box applies the same rule before anything leaves it.
+pub fn card_number_last4(text: &str) -> Option<String> {
+    let digits: Vec<u32> = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.'))
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
+    let luhn = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| match (i % 2 == 1, d * 2) {
+            (true, doubled) if doubled > 9 => doubled - 9,
+            (true, doubled) => doubled,
+            (false, _) => d,
+        })
+        .sum::<u32>()
+        % 10
+        == 0;
+    ((13..=19).contains(&digits.len()) && luhn).then(|| {
+        digits[digits.len() - 4..]
+            .iter()
+            .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
+            .collect()
+    })
+}
+
 /// Refuses a free-text `reason` that holds a card number or phone number: D1 logs reasons in
 /// clear. The error does not repeat it.
 pub fn refuse_personal_data_in_reason(reason: &str) -> crate::Result<()> {
@@ -72,4 +101,31 @@ pub fn refuse_personal_data_in_reason(reason: &str) -> crate::Result<()> {
     Err(crate::Error::InvalidInput(
         "the reason holds what looks like a card number or phone number, and D1 keeps reasons in clear: describe why without numbers".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_card_number_is_known_however_written_and_nothing_else() {
+        for (pan, last4) in [
+            ("4111111111111111", "1111"),
+            ("4111-1111-1111-1111", "1111"),
+            ("5555 5555 5555 4444", "4444"),
+            ("378282246310005", "0005"),
+        ] {
+            assert_eq!(card_number_last4(pan).as_deref(), Some(last4), "{pan}");
+        }
+        for other in [
+            "4878",
+            "+81 90 1234 5678",
+            "819012345678",
+            "4111111111111112",
+            "cons-0010-closed",
+            "crd-4111111111111111",
+        ] {
+            assert_eq!(card_number_last4(other), None, "{other}");
+        }
+    }
 }

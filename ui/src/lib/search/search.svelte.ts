@@ -12,8 +12,9 @@ export const MAX_SEARCH = 200;
 
 /**
  * The last four digits when `text` is a card number (13 to 19 digits, however spaced or dashed,
- * that pass the Luhn check), which is never searched, shown or sent; else null. A phone number
- * typed without its + rarely passes, and is searched as typed.
+ * that pass the Luhn check), which is never searched, shown or sent; else null. The core's
+ * `care::privacy::card_number_last4` is the rule (its search refuses such a number); this copy
+ * only lets the box mask the number before anything leaves the window.
  */
 export function cardNumberIn(text: string): string | null {
   const compact = text.replace(/[\s.\-_]/g, '');
