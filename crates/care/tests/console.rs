@@ -840,6 +840,7 @@ async fn the_built_in_sandbox_s_names_cannot_be_taken_by_a_configured_environmen
             .add_environment(care::environments::Environment {
                 name: name.into(),
                 simulated: false,
+                country: None,
                 ..sandbox.clone()
             })
             .unwrap_err();

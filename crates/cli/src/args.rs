@@ -110,6 +110,10 @@ pub(crate) enum EnvCommand {
         /// A CA certificate (PEM) to trust instead of the system's roots.
         #[arg(long)]
         ca: Option<PathBuf>,
+        /// The bank's country (ISO 3166-1 alpha-2, e.g. JP): its phone numbers are shown in
+        /// national format, others in international format.
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
     },
     /// Check credentials and store them: keys in the OS keychain, the certificate in settings.
     ImportCredentials {

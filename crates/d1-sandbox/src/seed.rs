@@ -368,7 +368,16 @@ fn enrol(
     let mut info = consumer.consumer_info();
     match category {
         Category::EmailChanged => info.email = format!("old.{}", info.email),
-        Category::PhoneChanged => info.phone_number = format!("80{}", &info.phone_number[2..]),
+        // Another number of the same kind (each digit after the first two moved on by one), so
+        // that it stays a valid number in its country.
+        Category::PhoneChanged => {
+            let (kind, rest) = info.phone_number.split_at(2);
+            let moved: String = rest
+                .chars()
+                .map(|d| char::from(b'0' + (d as u8 - b'0' + 1) % 10))
+                .collect();
+            info.phone_number = format!("{kind}{moved}");
+        }
         Category::Hostile => info.first_name = HOSTILE_NAME.to_owned(),
         Category::NameWritten => match (index % 3, &consumer.name_kana) {
             (0, Some(kana)) => {

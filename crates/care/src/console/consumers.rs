@@ -34,8 +34,13 @@ impl Console {
         let consumer = d1::ConsumerId::new(consumer_id)?;
         let permit = self.authorise(Permission::View, Some(consumer_id))?;
         let session = self.session().await?;
-        let mut view =
-            crate::profile::view::consumer_view(&session.d1, &session.records, &consumer).await;
+        let mut view = crate::profile::view::consumer_view(
+            &session.d1,
+            &session.records,
+            &consumer,
+            session.environment.country.as_deref(),
+        )
+        .await;
         view.mask_for(permit.role());
         let result = if view.complete { "ok" } else { "partial" };
         self.recorder(&permit).record_call(

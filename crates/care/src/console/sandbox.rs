@@ -53,6 +53,8 @@ impl Console {
             client_chain_pem: Some(c.client_chain_pem.clone()),
             certificate_not_after: None,
             simulated: true,
+            // The sandbox's consumers are a Japanese bank's.
+            country: Some("JP".into()),
         };
         let mut suffix = [0u8; 6];
         aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::Internal("no randomness".into()))?;

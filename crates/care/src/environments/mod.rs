@@ -41,6 +41,10 @@ pub struct Environment {
     /// Whether it serves simulated data (the built-in sandbox).
     #[serde(default)]
     pub simulated: bool,
+    /// The bank's country (ISO 3166-1 alpha-2, e.g. `JP`): phone numbers of that country are
+    /// shown in national format, others in international format. `None`: all international.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 /// What an operator fills in to add an environment (the desktop wizard, `c2p env add`).
@@ -62,6 +66,9 @@ pub struct EnvironmentForm {
     /// A CA certificate file (PEM) to trust instead of the platform's roots (from the desktop
     /// app, the token of a file picked in the system's picker, which the app turns into its path).
     pub ca_file: Option<String>,
+    /// The bank's country (ISO 3166-1 alpha-2), if given.
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 impl EnvironmentForm {
@@ -82,6 +89,10 @@ impl EnvironmentForm {
             client_chain_pem: None,
             certificate_not_after: None,
             simulated: false,
+            country: self
+                .country
+                .map(|c| c.trim().to_uppercase())
+                .filter(|c| !c.is_empty()),
         };
         environment.validate()?;
         Ok(environment)
@@ -119,6 +130,7 @@ impl Environment {
             client_chain_pem: None,
             certificate_not_after: None,
             simulated: true,
+            country: None,
         })
     }
 }
@@ -172,6 +184,13 @@ impl Environment {
         if self.kid.trim().is_empty() {
             return Err(Error::InvalidInput("the key id (kid) is empty".into()));
         }
+        if let Some(country) = &self.country
+            && country.parse::<phonenumber::country::Id>().is_err()
+        {
+            return Err(Error::InvalidInput(format!(
+                "the country {country:?} is not an ISO 3166-1 alpha-2 code such as JP or GB"
+            )));
+        }
         Ok(())
     }
 
@@ -200,6 +219,7 @@ mod tests {
             client_chain_pem: None,
             certificate_not_after: None,
             simulated: false,
+            country: None,
         }
     }
 
@@ -213,6 +233,7 @@ mod tests {
             issuer_id: e.issuer_id,
             kid: e.kid,
             ca_file,
+            country: None,
         }
     }
 
@@ -251,6 +272,21 @@ mod tests {
             assert_eq!(error.code(), crate::ErrorCode::InvalidInput);
             assert!(error.to_string().contains(expected), "{error}");
         }
+        let mut japan = form(None);
+        japan.country = Some(" jp ".into());
+        assert_eq!(
+            japan.into_environment().unwrap().country.as_deref(),
+            Some("JP")
+        );
+        let mut nowhere = form(None);
+        nowhere.country = Some("Japan".into());
+        assert!(
+            nowhere
+                .into_environment()
+                .unwrap_err()
+                .to_string()
+                .contains("ISO 3166-1 alpha-2")
+        );
         let mut plain = form(None);
         plain.base_url = "http://d1.example".into();
         assert!(

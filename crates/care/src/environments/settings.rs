@@ -182,6 +182,7 @@ mod tests {
                     client_chain_pem: None,
                     certificate_not_after: None,
                     simulated: false,
+                    country: None,
                 })
             })
             .unwrap();

@@ -1,7 +1,7 @@
 //! Field-by-field comparison of the bank's record with a directory's profile. A value is
 //! `Equal`, `EqualAfterNormalisation` (the same once written the same way: Unicode NFKC, so
 //! full- and half-width forms agree; case and spacing for names and e-mail; a phone number as
-//! E.164; address lines trimmed), `Different`, or missing on one side.
+//! E.164 by libphonenumber's rules; address lines trimmed), `Different`, or missing on one side.
 
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
@@ -67,18 +67,10 @@ pub fn compare(kind: FieldKind, bank: Option<&str>, directory: Option<&str>) -> 
     }
 }
 
-/// A phone number as E.164 (`+819012345678`) from a country calling code and a national number
-/// in any notation (leading 0, spaces, dashes, full-width digits); `None` if it has no digits.
-pub fn e164(country_code: &str, national: &str) -> Option<String> {
-    let digits = |text: &str| -> String { text.nfkc().filter(char::is_ascii_digit).collect() };
-    let country = digits(country_code);
-    let number = digits(national);
-    let number = number.trim_start_matches('0');
-    (!country.is_empty() && !number.is_empty()).then(|| format!("+{country}{number}"))
-}
-
-/// Compares two phone numbers given as (country code, national number).
+/// Compares two phone numbers given as (country code, national number), as E.164
+/// ([`super::phone::e164`]).
 pub fn compare_phone(bank: Option<(&str, &str)>, directory: Option<(&str, &str)>) -> Match {
+    use super::phone::e164;
     let joined = |p: Option<(&str, &str)>| p.map(|(c, n)| format!("{c} {n}"));
     match (
         bank.and_then(|(c, n)| e164(c, n)),
@@ -173,16 +165,6 @@ mod tests {
 
     #[test]
     fn phones_compare_as_e164() {
-        assert_eq!(
-            e164("+81", "090-1234-5678").as_deref(),
-            Some("+819012345678")
-        );
-        assert_eq!(
-            e164("+81", "９０１２３４５６７８").as_deref(),
-            Some("+819012345678"),
-            "full-width digits"
-        );
-        assert_eq!(e164("+81", ""), None);
         assert_eq!(
             compare_phone(Some(("+81", "9012345678")), Some(("+81", "9012345678"))),
             Equal

@@ -78,7 +78,11 @@ fn directory_address(a: &BillingAddress) -> String {
 }
 
 /// The grid of a view: consumer rows, then five rows per card the bank or any directory knows.
-pub fn rows(bank: Option<&IssuerConsumer>, directories: &[Directory]) -> Vec<Row> {
+pub fn rows(
+    bank: Option<&IssuerConsumer>,
+    directories: &[Directory],
+    home: Option<&str>,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     type Contact = (
         &'static str,
@@ -138,7 +142,7 @@ pub fn rows(bank: Option<&IssuerConsumer>, directories: &[Directory]) -> Vec<Row
             cells,
         });
     }
-    let phone = |c: &str, n: &str| format!("{c} {n}").trim().to_owned();
+    let phone = |c: &str, n: &str| super::phone::shown(c, n, home);
     rows.push(Row {
         field: "phone".into(),
         card_id: None,

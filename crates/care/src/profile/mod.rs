@@ -6,6 +6,7 @@ pub mod compare;
 pub mod findings;
 pub mod grid;
 pub mod model;
+pub mod phone;
 pub mod view;
 
 pub use findings::{Finding, FindingKind, Severity};

@@ -63,11 +63,13 @@ impl ConsumerView {
     }
 }
 
-/// Reads both sides concurrently and compares them.
+/// Reads both sides concurrently and compares them; `home` is the bank's country, whose phone
+/// numbers the grid shows in national format.
 pub async fn consumer_view(
     d1: &d1::Client,
     records: &IssuerRecords,
     consumer: &d1::ConsumerId,
+    home: Option<&str>,
 ) -> ConsumerView {
     let (bank, profiles) = tokio::join!(
         records.consumer(consumer),
@@ -104,7 +106,7 @@ pub async fn consumer_view(
         BankSide::Found { record } => Some(record.as_ref()),
         _ => None,
     };
-    let rows = rows(record, &directories);
+    let rows = rows(record, &directories, home);
     ConsumerView {
         consumer_id: consumer.as_str().to_owned(),
         bank,

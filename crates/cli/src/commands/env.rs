@@ -27,9 +27,13 @@ pub async fn run(console: &Console, command: EnvCommand) -> Outcome {
             issuer_id,
             kid,
             ca,
+            country,
         } => {
             let environment = match from_sandbox {
-                Some(dir) => Environment::from_sandbox_state(&name, &dir)?,
+                Some(dir) => Environment {
+                    country,
+                    ..Environment::from_sandbox_state(&name, &dir)?
+                },
                 None => EnvironmentForm {
                     name: name.clone(),
                     base_url: base_url.unwrap_or_default(),
@@ -38,6 +42,7 @@ pub async fn run(console: &Console, command: EnvCommand) -> Outcome {
                     issuer_id: issuer_id.unwrap_or_default(),
                     kid: kid.unwrap_or_default(),
                     ca_file: ca.map(|path| path.display().to_string()),
+                    country,
                 }
                 .into_environment()?,
             };

@@ -228,6 +228,7 @@ export const en = {
   'wizard.recordsUrl': 'Bank’s issuer-records API URL',
   'wizard.issuerId': 'issuerId (10 characters)',
   'wizard.kid': 'Signing key id (kid)',
+  'wizard.country': 'Bank’s country (ISO code, e.g. JP): its phone numbers read in national format',
   'wizard.caFile': 'CA certificate to trust (PEM)',
   'wizard.caFileHint': 'none chosen: the system’s trusted roots',
   'wizard.noFile': 'no file chosen',

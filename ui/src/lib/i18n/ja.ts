@@ -230,6 +230,7 @@ export const ja: Record<MessageKey, string> = {
   'wizard.recordsUrl': '銀行のイシュアー記録 API の URL',
   'wizard.issuerId': 'issuerId（10 文字）',
   'wizard.kid': '署名鍵の鍵 ID（kid）',
+  'wizard.country': '銀行の国（ISO コード、例: JP）：その国の電話番号は国内形式で表示',
   'wizard.caFile': '信頼する CA 証明書（PEM）',
   'wizard.caFileHint': '未選択：システムの信頼済みルート',
   'wizard.noFile': 'ファイル未選択',

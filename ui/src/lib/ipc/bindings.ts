@@ -929,6 +929,8 @@ export type EnvironmentForm_Deserialize = {
 	 *  app, the token of a file picked in the system's picker, which the app turns into its path).
 	 */
 	caFile?: string | null,
+	/**  The bank's country (ISO 3166-1 alpha-2), if given. */
+	country?: string | null,
 };
 
 /**  What an operator fills in to add an environment (the desktop wizard, `c2p env add`). */
@@ -950,6 +952,8 @@ export type EnvironmentForm_Serialize = {
 	 *  app, the token of a file picked in the system's picker, which the app turns into its path).
 	 */
 	caFile: string | null,
+	/**  The bank's country (ISO 3166-1 alpha-2), if given. */
+	country: string | null,
 };
 
 /**  An environment as the switcher lists it. */
@@ -997,6 +1001,11 @@ export type Environment_Deserialize = {
 	certificateNotAfter?: string | null,
 	/**  Whether it serves simulated data (the built-in sandbox). */
 	simulated?: boolean,
+	/**
+	 *  The bank's country (ISO 3166-1 alpha-2, e.g. `JP`): phone numbers of that country are
+	 *  shown in national format, others in international format. `None`: all international.
+	 */
+	country?: string | null,
 };
 
 /**  A D1 environment's public configuration. */
@@ -1021,6 +1030,11 @@ export type Environment_Serialize = {
 	certificateNotAfter: string | null,
 	/**  Whether it serves simulated data (the built-in sandbox). */
 	simulated: boolean,
+	/**
+	 *  The bank's country (ISO 3166-1 alpha-2, e.g. `JP`): phone numbers of that country are
+	 *  shown in national format, others in international format. `None`: all international.
+	 */
+	country?: string,
 };
 
 /**

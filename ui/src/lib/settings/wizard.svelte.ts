@@ -32,7 +32,7 @@ export type FileField = 'chain' | 'key' | 'bundle' | 'signingKey' | 'apiKeyFile'
  */
 export class ImportWizard {
   step = $state<WizardStep>('connection');
-  connection = $state<EnvironmentForm_Deserialize>({
+  connection = $state<EnvironmentForm_Deserialize & { country: string }>({
     name: '',
     baseUrl: '',
     tokenUrl: '',
@@ -40,6 +40,7 @@ export class ImportWizard {
     issuerId: '',
     kid: '',
     caFile: null,
+    country: '',
   });
   /** The CA file chosen for the connection, if any. */
   ca = $state<PickedFile | null>(null);
