@@ -323,7 +323,7 @@ async fn a_failing_directory_is_reported_as_not_read() {
         assert_eq!(consumer.unread.len(), 1, "{consumer:?}");
         assert_eq!(consumer.unread[0].side, "VISA");
     }
-    let csv = care::profile_audit::report::csv(&audit);
+    let csv = String::from_utf8(care::profile_audit::report::csv(&audit).unwrap()).unwrap();
     assert_eq!(csv.matches("\"NOT_READ\"").count(), 10, "{csv}");
 }
 

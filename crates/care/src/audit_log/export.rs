@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::chain::{AuditLog, Record};
+use crate::storage::csv::CsvWriter;
 use crate::{Error, Result};
 
 /// The formats the audit log exports to.
@@ -32,12 +33,12 @@ const CSV_HEADER: [&str; 13] = [
     "role",
 ];
 
-/// One CSV row of the export (see [`crate::storage::csv::row`]).
-fn csv_row(record: &Record) -> String {
+/// One CSV row of the export.
+fn csv_row(csv: &mut CsvWriter<&mut dyn std::io::Write>, record: &Record) -> Result<()> {
     let seq = record.seq.to_string();
     let version = record.version.to_string();
     let e = &record.event;
-    crate::storage::csv::row(&[
+    csv.row(&[
         Some(seq.as_str()),
         Some(record.time.as_str()),
         Some(e.operator.as_str()),
@@ -62,24 +63,35 @@ pub fn export(
     out: &mut dyn std::io::Write,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64> {
+    match format {
+        ExportFormat::Csv => {
+            let mut csv = CsvWriter::new(out, &CSV_HEADER)?;
+            let written = each_record(log, progress, |record| csv_row(&mut csv, record))?;
+            csv.finish()?;
+            Ok(written)
+        }
+        ExportFormat::JsonLines => each_record(log, progress, |record| {
+            let line = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
+            writeln!(out, "{line}")
+                .map_err(|e| Error::Internal(format!("cannot write the export: {e}")))
+        }),
+    }
+}
+
+/// Hands every record, oldest first, to `write`, a page of a thousand at a time; `progress`
+/// hears (written, total) after each page.
+fn each_record(
+    log: &AuditLog,
+    progress: &mut dyn FnMut(u64, u64),
+    mut write: impl FnMut(&Record) -> Result<()>,
+) -> Result<u64> {
     const PAGE: i64 = 1000;
     let total = log.count()?;
-    let io = |e: std::io::Error| Error::Internal(format!("cannot write the export: {e}"));
-    if format == ExportFormat::Csv {
-        writeln!(out, "{}", CSV_HEADER.join(",")).map_err(io)?;
-    }
     let mut written = 0u64;
     loop {
         let records = log.page(written as i64, PAGE)?;
         for record in &records {
-            match format {
-                ExportFormat::Csv => writeln!(out, "{}", csv_row(record)).map_err(io)?,
-                ExportFormat::JsonLines => {
-                    let line = serde_json::to_string(record)
-                        .map_err(|e| Error::Internal(e.to_string()))?;
-                    writeln!(out, "{line}").map_err(io)?
-                }
-            }
+            write(record)?;
         }
         written += records.len() as u64;
         progress(written, total.max(written));

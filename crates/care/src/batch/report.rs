@@ -4,13 +4,21 @@
 use std::io::Write;
 
 use crate::journal::{Item, TargetKind};
-use crate::storage::csv::row;
-use crate::{Error, Result, wire_name};
+use crate::storage::csv::CsvWriter;
+use crate::{Result, wire_name};
 
 /// Writes `items` as CSV to `out`; returns how many.
 pub fn csv(items: &[Item], out: &mut dyn Write) -> Result<usize> {
-    let io = |e: std::io::Error| Error::Internal(format!("cannot write the report: {e}"));
-    writeln!(out, "line,kind,id,status,operationId,correlationId,detail").map_err(io)?;
+    let header = [
+        "line",
+        "kind",
+        "id",
+        "status",
+        "operationId",
+        "correlationId",
+        "detail",
+    ];
+    let mut csv = CsvWriter::new(out, &header)?;
     for item in items {
         let entry = item.intent.as_ref();
         let detail = item
@@ -32,7 +40,8 @@ pub fn csv(items: &[Item], out: &mut dyn Write) -> Result<usize> {
             entry.map(|e| e.intent.correlation_id.as_str()),
             Some(detail),
         ];
-        writeln!(out, "{}", row(&fields)).map_err(io)?;
+        csv.row(&fields)?;
     }
+    csv.finish()?;
     Ok(items.len())
 }

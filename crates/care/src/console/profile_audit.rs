@@ -119,7 +119,8 @@ impl Console {
         let stem = crate::storage::files::file_stem(&audit.id)?;
         let csv_path = dir.join(format!("{stem}-findings.csv"));
         let html_path = dir.join(format!("{stem}.html"));
-        let result = write_whole(&csv_path, report::csv(audit).as_bytes())
+        let result = report::csv(audit)
+            .and_then(|csv| write_whole(&csv_path, &csv))
             .and_then(|()| write_whole(&html_path, report::html(audit, language).as_bytes()));
         let outcome = match &result {
             Ok(()) => format!(

@@ -10,7 +10,7 @@ use super::{AuditedScope, ProfileAudit};
 use crate::batch::input::{InvalidLine, InvalidReason};
 use crate::environments::Language;
 use crate::profile::Severity;
-use crate::storage::csv::row;
+use crate::storage::csv::CsvWriter;
 use crate::wire_name;
 
 /// Where a report was written.
@@ -23,12 +23,20 @@ pub struct ReportFiles {
     pub html: String,
 }
 
-const CSV_HEADER: &str = "consumerId,finding,severity,directory,cardId,field,suggestedAction,note";
+const CSV_HEADER: [&str; 8] = [
+    "consumerId",
+    "finding",
+    "severity",
+    "directory",
+    "cardId",
+    "field",
+    "suggestedAction",
+    "note",
+];
 
 /// The findings CSV.
-pub fn csv(audit: &ProfileAudit) -> String {
-    let mut out = String::from(CSV_HEADER);
-    out.push('\n');
+pub fn csv(audit: &ProfileAudit) -> crate::Result<Vec<u8>> {
+    let mut out = CsvWriter::new(Vec::new(), &CSV_HEADER)?;
     for consumer in &audit.consumers {
         for f in &consumer.findings {
             let fields = [
@@ -41,8 +49,7 @@ pub fn csv(audit: &ProfileAudit) -> String {
                 Some(&wire_name(f.action)),
                 None,
             ];
-            out.push_str(&row(&fields));
-            out.push('\n');
+            out.row(&fields)?;
         }
         for unread in &consumer.unread {
             let side = (unread.side != "ALL").then_some(unread.side.as_str());
@@ -56,11 +63,10 @@ pub fn csv(audit: &ProfileAudit) -> String {
                 None,
                 Some(unread.why.as_str()),
             ];
-            out.push_str(&row(&fields));
-            out.push('\n');
+            out.row(&fields)?;
         }
     }
-    out
+    out.finish()
 }
 
 fn severity_name(severity: Severity) -> &'static str {
