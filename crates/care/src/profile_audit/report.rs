@@ -1,17 +1,16 @@
 //! A profile audit's exports: a CSV of findings (one row per finding, and one per side that
 //! could not be read) and a self-contained HTML report: summary counts by finding type and
-//! directory, a bar chart of findings by type (inline SVG), then the table. The HTML loads
-//! nothing: its content security policy forbids any fetch, and every value is escaped text.
-
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+//! directory, a bar chart of findings by type, then the table, rendered by askama from
+//! `templates/profile_audit.html`. The HTML loads nothing: its content security policy forbids
+//! any fetch, and every value is escaped text.
 
 use super::{AuditedScope, ProfileAudit};
 use crate::batch::input::{InvalidLine, InvalidReason};
 use crate::environments::Language;
-use crate::profile::Severity;
+use crate::profile::{FindingKind, Severity};
 use crate::storage::csv::CsvWriter;
 use crate::wire_name;
+use crate::writes::WriteKind;
 
 /// Where a report was written.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -77,41 +76,6 @@ fn severity_name(severity: Severity) -> &'static str {
     }
 }
 
-/// `text` safe inside HTML text and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Shown as its code, so that it can neither reorder the line nor hide in a name.
-            c if crate::privacy::is_hidden(c) => out.push_str(&format!("⟨U+{:04X}⟩", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The colour of a bar: the most serious severity of that finding kind.
-fn colour(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => "#b3261e",
-        Severity::Warning => "#c77700",
-        Severity::Info => "#2f6fb0",
-    }
-}
-
-const STYLE: &str = "body{font-family:sans-serif;margin:2rem;color:#1b1b1f;max-width:72rem}\
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}\
-table{border-collapse:collapse;margin:.5rem 0;width:100%}\
-th,td{border:1px solid #c4c6cf;padding:.3rem .5rem;text-align:left;overflow-wrap:break-word;unicode-bidi:isolate}\
-th{background:#eef0f6}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:bold}\
-.CRITICAL{color:#b3261e;font-weight:bold}.WARNING{color:#8a5300}";
-
 /// The report's words in one language. Finding types, severities and actions keep their codes,
 /// the same as in the CSV, so that the two can be read side by side.
 struct Labels {
@@ -151,6 +115,8 @@ struct Labels {
     line: &'static str,
     text: &'static str,
     invalid_why: fn(&InvalidLine) -> String,
+    finding_words: fn(FindingKind) -> &'static str,
+    action_words: fn(WriteKind) -> &'static str,
 }
 
 const ENGLISH: Labels = Labels {
@@ -193,6 +159,26 @@ const ENGLISH: Labels = Labels {
     line: "Line",
     text: "Text",
     invalid_why: |line| line.why.clone(),
+    finding_words: |kind| match kind {
+        FindingKind::CardClosedButEnrolled => {
+            "Card closed or blocked at the bank but still enrolled"
+        }
+        FindingKind::CardNotEnrolled => "Open card not enrolled in its network’s directory",
+        FindingKind::ContactDiffers => "Contact details differ from the bank’s",
+        FindingKind::ContactWrittenDifferently => {
+            "Contact details written differently (same after normalisation)"
+        }
+        FindingKind::BillingAddressDiffers => "Billing address differs from the bank’s",
+        FindingKind::ProfileWithoutCards => "Profile in a directory with no card",
+        FindingKind::UnknownToBank => "Consumer in a directory but unknown to the bank",
+    },
+    action_words: |action| match action {
+        WriteKind::OptOutCard => "Opt the card out",
+        WriteKind::OptOutConsumer => "Opt the consumer out",
+        WriteKind::EnrolCard => "Enrol the card",
+        WriteKind::UpdateConsumer => "Update the directory from the bank’s record",
+        WriteKind::UpdateCard => "Update the card from the bank’s record",
+    },
 };
 
 const JAPANESE: Labels = Labels {
@@ -253,6 +239,22 @@ const JAPANESE: Labels = Labels {
         };
         words.to_owned()
     },
+    finding_words: |kind| match kind {
+        FindingKind::CardClosedButEnrolled => "銀行で解約・停止済みのカードが登録されたまま",
+        FindingKind::CardNotEnrolled => "有効なカードがブランドのディレクトリに未登録",
+        FindingKind::ContactDiffers => "連絡先が銀行の記録と異なる",
+        FindingKind::ContactWrittenDifferently => "連絡先の表記が異なる(正規化後は一致)",
+        FindingKind::BillingAddressDiffers => "請求先住所が銀行の記録と異なる",
+        FindingKind::ProfileWithoutCards => "カードのないプロファイルがディレクトリにある",
+        FindingKind::UnknownToBank => "ディレクトリにあるが銀行に記録のない会員",
+    },
+    action_words: |action| match action {
+        WriteKind::OptOutCard => "カードをオプトアウト",
+        WriteKind::OptOutConsumer => "会員をオプトアウト",
+        WriteKind::EnrolCard => "カードを登録",
+        WriteKind::UpdateConsumer => "銀行の記録でディレクトリを更新",
+        WriteKind::UpdateCard => "銀行の記録でカード情報を更新",
+    },
 };
 
 fn labels(language: Language) -> &'static Labels {
@@ -262,30 +264,113 @@ fn labels(language: Language) -> &'static Labels {
     }
 }
 
-/// The self-contained HTML report, in `language`.
-pub fn html(audit: &ProfileAudit, language: Language) -> String {
-    let l = labels(language);
-    let mut page = String::new();
-    let title = format!("{} {}", l.title, audit.id);
-    let _ = write!(
-        page,
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
-         <title>{t}</title><style>{STYLE}</style></head><body><h1>{t}</h1>",
-        lang = l.lang,
-        t = escape(&title)
-    );
-    summary(&mut page, audit, l);
-    let (counts, severities) = by_kind(audit);
-    let _ = write!(page, "<h2>{}</h2>", l.by_type);
-    chart(&mut page, &counts, &severities, l);
-    by_directory(&mut page, audit, l);
-    table(&mut page, audit, l);
-    page.push_str("</body></html>\n");
-    page
+/// One bar of the chart of findings by type.
+struct Bar {
+    words: &'static str,
+    code: String,
+    severity: &'static str,
+    count: usize,
+    percent: usize,
 }
 
-fn summary(page: &mut String, audit: &ProfileAudit, l: &Labels) {
+/// One row of the table of findings by type and directory.
+struct ByDirectory {
+    words: &'static str,
+    code: String,
+    counts: Vec<usize>,
+    total: usize,
+}
+
+/// One finding, as the table shows it.
+struct FindingRow<'a> {
+    consumer: &'a str,
+    words: &'static str,
+    code: String,
+    severity: &'static str,
+    severity_words: &'static str,
+    directory: &'a str,
+    card: &'a str,
+    field: &'a str,
+    action: &'static str,
+}
+
+/// The report page (`templates/profile_audit.html`); askama escapes every value, and the
+/// `shown` filter makes hidden characters visible first.
+#[derive(askama::Template)]
+#[template(path = "profile_audit.html")]
+struct Page<'a> {
+    l: &'static Labels,
+    title: String,
+    summary: Vec<(&'static str, String)>,
+    bars: Vec<Bar>,
+    directories: Vec<&'a str>,
+    by_directory: Vec<ByDirectory>,
+    findings: Vec<FindingRow<'a>>,
+    unread: Vec<(&'a str, &'a str, &'a str)>,
+    invalid: Vec<(usize, &'a str, String)>,
+}
+
+mod filters {
+    /// Untrusted text with every hidden character (see [`crate::privacy::is_hidden`]) shown as
+    /// its code, so that it can neither reorder the line nor hide in a name; escaped after.
+    #[askama::filter_fn]
+    pub fn shown<T: std::fmt::Display>(text: T, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(text
+            .to_string()
+            .chars()
+            .map(|c| {
+                if crate::privacy::is_hidden(c) {
+                    format!("⟨U+{:04X}⟩", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect())
+    }
+}
+
+fn severity_words(severity: Severity, l: &Labels) -> &'static str {
+    match severity {
+        Severity::Critical => l.critical,
+        Severity::Warning => l.warning,
+        Severity::Info => l.information,
+    }
+}
+
+/// The self-contained HTML report, in `language`: findings in words (their codes beside them,
+/// as in the CSV), the most severe first.
+pub fn html(audit: &ProfileAudit, language: Language) -> String {
+    use askama::Template;
+    let l = labels(language);
+    let (directories, by_directory) = by_directory(audit, l);
+    let page = Page {
+        l,
+        title: format!("{} {}", l.title, audit.id),
+        summary: summary(audit, l),
+        bars: bars(audit, l),
+        directories,
+        by_directory,
+        findings: finding_rows(audit, l),
+        unread: audit
+            .consumers
+            .iter()
+            .flat_map(|c| {
+                c.unread
+                    .iter()
+                    .map(|u| (c.consumer_id.as_str(), u.side.as_str(), u.why.as_str()))
+            })
+            .collect(),
+        invalid: audit
+            .invalid
+            .iter()
+            .map(|line| (line.line, line.text.as_str(), (l.invalid_why)(line)))
+            .collect(),
+    };
+    page.render()
+        .unwrap_or_else(|e| format!("<!doctype html><p>the report could not be written: {e}</p>"))
+}
+
+fn summary(audit: &ProfileAudit, l: &Labels) -> Vec<(&'static str, String)> {
     let with_findings = audit
         .consumers
         .iter()
@@ -296,7 +381,7 @@ fn summary(page: &mut String, audit: &ProfileAudit, l: &Labels) {
         .iter()
         .filter(|c| !c.unread.is_empty())
         .count();
-    let items = [
+    vec![
         (l.environment, audit.environment.clone()),
         (l.operator, audit.operator.clone()),
         (l.scope, (l.scope_words)(&audit.scope)),
@@ -314,204 +399,182 @@ fn summary(page: &mut String, audit: &ProfileAudit, l: &Labels) {
         (l.not_read_completely, unread.to_string()),
         (l.findings, audit.findings().to_string()),
         (l.invalid_skipped, audit.invalid.len().to_string()),
-    ];
-    page.push_str("<dl>");
-    for (term, value) in items {
-        let _ = write!(page, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
-    }
-    page.push_str("</dl>");
+    ]
 }
 
-/// Findings per kind, and the most serious severity seen for each.
-fn by_kind(audit: &ProfileAudit) -> (BTreeMap<String, usize>, BTreeMap<String, Severity>) {
-    let mut counts = BTreeMap::new();
-    let mut severities: BTreeMap<String, Severity> = BTreeMap::new();
+/// The finding kinds seen, most severe first, each with its worst severity and count.
+fn kinds(audit: &ProfileAudit) -> Vec<(FindingKind, Severity, usize)> {
+    let mut kinds: Vec<(FindingKind, Severity, usize)> = Vec::new();
     for finding in audit.consumers.iter().flat_map(|c| &c.findings) {
-        let kind = wire_name(finding.kind);
-        *counts.entry(kind.clone()).or_default() += 1;
-        let worst = severities.entry(kind).or_insert(finding.severity);
-        *worst = (*worst).max(finding.severity);
-    }
-    (counts, severities)
-}
-
-/// A horizontal bar chart as inline SVG.
-fn chart(
-    page: &mut String,
-    counts: &BTreeMap<String, usize>,
-    severities: &BTreeMap<String, Severity>,
-    l: &Labels,
-) {
-    if counts.is_empty() {
-        let _ = write!(page, "<p>{}</p>", l.no_findings);
-        return;
-    }
-    const LABEL: usize = 270;
-    const BARS: usize = 400;
-    const ROW: usize = 30;
-    let most = counts.values().copied().max().unwrap_or(1).max(1);
-    let height = ROW * counts.len() + 10;
-    let _ = write!(
-        page,
-        "<svg role=\"img\" aria-label=\"{label}\" width=\"{w}\" height=\"{height}\" \
-         viewBox=\"0 0 {w} {height}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        label = l.by_type,
-        w = LABEL + BARS + 60
-    );
-    for (i, (kind, count)) in counts.iter().enumerate() {
-        let y = i * ROW + 5;
-        let width = (BARS * count / most).max(2);
-        let fill = colour(severities.get(kind).copied().unwrap_or(Severity::Info));
-        let _ = write!(
-            page,
-            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"13\">{k}</text>\
-             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{width}\" height=\"{h}\" fill=\"{fill}\"/>\
-             <text x=\"{cx}\" y=\"{ty}\" font-size=\"13\">{count}</text>",
-            lx = LABEL - 8,
-            ty = y + 16,
-            k = escape(kind),
-            h = ROW - 8,
-            cx = LABEL + width + 6,
-        );
-    }
-    page.push_str("</svg>");
-    let _ = write!(
-        page,
-        "<p>{} <span style=\"color:{}\">&#9632; {}</span> \
-         <span style=\"color:{}\">&#9632; {}</span> \
-         <span style=\"color:{}\">&#9632; {}</span></p>",
-        l.legend,
-        colour(Severity::Critical),
-        l.critical,
-        colour(Severity::Warning),
-        l.warning,
-        colour(Severity::Info),
-        l.information
-    );
-}
-
-fn by_directory(page: &mut String, audit: &ProfileAudit, l: &Labels) {
-    let counts = audit.counts();
-    if counts.is_empty() {
-        return;
-    }
-    let directories: BTreeSet<Option<String>> = counts.keys().map(|(_, d)| d.clone()).collect();
-    let kinds: BTreeSet<&String> = counts.keys().map(|(k, _)| k).collect();
-    let _ = write!(
-        page,
-        "<h2>{}</h2><table><thead><tr><th>{}</th>",
-        l.by_type_and_directory, l.finding
-    );
-    for directory in &directories {
-        let _ = write!(
-            page,
-            "<th>{}</th>",
-            escape(directory.as_deref().unwrap_or(l.bank_or_all))
-        );
-    }
-    let _ = write!(page, "<th>{}</th></tr></thead><tbody>", l.total);
-    for kind in kinds {
-        let _ = write!(page, "<tr><td>{}</td>", escape(kind));
-        let mut total = 0;
-        for directory in &directories {
-            let count = counts
-                .get(&(kind.clone(), directory.clone()))
-                .copied()
-                .unwrap_or(0);
-            total += count;
-            let _ = write!(page, "<td class=\"n\">{count}</td>");
-        }
-        let _ = write!(page, "<td class=\"n\">{total}</td></tr>");
-    }
-    page.push_str("</tbody></table>");
-}
-
-/// A table's heading and header row.
-fn table_head(page: &mut String, heading: &str, columns: &[&str]) {
-    let _ = write!(page, "<h2>{heading}</h2><table><thead><tr>");
-    for column in columns {
-        let _ = write!(page, "<th>{column}</th>");
-    }
-    page.push_str("</tr></thead><tbody>");
-}
-
-fn table(page: &mut String, audit: &ProfileAudit, l: &Labels) {
-    table_head(
-        page,
-        l.findings,
-        &[
-            l.consumer,
-            l.finding,
-            l.severity,
-            l.directory,
-            l.card,
-            l.field,
-            l.suggested_action,
-        ],
-    );
-    for consumer in &audit.consumers {
-        for f in &consumer.findings {
-            let severity = severity_name(f.severity);
-            let _ = write!(
-                page,
-                "<tr><td>{}</td><td>{}</td><td class=\"{severity}\">{severity}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&consumer.consumer_id),
-                escape(&wire_name(f.kind)),
-                escape(f.scheme.as_deref().unwrap_or("")),
-                escape(f.card_id.as_deref().unwrap_or("")),
-                escape(f.field.as_deref().unwrap_or("")),
-                escape(&wire_name(f.action)),
-            );
+        match kinds.iter_mut().find(|(k, _, _)| *k == finding.kind) {
+            Some((_, worst, count)) => {
+                *worst = (*worst).max(finding.severity);
+                *count += 1;
+            }
+            None => kinds.push((finding.kind, finding.severity, 1)),
         }
     }
-    page.push_str("</tbody></table>");
-    let unread: Vec<_> = audit
+    kinds.sort_by_key(|(kind, worst, count)| {
+        (
+            std::cmp::Reverse(*worst),
+            std::cmp::Reverse(*count),
+            wire_name(*kind),
+        )
+    });
+    kinds
+}
+
+fn bars(audit: &ProfileAudit, l: &Labels) -> Vec<Bar> {
+    let kinds = kinds(audit);
+    let most = kinds.iter().map(|(_, _, n)| *n).max().unwrap_or(1).max(1);
+    kinds
+        .into_iter()
+        .map(|(kind, worst, count)| Bar {
+            words: (l.finding_words)(kind),
+            code: wire_name(kind),
+            severity: severity_name(worst),
+            count,
+            percent: (100 * count / most).max(1),
+        })
+        .collect()
+}
+
+/// The directories findings name (`Bank / all` for none) and, per finding kind, how many in each.
+fn by_directory<'a>(audit: &'a ProfileAudit, l: &Labels) -> (Vec<&'a str>, Vec<ByDirectory>) {
+    let findings = || audit.consumers.iter().flat_map(|c| &c.findings);
+    let mut directories: Vec<Option<&str>> = findings().map(|f| f.scheme.as_deref()).collect();
+    directories.sort();
+    directories.dedup();
+    let rows = kinds(audit)
+        .into_iter()
+        .map(|(kind, _, total)| ByDirectory {
+            words: (l.finding_words)(kind),
+            code: wire_name(kind),
+            counts: directories
+                .iter()
+                .map(|d| {
+                    findings()
+                        .filter(|f| f.kind == kind && f.scheme.as_deref() == *d)
+                        .count()
+                })
+                .collect(),
+            total,
+        })
+        .collect();
+    let names = directories
+        .into_iter()
+        .map(|d| d.unwrap_or(l.bank_or_all))
+        .collect();
+    (names, rows)
+}
+
+/// Every finding, the most severe first (in the audit's order within a severity).
+fn finding_rows<'a>(audit: &'a ProfileAudit, l: &Labels) -> Vec<FindingRow<'a>> {
+    let mut rows: Vec<(Severity, FindingRow<'a>)> = audit
         .consumers
         .iter()
-        .flat_map(|c| c.unread.iter().map(move |u| (c, u)))
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .map(|(consumer, f)| {
+            (
+                f.severity,
+                FindingRow {
+                    consumer: &consumer.consumer_id,
+                    words: (l.finding_words)(f.kind),
+                    code: wire_name(f.kind),
+                    severity: severity_name(f.severity),
+                    severity_words: severity_words(f.severity, l),
+                    directory: f.scheme.as_deref().unwrap_or(""),
+                    card: f.card_id.as_deref().unwrap_or(""),
+                    field: f.field.as_deref().unwrap_or(""),
+                    action: (l.action_words)(f.action),
+                },
+            )
+        })
         .collect();
-    if !unread.is_empty() {
-        table_head(page, l.not_read, &[l.consumer, l.side, l.why]);
-        for (consumer, u) in unread {
-            let _ = write!(
-                page,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&consumer.consumer_id),
-                escape(&u.side),
-                escape(&u.why)
-            );
-        }
-        page.push_str("</tbody></table>");
-    }
-    if !audit.invalid.is_empty() {
-        table_head(page, l.invalid_skipped, &[l.line, l.text, l.why]);
-        for line in &audit.invalid {
-            let _ = write!(
-                page,
-                "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                line.line,
-                escape(&line.text),
-                escape(&(l.invalid_why)(line))
-            );
-        }
-        page.push_str("</tbody></table>");
-    }
+    rows.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::*;
+    use crate::profile::Finding;
+    use crate::profile_audit::AuditedConsumer;
+
+    fn audit(consumer_id: &str, findings: Vec<Finding>) -> ProfileAudit {
+        ProfileAudit {
+            id: "pa-test".into(),
+            environment: "sandbox".into(),
+            operator: "A-1".into(),
+            scope: AuditedScope::Listed { count: 1 },
+            started_at: String::new(),
+            finished_at: String::new(),
+            cancelled: false,
+            consumers: vec![AuditedConsumer {
+                consumer_id: consumer_id.into(),
+                findings,
+                unread: Vec::new(),
+            }],
+            invalid: Vec::new(),
+        }
+    }
+
+    fn finding(kind: FindingKind, severity: Severity) -> Finding {
+        Finding {
+            kind,
+            severity,
+            scheme: Some("VISA".into()),
+            card_id: None,
+            field: None,
+            action: WriteKind::OptOutCard,
+        }
+    }
 
     #[test]
     fn untrusted_text_is_inert_markup_and_shows_its_hidden_characters() {
-        assert_eq!(
-            escape("<b>Sato</b> & \"Co\"'"),
-            "&lt;b&gt;Sato&lt;/b&gt; &amp; &quot;Co&quot;&#39;"
+        let hostile = "<b>Sa\u{200b}to</b> & \"Co\"' abc\u{202e}fdp 佐藤";
+        let page = html(
+            &audit(
+                hostile,
+                vec![finding(FindingKind::UnknownToBank, Severity::Warning)],
+            ),
+            Language::En,
         );
-        assert_eq!(escape("abc\u{202e}fdp.exe"), "abc⟨U+202E⟩fdp.exe");
-        assert_eq!(escape("Sa\u{200b}to"), "Sa⟨U+200B⟩to");
-        assert_eq!(escape("佐藤"), "佐藤");
-        assert_eq!(escape("Sato\u{e0041}"), "Sato⟨U+E0041⟩");
+        assert!(!page.contains("<b>"), "{page}");
+        assert!(
+            page.contains(
+                "&#60;b&#62;Sa⟨U+200B⟩to&#60;/b&#62; &#38; &#34;Co&#34;&#39; abc⟨U+202E⟩fdp 佐藤"
+            ),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn findings_read_in_words_the_most_severe_first_with_their_codes_beside() {
+        let audit = audit(
+            "cons-1",
+            vec![
+                finding(FindingKind::ContactWrittenDifferently, Severity::Info),
+                finding(FindingKind::CardClosedButEnrolled, Severity::Critical),
+            ],
+        );
+        for (language, critical, info) in [
+            (
+                Language::En,
+                "Card closed or blocked at the bank but still enrolled",
+                "Contact details written differently",
+            ),
+            (
+                Language::Ja,
+                "銀行で解約・停止済みのカードが登録されたまま",
+                "連絡先の表記が異なる",
+            ),
+        ] {
+            let page = html(&audit, language);
+            let table = &page[page.rfind("<table>").unwrap()..];
+            let (first, second) = (table.find(critical).unwrap(), table.find(info).unwrap());
+            assert!(first < second, "most severe first: {table}");
+            assert!(table.contains("CARD_CLOSED_BUT_ENROLLED"), "{table}");
+        }
     }
 }
