@@ -36,45 +36,28 @@ fn cell(text: &str) -> String {
     }
 }
 
-/// Display width, counting East Asian wide characters as two columns.
-fn width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
-}
-
-fn pad(text: &str, to: usize) -> String {
-    format!("{text}{}", " ".repeat(to.saturating_sub(width(text))))
-}
-
+/// `rows` (the first is the header) as aligned columns two spaces apart, East Asian wide
+/// characters counted as two columns (comfy-table, through unicode-width).
 fn table(rows: &[Vec<String>]) {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| width(c))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(i, c)| pad(c, widths[i]))
-            .collect();
-        say!("{}", line.join("  ").trim_end());
+    for line in table_lines(rows) {
+        say!("{line}");
     }
+}
+
+fn table_lines(rows: &[Vec<String>]) -> Vec<String> {
+    let Some((header, body)) = rows.split_first() else {
+        return Vec::new();
+    };
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(header)
+        .add_rows(body);
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    table.lines().map(|l| l.trim_end().to_owned()).collect()
 }
 
 fn mark(m: Match) -> &'static str {
@@ -326,5 +309,29 @@ mod tests {
         assert_eq!(inert("Sa\u{200b}to"), "Sa\\u{200b}to");
         assert_eq!(inert("佐藤 花子"), "佐藤 花子");
         assert_eq!(cell("a\tb\nc"), "a\\u{9}b\\u{a}c");
+    }
+
+    #[test]
+    fn columns_line_up_under_wide_and_combining_characters() {
+        let rows = [
+            ["NAME", "ID"],
+            ["佐藤 花子", "cons-1"],
+            ["ｻﾄｳ", "cons-2"],
+            ["Sato", "cons-3"],
+            ["Jose\u{301}", "cons-4"],
+            ["한국", "cons-5"],
+        ]
+        .map(|r| r.map(String::from).to_vec());
+        assert_eq!(
+            table_lines(&rows),
+            [
+                "NAME       ID",
+                "佐藤 花子  cons-1",
+                "ｻﾄｳ        cons-2",
+                "Sato       cons-3",
+                "Jose\u{301}       cons-4",
+                "한국       cons-5",
+            ]
+        );
     }
 }
