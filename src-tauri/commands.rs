@@ -115,6 +115,16 @@ pub async fn search(text: String, state: State<'_, AppState>) -> Result<SearchRe
     Ok(state.console().await.search(&text, 20).await?)
 }
 
+/// A search result's e-mail and phone in full (recorded).
+#[tauri::command]
+#[specta::specta]
+pub async fn reveal_contact(
+    consumer_id: String,
+    state: State<'_, AppState>,
+) -> Result<care::console::Contact, IpcError> {
+    Ok(state.console().await.reveal_contact(&consumer_id).await?)
+}
+
 /// One consumer: the bank's record, each directory, and the findings.
 #[tauri::command]
 #[specta::specta]

@@ -20,6 +20,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::policy,
             commands::search,
             commands::consumer_view,
+            commands::reveal_contact,
             commands::opt_out_preview,
             commands::write,
             commands::operations,

@@ -16,6 +16,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-policy",
     "allow-search",
     "allow-consumer-view",
+    "allow-reveal-contact",
     "allow-opt-out-preview",
     "allow-write",
     "allow-operations",

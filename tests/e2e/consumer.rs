@@ -58,7 +58,23 @@ async fn search_open_with_the_keyboard_and_see_the_mismatch_highlighted() {
         .unwrap();
     wait_for_containing(&driver, "[data-testid=result]", &differs.consumer_id).await;
     search.send_keys(Key::Enter).await.unwrap();
-    wait_for_containing(&driver, "[data-testid=consumer] h2", &differs.consumer_id).await;
+    // The header names the consumer in both scripts, with the id and the contact details.
+    wait_for_containing(
+        &driver,
+        "[data-testid=consumer-contact]",
+        &differs.consumer_id,
+    )
+    .await;
+    let heading = wait_for_containing(
+        &driver,
+        "[data-testid=consumer-name]",
+        &differs.name_latin.last,
+    )
+    .await;
+    if let Some(kanji) = &differs.name_kanji {
+        let name = format!("{} {}", kanji.last, kanji.first);
+        assert!(heading.text().await.unwrap().contains(&name));
+    }
     let cell = wait_for_containing(
         &driver,
         "[data-testid=cell][data-match=DIFFERENT]",

@@ -57,6 +57,7 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
         ("issuerRecordsUrl", remote.issuer_records_url()),
         ("issuerId", credentials.issuer_id.clone()),
         ("kid", credentials.kid.clone()),
+        ("country", "jp".to_owned()),
     ] {
         type_into(&driver, &format!("[data-testid=env-{field}]"), &value).await;
     }
@@ -107,6 +108,7 @@ async fn an_environment_is_added_its_files_imported_and_its_connection_tested() 
     // Only public parts reached the settings file; the keys are in the keychain.
     let settings = std::fs::read_to_string(harness.config_dir.join("settings.json")).unwrap();
     assert!(settings.contains("\"staging\""), "{settings}");
+    assert!(settings.contains("\"country\": \"JP\""), "{settings}");
     assert!(settings.contains("BEGIN CERTIFICATE"), "{settings}");
     assert!(!settings.contains("PRIVATE KEY"), "{settings}");
     assert!(

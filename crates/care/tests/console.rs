@@ -109,13 +109,85 @@ async fn search_by_name_and_last4_finds_the_consumer() {
     assert_eq!(empty.code(), ErrorCode::InvalidInput);
     let events = audit_events(&h);
     assert!(events.iter().any(|(e, _)| e == "profile_view"));
-    assert!(events.iter().filter(|(e, _)| e == "search").count() >= 2);
     let log = h.trail();
     let searched = serde_json::to_string(&log).unwrap();
     assert!(
         !searched.contains(&record.name_latin.last),
         "search text is not audited"
     );
+}
+
+#[tokio::test]
+async fn a_search_typed_as_you_go_is_one_record_and_its_results_hide_contact_details() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = common::first(CONSUMERS, "ok");
+    let record = h
+        .console
+        .consumer_view(&consumer)
+        .await
+        .unwrap()
+        .bank_record()
+        .unwrap()
+        .clone();
+    let searches = |h: &common::Harness| {
+        audit_events(h)
+            .into_iter()
+            .filter(|(e, _)| e == "search")
+            .map(|(_, result)| result)
+            .collect::<Vec<_>>()
+    };
+    // Typed a letter at a time, as the search box sends it.
+    let last = &record.name_latin.last;
+    let mut found = None;
+    for end in 1..=last.len() {
+        found = Some(h.console.search(&last[..end], 50).await.unwrap());
+    }
+    let found = found.unwrap();
+    assert_eq!(
+        searches(&h),
+        Vec::<String>::new(),
+        "nothing until it settles"
+    );
+    tokio::time::sleep(care::console::SEARCH_SETTLE + Duration::from_millis(500)).await;
+    assert_eq!(
+        searches(&h),
+        [format!("{} found", found.consumers.len())],
+        "one record for the search that settled"
+    );
+
+    // Their e-mail and phone are hints, not the details; revealing them is recorded.
+    let shown = found
+        .consumers
+        .iter()
+        .find(|c| c.consumer_id == consumer)
+        .unwrap();
+    let first = record.email.chars().next().unwrap();
+    let domain = record.email.rsplit_once('@').unwrap().1;
+    assert_eq!(shown.email, format!("{first}•••@{domain}"));
+    let digits = &record.phone_number[record.phone_number.len() - 4..];
+    assert_eq!(shown.phone_number, format!("•••• {digits}"));
+    let revealed = h.console.reveal_contact(&consumer).await.unwrap();
+    assert_eq!(revealed.email, record.email);
+    assert!(
+        revealed.phone.replace('-', "").ends_with(digits),
+        "{revealed:?}"
+    );
+    assert!(
+        audit_events(&h).contains(&("contact_reveal".to_owned(), "ok".to_owned())),
+        "{:?}",
+        audit_events(&h)
+    );
+
+    // Opening a result settles the search it came from, before the view's own record.
+    h.console.search(&record.cards[0].last4, 50).await.unwrap();
+    h.console.consumer_view(&consumer).await.unwrap();
+    let events = audit_events(&h);
+    let tail: Vec<&str> = events[events.len() - 2..]
+        .iter()
+        .map(|(e, _)| e.as_str())
+        .collect();
+    assert_eq!(tail, ["search", "profile_view"]);
+    assert_eq!(searches(&h).len(), 2);
 }
 
 #[tokio::test]

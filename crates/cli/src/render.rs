@@ -76,6 +76,8 @@ pub fn search(found: &SearchResults) {
         "CONSUMER".into(),
         "NAME".into(),
         "KANJI".into(),
+        "E-MAIL".into(),
+        "PHONE".into(),
         "CARDS".into(),
     ]];
     for c in &found.consumers {
@@ -100,6 +102,8 @@ pub fn search(found: &SearchResults) {
             cell(&c.consumer_id),
             cell(&format!("{} {}", c.name_latin.first, c.name_latin.last)),
             cell(&kanji),
+            cell(&c.email),
+            cell(&c.phone_number),
             cards.join(", "),
         ]);
     }

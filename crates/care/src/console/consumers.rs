@@ -7,10 +7,23 @@ use crate::bank::SearchResults;
 use crate::policy::Permission;
 use crate::profile::ConsumerView;
 
+/// A consumer's contact details in full (see [`Console::reveal_contact`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// The e-mail address.
+    pub email: String,
+    /// The phone number, as people write it.
+    pub phone: String,
+}
+
 impl Console {
-    /// Consumers matching `text`. The search text itself is not audited (it may be a name or
-    /// a phone number); the number of results is. A whole card number is never searched (it
-    /// would reach the bank's records API in a URL): the refusal offers its last 4.
+    /// Consumers matching `text`, their e-mail and phone masked (`h•••@example.jp`, `•••• 6013`:
+    /// see [`Console::reveal_contact`]). The search text itself is not audited (it may be a name
+    /// or a phone number); the number of results is, once the search settles (see
+    /// [`super::search_record`]): searching as you type is one record, not one per keystroke.
+    /// A whole card number is never searched (it would reach the bank's records API in a URL):
+    /// the refusal offers its last 4.
     pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
         self.authorise(Permission::Search, None)?;
         if let Some(last4) = crate::privacy::card_number_last4(text.trim()) {
@@ -24,8 +37,53 @@ impl Console {
             Ok(found) => format!("{} found", found.consumers.len()),
             Err(error) => format!("{:?}", error.code()),
         };
-        self.record(AuditEvent::Search, None, &outcome)?;
-        result
+        if let Some(aside) = &self.damaged.audit {
+            return Err(aside.refusal("audit log"));
+        }
+        let (operator, role) = self.who();
+        self.searches.hold(
+            &self.audit,
+            operator,
+            role,
+            self.identity.workstation.clone(),
+            outcome,
+        );
+        let mut found = result?;
+        for consumer in &mut found.consumers {
+            consumer.email = crate::privacy::email_hint(&consumer.email);
+            consumer.phone_number = crate::privacy::phone_hint(&consumer.phone_number);
+        }
+        Ok(found)
+    }
+
+    /// A consumer's e-mail address and phone number in full, as search results hide them; the
+    /// reveal is recorded.
+    pub async fn reveal_contact(&self, consumer_id: &str) -> Result<Contact> {
+        self.refuse_personal_data_as_id(Permission::View, consumer_id)?;
+        let consumer = d1::ConsumerId::new(consumer_id)?;
+        let permit = self.authorise(Permission::View, Some(consumer_id))?;
+        let session = self.session().await?;
+        let record = session.records.consumer(&consumer).await;
+        let result = match &record {
+            Ok(Some(_)) => "ok".to_owned(),
+            Ok(None) => "not found".to_owned(),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(&permit)
+            .record(AuditEvent::ContactReveal, Some(consumer_id), &result)?;
+        match record? {
+            Some(record) => Ok(Contact {
+                email: record.email,
+                phone: crate::profile::phone::shown(
+                    &record.phone_country_code,
+                    &record.phone_number,
+                    session.environment.country.as_deref(),
+                ),
+            }),
+            None => Err(crate::Error::NotFound(format!(
+                "the bank's records know no consumer {consumer_id}"
+            ))),
+        }
     }
 
     /// One consumer's bank record and directory profiles, compared.
@@ -33,6 +91,8 @@ impl Console {
         self.refuse_personal_data_as_id(Permission::View, consumer_id)?;
         let consumer = d1::ConsumerId::new(consumer_id)?;
         let permit = self.authorise(Permission::View, Some(consumer_id))?;
+        // Opening a result settles the search it came from.
+        self.searches.settle(&self.audit);
         let session = self.session().await?;
         let mut view = crate::profile::view::consumer_view(
             &session.d1,

@@ -25,12 +25,15 @@ mod profile_audit;
 mod recovery;
 #[cfg(feature = "embedded-sandbox")]
 mod sandbox;
+mod search_record;
 mod writes;
 
 use std::sync::Arc;
 
+pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;
+pub use search_record::SEARCH_SETTLE;
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;
@@ -64,7 +67,9 @@ pub struct Console {
     vault: Vault,
     policy_paths: PolicyPaths,
     journal: Journal,
-    audit: AuditLog,
+    audit: Arc<AuditLog>,
+    /// The search typed last, recorded once it settles.
+    searches: search_record::SearchRecord,
     /// The files found damaged at start and kept aside: while one is, its stand-in above holds
     /// nothing, and what would use it is refused.
     damaged: Damaged,
@@ -114,10 +119,11 @@ impl Console {
                 None => &journal_path,
             })?
             .owned(),
-            audit: match &damaged.audit {
+            audit: Arc::new(match &damaged.audit {
                 Some(aside) => AuditLog::refusing(aside.refusal("audit log").to_string())?,
                 None => AuditLog::open(&audit_path)?,
-            },
+            }),
+            searches: search_record::SearchRecord::default(),
             damaged,
             dirs,
             vault,

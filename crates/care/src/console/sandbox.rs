@@ -160,8 +160,9 @@ impl Console {
 }
 
 impl Drop for Console {
-    /// The embedded sandbox's keys die with it.
+    /// The embedded sandbox's keys die with it; a search still settling is recorded.
     fn drop(&mut self) {
+        self.searches.settle(&self.audit);
         self.forget_sandbox();
     }
 }

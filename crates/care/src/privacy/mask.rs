@@ -82,6 +82,26 @@ impl fmt::Display for Phone {
     }
 }
 
+/// What tells two people with one name apart, without showing an e-mail address: its first
+/// character and its domain (`h•••@example.jp`).
+pub fn email_hint(email: &str) -> String {
+    match email.trim().rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".into(),
+    }
+}
+
+/// The same for a phone number: its last 4 digits (`•••• 6013`).
+pub fn phone_hint(phone: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let digits: Vec<char> = phone.nfkc().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("•••• {tail}")
+}
+
 macro_rules! debug_as_display {
     ($($ty:ident),*) => {$(
         impl fmt::Debug for $ty {
@@ -96,6 +116,16 @@ debug_as_display!(Pan, Email, Phone);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_tell_people_apart_without_showing_their_contact_details() {
+        assert_eq!(email_hint("hanako.sato@example.jp"), "h•••@example.jp");
+        assert_eq!(email_hint("佐藤@example.jp"), "佐•••@example.jp");
+        assert_eq!(email_hint("no-at-sign"), "•••");
+        assert_eq!(phone_hint("9048306013"), "•••• 6013");
+        assert_eq!(phone_hint("０９０-４８３０-６０１３"), "•••• 6013");
+        assert_eq!(phone_hint("12"), "•••• 12");
+    }
 
     #[test]
     fn pan_shows_last_four_only() {

@@ -4,7 +4,7 @@
 mod mask;
 mod scrub;
 
-pub use mask::{Email, Pan, Phone};
+pub use mask::{Email, Pan, Phone, email_hint, phone_hint};
 pub use scrub::{ScrubbingMakeWriter, ScrubbingWriter, scrub};
 
 /// The characters that are invisible or change how the text around them shows, as inclusive

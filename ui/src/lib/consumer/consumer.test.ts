@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 vi.mock('$lib/ipc/bindings', () => ({ commands: {}, WRITES: {} }));
 
 import type { ConsumerView_Serialize, Finding_Serialize } from '$lib/ipc/types';
-import { cardName, updateChanges } from './consumer';
+import { cardName, updateChanges, whoIs } from './consumer';
 
 const view: ConsumerView_Serialize = {
   consumerId: 'cons-1',
@@ -83,5 +83,14 @@ describe('how a card is named', () => {
     expect(cardName(found('411111'), 'crd-1')).toBe('VISA 411111 •••• 0421');
     expect(cardName(found(null), 'crd-unknown')).toBe('crd-unknown');
     expect(cardName(null, 'crd-1')).toBe('crd-1');
+  });
+
+  it('names the consumer in kanji (姓 then 名) and latin, with their contact details', () => {
+    const record = found(null);
+    if (record.bank.state !== 'found') throw new Error('found');
+    record.bank.record.nameKanji = { first: 'さくら', last: '佐藤' };
+    record.rows = [{ field: 'phone', cardId: null, bank: '090-4830-0509', cells: [] }];
+    expect(whoIs(record)).toEqual({ names: ['佐藤 さくら', 'Sakura Sato'], email: 's@example.jp', phone: '090-4830-0509' });
+    expect(whoIs(view)).toEqual({ names: [], email: null, phone: null });
   });
 });

@@ -61,3 +61,15 @@ export function cardName(view: ConsumerView_Serialize | null, cardId: string): s
   if (!card) return cardId;
   return card.bin ? `${card.scheme} ${card.bin} •••• ${card.last4}` : `${card.scheme} •••• ${card.last4}`;
 }
+
+/** Who the consumer is, as the screen's header names them: the name in kanji (姓 then 名) and in
+ * latin letters (given name first), the e-mail address and the phone as people write it (the
+ * core formats it); empty when the bank's record was not read. */
+export function whoIs(view: ConsumerView_Serialize | null): { names: string[]; email: string | null; phone: string | null } {
+  if (view?.bank.state !== 'found') return { names: [], email: null, phone: null };
+  const record = view.bank.record;
+  const names = [`${record.nameLatin.first} ${record.nameLatin.last}`];
+  if (record.nameKanji) names.unshift(`${record.nameKanji.last} ${record.nameKanji.first}`);
+  const phone = view.rows.find((row) => row.field === 'phone' && row.cardId === null)?.bank ?? null;
+  return { names, email: record.email, phone };
+}

@@ -22,6 +22,8 @@ export const commands = {
 	search: (text: string) => typedError<SearchResults_Serialize, IpcError>(__TAURI_INVOKE("search", { text })),
 	/**  One consumer: the bank's record, each directory, and the findings. */
 	consumerView: (consumerId: string) => typedError<ConsumerView_Serialize, IpcError>(__TAURI_INVOKE("consumer_view", { consumerId })),
+	/**  A search result's e-mail and phone in full (recorded). */
+	revealContact: (consumerId: string) => typedError<Contact, IpcError>(__TAURI_INVOKE("reveal_contact", { consumerId })),
 	/**  What opting out the consumer (or one card of theirs) would remove from each directory. */
 	optOutPreview: (consumerId: string, cardId: string | null) => typedError<Removal[], IpcError>(__TAURI_INVOKE("opt_out_preview", { consumerId, cardId })),
 	/**  Sends a write (journaled first); its later changes arrive as `OperationChanged` events. */
@@ -236,6 +238,8 @@ export type AuditEvent =
 "search" | 
 /**  A consumer's profiles opened. */
 "profile_view" | 
+/**  A consumer's e-mail and phone shown in full from the search results. */
+"contact_reveal" | 
 /**  An environment added or replaced. */
 "environment_add" | 
 /**  A configured environment removed, with its secrets. */
@@ -809,6 +813,14 @@ export type ConsumerView_Serialize = {
 	refreshedAt: string,
 	/**  The correlation id of the D1 call, for support. */
 	correlationId: string | null,
+};
+
+/**  A consumer's contact details in full (see [`Console::reveal_contact`]). */
+export type Contact = {
+	/**  The e-mail address. */
+	email: string,
+	/**  The phone number, as people write it. */
+	phone: string,
 };
 
 /**  A directory and what it holds. */

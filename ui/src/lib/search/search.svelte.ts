@@ -1,4 +1,4 @@
-import { commands, type ConsumerSummary_Serialize, type SearchResults_Serialize } from '$lib/ipc/bindings';
+import { commands, type Contact, type ConsumerSummary_Serialize, type SearchResults_Serialize } from '$lib/ipc/bindings';
 import { call, type Answer } from '$lib/ipc/call';
 import { problemOf, type Problem } from '$lib/common/errors';
 
@@ -6,6 +6,7 @@ import { problemOf, type Problem } from '$lib/common/errors';
 export type ConsumerSummary = ConsumerSummary_Serialize;
 
 type Run = (text: string) => Promise<Answer<SearchResults_Serialize>>;
+type Reveal = (consumerId: string) => Promise<Answer<Contact>>;
 
 /** The longest text the box takes. */
 export const MAX_SEARCH = 200;
@@ -47,15 +48,31 @@ export class SearchState {
   searched = $state('');
   /** The last 4 of a card number that was typed (and so not searched), or null. */
   cardNumber = $state<string | null>(null);
+  /** Contact details shown in full (each reveal recorded by the core), by consumerId. */
+  revealed = $state<Record<string, Contact>>({});
 
   readonly #run: Run;
+  readonly #reveal: Reveal;
   readonly #delay: number;
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(run: Run = commands.search, delay = 250) {
+  constructor(run: Run = commands.search, delay = 250, reveal: Reveal = commands.revealContact) {
     this.#run = run;
+    this.#reveal = reveal;
     this.#delay = delay;
+  }
+
+  /** Shows the highlighted consumer's e-mail and phone in full (the core records it). */
+  async reveal() {
+    const consumer = this.selected;
+    if (!consumer) return;
+    try {
+      const contact = await call(this.#reveal(consumer.consumerId));
+      this.revealed = { ...this.revealed, [consumer.consumerId]: contact };
+    } catch (error) {
+      this.problem = problemOf(error);
+    }
   }
 
   /** The box changed: clears at once when empty, else searches after the pause. */
@@ -71,6 +88,7 @@ export class SearchState {
       this.problem = null;
       this.active = -1;
       this.searched = '';
+      this.revealed = {};
       return;
     }
     this.busy = true;
@@ -87,6 +105,7 @@ export class SearchState {
     if (generation !== this.#generation) return; // a newer search owns the list
     this.busy = false;
     this.searched = text;
+    this.revealed = {};
     if ('found' in outcome) {
       this.results = outcome.found.consumers;
       this.more = outcome.found.more;
