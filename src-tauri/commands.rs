@@ -1,8 +1,8 @@
 //! The IPC commands. Each converts its arguments, calls [`care`], and converts the result.
 
-use care::audit_log::{ExportFormat, Record, Verification};
+use care::audit_log::{AuditFilter, ExportFormat, Verification};
 use care::bank::SearchResults;
-use care::console::EnvironmentStatus;
+use care::console::{AuditPage, EnvironmentStatus};
 use care::credentials::ImportForm;
 use care::environments::EnvironmentForm;
 use care::environments::connection_test::Step;
@@ -170,17 +170,18 @@ pub fn operations(
         .operations(status, i64::from(limit.min(1000)))?)
 }
 
-/// A page of the audit log, oldest first.
+/// A page of the audit log that `filter` lets through, newest first, with the total.
 #[tauri::command]
 #[specta::specta]
 pub fn audit_page(
+    filter: AuditFilter,
     offset: u32,
     limit: u32,
     state: State<'_, AppState>,
-) -> Result<Vec<Record>, IpcError> {
+) -> Result<AuditPage, IpcError> {
     Ok(state
         .console
-        .audit_page(i64::from(offset), i64::from(limit.min(1000)))?)
+        .audit_page(&filter, i64::from(offset), i64::from(limit.min(1000)))?)
 }
 
 /// Walks the audit chain (audited itself).
@@ -200,18 +201,20 @@ pub struct ExportDone {
     pub records: u32,
 }
 
-/// Exports the whole audit log to a new file in the data directory (auditor only, audited),
-/// telling the UI of the progress through `AuditExportProgress` events.
+/// Exports the audit log's records that `filter` lets through to a new file in the data
+/// directory (auditor only, audited), telling the UI of the progress through
+/// `AuditExportProgress` events.
 #[tauri::command]
 #[specta::specta]
 pub async fn audit_export(
     format: ExportFormat,
+    filter: AuditFilter,
     app: tauri::AppHandle,
     state: State<'_, AppState>,
 ) -> Result<ExportDone, IpcError> {
     let console = state.console.clone();
     let (path, records) = tauri::async_runtime::spawn_blocking(move || {
-        console.audit_export_new_file(format, &mut |written, total| {
+        console.audit_export_new_file(format, &filter, &mut |written, total| {
             let progress = AuditExportProgress {
                 written: u32::try_from(written).unwrap_or(u32::MAX),
                 total: u32::try_from(total).unwrap_or(u32::MAX),

@@ -215,8 +215,5 @@ async fn an_auditor_audits_every_consumer_matching_a_search() {
 
     let page = std::fs::read_to_string(Path::new(&html)).unwrap();
     assert!(page.contains("CARD_CLOSED_BUT_ENROLLED"), "{html}");
-    assert!(
-        page.contains("consumers matching &#34;cons&#34;"),
-        "{html}"
-    );
+    assert!(page.contains("consumers matching &#34;cons&#34;"), "{html}");
 }

@@ -341,6 +341,13 @@ pub async fn press_enter(driver: &WebDriver, css: &str) {
     element.send_keys(Key::Enter).await.unwrap();
 }
 
+/// Replaces what the field at `css` holds with `text`, typed.
+pub async fn type_into(driver: &WebDriver, css: &str, text: &str) {
+    let field = wait_for(driver, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
 /// The element matching `css`, waiting up to 10 s for it (screens other than search load on
 /// demand).
 pub async fn wait_for(driver: &WebDriver, css: &str) -> WebElement {

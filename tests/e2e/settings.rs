@@ -3,7 +3,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, press_enter, wait_for, wait_for_containing};
+use crate::harness::{Harness, press_enter, type_into, wait_for, wait_for_containing};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_connection_test_passes_every_step_and_the_dark_theme_applies() {
@@ -67,6 +67,11 @@ async fn an_auditor_exports_the_audit_log_and_an_agent_cannot() {
     let driver = harness.open().await;
     wait_for_containing(&driver, "[data-testid=operator]", "A-0042").await;
     press_enter(&driver, "[data-testid=nav-audit]").await;
+    // The log opens at its newest records, with the count to page to both ends.
+    wait_for_containing(&driver, "[data-testid=audit-range]", "newest first").await;
+    // The export follows the filter.
+    type_into(&driver, "[data-testid=audit-filter]", "audit_read").await;
+    wait_for_containing(&driver, "[data-testid=audit-range]", "1–1 of 1").await;
     press_enter(&driver, "[data-testid=export-csv]").await;
     let done = wait_for_containing(&driver, "[data-testid=exported]", "Exported").await;
     let text = done.text().await.unwrap();
@@ -79,6 +84,27 @@ async fn an_auditor_exports_the_audit_log_and_an_agent_cannot() {
     assert!(text.contains(&files[0].display().to_string()), "{text}");
     let csv = std::fs::read_to_string(&files[0]).unwrap();
     assert!(csv.starts_with("seq,time,operator"), "{csv}");
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|row| row.contains("\"audit_read\"")),
+        "{csv}"
+    );
+    // The screen, read again after the export, shows the export's record (it names the
+    // filter) above the reads, newest first.
+    wait_for_containing(&driver, "[data-testid=audit-record]", "audit_export").await;
+    let seqs = driver
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=audit-record] td:first-child')].map(td => Number(td.textContent))",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = serde_json::from_value(seqs.json().clone()).unwrap();
+    assert!(
+        seqs.len() >= 2 && seqs.windows(2).all(|w| w[0] > w[1]),
+        "{seqs:?}"
+    );
     harness.screenshot(&driver, "audit-export").await;
     driver.quit().await.unwrap();
 

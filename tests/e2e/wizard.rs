@@ -6,14 +6,8 @@ use std::path::Path;
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, press_enter, wait_for, wait_for_containing};
+use crate::harness::{Harness, press_enter, type_into, wait_for_containing};
 use crate::settings::expect_connection_test_passed;
-
-async fn type_into(driver: &WebDriver, css: &str, text: &str) {
-    let field = wait_for(driver, css).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
 
 /// Chooses `path` for the wizard's `field` through the test build's picker, and waits for the
 /// field to show the file's name (never its folder).

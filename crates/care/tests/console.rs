@@ -350,7 +350,10 @@ async fn opting_out_a_closed_card_goes_pending_then_successful_and_the_card_leav
     assert!(!enrolled_cards(&view).contains(&card));
     let events = audit_events(&h);
     for expected in [
-        ("opt_out_card_intent", "recorded"),
+        (
+            "opt_out_card_intent",
+            "recorded; reason code ISSUER_DECISION; reason: Card closed at bank",
+        ),
         ("opt_out_card_outcome", "PENDING"),
         ("opt_out_card_outcome", "SUCCESSFUL"),
     ] {
@@ -359,6 +362,12 @@ async fn opting_out_a_closed_card_goes_pending_then_successful_and_the_card_leav
             "{expected:?} in {events:?}"
         );
     }
+    let intent = h
+        .trail()
+        .into_iter()
+        .find(|r| r.event.event == "opt_out_card_intent")
+        .unwrap();
+    assert!(intent.event.role.is_some(), "the role in force: {intent:?}");
     assert_eq!(h.console.audit_verify().unwrap().first_broken, None);
 }
 
@@ -607,7 +616,12 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
     h.role("auditor");
     let refused = h
         .console
-        .audit_export(care::audit_log::ExportFormat::Csv, &out, &mut |_, _| {})
+        .audit_export(
+            care::audit_log::ExportFormat::Csv,
+            &Default::default(),
+            &out,
+            &mut |_, _| {},
+        )
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
     for (role, allowed) in [("agent", false), ("fraud", false), ("auditor", true)] {
@@ -615,9 +629,12 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
             h.dir.path(),
             &format!(r#"{{"operator":"tester","role":"{role}"}}"#),
         );
-        let result =
-            h.console
-                .audit_export(care::audit_log::ExportFormat::Csv, &out, &mut |_, _| {});
+        let result = h.console.audit_export(
+            care::audit_log::ExportFormat::Csv,
+            &Default::default(),
+            &out,
+            &mut |_, _| {},
+        );
         assert_eq!(result.is_ok(), allowed, "{role}: {result:?}");
         assert_eq!(
             out.exists(),
@@ -629,9 +646,11 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
     let mut heard = Vec::new();
     let (path, count) = h
         .console
-        .audit_export_new_file(care::audit_log::ExportFormat::JsonLines, &mut |w, t| {
-            heard.push((w, t))
-        })
+        .audit_export_new_file(
+            care::audit_log::ExportFormat::JsonLines,
+            &Default::default(),
+            &mut |w, t| heard.push((w, t)),
+        )
         .unwrap();
     assert!(path.starts_with(h.dir.path()) && path.extension().unwrap() == "jsonl");
     assert_eq!(
@@ -679,7 +698,12 @@ async fn the_user_s_own_policy_never_grants_a_role_outside_the_embedded_sandbox(
     let out = h.dir.path().join("audit.csv");
     let refused = h
         .console
-        .audit_export(care::audit_log::ExportFormat::Csv, &out, &mut |_, _| {})
+        .audit_export(
+            care::audit_log::ExportFormat::Csv,
+            &Default::default(),
+            &out,
+            &mut |_, _| {},
+        )
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Forbidden);
 }
@@ -1094,17 +1118,27 @@ async fn every_record_names_the_role_in_force_and_the_old_chain_still_verifies()
 #[tokio::test]
 async fn an_auditor_reads_everyone_s_records_another_role_its_own_and_every_read_is_recorded() {
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
-    // The OS account, as an agent without a policy file, searches; then `tester`, an agent.
-    h.console.search("Sato", 5).await.unwrap();
+    // The OS account, as an agent without a policy file, opens a consumer; then `tester`, an
+    // agent.
+    let consumer = common::first(CONSUMERS, "ok");
+    h.console.consumer_view(&consumer).await.unwrap();
     h.role("agent");
-    h.console.search("Sato", 5).await.unwrap();
-    let own = h.console.audit_page(0, 1000).unwrap();
+    h.console.consumer_view(&consumer).await.unwrap();
+    let own = h
+        .console
+        .audit_page(&Default::default(), 0, 1000)
+        .unwrap()
+        .records;
     assert!(!own.is_empty());
     assert!(own.iter().all(|r| r.event.operator == "tester"), "{own:?}");
     // A user's own file, honoured on the sandbox, does not make them the workstation's
     // auditor: the trail holds every environment's records.
     h.role("auditor");
-    let still_own = h.console.audit_page(0, 1000).unwrap();
+    let still_own = h
+        .console
+        .audit_page(&Default::default(), 0, 1000)
+        .unwrap()
+        .records;
     assert!(
         still_own.iter().all(|r| r.event.operator == "tester"),
         "{still_own:?}"
@@ -1123,7 +1157,11 @@ async fn an_auditor_reads_everyone_s_records_another_role_its_own_and_every_read
             .unwrap()
             .contains(&Permission::AuditRead)
     );
-    let everyone = h.console.audit_page(0, 1000).unwrap();
+    let everyone = h
+        .console
+        .audit_page(&Default::default(), 0, 1000)
+        .unwrap()
+        .records;
     let operators: std::collections::BTreeSet<_> =
         everyone.iter().map(|r| r.event.operator.as_str()).collect();
     assert!(
@@ -1141,6 +1179,60 @@ async fn an_auditor_reads_everyone_s_records_another_role_its_own_and_every_read
     assert!(reads[0].1.starts_with("own records"), "{reads:?}");
     assert!(reads[1].1.starts_with("own records"), "{reads:?}");
     assert!(reads[2].1.starts_with("all records"), "{reads:?}");
+
+    // The newest first, with the total to page to the far end; the filter is the store's, so
+    // the total and the export follow it.
+    let page = h.console.audit_page(&Default::default(), 0, 3).unwrap();
+    assert_eq!(page.records.len(), 3);
+    assert!(page.total > 3, "{}", page.total);
+    assert!(page.records.windows(2).all(|w| w[0].seq > w[1].seq));
+    let last = h
+        .console
+        .audit_page(&Default::default(), (page.total - 1) as i64, 3)
+        .unwrap();
+    // (Reading the first page was recorded: one more record now.)
+    assert_eq!(last.total, page.total + 1);
+    assert_eq!(
+        last.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [2, 1],
+        "the far end is the first record"
+    );
+    let views = care::audit_log::AuditFilter {
+        text: "PROFILE_VIEW".into(),
+        events: Vec::new(),
+    };
+    let filtered = h.console.audit_page(&views, 0, 100).unwrap();
+    assert_eq!(filtered.total, 2, "{:#?}", filtered.records);
+    assert!(
+        filtered
+            .records
+            .iter()
+            .all(|r| r.event.event == "profile_view")
+    );
+    // Words in the operator's language name events too (the UI sends the events they match).
+    let by_words = care::audit_log::AuditFilter {
+        text: "閲覧".into(),
+        events: vec!["profile_view".into()],
+    };
+    assert_eq!(h.console.audit_page(&by_words, 0, 100).unwrap().total, 2);
+    let out = h.dir.path().join("views.csv");
+    let exported = h
+        .console
+        .audit_export(
+            care::audit_log::ExportFormat::Csv,
+            &views,
+            &out,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    // The two views, and the filtered read whose record names the filter.
+    assert_eq!(exported, 3);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 4);
+    let export = h.trail().pop().unwrap();
+    assert_eq!(
+        (export.event.event.as_str(), export.event.result.as_str()),
+        ("audit_export", "3 records, filtered by \"PROFILE_VIEW\"")
+    );
 }
 
 #[tokio::test]
@@ -1382,7 +1474,7 @@ async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrato
         console.search("Sato", 5).await.unwrap_err(),
         console.consumer_view(&consumer).await.unwrap_err(),
         console.write(opt_out_card(&card)).await.unwrap_err(),
-        console.audit_page(0, 10).unwrap_err(),
+        console.audit_page(&Default::default(), 0, 10).unwrap_err(),
     ] {
         assert_eq!(refused.code(), ErrorCode::Storage, "{refused}");
         assert!(refused.to_string().contains("c2p recover"), "{refused}");

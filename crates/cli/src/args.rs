@@ -187,6 +187,10 @@ pub(crate) enum AuditCommand {
         /// Where to write it.
         #[arg(long)]
         out: PathBuf,
+        /// Only the records holding this text (in the event, id, result, operator, role or
+        /// operationId), as the Audit screen's filter.
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
     },
 }
 

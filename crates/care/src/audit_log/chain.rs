@@ -13,6 +13,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::AuditEvent;
+use super::query::{AuditFilter, Query};
 use crate::{Error, Result};
 
 /// Why the audit log refused a record, in words an operator can act on.
@@ -302,23 +303,47 @@ impl AuditLog {
 
     /// Records `offset..offset+limit`, oldest first.
     pub fn page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
-        self.page_of(None, offset, limit)
+        let every = AuditFilter::default();
+        let query = Query {
+            operator: None,
+            filter: &every,
+            newest_first: false,
+        };
+        self.select(&query, offset, limit)
     }
 
-    /// Records `offset..offset+limit` of `operator` (of everyone with `None`), oldest first.
-    pub fn page_of(&self, operator: Option<&str>, offset: i64, limit: i64) -> Result<Vec<Record>> {
+    /// How many records `query` finds.
+    pub(crate) fn count_of(&self, query: &Query<'_>) -> Result<u64> {
+        self.usable()?;
+        let (operator, text, events) = query.params();
+        self.db
+            .lock()
+            .query_row(
+                &format!("SELECT COUNT(*) FROM audit WHERE {}", super::query::WHERE),
+                params![operator, text, events],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.unsigned_abs())
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// Records `offset..offset+limit` of what `query` finds, in its order.
+    pub(crate) fn select(&self, query: &Query<'_>, offset: i64, limit: i64) -> Result<Vec<Record>> {
         self.usable()?;
         let connection = self.db.lock();
         let failed =
             |e: rusqlite::Error| Error::Internal(format!("cannot read the audit log: {e}"));
+        let order = if query.newest_first { "DESC" } else { "ASC" };
         let mut statement = connection
-            .prepare(
+            .prepare(&format!(
                 "SELECT seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version, role
-                 FROM audit WHERE (?3 IS NULL OR operator = ?3) ORDER BY seq LIMIT ?1 OFFSET ?2",
-            )
+                 FROM audit WHERE {} ORDER BY seq {order} LIMIT ?4 OFFSET ?5",
+                super::query::WHERE
+            ))
             .map_err(failed)?;
+        let (operator, text, events) = query.params();
         let rows = statement
-            .query_map(params![limit, offset, operator], |r| {
+            .query_map(params![operator, text, events, limit, offset], |r| {
                 let name: String = r.get(4)?;
                 Ok(Record {
                     seq: r.get(0)?,

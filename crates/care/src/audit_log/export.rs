@@ -1,9 +1,11 @@
 //! The audit log written out for people and other systems: CSV (formula-safe) or JSON lines,
-//! oldest record first, in pages so that a long log never sits in memory whole.
+//! oldest record first, what the Audit screen's filter lets through, in pages so that a long
+//! log never sits in memory whole.
 
 use serde::Serialize;
 
 use super::chain::{AuditLog, Record};
+use super::query::{AuditFilter, Query};
 use crate::storage::csv::CsvWriter;
 use crate::{Error, Result};
 
@@ -55,22 +57,28 @@ fn csv_row(csv: &mut CsvWriter<&mut dyn std::io::Write>, record: &Record) -> Res
     ])
 }
 
-/// Writes every record, oldest first, to `out` as `format`; returns how many. `progress`
-/// hears (written, total) after each page of a thousand records.
+/// Writes every record `filter` lets through, oldest first, to `out` as `format`; returns how
+/// many. `progress` hears (written, total) after each page of a thousand records.
 pub fn export(
     log: &AuditLog,
     format: ExportFormat,
+    filter: &AuditFilter,
     out: &mut dyn std::io::Write,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64> {
+    let query = Query {
+        operator: None,
+        filter,
+        newest_first: false,
+    };
     match format {
         ExportFormat::Csv => {
             let mut csv = CsvWriter::new(out, &CSV_HEADER)?;
-            let written = each_record(log, progress, |record| csv_row(&mut csv, record))?;
+            let written = each_record(log, &query, progress, |record| csv_row(&mut csv, record))?;
             csv.finish()?;
             Ok(written)
         }
-        ExportFormat::JsonLines => each_record(log, progress, |record| {
+        ExportFormat::JsonLines => each_record(log, &query, progress, |record| {
             let line = serde_json::to_string(record).map_err(|e| Error::Internal(e.to_string()))?;
             writeln!(out, "{line}")
                 .map_err(|e| Error::Internal(format!("cannot write the export: {e}")))
@@ -78,18 +86,19 @@ pub fn export(
     }
 }
 
-/// Hands every record, oldest first, to `write`, a page of a thousand at a time; `progress`
+/// Hands every record `query` finds to `write`, a page of a thousand at a time; `progress`
 /// hears (written, total) after each page.
 fn each_record(
     log: &AuditLog,
+    query: &Query<'_>,
     progress: &mut dyn FnMut(u64, u64),
     mut write: impl FnMut(&Record) -> Result<()>,
 ) -> Result<u64> {
     const PAGE: i64 = 1000;
-    let total = log.count()?;
+    let total = log.count_of(query)?;
     let mut written = 0u64;
     loop {
-        let records = log.page(written as i64, PAGE)?;
+        let records = log.select(query, written as i64, PAGE)?;
         for record in &records {
             write(record)?;
         }
@@ -119,7 +128,14 @@ mod tests {
         let mut heard = Vec::new();
         let mut progress = |written, total| heard.push((written, total));
         assert_eq!(
-            export(&log, ExportFormat::Csv, &mut csv, &mut progress).unwrap(),
+            export(
+                &log,
+                ExportFormat::Csv,
+                &AuditFilter::default(),
+                &mut csv,
+                &mut progress
+            )
+            .unwrap(),
             1206
         );
         assert_eq!(heard, [(1000, 1206), (1206, 1206)]);
@@ -134,7 +150,14 @@ mod tests {
             lines[1206]
         );
         let mut jsonl = Vec::new();
-        export(&log, ExportFormat::JsonLines, &mut jsonl, &mut |_, _| {}).unwrap();
+        export(
+            &log,
+            ExportFormat::JsonLines,
+            &AuditFilter::default(),
+            &mut jsonl,
+            &mut |_, _| {},
+        )
+        .unwrap();
         let records: Vec<serde_json::Value> = String::from_utf8(jsonl)
             .unwrap()
             .lines()

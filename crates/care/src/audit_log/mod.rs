@@ -5,10 +5,12 @@
 pub mod chain;
 pub mod event;
 pub mod export;
+pub mod query;
 
 pub use chain::{AuditLog, Event, Record, Verification};
 pub use event::AuditEvent;
 pub use export::ExportFormat;
+pub use query::AuditFilter;
 
 use crate::Result;
 use crate::policy::Role;

@@ -3,26 +3,52 @@
 use std::path::{Path, PathBuf};
 
 use super::Console;
-use crate::audit_log::{AuditEvent, ExportFormat, Record, Recorder, Verification, export::export};
+use crate::audit_log::query::Query;
+use crate::audit_log::{
+    AuditEvent, AuditFilter, ExportFormat, Record, Recorder, Verification, export::export,
+};
 use crate::policy::Permission;
 use crate::storage::files::write_whole_with;
 use crate::{Error, Result};
 
+/// A page of the audit trail, and how many records the filter finds in all.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    /// The records, newest first.
+    pub records: Vec<Record>,
+    /// How many records the filter finds (the pages to both ends).
+    #[specta(type = u32)] // far below 2^32
+    pub total: u64,
+}
+
 impl Console {
-    /// Records `offset..offset+limit` of this workstation's trail, oldest first: every
-    /// operator's for a role that may read them all (auditor), else the reader's own. Each read
-    /// is itself recorded.
-    pub fn audit_page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
+    /// Records `offset..offset+limit` of this workstation's trail that `filter` lets through,
+    /// newest first, with their total: every operator's for a role that may read them all
+    /// (auditor), else the reader's own. Each read is itself recorded.
+    pub fn audit_page(&self, filter: &AuditFilter, offset: i64, limit: i64) -> Result<AuditPage> {
         self.refuse_while_damaged(Permission::AuditRead)?;
         let (policy, environment) = self.policy_in_force()?;
         self.note_policy(&policy)?;
         let (deciding, _) = self.policy_for(Permission::AuditRead)?;
         let everyone = deciding.permit(Permission::AuditRead, &environment).is_ok();
         let operator = (!everyone).then_some(policy.operator.as_str());
-        let records = self.audit.page_of(operator, offset, limit)?;
+        let query = Query {
+            operator,
+            filter,
+            newest_first: true,
+        };
+        let records = self.audit.select(&query, offset, limit)?;
+        let total = self.audit.count_of(&query)?;
         let whose = if everyone { "all" } else { "own" };
         let first = offset.saturating_add(1);
-        let result = format!("{whose} records from {first}: {} read", records.len());
+        let mut result = format!(
+            "{whose} records, newest first, from {first}: {} of {total} read",
+            records.len()
+        );
+        if !filter.is_empty() {
+            result = format!("{result}, {}", filter.described());
+        }
         // Recorded under the policy in force: who read (what they saw, the administrators' file
         // decided).
         Recorder::new(
@@ -32,7 +58,7 @@ impl Console {
             &self.identity.workstation,
         )
         .record(AuditEvent::AuditRead, None, &result)?;
-        Ok(records)
+        Ok(AuditPage { records, total })
     }
 
     /// Checks the audit log's file in full (SQLite's integrity check) and walks its chain; the
@@ -53,6 +79,7 @@ impl Console {
     pub fn audit_export_new_file(
         &self,
         format: ExportFormat,
+        filter: &AuditFilter,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(PathBuf, u64)> {
         let dir = self.dirs.exports();
@@ -63,23 +90,28 @@ impl Console {
         };
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let path = dir.join(format!("audit-{stamp}.{extension}"));
-        let count = self.audit_export(format, &path, progress)?;
+        let count = self.audit_export(format, filter, &path, progress)?;
         Ok((path, count))
     }
 
-    /// Exports the audit log to `path` (written whole or not at all); needs the auditor role.
-    /// `progress` hears (written, total) as the export goes.
+    /// Exports the records of the audit log that `filter` lets through to `path` (written
+    /// whole or not at all); needs the auditor role. `progress` hears (written, total) as the
+    /// export goes.
     pub fn audit_export(
         &self,
         format: ExportFormat,
+        filter: &AuditFilter,
         path: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
         self.authorise(Permission::AuditExport, None)?;
-        let result = write_whole_with(path, |out| export(&self.audit, format, out, progress));
-        let outcome = match &result {
-            Ok(count) => format!("{count} records"),
-            Err(error) => format!("{:?}", error.code()),
+        let result = write_whole_with(path, |out| {
+            export(&self.audit, format, filter, out, progress)
+        });
+        let outcome = match (&result, filter.is_empty()) {
+            (Ok(count), true) => format!("{count} records"),
+            (Ok(count), false) => format!("{count} records, {}", filter.described()),
+            (Err(error), _) => format!("{:?}", error.code()),
         };
         self.record(AuditEvent::AuditExport, None, &outcome)?;
         result

@@ -30,6 +30,7 @@ mod writes;
 
 use std::sync::Arc;
 
+pub use audit_log::AuditPage;
 pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;

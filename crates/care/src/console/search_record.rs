@@ -38,9 +38,14 @@ impl SearchRecord {
         workstation: String,
         outcome: String,
     ) {
-        let generation = {
+        let (generation, another) = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             pending.0 += 1;
+            // A search by another operator or role is theirs to keep: it settled as they left.
+            let another = pending
+                .1
+                .take()
+                .filter(|p| p.operator != operator || p.role != role);
             pending.1 = Some(Pending {
                 generation: pending.0,
                 operator,
@@ -48,8 +53,11 @@ impl SearchRecord {
                 workstation,
                 outcome,
             });
-            pending.0
+            (pending.0, another)
         };
+        if let Some(another) = another {
+            another.write(audit);
+        }
         let this = self.clone();
         let audit = audit.clone();
         tokio::spawn(async move {
@@ -73,10 +81,16 @@ impl SearchRecord {
             }
         };
         if let Some(p) = pending {
-            let recorder = Recorder::new(audit, &p.operator, p.role, &p.workstation);
-            if let Err(error) = recorder.record(AuditEvent::Search, None, &p.outcome) {
-                tracing::error!(code = ?error.code(), %error, "a settled search could not be recorded");
-            }
+            p.write(audit);
+        }
+    }
+}
+
+impl Pending {
+    fn write(self, audit: &AuditLog) {
+        let recorder = Recorder::new(audit, &self.operator, self.role, &self.workstation);
+        if let Err(error) = recorder.record(AuditEvent::Search, None, &self.outcome) {
+            tracing::error!(code = ?error.code(), %error, "a settled search could not be recorded");
         }
     }
 }

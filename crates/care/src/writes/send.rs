@@ -127,10 +127,17 @@ impl Writer<'_> {
             },
             link,
         )?;
+        // The reason code and the operator's reason (checked free of personal data by the
+        // console) beside the role the recorder names.
+        let recorded = format!(
+            "recorded; reason code {}; reason: {}",
+            entry.intent.reason_code,
+            entry.intent.reason.as_deref().unwrap_or("none given")
+        );
         self.audit.record_call(
             request.kind.intent_event(),
             Some(&request.target),
-            "recorded",
+            &recorded,
             None,
             Some(correlation_id.as_str()),
         )?;

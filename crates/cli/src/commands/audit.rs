@@ -31,12 +31,20 @@ pub fn run(console: &Console, command: AuditCommand) -> Outcome {
                 )),
             }
         }
-        AuditCommand::Export { format, out } => {
+        AuditCommand::Export {
+            format,
+            out,
+            filter,
+        } => {
+            let filter = care::audit_log::AuditFilter {
+                text: filter.unwrap_or_default(),
+                events: Vec::new(),
+            };
             let format = match format {
                 Format::Csv => ExportFormat::Csv,
                 Format::Jsonl => ExportFormat::JsonLines,
             };
-            let count = console.audit_export(format, &out, &mut |written, total| {
+            let count = console.audit_export(format, &filter, &out, &mut |written, total| {
                 if std::io::stderr().is_terminal() {
                     eprint!("\rexported {written} of {total} records");
                 }

@@ -2,16 +2,17 @@ import {
   commands,
   events,
   type AuditExportProgress,
+  type AuditFilter_Deserialize,
+  type AuditPage_Serialize,
   type ExportDone,
   type ExportFormat,
-  type Record_Serialize,
   type Verification_Serialize,
 } from '$lib/ipc/bindings';
 import { call } from '$lib/ipc/call';
 
-/** A page of the audit log, oldest first. */
-export function auditPage(offset: number, limit: number): Promise<Record_Serialize[]> {
-  return call(commands.auditPage(offset, limit));
+/** A page of the audit log that `filter` lets through, newest first, with their total. */
+export function auditPage(filter: AuditFilter_Deserialize, offset: number, limit: number): Promise<AuditPage_Serialize> {
+  return call(commands.auditPage(filter, offset, limit));
 }
 
 /** Walks the audit chain (the walk is audited itself). */
@@ -19,14 +20,16 @@ export function auditVerify(): Promise<Verification_Serialize> {
   return call(commands.auditVerify());
 }
 
-/** Exports the whole log in `format` to the exports folder, telling `progress` how far it got. */
+/** Exports what `filter` lets through in `format` to the exports folder, telling `progress` how
+ * far it got. */
 export async function auditExport(
   format: ExportFormat,
+  filter: AuditFilter_Deserialize,
   progress: (progress: AuditExportProgress) => void,
 ): Promise<ExportDone> {
   const stop = events.auditExportProgress.listen((event) => progress(event.payload));
   try {
-    return await call(commands.auditExport(format));
+    return await call(commands.auditExport(format, filter));
   } finally {
     void stop.then((unlisten) => unlisten());
   }

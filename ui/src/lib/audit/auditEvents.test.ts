@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventWords } from './auditEvents';
+import { auditFilter, eventWords, resultWords } from './auditEvents';
 import { catalogues, format } from '$lib/i18n/index.svelte';
 import type { MessageKey } from '$lib/i18n/en';
 import type { AuditEvent } from '$lib/ipc/types';
@@ -20,5 +20,28 @@ describe('audit events in the operator’s words', () => {
   it('shows an event a newer version wrote as recorded', () => {
     expect(eventWords({ event: 'something_new', kind: null }, inEnglish)).toBe('something_new');
     expect(eventWords({ event: 'unknownthing_denied', kind: null }, inEnglish)).toBe('unknownthing_denied');
+  });
+});
+
+describe('audit results in the operator’s words', () => {
+  it('reads the forms the core writes and leaves anything else as recorded', () => {
+    expect(resultWords('7 found', inJapanese)).toBe('7 件見つかりました');
+    expect(resultWords('SUCCESSFUL', inJapanese)).toBe('完了');
+    expect(resultWords('recorded; reason code ISSUER_DECISION; reason: Card closed at bank', inJapanese)).toBe(
+      '記録済み。理由コード ISSUER_DECISION、理由:Card closed at bank',
+    );
+    expect(resultWords('recorded; reason code USER_DECISION; reason: none given', inEnglish)).toBe(
+      'recorded; reason code USER_DECISION; reason: none given',
+    );
+    expect(resultWords('all records, newest first, from 1: 2 of 9 read, filtered by "audit_read"', inJapanese)).toBe(
+      '全員の記録 1 件目から読み込み(9 件中 2 件、新しい順)、絞り込み「audit_read」',
+    );
+    expect(resultWords('D1 answered 403: forbidden', inJapanese)).toBe('D1 answered 403: forbidden');
+  });
+
+  it('filters by what is recorded and by the events’ words in the operator’s language', () => {
+    expect(auditFilter('  会員情報の閲覧 ', inJapanese)).toEqual({ text: '会員情報の閲覧', events: ['profile_view', 'view_denied'] });
+    expect(auditFilter('閲覧', inJapanese).events).toContain('audit_read');
+    expect(auditFilter('', inJapanese)).toEqual({ text: '', events: [] });
   });
 });

@@ -63,3 +63,46 @@ const words: Record<AuditEvent, Words> = {
 export function eventWords(record: { event: string; kind?: AuditEvent | null }, t: Translate): string {
   return record.kind ? words[record.kind](t) : record.event;
 }
+
+/** The filter for `text`: the store matches the text in what it holds, and the events whose
+ * words in the operator's language hold it (which only the UI knows). */
+export function auditFilter(text: string, t: Translate): { text: string; events: AuditEvent[] } {
+  const wanted = text.trim().toLowerCase();
+  if (wanted === '') return { text: '', events: [] };
+  const events = (Object.keys(words) as AuditEvent[]).filter((event) => words[event](t).toLowerCase().includes(wanted));
+  return { text: text.trim(), events };
+}
+
+/** The result forms the core writes, read into the operator's words; anything else (a detail
+ * from D1, a newer version's wording) shows as recorded. */
+const results: [RegExp, (m: RegExpMatchArray, t: Translate) => string][] = [
+  [/^(ok|denied|refused|started|failed|partial)$/, (m, t) => t(`result.${m[1]}` as MessageKey)],
+  [/^(PENDING|SUCCESSFUL|FAILED|UNKNOWN)$/, (m, t) => t(`state.${m[1]}` as MessageKey)],
+  [/^(\d+) found$/, (m, t) => t('result.found', { count: m[1] })],
+  [
+    /^recorded; reason code (\w+); reason: (.*)$/,
+    (m, t) => t('result.recorded', { code: m[1], reason: m[2] === 'none given' ? t('result.noReason') : m[2] }),
+  ],
+  [
+    /^(own|all) records, newest first, from (\d+): (\d+) of (\d+) read(?:, filtered by "(.*)")?$/,
+    (m, t) =>
+      t(m[1] === 'all' ? 'result.readAll' : 'result.readOwn', { from: m[2], count: m[3], total: m[4] }) +
+      (m[5] !== undefined ? t('result.filtered', { text: m[5] }) : ''),
+  ],
+  [
+    /^(\d+) records(?:, filtered by "(.*)")?$/,
+    (m, t) => t('result.records', { count: m[1] }) + (m[2] !== undefined ? t('result.filtered', { text: m[2] }) : ''),
+  ],
+  [/^intact \((\d+) records\)$/, (m, t) => t('result.intact', { count: m[1] })],
+  [/^broken at record (\d+)$/, (m, t) => t('result.broken', { seq: m[1] })],
+];
+
+/** A record's result in the operator's words, or as recorded when it is not a form the core
+ * writes. */
+export function resultWords(result: string, t: Translate): string {
+  for (const [form, words] of results) {
+    const match = result.match(form);
+    if (match) return words(match, t);
+  }
+  return result;
+}

@@ -30,8 +30,8 @@ export const commands = {
 	write: (request: WriteRequest_Deserialize) => typedError<Entry_Serialize, IpcError>(__TAURI_INVOKE("write", { request })),
 	/**  This workstation's operations, newest first, optionally in one state. */
 	operations: (status: State | null, limit: number) => typedError<Entry_Serialize[], IpcError>(__TAURI_INVOKE("operations", { status, limit })),
-	/**  A page of the audit log, oldest first. */
-	auditPage: (offset: number, limit: number) => typedError<Record_Serialize[], IpcError>(__TAURI_INVOKE("audit_page", { offset, limit })),
+	/**  A page of the audit log that `filter` lets through, newest first, with the total. */
+	auditPage: (filter: AuditFilter_Deserialize, offset: number, limit: number) => typedError<AuditPage_Serialize, IpcError>(__TAURI_INVOKE("audit_page", { filter, offset, limit })),
 	/**  Walks the audit chain (audited itself). */
 	auditVerify: () => typedError<Verification_Serialize, IpcError>(__TAURI_INVOKE("audit_verify")),
 	/**  Saves the operator's theme (`None`: follow the system). */
@@ -41,10 +41,11 @@ export const commands = {
 	/**  The connection test of an environment: handshake, token, one read, the bank's records. */
 	testConnection: (name: string) => typedError<Step_Serialize[], IpcError>(__TAURI_INVOKE("test_connection", { name })),
 	/**
-	 *  Exports the whole audit log to a new file in the data directory (auditor only, audited),
-	 *  telling the UI of the progress through `AuditExportProgress` events.
+	 *  Exports the audit log's records that `filter` lets through to a new file in the data
+	 *  directory (auditor only, audited), telling the UI of the progress through
+	 *  `AuditExportProgress` events.
 	 */
-	auditExport: (format: ExportFormat) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("audit_export", { format })),
+	auditExport: (format: ExportFormat, filter: AuditFilter_Deserialize) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("audit_export", { format, filter })),
 	/**
 	 *  Opens the system's file picker over the window (titled `title`, in the operator's language)
 	 *  and gives a token for the chosen file and its name, or `None` when the operator cancels.
@@ -334,6 +335,56 @@ export type AuditExportProgress = {
 	/**  Records written so far. */
 	written: number,
 	/**  Records in the log. */
+	total: number,
+};
+
+/**  The records an auditor (or an operator, their own) asked for. */
+export type AuditFilter = AuditFilter_Serialize | AuditFilter_Deserialize;
+
+/**  The records an auditor (or an operator, their own) asked for. */
+export type AuditFilter_Deserialize = {
+	/**
+	 *  Text found in a record's event, resource, result, operator, role or operationId (letter
+	 *  case ignored); empty for every record.
+	 */
+	text?: string,
+	/**
+	 *  Events whose words in the operator's language hold the text (the UI knows the words):
+	 *  these match too.
+	 */
+	events?: string[],
+};
+
+/**  The records an auditor (or an operator, their own) asked for. */
+export type AuditFilter_Serialize = {
+	/**
+	 *  Text found in a record's event, resource, result, operator, role or operationId (letter
+	 *  case ignored); empty for every record.
+	 */
+	text: string,
+	/**
+	 *  Events whose words in the operator's language hold the text (the UI knows the words):
+	 *  these match too.
+	 */
+	events: string[],
+};
+
+/**  A page of the audit trail, and how many records the filter finds in all. */
+export type AuditPage = AuditPage_Serialize | AuditPage_Deserialize;
+
+/**  A page of the audit trail, and how many records the filter finds in all. */
+export type AuditPage_Deserialize = {
+	/**  The records, newest first. */
+	records: Record_Deserialize[],
+	/**  How many records the filter finds (the pages to both ends). */
+	total: number,
+};
+
+/**  A page of the audit trail, and how many records the filter finds in all. */
+export type AuditPage_Serialize = {
+	/**  The records, newest first. */
+	records: Record_Serialize[],
+	/**  How many records the filter finds (the pages to both ends). */
 	total: number,
 };
 
