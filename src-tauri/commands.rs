@@ -125,6 +125,19 @@ pub async fn reveal_contact(
     Ok(state.console().await.reveal_contact(&consumer_id).await?)
 }
 
+/// Opens profile audit `audit_id`'s HTML report (in the exports folder) in the system's
+/// default browser.
+#[tauri::command]
+#[specta::specta]
+pub fn open_profile_audit_report(
+    audit_id: String,
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<(), IpcError> {
+    let path = state.console.profile_audit_report(&audit_id)?;
+    Ok(crate::opener::open(&app, &path)?)
+}
+
 /// One consumer: the bank's record, each directory, and the findings.
 #[tauri::command]
 #[specta::specta]

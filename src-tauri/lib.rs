@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod ipc;
 mod navigation;
+mod opener;
 pub mod picker;
 mod start_hints;
 mod state;
@@ -65,6 +66,7 @@ pub fn run() {
     tauri::Builder::default()
         .manage(state)
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .append_invoke_initialization_script(start_hints.script())
         .on_page_load(move |_, payload| {

@@ -17,6 +17,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-search",
     "allow-consumer-view",
     "allow-reveal-contact",
+    "allow-open-profile-audit-report",
     "allow-opt-out-preview",
     "allow-write",
     "allow-operations",

@@ -211,6 +211,22 @@ async fn an_auditor_audits_every_consumer_matching_a_search() {
     let html = wait_for(&driver, "[data-testid=profiles-html]").await;
     let html = html.text().await.unwrap();
     harness.screenshot(&driver, "profile-audit").await;
+    // The report goes to the system's opener (the test build's notes it).
+    press_enter(&driver, "[data-testid=profiles-open]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while harness.opened().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(harness.opened(), [std::path::PathBuf::from(&html)]);
+    // The results are still there after a visit to another screen.
+    press_enter(&driver, "[data-testid=nav-operations]").await;
+    press_enter(&driver, "[data-testid=nav-profiles]").await;
+    wait_for_containing(
+        &driver,
+        "[data-testid=profiles-summary]",
+        "500 consumers read",
+    )
+    .await;
     driver.quit().await.unwrap();
 
     let page = std::fs::read_to_string(Path::new(&html)).unwrap();

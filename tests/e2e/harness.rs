@@ -30,6 +30,8 @@ pub struct Harness {
     pub system_policy: PathBuf,
     /// Where [`Harness::pick`] leaves the next file for the test build's picker.
     picks: PathBuf,
+    /// Where the test build's opener notes what it was asked to open.
+    opened: PathBuf,
 }
 
 impl Harness {
@@ -53,6 +55,7 @@ impl Harness {
             config_dir: home.join("config").join("app.c2pcare.console"),
             system_policy: home.join("etc/c2p-care/policy.json"),
             picks: home.join("next-pick"),
+            opened: home.join("opened"),
         };
         harness.display = match std::env::var("DISPLAY") {
             Ok(display) if !display.is_empty() => display,
@@ -76,6 +79,7 @@ impl Harness {
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("C2P_TEST_SYSTEM_POLICY", &harness.system_policy)
             .env("C2P_TEST_PICKS", &harness.picks)
+            .env("C2P_TEST_OPENED", &harness.opened)
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .stdout(driver_log.try_clone().unwrap())
             .stderr(driver_log)
@@ -143,6 +147,19 @@ impl Harness {
     )]
     pub fn pick(&self, path: &Path) {
         std::fs::write(&self.picks, path.display().to_string()).unwrap();
+    }
+
+    /// What the test build's opener (cargo feature `test-hooks`) was asked to open, in order.
+    #[allow(
+        dead_code,
+        reason = "benches/launch.rs includes this file and opens nothing"
+    )]
+    pub fn opened(&self) -> Vec<PathBuf> {
+        std::fs::read_to_string(&self.opened)
+            .unwrap_or_default()
+            .lines()
+            .map(PathBuf::from)
+            .collect()
     }
 
     /// The pid of tauri-driver, whose descendants include the launched app.

@@ -328,6 +328,35 @@ async fn a_failing_directory_is_reported_as_not_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_nobody_knows_is_not_found_not_unread() {
+    let h = common::harness(40, Duration::ZERO).await;
+    h.role("auditor");
+    let known = every_consumer(40)[0].clone();
+    let (audit, progress) = audit(
+        &h.console,
+        &Scope::List(format!("{known}\ncons-9999-nobody")),
+    )
+    .await;
+    let nobody = audit
+        .consumers
+        .iter()
+        .find(|c| c.consumer_id == "cons-9999-nobody")
+        .unwrap();
+    assert!(nobody.not_found && nobody.unread.is_empty(), "{nobody:?}");
+    let found = audit
+        .consumers
+        .iter()
+        .find(|c| c.consumer_id == known)
+        .unwrap();
+    assert!(!found.not_found, "{found:?}");
+    let last = progress.last().unwrap();
+    assert_eq!((last.not_found, last.unread), (1, 0));
+    let csv = String::from_utf8(care::profile_audit::report::csv(&audit).unwrap()).unwrap();
+    assert!(csv.contains("\"cons-9999-nobody\",\"NOT_FOUND\""), "{csv}");
+    assert!(!csv.contains("NOT_READ"), "{csv}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_audit_stops_reading_and_says_so() {
     let h = common::harness(200, Duration::ZERO).await;
     h.role("auditor");

@@ -1,7 +1,7 @@
 //! The auditors' profile audit (role `auditor`): every consumer of a list or a search read
 //! like a view on screen (each one role checked and audited), then the report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use futures_util::StreamExt as _;
@@ -70,6 +70,7 @@ impl Console {
                             p.done += 1;
                             p.with_findings += u32::from(!audited.findings.is_empty());
                             p.unread += u32::from(!audited.unread.is_empty());
+                            p.not_found += u32::from(audited.not_found);
                             p.findings += u32::try_from(audited.findings.len()).unwrap_or(0);
                             let seconds = clock.elapsed().as_secs_f64().max(0.001);
                             p.per_second = f64::from(p.done) / seconds;
@@ -147,5 +148,21 @@ impl Console {
         language: Language,
     ) -> Result<ReportFiles> {
         self.export_profile_audit(audit, &self.dirs.exports(), language)
+    }
+
+    /// Where profile audit `audit_id`'s HTML report is, in the exports folder, for the
+    /// system's opener: only a report the console wrote there, named by its audit id (never a
+    /// path from the window), and only for a role that audits profiles.
+    pub fn profile_audit_report(&self, audit_id: &str) -> Result<PathBuf> {
+        self.authorise(Permission::AuditProfiles, Some(audit_id))?;
+        let stem = crate::storage::files::file_stem(audit_id)?;
+        let path = self.dirs.exports().join(format!("{stem}.html"));
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => Ok(path),
+            _ => Err(Error::NotFound(format!(
+                "no report of profile audit {audit_id} in {}: run the audit again to write one",
+                self.dirs.exports().display()
+            ))),
+        }
     }
 }

@@ -46,6 +46,16 @@ impl ConsumerView {
         }
     }
 
+    /// Whether neither the bank nor any directory knows the consumer (every side was read).
+    pub fn not_found(&self) -> bool {
+        self.complete
+            && matches!(self.bank, BankSide::Unknown)
+            && self
+                .directories
+                .iter()
+                .all(|d| matches!(d.state, DirectoryState::NotEnrolled))
+    }
+
     /// The bank's record, when it was read.
     pub fn bank_record(&self) -> Option<&IssuerConsumer> {
         match &self.bank {
@@ -88,7 +98,11 @@ pub async fn consumer_view(
             problem: Problem::from(&error),
         },
     };
-    let profiles = profiles.map(|r| r.value).map_err(Error::from);
+    // D1 knows no Click to Pay profile of that consumerId (404): they are in no directory.
+    let profiles = match profiles {
+        Err(d1::Error::Rejected { status: 404, .. }) => Ok(Profiles::default()),
+        other => other.map(|r| r.value).map_err(Error::from),
+    };
     let directories = columns(&bank, &profiles);
     let (findings, complete) = match (&bank, &profiles) {
         (BankSide::Unavailable { .. }, _) | (_, Err(_)) => (Vec::new(), false),

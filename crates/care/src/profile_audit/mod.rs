@@ -40,6 +40,9 @@ pub struct AuditedConsumer {
     /// What could not be read (`bank`, a directory, or the whole view), with why: the
     /// findings then do not cover it.
     pub unread: Vec<Unread>,
+    /// Whether neither the bank's records nor any directory knows this consumerId (every side
+    /// was read): a wrong id in the list, not a consumer with nothing wrong.
+    pub not_found: bool,
 }
 
 /// A side of a consumer that could not be read.
@@ -104,6 +107,11 @@ impl ProfileAudit {
         counts
     }
 
+    /// How many listed consumerIds nobody knows.
+    pub fn not_found(&self) -> usize {
+        self.consumers.iter().filter(|c| c.not_found).count()
+    }
+
     /// How many findings in all.
     pub fn findings(&self) -> usize {
         self.consumers.iter().map(|c| c.findings.len()).sum()
@@ -122,6 +130,8 @@ pub struct AuditProgress {
     pub with_findings: u32,
     /// Consumers not read completely.
     pub unread: u32,
+    /// ConsumerIds that neither the bank nor any directory knows.
+    pub not_found: u32,
     /// Findings so far.
     pub findings: u32,
     /// Consumers per second so far.
@@ -195,6 +205,7 @@ pub(crate) fn audit_of(consumer_id: String, view: Result<ConsumerView>) -> Audit
                 side: "ALL".into(),
                 why: error.to_string(),
             }],
+            not_found: false,
         },
     }
 }
@@ -217,6 +228,7 @@ fn audited(view: ConsumerView) -> AuditedConsumer {
         }
     }
     AuditedConsumer {
+        not_found: view.not_found(),
         consumer_id: view.consumer_id,
         findings: view.findings,
         unread,

@@ -50,6 +50,18 @@ pub fn csv(audit: &ProfileAudit) -> crate::Result<Vec<u8>> {
             ];
             out.row(&fields)?;
         }
+        if consumer.not_found {
+            out.row(&[
+                Some(consumer.consumer_id.as_str()),
+                Some("NOT_FOUND"),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some("neither the bank's records nor any directory knows this consumerId"),
+            ])?;
+        }
         for unread in &consumer.unread {
             let side = (unread.side != "ALL").then_some(unread.side.as_str());
             let fields = [
@@ -91,6 +103,7 @@ struct Labels {
     cancelled: &'static str,
     with_findings: &'static str,
     not_read_completely: &'static str,
+    not_found: &'static str,
     findings: &'static str,
     invalid_skipped: &'static str,
     by_type: &'static str,
@@ -135,6 +148,7 @@ const ENGLISH: Labels = Labels {
     cancelled: " (cancelled)",
     with_findings: "With findings",
     not_read_completely: "Not read completely",
+    not_found: "Not found (unknown to the bank and every directory)",
     findings: "Findings",
     invalid_skipped: "Invalid lines skipped",
     by_type: "Findings by type",
@@ -197,6 +211,7 @@ const JAPANESE: Labels = Labels {
     cancelled: "(中止)",
     with_findings: "検出あり",
     not_read_completely: "一部読み込めなかった会員",
+    not_found: "見つからない ID(銀行にもどのディレクトリにもない)",
     findings: "検出事項",
     invalid_skipped: "スキップした無効な行",
     by_type: "種類別の検出事項",
@@ -397,6 +412,7 @@ fn summary(audit: &ProfileAudit, l: &Labels) -> Vec<(&'static str, String)> {
         ),
         (l.with_findings, with_findings.to_string()),
         (l.not_read_completely, unread.to_string()),
+        (l.not_found, audit.not_found().to_string()),
         (l.findings, audit.findings().to_string()),
         (l.invalid_skipped, audit.invalid.len().to_string()),
     ]
@@ -514,6 +530,7 @@ mod tests {
                 consumer_id: consumer_id.into(),
                 findings,
                 unread: Vec::new(),
+                not_found: false,
             }],
             invalid: Vec::new(),
         }

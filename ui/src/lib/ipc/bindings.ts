@@ -24,6 +24,11 @@ export const commands = {
 	consumerView: (consumerId: string) => typedError<ConsumerView_Serialize, IpcError>(__TAURI_INVOKE("consumer_view", { consumerId })),
 	/**  A search result's e-mail and phone in full (recorded). */
 	revealContact: (consumerId: string) => typedError<Contact, IpcError>(__TAURI_INVOKE("reveal_contact", { consumerId })),
+	/**
+	 *  Opens profile audit `audit_id`'s HTML report (in the exports folder) in the system's
+	 *  default browser.
+	 */
+	openProfileAuditReport: (auditId: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_profile_audit_report", { auditId })),
 	/**  What opting out the consumer (or one card of theirs) would remove from each directory. */
 	optOutPreview: (consumerId: string, cardId: string | null) => typedError<Removal[], IpcError>(__TAURI_INVOKE("opt_out_preview", { consumerId, cardId })),
 	/**  Sends a write (journaled first); its later changes arrive as `OperationChanged` events. */
@@ -401,6 +406,8 @@ export type AuditProgress_Deserialize = {
 	withFindings: number,
 	/**  Consumers not read completely. */
 	unread: number,
+	/**  ConsumerIds that neither the bank nor any directory knows. */
+	notFound: number,
 	/**  Findings so far. */
 	findings: number,
 	/**  Consumers per second so far. */
@@ -421,6 +428,8 @@ export type AuditProgress_Serialize = {
 	withFindings: number,
 	/**  Consumers not read completely. */
 	unread: number,
+	/**  ConsumerIds that neither the bank nor any directory knows. */
+	notFound: number,
 	/**  Findings so far. */
 	findings: number,
 	/**  Consumers per second so far. */
@@ -445,6 +454,11 @@ export type AuditedConsumer_Deserialize = {
 	 *  findings then do not cover it.
 	 */
 	unread: Unread[],
+	/**
+	 *  Whether neither the bank's records nor any directory knows this consumerId (every side
+	 *  was read): a wrong id in the list, not a consumer with nothing wrong.
+	 */
+	notFound: boolean,
 };
 
 /**  One consumer's result. */
@@ -458,6 +472,11 @@ export type AuditedConsumer_Serialize = {
 	 *  findings then do not cover it.
 	 */
 	unread: Unread[],
+	/**
+	 *  Whether neither the bank's records nor any directory knows this consumerId (every side
+	 *  was read): a wrong id in the list, not a consumer with nothing wrong.
+	 */
+	notFound: boolean,
 };
 
 /**  What a profile audit was asked to read, as its report states it. */

@@ -3,6 +3,7 @@ import {
   events,
   type AuditProgress_Serialize as AuditProgress,
   type FindingKind,
+  type Severity,
   type Language,
   type PickedFile,
   type ProfileAuditDone_Serialize as ProfileAuditDone,
@@ -21,6 +22,7 @@ export interface ProfileAuditCalls {
   auditProfiles: (scope: Scope, concurrency: number, language: Language) => Promise<Answer<ProfileAuditDone>>;
   batchControl: (batchId: string | null, control: RunControl) => Promise<Answer<null>>;
   onProgress: (listener: (progress: AuditProgress) => void) => Promise<() => void>;
+  openReport: (auditId: string) => Promise<Answer<null>>;
 }
 
 const tauriCalls: ProfileAuditCalls = {
@@ -29,15 +31,26 @@ const tauriCalls: ProfileAuditCalls = {
   auditProfiles: (scope, concurrency, language) => commands.auditProfiles(scope, concurrency, language),
   batchControl: (id, control) => commands.batchControl(id, control),
   onProgress: (listener) => events.profileAuditProgress.listen((e) => listener(e.payload.progress)),
+  openReport: (auditId) => commands.openProfileAuditReport(auditId),
 };
 
-/** Findings per kind, most frequent first. */
-export function countByKind(audit: ProfileAudit): { kind: FindingKind; count: number }[] {
-  const counts = new Map<FindingKind, number>();
+const RANK: Record<Severity, number> = { CRITICAL: 2, WARNING: 1, INFO: 0 };
+
+/** Findings per kind with the most serious severity seen: the most severe kinds first, then
+ * the most frequent (the HTML report's order). */
+export function countByKind(audit: ProfileAudit): { kind: FindingKind; count: number; severity: Severity }[] {
+  const counts = new Map<FindingKind, { count: number; severity: Severity }>();
   for (const consumer of audit.consumers) {
-    for (const finding of consumer.findings) counts.set(finding.kind, (counts.get(finding.kind) ?? 0) + 1);
+    for (const finding of consumer.findings) {
+      const seen = counts.get(finding.kind) ?? { count: 0, severity: finding.severity };
+      seen.count += 1;
+      if (RANK[finding.severity] > RANK[seen.severity]) seen.severity = finding.severity;
+      counts.set(finding.kind, seen);
+    }
   }
-  return [...counts].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
+  return [...counts]
+    .map(([kind, seen]) => ({ kind, ...seen }))
+    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || b.count - a.count || a.kind.localeCompare(b.kind));
 }
 
 /**
@@ -100,6 +113,16 @@ export class ProfileAuditJob {
     }
   }
 
+  /** Hands the finished audit's HTML report to the system's opener (its default browser). */
+  async openReport() {
+    if (!this.done) return;
+    try {
+      await call(this.#calls.openReport(this.done.audit.id));
+    } catch (error) {
+      this.problem = problemOf(error);
+    }
+  }
+
   /** Pauses, resumes or cancels the running audit (the report covers what was read). */
   async control(control: RunControl) {
     try {
@@ -109,4 +132,12 @@ export class ProfileAuditJob {
       this.problem = problemOf(error);
     }
   }
+}
+
+let shared: ProfileAuditJob | undefined;
+
+/** The console's one profile audit, kept while the auditor visits other screens. */
+export function profileAuditJob(): ProfileAuditJob {
+  shared ??= new ProfileAuditJob();
+  return shared;
 }

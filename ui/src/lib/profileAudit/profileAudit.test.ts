@@ -7,9 +7,12 @@ import { ProfileAuditJob, countByKind, type ProfileAuditCalls } from './profileA
 
 const ok = <T>(data: T) => Promise.resolve({ status: 'ok' as const, data });
 
-const finding = (kind: 'CONTACT_DIFFERS' | 'CARD_NOT_ENROLLED') => ({
+const finding = (
+  kind: 'CONTACT_DIFFERS' | 'CARD_NOT_ENROLLED' | 'CARD_CLOSED_BUT_ENROLLED',
+  severity: 'WARNING' | 'INFO' | 'CRITICAL' = 'WARNING',
+) => ({
   kind,
-  severity: 'WARNING' as const,
+  severity,
   scheme: 'VISA',
   cardId: null,
   field: null,
@@ -26,8 +29,9 @@ const audit: ProfileAudit_Serialize = {
   cancelled: false,
   invalid: [],
   consumers: [
-    { consumerId: 'cons-1', findings: [finding('CONTACT_DIFFERS'), finding('CARD_NOT_ENROLLED')], unread: [] },
-    { consumerId: 'cons-2', findings: [finding('CARD_NOT_ENROLLED')], unread: [] },
+    { consumerId: 'cons-1', findings: [finding('CONTACT_DIFFERS'), finding('CARD_NOT_ENROLLED', 'INFO')], unread: [], notFound: false },
+    { consumerId: 'cons-2', findings: [finding('CARD_NOT_ENROLLED', 'INFO'), finding('CARD_CLOSED_BUT_ENROLLED', 'CRITICAL')], unread: [], notFound: false },
+    { consumerId: 'cons-3', findings: [finding('CARD_NOT_ENROLLED', 'INFO')], unread: [], notFound: false },
   ],
 };
 
@@ -38,16 +42,27 @@ function calls(overrides: Partial<ProfileAuditCalls> = {}): ProfileAuditCalls {
     auditProfiles: vi.fn(() => ok({ audit, files: { csv: '/x/pa-1-findings.csv', html: '/x/pa-1.html' } })),
     batchControl: vi.fn(() => ok(null)),
     onProgress: vi.fn(() => Promise.resolve(() => {})),
+    openReport: vi.fn(() => ok(null)),
     ...overrides,
   };
 }
 
 describe('the profile audit screen', () => {
-  it('counts findings by kind, most frequent first', () => {
+  it('counts findings by kind, the most severe first, then the most frequent', () => {
     expect(countByKind(audit)).toEqual([
-      { kind: 'CARD_NOT_ENROLLED', count: 2 },
-      { kind: 'CONTACT_DIFFERS', count: 1 },
+      { kind: 'CARD_CLOSED_BUT_ENROLLED', count: 1, severity: 'CRITICAL' },
+      { kind: 'CONTACT_DIFFERS', count: 1, severity: 'WARNING' },
+      { kind: 'CARD_NOT_ENROLLED', count: 3, severity: 'INFO' },
     ]);
+  });
+
+  it('opens the finished audit’s report by its id, never by a path', async () => {
+    const c = calls();
+    const job = new ProfileAuditJob(c);
+    job.text = 'cons-1';
+    await job.start('en');
+    await job.openReport();
+    expect(c.openReport).toHaveBeenCalledWith('pa-1');
   });
 
   it('audits a loaded list or a search, and keeps the report’s files', async () => {
