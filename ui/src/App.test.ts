@@ -93,19 +93,19 @@ describe('the app shell', () => {
 
   it("shows the language codes, each with its language's own name", async () => {
     render(App);
-    const japanese = await screen.findByRole('button', { name: '日本語 (JA)' });
+    const japanese = await screen.findByRole('button', { name: 'JA 日本語' });
     expect(japanese.textContent).toBe('JA');
     expect(japanese.getAttribute('title')).toBe('日本語');
-    expect(screen.getByRole('button', { name: 'English (EN)' }).textContent).toBe('EN');
+    expect(screen.getByRole('button', { name: 'EN English' }).textContent).toBe('EN');
   });
 
   it('switches to Japanese at once and saves the choice', async () => {
     render(App);
     await screen.findByText('Find a consumer');
-    await fireEvent.click(screen.getByRole('button', { name: '日本語 (JA)' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'JA 日本語' }));
     expect(screen.getByRole('heading', { name: '会員を探す' })).toBeTruthy();
     expect(screen.getByRole('searchbox', { name: '会員を検索' })).toBeTruthy();
-    expect(screen.getByRole('button', { name: '日本語 (JA)' }).getAttribute('aria-pressed')).toBe('true');
+    expect(screen.getByRole('button', { name: 'JA 日本語' }).getAttribute('aria-pressed')).toBe('true');
     expect(bindings.setLanguage).toHaveBeenCalledWith('ja');
     await waitFor(() => expect(document.documentElement.lang).toBe('ja'));
   });
@@ -149,7 +149,7 @@ describe('the app shell', () => {
     bindings.setLanguage.mockResolvedValue({ status: 'error', error: { code: 'STORAGE', message: 'disk full' } });
     render(App);
     await screen.findByText('Find a consumer');
-    await fireEvent.click(screen.getByRole('button', { name: '日本語 (JA)' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'JA 日本語' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('言語の選択を保存できませんでした');
     expect(alert.textContent).not.toContain('disk full');
