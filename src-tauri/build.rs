@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "open_profile_audit_report",
     "reveal_contact",
     "opt_out_preview",
+    "update_preview",
     "write",
     "operations",
     "audit_page",

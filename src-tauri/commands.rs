@@ -10,7 +10,7 @@ use care::environments::{Language, Theme};
 use care::journal::{Entry, State as OperationState};
 use care::policy::{Permission, Policy};
 use care::profile::ConsumerView;
-use care::writes::{Removal, WriteRequest};
+use care::writes::{Removal, WriteKind, WriteRequest};
 use serde::Serialize;
 use tauri::State;
 use tauri_specta::Event;
@@ -136,6 +136,18 @@ pub fn open_profile_audit_report(
 ) -> Result<(), IpcError> {
     let path = state.console.profile_audit_report(&audit_id)?;
     Ok(crate::opener::open(&app, &path)?)
+}
+
+/// What updating the directories from the bank's record (`kind`: a consumer's details or a
+/// card's) would change in each directory, read afresh.
+#[tauri::command]
+#[specta::specta]
+pub async fn update_preview(
+    kind: WriteKind,
+    target: String,
+    state: State<'_, AppState>,
+) -> Result<Vec<care::writes::Change>, IpcError> {
+    Ok(state.console().await.update_preview(kind, &target).await?)
 }
 
 /// One consumer: the bank's record, each directory, and the findings.

@@ -23,6 +23,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::reveal_contact,
             commands::open_profile_audit_report,
             commands::opt_out_preview,
+            commands::update_preview,
             commands::write,
             commands::operations,
             commands::audit_page,

@@ -66,7 +66,12 @@ pub fn run() {
     tauri::Builder::default()
         .manage(state)
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_opener::init())
+        // Rust opens reports; the window's links open nothing (and it has no opener permission).
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
         .invoke_handler(builder.invoke_handler())
         .append_invoke_initialization_script(start_hints.script())
         .on_page_load(move |_, payload| {

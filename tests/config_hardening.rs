@@ -19,6 +19,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-reveal-contact",
     "allow-open-profile-audit-report",
     "allow-opt-out-preview",
+    "allow-update-preview",
     "allow-write",
     "allow-operations",
     "allow-audit-page",

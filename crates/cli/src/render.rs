@@ -6,7 +6,7 @@ use care::environments::connection_test::Step;
 use care::journal::Entry;
 use care::profile::compare::Match;
 use care::profile::{BankSide, ConsumerView, DirectoryState};
-use care::writes::Removal;
+use care::writes::{Change, Removal};
 
 /// Cells longer than this are cut (with an ellipsis): untrusted text never breaks the table.
 const CELL: usize = 30;
@@ -127,7 +127,7 @@ pub fn consumer(view: &ConsumerView) {
     }
     for f in &view.findings {
         let mut about = Vec::new();
-        about.extend(f.scheme.as_deref().map(inert));
+        about.extend(f.directories.iter().map(|d| inert(d)));
         about.extend(f.card_id.as_deref().map(|c| format!("card {}", inert(c))));
         about.extend(f.field.as_deref().map(inert));
         say!(
@@ -207,6 +207,28 @@ pub fn removals(removals: &[Removal]) {
             inert(&r.cards.join(", "))
         );
     }
+}
+
+/// What an update would change: per directory, each field's value now and after.
+pub fn changes(changes: &[Change]) {
+    if changes.is_empty() {
+        say!("nothing to update: no directory holds anything different from the bank's record");
+        return;
+    }
+    let mut rows = vec![
+        ["DIRECTORY", "FIELD", "NOW", "AFTER"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for c in changes {
+        rows.push(vec![
+            cell(&c.scheme),
+            cell(&c.field),
+            cell(c.from.as_deref().unwrap_or("—")),
+            cell(c.to.as_deref().unwrap_or("—")),
+        ]);
+    }
+    table(&rows);
 }
 
 /// One line per journal change.

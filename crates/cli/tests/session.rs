@@ -282,6 +282,22 @@ async fn an_operator_session_from_connect_to_a_verified_audit_log_leaves_no_secr
     let after = operator.ok(&["show", &consumer.consumer_id, "--json"]);
     assert!(!after.contains("CARD_CLOSED_BUT_ENROLLED"), "{after}");
 
+    // An update shows what changes in each directory, old and new, before it asks.
+    let moved = d1_sandbox::seed::generate(1, 80)
+        .bank
+        .into_values()
+        .find(|c| c.consumer_id.ends_with("-email"))
+        .unwrap();
+    let asked = operator.c2p(&["update", "consumer", &moved.consumer_id]);
+    assert_eq!(asked.status.code(), Some(2), "{}", text(&asked));
+    let preview = String::from_utf8(asked.stdout).unwrap();
+    assert!(
+        preview.contains("DIRECTORY") && preview.contains(&format!("old.{}", moved.email)),
+        "{preview}"
+    );
+    assert!(preview.contains(&moved.email), "{preview}");
+    assert_eq!(sandbox.stats().writes.get(&moved.consumer_id), None);
+
     let again = operator.c2p(&[
         "opt-out",
         "card",

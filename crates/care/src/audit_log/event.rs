@@ -121,6 +121,8 @@ audit_events! {
     ProfileAudit = "profile_audit",
     /// A profile audit's report exported.
     ProfileAuditExport = "profile_audit_export",
+    /// A profile audit's HTML report handed to the system's opener.
+    ProfileAuditReportOpen = "profile_audit_report_open",
 }
 
 impl AuditEvent {

@@ -20,8 +20,9 @@ pub struct Contact {
 impl Console {
     /// Consumers matching `text`, their e-mail and phone masked (`h•••@example.jp`, `•••• 6013`:
     /// see [`Console::reveal_contact`]). The search text itself is not audited (it may be a name
-    /// or a phone number); the number of results is, once the search settles (see
-    /// [`super::search_record`]): searching as you type is one record, not one per keystroke.
+    /// or a phone number); the number of results is, before they are returned, unless the
+    /// operator was just shown all of them (see [`super::search_record`]): typing a name is one
+    /// record, not one per keystroke.
     /// A whole card number is never searched (it would reach the bank's records API in a URL):
     /// the refusal offers its last 4.
     pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResults> {
@@ -33,21 +34,22 @@ impl Console {
         }
         let session = self.session().await?;
         let result = session.records.search(text, limit).await;
-        let outcome = match &result {
-            Ok(found) => format!("{} found", found.consumers.len()),
-            Err(error) => format!("{:?}", error.code()),
-        };
-        if let Some(aside) = &self.damaged.audit {
-            return Err(aside.refusal("audit log"));
-        }
         let (operator, role) = self.who();
-        self.searches.hold(
-            &self.audit,
-            operator,
-            role,
-            self.identity.workstation.clone(),
-            outcome,
-        );
+        match &result {
+            Ok(found) => {
+                let ids: Vec<&str> = found
+                    .consumers
+                    .iter()
+                    .map(|c| c.consumer_id.as_str())
+                    .collect();
+                if !self.searches.shows_nothing_new(&operator, role, &ids) {
+                    let outcome = format!("{} found", ids.len());
+                    self.record(AuditEvent::Search, None, &outcome)?;
+                    self.searches.recorded(&operator, role, &ids);
+                }
+            }
+            Err(error) => self.record(AuditEvent::Search, None, &format!("{:?}", error.code()))?,
+        }
         let mut found = result?;
         for consumer in &mut found.consumers {
             consumer.email = crate::privacy::email_hint(&consumer.email);
@@ -91,8 +93,6 @@ impl Console {
         self.refuse_personal_data_as_id(Permission::View, consumer_id)?;
         let consumer = d1::ConsumerId::new(consumer_id)?;
         let permit = self.authorise(Permission::View, Some(consumer_id))?;
-        // Opening a result settles the search it came from.
-        self.searches.settle(&self.audit);
         let session = self.session().await?;
         let mut view = crate::profile::view::consumer_view(
             &session.d1,

@@ -34,7 +34,7 @@ pub use audit_log::AuditPage;
 pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;
-pub use search_record::SEARCH_SETTLE;
+pub use search_record::REPEAT_WINDOW;
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;
@@ -68,8 +68,8 @@ pub struct Console {
     vault: Vault,
     policy_paths: PolicyPaths,
     journal: Journal,
-    audit: Arc<AuditLog>,
-    /// The search typed last, recorded once it settles.
+    audit: AuditLog,
+    /// What the last recorded search showed (searching as you type is one record).
     searches: search_record::SearchRecord,
     /// The files found damaged at start and kept aside: while one is, its stand-in above holds
     /// nothing, and what would use it is refused.
@@ -120,10 +120,10 @@ impl Console {
                 None => &journal_path,
             })?
             .owned(),
-            audit: Arc::new(match &damaged.audit {
+            audit: match &damaged.audit {
                 Some(aside) => AuditLog::refusing(aside.refusal("audit log").to_string())?,
                 None => AuditLog::open(&audit_path)?,
-            }),
+            },
             searches: search_record::SearchRecord::default(),
             damaged,
             dirs,

@@ -153,13 +153,20 @@ impl Console {
     /// Where profile audit `audit_id`'s HTML report is, in the exports folder, for the
     /// system's opener: only a report the console wrote there, named by its audit id (never a
     /// path from the window), and only for a role that audits profiles.
+    /// The opening is recorded.
     pub fn profile_audit_report(&self, audit_id: &str) -> Result<PathBuf> {
-        self.authorise(Permission::AuditProfiles, Some(audit_id))?;
         let stem = crate::storage::files::file_stem(audit_id)?;
+        let permit = self.authorise(Permission::AuditProfiles, Some(stem))?;
         let path = self.dirs.exports().join(format!("{stem}.html"));
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_file() => Ok(path),
-            _ => Err(Error::NotFound(format!(
+        let found = std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_file());
+        self.recorder(&permit).record(
+            AuditEvent::ProfileAuditReportOpen,
+            Some(stem),
+            if found { "ok" } else { "not found" },
+        )?;
+        match found {
+            true => Ok(path),
+            false => Err(Error::NotFound(format!(
                 "no report of profile audit {audit_id} in {}: run the audit again to write one",
                 self.dirs.exports().display()
             ))),

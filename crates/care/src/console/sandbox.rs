@@ -160,9 +160,8 @@ impl Console {
 }
 
 impl Drop for Console {
-    /// The embedded sandbox's keys die with it; a search still settling is recorded.
+    /// The embedded sandbox's keys die with it.
     fn drop(&mut self) {
-        self.searches.settle(&self.audit);
         self.forget_sandbox();
     }
 }

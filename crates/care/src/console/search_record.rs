@@ -1,96 +1,57 @@
-//! The audit record of a search typed as you go: one record when a search settles, not one per
-//! keystroke. A search settles when no other search follows within [`SEARCH_SETTLE`], when a
-//! result is opened, or when the console closes; a search replaced sooner (the next keystroke)
-//! is never recorded. The record keeps the count only, never the text.
+//! Which searches need an audit record of their own. Every search that shows consumers the
+//! operator was not already shown is recorded before its results are returned (so a search
+//! that cannot be recorded shows nothing). Searching as you type narrows a list: a search whose
+//! results were all in the list the same operator was shown within [`REPEAT_WINDOW`] shows
+//! nothing new and adds no record, so typing a name is one record, not one per keystroke.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::policy::Role;
 
-/// How long a search must stand before it counts as settled.
-pub const SEARCH_SETTLE: Duration = Duration::from_secs(2);
+/// How long a recorded list covers the narrower searches that follow it.
+pub const REPEAT_WINDOW: Duration = Duration::from_secs(60);
 
-/// The search not yet recorded, and whose it is.
-struct Pending {
-    generation: u64,
+/// The last list of consumers a recorded search showed, and to whom.
+struct Shown {
     operator: String,
     role: Option<Role>,
-    workstation: String,
-    outcome: String,
+    consumers: HashSet<String>,
+    at: Instant,
 }
 
-/// The one search of this console waiting to settle.
-#[derive(Default, Clone)]
+/// What this console's last recorded search showed.
+#[derive(Default)]
 pub(super) struct SearchRecord {
-    pending: Arc<Mutex<(u64, Option<Pending>)>>,
+    last: Mutex<Option<Shown>>,
 }
 
 impl SearchRecord {
-    /// Holds a search's `outcome` until it settles (replacing one that had not), then records
-    /// it in `audit` as `operator` in `role` on `workstation`.
-    pub(super) fn hold(
+    /// Whether `consumers`, found for `operator` in `role`, were all shown to them by the last
+    /// recorded search, within [`REPEAT_WINDOW`].
+    pub(super) fn shows_nothing_new(
         &self,
-        audit: &Arc<AuditLog>,
-        operator: String,
+        operator: &str,
         role: Option<Role>,
-        workstation: String,
-        outcome: String,
-    ) {
-        let (generation, another) = {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            pending.0 += 1;
-            // A search by another operator or role is theirs to keep: it settled as they left.
-            let another = pending
-                .1
-                .take()
-                .filter(|p| p.operator != operator || p.role != role);
-            pending.1 = Some(Pending {
-                generation: pending.0,
-                operator,
-                role,
-                workstation,
-                outcome,
-            });
-            (pending.0, another)
-        };
-        if let Some(another) = another {
-            another.write(audit);
-        }
-        let this = self.clone();
-        let audit = audit.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(SEARCH_SETTLE).await;
-            this.write_if(&audit, Some(generation));
+        consumers: &[&str],
+    ) -> bool {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        last.as_ref().is_some_and(|shown| {
+            shown.operator == operator
+                && shown.role == role
+                && shown.at.elapsed() < REPEAT_WINDOW
+                && consumers.iter().all(|c| shown.consumers.contains(*c))
+        })
+    }
+
+    /// Notes what a search that was just recorded showed.
+    pub(super) fn recorded(&self, operator: &str, role: Option<Role>, consumers: &[&str]) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Shown {
+            operator: operator.to_owned(),
+            role,
+            consumers: consumers.iter().map(|c| (*c).to_owned()).collect(),
+            at: Instant::now(),
         });
-    }
-
-    /// Records the waiting search now, if there is one (a result opened, the console closing).
-    pub(super) fn settle(&self, audit: &AuditLog) {
-        self.write_if(audit, None);
-    }
-
-    /// Records the waiting search if it is `generation`'s (any, for `None`).
-    fn write_if(&self, audit: &AuditLog, generation: Option<u64>) {
-        let pending = {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            match &pending.1 {
-                Some(p) if generation.is_none_or(|g| g == p.generation) => pending.1.take(),
-                _ => None,
-            }
-        };
-        if let Some(p) = pending {
-            p.write(audit);
-        }
-    }
-}
-
-impl Pending {
-    fn write(self, audit: &AuditLog) {
-        let recorder = Recorder::new(audit, &self.operator, self.role, &self.workstation);
-        if let Err(error) = recorder.record(AuditEvent::Search, None, &self.outcome) {
-            tracing::error!(code = ?error.code(), %error, "a settled search could not be recorded");
-        }
     }
 }

@@ -1,10 +1,11 @@
-//! Writes: opt out, enrol or update a card or consumer, and what an opt-out would remove.
+//! Writes: opt out, enrol or update a card or consumer, and what an opt-out would remove or an
+//! update would change.
 
 use super::Console;
-use crate::Result;
 use crate::journal::{BatchLink, Entry};
 use crate::writes::send::{Writer, Written};
-use crate::writes::{Removal, WriteRequest, removals};
+use crate::writes::{Change, Removal, WriteKind, WriteRequest, removals, update_preview};
+use crate::{Error, Result};
 
 impl Console {
     /// Does `request`: role check, intent journaled, one D1 call, outcome journaled and audited.
@@ -46,5 +47,35 @@ impl Console {
         }
         let view = self.consumer_view(consumer_id).await?;
         Ok(removals(&view, card_id))
+    }
+
+    /// What updating the directories from the bank's record would change, per directory: the
+    /// consumer's details (`UpdateConsumer` of a consumerId) or one card's (`UpdateCard` of a
+    /// cardId, whose consumer the bank's records name).
+    pub async fn update_preview(&self, kind: WriteKind, target: &str) -> Result<Vec<Change>> {
+        self.refuse_personal_data_as_id(crate::policy::Permission::View, target)?;
+        match kind {
+            WriteKind::UpdateConsumer => {
+                let view = self.consumer_view(target).await?;
+                Ok(update_preview::changes(&view, None))
+            }
+            WriteKind::UpdateCard => {
+                d1::CardId::new(target)?;
+                let session = self.session().await?;
+                let owners = session.records.search(target, 2).await?;
+                let owner = owners
+                    .consumers
+                    .iter()
+                    .find(|c| c.cards.iter().any(|card| card.card_id == target))
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("the bank's records know no card {target}"))
+                    })?;
+                let view = self.consumer_view(&owner.consumer_id).await?;
+                Ok(update_preview::changes(&view, Some(target)))
+            }
+            other => Err(Error::InvalidInput(format!(
+                "{other:?} is not an update: nothing to preview"
+            ))),
+        }
     }
 }

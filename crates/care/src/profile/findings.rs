@@ -48,8 +48,9 @@ pub struct Finding {
     pub kind: FindingKind,
     /// How much it matters.
     pub severity: Severity,
-    /// The directory concerned, if one.
-    pub scheme: Option<String>,
+    /// The directories concerned (none for a finding about the bank's record alone): one
+    /// finding per field lists every directory that field differs in.
+    pub directories: Vec<String>,
     /// The card concerned, if one.
     pub card_id: Option<String>,
     /// The field concerned, if one (`email`, `phoneNumber`, `lastName`, …).
@@ -62,7 +63,7 @@ fn finding(kind: FindingKind, severity: Severity, action: WriteKind) -> Finding 
     Finding {
         kind,
         severity,
-        scheme: None,
+        directories: Vec::new(),
         card_id: None,
         field: None,
         action,
@@ -76,7 +77,7 @@ pub fn findings(bank: Option<&IssuerConsumer>, directories: &Profiles) -> Vec<Fi
     let Some(bank) = bank else {
         for profile in &directories.profiles {
             found.push(Finding {
-                scheme: Some(String::from(profile.scheme.clone())),
+                directories: vec![String::from(profile.scheme.clone())],
                 ..finding(
                     FindingKind::UnknownToBank,
                     Severity::Critical,
@@ -95,7 +96,7 @@ pub fn findings(bank: Option<&IssuerConsumer>, directories: &Profiles) -> Vec<Fi
         let scheme = String::from(profile.scheme.clone());
         if profile.cards.is_empty() {
             found.push(Finding {
-                scheme: Some(scheme.clone()),
+                directories: vec![scheme.clone()],
                 ..finding(
                     FindingKind::ProfileWithoutCards,
                     Severity::Warning,
@@ -113,7 +114,7 @@ pub fn findings(bank: Option<&IssuerConsumer>, directories: &Profiles) -> Vec<Fi
             .any(|p| p.cards.iter().any(|c| c.card_id == card.card_id));
         if card.status == AccountStatus::Open && !listed && !failed.contains(&card.scheme) {
             found.push(Finding {
-                scheme: Some(card.scheme.clone()),
+                directories: vec![card.scheme.clone()],
                 card_id: Some(card.card_id.clone()),
                 ..finding(
                     FindingKind::CardNotEnrolled,
@@ -170,11 +171,18 @@ fn contact(bank: &IssuerConsumer, profile: &Profile, scheme: &str, found: &mut V
                 (FindingKind::ContactDiffers, Severity::Warning)
             }
         };
-        found.push(Finding {
-            scheme: Some(scheme.to_owned()),
-            field: Some(field.to_owned()),
-            ..finding(kind, severity, WriteKind::UpdateConsumer)
-        });
+        // One finding per field: a directory where it differs too joins it.
+        match found
+            .iter_mut()
+            .find(|f| f.kind == kind && f.field.as_deref() == Some(field))
+        {
+            Some(same) => same.directories.push(scheme.to_owned()),
+            None => found.push(Finding {
+                directories: vec![scheme.to_owned()],
+                field: Some(field.to_owned()),
+                ..finding(kind, severity, WriteKind::UpdateConsumer)
+            }),
+        }
     }
 }
 
@@ -189,7 +197,7 @@ fn cards_in_directory(
             continue;
         };
         let at = |kind, severity, action| Finding {
-            scheme: Some(scheme.to_owned()),
+            directories: vec![scheme.to_owned()],
             card_id: Some(card.card_id.clone()),
             ..finding(kind, severity, action)
         };
@@ -317,5 +325,28 @@ mod tests {
             [FindingKind::BillingAddressDiffers]
         );
         assert_eq!(moved[0].action, WriteKind::UpdateCard);
+    }
+
+    #[test]
+    fn one_finding_per_field_lists_every_directory_it_differs_in() {
+        let bank = bank();
+        let mut both = directory(&bank, "13");
+        let mut mastercard = both.profiles[0].clone();
+        mastercard.scheme = Scheme::Mastercard;
+        both.profiles.push(mastercard);
+        for profile in &mut both.profiles {
+            profile.consumer_info.email = Some("old@example.jp".into());
+        }
+        both.profiles[1].consumer_info.last_name = Some("Suzuki".into());
+        let found = findings(Some(&bank), &both);
+        let by_field = |field: &str| {
+            found
+                .iter()
+                .filter(|f| f.field.as_deref() == Some(field))
+                .map(|f| f.directories.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(by_field("email"), [vec!["VISA", "MASTERCARD"]]);
+        assert_eq!(by_field("lastName"), [vec!["MASTERCARD"]]);
     }
 }

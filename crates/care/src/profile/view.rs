@@ -98,10 +98,14 @@ pub async fn consumer_view(
             problem: Problem::from(&error),
         },
     };
-    // D1 knows no Click to Pay profile of that consumerId (404): they are in no directory.
-    let profiles = match profiles {
-        Err(d1::Error::Rejected { status: 404, .. }) => Ok(Profiles::default()),
-        other => other.map(|r| r.value).map_err(Error::from),
+    // A consumerId the bank's records do not know and D1 answers 404 for is in no directory
+    // (not found). A 404 for a consumer the bank knows stays a failure: it may be a wrong base
+    // URL, and reading it as "in no directory" would let an opt-out leave cards enrolled.
+    let profiles = match (profiles, &bank) {
+        (Err(d1::Error::Rejected { status: 404, .. }), BankSide::Unknown) => {
+            Ok(Profiles::default())
+        }
+        (other, _) => other.map(|r| r.value).map_err(Error::from),
     };
     let directories = columns(&bank, &profiles);
     let (findings, complete) = match (&bank, &profiles) {

@@ -4,8 +4,6 @@
 
 pub mod report;
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -96,17 +94,6 @@ pub struct ProfileAudit {
 }
 
 impl ProfileAudit {
-    /// How many findings of each kind, and in which directory (`None`: not one directory).
-    pub fn counts(&self) -> BTreeMap<(String, Option<String>), usize> {
-        let mut counts = BTreeMap::new();
-        for finding in self.consumers.iter().flat_map(|c| &c.findings) {
-            *counts
-                .entry((crate::wire_name(finding.kind), finding.scheme.clone()))
-                .or_default() += 1;
-        }
-        counts
-    }
-
     /// How many listed consumerIds nobody knows.
     pub fn not_found(&self) -> usize {
         self.consumers.iter().filter(|c| c.not_found).count()

@@ -38,11 +38,12 @@ pub fn csv(audit: &ProfileAudit) -> crate::Result<Vec<u8>> {
     let mut out = CsvWriter::new(Vec::new(), &CSV_HEADER)?;
     for consumer in &audit.consumers {
         for f in &consumer.findings {
+            let directories = f.directories.join(";");
             let fields = [
                 Some(consumer.consumer_id.as_str()),
                 Some(&wire_name(f.kind)),
                 Some(severity_name(f.severity)),
-                f.scheme.as_deref(),
+                (!directories.is_empty()).then_some(directories.as_str()),
                 f.card_id.as_deref(),
                 f.field.as_deref(),
                 Some(&wire_name(f.action)),
@@ -303,7 +304,7 @@ struct FindingRow<'a> {
     code: String,
     severity: &'static str,
     severity_words: &'static str,
-    directory: &'a str,
+    directory: String,
     card: &'a str,
     field: &'a str,
     action: &'static str,
@@ -458,7 +459,13 @@ fn bars(audit: &ProfileAudit, l: &Labels) -> Vec<Bar> {
 /// The directories findings name (`Bank / all` for none) and, per finding kind, how many in each.
 fn by_directory<'a>(audit: &'a ProfileAudit, l: &Labels) -> (Vec<&'a str>, Vec<ByDirectory>) {
     let findings = || audit.consumers.iter().flat_map(|c| &c.findings);
-    let mut directories: Vec<Option<&str>> = findings().map(|f| f.scheme.as_deref()).collect();
+    let in_directories = |f: &'a crate::profile::Finding| -> Vec<Option<&'a str>> {
+        match f.directories.is_empty() {
+            true => vec![None],
+            false => f.directories.iter().map(|d| Some(d.as_str())).collect(),
+        }
+    };
+    let mut directories: Vec<Option<&str>> = findings().flat_map(in_directories).collect();
     directories.sort();
     directories.dedup();
     let rows = kinds(audit)
@@ -470,7 +477,7 @@ fn by_directory<'a>(audit: &'a ProfileAudit, l: &Labels) -> (Vec<&'a str>, Vec<B
                 .iter()
                 .map(|d| {
                     findings()
-                        .filter(|f| f.kind == kind && f.scheme.as_deref() == *d)
+                        .filter(|f| f.kind == kind && in_directories(f).contains(d))
                         .count()
                 })
                 .collect(),
@@ -499,7 +506,7 @@ fn finding_rows<'a>(audit: &'a ProfileAudit, l: &Labels) -> Vec<FindingRow<'a>> 
                     code: wire_name(f.kind),
                     severity: severity_name(f.severity),
                     severity_words: severity_words(f.severity, l),
-                    directory: f.scheme.as_deref().unwrap_or(""),
+                    directory: f.directories.join(", "),
                     card: f.card_id.as_deref().unwrap_or(""),
                     field: f.field.as_deref().unwrap_or(""),
                     action: (l.action_words)(f.action),
@@ -540,7 +547,7 @@ mod tests {
         Finding {
             kind,
             severity,
-            scheme: Some("VISA".into()),
+            directories: vec!["VISA".into()],
             card_id: None,
             field: None,
             action: WriteKind::OptOutCard,

@@ -7,9 +7,11 @@ pub mod kind;
 pub mod removal;
 pub mod send;
 pub mod tracker;
+pub mod update_preview;
 
 pub use in_flight::InFlight;
 pub use kind::WriteKind;
 pub use removal::{Removal, removals};
 pub use send::WriteRequest;
 pub use tracker::SETTLE;
+pub use update_preview::Change;

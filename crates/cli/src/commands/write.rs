@@ -42,7 +42,8 @@ pub async fn enrol(console: &Console, card_id: String, write: WriteArgs) -> Outc
     do_write(console, WriteKind::EnrolCard, card_id, write, &prompt).await
 }
 
-/// Pushes the bank's record of a consumer or a card to the directories.
+/// Pushes the bank's record of a consumer or a card to the directories, after showing what
+/// changes in each (and nothing is asked or sent when nothing would change).
 pub async fn update(
     console: &Console,
     what: UpdateTarget,
@@ -61,6 +62,11 @@ pub async fn update(
             ),
         ),
     };
+    let changes = console.update_preview(kind, &id).await?;
+    render::changes(&changes);
+    if changes.is_empty() {
+        return Ok(());
+    }
     do_write(console, kind, id, write, &prompt).await
 }
 

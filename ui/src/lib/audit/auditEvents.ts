@@ -56,6 +56,7 @@ const words: Record<AuditEvent, Words> = {
   batch_report_export: plain('event.batch_report_export'),
   profile_audit: plain('event.profile_audit'),
   profile_audit_export: plain('event.profile_audit_export'),
+  profile_audit_report_open: plain('event.profile_audit_report_open'),
 };
 
 /** A record's event in the operator's words, from the type the core read it as; an event a

@@ -2,10 +2,15 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConsumerView_Serialize } from '$lib/ipc/types';
 
-const bindings = vi.hoisted(() => ({ consumerView: vi.fn(), optOutPreview: vi.fn(), write: vi.fn() }));
+const bindings = vi.hoisted(() => ({ consumerView: vi.fn(), optOutPreview: vi.fn(), updatePreview: vi.fn(), write: vi.fn() }));
 vi.mock('$lib/ipc/bindings', async (real) => ({
   ...(await real<typeof import('$lib/ipc/bindings')>()),
-  commands: { consumerView: bindings.consumerView, optOutPreview: bindings.optOutPreview, write: bindings.write },
+  commands: {
+    consumerView: bindings.consumerView,
+    optOutPreview: bindings.optOutPreview,
+    updatePreview: bindings.updatePreview,
+    write: bindings.write,
+  },
 }));
 
 import ConsumerScreen from './ConsumerScreen.svelte';
@@ -44,7 +49,7 @@ function view(): ConsumerView_Serialize {
       { scheme: 'MASTERCARD', state: 'unavailable', problem: { code: 'UNREACHABLE', message: 'down' } },
     ],
     findings: [
-      { kind: 'CONTACT_DIFFERS', severity: 'WARNING', scheme: 'VISA', cardId: null, field: 'email', action: 'UPDATE_CONSUMER' },
+      { kind: 'CONTACT_DIFFERS', severity: 'WARNING', directories: ['VISA', 'MASTERCARD'], cardId: null, field: 'email', action: 'UPDATE_CONSUMER' },
     ],
     rows: [
       { field: 'firstName', cardId: null, bank: hostile, cells: [{ value: 'Hanako', comparison: 'DIFFERENT' }, { value: null, comparison: null }] },
@@ -86,6 +91,8 @@ describe('the consumer screen', () => {
     const finding = screen.getByTestId('finding');
     expect(finding.getAttribute('data-kind')).toBe('CONTACT_DIFFERS');
     expect(finding.textContent).toContain('update the directory from the bank’s record');
+    // One finding for the field, naming each directory it differs in.
+    expect(within(finding).getAllByTestId('finding-directory').map((d) => d.textContent)).toEqual(['VISA', 'MASTERCARD']);
     expect(screen.getByText(/findings may be incomplete/)).toBeTruthy();
     expect(bindings.consumerView).toHaveBeenCalledWith('cons-0001-email');
   });
@@ -168,6 +175,13 @@ describe('the consumer screen', () => {
 
   it('shows a write’s outcome on the screen, as it changes', async () => {
     bindings.write.mockResolvedValue({ status: 'ok', data: operation(9, 'cons-0001-email', 'PENDING') });
+    bindings.updatePreview.mockResolvedValue({
+      status: 'ok',
+      data: [
+        { scheme: 'VISA', field: 'firstName', from: hostile, to: 'Hanako' },
+        { scheme: 'MASTERCARD', field: 'email', from: null, to: 'h@example.jp' },
+      ],
+    });
     render(ConsumerScreen, { ...agent, allowed: [...agent.allowed], onback: () => {} });
     await screen.findByTestId('grid');
     await fireEvent.click(screen.getByTestId('act'));
@@ -176,6 +190,8 @@ describe('the consumer screen', () => {
     expect(changes.textContent).toContain('VISA');
     expect(changes.textContent).toContain('Hanako');
     expect(changes.textContent).toContain(hostile);
+    expect(bindings.updatePreview).toHaveBeenCalledWith('UPDATE_CONSUMER', 'cons-0001-email');
+    expect(screen.getByTestId('update-confirm').textContent).toContain('VISA, MASTERCARD');
     expect(bindings.write).not.toHaveBeenCalled();
     await fireEvent.click(screen.getByTestId('update-confirm'));
     expect(bindings.write).toHaveBeenCalledTimes(1);

@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/ipc/bindings', () => ({ commands: {}, WRITES: {} }));
 
-import type { ConsumerView_Serialize, Finding_Serialize } from '$lib/ipc/types';
-import { cardName, updateChanges, whoIs } from './consumer';
+import type { ConsumerView_Serialize } from '$lib/ipc/types';
+import { cardName, whoIs } from './consumer';
 
 const view: ConsumerView_Serialize = {
   consumerId: 'cons-1',
@@ -23,30 +23,6 @@ const view: ConsumerView_Serialize = {
   refreshedAt: '2026-12-05T00:00:00Z',
   correlationId: null,
 };
-
-const finding = (action: Finding_Serialize['action'], cardId: string | null): Finding_Serialize => ({
-  kind: 'CONTACT_DIFFERS',
-  severity: 'WARNING',
-  scheme: 'VISA',
-  cardId,
-  field: 'email',
-  action,
-});
-
-describe('what an update would change', () => {
-  it('lists, per directory, every consumer value it holds differently or lacks, old and new', () => {
-    expect(updateChanges(view, finding('UPDATE_CONSUMER', null))).toEqual([
-      { scheme: 'VISA', field: 'email', from: 'old@example.jp', to: 'new@example.jp' },
-      { scheme: 'MASTERCARD', field: 'lastName', from: null, to: 'Sato' },
-    ]);
-  });
-
-  it('lists a card’s values only for a card update, never what identifies the card', () => {
-    expect(updateChanges(view, finding('UPDATE_CARD', 'crd-1'))).toEqual([
-      { scheme: 'VISA', field: 'billingAddress', from: '9 Old Rd', to: '1 New St' },
-    ]);
-  });
-});
 
 describe('how a card is named', () => {
   const found = (bin: string | null): ConsumerView_Serialize => ({

@@ -2,7 +2,7 @@ import {
   commands,
   WRITES,
   type ConsumerView_Serialize,
-  type Finding_Serialize,
+  type Change_Serialize as Change,
   type Removal,
   type WriteKind,
 } from '$lib/ipc/bindings';
@@ -25,33 +25,10 @@ export function optOutPreview(consumerId: string, cardId: string | null): Promis
   return call(commands.optOutPreview(consumerId, cardId));
 }
 
-/** One value an update would change in one directory: the directory's now, the bank's after. */
-export interface Change {
-  scheme: string;
-  field: string;
-  from: string | null;
-  to: string | null;
-}
-
-/** The fields an update leaves alone: what identifies the card and the bank's own state. */
-const NOT_PUSHED = new Set(['card', 'expiry', 'status']);
-
-/**
- * What pushing the bank's record for `finding` (a consumer's details, or one card's) would change
- * in each directory, read from the screen's view: every value of that record a directory holds
- * differently or lacks.
- */
-export function updateChanges(view: ConsumerView_Serialize, finding: Finding_Serialize): Change[] {
-  const cardId = finding.action === 'UPDATE_CARD' ? finding.cardId : null;
-  return view.rows
-    .filter((row) => row.cardId === cardId && !NOT_PUSHED.has(row.field))
-    .flatMap((row) =>
-      row.cells.flatMap((cell, column) =>
-        cell.comparison === 'DIFFERENT' || cell.comparison === 'MISSING_IN_DIRECTORY'
-          ? [{ scheme: view.directories[column].scheme, field: row.field, from: cell.value, to: row.bank }]
-          : [],
-      ),
-    );
+/** What updating the directories from the bank's record (`kind`, of `target`) would change in
+ * each directory: old → new, read afresh by the core. */
+export function updatePreview(kind: WriteKind, target: string): Promise<Change[]> {
+  return call(commands.updatePreview(kind, target));
 }
 
 /** How a card is named to people: its network and last 4 (with the BIN for roles that see it),

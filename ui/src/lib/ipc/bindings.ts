@@ -31,6 +31,11 @@ export const commands = {
 	openProfileAuditReport: (auditId: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_profile_audit_report", { auditId })),
 	/**  What opting out the consumer (or one card of theirs) would remove from each directory. */
 	optOutPreview: (consumerId: string, cardId: string | null) => typedError<Removal[], IpcError>(__TAURI_INVOKE("opt_out_preview", { consumerId, cardId })),
+	/**
+	 *  What updating the directories from the bank's record (`kind`: a consumer's details or a
+	 *  card's) would change in each directory, read afresh.
+	 */
+	updatePreview: (kind: WriteKind, target: string) => typedError<Change_Serialize[], IpcError>(__TAURI_INVOKE("update_preview", { kind, target })),
 	/**  Sends a write (journaled first); its later changes arrive as `OperationChanged` events. */
 	write: (request: WriteRequest_Deserialize) => typedError<Entry_Serialize, IpcError>(__TAURI_INVOKE("write", { request })),
 	/**  This workstation's operations, newest first, optionally in one state. */
@@ -333,7 +338,9 @@ export type AuditEvent =
 /**  A profile audit run. */
 "profile_audit" | 
 /**  A profile audit's report exported. */
-"profile_audit_export";
+"profile_audit_export" | 
+/**  A profile audit's HTML report handed to the system's opener. */
+"profile_audit_report_open";
 
 /**  An audit export wrote another page of records. */
 export type AuditExportProgress = {
@@ -758,6 +765,33 @@ export type Cell_Serialize = {
 	 *  enrolled or unavailable, or a card of another network).
 	 */
 	comparison: Match | null,
+};
+
+/**  One value an update would change in one directory. */
+export type Change = Change_Serialize | Change_Deserialize;
+
+/**  One value an update would change in one directory. */
+export type Change_Deserialize = {
+	/**  The directory. */
+	scheme: string,
+	/**  The field (the grid's row: `email`, `phone`, `billingAddress`, …). */
+	field: string,
+	/**  The directory's value now (`None`: it has none). */
+	from?: string | null,
+	/**  The bank's value, which the update sends. */
+	to?: string | null,
+};
+
+/**  One value an update would change in one directory. */
+export type Change_Serialize = {
+	/**  The directory. */
+	scheme: string,
+	/**  The field (the grid's row: `email`, `phone`, `billingAddress`, …). */
+	field: string,
+	/**  The directory's value now (`None`: it has none). */
+	from: string | null,
+	/**  The bank's value, which the update sends. */
+	to: string | null,
 };
 
 /**  The consumer's details in a directory. */
@@ -1265,8 +1299,11 @@ export type Finding_Deserialize = {
 	kind: FindingKind,
 	/**  How much it matters. */
 	severity: Severity,
-	/**  The directory concerned, if one. */
-	scheme?: string | null,
+	/**
+	 *  The directories concerned (none for a finding about the bank's record alone): one
+	 *  finding per field lists every directory that field differs in.
+	 */
+	directories: string[],
 	/**  The card concerned, if one. */
 	cardId?: string | null,
 	/**  The field concerned, if one (`email`, `phoneNumber`, `lastName`, …). */
@@ -1281,8 +1318,11 @@ export type Finding_Serialize = {
 	kind: FindingKind,
 	/**  How much it matters. */
 	severity: Severity,
-	/**  The directory concerned, if one. */
-	scheme: string | null,
+	/**
+	 *  The directories concerned (none for a finding about the bank's record alone): one
+	 *  finding per field lists every directory that field differs in.
+	 */
+	directories: string[],
 	/**  The card concerned, if one. */
 	cardId: string | null,
 	/**  The field concerned, if one (`email`, `phoneNumber`, `lastName`, …). */

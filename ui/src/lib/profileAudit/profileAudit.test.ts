@@ -13,7 +13,7 @@ const finding = (
 ) => ({
   kind,
   severity,
-  scheme: 'VISA',
+  directories: ['VISA'],
   cardId: null,
   field: null,
   action: 'UPDATE_CONSUMER' as const,
