@@ -197,8 +197,42 @@ describe('the consumer screen', () => {
     expect(bindings.write).toHaveBeenCalledTimes(1);
     const result = await screen.findByTestId('write-result');
     expect(result.textContent).toContain('Consumer update of cons-0001-email: pending');
+    await waitFor(() => expect(document.activeElement).toBe(result));
     operations.track({ ...operation(9, 'cons-0001-email', 'FAILED'), detail: 'D1 refused it' });
     await waitFor(() => expect(result.textContent).toContain('failed'));
     expect(result.textContent).toContain('D1 refused it');
+  });
+
+  it('names each card by network and last 4 with its cardId, highlights a closed card still enrolled, and gives it its own opt-out', async () => {
+    const closed: ConsumerView_Serialize = {
+      ...view(),
+      directories: [
+        { scheme: 'VISA', state: 'notEnrolled' },
+        { scheme: 'MASTERCARD', state: 'notEnrolled' },
+      ],
+      findings: [{ kind: 'CARD_CLOSED_BUT_ENROLLED', severity: 'CRITICAL', directories: ['VISA'], cardId: 'crd-x', field: null, action: 'OPT_OUT_CARD' }],
+      rows: [
+        { field: 'card', cardId: 'crd-x', bank: '0421', cells: [{ value: '0421', comparison: 'EQUAL' }, { value: null, comparison: null }] },
+        { field: 'card', cardId: 'crd-y', bank: '0999', cells: [{ value: null, comparison: null }, { value: null, comparison: null }] },
+      ],
+    };
+    bindings.consumerView.mockResolvedValue({ status: 'ok', data: closed });
+    render(ConsumerScreen, { ...agent, allowed: [...agent.allowed], onback: () => {} });
+    const rows = await screen.findAllByTestId('card-row');
+    expect(rows[0].textContent).toContain('crd-x');
+    expect(rows[0].className).toContain('closed-enrolled');
+    expect(within(rows[0]).getByTestId('closed-enrolled').textContent).toContain('Closed at the bank');
+    expect(rows[1].className).not.toContain('closed-enrolled');
+    // Only a card a directory lists can be opted out, from its own row.
+    expect(within(rows[1]).queryByTestId('card-opt-out')).toBeNull();
+    await fireEvent.click(within(rows[0]).getByTestId('card-opt-out'));
+    expect(await screen.findByTestId('opt-out-dialog')).toBeTruthy();
+
+    // After its opt-out succeeded, the directory's empty cell says so.
+    operations.track({ ...operation(4, 'crd-x', 'SUCCESSFUL'), kind: 'OPT_OUT_CARD' });
+    closed.rows[0].cells[0] = { value: null, comparison: null };
+    bindings.consumerView.mockResolvedValue({ status: 'ok', data: closed });
+    await fireEvent.click(screen.getByTestId('refresh'));
+    await waitFor(() => expect(within(screen.getAllByTestId('card-row')[0]).getAllByTestId('opted-out')).toHaveLength(2));
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 vi.mock('$lib/ipc/bindings', () => ({ commands: {}, WRITES: {} }));
 
 import type { ConsumerView_Serialize } from '$lib/ipc/types';
-import { cardName, whoIs } from './consumer';
+import { cardName, rowsInReadingOrder, whoIs } from './consumer';
 
 const view: ConsumerView_Serialize = {
   consumerId: 'cons-1',
@@ -68,5 +68,17 @@ describe('how a card is named', () => {
     record.rows = [{ field: 'phone', cardId: null, bank: '090-4830-0509', cells: [] }];
     expect(whoIs(record)).toEqual({ names: ['佐藤 さくら', 'Sakura Sato'], email: 's@example.jp', phone: '090-4830-0509' });
     expect(whoIs(view)).toEqual({ names: [], email: null, phone: null });
+  });
+
+  it('reads a Japanese name 姓 then 名 in the grid, other names as they come', () => {
+    const record = found(null);
+    record.rows = [
+      { field: 'firstName', cardId: null, bank: 'Sakura', cells: [] },
+      { field: 'lastName', cardId: null, bank: 'Sato', cells: [] },
+    ];
+    expect(rowsInReadingOrder(record).map((r) => r.field)).toEqual(['firstName', 'lastName']);
+    if (record.bank.state !== 'found') throw new Error('found');
+    record.bank.record.nameKanji = { first: 'さくら', last: '佐藤' };
+    expect(rowsInReadingOrder(record).map((r) => r.field)).toEqual(['lastName', 'firstName']);
   });
 });

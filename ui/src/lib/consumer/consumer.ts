@@ -50,3 +50,16 @@ export function whoIs(view: ConsumerView_Serialize | null): { names: string[]; e
   const phone = view.rows.find((row) => row.field === 'phone' && row.cardId === null)?.bank ?? null;
   return { names, email: record.email, phone };
 }
+
+/** The grid's rows in reading order: a Japanese name (one the bank holds in kanji) reads 姓
+ * then 名, so its last-name row comes first. */
+export function rowsInReadingOrder(view: ConsumerView_Serialize): ConsumerView_Serialize['rows'] {
+  const japanese = view.bank.state === 'found' && view.bank.record.nameKanji !== null;
+  if (!japanese) return view.rows;
+  const first = view.rows.findIndex((row) => row.field === 'firstName' && row.cardId === null);
+  const last = view.rows.findIndex((row) => row.field === 'lastName' && row.cardId === null);
+  if (first < 0 || last < first) return view.rows;
+  const rows = [...view.rows];
+  [rows[first], rows[last]] = [rows[last], rows[first]];
+  return rows;
+}
