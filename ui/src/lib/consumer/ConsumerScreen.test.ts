@@ -204,8 +204,32 @@ describe('the consumer screen', () => {
   });
 
   it('names each card by network and last 4 with its cardId, highlights a closed card still enrolled, and gives it its own opt-out', async () => {
+    const card = (cardId: string, last4: string, status: 'OPEN' | 'CLOSED') => ({
+      cardId,
+      scheme: 'VISA',
+      bin: null,
+      last4,
+      expiry: '0228',
+      cardholderName: 'SAKURA SATO',
+      billingAddress: { line1: '1', line2: null, line3: null, city: 'Fukuoka', state: '40', zipCode: '8100001', countryCode: 'JP' },
+      status,
+    });
     const closed: ConsumerView_Serialize = {
       ...view(),
+      bank: {
+        state: 'found',
+        record: {
+          consumerId: 'cons-0001-email',
+          nameLatin: { first: 'Sakura', last: 'Sato' },
+          nameKanji: null,
+          nameKana: null,
+          email: 's@example.jp',
+          phoneCountryCode: '+81',
+          phoneNumber: '9048300509',
+          language: 'ja-JP',
+          cards: [card('crd-x', '0421', 'CLOSED'), card('crd-y', '0999', 'OPEN')],
+        },
+      },
       directories: [
         { scheme: 'VISA', state: 'notEnrolled' },
         { scheme: 'MASTERCARD', state: 'notEnrolled' },
@@ -219,6 +243,7 @@ describe('the consumer screen', () => {
     bindings.consumerView.mockResolvedValue({ status: 'ok', data: closed });
     render(ConsumerScreen, { ...agent, allowed: [...agent.allowed], onback: () => {} });
     const rows = await screen.findAllByTestId('card-row');
+    expect(rows[0].textContent).toContain('VISA •••• 0421');
     expect(rows[0].textContent).toContain('crd-x');
     expect(rows[0].className).toContain('closed-enrolled');
     expect(within(rows[0]).getByTestId('closed-enrolled').textContent).toContain('Closed at the bank');
@@ -233,6 +258,9 @@ describe('the consumer screen', () => {
     closed.rows[0].cells[0] = { value: null, comparison: null };
     bindings.consumerView.mockResolvedValue({ status: 'ok', data: closed });
     await fireEvent.click(screen.getByTestId('refresh'));
-    await waitFor(() => expect(within(screen.getAllByTestId('card-row')[0]).getAllByTestId('opted-out')).toHaveLength(2));
+    await waitFor(() => expect(within(screen.getAllByTestId('card-row')[0]).getAllByTestId('opted-out')).toHaveLength(1));
+    const cells = within(screen.getAllByTestId('card-row')[0]).getAllByTestId('cell');
+    expect(cells[0].textContent).toContain('opted out');
+    expect(cells[1].textContent).not.toContain('opted out');
   });
 });

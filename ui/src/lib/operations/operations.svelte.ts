@@ -17,6 +17,13 @@ export class Operations {
   byId = $state<Record<number, Operation>>({});
   /** The most recently started or changed operation. */
   latest = $state<Operation | null>(null);
+  /** How people name a write's target (a card by network and last 4), where the screen knew. */
+  names = $state<Record<string, string>>({});
+
+  /** The name of `target` for people, or the id itself. */
+  nameOf(target: string): string {
+    return this.names[target] ?? target;
+  }
 
   /** Records `operation` (from a write's answer or an event). */
   track(operation: Operation) {
@@ -32,8 +39,10 @@ export class Operations {
       .sort((a, b) => (b.id ?? 0) - (a.id ?? 0))[0];
   }
 
-  /** Sends a write (the core journals it first) and follows it from its first answer on. */
-  async write(request: WriteRequest_Deserialize): Promise<Operation> {
+  /** Sends a write (the core journals it first) and follows it from its first answer on;
+   * `name` is how people know its target (a card's network and last 4). */
+  async write(request: WriteRequest_Deserialize, name?: string): Promise<Operation> {
+    if (name) this.names[request.target] = name;
     const operation = await call(commands.write(request));
     this.track(operation);
     return operation;
