@@ -3,7 +3,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, press_enter, wait_for_containing, wait_until_gone};
+use crate::harness::{Harness, press_enter, wait_for, wait_for_containing, wait_until_gone};
 
 /// The first seeded consumer of a category in the app's sandbox (seed 1, 500 consumers).
 fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
@@ -398,4 +398,95 @@ async fn a_card_number_typed_in_the_search_is_masked_and_offered_as_its_last_4()
     press_enter(&driver, "[data-testid=search-last4]").await;
     assert_eq!(search.prop("value").await.unwrap().as_deref(), Some("1111"));
     driver.quit().await.unwrap();
+}
+
+/// Keyboard only, from start-up: find 佐藤 さくら by typing さとう さくら (hiragana, as an input
+/// method types it first), open cons-0010-closed and opt out its closed card. Every key besides
+/// the name is counted: 12 or fewer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_only_a_closed_card_is_opted_out_in_twelve_keys_or_fewer() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("keyboard", home.path());
+    let driver = harness.open().await;
+    let target = "cons-0010-closed";
+    let mut keys = 0;
+    // The search box has the focus at start-up.
+    wait_for(&driver, "[data-testid=search]").await;
+    let typed = driver.active_element().await.unwrap();
+    assert_eq!(
+        typed.attr("data-testid").await.unwrap().as_deref(),
+        Some("search")
+    );
+    typed.send_keys("さとう さくら").await.unwrap();
+    wait_for_containing(&driver, "[data-testid=result]", target).await;
+    let results = driver
+        .find_all(By::Css("[data-testid=result]"))
+        .await
+        .unwrap();
+    let mut position = None;
+    for (index, result) in results.iter().enumerate() {
+        if result.text().await.unwrap().contains(target) {
+            position = Some(index);
+        }
+    }
+    for _ in 0..position.expect("among the results") {
+        driver
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(Key::Down)
+            .await
+            .unwrap();
+        keys += 1;
+    }
+    driver
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    keys += 1;
+    // The consumer opens with the keyboard on the most serious finding's action.
+    wait_for_containing(&driver, "[data-testid=consumer-contact]", target).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let focused = driver.active_element().await.unwrap();
+        if focused.attr("data-action").await.unwrap().as_deref() == Some("OPT_OUT_CARD") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the focus is not on the opt-out"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    driver
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    keys += 1;
+    // The dialog opens on the reason; Enter there confirms.
+    wait_for_containing(&driver, "[data-testid=removals]", "VISA").await;
+    let reason = driver.active_element().await.unwrap();
+    assert_eq!(
+        reason.attr("data-testid").await.unwrap().as_deref(),
+        Some("reason")
+    );
+    reason.send_keys(Key::Enter).await.unwrap();
+    keys += 1;
+    wait_for_containing(&driver, "[data-testid=write-result]", "successful").await;
+    let focused = driver.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("data-testid").await.unwrap().as_deref(),
+        Some("write-result"),
+        "after the write the keyboard is on its result"
+    );
+    eprintln!("keys besides the name: {keys}");
+    harness.screenshot(&driver, "keyboard").await;
+    driver.quit().await.unwrap();
+    assert!(keys <= 12, "{keys} keys");
 }
