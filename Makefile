@@ -79,13 +79,13 @@ bindings: setup ui
 
 # Copies the end-to-end tests' screenshots into the README.
 screenshot: e2e
-	cp target/tmp/e2e/shell/console-en.png docs/screenshot.png
+	cp target/tmp/e2e/keyboard/search-results.png docs/screenshot.png
 	cp target/tmp/e2e/consumer/consumer-en.png docs/consumer.png
 	cp target/tmp/e2e/opt-out/opt-out-en.png docs/opt-out.png
 	cp target/tmp/e2e/wizard/wizard-tested.png docs/wizard.png
 	cp target/tmp/e2e/batch/batch-dry-run.png docs/batch.png
 	cp target/tmp/e2e/profile-audit/profile-audit.png docs/profile-audit.png
-	$(WITH_KEYRING) cargo nextest run -p care --test profile_audit
+	$(WITH_KEYRING) cargo nextest run -p care --features embedded-sandbox --test profile_audit
 	cp target/tmp/profile-audit/report.png docs/profile-audit-report.png
 
 # Benchmarks print ratios measured in one run (optimised build, not part of `make test`).

@@ -419,6 +419,7 @@ async fn keyboard_only_a_closed_card_is_opted_out_in_twelve_keys_or_fewer() {
     );
     typed.send_keys("さとう さくら").await.unwrap();
     wait_for_containing(&driver, "[data-testid=result]", target).await;
+    harness.screenshot(&driver, "search-results").await;
     let results = driver
         .find_all(By::Css("[data-testid=result]"))
         .await
