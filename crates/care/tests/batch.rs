@@ -227,6 +227,14 @@ async fn invalid_lines_are_skipped_the_dry_run_sends_nothing_and_only_fraud_may_
         !previews[0].nothing_to_do && previews[2].nothing_to_do,
         "{previews:?}"
     );
+    // A card is named as people know it: its network and last 4.
+    let name = regex::Regex::new(r"^(VISA|MASTERCARD) •••• \d{4}$").unwrap();
+    assert!(
+        previews
+            .iter()
+            .all(|p| p.name.as_deref().is_some_and(|n| name.is_match(n))),
+        "{previews:?}"
+    );
     assert!(cards.iter().chain([&outside]).all(|c| h.writes_to(c) == 0));
     assert_progress_agrees_with_items(&h.console, &batch.id);
 

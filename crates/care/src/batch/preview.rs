@@ -20,6 +20,9 @@ pub struct Preview {
     pub kind: TargetKind,
     /// The cardId or consumerId.
     pub target: String,
+    /// How people know a card: its network and last 4 (`VISA •••• 0421`), when the bank's
+    /// record was read.
+    pub name: Option<String>,
     /// What leaves each directory (see [`Removal`]).
     pub removals: Vec<Removal>,
     /// Whether it is known and in no directory: it will not be sent.
@@ -36,16 +39,17 @@ pub(crate) const NOTHING_TO_DO: &str =
     "nothing to do: in no Click to Pay directory when the dry run read it";
 
 impl Preview {
-    /// The preview of `item` from what reading it gave.
-    pub(crate) fn of(item: &Item, read: Result<Vec<Removal>>) -> Self {
-        let (removals, error) = match read {
-            Ok(removals) => (removals, None),
-            Err(error) => (Vec::new(), Some(error)),
+    /// The preview of `item` from what reading it gave (what leaves, and the card's name).
+    pub(crate) fn of(item: &Item, read: Result<(Vec<Removal>, Option<String>)>) -> Self {
+        let (removals, name, error) = match read {
+            Ok((removals, name)) => (removals, name, None),
+            Err(error) => (Vec::new(), None, Some(error)),
         };
         Self {
             seq: item.seq,
             kind: item.kind,
             target: item.target.clone(),
+            name,
             nothing_to_do: error.is_none() && removals.is_empty(),
             not_found: error
                 .as_ref()

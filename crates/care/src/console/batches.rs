@@ -122,12 +122,15 @@ impl Console {
         Ok(previews)
     }
 
-    /// What opting out `item` would remove, read as an agent would: a search for a card's
-    /// consumer, then the consumer's view (each role checked and audited).
-    /// What opting out `item` would remove, read now; [`Error::NotFound`] when the bank's
-    /// records do not know it as what the list says it is (a consumerId that the bank's search
-    /// finds, read as a cardId, names no card of it).
-    async fn removals_of(&self, item: &Item) -> Result<Vec<crate::writes::Removal>> {
+    /// What opting out `item` would remove, read now as an agent would (a search for a card's
+    /// consumer, then the consumer's view, each role checked and audited), and a card's name
+    /// (network and last 4); [`Error::NotFound`] when the bank's records do not know it as what
+    /// the list says it is (a consumerId that the bank's search finds, read as a cardId, names
+    /// no card of it).
+    async fn removals_of(
+        &self,
+        item: &Item,
+    ) -> Result<(Vec<crate::writes::Removal>, Option<String>)> {
         let (consumer, card) = match item.kind {
             TargetKind::Consumer => (item.target.clone(), None),
             TargetKind::Card => (
@@ -154,7 +157,12 @@ impl Console {
                 ),
             }));
         }
-        Ok(crate::writes::removals(&view, card))
+        let name = card.and_then(|card| {
+            let record = view.bank_record()?;
+            let card = record.cards.iter().find(|c| c.card_id == card)?;
+            Some(format!("{} •••• {}", card.scheme, card.last4))
+        });
+        Ok((crate::writes::removals(&view, card), name))
     }
 
     /// Sends every item of batch `id` not sent yet, `concurrency` at a time, then follows

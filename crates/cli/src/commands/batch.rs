@@ -129,26 +129,31 @@ async fn read_dry_run(
     bar.finish_and_clear();
     let (mut nothing, mut not_found) = (0, 0);
     for preview in &previews {
+        // A card as people know it (network and last 4), its cardId beside.
+        let named = match &preview.name {
+            Some(name) => format!("{} ({})", crate::render::inert(name), preview.target),
+            None => preview.target.clone(),
+        };
         if preview.nothing_to_do {
             nothing += 1;
         } else if preview.not_found {
             not_found += 1;
             say!(
                 "  {}: not found, it will not be sent ({})",
-                preview.target,
+                named,
                 crate::render::inert(preview.error.as_deref().unwrap_or_default())
             );
         } else if let Some(error) = &preview.error {
             say!(
                 "  {}: could not be read ({}); it will be sent",
-                preview.target,
+                named,
                 crate::render::inert(error)
             );
         } else if show_removals {
             for removal in &preview.removals {
                 say!(
                     "  {}: {} leaves {}{}",
-                    preview.target,
+                    named,
                     if removal.unread {
                         "unknown (unreadable)".to_owned()
                     } else {

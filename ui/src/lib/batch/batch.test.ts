@@ -52,9 +52,9 @@ function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Pr
     batchCreate: vi.fn(() => ok(batch)),
     batchPreview: vi.fn(() =>
       ok([
-        { seq: 1, kind: 'card' as const, target: 'card-1', removals: [{ scheme: 'VISA', cards: ['•••• 1111'], consumerRemoved: false, unread: false }], nothingToDo: false, notFound: false, error: null },
-        { seq: 2, kind: 'card' as const, target: 'card-2', removals: [], nothingToDo: true, notFound: false, error: null },
-        { seq: 3, kind: 'card' as const, target: 'cons-0001-ok', removals: [], nothingToDo: false, notFound: true, error: 'the bank knows no card' },
+        { seq: 1, kind: 'card' as const, target: 'card-1', name: 'VISA •••• 1111', removals: [{ scheme: 'VISA', cards: ['•••• 1111'], consumerRemoved: false, unread: false }], nothingToDo: false, notFound: false, error: null },
+        { seq: 2, kind: 'card' as const, target: 'card-2', name: 'VISA •••• 2222', removals: [], nothingToDo: true, notFound: false, error: null },
+        { seq: 3, kind: 'card' as const, target: 'cons-0001-ok', name: null, removals: [], nothingToDo: false, notFound: true, error: 'the bank knows no card' },
       ]),
     ),
     batchRun: vi.fn(async () => {

@@ -1682,6 +1682,11 @@ export type Preview_Deserialize = {
 	kind: TargetKind,
 	/**  The cardId or consumerId. */
 	target: string,
+	/**
+	 *  How people know a card: its network and last 4 (`VISA •••• 0421`), when the bank's
+	 *  record was read.
+	 */
+	name?: string | null,
 	/**  What leaves each directory (see [`Removal`]). */
 	removals: Removal[],
 	/**  Whether it is known and in no directory: it will not be sent. */
@@ -1703,6 +1708,11 @@ export type Preview_Serialize = {
 	kind: TargetKind,
 	/**  The cardId or consumerId. */
 	target: string,
+	/**
+	 *  How people know a card: its network and last 4 (`VISA •••• 0421`), when the bank's
+	 *  record was read.
+	 */
+	name: string | null,
 	/**  What leaves each directory (see [`Removal`]). */
 	removals: Removal[],
 	/**  Whether it is known and in no directory: it will not be sent. */
