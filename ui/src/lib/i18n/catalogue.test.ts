@@ -31,4 +31,13 @@ describe('message catalogues', () => {
     expect(format('Version {version}', { version: '1.2.3' })).toBe('Version 1.2.3');
     expect(format('{a} and {b}', { a: 1 })).toBe('1 and {b}');
   });
+
+  it('format picks the singular or plural word by the count, also a count formatted for people', () => {
+    const text = '{n} {n|record|records}; {m} {m|is|are} left';
+    expect(format(text, { n: 1, m: '1' })).toBe('1 record; 1 is left');
+    expect(format(text, { n: 0, m: '1,234' })).toBe('0 records; 1,234 are left');
+    expect(format(en['batch.previewSummary'], { send: 5, nothing: 1 })).toBe(
+      '5 entries will be opted out; 1 is in no directory (nothing to do, not sent).',
+    );
+  });
 });

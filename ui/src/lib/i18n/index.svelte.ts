@@ -35,7 +35,16 @@ export function systemLanguage(): Language {
 
 /** Replaces `{name}` placeholders in `text` with `params`. */
 export function format(text: string, params: Record<string, string | number> = {}): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return text
+    .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, (whole, name: string, one: string, other: string) =>
+      name in params ? (amount(params[name]) === 1 ? one : other) : whole,
+    )
+    .replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** The number a parameter holds, also when it was formatted for people (`1,234`). */
+function amount(value: string | number): number {
+  return typeof value === 'number' ? value : Number(value.replace(/[^\d.-]/g, ''));
 }
 
 /** The current language and the strings in it; reactive wherever it is read. */
