@@ -87,7 +87,7 @@ async fn a_fraud_analyst_runs_a_batch_opt_out_from_a_pasted_list() {
     wait_for_containing(
         &driver,
         "[data-testid=batch-preview-summary]",
-        "5 entries will be opted out; 1 are in no directory",
+        "5 entries will be opted out; 1 is in no directory",
     )
     .await;
     wait_for_containing(&driver, "[data-testid=batch-preview]", "nothing to do").await;
@@ -141,7 +141,7 @@ async fn an_abandoned_dry_run_is_listed_as_unfinished_until_discarded() {
         .unwrap();
     press_enter(&driver, "[data-testid=batch-check]").await;
     press_enter(&driver, "[data-testid=batch-dry-run]").await;
-    wait_for_containing(&driver, "[data-testid=batch-preview-summary]", "1 entries").await;
+    wait_for_containing(&driver, "[data-testid=batch-preview-summary]", "1 entry will be opted out").await;
 
     // Left without running: back on the batch screen later, it waits among the unfinished.
     press_enter(&driver, "[data-testid=nav-search]").await;
