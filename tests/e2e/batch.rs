@@ -76,7 +76,7 @@ async fn a_fraud_analyst_runs_a_batch_opt_out_from_a_pasted_list() {
     let checked = wait_for_containing(&driver, "[data-testid=batch-checked]", "6 cards").await;
     let checked = checked.text().await.unwrap();
     assert!(
-        checked.contains("1 invalid") && checked.contains("1 repeats"),
+        checked.contains("1 invalid") && checked.contains("1 repeat merged"),
         "{checked}"
     );
     wait_for_containing(&driver, "[data-testid=batch-invalid]", "what is this?").await;
