@@ -141,7 +141,12 @@ async fn an_abandoned_dry_run_is_listed_as_unfinished_until_discarded() {
         .unwrap();
     press_enter(&driver, "[data-testid=batch-check]").await;
     press_enter(&driver, "[data-testid=batch-dry-run]").await;
-    wait_for_containing(&driver, "[data-testid=batch-preview-summary]", "1 entry will be opted out").await;
+    wait_for_containing(
+        &driver,
+        "[data-testid=batch-preview-summary]",
+        "1 entry will be opted out",
+    )
+    .await;
 
     // Left without running: back on the batch screen later, it waits among the unfinished.
     press_enter(&driver, "[data-testid=nav-search]").await;
