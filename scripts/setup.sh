@@ -9,6 +9,7 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk
   dbus gnome-keyring libsecret-tools chromium
+  postgresql rsyslog rsyslog-openssl
 )
 NODE_MIN="20.19.0"
 
@@ -40,8 +41,22 @@ if [ ${#missing[@]} -gt 0 ]; then
     command -v sudo >/dev/null || fail "need root or sudo to install: ${missing[*]}"
     sudo=(sudo)
   fi
+  # The team store's tests start their own PostgreSQL and rsyslog: the packages must create no
+  # cluster and start no service (Debian's createcluster.conf, and a policy-rc.d for the install).
+  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    "${sudo[@]}" mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  policy_rc=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+    policy_rc=/usr/sbin/policy-rc.d
+  fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confold "${missing[@]}"
+  [ -z "$policy_rc" ] || "${sudo[@]}" rm -f "$policy_rc"
 fi
 
 command -v cargo >/dev/null || fail "Rust is missing: install it with rustup (https://rustup.rs), then run make again"

@@ -1,0 +1,230 @@
+-- C2P Care team store, version 1: the team's audit trail.
+-- Run by `c2p team init` as the database owner, in one transaction; idempotent.
+-- Operator logins (members of c2p_operator) may only call c2p.ingest and read what their role
+-- allows through the parent tables; they own nothing and can change nothing.
+
+CREATE SCHEMA IF NOT EXISTS c2p;
+REVOKE ALL ON SCHEMA c2p FROM PUBLIC;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'c2p_operator') THEN
+    CREATE ROLE c2p_operator NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'c2p_auditor') THEN
+    CREATE ROLE c2p_auditor NOLOGIN IN ROLE c2p_operator;
+  END IF;
+END
+$$;
+
+-- Each database login is one operator: the centre knows who sent a record, not only from where.
+CREATE TABLE IF NOT EXISTS c2p.logins (
+  login name PRIMARY KEY,
+  operator text NOT NULL,
+  revoked_at timestamptz
+);
+
+-- One local chain: made when a workstation account's audit log starts.
+CREATE TABLE IF NOT EXISTS c2p.chains (
+  chain_id text PRIMARY KEY,
+  workstation text NOT NULL,
+  account text NOT NULL,
+  operator text NOT NULL,
+  first_received timestamptz NOT NULL DEFAULT now(),
+  last_seq bigint NOT NULL,
+  last_hash text NOT NULL
+);
+
+-- Every record of every chain, as the workstation wrote it, with the centre's receive time.
+CREATE TABLE IF NOT EXISTS c2p.records (
+  chain_id text NOT NULL,
+  seq bigint NOT NULL,
+  time text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  clock_off boolean NOT NULL,
+  login name NOT NULL,
+  operator text NOT NULL,
+  role text,
+  workstation text NOT NULL,
+  event text NOT NULL,
+  resource text,
+  result text NOT NULL,
+  operation_id text,
+  correlation_id text,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  version integer NOT NULL
+) PARTITION BY RANGE (received_at);
+
+CREATE INDEX IF NOT EXISTS records_chain_seq ON c2p.records (chain_id, seq);
+CREATE INDEX IF NOT EXISTS records_received ON c2p.records (received_at);
+
+-- What the auditors must see: forks, restarts, records refused, clocks far off.
+CREATE TABLE IF NOT EXISTS c2p.alerts (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  kind text NOT NULL,
+  login name NOT NULL,
+  chain_id text,
+  seq bigint,
+  detail text NOT NULL
+);
+
+-- Nothing in the trail is ever changed or removed: privileges are never granted, and these
+-- triggers stop even the owner by mistake (retention detaches whole partitions instead).
+CREATE OR REPLACE FUNCTION c2p.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+-- A month's partition, with the same guards (a statement trigger on the parent does not cover
+-- TRUNCATE of a partition named directly).
+CREATE OR REPLACE FUNCTION c2p.month_partition(month date) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  name text := format('records_%s', to_char(month, 'YYYY_MM'));
+BEGIN
+  IF to_regclass(format('c2p.%I', name)) IS NULL THEN
+    EXECUTE format(
+      'CREATE TABLE c2p.%I PARTITION OF c2p.records FOR VALUES FROM (%L) TO (%L)',
+      name, month, (month + interval '1 month')::date);
+    EXECUTE format('REVOKE ALL ON c2p.%I FROM PUBLIC', name);
+    EXECUTE format(
+      'CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON c2p.%I FOR EACH STATEMENT EXECUTE FUNCTION c2p.refuse_change()',
+      name);
+  END IF;
+END
+$$;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'refuse_update_delete'
+                 AND tgrelid = 'c2p.records'::regclass) THEN
+    CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON c2p.records
+      FOR EACH ROW EXECUTE FUNCTION c2p.refuse_change();
+    CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON c2p.records
+      FOR EACH STATEMENT EXECUTE FUNCTION c2p.refuse_change();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'refuse_update_delete'
+                 AND tgrelid = 'c2p.alerts'::regclass) THEN
+    CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON c2p.alerts
+      FOR EACH ROW EXECUTE FUNCTION c2p.refuse_change();
+    CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON c2p.alerts
+      FOR EACH STATEMENT EXECUTE FUNCTION c2p.refuse_change();
+  END IF;
+END
+$$;
+
+-- This month and the next twelve; ingest makes a missing one on the way.
+SELECT c2p.month_partition((date_trunc('month', now()) + make_interval(months => m))::date)
+FROM generate_series(0, 12) AS m;
+
+-- Ingest: the only way in. Idempotent on (chain, seq); a record is accepted only when its
+-- prev_hash is the stored hash of its chain's previous record. Answers one word:
+--   stored | duplicate | fork | gap | operator | revoked | unknown_login
+-- and records an alert for every refusal (a raised error would roll the alert back).
+CREATE OR REPLACE FUNCTION c2p.ingest(
+  p_chain text, p_seq bigint, p_time text, p_operator text, p_role text, p_workstation text,
+  p_account text, p_event text, p_resource text, p_result text, p_operation_id text,
+  p_correlation_id text, p_prev_hash text, p_hash text, p_version integer
+) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p AS $$
+DECLARE
+  me c2p.logins%ROWTYPE;
+  chain c2p.chains%ROWTYPE;
+  stored_hash text;
+  skew boolean;
+BEGIN
+  SELECT * INTO me FROM c2p.logins WHERE login = session_user;
+  IF NOT FOUND THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('unknown_login', session_user, p_chain, p_seq, 'a login bound to no operator sent a record');
+    RETURN 'unknown_login';
+  END IF;
+  IF me.revoked_at IS NOT NULL THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('revoked', session_user, p_chain, p_seq, 'a revoked login sent a record');
+    RETURN 'revoked';
+  END IF;
+  IF p_operator IS DISTINCT FROM me.operator THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('operator', session_user, p_chain, p_seq,
+              format('the record names operator %s; this login is %s''s', p_operator, me.operator));
+    RETURN 'operator';
+  END IF;
+
+  SELECT * INTO chain FROM c2p.chains WHERE chain_id = p_chain FOR UPDATE;
+  IF FOUND AND p_seq <= chain.last_seq THEN
+    SELECT hash INTO stored_hash FROM c2p.records WHERE chain_id = p_chain AND seq = p_seq;
+    IF stored_hash = p_hash THEN
+      RETURN 'duplicate';
+    END IF;
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('fork', session_user, p_chain, p_seq,
+              format('record %s of chain %s differs from the copy the centre holds', p_seq, p_chain));
+    RETURN 'fork';
+  END IF;
+  IF (FOUND AND (p_seq <> chain.last_seq + 1 OR p_prev_hash <> chain.last_hash))
+     OR (NOT FOUND AND p_seq <> 1) THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('gap', session_user, p_chain, p_seq,
+              format('record %s of chain %s does not follow the last the centre holds (%s)',
+                     p_seq, p_chain, coalesce(chain.last_seq, 0)));
+    RETURN 'gap';
+  END IF;
+
+  IF NOT FOUND THEN
+    -- A new chain from a workstation account that had one: the local log began again.
+    IF EXISTS (SELECT 1 FROM c2p.chains WHERE workstation = p_workstation AND account = p_account) THEN
+      INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+        VALUES ('restart', session_user, p_chain, p_seq,
+                format('a new audit chain began on %s for account %s', p_workstation, p_account));
+    END IF;
+    INSERT INTO c2p.chains (chain_id, workstation, account, operator, last_seq, last_hash)
+      VALUES (p_chain, p_workstation, p_account, p_operator, 0, '');
+  END IF;
+
+  skew := abs(extract(epoch FROM (now() - p_time::timestamptz))) > 300;
+  IF skew THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('clock', session_user, p_chain, p_seq,
+              format('the workstation''s clock said %s; the centre''s %s', p_time, now()));
+  END IF;
+  PERFORM c2p.month_partition(date_trunc('month', now())::date);
+  INSERT INTO c2p.records (chain_id, seq, time, clock_off, login, operator, role, workstation, event,
+                           resource, result, operation_id, correlation_id, prev_hash, hash, version)
+    VALUES (p_chain, p_seq, p_time, skew, session_user, p_operator, p_role, p_workstation, p_event,
+            p_resource, p_result, p_operation_id, p_correlation_id, p_prev_hash, p_hash, p_version);
+  UPDATE c2p.chains SET last_seq = p_seq, last_hash = p_hash WHERE chain_id = p_chain;
+  RETURN 'stored';
+END
+$$;
+
+REVOKE ALL ON FUNCTION c2p.ingest FROM PUBLIC;
+REVOKE ALL ON FUNCTION c2p.month_partition FROM PUBLIC;
+GRANT USAGE ON SCHEMA c2p TO c2p_operator;
+GRANT EXECUTE ON FUNCTION c2p.ingest TO c2p_operator;
+
+-- Reading: an auditor the whole trail, anyone else their own records (row security on the
+-- parent; partitions grant nothing, so they cannot be read around it).
+CREATE OR REPLACE FUNCTION c2p.my_operator() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, c2p AS $$
+  SELECT operator FROM c2p.logins WHERE login = session_user AND revoked_at IS NULL
+$$;
+REVOKE ALL ON FUNCTION c2p.my_operator FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2p.my_operator TO c2p_operator;
+GRANT SELECT ON c2p.records, c2p.chains TO c2p_operator;
+GRANT SELECT ON c2p.alerts TO c2p_auditor;
+ALTER TABLE c2p.records ENABLE ROW LEVEL SECURITY;
+ALTER TABLE c2p.chains ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS read_trail ON c2p.records;
+CREATE POLICY read_trail ON c2p.records FOR SELECT TO c2p_operator
+  USING (pg_has_role(session_user, 'c2p_auditor', 'MEMBER')
+         OR operator = c2p.my_operator());
+DROP POLICY IF EXISTS read_chains ON c2p.chains;
+CREATE POLICY read_chains ON c2p.chains FOR SELECT TO c2p_operator
+  USING (pg_has_role(session_user, 'c2p_auditor', 'MEMBER')
+         OR operator = c2p.my_operator());

@@ -1,0 +1,110 @@
+//! One local audit record into the centre, through the store's `c2p.ingest` function: the only
+//! write an operator's login may make. The centre accepts a record only as the next of its chain
+//! (its `prev_hash` the hash it holds for the previous one), takes a repeat as done, and names a
+//! fork, a gap or a record sent for another operator (each an alert for the auditors).
+
+use tokio_postgres::Client;
+
+use crate::{Error, Result};
+
+/// A local audit record as the centre receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentralRecord {
+    /// The local chain's id (made when it began, kept in its first record).
+    pub chain: String,
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// The workstation's time (RFC 3339), as hashed.
+    pub time: String,
+    /// Who acted.
+    pub operator: String,
+    /// The role in force.
+    pub role: Option<String>,
+    /// The workstation's name.
+    pub workstation: String,
+    /// The OS account the chain belongs to.
+    pub account: String,
+    /// The event's name.
+    pub event: String,
+    /// The card or consumer concerned.
+    pub resource: Option<String>,
+    /// The outcome.
+    pub result: String,
+    /// D1's operationId.
+    pub operation_id: Option<String>,
+    /// The correlation id.
+    pub correlation_id: Option<String>,
+    /// The previous record's hash.
+    pub prev_hash: String,
+    /// This record's hash.
+    pub hash: String,
+    /// The record's format.
+    pub version: i32,
+}
+
+/// What the centre did with a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Kept: it followed the last record the centre held of its chain.
+    Stored,
+    /// The centre already held this very record (a repeat after a lost answer).
+    Duplicate,
+    /// The centre holds a different record at this place of the chain: refused.
+    Fork,
+    /// It does not follow the last record the centre holds (a record missing before it).
+    Gap,
+    /// It names another operator than the login's: refused.
+    Operator,
+    /// The login was revoked.
+    Revoked,
+    /// The login is bound to no operator.
+    UnknownLogin,
+}
+
+impl Verdict {
+    fn parse(word: &str) -> Result<Self> {
+        Ok(match word {
+            "stored" => Self::Stored,
+            "duplicate" => Self::Duplicate,
+            "fork" => Self::Fork,
+            "gap" => Self::Gap,
+            "operator" => Self::Operator,
+            "revoked" => Self::Revoked,
+            "unknown_login" => Self::UnknownLogin,
+            other => return Err(Error::Refused(format!("unknown ingest answer {other:?}"))),
+        })
+    }
+
+    /// Whether the centre now holds the record.
+    pub fn held(self) -> bool {
+        matches!(self, Self::Stored | Self::Duplicate)
+    }
+}
+
+/// Sends `record` to the centre.
+pub async fn ingest(client: &Client, record: &CentralRecord) -> Result<Verdict> {
+    let r = record;
+    let row = client
+        .query_one(
+            "SELECT c2p.ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            &[
+                &r.chain,
+                &r.seq,
+                &r.time,
+                &r.operator,
+                &r.role,
+                &r.workstation,
+                &r.account,
+                &r.event,
+                &r.resource,
+                &r.result,
+                &r.operation_id,
+                &r.correlation_id,
+                &r.prev_hash,
+                &r.hash,
+                &r.version,
+            ],
+        )
+        .await?;
+    Verdict::parse(row.get(0))
+}

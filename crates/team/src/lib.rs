@@ -1,0 +1,16 @@
+//! The team store: a PostgreSQL database the bank already runs, holding every workstation's
+//! audit records (and, later, the team's journal). This crate knows its schema, its roles and
+//! the calls an operator's login may make; it knows nothing of the console or of Tauri.
+//!
+//! - [`connect`]: a TLS connection that verifies the server against the bank's CA only.
+//! - [`schema`]: `c2p team init` (versioned migrations, idempotent), logins bound to operators.
+//! - [`ingest`]: one local audit record into the centre, chained and idempotent.
+
+pub mod connect;
+pub mod error;
+pub mod ingest;
+pub mod schema;
+
+pub use connect::{Address, connect};
+pub use error::{Error, Result};
+pub use ingest::{CentralRecord, Verdict, ingest};

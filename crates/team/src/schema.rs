@@ -1,0 +1,133 @@
+//! The team store's schema and roles, created and upgraded by `c2p team init` (run once by IT
+//! with the database owner's account): versioned migrations applied in one transaction under an
+//! advisory lock, each once. Logins are made and revoked here too, each bound to one operator.
+
+use tokio_postgres::Client;
+
+use crate::{Error, Result};
+
+/// The migrations, in order: (version, SQL).
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_audit.sql"))];
+
+/// Brings the schema to the newest version; returns the versions applied now (none when it
+/// already was).
+pub async fn init(owner: &mut Client) -> Result<Vec<i32>> {
+    let transaction = owner.transaction().await?;
+    // One init at a time, whoever runs it.
+    transaction
+        .execute(
+            "SELECT pg_advisory_xact_lock(hashtext('c2p team init'))",
+            &[],
+        )
+        .await?;
+    transaction
+        .batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS c2p;
+             CREATE TABLE IF NOT EXISTS c2p.migrations (
+               version integer PRIMARY KEY,
+               applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .await?;
+    let done: Vec<i32> = transaction
+        .query("SELECT version FROM c2p.migrations", &[])
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut applied = Vec::new();
+    for (version, sql) in MIGRATIONS {
+        if done.contains(version) {
+            continue;
+        }
+        transaction.batch_execute(sql).await?;
+        transaction
+            .execute(
+                "INSERT INTO c2p.migrations (version) VALUES ($1)",
+                &[version],
+            )
+            .await?;
+        applied.push(*version);
+    }
+    transaction.commit().await?;
+    Ok(applied)
+}
+
+/// Whether `name` can be a login: letters, digits and `_`, starting with a letter, at most 63.
+fn valid_login(name: &str) -> Result<()> {
+    let valid = (1..=63).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    match valid {
+        true => Ok(()),
+        false => Err(Error::InvalidInput(format!(
+            "{name:?} cannot be a login: use lower-case letters, digits and _, starting with a letter"
+        ))),
+    }
+}
+
+/// Makes `login` (SCRAM `password`) for `operator`, an auditor when `auditor`.
+pub async fn add_login(
+    owner: &mut Client,
+    login: &str,
+    password: &str,
+    operator: &str,
+    auditor: bool,
+) -> Result<()> {
+    valid_login(login)?;
+    if operator.trim().is_empty() {
+        return Err(Error::InvalidInput("the operator id is empty".into()));
+    }
+    let transaction = owner.transaction().await?;
+    // Identifiers cannot be bound: the name was checked above; the password is quoted by the
+    // server (format %L).
+    let statement: String = transaction
+        .query_one(
+            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', $1::text, $2::text, $3::text)",
+            &[&login, &password, &if auditor { "c2p_auditor" } else { "c2p_operator" }],
+        )
+        .await?
+        .get(0);
+    transaction.batch_execute(&statement).await?;
+    transaction
+        .execute(
+            "INSERT INTO c2p.logins (login, operator) VALUES ($1, $2)",
+            &[&login, &operator],
+        )
+        .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Ends `login`'s access (a lost laptop, a leaver): it can no longer log in, its sessions end,
+/// and what it sends from a session still open is refused.
+pub async fn revoke(owner: &mut Client, login: &str) -> Result<()> {
+    valid_login(login)?;
+    let transaction = owner.transaction().await?;
+    let changed = transaction
+        .execute(
+            "UPDATE c2p.logins SET revoked_at = now() WHERE login = $1 AND revoked_at IS NULL",
+            &[&login],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(Error::InvalidInput(format!("no active login {login}")));
+    }
+    let statement: String = transaction
+        .query_one(
+            "SELECT format('ALTER ROLE %I NOLOGIN', $1::text)",
+            &[&login],
+        )
+        .await?
+        .get(0);
+    transaction.batch_execute(&statement).await?;
+    transaction
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+            &[&login],
+        )
+        .await?;
+    transaction.commit().await?;
+    Ok(())
+}

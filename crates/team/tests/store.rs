@@ -1,0 +1,254 @@
+//! The team store against a real PostgreSQL cluster over TLS: the schema and its roles, what an
+//! operator's login may and may not do, and the ingest's answers.
+
+mod common;
+
+use common::Cluster;
+use team::{CentralRecord, Verdict, ingest, schema};
+
+/// A chain of `n` records of `operator` whose hashes follow each other (the centre checks the
+/// chaining, not the hash's content: the workstation's own verify does).
+fn chain(id: &str, operator: &str, account: &str, n: i64) -> Vec<CentralRecord> {
+    let mut previous = "0".repeat(64);
+    (1..=n)
+        .map(|seq| {
+            let hash = format!("{id}-{seq:08}");
+            let record = CentralRecord {
+                chain: id.into(),
+                seq,
+                time: chrono_now(),
+                operator: operator.into(),
+                role: Some("agent".into()),
+                workstation: "WS-17".into(),
+                account: account.into(),
+                event: "profile_view".into(),
+                resource: Some(format!("cons-{seq:04}")),
+                result: "ok".into(),
+                operation_id: None,
+                correlation_id: None,
+                prev_hash: previous.clone(),
+                hash: hash.clone(),
+                version: 2,
+            };
+            previous = hash;
+            record
+        })
+        .collect()
+}
+
+/// Now, as RFC 3339 (the workstation's clock in these tests is the centre's).
+fn chrono_now() -> String {
+    let output = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// How many records `client` may read.
+async fn count(client: &tokio_postgres::Client) -> i64 {
+    client
+        .query_one("SELECT count(*) FROM c2p.records", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn prepared(cluster: &Cluster, database: &str) {
+    cluster.database(database).await;
+    let mut owner = cluster.owner(database).await;
+    assert_eq!(schema::init(&mut owner).await.unwrap(), [1]);
+    assert_eq!(
+        schema::init(&mut owner).await.unwrap(),
+        Vec::<i32>::new(),
+        "init again changes nothing"
+    );
+    schema::add_login(&mut owner, "alice", "alice-pw", "A-0001", false)
+        .await
+        .unwrap();
+    schema::add_login(&mut owner, "bob", "bob-pw", "A-0002", false)
+        .await
+        .unwrap();
+    schema::add_login(&mut owner, "audra", "audra-pw", "AU-01", true)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_operator_login_can_only_ingest_and_nobody_changes_the_trail() {
+    let cluster = Cluster::start();
+    prepared(&cluster, "immutable").await;
+    let alice = team::connect(&cluster.address("immutable"), "alice", "alice-pw")
+        .await
+        .unwrap();
+    for record in chain("chain-a", "A-0001", "alice", 3) {
+        assert_eq!(ingest(&alice, &record).await.unwrap(), Verdict::Stored);
+    }
+    let partition: String = cluster
+        .owner("immutable")
+        .await
+        .query_one(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             JOIN c2p.records r ON true
+             WHERE i.inhparent = 'c2p.records'::regclass
+               AND r.tableoid = c.oid LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    for target in ["c2p.records".to_owned(), format!("c2p.{partition}")] {
+        for statement in [
+            format!("UPDATE {target} SET result = 'forged'"),
+            format!("DELETE FROM {target}"),
+            format!("TRUNCATE {target}"),
+            format!(
+                "INSERT INTO {target} (chain_id, seq, time, clock_off, login, operator, workstation, event, result, prev_hash, hash, version)
+                 VALUES ('x', 9, 'now', false, 'alice', 'A-0001', 'WS', 'e', 'r', 'p', 'h', 2)"
+            ),
+        ] {
+            let refused = alice.batch_execute(&statement).await.unwrap_err();
+            let code = refused.as_db_error().map(|e| e.code().code().to_owned());
+            assert_eq!(code.as_deref(), Some("42501"), "{statement}: {refused}");
+        }
+    }
+    // The owner too is stopped by the triggers (retention detaches whole partitions instead).
+    let owner = cluster.owner("immutable").await;
+    for statement in [
+        "UPDATE c2p.records SET result = 'forged'",
+        "DELETE FROM c2p.records",
+        "TRUNCATE c2p.records",
+    ] {
+        let refused = owner.batch_execute(statement).await.unwrap_err();
+        assert!(
+            refused.to_string().contains("append-only")
+                || format!("{refused:?}").contains("append-only"),
+            "{statement}: {refused:?}"
+        );
+    }
+    let count: i64 = owner
+        .query_one("SELECT count(*) FROM c2p.records", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 3);
+}
+
+#[tokio::test]
+async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_operators() {
+    let cluster = Cluster::start();
+    prepared(&cluster, "ingest").await;
+    let address = cluster.address("ingest");
+    let alice = team::connect(&address, "alice", "alice-pw").await.unwrap();
+    let records = chain("chain-a", "A-0001", "alice", 4);
+
+    assert_eq!(ingest(&alice, &records[0]).await.unwrap(), Verdict::Stored);
+    assert_eq!(
+        ingest(&alice, &records[2]).await.unwrap(),
+        Verdict::Gap,
+        "record 2 is missing"
+    );
+    assert_eq!(ingest(&alice, &records[1]).await.unwrap(), Verdict::Stored);
+    assert_eq!(
+        ingest(&alice, &records[1]).await.unwrap(),
+        Verdict::Duplicate,
+        "a repeat is taken as done"
+    );
+    let mut forged = records[1].clone();
+    forged.result = "forged".into();
+    forged.hash = "another-hash".into();
+    assert_eq!(ingest(&alice, &forged).await.unwrap(), Verdict::Fork);
+    let mut wrong_link = records[2].clone();
+    wrong_link.prev_hash = "not-the-previous".into();
+    assert_eq!(ingest(&alice, &wrong_link).await.unwrap(), Verdict::Gap);
+    // A correctly chained record naming another operator than the login's.
+    let mut someone_else = records[2].clone();
+    someone_else.operator = "A-0002".into();
+    assert_eq!(
+        ingest(&alice, &someone_else).await.unwrap(),
+        Verdict::Operator
+    );
+    assert_eq!(ingest(&alice, &records[2]).await.unwrap(), Verdict::Stored);
+    // The same workstation account begins a new chain: a restart the auditors see.
+    let again = chain("chain-a2", "A-0001", "alice", 1);
+    assert_eq!(ingest(&alice, &again[0]).await.unwrap(), Verdict::Stored);
+
+    // Bob reads his own records only (none); alice hers; the auditor everything and the alerts.
+    let bob = team::connect(&address, "bob", "bob-pw").await.unwrap();
+    for record in chain("chain-b", "A-0002", "bob", 2) {
+        assert_eq!(ingest(&bob, &record).await.unwrap(), Verdict::Stored);
+    }
+    assert_eq!(count(&alice).await, 4);
+    assert_eq!(count(&bob).await, 2);
+    let audra = team::connect(&address, "audra", "audra-pw").await.unwrap();
+    assert_eq!(count(&audra).await, 6);
+    let alerts: Vec<String> = audra
+        .query("SELECT kind FROM c2p.alerts ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(alerts, ["gap", "fork", "gap", "operator", "restart"]);
+    assert!(
+        alice.query("SELECT * FROM c2p.alerts", &[]).await.is_err(),
+        "an operator does not read the alerts"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_login_is_cut_off_and_what_its_open_session_sends_is_refused() {
+    let cluster = Cluster::start();
+    prepared(&cluster, "revoke").await;
+    let address = cluster.address("revoke");
+    let bob = team::connect(&address, "bob", "bob-pw").await.unwrap();
+    let records = chain("chain-b", "A-0002", "bob", 2);
+    assert_eq!(ingest(&bob, &records[0]).await.unwrap(), Verdict::Stored);
+    let mut owner = cluster.owner("revoke").await;
+    schema::revoke(&mut owner, "bob").await.unwrap();
+    assert!(
+        ingest(&bob, &records[1]).await.is_err(),
+        "its session was ended"
+    );
+    let refused = team::connect(&address, "bob", "bob-pw").await.unwrap_err();
+    assert!(matches!(refused, team::Error::Refused(_)), "{refused}");
+    assert!(
+        schema::revoke(&mut owner, "bob").await.is_err(),
+        "already revoked"
+    );
+    assert!(
+        schema::add_login(
+            &mut owner,
+            "Robert'); DROP TABLE c2p.records; --",
+            "pw",
+            "X",
+            false
+        )
+        .await
+        .is_err()
+    );
+}
+
+#[tokio::test]
+async fn the_store_speaks_only_tls_verified_against_the_bank_s_ca() {
+    let cluster = Cluster::start();
+    let mut address = cluster.address("postgres");
+    // Another CA: the server's certificate is not trusted, and nothing is sent.
+    let other = rcgen::CertificateParams::new(vec!["127.0.0.1".into()])
+        .unwrap()
+        .self_signed(&rcgen::KeyPair::generate().unwrap())
+        .unwrap()
+        .pem();
+    address.ca_pem = other;
+    let refused = team::connect(&address, common::OWNER, "owner-secret-for-tests")
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, team::Error::Unreachable(_)), "{refused}");
+    address.ca_pem = "not a certificate".into();
+    assert!(matches!(
+        team::connect(&address, common::OWNER, "x")
+            .await
+            .unwrap_err(),
+        team::Error::InvalidInput(_)
+    ));
+}
