@@ -1452,6 +1452,14 @@ async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrato
     // A new log's first record says a chain began.
     let first = h.trail().into_iter().next().unwrap();
     assert_eq!(first.event.event, "audit_chain_start");
+    assert!(
+        first
+            .event
+            .resource
+            .as_deref()
+            .is_some_and(|chain| chain.starts_with("chain-") && chain.len() == 38),
+        "its id: {first:?}"
+    );
     let audit = h.console.dirs().data.join("audit.sqlite");
     damage(&audit);
 
@@ -1508,9 +1516,20 @@ async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrato
     let trail = h.trail();
     assert_eq!(trail[0].event.event, "audit_chain_start");
     assert_eq!(trail[0].event.operator, "IT-1");
-    assert_eq!(
-        trail[0].event.resource.as_deref(),
-        Some(kept.kept_as.display().to_string().as_str())
+    assert!(
+        trail[0]
+            .event
+            .resource
+            .as_deref()
+            .is_some_and(|chain| chain.starts_with("chain-")),
+        "the new chain's id: {trail:?}"
+    );
+    assert!(
+        trail[0]
+            .event
+            .result
+            .contains(&kept.kept_as.display().to_string()),
+        "{trail:?}"
     );
     assert!(trail[0].event.result.contains(&kept.sha256), "{trail:?}");
     assert_eq!(console.audit_verify().unwrap().first_broken, None);

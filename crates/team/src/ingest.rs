@@ -3,7 +3,7 @@
 //! (its `prev_hash` the hash it holds for the previous one), takes a repeat as done, and names a
 //! fork, a gap or a record sent for another operator (each an alert for the auditors).
 
-use tokio_postgres::Client;
+use tokio_postgres::GenericClient;
 
 use crate::{Error, Result};
 
@@ -81,8 +81,8 @@ impl Verdict {
     }
 }
 
-/// Sends `record` to the centre.
-pub async fn ingest(client: &Client, record: &CentralRecord) -> Result<Verdict> {
+/// Sends `record` to the centre (on a connection or inside a transaction).
+pub async fn ingest(client: &impl GenericClient, record: &CentralRecord) -> Result<Verdict> {
     let r = record;
     let row = client
         .query_one(

@@ -10,6 +10,8 @@ pub mod connect;
 pub mod error;
 pub mod ingest;
 pub mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use connect::{Address, connect};
 pub use error::{Error, Result};

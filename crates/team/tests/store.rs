@@ -1,9 +1,7 @@
 //! The team store against a real PostgreSQL cluster over TLS: the schema and its roles, what an
 //! operator's login may and may not do, and the ingest's answers.
 
-mod common;
-
-use common::Cluster;
+use team::testing::{self as common, Cluster};
 use team::{CentralRecord, Verdict, ingest, schema};
 
 /// A chain of `n` records of `operator` whose hashes follow each other (the centre checks the
@@ -240,7 +238,7 @@ async fn the_store_speaks_only_tls_verified_against_the_bank_s_ca() {
         .unwrap()
         .pem();
     address.ca_pem = other;
-    let refused = team::connect(&address, common::OWNER, "owner-secret-for-tests")
+    let refused = team::connect(&address, common::OWNER, common::OWNER_PASSWORD)
         .await
         .unwrap_err();
     assert!(matches!(refused, team::Error::Unreachable(_)), "{refused}");

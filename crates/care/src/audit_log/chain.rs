@@ -66,6 +66,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE audit ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
     // Format 2 records the role in force.
     "ALTER TABLE audit ADD COLUMN role TEXT",
+    // How far the records went to the team store (team mode): its last seq, after the central
+    // commit.
+    "CREATE TABLE forwarded (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL)",
 ];
 
 /// The format version of the records this code writes.
@@ -289,6 +292,50 @@ impl AuditLog {
             )
             .optional()
             .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// The chain's id: made when it began, kept in its first record (or, for a chain older
+    /// than ids, in the `audit_chain_id` record that gave it one); `None` before either.
+    pub fn chain_id(&self) -> Result<Option<String>> {
+        self.usable()?;
+        self.db
+            .lock()
+            .query_row(
+                "SELECT resource FROM audit
+                 WHERE resource IS NOT NULL AND event IN ('audit_chain_start', 'audit_chain_id')
+                 ORDER BY seq LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// The last seq the team store holds (0 before any).
+    pub fn forwarded(&self) -> Result<i64> {
+        self.usable()?;
+        self.db
+            .lock()
+            .query_row("SELECT last_seq FROM forwarded WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// Notes that the team store committed every record up to `seq`.
+    pub fn set_forwarded(&self, seq: i64) -> Result<()> {
+        self.usable()?;
+        self.db
+            .lock()
+            .execute(
+                "INSERT INTO forwarded (id, last_seq) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+                [seq],
+            )
+            .map(drop)
+            .map_err(refused)
     }
 
     /// How many records the log holds.

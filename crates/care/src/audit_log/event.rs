@@ -105,6 +105,9 @@ audit_events! {
     /// A new audit chain began: the first record of every chain, naming what came before (a
     /// damaged log kept aside, by file and SHA-256, or none).
     AuditChainStart = "audit_chain_start",
+    /// A chain begun before chains had ids got one (team mode turned on); its id is the
+    /// record's resource.
+    AuditChainId = "audit_chain_id",
     /// A new operations journal began after a damaged one was kept aside (named with its hash).
     JournalRecovered = "journal_recovered",
     /// A batch opt-out made from a list.

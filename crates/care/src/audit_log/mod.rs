@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod event;
 pub mod export;
+pub mod forward;
 pub mod query;
 
 pub use chain::{AuditLog, Event, Record, Verification};
@@ -13,6 +14,15 @@ pub use export::ExportFormat;
 pub use query::AuditFilter;
 
 use crate::Result;
+
+/// A new chain's id: 128 random bits, hex. Two OS accounts on one workstation have two chains,
+/// each with its own id (a host name is not an identity).
+pub fn new_chain_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| crate::Error::Internal("no randomness for the audit chain's id".into()))?;
+    Ok(format!("chain-{}", hex::encode(bytes)))
+}
 use crate::policy::Role;
 
 /// Appends records for one operator on this workstation.

@@ -26,6 +26,7 @@ mod recovery;
 #[cfg(feature = "embedded-sandbox")]
 mod sandbox;
 mod search_record;
+mod team;
 mod writes;
 
 use std::sync::Arc;
@@ -144,7 +145,9 @@ impl Console {
                     "the audit log's file was there but held no record (emptied outside the console?)"
                 }
             };
-            console.record(AuditEvent::AuditChainStart, None, result)?;
+            // The chain's id is made now and kept in its first record.
+            let chain = crate::audit_log::new_chain_id()?;
+            console.record(AuditEvent::AuditChainStart, Some(&chain), result)?;
         }
         if console.damaged.audit.is_none() {
             *console.seen() = console.audit.last_role()?;

@@ -69,9 +69,14 @@ impl Console {
         );
         let mut recovered = Vec::new();
         if let Some(aside) = &self.damaged.audit {
-            let recorded = describe(aside, data);
-            let kept_as = aside.kept_as.display().to_string();
-            recorder.record(AuditEvent::AuditChainStart, Some(&kept_as), &recorded)?;
+            let recorded = format!(
+                "{}; the old log is {}",
+                describe(aside, data),
+                aside.kept_as.display()
+            );
+            // The new chain's id is its first record's resource, as for any new chain.
+            let chain = crate::audit_log::new_chain_id()?;
+            recorder.record(AuditEvent::AuditChainStart, Some(&chain), &recorded)?;
             recovered.push(Recovered {
                 aside: aside.clone(),
                 recorded,

@@ -47,6 +47,7 @@ const words: Record<AuditEvent, Words> = {
   manageenvironments_denied: denied('permission.manageEnvironments'),
   recover_denied: denied('permission.recover'),
   audit_chain_start: plain('event.audit_chain_start'),
+  audit_chain_id: plain('event.audit_chain_id'),
   policy_change: plain('event.policy_change'),
   journal_recovered: plain('event.journal_recovered'),
   batch_opt_out_created: plain('event.batch_opt_out_created'),

@@ -174,6 +174,7 @@ export const en = {
   'permission.manageEnvironments': 'adding or changing environments and credentials',
   'permission.recover': 'recovering after a damaged file',
   'event.audit_chain_start': 'Audit log started',
+  'event.audit_chain_id': 'Audit chain given its id',
   'event.policy_change': 'Operator or role changed',
   'event.journal_recovered': 'Operations journal started again',
   'audit.verify': 'Verify the chain',

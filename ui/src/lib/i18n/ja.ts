@@ -176,6 +176,7 @@ export const ja: Record<MessageKey, string> = {
   'permission.manageEnvironments': '接続環境と認証情報の追加・変更',
   'permission.recover': '破損ファイルからの復旧',
   'event.audit_chain_start': '監査ログの開始',
+  'event.audit_chain_id': '監査チェーンに ID を付与',
   'event.policy_change': '操作者またはロールの変更',
   'event.journal_recovered': '操作ジャーナルの再開始',
   'audit.verify': 'チェーンを検証',

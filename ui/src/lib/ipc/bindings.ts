@@ -323,6 +323,11 @@ export type AuditEvent =
  *  damaged log kept aside, by file and SHA-256, or none).
  */
 "audit_chain_start" | 
+/**
+ *  A chain begun before chains had ids got one (team mode turned on); its id is the
+ *  record's resource.
+ */
+"audit_chain_id" | 
 /**  A new operations journal began after a damaged one was kept aside (named with its hash). */
 "journal_recovered" | 
 /**  A batch opt-out made from a list. */

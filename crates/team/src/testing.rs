@@ -1,22 +1,24 @@
-//! A throwaway PostgreSQL cluster for a test: `initdb` in a temporary directory (as the
+//! For tests only (cargo feature `testing`, which no shipped build enables): a throwaway
+//! PostgreSQL cluster: `initdb` in a temporary directory (as the
 //! `postgres` user through `runuser` when the test runs as root), TLS on with a CA and a server
 //! certificate made now, on a free port of 127.0.0.1. Stopped (`pg_ctl stop -m fast`) when
 //! dropped, also when the test fails.
 
-#![allow(dead_code, reason = "each test binary uses a part")]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The owner's account name and password in every test cluster.
+/// The owner's account name in every test cluster.
 pub const OWNER: &str = "c2p_owner";
-const OWNER_PASSWORD: &str = "owner-secret-for-tests";
+/// The owner's password in every test cluster.
+pub const OWNER_PASSWORD: &str = "owner-secret-for-tests";
 
 /// A running cluster.
 pub struct Cluster {
     dir: tempfile::TempDir,
     bin: PathBuf,
+    /// Its port on 127.0.0.1.
     pub port: u16,
+    /// The CA that signed its certificate (PEM).
     pub ca_pem: String,
 }
 
@@ -155,8 +157,8 @@ impl Cluster {
     }
 
     /// The address of database `database`.
-    pub fn address(&self, database: &str) -> team::Address {
-        team::Address {
+    pub fn address(&self, database: &str) -> crate::Address {
+        crate::Address {
             host: "127.0.0.1".into(),
             port: self.port,
             database: database.into(),
@@ -166,7 +168,7 @@ impl Cluster {
 
     /// The owner's connection to `database`.
     pub async fn owner(&self, database: &str) -> tokio_postgres::Client {
-        team::connect(&self.address(database), OWNER, OWNER_PASSWORD)
+        crate::connect(&self.address(database), OWNER, OWNER_PASSWORD)
             .await
             .unwrap()
     }

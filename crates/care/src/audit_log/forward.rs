@@ -1,0 +1,85 @@
+//! Team mode: the local chain's records sent to the team store, in order, from the last one it
+//! committed. A batch goes in one central transaction and the local cursor moves only after the
+//! commit, so a crash anywhere sends a record again at worst, which the centre takes as a
+//! duplicate: nothing lost, nothing doubled. The local chain stays as it is.
+
+use tokio_postgres::Client;
+
+use super::chain::{AuditLog, Record};
+use crate::{Error, Result};
+
+/// Records sent in one central transaction while catching up.
+pub const BATCH: i64 = 500;
+
+/// Who the chain belongs to, as the centre records it beside each chain.
+#[derive(Debug, Clone)]
+pub struct ChainOwner {
+    /// The chain's id (see [`AuditLog::chain_id`]).
+    pub chain: String,
+    /// The OS account whose chain it is.
+    pub account: String,
+}
+
+fn central(owner: &ChainOwner, record: &Record) -> team::CentralRecord {
+    let e = &record.event;
+    team::CentralRecord {
+        chain: owner.chain.clone(),
+        seq: record.seq,
+        time: record.time.clone(),
+        operator: e.operator.clone(),
+        role: e.role.clone(),
+        workstation: e.workstation.clone(),
+        account: owner.account.clone(),
+        event: e.event.clone(),
+        resource: e.resource.clone(),
+        result: e.result.clone(),
+        operation_id: e.operation_id.clone(),
+        correlation_id: e.correlation_id.clone(),
+        prev_hash: record.prev_hash.clone(),
+        hash: record.hash.clone(),
+        version: i32::try_from(record.version).unwrap_or(i32::MAX),
+    }
+}
+
+fn central_error(error: team::Error) -> Error {
+    Error::Internal(format!("team store: {error}"))
+}
+
+/// Sends every record the team store does not hold yet, `BATCH` at a time; returns how many
+/// went. Stops at a record the centre refuses (a fork, a gap, another operator's), naming it.
+pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) -> Result<u64> {
+    let mut sent = 0;
+    loop {
+        let from = log.forwarded()?;
+        let records = log.page(from, BATCH)?;
+        let Some(last) = records.last().map(|r| r.seq) else {
+            return Ok(sent);
+        };
+        let transaction = client
+            .transaction()
+            .await
+            .map_err(|e| central_error(e.into()))?;
+        for record in &records {
+            let verdict = team::ingest(&transaction, &central(owner, record))
+                .await
+                .map_err(central_error)?;
+            if !verdict.held() {
+                // The refusal's alert is kept: it was written before the answer.
+                transaction
+                    .commit()
+                    .await
+                    .map_err(|e| central_error(e.into()))?;
+                return Err(Error::Internal(format!(
+                    "the team store refused record {} of this workstation's audit chain ({verdict:?}): tell your security team",
+                    record.seq
+                )));
+            }
+        }
+        transaction
+            .commit()
+            .await
+            .map_err(|e| central_error(e.into()))?;
+        log.set_forwarded(last)?;
+        sent += records.len() as u64;
+    }
+}
