@@ -70,6 +70,10 @@ pub(crate) enum Command {
     /// The audit log: verify the chain or export it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Team mode: the team store on PostgreSQL (set up by IT, logins, this operator's login,
+    /// forwarding the audit trail).
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Batch opt-outs of a list of cards and consumers (role fraud): run, resume, list, report.
     #[command(subcommand)]
     Batch(BatchCommand),
@@ -173,6 +177,61 @@ pub(crate) enum OptOutCommand {
         #[command(flatten)]
         write: WriteArgs,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TeamCommand {
+    /// Create or upgrade the team store's schema and roles (IT, once; role admin, with the
+    /// database owner's account). Safe to run again.
+    Init {
+        #[command(flatten)]
+        owner: OwnerArgs,
+    },
+    /// Make a database login for one operator (role admin).
+    AddLogin {
+        /// The login (lower-case letters, digits and _).
+        login: String,
+        /// The operator id it is bound to, as the policy names them.
+        #[arg(long)]
+        operator: String,
+        /// An auditor's login: it reads the whole team's trail.
+        #[arg(long)]
+        auditor: bool,
+        /// A file holding the new login's password (never on the command line).
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+        #[command(flatten)]
+        owner: OwnerArgs,
+    },
+    /// End a login's access: a lost laptop, a leaver (role admin).
+    Revoke {
+        /// The login.
+        login: String,
+        #[command(flatten)]
+        owner: OwnerArgs,
+    },
+    /// Keep this operator's team store login (from IT) in the keychain, after checking it.
+    ImportCredentials {
+        /// The login.
+        #[arg(long)]
+        login: String,
+        /// A file holding its password (never on the command line).
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+    },
+    /// Send this workstation's audit records that the team store does not hold yet.
+    Forward,
+}
+
+/// The database owner's account, for the team store's administration.
+#[derive(clap::Args)]
+pub(crate) struct OwnerArgs {
+    /// The database owner's login.
+    #[arg(long)]
+    pub owner: String,
+    /// A file holding the owner's password (never on the command line or in the environment).
+    #[arg(long, value_name = "FILE")]
+    pub owner_password_file: PathBuf,
 }
 
 #[derive(Subcommand)]

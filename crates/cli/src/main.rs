@@ -26,7 +26,7 @@ use care::console::{Console, Options};
 use clap::Parser;
 
 use crate::args::{Cli, Command};
-use crate::commands::{audit, audit_profiles, batch, consumer, env, ops, write};
+use crate::commands::{audit, audit_profiles, batch, consumer, env, ops, team, write};
 use crate::exit::Outcome;
 
 fn main() -> ExitCode {
@@ -67,6 +67,7 @@ async fn run(cli: Cli) -> Outcome {
             limit,
         } => ops::run(&console, pending, watch, limit).await,
         Command::Audit(command) => audit::run(&console, command),
+        Command::Team(command) => team::run(&console, command).await,
         Command::Batch(command) => batch::run(&console, command).await,
         Command::AuditProfiles(args) => audit_profiles::run(&console, args).await,
         Command::Recover => audit::recover(&console),

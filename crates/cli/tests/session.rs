@@ -641,3 +641,85 @@ fn a_damaged_audit_log_is_kept_aside_until_an_administrator_runs_recover() {
     let verified = operator.ok(&["audit", "verify"]);
     assert!(verified.contains("intact"), "{verified}");
 }
+
+/// Team mode from the command line, against a real PostgreSQL over TLS: IT sets the store up and
+/// makes the operator's login, the operator keeps it in the keychain and the trail goes to the
+/// centre, once; a revoked login sends nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
+    use std::os::unix::fs::PermissionsExt;
+    let cluster = team::testing::Cluster::start();
+    let database = cluster.database("c2p").await;
+    let operator = Operator::new();
+    let secret_file = |name: &str, text: &str| {
+        let path = operator.etc.path().join(name);
+        std::fs::write(&path, format!("{text}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        path.display().to_string()
+    };
+    let ca = secret_file("team-ca.pem", &cluster.ca_pem);
+    let account = care::policy::Identity::of_this_process().unwrap().account;
+    operator.write_system_policy(
+        &serde_json::json!({
+            "operators": { &account: { "id": &account, "role": "agent", "admin": true } },
+            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database, "caFile": ca }
+        })
+        .to_string(),
+    );
+    let owner_pw = secret_file("owner-pw", team::testing::OWNER_PASSWORD);
+    let owner = [
+        "--owner",
+        team::testing::OWNER,
+        "--owner-password-file",
+        &owner_pw,
+    ];
+    let init = operator.ok(&[&["team", "init"][..], &owner[..]].concat());
+    assert!(init.contains("schema versions [1] applied"), "{init}");
+    let again = operator.ok(&[&["team", "init"][..], &owner[..]].concat());
+    assert!(again.contains("already up to date"), "{again}");
+
+    let login_pw = secret_file("ws1-pw", "ws1-secret");
+    operator.ok(&[
+        &[
+            "team",
+            "add-login",
+            "ws1",
+            "--operator",
+            &account,
+            "--password-file",
+            &login_pw,
+        ][..],
+        &owner[..],
+    ]
+    .concat());
+    operator.ok(&[
+        "team",
+        "import-credentials",
+        "--login",
+        "ws1",
+        "--password-file",
+        &login_pw,
+    ]);
+    let forwarded = || -> u64 {
+        let sent = operator.ok(&["team", "forward"]);
+        sent.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    let count = forwarded();
+    assert!(count > 0);
+    // Only what was recorded since goes the second time.
+    let count = count + forwarded();
+    let central: i64 = cluster
+        .owner(&database)
+        .await
+        .query_one("SELECT count(*) FROM c2p.records", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(central as u64, count, "each record once");
+    let local = operator.ok(&["audit", "verify"]);
+    assert!(local.contains("intact"), "{local}");
+
+    operator.ok(&[&["team", "revoke", "ws1"][..], &owner[..]].concat());
+    let refused = operator.c2p(&["team", "forward"]);
+    assert!(!refused.status.success(), "{}", text(&refused));
+}

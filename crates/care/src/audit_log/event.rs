@@ -108,6 +108,14 @@ audit_events! {
     /// A chain begun before chains had ids got one (team mode turned on); its id is the
     /// record's resource.
     AuditChainId = "audit_chain_id",
+    /// The team store's schema created or upgraded (`c2p team init`).
+    TeamInit = "team_init",
+    /// A team store login made for an operator.
+    TeamLoginAdd = "team_login_add",
+    /// A team store login revoked.
+    TeamLoginRevoke = "team_login_revoke",
+    /// This operator's team store login put in the keychain.
+    TeamCredentialsImport = "team_credentials_import",
     /// A new operations journal began after a damaged one was kept aside (named with its hash).
     JournalRecovered = "journal_recovered",
     /// A batch opt-out made from a list.

@@ -1,12 +1,130 @@
-//! Team mode's side of the console: the local audit chain's id and owner, and forwarding its
-//! records to the team store.
+//! Team mode's side of the console: the team store's address from the administrators' policy,
+//! this operator's login in the keychain, the store's administration (`c2p team init`, logins),
+//! and the local audit chain forwarded to the store.
 
 use super::Console;
-use crate::Result;
 use crate::audit_log::AuditEvent;
 use crate::audit_log::forward::{ChainOwner, forward};
+use crate::credentials::{SecretKind, TEAM_STORE};
+use crate::policy::Permission;
+use crate::{Error, Result};
+
+fn store_error(error: team::Error) -> Error {
+    match error {
+        team::Error::InvalidInput(words) => Error::InvalidInput(words),
+        other => Error::Internal(format!("team store: {other}")),
+    }
+}
 
 impl Console {
+    /// Where the team store is, from the administrators' policy; an error without team mode.
+    pub fn team_address(&self) -> Result<team::Address> {
+        let config = crate::policy::team_config(&self.policy_paths)?.ok_or_else(|| {
+            Error::InvalidInput(
+                "team mode is off: the administrators' policy file has no \"team\" section".into(),
+            )
+        })?;
+        let ca_pem = crate::credentials::read_text(&config.ca_file, "team store CA")?;
+        Ok(team::Address {
+            host: config.host,
+            port: config.port,
+            database: config.database,
+            ca_pem,
+        })
+    }
+
+    /// A connection as the database owner (`c2p team init`, logins), for an administrator.
+    async fn team_owner(&self, owner: &str, password: &str) -> Result<tokio_postgres::Client> {
+        let address = self.team_address()?;
+        team::connect(&address, owner, password)
+            .await
+            .map_err(store_error)
+    }
+
+    /// Creates or upgrades the team store's schema and roles (idempotent); returns the versions
+    /// applied now. Role `admin`, with the database owner's account; recorded.
+    pub async fn team_init(&self, owner: &str, password: &str) -> Result<Vec<i32>> {
+        let permit = self.authorise(Permission::ManageEnvironments, Some(TEAM_STORE))?;
+        let mut client = self.team_owner(owner, password).await?;
+        let result = team::schema::init(&mut client).await.map_err(store_error);
+        let outcome = match &result {
+            Ok(applied) if applied.is_empty() => "already up to date".to_owned(),
+            Ok(applied) => format!("applied versions {applied:?}"),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(&permit)
+            .record(AuditEvent::TeamInit, Some(TEAM_STORE), &outcome)?;
+        result
+    }
+
+    /// Makes `login` for `operator` (an auditor's when `auditor`). Role `admin`; recorded.
+    pub async fn team_add_login(
+        &self,
+        (owner, owner_password): (&str, &str),
+        login: &str,
+        password: &str,
+        operator: &str,
+        auditor: bool,
+    ) -> Result<()> {
+        let permit = self.authorise(Permission::ManageEnvironments, Some(login))?;
+        let mut client = self.team_owner(owner, owner_password).await?;
+        let result = team::schema::add_login(&mut client, login, password, operator, auditor)
+            .await
+            .map_err(store_error);
+        let outcome = match &result {
+            Ok(()) => format!("for {operator}{}", if auditor { ", auditor" } else { "" }),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(&permit)
+            .record(AuditEvent::TeamLoginAdd, Some(login), &outcome)?;
+        result
+    }
+
+    /// Ends `login`'s access (a lost laptop, a leaver). Role `admin`; recorded.
+    pub async fn team_revoke(
+        &self,
+        (owner, owner_password): (&str, &str),
+        login: &str,
+    ) -> Result<()> {
+        let permit = self.authorise(Permission::ManageEnvironments, Some(login))?;
+        let mut client = self.team_owner(owner, owner_password).await?;
+        let result = team::schema::revoke(&mut client, login)
+            .await
+            .map_err(store_error);
+        let outcome = match &result {
+            Ok(()) => "revoked".to_owned(),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(&permit)
+            .record(AuditEvent::TeamLoginRevoke, Some(login), &outcome)?;
+        result
+    }
+
+    /// Keeps this operator's team store login in the keychain (IT hands it over); checked by
+    /// connecting first. Recorded (the login, never the password).
+    pub async fn import_team_credentials(&self, login: &str, password: &str) -> Result<()> {
+        let address = self.team_address()?;
+        team::connect(&address, login, password)
+            .await
+            .map_err(store_error)?;
+        let vault = self.vault.clone();
+        let (login_owned, password_owned) = (login.to_owned(), password.to_owned());
+        crate::blocking(move || {
+            vault.put(TEAM_STORE, SecretKind::TeamLogin, login_owned.as_bytes())?;
+            vault.put(
+                TEAM_STORE,
+                SecretKind::TeamPassword,
+                password_owned.as_bytes(),
+            )
+        })
+        .await?;
+        self.record(
+            AuditEvent::TeamCredentialsImport,
+            Some(login),
+            "stored in the keychain",
+        )
+    }
+
     /// This workstation account's audit chain as the team store knows it: its id (a chain
     /// begun before ids gets one now, in a new `audit_chain_id` record) and the OS account.
     pub fn audit_chain(&self) -> Result<ChainOwner> {
@@ -28,10 +146,34 @@ impl Console {
         })
     }
 
-    /// Sends the audit records the team store does not hold yet (see [`forward`]); returns how
-    /// many went.
+    /// Sends the audit records the team store does not hold yet over `client` (see
+    /// [`forward`]); returns how many went.
     pub async fn forward_audit(&self, client: &mut tokio_postgres::Client) -> Result<u64> {
         let owner = self.audit_chain()?;
         forward(&self.audit, &owner, client).await
+    }
+
+    /// [`Console::forward_audit`] as this operator's login from the keychain.
+    pub async fn forward_audit_now(&self) -> Result<u64> {
+        let address = self.team_address()?;
+        let vault = self.vault.clone();
+        let (login, password) = crate::blocking(move || {
+            Ok((
+                vault.get(TEAM_STORE, SecretKind::TeamLogin)?,
+                vault.get(TEAM_STORE, SecretKind::TeamPassword)?,
+            ))
+        })
+        .await?;
+        let text = |secret: &d1::Secret| {
+            std::str::from_utf8(secret.expose())
+                .map(str::to_owned)
+                .map_err(|_| {
+                    Error::InvalidInput("the team store's login in the keychain is not text".into())
+                })
+        };
+        let mut client = team::connect(&address, &text(&login)?, &text(&password)?)
+            .await
+            .map_err(store_error)?;
+        self.forward_audit(&mut client).await
     }
 }

@@ -8,4 +8,4 @@ pub mod vault;
 pub use import::{
     Checked, ImportForm, ImportRequest, MtlsFiles, MtlsSource, check, read_api_key, read_text,
 };
-pub use vault::{SecretKind, Vault};
+pub use vault::{SecretKind, TEAM_STORE, Vault};

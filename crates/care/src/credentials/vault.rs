@@ -23,10 +23,17 @@ pub enum SecretKind {
     SigningKey,
     /// The bank's issuer-records API key.
     IssuerApiKey,
+    /// This operator's team store login (team mode; under [`TEAM_STORE`], not an environment).
+    TeamLogin,
+    /// That login's SCRAM password.
+    TeamPassword,
 }
 
+/// The keychain name the team store's login is kept under.
+pub const TEAM_STORE: &str = "team-store";
+
 impl SecretKind {
-    /// Every kind, in the order they are stored.
+    /// Every kind of an environment, in the order they are stored.
     pub const ALL: [SecretKind; 3] = [
         SecretKind::MtlsKey,
         SecretKind::SigningKey,
@@ -38,6 +45,8 @@ impl SecretKind {
             SecretKind::MtlsKey => "mtls-key",
             SecretKind::SigningKey => "signing-key",
             SecretKind::IssuerApiKey => "issuer-api-key",
+            SecretKind::TeamLogin => "team-login",
+            SecretKind::TeamPassword => "team-password",
         }
     }
 
@@ -47,6 +56,8 @@ impl SecretKind {
             SecretKind::MtlsKey => "mTLS private key",
             SecretKind::SigningKey => "ES256 signing key",
             SecretKind::IssuerApiKey => "issuer-records API key",
+            SecretKind::TeamLogin => "team store login",
+            SecretKind::TeamPassword => "team store password",
         }
     }
 }

@@ -252,6 +252,44 @@ struct PerAccount {
     operators: std::collections::BTreeMap<String, Operator>,
     #[serde(default)]
     default: Option<Role>,
+    /// Team mode (read from the administrators' file only: see [`team_config`]).
+    #[serde(default)]
+    team: Option<TeamConfig>,
+}
+
+/// Team mode's settings, in the administrators' policy file only:
+/// `"team": {"host": "db.bank.example", "port": 5432, "database": "c2p", "caFile": "/etc/c2p-care/team-ca.pem"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TeamConfig {
+    /// The team store's host (checked against its certificate).
+    pub host: String,
+    /// Its port.
+    #[serde(default = "default_team_port")]
+    pub port: u16,
+    /// The database.
+    pub database: String,
+    /// The CA that signs the store's certificate (PEM); TLS cannot be turned off.
+    pub ca_file: PathBuf,
+}
+
+fn default_team_port() -> u16 {
+    5432
+}
+
+/// Team mode's settings: only the administrators' file sets them (a user's own file never
+/// does), and only when that file is trusted; `None` without team mode.
+pub fn team_config(paths: &PolicyPaths) -> Result<Option<TeamConfig>> {
+    match system_file::read(&paths.system, paths.system_owner)? {
+        SystemFile::Trusted(text) => match parse(&text, &paths.system)? {
+            PolicyFile::PerAccount(per_account) => Ok(per_account.team),
+            PolicyFile::Single(_) => Ok(None),
+        },
+        SystemFile::Untrusted(why) => Err(Error::InvalidInput(format!(
+            "the administrators' policy file cannot be trusted ({why}), so team mode's settings cannot be read: ask an administrator to fix it"
+        ))),
+        SystemFile::Absent => Ok(None),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -582,6 +620,35 @@ mod tests {
             assert_eq!(policy.role, Role::Auditor);
             assert!(matches!(policy.source, Source::System(_)));
         }
+    }
+
+    #[test]
+    fn only_the_administrators_file_turns_team_mode_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = paths(dir.path());
+        let team = r#"{"operators": {"alice": {"id": "A-0042", "role": "agent"}},
+            "team": {"host": "db.bank.example", "database": "c2p", "caFile": "/etc/c2p-care/team-ca.pem"}}"#;
+        write(&paths.user, team);
+        assert_eq!(
+            team_config(&paths).unwrap(),
+            None,
+            "a user's own file never does"
+        );
+        write(&paths.system, team);
+        assert_eq!(
+            team_config(&paths).unwrap(),
+            Some(TeamConfig {
+                host: "db.bank.example".into(),
+                port: 5432,
+                database: "c2p".into(),
+                ca_file: "/etc/c2p-care/team-ca.pem".into(),
+            })
+        );
+        write(
+            &paths.system,
+            r#"{"operators": {}, "team": {"host": "h", "database": "d", "caFile": "c", "tls": false}}"#,
+        );
+        assert!(team_config(&paths).is_err(), "no setting turns TLS off");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub(crate) mod batch;
 pub(crate) mod consumer;
 pub(crate) mod env;
 pub(crate) mod ops;
+pub(crate) mod team;
 pub(crate) mod write;
 
 use std::io::IsTerminal;

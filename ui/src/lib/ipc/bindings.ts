@@ -328,6 +328,14 @@ export type AuditEvent =
  *  record's resource.
  */
 "audit_chain_id" | 
+/**  The team store's schema created or upgraded (`c2p team init`). */
+"team_init" | 
+/**  A team store login made for an operator. */
+"team_login_add" | 
+/**  A team store login revoked. */
+"team_login_revoke" | 
+/**  This operator's team store login put in the keychain. */
+"team_credentials_import" | 
 /**  A new operations journal began after a damaged one was kept aside (named with its hash). */
 "journal_recovered" | 
 /**  A batch opt-out made from a list. */
