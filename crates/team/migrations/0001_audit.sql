@@ -122,16 +122,44 @@ $$;
 SELECT c2p.month_partition((date_trunc('month', now()) + make_interval(months => m))::date)
 FROM generate_series(0, 12) AS m;
 
+-- A record's hash, as the workstation computes it (care::audit_log::chain): SHA-256 over each
+-- field length-prefixed (8 bytes, big-endian; all ones for a missing field); version 2 adds the
+-- version and the role. NULL for a version the centre does not know.
+CREATE OR REPLACE FUNCTION c2p.field(value text) RETURNS bytea
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN value IS NULL THEN '\xffffffffffffffff'::bytea
+              ELSE int8send(octet_length(convert_to(value, 'UTF8'))::bigint) || convert_to(value, 'UTF8')
+         END
+$$;
+
+CREATE OR REPLACE FUNCTION c2p.record_hash(
+  p_version integer, p_prev_hash text, p_seq bigint, p_time text, p_operator text,
+  p_workstation text, p_event text, p_resource text, p_result text, p_operation_id text,
+  p_correlation_id text, p_role text
+) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, c2p, pg_temp AS $$
+  SELECT CASE
+    WHEN p_version = 1 AND p_role IS NULL OR p_version = 2 THEN
+      encode(sha256(
+        c2p.field(p_prev_hash) || c2p.field(p_seq::text) || c2p.field(p_time)
+        || c2p.field(p_operator) || c2p.field(p_workstation) || c2p.field(p_event)
+        || c2p.field(p_resource) || c2p.field(p_result) || c2p.field(p_operation_id)
+        || c2p.field(p_correlation_id)
+        || CASE WHEN p_version = 2 THEN c2p.field('2') || c2p.field(p_role) ELSE ''::bytea END
+      ), 'hex')
+  END
+$$;
+
 -- Ingest: the only way in. Idempotent on (chain, seq); a record is accepted only when its
 -- prev_hash is the stored hash of its chain's previous record. Answers one word:
---   stored | duplicate | fork | gap | operator | revoked | unknown_login
+--   stored | duplicate | fork | gap | operator | not_yours | bad_hash | revoked | unknown_login
 -- and records an alert for every refusal (a raised error would roll the alert back).
 CREATE OR REPLACE FUNCTION c2p.ingest(
   p_chain text, p_seq bigint, p_time text, p_operator text, p_role text, p_workstation text,
   p_account text, p_event text, p_resource text, p_result text, p_operation_id text,
   p_correlation_id text, p_prev_hash text, p_hash text, p_version integer
 ) RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
   me c2p.logins%ROWTYPE;
   chain c2p.chains%ROWTYPE;
@@ -156,7 +184,26 @@ BEGIN
     RETURN 'operator';
   END IF;
 
+  -- The record's fields must be what its hash covers: a hash copied onto other content is
+  -- refused.
+  IF c2p.record_hash(p_version, p_prev_hash, p_seq, p_time, p_operator, p_workstation, p_event,
+                     p_resource, p_result, p_operation_id, p_correlation_id, p_role)
+     IS DISTINCT FROM p_hash THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('bad_hash', session_user, p_chain, p_seq,
+              format('record %s of chain %s does not match its hash', p_seq, p_chain));
+    RETURN 'bad_hash';
+  END IF;
+
+  -- One ingest at a time per chain, also for its first record.
+  PERFORM pg_advisory_xact_lock(hashtext(p_chain));
   SELECT * INTO chain FROM c2p.chains WHERE chain_id = p_chain FOR UPDATE;
+  IF FOUND AND chain.operator IS DISTINCT FROM me.operator THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('not_yours', session_user, p_chain, p_seq,
+              format('chain %s is %s''s; this login is %s''s', p_chain, chain.operator, me.operator));
+    RETURN 'not_yours';
+  END IF;
   IF FOUND AND p_seq <= chain.last_seq THEN
     SELECT hash INTO stored_hash FROM c2p.records WHERE chain_id = p_chain AND seq = p_seq;
     IF stored_hash = p_hash THEN
@@ -205,13 +252,15 @@ $$;
 
 REVOKE ALL ON FUNCTION c2p.ingest FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.month_partition FROM PUBLIC;
+REVOKE ALL ON FUNCTION c2p.field FROM PUBLIC;
+REVOKE ALL ON FUNCTION c2p.record_hash FROM PUBLIC;
 GRANT USAGE ON SCHEMA c2p TO c2p_operator;
 GRANT EXECUTE ON FUNCTION c2p.ingest TO c2p_operator;
 
 -- Reading: an auditor the whole trail, anyone else their own records (row security on the
 -- parent; partitions grant nothing, so they cannot be read around it).
 CREATE OR REPLACE FUNCTION c2p.my_operator() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, c2p AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
   SELECT operator FROM c2p.logins WHERE login = session_user AND revoked_at IS NULL
 $$;
 REVOKE ALL ON FUNCTION c2p.my_operator FROM PUBLIC;
@@ -222,9 +271,9 @@ ALTER TABLE c2p.records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE c2p.chains ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS read_trail ON c2p.records;
 CREATE POLICY read_trail ON c2p.records FOR SELECT TO c2p_operator
-  USING (pg_has_role(session_user, 'c2p_auditor', 'MEMBER')
-         OR operator = c2p.my_operator());
+  USING (c2p.my_operator() IS NOT NULL
+         AND (pg_has_role(session_user, 'c2p_auditor', 'MEMBER') OR operator = c2p.my_operator()));
 DROP POLICY IF EXISTS read_chains ON c2p.chains;
 CREATE POLICY read_chains ON c2p.chains FOR SELECT TO c2p_operator
-  USING (pg_has_role(session_user, 'c2p_auditor', 'MEMBER')
-         OR operator = c2p.my_operator());
+  USING (c2p.my_operator() IS NOT NULL
+         AND (pg_has_role(session_user, 'c2p_auditor', 'MEMBER') OR operator = c2p.my_operator()));

@@ -55,6 +55,10 @@ pub enum Verdict {
     Gap,
     /// It names another operator than the login's: refused.
     Operator,
+    /// Its chain is another operator's: refused.
+    NotYours,
+    /// Its fields are not what its hash covers (a hash copied onto other content): refused.
+    BadHash,
     /// The login was revoked.
     Revoked,
     /// The login is bound to no operator.
@@ -69,6 +73,8 @@ impl Verdict {
             "fork" => Self::Fork,
             "gap" => Self::Gap,
             "operator" => Self::Operator,
+            "not_yours" => Self::NotYours,
+            "bad_hash" => Self::BadHash,
             "revoked" => Self::Revoked,
             "unknown_login" => Self::UnknownLogin,
             other => return Err(Error::Refused(format!("unknown ingest answer {other:?}"))),

@@ -79,13 +79,16 @@ pub async fn add_login(
     if operator.trim().is_empty() {
         return Err(Error::InvalidInput("the operator id is empty".into()));
     }
+    // The server gets the SCRAM verifier, never the password itself (so no statement log can
+    // hold it).
+    let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
     let transaction = owner.transaction().await?;
-    // Identifiers cannot be bound: the name was checked above; the password is quoted by the
-    // server (format %L).
+    // Identifiers cannot be bound: the name was checked above, and the server quotes both
+    // (format %I, %L).
     let statement: String = transaction
         .query_one(
             "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', $1::text, $2::text, $3::text)",
-            &[&login, &password, &if auditor { "c2p_auditor" } else { "c2p_operator" }],
+            &[&login, &verifier, &if auditor { "c2p_auditor" } else { "c2p_operator" }],
         )
         .await?
         .get(0);
@@ -122,12 +125,20 @@ pub async fn revoke(owner: &mut Client, login: &str) -> Result<()> {
         .await?
         .get(0);
     transaction.batch_execute(&statement).await?;
-    transaction
+    // Committed first: a session that reconnects now is refused, and what an open one still
+    // sends is refused too (the login is marked revoked).
+    transaction.commit().await?;
+    // Then its open sessions end (the owner needs pg_signal_backend, or to be a superuser).
+    owner
         .execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
             &[&login],
         )
-        .await?;
-    transaction.commit().await?;
+        .await
+        .map_err(|e| {
+            Error::Refused(format!(
+                "{login} is revoked, but its open sessions could not be ended ({e}): grant the owner pg_signal_backend, or end them by hand"
+            ))
+        })?;
     Ok(())
 }

@@ -3,35 +3,67 @@
 
 use team::testing::{self as common, Cluster};
 use team::{CentralRecord, Verdict, ingest, schema};
+use tokio_postgres::Client;
 
-/// A chain of `n` records of `operator` whose hashes follow each other (the centre checks the
-/// chaining, not the hash's content: the workstation's own verify does).
-fn chain(id: &str, operator: &str, account: &str, n: i64) -> Vec<CentralRecord> {
+/// A chain of `n` records of `operator`, each hashed as the workstation hashes it (by the
+/// store's own `c2p.record_hash`, which the console's forwarding tests hold to the Rust one).
+async fn chain(
+    owner: &Client,
+    id: &str,
+    operator: &str,
+    account: &str,
+    n: i64,
+) -> Vec<CentralRecord> {
     let mut previous = "0".repeat(64);
-    (1..=n)
-        .map(|seq| {
-            let hash = format!("{id}-{seq:08}");
-            let record = CentralRecord {
-                chain: id.into(),
-                seq,
-                time: chrono_now(),
-                operator: operator.into(),
-                role: Some("agent".into()),
-                workstation: "WS-17".into(),
-                account: account.into(),
-                event: "profile_view".into(),
-                resource: Some(format!("cons-{seq:04}")),
-                result: "ok".into(),
-                operation_id: None,
-                correlation_id: None,
-                prev_hash: previous.clone(),
-                hash: hash.clone(),
-                version: 2,
-            };
-            previous = hash;
-            record
-        })
-        .collect()
+    let mut records = Vec::new();
+    for seq in 1..=n {
+        let mut record = CentralRecord {
+            chain: id.into(),
+            seq,
+            time: chrono_now(),
+            operator: operator.into(),
+            role: Some("agent".into()),
+            workstation: "WS-17".into(),
+            account: account.into(),
+            event: "profile_view".into(),
+            resource: Some(format!("cons-{seq:04}")),
+            result: "ok".into(),
+            operation_id: None,
+            correlation_id: None,
+            prev_hash: previous.clone(),
+            hash: String::new(),
+            version: 2,
+        };
+        record.hash = rehash(owner, &record).await;
+        previous = record.hash.clone();
+        records.push(record);
+    }
+    records
+}
+
+/// `record`'s hash over its fields, as the store computes it.
+async fn rehash(owner: &Client, r: &CentralRecord) -> String {
+    owner
+        .query_one(
+            "SELECT c2p.record_hash($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                &r.version,
+                &r.prev_hash,
+                &r.seq,
+                &r.time,
+                &r.operator,
+                &r.workstation,
+                &r.event,
+                &r.resource,
+                &r.result,
+                &r.operation_id,
+                &r.correlation_id,
+                &r.role,
+            ],
+        )
+        .await
+        .unwrap()
+        .get(0)
 }
 
 /// Now, as RFC 3339 (the workstation's clock in these tests is the centre's).
@@ -79,7 +111,8 @@ async fn an_operator_login_can_only_ingest_and_nobody_changes_the_trail() {
     let alice = team::connect(&cluster.address("immutable"), "alice", "alice-pw")
         .await
         .unwrap();
-    for record in chain("chain-a", "A-0001", "alice", 3) {
+    let owner = cluster.owner("immutable").await;
+    for record in chain(&owner, "chain-a", "A-0001", "alice", 3).await {
         assert_eq!(ingest(&alice, &record).await.unwrap(), Verdict::Stored);
     }
     let partition: String = cluster
@@ -111,7 +144,6 @@ async fn an_operator_login_can_only_ingest_and_nobody_changes_the_trail() {
         }
     }
     // The owner too is stopped by the triggers (retention detaches whole partitions instead).
-    let owner = cluster.owner("immutable").await;
     for statement in [
         "UPDATE c2p.records SET result = 'forged'",
         "DELETE FROM c2p.records",
@@ -138,7 +170,8 @@ async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_o
     prepared(&cluster, "ingest").await;
     let address = cluster.address("ingest");
     let alice = team::connect(&address, "alice", "alice-pw").await.unwrap();
-    let records = chain("chain-a", "A-0001", "alice", 4);
+    let owner = cluster.owner("ingest").await;
+    let records = chain(&owner, "chain-a", "A-0001", "alice", 4).await;
 
     assert_eq!(ingest(&alice, &records[0]).await.unwrap(), Verdict::Stored);
     assert_eq!(
@@ -152,30 +185,45 @@ async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_o
         Verdict::Duplicate,
         "a repeat is taken as done"
     );
+    // Another record 2, consistently hashed: a fork.
     let mut forged = records[1].clone();
     forged.result = "forged".into();
-    forged.hash = "another-hash".into();
+    forged.hash = rehash(&owner, &forged).await;
     assert_eq!(ingest(&alice, &forged).await.unwrap(), Verdict::Fork);
+    // Record 3's true hash on other content: refused, whatever comes after.
+    let mut copied = records[2].clone();
+    copied.result = "forged".into();
+    assert_eq!(ingest(&alice, &copied).await.unwrap(), Verdict::BadHash);
     let mut wrong_link = records[2].clone();
-    wrong_link.prev_hash = "not-the-previous".into();
+    wrong_link.prev_hash = "0".repeat(64);
+    wrong_link.hash = rehash(&owner, &wrong_link).await;
     assert_eq!(ingest(&alice, &wrong_link).await.unwrap(), Verdict::Gap);
     // A correctly chained record naming another operator than the login's.
     let mut someone_else = records[2].clone();
     someone_else.operator = "A-0002".into();
+    someone_else.hash = rehash(&owner, &someone_else).await;
     assert_eq!(
         ingest(&alice, &someone_else).await.unwrap(),
         Verdict::Operator
     );
     assert_eq!(ingest(&alice, &records[2]).await.unwrap(), Verdict::Stored);
     // The same workstation account begins a new chain: a restart the auditors see.
-    let again = chain("chain-a2", "A-0001", "alice", 1);
+    let again = chain(&owner, "chain-a2", "A-0001", "alice", 1).await;
     assert_eq!(ingest(&alice, &again[0]).await.unwrap(), Verdict::Stored);
 
     // Bob reads his own records only (none); alice hers; the auditor everything and the alerts.
     let bob = team::connect(&address, "bob", "bob-pw").await.unwrap();
-    for record in chain("chain-b", "A-0002", "bob", 2) {
+    for record in chain(&owner, "chain-b", "A-0002", "bob", 2).await {
         assert_eq!(ingest(&bob, &record).await.unwrap(), Verdict::Stored);
     }
+    // Bob cannot write into alice's chain, even with records that name himself.
+    let mut into_alice = chain(&owner, "chain-a", "A-0002", "bob", 5)
+        .await
+        .pop()
+        .unwrap();
+    into_alice.prev_hash = records[2].hash.clone();
+    into_alice.hash = rehash(&owner, &into_alice).await;
+    assert_eq!(ingest(&bob, &into_alice).await.unwrap(), Verdict::NotYours);
     assert_eq!(count(&alice).await, 4);
     assert_eq!(count(&bob).await, 2);
     let audra = team::connect(&address, "audra", "audra-pw").await.unwrap();
@@ -187,7 +235,18 @@ async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_o
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(alerts, ["gap", "fork", "gap", "operator", "restart"]);
+    assert_eq!(
+        alerts,
+        [
+            "gap",
+            "fork",
+            "bad_hash",
+            "gap",
+            "operator",
+            "restart",
+            "not_yours"
+        ]
+    );
     assert!(
         alice.query("SELECT * FROM c2p.alerts", &[]).await.is_err(),
         "an operator does not read the alerts"
@@ -200,7 +259,8 @@ async fn a_revoked_login_is_cut_off_and_what_its_open_session_sends_is_refused()
     prepared(&cluster, "revoke").await;
     let address = cluster.address("revoke");
     let bob = team::connect(&address, "bob", "bob-pw").await.unwrap();
-    let records = chain("chain-b", "A-0002", "bob", 2);
+    let owner = cluster.owner("revoke").await;
+    let records = chain(&owner, "chain-b", "A-0002", "bob", 2).await;
     assert_eq!(ingest(&bob, &records[0]).await.unwrap(), Verdict::Stored);
     let mut owner = cluster.owner("revoke").await;
     schema::revoke(&mut owner, "bob").await.unwrap();
