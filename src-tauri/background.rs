@@ -1,5 +1,6 @@
 //! Work the app does on its own: start the embedded sandbox, then follow every unfinished
-//! operation until it ends and tell the UI of each change.
+//! operation until it ends and tell the UI of each change, and (team mode) send each audit
+//! record to the team store.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,9 @@ pub fn start(
         #[cfg(feature = "embedded-sandbox")]
         start_sandbox(&console).await;
         started.send_replace(true);
+        // Team mode: each audit record goes to the team store as it is written.
+        let forwarding = console.clone();
+        tauri::async_runtime::spawn(async move { forwarding.forward_continuously().await });
         loop {
             match console.track_once().await {
                 Ok(changed) => {

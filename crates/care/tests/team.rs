@@ -96,10 +96,27 @@ async fn a_login_cannot_send_another_operator_s_records_and_nothing_moves_past_t
         .await
         .unwrap();
     let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    // The chain's first record names the bare OS account (before any policy): the centre takes
+    // it. Then the policy names the operator `tester`, whose records mallory's login may not send.
+    h.role("agent");
+    h.console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
     let refused = h.console.forward_audit(&mut mallory).await.unwrap_err();
     assert!(refused.to_string().contains("Operator"), "{refused}");
     let log = care::audit_log::AuditLog::open(&h.console.dirs().data.join("audit.sqlite")).unwrap();
-    assert_eq!(log.forwarded().unwrap(), 0, "the cursor did not move");
+    let first_other = h
+        .trail()
+        .iter()
+        .find(|r| r.event.operator != "tester-os")
+        .unwrap()
+        .seq;
+    assert_eq!(
+        log.forwarded().unwrap(),
+        first_other - 1,
+        "the cursor stopped before the refused record"
+    );
     let alerts: Vec<String> = owner
         .query("SELECT kind FROM c2p.alerts", &[])
         .await
@@ -108,4 +125,61 @@ async fn a_login_cannot_send_another_operator_s_records_and_nothing_moves_past_t
         .map(|row| row.get(0))
         .collect();
     assert_eq!(alerts, ["operator"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_team_mode_each_record_reaches_the_centre_as_it_is_written() {
+    let cluster = Cluster::start();
+    let database = cluster.database("live").await;
+    let mut owner = cluster.owner(&database).await;
+    team::schema::init(&mut owner).await.unwrap();
+    let h = std::sync::Arc::new(common::harness(CONSUMERS, Duration::ZERO).await);
+    let ca = h.dir.path().join("team-ca.pem");
+    std::fs::write(&ca, &cluster.ca_pem).unwrap();
+    // The policy names this account A-0042 (an administrator too, to add the environment); the
+    // chain's first record, from before, names the bare OS account, which the centre takes.
+    common::write_system_policy(
+        h.dir.path(),
+        &serde_json::json!({
+            "operators": { "tester-os": { "id": "A-0042", "role": "agent", "admin": true } },
+            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database, "caFile": ca }
+        })
+        .to_string(),
+    );
+    h.use_local_environment_as_admin().await;
+    team::schema::add_login(&mut owner, "ws17", "ws17-pw", "A-0042", false)
+        .await
+        .unwrap();
+    h.console
+        .import_team_credentials("ws17", "ws17-pw")
+        .await
+        .unwrap();
+    let forwarding = h.clone();
+    let forwarder = tokio::spawn(async move { forwarding.console.forward_continuously().await });
+
+    let consumer = common::first(CONSUMERS, "ok");
+    for _ in 0..5 {
+        h.console.consumer_view(&consumer).await.unwrap();
+    }
+    let central = || async {
+        owner
+            .query_one("SELECT count(*) FROM c2p.records", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while central().await < h.trail().len() as i64 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the centre fell behind: {:?}",
+            h.trail()
+                .iter()
+                .map(|r| (r.event.operator.clone(), r.event.event.clone()))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(central().await, h.trail().len() as i64);
+    forwarder.abort();
 }

@@ -177,7 +177,11 @@ BEGIN
       VALUES ('revoked', session_user, p_chain, p_seq, 'a revoked login sent a record');
     RETURN 'revoked';
   END IF;
-  IF p_operator IS DISTINCT FROM me.operator THEN
+  -- A record names the login's operator, or, written before the policy named anyone, the
+  -- chain's own OS account (kept beside the chain), never another login's operator id.
+  IF p_operator IS DISTINCT FROM me.operator
+     AND (p_operator IS DISTINCT FROM p_account
+          OR EXISTS (SELECT 1 FROM c2p.logins WHERE operator = p_operator)) THEN
     INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
       VALUES ('operator', session_user, p_chain, p_seq,
               format('the record names operator %s; this login is %s''s', p_operator, me.operator));
@@ -230,8 +234,9 @@ BEGIN
         VALUES ('restart', session_user, p_chain, p_seq,
                 format('a new audit chain began on %s for account %s', p_workstation, p_account));
     END IF;
+    -- The chain is the login's operator's, whoever its first record names.
     INSERT INTO c2p.chains (chain_id, workstation, account, operator, last_seq, last_hash)
-      VALUES (p_chain, p_workstation, p_account, p_operator, 0, '');
+      VALUES (p_chain, p_workstation, p_account, me.operator, 0, '');
   END IF;
 
   skew := abs(extract(epoch FROM (now() - p_time::timestamptz))) > 300;

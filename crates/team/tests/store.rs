@@ -206,6 +206,13 @@ async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_o
         ingest(&alice, &someone_else).await.unwrap(),
         Verdict::Operator
     );
+    // Nor by claiming the other operator's id as the chain's OS account.
+    let mut as_account = someone_else.clone();
+    as_account.account = "A-0002".into();
+    assert_eq!(
+        ingest(&alice, &as_account).await.unwrap(),
+        Verdict::Operator
+    );
     assert_eq!(ingest(&alice, &records[2]).await.unwrap(), Verdict::Stored);
     // The same workstation account begins a new chain: a restart the auditors see.
     let again = chain(&owner, "chain-a2", "A-0001", "alice", 1).await;
@@ -242,6 +249,7 @@ async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_o
             "fork",
             "bad_hash",
             "gap",
+            "operator",
             "operator",
             "restart",
             "not_yours"

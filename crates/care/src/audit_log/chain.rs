@@ -137,6 +137,8 @@ pub struct AuditLog {
     db: crate::storage::sqlite::Db,
     /// Set on the stand-in for a log kept aside: why every read and write is refused.
     refusal: Option<String>,
+    /// Woken after each record is committed (team mode forwards it at once).
+    written: tokio::sync::Notify,
 }
 
 /// The hash of a record of format `version`, or `None` for a version this code does not know.
@@ -202,6 +204,7 @@ impl AuditLog {
         Ok(Self {
             db: crate::storage::sqlite::Db::open(path, "open the audit log", SCHEMA, MIGRATIONS)?,
             refusal: None,
+            written: tokio::sync::Notify::new(),
         })
     }
 
@@ -252,6 +255,7 @@ impl AuditLog {
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
+        self.written.notify_one();
         Ok(Record {
             seq,
             time,
@@ -292,6 +296,11 @@ impl AuditLog {
             )
             .optional()
             .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// Waits until a record is written (or one was since the last wait).
+    pub async fn written(&self) {
+        self.written.notified().await;
     }
 
     /// The chain's id: made when it began, kept in its first record (or, for a chain older

@@ -59,21 +59,26 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
             .transaction()
             .await
             .map_err(|e| central_error(e.into()))?;
+        let mut held = from;
         for record in &records {
             let verdict = team::ingest(&transaction, &central(owner, record))
                 .await
                 .map_err(central_error)?;
             if !verdict.held() {
-                // The refusal's alert is kept: it was written before the answer.
+                // The records before it, and the refusal's alert, are kept.
                 transaction
                     .commit()
                     .await
                     .map_err(|e| central_error(e.into()))?;
+                if held > from {
+                    log.set_forwarded(held)?;
+                }
                 return Err(Error::Internal(format!(
                     "the team store refused record {} of this workstation's audit chain ({verdict:?}): tell your security team",
                     record.seq
                 )));
             }
+            held = record.seq;
         }
         transaction
             .commit()

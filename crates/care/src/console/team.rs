@@ -155,6 +155,12 @@ impl Console {
 
     /// [`Console::forward_audit`] as this operator's login from the keychain.
     pub async fn forward_audit_now(&self) -> Result<u64> {
+        let mut client = self.team_login().await?;
+        self.forward_audit(&mut client).await
+    }
+
+    /// A connection as this operator's login from the keychain.
+    async fn team_login(&self) -> Result<tokio_postgres::Client> {
         let address = self.team_address()?;
         let vault = self.vault.clone();
         let (login, password) = crate::blocking(move || {
@@ -171,9 +177,53 @@ impl Console {
                     Error::InvalidInput("the team store's login in the keychain is not text".into())
                 })
         };
-        let mut client = team::connect(&address, &text(&login)?, &text(&password)?)
+        team::connect(&address, &text(&login)?, &text(&password)?)
             .await
-            .map_err(store_error)?;
-        self.forward_audit(&mut client).await
+            .map_err(store_error)
+    }
+}
+
+/// The longest wait between two tries to reach the team store.
+const MOST_BACKOFF: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often the forwarder looks even when no record was written (team mode turned on).
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Console {
+    /// Team mode, for as long as the console runs: each audit record goes to the team store as
+    /// soon as it is written (a catch-up in batches after a time offline), over one connection
+    /// kept open and made again, with backoff, when it fails. Does nothing without team mode or
+    /// while the embedded sandbox is in use.
+    pub async fn forward_continuously(&self) {
+        let mut client: Option<tokio_postgres::Client> = None;
+        let mut backoff = LOOK_EVERY;
+        loop {
+            let on = crate::policy::team_config(&self.policy_paths).is_ok_and(|c| c.is_some())
+                && self
+                    .active_name()
+                    .is_ok_and(|name| name != crate::SANDBOX_ENVIRONMENT);
+            if on {
+                match self.forward_once(&mut client).await {
+                    Ok(_) => backoff = LOOK_EVERY,
+                    Err(error) => {
+                        tracing::warn!(code = ?error.code(), %error, "the audit trail could not be sent to the team store");
+                        client = None;
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(MOST_BACKOFF);
+                        continue;
+                    }
+                }
+            }
+            let _ = tokio::time::timeout(LOOK_EVERY, self.audit.written()).await;
+        }
+    }
+
+    /// One pass: connects when there is no connection, then forwards what the store lacks.
+    async fn forward_once(&self, client: &mut Option<tokio_postgres::Client>) -> Result<u64> {
+        let connected = match client.take() {
+            Some(open) if !open.is_closed() => open,
+            _ => self.team_login().await?,
+        };
+        let connected = client.insert(connected);
+        self.forward_audit(connected).await
     }
 }

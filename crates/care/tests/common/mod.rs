@@ -82,15 +82,30 @@ impl Harness {
     /// would for `d1-sandbox serve`) and switches to it, so another console on the same files
     /// and keychain reaches it too.
     pub async fn use_local_environment(&self) {
+        let admin = grant_admin(self.dir.path());
+        self.add_local_environment();
+        drop(admin);
+        self.switch_to_local().await;
+    }
+
+    /// [`Harness::use_local_environment`] when the administrators' file already makes the
+    /// harness's account an administrator.
+    pub async fn use_local_environment_as_admin(&self) {
+        self.add_local_environment();
+        self.switch_to_local().await;
+    }
+
+    fn add_local_environment(&self) {
         let sandbox = self.console.environment(care::SANDBOX_ENVIRONMENT).unwrap();
         let local = care::environments::Environment {
             name: "local".into(),
             simulated: false,
             ..sandbox
         };
-        let admin = grant_admin(self.dir.path());
         self.console.add_environment(local).unwrap();
-        drop(admin);
+    }
+
+    async fn switch_to_local(&self) {
         for kind in care::credentials::SecretKind::ALL {
             let name = self.console.keychain_name(care::SANDBOX_ENVIRONMENT);
             let secret = self.vault.get(&name, kind).unwrap();
