@@ -190,3 +190,34 @@ async fn the_grid_marks_each_seeded_difference_in_its_row() {
             .all(|r| r.cells.len() == closed.directories.len())
     );
 }
+
+#[tokio::test]
+async fn a_card_update_s_preview_lists_its_changes_and_a_consumer_id_is_no_card() {
+    let u = upstreams().await;
+    let consumer = first("address");
+    let view = u.harness.console.consumer_view(&consumer).await.unwrap();
+    let card = view
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::BillingAddressDiffers)
+        .and_then(|f| f.card_id.clone())
+        .unwrap();
+    let changes = u
+        .harness
+        .console
+        .update_preview(care::writes::WriteKind::UpdateCard, &card)
+        .await
+        .unwrap();
+    assert!(
+        changes.iter().any(|c| c.field == "billingAddress"),
+        "{changes:?}"
+    );
+    // A consumerId given as a card: the bank's search finds the consumer, who has no such card.
+    let refused = u
+        .harness
+        .console
+        .update_preview(care::writes::WriteKind::UpdateCard, &consumer)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), care::ErrorCode::NotFound, "{refused}");
+}

@@ -35,7 +35,6 @@ pub use audit_log::AuditPage;
 pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;
-pub use search_record::REPEAT_WINDOW;
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::policy::Role;
 
 /// How long a recorded list covers the narrower searches that follow it.
-pub const REPEAT_WINDOW: Duration = Duration::from_secs(60);
+const REPEAT_WINDOW: Duration = Duration::from_secs(60);
 
 /// The last list of consumers a recorded search showed, and to whom.
 struct Shown {

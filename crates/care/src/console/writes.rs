@@ -62,15 +62,19 @@ impl Console {
             WriteKind::UpdateCard => {
                 d1::CardId::new(target)?;
                 let session = self.session().await?;
-                let owners = session.records.search(target, 2).await?;
-                let owner = owners
-                    .consumers
-                    .iter()
-                    .find(|c| c.cards.iter().any(|card| card.card_id == target))
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("the bank's records know no card {target}"))
-                    })?;
-                let view = self.consumer_view(&owner.consumer_id).await?;
+                let owner = crate::batch::preview::consumer_of_card(
+                    target,
+                    session.records.search(target, 2).await?,
+                )?;
+                let view = self.consumer_view(&owner).await?;
+                let known = view
+                    .bank_record()
+                    .is_some_and(|record| record.cards.iter().any(|c| c.card_id == target));
+                if !known {
+                    return Err(Error::NotFound(format!(
+                        "the bank's records know no card {target}"
+                    )));
+                }
                 Ok(update_preview::changes(&view, Some(target)))
             }
             other => Err(Error::InvalidInput(format!(
