@@ -8,7 +8,7 @@ use std::time::Duration;
 use care::console::Console;
 use tauri_specta::Event;
 
-use crate::events::OperationChanged;
+use crate::events::{OperationChanged, TeamStatusChanged};
 
 /// How often unfinished operations are checked when nothing else wakes the tracker.
 const TRACK_EVERY: Duration = Duration::from_secs(1);
@@ -33,9 +33,11 @@ pub fn start(
         #[cfg(feature = "embedded-sandbox")]
         start_sandbox(&console).await;
         started.send_replace(true);
-        // Team mode: each audit record goes to the team store as it is written.
+        // Team mode: each audit record goes to the team store as it is written, and the status
+        // bar hears of the store's state.
         let forwarding = console.clone();
         tauri::async_runtime::spawn(async move { forwarding.forward_continuously().await });
+        tauri::async_runtime::spawn(tell_team_status(app.clone(), console.clone()));
         loop {
             match console.track_once().await {
                 Ok(changed) => {
@@ -50,6 +52,27 @@ pub fn start(
             tokio::time::sleep(TRACK_EVERY).await;
         }
     });
+}
+
+/// Tells the UI of each change of the team store's state or of the backlog (its age the UI
+/// counts itself).
+async fn tell_team_status(app: tauri::AppHandle, console: Arc<Console>) {
+    let mut told = None;
+    loop {
+        match console.team_status() {
+            Ok(mut status) => {
+                status.oldest_age_seconds = None;
+                if told.as_ref() != Some(&status) {
+                    told = Some(status.clone());
+                    if let Err(error) = (TeamStatusChanged { status }).emit(&app) {
+                        tracing::warn!(%error, "could not tell the UI of the team store's state");
+                    }
+                }
+            }
+            Err(error) => tracing::debug!(code = ?error.code(), %error, "team status unread"),
+        }
+        tokio::time::sleep(TRACK_EVERY).await;
+    }
 }
 
 /// Ends the app the orderly way (so the exit handler runs) on SIGTERM or SIGINT, as sent by a

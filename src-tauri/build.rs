@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "operations",
     "audit_page",
     "audit_verify",
+    "team_status",
     "set_theme",
     "use_environment",
     "test_connection",

@@ -209,11 +209,19 @@ pub fn audit_page(
         .audit_page(&filter, i64::from(offset), i64::from(limit.min(1000)))?)
 }
 
-/// Walks the audit chain (audited itself).
+/// The team store's state and this workstation's backlog of audit records, for the status bar.
 #[tauri::command]
 #[specta::specta]
-pub fn audit_verify(state: State<'_, AppState>) -> Result<Verification, IpcError> {
-    Ok(state.console.audit_verify()?)
+pub fn team_status(state: State<'_, AppState>) -> Result<care::console::TeamStatus, IpcError> {
+    Ok(state.console.team_status()?)
+}
+
+/// Walks the audit chain and, in team mode, compares it with the team store's copy (audited
+/// itself).
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_verify(state: State<'_, AppState>) -> Result<Verification, IpcError> {
+    Ok(state.console.audit_verify().await?)
 }
 
 /// Where an audit export went.

@@ -49,6 +49,13 @@ pub struct BatchPreviewProgress {
     pub read: u32,
 }
 
+/// The team store's state or this workstation's backlog changed (team mode).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct TeamStatusChanged {
+    /// As it is now.
+    pub status: care::console::TeamStatus,
+}
+
 /// The profile audit read another consumer (or was paused).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct ProfileAuditProgress {

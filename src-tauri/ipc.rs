@@ -28,6 +28,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::operations,
             commands::audit_page,
             commands::audit_verify,
+            commands::team_status,
             commands::set_theme,
             commands::use_environment,
             commands::test_connection,
@@ -52,7 +53,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::AuditExportProgress,
             events::BatchProgress,
             events::BatchPreviewProgress,
-            events::ProfileAuditProgress
+            events::ProfileAuditProgress,
+            events::TeamStatusChanged
         ])
         .typ::<start_hints::StartHints>()
         .constant("WRITES", care::writes::WriteKind::rules())

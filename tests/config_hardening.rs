@@ -24,6 +24,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-operations",
     "allow-audit-page",
     "allow-audit-verify",
+    "allow-team-status",
     "allow-set-theme",
     "allow-use-environment",
     "allow-test-connection",

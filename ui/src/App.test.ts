@@ -7,6 +7,8 @@ const bindings = vi.hoisted(() => ({
   appInfo: vi.fn(),
   setLanguage: vi.fn(),
   listen: vi.fn(),
+  teamStatus: vi.fn(),
+  teamListen: vi.fn(),
 }));
 
 vi.mock('$lib/ipc/bindings', () => ({
@@ -15,8 +17,13 @@ vi.mock('$lib/ipc/bindings', () => ({
     setLanguage: bindings.setLanguage,
     policy: bindings.policy,
     setTheme: vi.fn().mockResolvedValue({ status: 'ok', data: null }),
+    teamStatus: bindings.teamStatus,
   },
-  events: { languageChanged: { listen: bindings.listen }, operationChanged: { listen: bindings.listen } },
+  events: {
+    languageChanged: { listen: bindings.listen },
+    operationChanged: { listen: bindings.listen },
+    teamStatusChanged: { listen: bindings.teamListen },
+  },
 }));
 
 import App from './App.svelte';
@@ -45,7 +52,11 @@ beforeEach(() => {
   });
   bindings.setLanguage.mockResolvedValue({ status: 'ok', data: null });
   bindings.listen.mockResolvedValue(() => {});
+  bindings.teamStatus.mockResolvedValue({ status: 'ok', data: off });
+  bindings.teamListen.mockResolvedValue(() => {});
 });
+
+const off = { on: false, reachable: null, unforwarded: 0, oldestUnforwarded: null, oldestAgeSeconds: null, limitSeconds: 0 };
 
 describe('the app shell', () => {
   it('focuses the search box and shows the sandbox badge', async () => {
@@ -73,6 +84,20 @@ describe('the app shell', () => {
     expect(document.activeElement).toBe(search);
     expect(bindings.policy).toHaveBeenCalledTimes(1);
     expect(bindings.listen).toHaveBeenCalledTimes(2);
+    expect(bindings.teamListen).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('team-status')).toBeNull();
+  });
+
+  it('shows in the status bar that writes are held while the trail has not reached the team store', async () => {
+    const oldest = new Date(Date.now() - 400_000).toISOString();
+    bindings.teamStatus.mockResolvedValue({
+      status: 'ok',
+      data: { ...off, on: true, reachable: false, unforwarded: 4, oldestUnforwarded: oldest, limitSeconds: 300 },
+    });
+    render(App);
+    const status = await screen.findByTestId('team-status');
+    expect(status.textContent).toContain('Writes held: 4 records not in the team store for 6 min (limit 5 min)');
+    expect(status.classList.contains('warn')).toBe(true);
   });
 
   it('fills in even when the window draws no frame (started hidden)', async () => {

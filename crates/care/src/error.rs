@@ -44,6 +44,11 @@ pub enum ErrorCode {
     BadAnswer,
     /// The same write on the same card or consumer is still in progress.
     AlreadyInProgress,
+    /// Team mode: the audit trail has not reached the team store for longer than the policy
+    /// allows, so writes are held; reads still work.
+    TrailUndelivered,
+    /// Team mode: the team store could not be reached or refused the call.
+    TeamStore,
 }
 
 /// A failure of the console's core, with a message that says what happened and what to check.
@@ -119,6 +124,13 @@ pub enum Error {
     /// The same write is still in progress; it was not sent again.
     #[error("{0}")]
     AlreadyInProgress(String),
+    /// Writes are held until the audit trail reaches the team store; the text says for how long
+    /// it has not.
+    #[error("{0}")]
+    TrailUndelivered(String),
+    /// The team store could not be reached or refused the call.
+    #[error("team store: {0}")]
+    TeamStore(String),
 }
 
 impl Error {
@@ -137,6 +149,8 @@ impl Error {
             Error::D1(error) => d1_code(error),
             Error::IssuerRecords { code, .. } => *code,
             Error::AlreadyInProgress(_) => ErrorCode::AlreadyInProgress,
+            Error::TrailUndelivered(_) => ErrorCode::TrailUndelivered,
+            Error::TeamStore(_) => ErrorCode::TeamStore,
         }
     }
 

@@ -357,7 +357,7 @@ async fn opting_out_a_closed_card_goes_pending_then_successful_and_the_card_leav
         .find(|r| r.event.event == "opt_out_card_intent")
         .unwrap();
     assert!(intent.event.role.is_some(), "the role in force: {intent:?}");
-    assert_eq!(h.console.audit_verify().unwrap().first_broken, None);
+    assert_eq!(h.console.audit_verify().await.unwrap().first_broken, None);
 }
 
 #[tokio::test]
@@ -1101,7 +1101,7 @@ async fn every_record_names_the_role_in_force_and_the_old_chain_still_verifies()
     assert_eq!(intent.event.role.as_deref(), Some("fraud"));
     // Records written before the change of role say the role then.
     assert_eq!(records[0].event.role.as_deref(), Some("agent"));
-    assert_eq!(h.console.audit_verify().unwrap().first_broken, None);
+    assert_eq!(h.console.audit_verify().await.unwrap().first_broken, None);
 }
 
 #[tokio::test]
@@ -1532,7 +1532,7 @@ async fn a_damaged_audit_log_is_kept_aside_nothing_is_done_until_an_administrato
         "{trail:?}"
     );
     assert!(trail[0].event.result.contains(&kept.sha256), "{trail:?}");
-    assert_eq!(console.audit_verify().unwrap().first_broken, None);
+    assert_eq!(console.audit_verify().await.unwrap().first_broken, None);
     console.consumer_view(&consumer).await.unwrap();
     // The outcome that waited is recorded now.
     console.track_once().await.unwrap();

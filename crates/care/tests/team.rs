@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use care::audit_log::centre::CentreFinding;
 use team::testing::Cluster;
 
 const CONSUMERS: usize = 60;
@@ -104,7 +105,12 @@ async fn a_login_cannot_send_another_operator_s_records_and_nothing_moves_past_t
         .await
         .unwrap();
     let refused = h.console.forward_audit(&mut mallory).await.unwrap_err();
-    assert!(refused.to_string().contains("Operator"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("it names another operator than this login's"),
+        "{refused}"
+    );
     let log = care::audit_log::AuditLog::open(&h.console.dirs().data.join("audit.sqlite")).unwrap();
     let first_other = h
         .trail()
@@ -127,33 +133,57 @@ async fn a_login_cannot_send_another_operator_s_records_and_nothing_moves_past_t
     assert_eq!(alerts, ["operator"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_team_mode_each_record_reaches_the_centre_as_it_is_written() {
-    let cluster = Cluster::start();
-    let database = cluster.database("live").await;
-    let mut owner = cluster.owner(&database).await;
+/// A console in team mode against `database`: the policy names this account A-0042 (an
+/// administrator too, to add the environment), who holds login `ws_<database>` (logins are the
+/// cluster's); writes are held past
+/// `limit_seconds` of backlog.
+async fn team_mode(
+    cluster: &Cluster,
+    database: &str,
+    limit_seconds: u32,
+) -> (std::sync::Arc<common::Harness>, tokio_postgres::Client) {
+    let mut owner = cluster.owner(database).await;
     team::schema::init(&mut owner).await.unwrap();
     let h = std::sync::Arc::new(common::harness(CONSUMERS, Duration::ZERO).await);
     let ca = h.dir.path().join("team-ca.pem");
     std::fs::write(&ca, &cluster.ca_pem).unwrap();
-    // The policy names this account A-0042 (an administrator too, to add the environment); the
-    // chain's first record, from before, names the bare OS account, which the centre takes.
+    // The chain's first record, from before the policy, names the bare OS account, which the
+    // centre takes.
     common::write_system_policy(
         h.dir.path(),
         &serde_json::json!({
             "operators": { "tester-os": { "id": "A-0042", "role": "agent", "admin": true } },
-            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database, "caFile": ca }
+            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database,
+                      "caFile": ca, "backlogLimitSeconds": limit_seconds }
         })
         .to_string(),
     );
     h.use_local_environment_as_admin().await;
-    team::schema::add_login(&mut owner, "ws17", "ws17-pw", "A-0042", false)
+    let login = format!("ws_{database}");
+    team::schema::add_login(&mut owner, &login, "ws-pw", "A-0042", false)
         .await
         .unwrap();
     h.console
-        .import_team_credentials("ws17", "ws17-pw")
+        .import_team_credentials(&login, "ws-pw")
         .await
         .unwrap();
+    (h, owner)
+}
+
+/// Waits (up to 20 s) until `done` holds.
+async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "{what}: not in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_team_mode_each_record_reaches_the_centre_as_it_is_written() {
+    let cluster = Cluster::start();
+    let database = cluster.database("live").await;
+    let (h, owner) = team_mode(&cluster, &database, 300).await;
     let forwarding = h.clone();
     let forwarder = tokio::spawn(async move { forwarding.console.forward_continuously().await });
 
@@ -161,25 +191,245 @@ async fn in_team_mode_each_record_reaches_the_centre_as_it_is_written() {
     for _ in 0..5 {
         h.console.consumer_view(&consumer).await.unwrap();
     }
-    let central = || async {
+    let central = async || {
         owner
             .query_one("SELECT count(*) FROM c2p.records", &[])
             .await
             .unwrap()
             .get::<_, i64>(0)
     };
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while central().await < h.trail().len() as i64 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the centre fell behind: {:?}",
-            h.trail()
-                .iter()
-                .map(|r| (r.event.operator.clone(), r.event.event.clone()))
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(central().await, h.trail().len() as i64);
+    until("every record in the centre", async || {
+        central().await == h.trail().len() as i64
+    })
+    .await;
+    assert_eq!(h.console.team_status().unwrap().unforwarded, 0);
     forwarder.abort();
+}
+
+fn opt_out_card(card: &str) -> care::writes::WriteRequest {
+    care::writes::WriteRequest {
+        kind: care::writes::WriteKind::OptOutCard,
+        target: card.to_owned(),
+        reason: None,
+        user_decision: true,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once_the_trail_drains()
+{
+    let cluster = Cluster::start();
+    let database = cluster.database("down").await;
+    let (h, owner) = team_mode(&cluster, &database, 2).await;
+    let forwarding = h.clone();
+    let forwarder = tokio::spawn(async move { forwarding.console.forward_continuously().await });
+    // An enrolled card of each of two consumers.
+    let mut cards = Vec::new();
+    for consumer in [
+        common::first(CONSUMERS, "ok"),
+        common::first(CONSUMERS, "closed"),
+    ] {
+        let view = h.console.consumer_view(&consumer).await.unwrap();
+        cards.extend(view.directories.iter().find_map(|d| match &d.state {
+            care::profile::DirectoryState::Enrolled { profile } => {
+                profile.cards.first().map(|c| c.card_id.clone())
+            }
+            _ => None,
+        }));
+    }
+    let consumer = common::first(CONSUMERS, "ok");
+    assert!(cards.len() >= 2, "{cards:?}");
+    h.console.write(opt_out_card(&cards[0])).await.unwrap();
+    until("the store reached", async || {
+        h.console.team_status().unwrap().reachable == Some(true)
+    })
+    .await;
+    drop(owner);
+
+    cluster.stop();
+    // Within the limit a write still goes; past it, writes are held and say why, reads go on.
+    h.console.consumer_view(&consumer).await.unwrap();
+    until("the store seen down", async || {
+        h.console.team_status().unwrap().reachable == Some(false)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let status = h.console.team_status().unwrap();
+    assert!(status.on && status.unforwarded > 0, "{status:?}");
+    assert!(status.oldest_age_seconds.unwrap() > 2, "{status:?}");
+    let sent_before = h.writes_to(&cards[1]);
+    let held = h.console.write(opt_out_card(&cards[1])).await.unwrap_err();
+    assert_eq!(held.code(), care::ErrorCode::TrailUndelivered, "{held}");
+    assert!(held.to_string().contains("team store"), "{held}");
+    assert_eq!(h.writes_to(&cards[1]), sent_before, "nothing sent");
+    h.console.consumer_view(&consumer).await.unwrap();
+    let last = h.trail();
+    let refusal = last
+        .iter()
+        .rev()
+        .find(|r| r.event.event == "write_held")
+        .expect("the refusal is recorded");
+    assert_eq!(refusal.event.resource.as_deref(), Some(cards[1].as_str()));
+    assert!(refusal.event.result.starts_with("refused: "), "{refusal:?}");
+
+    // Back: the backlog drains on its own, in order, and writes go again.
+    cluster.start_server();
+    until("the backlog drained", async || {
+        h.console.team_status().unwrap().unforwarded == 0
+    })
+    .await;
+    h.console.write(opt_out_card(&cards[1])).await.unwrap();
+    let owner = cluster.owner(&database).await;
+    until("the last write's records in the centre", async || {
+        let held: i64 = owner
+            .query_one("SELECT count(*) FROM c2p.records", &[])
+            .await
+            .unwrap()
+            .get(0);
+        held == h.trail().len() as i64
+    })
+    .await;
+    let alerts: i64 = owner
+        .query_one("SELECT count(*) FROM c2p.alerts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(alerts, 0, "nothing refused, no gap");
+    forwarder.abort();
+}
+
+/// What someone who owns the file can do: edit record `seq`'s result and compute the chain
+/// again from there, with the published hash (version 2), so that the file verifies on its own.
+fn edit_and_chain_again(file: &std::path::Path, seq: i64) {
+    let db = rusqlite::Connection::open(file).unwrap();
+    db.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+    db.execute(
+        "UPDATE audit SET result = 'nothing to see' WHERE seq = ?1",
+        [seq],
+    )
+    .unwrap();
+    let rows: Vec<Vec<Option<String>>> = db
+        .prepare(
+            "SELECT seq, time, operator, workstation, event, resource, result, operation_id,
+                    correlation_id, role FROM audit WHERE seq >= ?1 ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([seq], |r| {
+            (0..10)
+                .map(|i| match i {
+                    0 => r.get::<_, i64>(0).map(|n| Some(n.to_string())),
+                    _ => r.get::<_, Option<String>>(i),
+                })
+                .collect()
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut prev: String = db
+        .query_row("SELECT prev_hash FROM audit WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    for row in rows {
+        let mut fields = vec![Some(prev.clone())];
+        fields.extend(row[..9].iter().cloned());
+        fields.extend([Some("2".to_owned()), row[9].clone()]);
+        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        for field in &fields {
+            let bytes = field.as_deref().map(str::as_bytes);
+            context.update(&bytes.map_or(u64::MAX, |b| b.len() as u64).to_be_bytes());
+            context.update(bytes.unwrap_or_default());
+        }
+        let hash = hex::encode(context.finish().as_ref());
+        db.execute(
+            "UPDATE audit SET prev_hash = ?1, hash = ?2, version = 2 WHERE seq = ?3",
+            rusqlite::params![prev, hash, row[0].as_deref().unwrap()],
+        )
+        .unwrap();
+        prev = hash;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_names_what_was_done_to_the_local_log_against_the_centre_s_copy() {
+    let cluster = Cluster::start();
+    let consumer = common::first(CONSUMERS, "ok");
+
+    // Last rows deleted.
+    let database = cluster.database("truncated").await;
+    let (h, _owner) = team_mode(&cluster, &database, 300).await;
+    for _ in 0..3 {
+        h.console.consumer_view(&consumer).await.unwrap();
+    }
+    let verified = h.console.audit_verify().await.unwrap();
+    let centre = verified.centre.unwrap();
+    assert!(centre.checked, "{centre:?}");
+    assert!(
+        matches!(centre.findings[..], [CentreFinding::Behind { records }] if records > 0),
+        "{centre:?}"
+    );
+    h.console.forward_audit_now().await.unwrap();
+    let centre = h.console.audit_verify().await.unwrap().centre.unwrap();
+    assert_eq!(centre.findings, [], "the same chain");
+    h.console.forward_audit_now().await.unwrap();
+    let held = h.trail().len() as u32;
+    let file = h.console.dirs().data.join("audit.sqlite");
+    let db = rusqlite::Connection::open(&file).unwrap();
+    db.execute_batch("DROP TRIGGER audit_no_delete;").unwrap();
+    db.execute("DELETE FROM audit WHERE seq > ?1", [held - 2])
+        .unwrap();
+    drop(db);
+    let verified = h.console.audit_verify().await.unwrap();
+    assert_eq!(verified.first_broken, None, "the file alone verifies");
+    let centre = verified.centre.unwrap();
+    assert_eq!(
+        centre.findings,
+        [CentreFinding::Truncated {
+            local: held - 2,
+            central: held
+        }]
+    );
+    assert!(centre.findings[0].to_string().starts_with("TRUNCATED: "));
+
+    // A record edited and the chain computed again.
+    let database = cluster.database("forked").await;
+    let (h, _owner) = team_mode(&cluster, &database, 300).await;
+    for _ in 0..3 {
+        h.console.consumer_view(&consumer).await.unwrap();
+    }
+    h.console.forward_audit_now().await.unwrap();
+    let edited = h.trail().len() as i64 - 3;
+    edit_and_chain_again(&h.console.dirs().data.join("audit.sqlite"), edited);
+    let verified = h.console.audit_verify().await.unwrap();
+    assert_eq!(verified.first_broken, None, "the file alone verifies");
+    assert_eq!(
+        verified.centre.unwrap().findings,
+        [CentreFinding::Forked { at: edited as u32 }]
+    );
+    let last = h.trail().pop().unwrap();
+    assert_eq!(last.event.event, "audit_verify");
+    assert!(last.event.result.contains("FORKED at record"), "{last:?}");
+
+    // The file deleted: a new chain where the centre holds an older one.
+    let database = cluster.database("replaced").await;
+    let (h, _owner) = team_mode(&cluster, &database, 300).await;
+    h.console.consumer_view(&consumer).await.unwrap();
+    h.console.forward_audit_now().await.unwrap();
+    let old_chain = h.console.audit_chain().unwrap().chain;
+    let old_records = h.trail().len() as u32;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(h.console.dirs().data.join(format!("audit.sqlite{suffix}")));
+    }
+    let console = h.reopen();
+    console.consumer_view(&consumer).await.unwrap();
+    let centre = console.audit_verify().await.unwrap().centre.unwrap();
+    assert!(
+        matches!(
+            &centre.findings[..],
+            [CentreFinding::Replaced { chain, records }, CentreFinding::Behind { .. }]
+                if *chain == old_chain && *records == old_records
+        ),
+        "{centre:?}"
+    );
+    assert!(centre.findings[0].is_tampering() && !centre.findings[1].is_tampering());
 }

@@ -236,8 +236,14 @@ pub(crate) struct OwnerArgs {
 
 #[derive(Subcommand)]
 pub(crate) enum AuditCommand {
-    /// Walk the hash chain and report the first broken record.
-    Verify,
+    /// Walk the hash chain and report the first broken record; in team mode, also compare it
+    /// with the team store's copy.
+    Verify {
+        /// Instead, check every workstation's chain in the team store and list its alerts (role
+        /// auditor, with an auditor's login).
+        #[arg(long)]
+        team: bool,
+    },
     /// Export the log (role auditor).
     Export {
         /// The format.

@@ -36,7 +36,10 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let code = match error.code() {
             ErrorCode::InvalidInput | ErrorCode::NotFound => USAGE,
-            ErrorCode::Forbidden | ErrorCode::Rejected | ErrorCode::AlreadyInProgress => REFUSED,
+            ErrorCode::Forbidden
+            | ErrorCode::Rejected
+            | ErrorCode::AlreadyInProgress
+            | ErrorCode::TrailUndelivered => REFUSED,
             ErrorCode::OutcomeUnknown => UNKNOWN,
             _ => FAILED,
         };

@@ -54,22 +54,51 @@ async fn run(cli: Cli) -> Outcome {
         dirs,
         identity: care::policy::Identity::of_this_process()?,
     })?;
-    match cli.command {
-        Command::Env(command) => env::run(&console, command).await,
-        Command::Search { text, json } => consumer::search(&console, &text, json).await,
-        Command::Show { consumer_id, json } => consumer::show(&console, &consumer_id, json).await,
-        Command::OptOut(command) => write::opt_out(&console, command).await,
-        Command::Enrol { card_id, write } => write::enrol(&console, card_id, write).await,
-        Command::Update { what, id, write } => write::update(&console, what, id, write).await,
+    // Team mode: the trail goes to the team store before the command (so that a write is not
+    // held for a backlog another command left) and after it.
+    let forwards = !matches!(cli.command, Command::Team(_));
+    if forwards {
+        let _ = forward(&console).await;
+    }
+    let outcome = command(&console, cli.command).await;
+    if forwards && let Err(why) = forward(&console).await {
+        eprintln!(
+            "warning: this command's audit records could not be sent to the team store ({why}); the next command or the desktop console sends them"
+        );
+    }
+    outcome
+}
+
+/// How long a command waits for the team store before it goes on without it.
+const FORWARD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// In team mode, sends the audit records the team store lacks; the reason when it could not.
+async fn forward(console: &Console) -> Result<(), String> {
+    match tokio::time::timeout(FORWARD_WAIT, console.forward_if_team_mode()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!("no answer in {} s", FORWARD_WAIT.as_secs())),
+    }
+}
+
+/// Runs `command`.
+async fn command(console: &Console, command: Command) -> Outcome {
+    match command {
+        Command::Env(command) => env::run(console, command).await,
+        Command::Search { text, json } => consumer::search(console, &text, json).await,
+        Command::Show { consumer_id, json } => consumer::show(console, &consumer_id, json).await,
+        Command::OptOut(command) => write::opt_out(console, command).await,
+        Command::Enrol { card_id, write } => write::enrol(console, card_id, write).await,
+        Command::Update { what, id, write } => write::update(console, what, id, write).await,
         Command::Ops {
             pending,
             watch,
             limit,
-        } => ops::run(&console, pending, watch, limit).await,
-        Command::Audit(command) => audit::run(&console, command),
-        Command::Team(command) => team::run(&console, command).await,
-        Command::Batch(command) => batch::run(&console, command).await,
-        Command::AuditProfiles(args) => audit_profiles::run(&console, args).await,
-        Command::Recover => audit::recover(&console),
+        } => ops::run(console, pending, watch, limit).await,
+        Command::Audit(command) => audit::run(console, command).await,
+        Command::Team(command) => team::run(console, command).await,
+        Command::Batch(command) => batch::run(console, command).await,
+        Command::AuditProfiles(args) => audit_profiles::run(console, args).await,
+        Command::Recover => audit::recover(console),
     }
 }

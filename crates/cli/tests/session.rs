@@ -674,7 +674,7 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
         &owner_pw,
     ];
     let init = operator.ok(&[&["team", "init"][..], &owner[..]].concat());
-    assert!(init.contains("schema versions [1] applied"), "{init}");
+    assert!(init.contains("schema versions [1, 2] applied"), "{init}");
     let again = operator.ok(&[&["team", "init"][..], &owner[..]].concat());
     assert!(again.contains("already up to date"), "{again}");
 
@@ -718,8 +718,77 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
     assert_eq!(central as u64, count, "each record once");
     let local = operator.ok(&["audit", "verify"]);
     assert!(local.contains("intact"), "{local}");
+    assert!(
+        local.contains("team store: holds the same chain"),
+        "{local}"
+    );
+
+    // The last records deleted here: the file verifies, the team store's copy does not match.
+    let file = operator
+        .home
+        .path()
+        .join("data")
+        .join(care::storage::paths::APP_IDENTIFIER)
+        .join("audit.sqlite");
+    let db = rusqlite::Connection::open(&file).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_no_delete;
+         DELETE FROM audit WHERE seq > (SELECT max(seq) - 2 FROM audit);",
+    )
+    .unwrap();
+    drop(db);
+    let truncated = operator.c2p(&["audit", "verify"]);
+    let words = text(&truncated);
+    assert_eq!(truncated.status.code(), Some(1), "{words}");
+    assert!(words.contains("audit log intact"), "{words}");
+    assert!(
+        words.contains("team store: TRUNCATED: the team store holds"),
+        "{words}"
+    );
 
     operator.ok(&[&["team", "revoke", "ws1"][..], &owner[..]].concat());
     let refused = operator.c2p(&["team", "forward"]);
     assert!(!refused.status.success(), "{}", text(&refused));
+
+    // An auditor's login checks every chain in the store and lists its alerts: the first record
+    // sent after the truncation (a fork; the auditor's own login sends this workstation's trail
+    // now).
+    let auditor_pw = secret_file("audit1-pw", "audit1-secret");
+    operator.ok(&[
+        &[
+            "team",
+            "add-login",
+            "audit1",
+            "--operator",
+            &account,
+            "--auditor",
+            "--password-file",
+            &auditor_pw,
+        ][..],
+        &owner[..],
+    ]
+    .concat());
+    operator.ok(&[
+        "team",
+        "import-credentials",
+        "--login",
+        "audit1",
+        "--password-file",
+        &auditor_pw,
+    ]);
+    operator.write_system_policy(
+        &serde_json::json!({
+            "operators": { &account: { "id": &account, "role": "auditor", "admin": true } },
+            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database, "caFile": ca }
+        })
+        .to_string(),
+    );
+    let team = operator.ok(&["audit", "verify", "--team"]);
+    assert!(team.contains("records online of"), "{team}");
+    assert!(team.contains(", intact"), "{team}");
+    assert!(team.contains("alerts: 1\n"), "{team}");
+    assert!(
+        team.contains(" fork (login audit1): record "),
+        "the first record after the truncation does not link: {team}"
+    );
 }

@@ -99,24 +99,21 @@ BEGIN
 END
 $$;
 
-DO $$
+-- Makes `tbl` append-only (once).
+CREATE OR REPLACE FUNCTION c2p.append_only(tbl regclass) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'refuse_update_delete'
-                 AND tgrelid = 'c2p.records'::regclass) THEN
-    CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON c2p.records
-      FOR EACH ROW EXECUTE FUNCTION c2p.refuse_change();
-    CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON c2p.records
-      FOR EACH STATEMENT EXECUTE FUNCTION c2p.refuse_change();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'refuse_update_delete'
-                 AND tgrelid = 'c2p.alerts'::regclass) THEN
-    CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON c2p.alerts
-      FOR EACH ROW EXECUTE FUNCTION c2p.refuse_change();
-    CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON c2p.alerts
-      FOR EACH STATEMENT EXECUTE FUNCTION c2p.refuse_change();
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'refuse_update_delete' AND tgrelid = tbl) THEN
+    EXECUTE format('CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON %s
+                    FOR EACH ROW EXECUTE FUNCTION c2p.refuse_change()', tbl);
+    EXECUTE format('CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON %s
+                    FOR EACH STATEMENT EXECUTE FUNCTION c2p.refuse_change()', tbl);
   END IF;
 END
 $$;
+REVOKE ALL ON FUNCTION c2p.append_only FROM PUBLIC;
+SELECT c2p.append_only('c2p.records');
+SELECT c2p.append_only('c2p.alerts');
 
 -- This month and the next twelve; ingest makes a missing one on the way.
 SELECT c2p.month_partition((date_trunc('month', now()) + make_interval(months => m))::date)
@@ -218,8 +215,14 @@ BEGIN
               format('record %s of chain %s differs from the copy the centre holds', p_seq, p_chain));
     RETURN 'fork';
   END IF;
-  IF (FOUND AND (p_seq <> chain.last_seq + 1 OR p_prev_hash <> chain.last_hash))
-     OR (NOT FOUND AND p_seq <> 1) THEN
+  IF FOUND AND p_seq = chain.last_seq + 1 AND p_prev_hash <> chain.last_hash THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('fork', session_user, p_chain, p_seq,
+              format('record %s of chain %s does not link to record %s the centre holds: the chain was changed before it',
+                     p_seq, p_chain, chain.last_seq));
+    RETURN 'fork';
+  END IF;
+  IF (FOUND AND p_seq <> chain.last_seq + 1) OR (NOT FOUND AND p_seq <> 1) THEN
     INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
       VALUES ('gap', session_user, p_chain, p_seq,
               format('record %s of chain %s does not follow the last the centre holds (%s)',

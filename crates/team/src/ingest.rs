@@ -87,6 +87,22 @@ impl Verdict {
     }
 }
 
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Stored => "stored",
+            Self::Duplicate => "already held",
+            Self::Fork => "FORK: the centre holds a different record at this place of the chain",
+            Self::Gap => "GAP: a record before it is missing in the centre",
+            Self::Operator => "it names another operator than this login's",
+            Self::NotYours => "its chain belongs to another operator's login",
+            Self::BadHash => "its fields do not match its hash",
+            Self::Revoked => "this login was revoked",
+            Self::UnknownLogin => "this login is bound to no operator",
+        })
+    }
+}
+
 /// Sends `record` to the centre (on a connection or inside a transaction).
 pub async fn ingest(client: &impl GenericClient, record: &CentralRecord) -> Result<Verdict> {
     let r = record;

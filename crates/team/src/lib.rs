@@ -5,6 +5,7 @@
 //! - [`connect`]: a TLS connection that verifies the server against the bank's CA only.
 //! - [`schema`]: `c2p team init` (versioned migrations, idempotent), logins bound to operators.
 //! - [`ingest`]: one local audit record into the centre, chained and idempotent.
+//! - [`trail`]: the trail read back, to compare a workstation's log with and to check it whole.
 
 pub mod connect;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod ingest;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trail;
 
 pub use connect::{Address, connect};
 pub use error::{Error, Result};

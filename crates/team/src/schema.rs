@@ -7,7 +7,10 @@ use tokio_postgres::Client;
 use crate::{Error, Result};
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_audit.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../migrations/0001_audit.sql")),
+    (2, include_str!("../migrations/0002_verify.sql")),
+];
 
 /// Brings the schema to the newest version; returns the versions applied now (none when it
 /// already was).

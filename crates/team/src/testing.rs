@@ -133,27 +133,42 @@ impl Cluster {
         .unwrap();
         hand_over(&hba, 0o600);
 
-        let port = free_port();
-        let mut start = as_postgres(&bin.join("pg_ctl"));
+        let cluster = Cluster {
+            dir,
+            bin,
+            port: free_port(),
+            ca_pem: ca.pem(),
+        };
+        cluster.start_server();
+        cluster
+    }
+
+    /// Starts the server (again, after [`Cluster::stop`]) on the same port.
+    pub fn start_server(&self) {
+        let mut start = as_postgres(&self.bin.join("pg_ctl"));
         start
             .arg("-D")
-            .arg(&data)
+            .arg(self.dir.path().join("data"))
             .arg("-l")
-            .arg(dir.path().join("log"))
+            .arg(self.dir.path().join("log"))
             .arg("-w")
             .arg("-o")
             .arg(format!(
-                "-k {} -p {port} -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off",
-                dir.path().display()
+                "-k {} -p {} -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off",
+                self.dir.path().display(),
+                self.port
             ))
             .arg("start");
         run(start, "pg_ctl start");
-        Cluster {
-            dir,
-            bin,
-            port,
-            ca_pem: ca.pem(),
-        }
+    }
+
+    /// Stops the server at once (as a crash or a lost network would look to a client).
+    pub fn stop(&self) {
+        let mut stop = as_postgres(&self.bin.join("pg_ctl"));
+        stop.arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["stop", "-m", "immediate", "-w"]);
+        run(stop, "pg_ctl stop");
     }
 
     /// The address of database `database`.
@@ -190,6 +205,7 @@ impl Drop for Cluster {
         stop.arg("-D")
             .arg(self.dir.path().join("data"))
             .args(["stop", "-m", "immediate", "-w"]);
+        // Already stopped is fine.
         let _ = stop.output();
     }
 }

@@ -97,6 +97,15 @@ pub struct Event {
     pub correlation_id: Option<String>,
 }
 
+/// Records written and not yet held by the team store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlog {
+    /// How many.
+    pub records: u64,
+    /// When the oldest was written (RFC 3339, the workstation's clock).
+    pub oldest: String,
+}
+
 /// A stored record: the event, where it stands in the chain, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -130,6 +139,8 @@ pub struct Verification {
     /// The first record whose hash or link does not match, if any.
     #[specta(type = Option<f64>)]
     pub first_broken: Option<i64>,
+    /// Team mode: the comparison with the team store's copy.
+    pub centre: Option<super::centre::CentreCheck>,
 }
 
 /// The audit log of one data directory.
@@ -347,6 +358,49 @@ impl AuditLog {
             .map_err(refused)
     }
 
+    /// The records the team store does not hold yet: how many, and when the oldest was
+    /// written; `None` when it holds every one.
+    pub fn backlog(&self) -> Result<Option<Backlog>> {
+        self.usable()?;
+        self.db
+            .lock()
+            .query_row(
+                "WITH sent AS (SELECT coalesce(max(last_seq), 0) AS seq FROM forwarded)
+                 SELECT (SELECT max(seq) FROM audit) - sent.seq,
+                        (SELECT time FROM audit WHERE seq > sent.seq ORDER BY seq LIMIT 1)
+                 FROM sent",
+                [],
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .map(|(count, oldest)| match (count, oldest) {
+                (Some(count), Some(oldest)) if count > 0 => Some(Backlog {
+                    records: count.unsigned_abs(),
+                    oldest,
+                }),
+                _ => None,
+            })
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// The last record's seq (0 when empty).
+    pub fn last_seq(&self) -> Result<i64> {
+        self.usable()?;
+        self.db
+            .lock()
+            .query_row("SELECT coalesce(max(seq), 0) FROM audit", [], |r| r.get(0))
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
+    /// The hash of record `seq`, if the log holds it.
+    pub fn hash_at(&self, seq: i64) -> Result<Option<String>> {
+        self.usable()?;
+        self.db
+            .lock()
+            .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |r| r.get(0))
+            .optional()
+            .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
+    }
+
     /// How many records the log holds.
     pub fn count(&self) -> Result<u64> {
         self.usable()?;
@@ -464,6 +518,7 @@ impl AuditLog {
                     return Ok(Verification {
                         records: expected_seq - 1,
                         first_broken: Some(expected_seq),
+                        centre: None,
                     });
                 }
                 expected_prev = record.hash.clone();
@@ -473,6 +528,7 @@ impl AuditLog {
                 return Ok(Verification {
                     records: expected_seq - 1,
                     first_broken: None,
+                    centre: None,
                 });
             }
         }
@@ -523,7 +579,8 @@ pub(crate) mod tests {
             log.verify().unwrap(),
             Verification {
                 records: 6,
-                first_broken: None
+                first_broken: None,
+                centre: None
             }
         );
     }
@@ -545,7 +602,8 @@ pub(crate) mod tests {
             log.verify().unwrap(),
             Verification {
                 records: before + 1,
-                first_broken: None
+                first_broken: None,
+                centre: None
             }
         );
     }
@@ -587,7 +645,8 @@ pub(crate) mod tests {
             log.verify().unwrap(),
             Verification {
                 records: 3,
-                first_broken: Some(4)
+                first_broken: Some(4),
+                centre: None
             }
         );
 

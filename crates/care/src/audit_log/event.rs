@@ -116,6 +116,8 @@ audit_events! {
     TeamLoginRevoke = "team_login_revoke",
     /// This operator's team store login put in the keychain.
     TeamCredentialsImport = "team_credentials_import",
+    /// A write held because the audit trail had not reached the team store in time.
+    WriteHeld = "write_held",
     /// A new operations journal began after a damaged one was kept aside (named with its hash).
     JournalRecovered = "journal_recovered",
     /// A batch opt-out made from a list.

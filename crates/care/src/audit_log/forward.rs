@@ -42,7 +42,7 @@ fn central(owner: &ChainOwner, record: &Record) -> team::CentralRecord {
 }
 
 fn central_error(error: team::Error) -> Error {
-    Error::Internal(format!("team store: {error}"))
+    Error::TeamStore(error.to_string())
 }
 
 /// Sends every record the team store does not hold yet, `BATCH` at a time; returns how many
@@ -73,8 +73,8 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
                 if held > from {
                     log.set_forwarded(held)?;
                 }
-                return Err(Error::Internal(format!(
-                    "the team store refused record {} of this workstation's audit chain ({verdict:?}): tell your security team",
+                return Err(Error::TeamStore(format!(
+                    "it refused record {} of this workstation's audit chain ({verdict}): tell your security team",
                     record.seq
                 )));
             }

@@ -2,13 +2,14 @@
 //! ([`event`]), its export ([`export`]), and the one way to add to it, a [`Recorder`] that knows
 //! who is acting and where.
 
+pub mod centre;
 pub mod chain;
 pub mod event;
 pub mod export;
 pub mod forward;
 pub mod query;
 
-pub use chain::{AuditLog, Event, Record, Verification};
+pub use chain::{AuditLog, Backlog, Event, Record, Verification};
 pub use event::AuditEvent;
 pub use export::ExportFormat;
 pub use query::AuditFilter;

@@ -120,7 +120,8 @@ impl Run<'_> {
         // Follow what is on the way (after a crash: intents that may or may not have left),
         // send what surely was not applied, and again until nothing is left to send. An item this
         // run could not send (another process holds the same write, say) is not tried again in
-        // this run, so that it ends instead of spinning; a refusal by the role stops the run. The
+        // this run, so that it ends instead of spinning; a refusal by the role, or writes held until
+        // the audit trail reaches the team store, stops the run. The
         // batch stays resumable either way.
         let passed_over: Mutex<std::collections::HashSet<i64>> = Mutex::default();
         let stopped: Mutex<Option<Error>> = Mutex::default();
@@ -154,7 +155,11 @@ impl Run<'_> {
                             if let Err(error) = self.send_item(&item, brake, &mut control).await {
                                 tracing::warn!(batch = %self.batch.id, seq = item.seq, code = ?error.code(), %error, "a batch item was not sent");
                                 lock(passed_over).insert(item.seq);
-                                if error.code() == crate::ErrorCode::Forbidden {
+                                if matches!(
+                                    error.code(),
+                                    crate::ErrorCode::Forbidden
+                                        | crate::ErrorCode::TrailUndelivered
+                                ) {
                                     lock(stopped).get_or_insert(error);
                                 }
                             }

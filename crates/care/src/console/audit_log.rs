@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Console;
+use crate::audit_log::centre::CentreCheck;
 use crate::audit_log::query::Query;
 use crate::audit_log::{
     AuditEvent, AuditFilter, ExportFormat, Record, Recorder, Verification, export::export,
@@ -61,15 +62,37 @@ impl Console {
         Ok(AuditPage { records, total })
     }
 
-    /// Checks the audit log's file in full (SQLite's integrity check) and walks its chain; the
-    /// verification itself is audited.
-    pub fn audit_verify(&self) -> Result<Verification> {
+    /// Checks the audit log's file in full (SQLite's integrity check) and walks its chain; in
+    /// team mode, also compares it with the team store's copy. The verification itself is
+    /// audited.
+    pub async fn audit_verify(&self) -> Result<Verification> {
         self.refuse_while_damaged(Permission::AuditRead)?;
-        let verification = self.audit.verify()?;
-        let result = match verification.first_broken {
+        let mut verification = self.audit.verify()?;
+        if self.team_on()? {
+            verification.centre = Some(match self.compare_with_centre().await {
+                Ok(check) => check,
+                Err(error) => CentreCheck::unchecked(&error),
+            });
+        }
+        let mut result = match verification.first_broken {
             None => format!("intact ({} records)", verification.records),
             Some(seq) => format!("broken at record {seq}"),
         };
+        match &verification.centre {
+            Some(centre) if !centre.checked => {
+                result.push_str("; not compared with the team store")
+            }
+            Some(centre) if centre.findings.is_empty() => {
+                result.push_str("; the team store holds the same chain")
+            }
+            Some(centre) => {
+                for finding in &centre.findings {
+                    result.push_str("; ");
+                    result.push_str(&finding.to_string());
+                }
+            }
+            None => {}
+        }
         self.record(AuditEvent::AuditVerify, None, &result)?;
         Ok(verification)
     }

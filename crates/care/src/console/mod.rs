@@ -35,6 +35,7 @@ pub use audit_log::AuditPage;
 pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;
+pub use team::{TeamStatus, TeamVerification};
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;
@@ -83,6 +84,8 @@ pub struct Console {
     in_flight: InFlight,
     /// The operator id and role (by name) the trail last named: a change is recorded.
     policy_seen: std::sync::Mutex<Option<(String, String)>>,
+    /// Team mode: whether the forwarder's last try reached the team store.
+    team_reachable: std::sync::Mutex<Option<bool>>,
 }
 
 /// The console's files kept aside at start.
@@ -136,6 +139,7 @@ impl Console {
             settle: crate::writes::SETTLE,
             in_flight: InFlight::default(),
             policy_seen: std::sync::Mutex::new(None),
+            team_reachable: std::sync::Mutex::new(None),
         };
         if console.damaged.audit.is_none() && console.audit.count()? == 0 {
             let result = match audit_existed {
@@ -240,13 +244,13 @@ impl Console {
             self.note_policy(&policy)?;
         }
         match policy.permit(permission, &environment) {
+            Ok(permit) if sends_a_write(permission) => {
+                self.hold_while_trail_undelivered(&permit, resource.map(safe_resource))?;
+                Ok(permit)
+            }
             Ok(permit) => Ok(permit),
             Err(refused) => {
-                let resource =
-                    resource.map(|r| match crate::privacy::refuse_personal_data_as_id(r) {
-                        Ok(()) => r,
-                        Err(_) => INVALID_ID,
-                    });
+                let resource = resource.map(safe_resource);
                 Recorder::new(
                     &self.audit,
                     &policy.operator,
@@ -357,6 +361,19 @@ impl Console {
     async fn drop_session(&self) {
         self.session.lock().await.take();
     }
+}
+
+/// `resource` as the trail may name it: a card number, e-mail or phone never.
+fn safe_resource(resource: &str) -> &str {
+    match crate::privacy::refuse_personal_data_as_id(resource) {
+        Ok(()) => resource,
+        Err(_) => INVALID_ID,
+    }
+}
+
+/// Whether `permission` sends one write to D1 (a batch's items each ask for theirs).
+fn sends_a_write(permission: Permission) -> bool {
+    permission.is_write() && permission != Permission::BatchOptOut
 }
 
 impl Gate for Console {

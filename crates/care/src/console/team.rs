@@ -4,6 +4,7 @@
 
 use super::Console;
 use crate::audit_log::AuditEvent;
+use crate::audit_log::centre::{CentreCheck, compare};
 use crate::audit_log::forward::{ChainOwner, forward};
 use crate::credentials::{SecretKind, TEAM_STORE};
 use crate::policy::Permission;
@@ -12,11 +13,138 @@ use crate::{Error, Result};
 fn store_error(error: team::Error) -> Error {
     match error {
         team::Error::InvalidInput(words) => Error::InvalidInput(words),
-        other => Error::Internal(format!("team store: {other}")),
+        other => Error::TeamStore(other.to_string()),
     }
 }
 
+/// The team store as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamStatus {
+    /// Whether team mode is on for the environment in use.
+    pub on: bool,
+    /// Whether the last try to reach the store worked; `None` before the first.
+    pub reachable: Option<bool>,
+    /// Records the store does not hold yet.
+    pub unforwarded: u32,
+    /// When the oldest of them was written (RFC 3339).
+    pub oldest_unforwarded: Option<String>,
+    /// Its age, in seconds, when this was read.
+    pub oldest_age_seconds: Option<u32>,
+    /// Past this age writes are held.
+    pub limit_seconds: u32,
+}
+
+/// What `c2p audit verify --team` finds.
+#[derive(Debug, Clone)]
+pub struct TeamVerification {
+    /// Every chain the login may read, checked whole.
+    pub chains: Vec<team::trail::ChainReport>,
+    /// Every alert of the store.
+    pub alerts: Vec<team::trail::Alert>,
+}
+
+/// Seconds since `time` (RFC 3339) by this computer's clock; 0 for a time to come.
+fn age_seconds(time: &str) -> u32 {
+    chrono::DateTime::parse_from_rfc3339(time)
+        .map(|then| (chrono::Utc::now() - then.to_utc()).num_seconds().max(0))
+        .map_or(0, |age| u32::try_from(age).unwrap_or(u32::MAX))
+}
+
 impl Console {
+    /// The limit on the trail's backlog when team mode is on for `environment` (never for the
+    /// embedded sandbox running in this process); `None` when it is off.
+    fn team_limit(&self, environment: &str) -> Result<Option<u32>> {
+        if environment == crate::SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some() {
+            return Ok(None);
+        }
+        Ok(crate::policy::team_config(&self.policy_paths)?.map(|c| c.backlog_limit_seconds))
+    }
+
+    /// Whether team mode is on for the environment in use.
+    pub(super) fn team_on(&self) -> Result<bool> {
+        Ok(self.team_limit(&self.active_name()?)?.is_some())
+    }
+
+    fn note_reachable(&self, reachable: bool) {
+        *self
+            .team_reachable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(reachable);
+    }
+
+    /// In team mode, one pass of [`Console::forward_audit_now`] (the command line's, before and
+    /// after each command); `None` when team mode is off.
+    pub async fn forward_if_team_mode(&self) -> Result<Option<u64>> {
+        if !self.team_on()? {
+            return Ok(None);
+        }
+        let result = self.forward_audit_now().await;
+        self.note_reachable(result.is_ok());
+        result.map(Some)
+    }
+
+    /// The team store's state and this workstation's backlog, for the status bar.
+    pub fn team_status(&self) -> Result<TeamStatus> {
+        let Some(limit) = self.team_limit(&self.active_name()?)? else {
+            return Ok(TeamStatus {
+                on: false,
+                reachable: None,
+                unforwarded: 0,
+                oldest_unforwarded: None,
+                oldest_age_seconds: None,
+                limit_seconds: 0,
+            });
+        };
+        let backlog = self.audit.backlog()?;
+        Ok(TeamStatus {
+            on: true,
+            reachable: *self
+                .team_reachable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+            unforwarded: backlog
+                .as_ref()
+                .map_or(0, |b| u32::try_from(b.records).unwrap_or(u32::MAX)),
+            oldest_age_seconds: backlog.as_ref().map(|b| age_seconds(&b.oldest)),
+            oldest_unforwarded: backlog.map(|b| b.oldest),
+            limit_seconds: limit,
+        })
+    }
+
+    /// Holds a write (refused, and the refusal recorded) while team mode is on and the oldest
+    /// record the team store lacks is older than the policy's limit. Reads are never held.
+    pub(super) fn hold_while_trail_undelivered(
+        &self,
+        permit: &crate::policy::Permit,
+        resource: Option<&str>,
+    ) -> Result<()> {
+        let Some(limit) = self.team_limit(permit.environment())? else {
+            return Ok(());
+        };
+        let Some(backlog) = self.audit.backlog()? else {
+            return Ok(());
+        };
+        let age = age_seconds(&backlog.oldest);
+        if age <= limit {
+            return Ok(());
+        }
+        let words = format!(
+            "{} audit records of this workstation have not reached the team store for {} min (the policy allows {} min)",
+            backlog.records,
+            age / 60,
+            limit / 60
+        );
+        self.recorder(permit).record(
+            AuditEvent::WriteHeld,
+            resource,
+            &format!("refused: {words}"),
+        )?;
+        Err(Error::TrailUndelivered(format!(
+            "writes are held: {words}. Reads still work; writes resume by themselves once the trail is delivered. Check the network, or tell IT that the team store cannot be reached"
+        )))
+    }
+
     /// Where the team store is, from the administrators' policy; an error without team mode.
     pub fn team_address(&self) -> Result<team::Address> {
         let config = crate::policy::team_config(&self.policy_paths)?.ok_or_else(|| {
@@ -153,6 +281,39 @@ impl Console {
         forward(&self.audit, &owner, client).await
     }
 
+    /// This workstation's chain compared with the team store's copy, as this operator's login.
+    pub(super) async fn compare_with_centre(&self) -> Result<CentreCheck> {
+        let owner = self.audit_chain()?;
+        let client = self.team_login().await?;
+        compare(&self.audit, &owner, &self.identity.workstation, &client).await
+    }
+
+    /// Every workstation's chain in the team store checked whole, and the store's alerts (role
+    /// auditor, with an auditor's login); recorded.
+    pub async fn audit_verify_team(&self) -> Result<TeamVerification> {
+        let permit = self.authorise(Permission::AuditRead, Some(TEAM_STORE))?;
+        let client = self.team_login().await?;
+        let result = async {
+            let chains = team::trail::check_all(&client).await?;
+            let alerts = team::trail::alerts(&client).await?;
+            Ok(TeamVerification { chains, alerts })
+        }
+        .await
+        .map_err(store_error);
+        let outcome = match &result {
+            Ok(found) => format!(
+                "{} chains, {} broken or with a gap, {} alerts",
+                found.chains.len(),
+                found.chains.iter().filter(|c| !c.intact()).count(),
+                found.alerts.len()
+            ),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(&permit)
+            .record(AuditEvent::AuditVerify, Some(TEAM_STORE), &outcome)?;
+        result
+    }
+
     /// [`Console::forward_audit`] as this operator's login from the keychain.
     pub async fn forward_audit_now(&self) -> Result<u64> {
         let mut client = self.team_login().await?;
@@ -197,12 +358,10 @@ impl Console {
         let mut client: Option<tokio_postgres::Client> = None;
         let mut backoff = LOOK_EVERY;
         loop {
-            let on = crate::policy::team_config(&self.policy_paths).is_ok_and(|c| c.is_some())
-                && self
-                    .active_name()
-                    .is_ok_and(|name| name != crate::SANDBOX_ENVIRONMENT);
-            if on {
-                match self.forward_once(&mut client).await {
+            if self.team_on().unwrap_or(false) {
+                let result = self.forward_once(&mut client).await;
+                self.note_reachable(result.is_ok());
+                match result {
                     Ok(_) => backoff = LOOK_EVERY,
                     Err(error) => {
                         tracing::warn!(code = ?error.code(), %error, "the audit trail could not be sent to the team store");

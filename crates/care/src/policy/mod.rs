@@ -258,7 +258,8 @@ struct PerAccount {
 }
 
 /// Team mode's settings, in the administrators' policy file only:
-/// `"team": {"host": "db.bank.example", "port": 5432, "database": "c2p", "caFile": "/etc/c2p-care/team-ca.pem"}`.
+/// `"team": {"host": "db.bank.example", "port": 5432, "database": "c2p", "caFile": "/etc/c2p-care/team-ca.pem",
+/// "backlogLimitSeconds": 300}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamConfig {
@@ -271,10 +272,17 @@ pub struct TeamConfig {
     pub database: String,
     /// The CA that signs the store's certificate (PEM); TLS cannot be turned off.
     pub ca_file: PathBuf,
+    /// How old the oldest record the store does not hold yet may grow before writes are held.
+    #[serde(default = "default_backlog_limit")]
+    pub backlog_limit_seconds: u32,
 }
 
 fn default_team_port() -> u16 {
     5432
+}
+
+fn default_backlog_limit() -> u32 {
+    300
 }
 
 /// Team mode's settings: only the administrators' file sets them (a user's own file never
@@ -642,6 +650,7 @@ mod tests {
                 port: 5432,
                 database: "c2p".into(),
                 ca_file: "/etc/c2p-care/team-ca.pem".into(),
+                backlog_limit_seconds: 300,
             })
         );
         write(

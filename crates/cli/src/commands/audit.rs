@@ -10,25 +10,49 @@ use crate::args::{AuditCommand, Format};
 use crate::exit::{self, Failure, Outcome};
 use crate::render;
 
-pub fn run(console: &Console, command: AuditCommand) -> Outcome {
+pub async fn run(console: &Console, command: AuditCommand) -> Outcome {
     match command {
-        AuditCommand::Verify => {
-            let verification = console.audit_verify()?;
-            match verification.first_broken {
-                None => {
-                    say!(
-                        "audit log intact: {} records, chain verified",
-                        verification.records
-                    );
-                    Ok(())
-                }
-                Some(seq) => Err(Failure::new(
+        AuditCommand::Verify { team: true } => verify_team(console).await,
+        AuditCommand::Verify { team: false } => {
+            let verification = console.audit_verify().await?;
+            if let Some(seq) = verification.first_broken {
+                return Err(Failure::new(
                     exit::FAILED,
                     format!(
                         "audit log BROKEN at record {seq} (of {}): records from there on cannot be trusted; keep the file and tell your security team",
                         verification.records
                     ),
+                ));
+            }
+            say!(
+                "audit log intact: {} records, chain verified",
+                verification.records
+            );
+            let Some(centre) = verification.centre else {
+                return Ok(());
+            };
+            if !centre.checked {
+                say!(
+                    "not compared with the team store: {}",
+                    render::inert(centre.problem.as_deref().unwrap_or_default())
+                );
+                return Ok(());
+            }
+            if centre.findings.is_empty() {
+                say!(
+                    "team store: holds the same chain ({} records)",
+                    centre.central_records
+                );
+            }
+            for finding in &centre.findings {
+                say!("team store: {finding}");
+            }
+            match centre.findings.iter().any(|f| f.is_tampering()) {
+                true => Err(Failure::new(
+                    exit::FAILED,
+                    "this workstation's audit log does not match the team store's copy: keep the file and tell your security team",
                 )),
+                false => Ok(()),
             }
         }
         AuditCommand::Export {
@@ -74,4 +98,49 @@ pub fn recover(console: &Console) -> Outcome {
     }
     say!("restart the console (close every window of it) to use the new files");
     Ok(())
+}
+
+/// `c2p audit verify --team`: every chain in the team store, then its alerts.
+async fn verify_team(console: &Console) -> Outcome {
+    let found = console.audit_verify_team().await?;
+    for report in &found.chains {
+        let chain = &report.summary;
+        let state = match (report.first_gap, report.first_broken) {
+            (None, None) => "intact".to_owned(),
+            (gap, broken) => [
+                gap.map(|seq| format!("GAP: record {seq} missing")),
+                broken.map(|seq| format!("BROKEN at record {seq}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; "),
+        };
+        say!(
+            "chain {} ({} on {}, operator {}): {} records online of {}, {state}",
+            chain.chain,
+            render::inert(&chain.account),
+            render::inert(&chain.workstation),
+            render::inert(&chain.operator),
+            report.records,
+            chain.last_seq
+        );
+    }
+    say!("alerts: {}", found.alerts.len());
+    for alert in &found.alerts {
+        say!(
+            "  {} {} (login {}): {}",
+            alert.at,
+            alert.kind,
+            alert.login,
+            render::inert(&alert.detail)
+        );
+    }
+    match found.chains.iter().all(|c| c.intact()) {
+        true => Ok(()),
+        false => Err(Failure::new(
+            exit::FAILED,
+            "a chain in the team store is broken or has a gap: tell your security team",
+        )),
+    }
 }

@@ -17,6 +17,14 @@ export const en = {
     'Search by consumer ID, card ID, name (kanji, kana or latin), email address, phone number or the last 4 digits of a card.',
   'status.version': 'Version {version}',
   'status.loading': 'Starting…',
+  'team.delivered': 'Team store: trail delivered',
+  'team.unreachable': 'Team store: not reachable, trying again',
+  'team.behind': 'Team store: sending {records} {records|record|records} ({seconds} s)',
+  'team.behindUnreachable':
+    'Team store: not reachable; {records} {records|record|records} waiting for {seconds} s (writes are held after {limit} min)',
+  'team.held':
+    'Writes held: {records} {records|record|records} not in the team store for {minutes} min (limit {limit} min). Reads still work.',
+  'team.help': "Every action is recorded on this workstation and sent to your bank's team store at once.",
   'notice.dismiss': 'Dismiss',
   'diff.differs': 'differs',
   'diff.normalised': 'same after normalisation',
@@ -179,9 +187,19 @@ export const en = {
   'event.team_login_add': 'Team store login made',
   'event.team_login_revoke': 'Team store login revoked',
   'event.team_credentials_import': 'Team store login stored in the keychain',
+  'event.write_held': 'Write held: the audit trail had not reached the team store',
   'event.policy_change': 'Operator or role changed',
   'event.journal_recovered': 'Operations journal started again',
   'audit.verify': 'Verify the chain',
+  'audit.centreSame': 'The team store holds the same chain ({count} {count|record|records}).',
+  'audit.centreUnchecked': 'Not compared with the team store: it could not be reached. Try again later.',
+  'audit.centreReplaced':
+    'REPLACED: the team store holds an older chain of this account on this workstation ({chain}, {records} {records|record|records}): the local log began again, its file deleted or replaced. Tell your security team.',
+  'audit.centreTruncated':
+    'TRUNCATED: the team store holds {central} records of this chain, this workstation only {local}: the last records were deleted here. Tell your security team.',
+  'audit.centreForked':
+    "FORKED at record {at}: from there on this workstation's records differ from the team store's copy (edited and chained again). Tell your security team.",
+  'audit.centreBehind': '{records} {records|record|records} not yet in the team store (they go as soon as it can be reached).',
   'audit.intact': 'Chain intact: {count} {count|record|records} verified.',
   'audit.broken': 'Chain BROKEN at record {seq} (of {count}): records from there on cannot be trusted. Keep the file and tell your security team.',
   'audit.filter': 'Filter',
@@ -330,6 +348,10 @@ export const en = {
     'The service\'s answer could not be read, and nothing in it was used. Try again; if it keeps happening, contact IT support.',
   'error.ALREADY_IN_PROGRESS':
     'The same action on this card or consumer is still in progress, so it was not sent again. Wait for its result on the Operations screen.',
+  'error.TRAIL_UNDELIVERED':
+    'Writes are held: this workstation\'s audit trail has not reached the team store for longer than your bank allows. Nothing was sent. Searching and reading still work; writes resume by themselves once the trail is delivered. If it lasts, tell IT that the team store cannot be reached.',
+  'error.TEAM_STORE':
+    'The team store could not be reached or refused the request. Nothing was lost: this workstation keeps its records and sends them when it can. If it lasts, tell IT.',
   'error.unexpected':
     'The console did not answer as expected. Restart it; if it keeps happening, send the log file to IT support.',
   'error.screenLoad': 'This screen could not be loaded. Restart the console; if it happens again, reinstall it.',

@@ -26,6 +26,8 @@ const errorKeys: Record<ErrorCode, MessageKey> = {
   TLS_FAILED: 'error.TLS_FAILED',
   BAD_ANSWER: 'error.BAD_ANSWER',
   ALREADY_IN_PROGRESS: 'error.ALREADY_IN_PROGRESS',
+  TRAIL_UNDELIVERED: 'error.TRAIL_UNDELIVERED',
+  TEAM_STORE: 'error.TEAM_STORE',
 };
 
 /** The language the system asks for, used until the operator chooses one. */

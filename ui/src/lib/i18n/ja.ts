@@ -19,6 +19,14 @@ export const ja: Record<MessageKey, string> = {
     '会員ID、カードID、氏名(漢字・カナ・ローマ字)、メールアドレス、電話番号、カード番号の下4桁で検索できます。',
   'status.version': 'バージョン {version}',
   'status.loading': '起動中…',
+  'team.delivered': 'チームストア: 証跡送信済み',
+  'team.unreachable': 'チームストア: 接続できません。再試行中',
+  'team.behind': 'チームストア: {records} 件を送信中 ({seconds} 秒)',
+  'team.behindUnreachable':
+    'チームストア: 接続できません。{records} 件が {seconds} 秒待機中 ({limit} 分を超えると書き込みを保留)',
+  'team.held':
+    '書き込み保留中: {records} 件が {minutes} 分間チームストアに未送信 (上限 {limit} 分)。参照は使えます。',
+  'team.help': 'すべての操作はこの端末に記録され、直ちに銀行のチームストアへ送信されます。',
   'notice.dismiss': '閉じる',
   'diff.differs': '相違',
   'diff.normalised': '正規化後は一致',
@@ -181,8 +189,18 @@ export const ja: Record<MessageKey, string> = {
   'event.team_login_add': 'チームストアのログイン作成',
   'event.team_login_revoke': 'チームストアのログイン失効',
   'event.team_credentials_import': 'チームストアのログインをキーチェーンに保存',
+  'event.write_held': '書き込みを保留: 監査証跡がチームストアに届いていません',
   'event.policy_change': '操作者またはロールの変更',
   'event.journal_recovered': '操作ジャーナルの再開始',
+  'audit.centreSame': 'チームストアは同じチェーンを保持しています ({count} 件)。',
+  'audit.centreUnchecked': 'チームストアと照合できませんでした: 接続できません。後でもう一度お試しください。',
+  'audit.centreReplaced':
+    '置換: チームストアはこの端末のこのアカウントの古いチェーン ({chain}、{records} 件) を保持しています: ローカルのログが作り直されました (ファイルの削除または差し替え)。セキュリティ担当に連絡してください。',
+  'audit.centreTruncated':
+    '切り詰め: チームストアはこのチェーンの記録を {central} 件保持していますが、この端末には {local} 件しかありません: 最後の記録がここで削除されました。セキュリティ担当に連絡してください。',
+  'audit.centreForked':
+    '分岐 (記録 {at}): ここから先、この端末の記録はチームストアの写しと異なります (編集後にチェーンを再計算)。セキュリティ担当に連絡してください。',
+  'audit.centreBehind': '{records} 件がまだチームストアにありません (接続でき次第送信します)。',
   'audit.verify': 'チェーンを検証',
   'audit.intact': 'チェーンは正常です:{count} 件すべて検証しました。',
   'audit.broken': 'チェーンがレコード {seq}({count} 件中)で破損しています。以降のレコードは信頼できません。ファイルを保全し、セキュリティ担当に連絡してください。',
@@ -332,6 +350,10 @@ export const ja: Record<MessageKey, string> = {
     'サービスの応答を読み取れなかったため、その内容は使用されていません。もう一度お試しください。繰り返す場合は IT サポートに連絡してください。',
   'error.ALREADY_IN_PROGRESS':
     'このカードまたは会員に対する同じ操作がまだ処理中のため、再送していません。操作履歴で結果をお待ちください。',
+  'error.TRAIL_UNDELIVERED':
+    '書き込みを保留しています: この端末の監査証跡が、銀行の定める時間を超えてチームストアに届いていません。何も送信していません。検索と参照は引き続き使えます。証跡が届けば書き込みは自動で再開します。続く場合は、チームストアに接続できないことを IT に伝えてください。',
+  'error.TEAM_STORE':
+    'チームストアに接続できないか、要求が拒否されました。記録は失われていません: この端末が保持し、接続でき次第送信します。続く場合は IT に伝えてください。',
   'error.unexpected':
     'コンソールが想定どおりに応答しませんでした。再起動してください。繰り返し発生する場合は、ログファイルをITサポートに送ってください。',
   'error.screenLoad': 'この画面を読み込めませんでした。コンソールを再起動してください。繰り返す場合は再インストールしてください。',

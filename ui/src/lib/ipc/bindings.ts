@@ -42,8 +42,13 @@ export const commands = {
 	operations: (status: State | null, limit: number) => typedError<Entry_Serialize[], IpcError>(__TAURI_INVOKE("operations", { status, limit })),
 	/**  A page of the audit log that `filter` lets through, newest first, with the total. */
 	auditPage: (filter: AuditFilter_Deserialize, offset: number, limit: number) => typedError<AuditPage_Serialize, IpcError>(__TAURI_INVOKE("audit_page", { filter, offset, limit })),
-	/**  Walks the audit chain (audited itself). */
+	/**
+	 *  Walks the audit chain and, in team mode, compares it with the team store's copy (audited
+	 *  itself).
+	 */
 	auditVerify: () => typedError<Verification_Serialize, IpcError>(__TAURI_INVOKE("audit_verify")),
+	/**  The team store's state and this workstation's backlog of audit records, for the status bar. */
+	teamStatus: () => typedError<TeamStatus_Serialize, IpcError>(__TAURI_INVOKE("team_status")),
 	/**  Saves the operator's theme (`None`: follow the system). */
 	setTheme: (theme: Theme | null) => typedError<null, IpcError>(__TAURI_INVOKE("set_theme", { theme })),
 	/**  Switches the console to another environment (audited). */
@@ -126,6 +131,7 @@ export const events = {
 	languageChanged: makeEvent<LanguageChanged, LanguageChanged>("language-changed"),
 	operationChanged: makeEvent<OperationChanged_Serialize, OperationChanged_Deserialize>("operation-changed"),
 	profileAuditProgress: makeEvent<ProfileAuditProgress_Serialize, ProfileAuditProgress_Deserialize>("profile-audit-progress"),
+	teamStatusChanged: makeEvent<TeamStatusChanged_Serialize, TeamStatusChanged_Deserialize>("team-status-changed"),
 };
 
 /* Constants */
@@ -336,6 +342,8 @@ export type AuditEvent =
 "team_login_revoke" | 
 /**  This operator's team store login put in the keychain. */
 "team_credentials_import" | 
+/**  A write held because the audit trail had not reached the team store in time. */
+"write_held" | 
 /**  A new operations journal began after a damaged one was kept aside (named with its hash). */
 "journal_recovered" | 
 /**  A batch opt-out made from a list. */
@@ -780,6 +788,62 @@ export type Cell_Serialize = {
 	comparison: Match | null,
 };
 
+/**  The comparison with the team store, or why it could not be made. */
+export type CentreCheck = CentreCheck_Serialize | CentreCheck_Deserialize;
+
+/**  The comparison with the team store, or why it could not be made. */
+export type CentreCheck_Deserialize = {
+	/**  Whether the store was reached and the chains compared. */
+	checked: boolean,
+	/**  The records of this chain the store holds. */
+	centralRecords: number,
+	/**  What differs; empty when the store holds this chain as it is here. */
+	findings: CentreFinding[],
+	/**  Why it could not be compared (the store out of reach). */
+	problem?: string | null,
+};
+
+/**  The comparison with the team store, or why it could not be made. */
+export type CentreCheck_Serialize = {
+	/**  Whether the store was reached and the chains compared. */
+	checked: boolean,
+	/**  The records of this chain the store holds. */
+	centralRecords: number,
+	/**  What differs; empty when the store holds this chain as it is here. */
+	findings: CentreFinding[],
+	/**  Why it could not be compared (the store out of reach). */
+	problem: string | null,
+};
+
+/**  One way this workstation's chain differs from the team store's copy. */
+export type CentreFinding = 
+/**
+ *  The store holds an older chain of this account on this workstation: the local log began
+ *  again (its file deleted or replaced).
+ */
+{ kind: "replaced"; 
+/**  The older chain. */
+chain: string; 
+/**  How many of its records the store holds. */
+records: number } | 
+/**
+ *  The store holds more records of this chain than this workstation: the last ones were
+ *  deleted here.
+ */
+{ kind: "truncated"; 
+/**  Records here. */
+local: number; 
+/**  Records in the store. */
+central: number } | 
+/**  From record `at` on, this workstation's records differ from the store's. */
+{ kind: "forked"; 
+/**  The first record that differs. */
+at: number } | 
+/**  Records the store does not hold yet (they go as soon as it can be reached). */
+{ kind: "behind"; 
+/**  How many. */
+records: number };
+
 /**  One value an update would change in one directory. */
 export type Change = Change_Serialize | Change_Deserialize;
 
@@ -1204,7 +1268,14 @@ export type ErrorCode =
 /**  The server's answer could not be read. */
 "BAD_ANSWER" | 
 /**  The same write on the same card or consumer is still in progress. */
-"ALREADY_IN_PROGRESS";
+"ALREADY_IN_PROGRESS" | 
+/**
+ *  Team mode: the audit trail has not reached the team store for longer than the policy
+ *  allows, so writes are held; reads still work.
+ */
+"TRAIL_UNDELIVERED" | 
+/**  Team mode: the team store could not be reached or refused the call. */
+"TEAM_STORE";
 
 /**  What happened, to be recorded. `resource` must already be masked (ids, never a PAN). */
 export type Event = Event_Serialize | Event_Deserialize;
@@ -2168,6 +2239,56 @@ export type TargetKind =
 /**  A consumerId: the consumer and every card of theirs are opted out. */
 "consumer";
 
+/**  The team store as the status bar shows it. */
+export type TeamStatus = TeamStatus_Serialize | TeamStatus_Deserialize;
+
+/**  The team store's state or this workstation's backlog changed (team mode). */
+export type TeamStatusChanged = TeamStatusChanged_Serialize | TeamStatusChanged_Deserialize;
+
+/**  The team store's state or this workstation's backlog changed (team mode). */
+export type TeamStatusChanged_Deserialize = {
+	/**  As it is now. */
+	status: TeamStatus_Deserialize,
+};
+
+/**  The team store's state or this workstation's backlog changed (team mode). */
+export type TeamStatusChanged_Serialize = {
+	/**  As it is now. */
+	status: TeamStatus_Serialize,
+};
+
+/**  The team store as the status bar shows it. */
+export type TeamStatus_Deserialize = {
+	/**  Whether team mode is on for the environment in use. */
+	on: boolean,
+	/**  Whether the last try to reach the store worked; `None` before the first. */
+	reachable?: boolean | null,
+	/**  Records the store does not hold yet. */
+	unforwarded: number,
+	/**  When the oldest of them was written (RFC 3339). */
+	oldestUnforwarded?: string | null,
+	/**  Its age, in seconds, when this was read. */
+	oldestAgeSeconds?: number | null,
+	/**  Past this age writes are held. */
+	limitSeconds: number,
+};
+
+/**  The team store as the status bar shows it. */
+export type TeamStatus_Serialize = {
+	/**  Whether team mode is on for the environment in use. */
+	on: boolean,
+	/**  Whether the last try to reach the store worked; `None` before the first. */
+	reachable: boolean | null,
+	/**  Records the store does not hold yet. */
+	unforwarded: number,
+	/**  When the oldest of them was written (RFC 3339). */
+	oldestUnforwarded: string | null,
+	/**  Its age, in seconds, when this was read. */
+	oldestAgeSeconds: number | null,
+	/**  Past this age writes are held. */
+	limitSeconds: number,
+};
+
 /**  A colour theme. */
 export type Theme = 
 /**  Light. */
@@ -2192,6 +2313,8 @@ export type Verification_Deserialize = {
 	records: number | null,
 	/**  The first record whose hash or link does not match, if any. */
 	firstBroken?: number | null,
+	/**  Team mode: the comparison with the team store's copy. */
+	centre?: CentreCheck_Deserialize | null,
 };
 
 /**  The verdict of [`AuditLog::verify`]. */
@@ -2200,6 +2323,8 @@ export type Verification_Serialize = {
 	records: number | null,
 	/**  The first record whose hash or link does not match, if any. */
 	firstBroken: number | null,
+	/**  Team mode: the comparison with the team store's copy. */
+	centre: CentreCheck_Serialize | null,
 };
 
 /**  What a write does. */

@@ -1,0 +1,185 @@
+//! Reading the team's trail back: one chain as the centre holds it (for a workstation to
+//! compare its own log with), and every chain checked whole (for the auditors). What a login
+//! sees is what its role allows (row security): its own operator's chains, or every chain for
+//! an auditor.
+
+use tokio_postgres::Client;
+
+use crate::Result;
+
+/// A chain as the centre holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSummary {
+    /// Its id.
+    pub chain: String,
+    /// The workstation and OS account it came from.
+    pub workstation: String,
+    /// The OS account.
+    pub account: String,
+    /// The operator whose login sent it.
+    pub operator: String,
+    /// When its first record arrived (RFC 3339).
+    pub first_received: String,
+    /// The last record held.
+    pub last_seq: i64,
+}
+
+const SUMMARY: &str = "SELECT chain_id, workstation, account, operator,
+        to_char(first_received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), last_seq
+     FROM c2p.chains";
+
+fn summary(row: &tokio_postgres::Row) -> ChainSummary {
+    ChainSummary {
+        chain: row.get(0),
+        workstation: row.get(1),
+        account: row.get(2),
+        operator: row.get(3),
+        first_received: row.get(4),
+        last_seq: row.get(5),
+    }
+}
+
+/// Chain `chain`, if the centre holds any of it.
+pub async fn chain(client: &Client, chain: &str) -> Result<Option<ChainSummary>> {
+    Ok(client
+        .query_opt(&format!("{SUMMARY} WHERE chain_id = $1"), &[&chain])
+        .await?
+        .as_ref()
+        .map(summary))
+}
+
+/// The chains of `account` on `workstation`, oldest first.
+pub async fn chains_of(
+    client: &Client,
+    workstation: &str,
+    account: &str,
+) -> Result<Vec<ChainSummary>> {
+    Ok(client
+        .query(
+            &format!("{SUMMARY} WHERE workstation = $1 AND account = $2 ORDER BY first_received, chain_id"),
+            &[&workstation, &account],
+        )
+        .await?
+        .iter()
+        .map(summary)
+        .collect())
+}
+
+/// The hash of record `seq` of `chain` as the centre holds it.
+pub async fn hash_at(client: &Client, chain: &str, seq: i64) -> Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "SELECT hash FROM c2p.records WHERE chain_id = $1 AND seq = $2",
+            &[&chain, &seq],
+        )
+        .await?
+        .map(|row| row.get(0)))
+}
+
+/// One chain checked whole: every record present from the first (or from the last record of a
+/// month retention took offline), each linked to the one before and matching its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// The chain.
+    pub summary: ChainSummary,
+    /// Records online.
+    pub records: i64,
+    /// The first record that does not follow the one before it (a record missing).
+    pub first_gap: Option<i64>,
+    /// The first record whose link or hash does not match.
+    pub first_broken: Option<i64>,
+}
+
+impl ChainReport {
+    /// Whether every record is there, linked and matching its hash.
+    pub fn intact(&self) -> bool {
+        self.first_gap.is_none() && self.first_broken.is_none()
+    }
+}
+
+/// Every chain the login may read, checked whole, oldest first.
+pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
+    let rows = client
+        .query(
+            "WITH anchor AS (
+               SELECT DISTINCT ON (chain_id) chain_id, seq, hash FROM c2p.anchors
+               ORDER BY chain_id, seq DESC),
+             linked AS (
+               SELECT r.chain_id, r.seq, r.prev_hash, r.hash,
+                      coalesce(lag(r.seq) OVER w, a.seq, 0) AS before_seq,
+                      coalesce(lag(r.hash) OVER w, a.hash,
+                               '0000000000000000000000000000000000000000000000000000000000000000') AS before_hash,
+                      c2p.record_hash(r.version, r.prev_hash, r.seq, r.time, r.operator, r.workstation,
+                                      r.event, r.resource, r.result, r.operation_id, r.correlation_id,
+                                      r.role) AS recomputed
+               FROM c2p.records r LEFT JOIN anchor a USING (chain_id)
+               WINDOW w AS (PARTITION BY r.chain_id ORDER BY r.seq))
+             SELECT c.chain_id, c.workstation, c.account, c.operator,
+                    to_char(c.first_received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+                    c.last_seq, count(l.seq),
+                    min(l.seq) FILTER (WHERE l.seq <> l.before_seq + 1),
+                    min(l.seq) FILTER (WHERE l.seq = l.before_seq + 1
+                                       AND (l.prev_hash <> l.before_hash
+                                            OR l.recomputed IS DISTINCT FROM l.hash)),
+                    greatest(coalesce(max(l.seq), 0), coalesce(max(a.seq), 0))
+             FROM c2p.chains c LEFT JOIN linked l USING (chain_id) LEFT JOIN anchor a USING (chain_id)
+             GROUP BY c.chain_id
+             ORDER BY c.first_received, c.chain_id",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let summary = summary(row);
+            let last_held: i64 = row.get(9);
+            // Records missing at the end (the chain says it held more).
+            let missing_end = (last_held < summary.last_seq).then_some(last_held + 1);
+            ChainReport {
+                records: row.get(6),
+                first_gap: row.get::<_, Option<i64>>(7).or(missing_end),
+                first_broken: row.get(8),
+                summary,
+            }
+        })
+        .collect())
+}
+
+/// Something the centre refused or flagged, for the auditors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// When (RFC 3339).
+    pub at: String,
+    /// What: fork, restart, gap, operator, not_yours, bad_hash, clock, revoked, unknown_login.
+    pub kind: String,
+    /// The login that sent it.
+    pub login: String,
+    /// The chain and record concerned.
+    pub chain: Option<String>,
+    /// The record.
+    pub seq: Option<i64>,
+    /// What happened, in words.
+    pub detail: String,
+}
+
+/// Every alert, oldest first (auditors only).
+pub async fn alerts(client: &Client) -> Result<Vec<Alert>> {
+    Ok(client
+        .query(
+            "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), kind, login::text,
+                    chain_id, seq, detail
+             FROM c2p.alerts ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|row| Alert {
+            at: row.get(0),
+            kind: row.get(1),
+            login: row.get(2),
+            chain: row.get(3),
+            seq: row.get(4),
+            detail: row.get(5),
+        })
+        .collect())
+}

@@ -1,0 +1,46 @@
+import { commands, events, type TeamStatus } from '$lib/ipc/bindings';
+import { call } from '$lib/ipc/call';
+import type { MessageKey } from '$lib/i18n/index.svelte';
+
+/** How the status bar words the team store's state: a key, its parameters, and whether it
+ * is a warning (writes held, or soon to be). `null` when team mode is off. */
+export function teamWords(
+  status: TeamStatus | null,
+  nowMs: number,
+): { key: MessageKey; params: Record<string, string | number>; warn: boolean } | null {
+  if (!status?.on) return null;
+  const age = status.oldestUnforwarded ? Math.max(0, Math.floor((nowMs - Date.parse(status.oldestUnforwarded)) / 1000)) : 0;
+  const minutes = Math.floor(age / 60);
+  const limit = Math.floor(status.limitSeconds / 60);
+  if (status.unforwarded === 0) {
+    return { key: status.reachable === false ? 'team.unreachable' : 'team.delivered', params: {}, warn: status.reachable === false };
+  }
+  if (age > status.limitSeconds) {
+    return { key: 'team.held', params: { records: status.unforwarded, minutes, limit }, warn: true };
+  }
+  return {
+    key: status.reachable === false ? 'team.behindUnreachable' : 'team.behind',
+    params: { records: status.unforwarded, seconds: age, limit },
+    warn: status.reachable === false,
+  };
+}
+
+/** The team store's state as the core last told it (`TeamStatusChanged`), for the status bar. */
+export class TeamState {
+  status = $state<TeamStatus | null>(null);
+
+  /** Reads the state now and follows its changes; returns the function that stops following. */
+  listen(): () => void {
+    const stop = events.teamStatusChanged.listen((event) => {
+      this.status = event.payload.status;
+    });
+    call(commands.teamStatus()).then(
+      (status) => (this.status = status),
+      () => {},
+    );
+    return () => void stop.then((unlisten) => unlisten());
+  }
+}
+
+/** The one store of the window. */
+export const team = new TeamState();
