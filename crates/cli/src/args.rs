@@ -187,16 +187,19 @@ pub(crate) enum TeamCommand {
         #[command(flatten)]
         owner: OwnerArgs,
     },
-    /// Make a database login for one operator (role admin).
+    /// Make a database login for one operator, or for the SIEM feed (role admin).
     AddLogin {
         /// The login (lower-case letters, digits and _).
         login: String,
         /// The operator id it is bound to, as the policy names them.
-        #[arg(long)]
-        operator: String,
+        #[arg(long, required_unless_present = "siem", conflicts_with = "siem")]
+        operator: Option<String>,
         /// An auditor's login: it reads the whole team's trail.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "siem")]
         auditor: bool,
+        /// The SIEM feed's login (`c2p team siem`): it reads every record, sends none.
+        #[arg(long)]
+        siem: bool,
         /// A file holding the new login's password (never on the command line).
         #[arg(long, value_name = "FILE")]
         password_file: PathBuf,
@@ -221,6 +224,37 @@ pub(crate) enum TeamCommand {
     },
     /// Send this workstation's audit records that the team store does not hold yet.
     Forward,
+    /// Run the SIEM feed (IT, as a service next to the database): every record and alert of the
+    /// team store to the bank's syslog collector as RFC 5424 over TLS, at least once, from a
+    /// cursor kept in the database. Its secrets come from files only its account may read
+    /// (systemd credentials), never from the command line or the environment.
+    Siem(SiemArgs),
+}
+
+/// `c2p team siem`'s settings.
+#[derive(clap::Args)]
+pub(crate) struct SiemArgs {
+    /// The collector: tls://HOST:PORT.
+    #[arg(long, value_name = "URL")]
+    pub syslog: String,
+    /// The CA that signs the collector's certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub syslog_ca: PathBuf,
+    /// The feed's client certificate chain (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: PathBuf,
+    /// The feed's client key (PEM; readable by the service's account alone).
+    #[arg(long, value_name = "FILE")]
+    pub client_key: PathBuf,
+    /// The feed's team store login (made with `c2p team add-login NAME --siem`).
+    #[arg(long)]
+    pub login: String,
+    /// A file holding the login's password (readable by the service's account alone).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+    /// The cursor's name: one per collector.
+    #[arg(long, default_value = "siem")]
+    pub feed: String,
 }
 
 /// The database owner's account, for the team store's administration.

@@ -48,19 +48,25 @@ async fn run(cli: Cli) -> Outcome {
     let dirs = care::storage::AppDirs::resolve()?;
     care::storage::private::harden(&dirs)?;
     let _log = care::logging::init(&dirs.logs)?;
+    let policy = care::policy::PolicyPaths::platform(&dirs.config);
+    // The SIEM feed is a service of its own: no console, no keychain.
+    let command = match cli.command {
+        Command::Team(args::TeamCommand::Siem(args)) => return team::siem(&policy, args).await,
+        command => command,
+    };
     let console = Console::open(Options {
-        policy: care::policy::PolicyPaths::platform(&dirs.config),
+        policy,
         vault: care::credentials::Vault::platform(),
         dirs,
         identity: care::policy::Identity::of_this_process()?,
     })?;
     // Team mode: the trail goes to the team store before the command (so that a write is not
     // held for a backlog another command left) and after it.
-    let forwards = !matches!(cli.command, Command::Team(_));
+    let forwards = !matches!(command, Command::Team(_));
     if forwards {
         let _ = forward(&console).await;
     }
-    let outcome = command(&console, cli.command).await;
+    let outcome = run_command(&console, command).await;
     if forwards && let Err(why) = forward(&console).await {
         eprintln!(
             "warning: this command's audit records could not be sent to the team store ({why}); the next command or the desktop console sends them"
@@ -82,7 +88,7 @@ async fn forward(console: &Console) -> Result<(), String> {
 }
 
 /// Runs `command`.
-async fn command(console: &Console, command: Command) -> Outcome {
+async fn run_command(console: &Console, command: Command) -> Outcome {
     match command {
         Command::Env(command) => env::run(console, command).await,
         Command::Search { text, json } => consumer::search(console, &text, json).await,

@@ -10,6 +10,7 @@ use crate::{Error, Result};
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../migrations/0001_audit.sql")),
     (2, include_str!("../migrations/0002_verify.sql")),
+    (3, include_str!("../migrations/0003_siem.sql")),
 ];
 
 /// Brings the schema to the newest version; returns the versions applied now (none when it
@@ -70,6 +71,39 @@ fn valid_login(name: &str) -> Result<()> {
     }
 }
 
+/// Makes role `login` (SCRAM `password`) in group `group`, inside `transaction`.
+async fn create_login(
+    transaction: &tokio_postgres::Transaction<'_>,
+    login: &str,
+    password: &str,
+    group: &str,
+) -> Result<()> {
+    valid_login(login)?;
+    // The server gets the SCRAM verifier, never the password itself (so no statement log can
+    // hold it).
+    let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+    // Identifiers cannot be bound: the name was checked above, and the server quotes both
+    // (format %I, %L).
+    let statement: String = transaction
+        .query_one(
+            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', $1::text, $2::text, $3::text)",
+            &[&login, &verifier, &group],
+        )
+        .await?
+        .get(0);
+    transaction.batch_execute(&statement).await?;
+    Ok(())
+}
+
+/// Makes the SIEM feed's `login` (SCRAM `password`): it reads every record and alert and keeps
+/// its cursor; it cannot send records.
+pub async fn add_feed_login(owner: &mut Client, login: &str, password: &str) -> Result<()> {
+    let transaction = owner.transaction().await?;
+    create_login(&transaction, login, password, "c2p_siem").await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
 /// Makes `login` (SCRAM `password`) for `operator`, an auditor when `auditor`.
 pub async fn add_login(
     owner: &mut Client,
@@ -78,24 +112,16 @@ pub async fn add_login(
     operator: &str,
     auditor: bool,
 ) -> Result<()> {
-    valid_login(login)?;
     if operator.trim().is_empty() {
         return Err(Error::InvalidInput("the operator id is empty".into()));
     }
-    // The server gets the SCRAM verifier, never the password itself (so no statement log can
-    // hold it).
-    let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
     let transaction = owner.transaction().await?;
-    // Identifiers cannot be bound: the name was checked above, and the server quotes both
-    // (format %I, %L).
-    let statement: String = transaction
-        .query_one(
-            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', $1::text, $2::text, $3::text)",
-            &[&login, &verifier, &if auditor { "c2p_auditor" } else { "c2p_operator" }],
-        )
-        .await?
-        .get(0);
-    transaction.batch_execute(&statement).await?;
+    let group = if auditor {
+        "c2p_auditor"
+    } else {
+        "c2p_operator"
+    };
+    create_login(&transaction, login, password, group).await?;
     transaction
         .execute(
             "INSERT INTO c2p.logins (login, operator) VALUES ($1, $2)",
@@ -117,7 +143,16 @@ pub async fn revoke(owner: &mut Client, login: &str) -> Result<()> {
             &[&login],
         )
         .await?;
-    if changed == 0 {
+    // Or the SIEM feed's login, which is no operator's.
+    let feed: bool = transaction
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin
+                            AND pg_has_role(rolname, 'c2p_siem', 'MEMBER'))",
+            &[&login],
+        )
+        .await?
+        .get(0);
+    if changed == 0 && !feed {
         return Err(Error::InvalidInput(format!("no active login {login}")));
     }
     let statement: String = transaction

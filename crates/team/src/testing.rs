@@ -2,7 +2,7 @@
 //! PostgreSQL cluster: `initdb` in a temporary directory (as the
 //! `postgres` user through `runuser` when the test runs as root), TLS on with a CA and a server
 //! certificate made now, on a free port of 127.0.0.1. Stopped (`pg_ctl stop -m fast`) when
-//! dropped, also when the test fails.
+//! dropped, also when the test fails. And a throwaway rsyslog with a TLS listener.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,6 +11,115 @@ use std::process::Command;
 pub const OWNER: &str = "c2p_owner";
 /// The owner's password in every test cluster.
 pub const OWNER_PASSWORD: &str = "owner-secret-for-tests";
+
+/// A certificate authority made for one test.
+pub struct Ca {
+    /// Its certificate (PEM).
+    pub pem: String,
+    params: rcgen::CertificateParams,
+    key: rcgen::KeyPair,
+}
+
+impl Ca {
+    /// A new CA named `name`.
+    pub fn new(name: &str) -> Ca {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let pem = params.self_signed(&key).unwrap().pem();
+        Ca { pem, params, key }
+    }
+
+    /// A certificate for `name` (and `localhost`) and its key, both PEM.
+    pub fn issue(&self, name: &str) -> (String, String) {
+        let issuer = rcgen::Issuer::from_params(&self.params, &self.key);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(vec![name.into(), "localhost".into()]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let certificate = params.signed_by(&key, &issuer).unwrap();
+        (certificate.pem(), key.serialize_pem())
+    }
+}
+
+/// rsyslog in the foreground with its own configuration (never the system's): a TLS listener
+/// on a free port of 127.0.0.1 that asks for a client certificate signed by the test's CA and
+/// writes each message it receives, as RFC 5424, to [`Rsyslog::received`]. Ended (by its
+/// handle) when dropped.
+pub struct Rsyslog {
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Rsyslog {
+    /// Starts rsyslog with a server certificate from `ca`, and waits until it listens.
+    pub fn start(ca: &Ca) -> Rsyslog {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = ca.issue("127.0.0.1");
+        let d = dir.path();
+        std::fs::write(d.join("ca.pem"), &ca.pem).unwrap();
+        std::fs::write(d.join("server.pem"), cert).unwrap();
+        std::fs::write(d.join("server.key"), key).unwrap();
+        let port = free_port();
+        let conf = format!(
+            r#"global(workDirectory="{d}" maxMessageSize="64k"
+       DefaultNetstreamDriver="ossl"
+       DefaultNetstreamDriverCAFile="{d}/ca.pem"
+       DefaultNetstreamDriverCertFile="{d}/server.pem"
+       DefaultNetstreamDriverKeyFile="{d}/server.key")
+module(load="imtcp" StreamDriver.Name="ossl" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/certvalid")
+input(type="imtcp" port="{port}" address="127.0.0.1")
+action(type="omfile" file="{d}/received.log" template="RSYSLOG_SyslogProtocol23Format" asyncWriting="off" flushOnTXEnd="on")
+"#,
+            d = d.display()
+        );
+        std::fs::write(d.join("rsyslog.conf"), conf).unwrap();
+        let child = Command::new("rsyslogd")
+            .arg("-n")
+            .arg("-f")
+            .arg(d.join("rsyslog.conf"))
+            .arg("-i")
+            .arg(d.join("rsyslog.pid"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(d.join("rsyslog.err")).unwrap())
+            .spawn()
+            .expect("rsyslogd is not installed: run `make setup`");
+        let rsyslog = Rsyslog { dir, child, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "rsyslog did not listen: {}",
+                std::fs::read_to_string(rsyslog.dir.path().join("rsyslog.err")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        rsyslog
+    }
+
+    /// Every message received so far, one per line.
+    pub fn received(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("received.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Rsyslog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 /// A running cluster.
 pub struct Cluster {
@@ -103,22 +212,11 @@ impl Cluster {
         std::fs::remove_file(&pw).unwrap();
 
         // TLS: a CA made now signs the server's certificate for 127.0.0.1.
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "team store test CA");
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
-        let server_key = rcgen::KeyPair::generate().unwrap();
-        let server = rcgen::CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()])
-            .unwrap()
-            .signed_by(&server_key, &issuer)
-            .unwrap();
+        let ca = Ca::new("team store test CA");
+        let (server, server_key) = ca.issue("127.0.0.1");
         for (name, text, mode) in [
-            ("server.crt", server.pem(), 0o644),
-            ("server.key", server_key.serialize_pem(), 0o600),
+            ("server.crt", server, 0o644),
+            ("server.key", server_key, 0o600),
         ] {
             let path = data.join(name);
             std::fs::write(&path, text).unwrap();
@@ -137,7 +235,7 @@ impl Cluster {
             dir,
             bin,
             port: free_port(),
-            ca_pem: ca.pem(),
+            ca_pem: ca.pem.clone(),
         };
         cluster.start_server();
         cluster
@@ -208,4 +306,75 @@ impl Drop for Cluster {
         // Already stopped is fine.
         let _ = stop.output();
     }
+}
+
+/// A chain of `n` records of `operator`, each hashed as the workstation hashes it (by the
+/// store's own `c2p.record_hash`, which the console's forwarding tests hold to the Rust one).
+pub async fn chain(
+    owner: &tokio_postgres::Client,
+    id: &str,
+    operator: &str,
+    account: &str,
+    n: i64,
+) -> Vec<crate::CentralRecord> {
+    let time = now();
+    let mut previous = "0".repeat(64);
+    let mut records = Vec::new();
+    for seq in 1..=n {
+        let mut record = crate::CentralRecord {
+            chain: id.into(),
+            seq,
+            time: time.clone(),
+            operator: operator.into(),
+            role: Some("agent".into()),
+            workstation: "WS-17".into(),
+            account: account.into(),
+            event: "profile_view".into(),
+            resource: Some(format!("cons-{seq:04}")),
+            result: "ok".into(),
+            operation_id: None,
+            correlation_id: None,
+            prev_hash: previous.clone(),
+            hash: String::new(),
+            version: 2,
+        };
+        record.hash = rehash(owner, &record).await;
+        previous = record.hash.clone();
+        records.push(record);
+    }
+    records
+}
+
+/// `record`'s hash over its fields, as the store computes it.
+pub async fn rehash(owner: &tokio_postgres::Client, r: &crate::CentralRecord) -> String {
+    owner
+        .query_one(
+            "SELECT c2p.record_hash($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                &r.version,
+                &r.prev_hash,
+                &r.seq,
+                &r.time,
+                &r.operator,
+                &r.workstation,
+                &r.event,
+                &r.resource,
+                &r.result,
+                &r.operation_id,
+                &r.correlation_id,
+                &r.role,
+            ],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Now, as RFC 3339 (the workstation's clock in these tests is the centre's).
+fn now() -> String {
+    let output = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }

@@ -1,79 +1,8 @@
 //! The team store against a real PostgreSQL cluster over TLS: the schema and its roles, what an
 //! operator's login may and may not do, and the ingest's answers.
 
-use team::testing::{self as common, Cluster};
-use team::{CentralRecord, Verdict, ingest, schema};
-use tokio_postgres::Client;
-
-/// A chain of `n` records of `operator`, each hashed as the workstation hashes it (by the
-/// store's own `c2p.record_hash`, which the console's forwarding tests hold to the Rust one).
-async fn chain(
-    owner: &Client,
-    id: &str,
-    operator: &str,
-    account: &str,
-    n: i64,
-) -> Vec<CentralRecord> {
-    let mut previous = "0".repeat(64);
-    let mut records = Vec::new();
-    for seq in 1..=n {
-        let mut record = CentralRecord {
-            chain: id.into(),
-            seq,
-            time: chrono_now(),
-            operator: operator.into(),
-            role: Some("agent".into()),
-            workstation: "WS-17".into(),
-            account: account.into(),
-            event: "profile_view".into(),
-            resource: Some(format!("cons-{seq:04}")),
-            result: "ok".into(),
-            operation_id: None,
-            correlation_id: None,
-            prev_hash: previous.clone(),
-            hash: String::new(),
-            version: 2,
-        };
-        record.hash = rehash(owner, &record).await;
-        previous = record.hash.clone();
-        records.push(record);
-    }
-    records
-}
-
-/// `record`'s hash over its fields, as the store computes it.
-async fn rehash(owner: &Client, r: &CentralRecord) -> String {
-    owner
-        .query_one(
-            "SELECT c2p.record_hash($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &[
-                &r.version,
-                &r.prev_hash,
-                &r.seq,
-                &r.time,
-                &r.operator,
-                &r.workstation,
-                &r.event,
-                &r.resource,
-                &r.result,
-                &r.operation_id,
-                &r.correlation_id,
-                &r.role,
-            ],
-        )
-        .await
-        .unwrap()
-        .get(0)
-}
-
-/// Now, as RFC 3339 (the workstation's clock in these tests is the centre's).
-fn chrono_now() -> String {
-    let output = std::process::Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
+use team::testing::{self as common, Cluster, chain, rehash};
+use team::{Verdict, ingest, schema};
 
 /// How many records `client` may read.
 async fn count(client: &tokio_postgres::Client) -> i64 {
@@ -87,7 +16,7 @@ async fn count(client: &tokio_postgres::Client) -> i64 {
 async fn prepared(cluster: &Cluster, database: &str) {
     cluster.database(database).await;
     let mut owner = cluster.owner(database).await;
-    assert_eq!(schema::init(&mut owner).await.unwrap(), [1, 2]);
+    assert_eq!(schema::init(&mut owner).await.unwrap(), [1, 2, 3]);
     assert_eq!(
         schema::init(&mut owner).await.unwrap(),
         Vec::<i32>::new(),

@@ -35,7 +35,7 @@ pub use audit_log::AuditPage;
 pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;
-pub use team::{TeamStatus, TeamVerification};
+pub use team::{LoginFor, TeamStatus, TeamVerification};
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;

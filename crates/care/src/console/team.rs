@@ -17,6 +17,20 @@ fn store_error(error: team::Error) -> Error {
     }
 }
 
+/// Whom a new team store login is for.
+#[derive(Debug, Clone, Copy)]
+pub enum LoginFor<'a> {
+    /// An operator (by their id in the policy), reading the whole trail when `auditor`.
+    Operator {
+        /// The operator id.
+        id: &'a str,
+        /// An auditor's login.
+        auditor: bool,
+    },
+    /// The SIEM feed (`c2p team siem`): it reads every record and alert, sends none.
+    Feed,
+}
+
 /// The team store as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -147,18 +161,7 @@ impl Console {
 
     /// Where the team store is, from the administrators' policy; an error without team mode.
     pub fn team_address(&self) -> Result<team::Address> {
-        let config = crate::policy::team_config(&self.policy_paths)?.ok_or_else(|| {
-            Error::InvalidInput(
-                "team mode is off: the administrators' policy file has no \"team\" section".into(),
-            )
-        })?;
-        let ca_pem = crate::credentials::read_text(&config.ca_file, "team store CA")?;
-        Ok(team::Address {
-            host: config.host,
-            port: config.port,
-            database: config.database,
-            ca_pem,
-        })
+        crate::policy::team_address(&self.policy_paths)
     }
 
     /// A connection as the database owner (`c2p team init`, logins), for an administrator.
@@ -185,23 +188,29 @@ impl Console {
         result
     }
 
-    /// Makes `login` for `operator` (an auditor's when `auditor`). Role `admin`; recorded.
+    /// Makes `login` for an operator or for the SIEM feed. Role `admin`; recorded.
     pub async fn team_add_login(
         &self,
         (owner, owner_password): (&str, &str),
         login: &str,
         password: &str,
-        operator: &str,
-        auditor: bool,
+        holder: LoginFor<'_>,
     ) -> Result<()> {
         let permit = self.authorise(Permission::ManageEnvironments, Some(login))?;
         let mut client = self.team_owner(owner, owner_password).await?;
-        let result = team::schema::add_login(&mut client, login, password, operator, auditor)
-            .await
-            .map_err(store_error);
-        let outcome = match &result {
-            Ok(()) => format!("for {operator}{}", if auditor { ", auditor" } else { "" }),
-            Err(error) => format!("{:?}", error.code()),
+        let result = match holder {
+            LoginFor::Operator { id, auditor } => {
+                team::schema::add_login(&mut client, login, password, id, auditor).await
+            }
+            LoginFor::Feed => team::schema::add_feed_login(&mut client, login, password).await,
+        }
+        .map_err(store_error);
+        let outcome = match (&result, holder) {
+            (Ok(()), LoginFor::Operator { id, auditor }) => {
+                format!("for {id}{}", if auditor { ", auditor" } else { "" })
+            }
+            (Ok(()), LoginFor::Feed) => "for the SIEM feed".to_owned(),
+            (Err(error), _) => format!("{:?}", error.code()),
         };
         self.recorder(&permit)
             .record(AuditEvent::TeamLoginAdd, Some(login), &outcome)?;

@@ -300,6 +300,23 @@ pub fn team_config(paths: &PolicyPaths) -> Result<Option<TeamConfig>> {
     }
 }
 
+/// Where the team store is, from the administrators' policy (its CA read now); an error
+/// without team mode.
+pub fn team_address(paths: &PolicyPaths) -> Result<team::Address> {
+    let config = team_config(paths)?.ok_or_else(|| {
+        Error::InvalidInput(
+            "team mode is off: the administrators' policy file has no \"team\" section".into(),
+        )
+    })?;
+    let ca_pem = crate::credentials::read_text(&config.ca_file, "team store CA")?;
+    Ok(team::Address {
+        host: config.host,
+        port: config.port,
+        database: config.database,
+        ca_pem,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Operator {

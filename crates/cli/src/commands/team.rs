@@ -4,23 +4,15 @@
 
 use std::path::Path;
 
-use care::console::Console;
+use care::console::{Console, LoginFor};
 use zeroize::Zeroizing;
 
-use crate::args::{OwnerArgs, TeamCommand};
+use crate::args::{OwnerArgs, SiemArgs, TeamCommand};
 use crate::exit::Outcome;
 
-/// A password from the first line of `path`.
+/// A password from the first line of `path`, a file only this account may read.
 fn password(path: &Path, what: &str) -> care::Result<Zeroizing<String>> {
-    let text = Zeroizing::new(care::credentials::read_text(path, what)?);
-    let line = text.lines().next().unwrap_or_default();
-    if line.is_empty() {
-        return Err(care::Error::InvalidInput(format!(
-            "{} holds no password on its first line",
-            path.display()
-        )));
-    }
-    Ok(Zeroizing::new(line.to_owned()))
+    team::private_file::read_password(path, what).map_err(feed_error)
 }
 
 fn owner(args: &OwnerArgs) -> care::Result<(String, Zeroizing<String>)> {
@@ -44,23 +36,27 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
             login,
             operator,
             auditor,
+            siem,
             password_file,
             owner: args,
         } => {
             let (owner_login, owner_secret) = owner(&args)?;
             let secret = password(&password_file, "the login's password file")?;
+            let holder = match (&operator, siem) {
+                (Some(id), false) => LoginFor::Operator { id, auditor },
+                _ => LoginFor::Feed,
+            };
             console
-                .team_add_login(
-                    (&owner_login, &owner_secret),
-                    &login,
-                    &secret,
-                    &operator,
-                    auditor,
-                )
+                .team_add_login((&owner_login, &owner_secret), &login, &secret, holder)
                 .await?;
-            say!(
-                "login {login} made for {operator}; next, on the operator's computer: c2p team import-credentials --login {login} --password-file FILE"
-            );
+            match operator {
+                Some(operator) => say!(
+                    "login {login} made for {operator}; next, on the operator's computer: c2p team import-credentials --login {login} --password-file FILE"
+                ),
+                None => say!(
+                    "login {login} made for the SIEM feed; next, on the feed's server: c2p team siem --login {login} --password-file FILE …"
+                ),
+            }
         }
         TeamCommand::Revoke { login, owner: args } => {
             let (owner_login, owner_secret) = owner(&args)?;
@@ -81,6 +77,49 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
             let sent = console.forward_audit_now().await?;
             say!("{sent} audit records sent to the team store");
         }
+        // `main` runs the feed before any console is opened.
+        TeamCommand::Siem(_) => {
+            return Err(crate::exit::usage(
+                "c2p team siem runs on its own, without a console",
+            ));
+        }
     }
     Ok(())
+}
+
+/// `c2p team siem`: the feed, until the process is stopped. It needs no console of its own: the
+/// team store's address comes from the administrators' policy, its secrets from its files.
+pub async fn siem(policy: &care::policy::PolicyPaths, args: SiemArgs) -> Outcome {
+    let store = care::policy::team_address(policy)?;
+    let feed = team::siem::Feed {
+        store,
+        password: password(&args.password_file, "the feed's password file")?,
+        login: args.login,
+        collector: args.syslog.parse().map_err(feed_error)?,
+        tls: team::siem::FeedTls {
+            ca_pem: care::credentials::read_text(&args.syslog_ca, "the collector's CA")?,
+            cert_pem: care::credentials::read_text(&args.client_cert, "the feed's certificate")?,
+            key_pem: team::private_file::read_private(&args.client_key, "the feed's key")
+                .map_err(feed_error)?,
+        },
+        name: args.feed,
+    };
+    say!(
+        "SIEM feed {:?}: from the team store to tls://{}:{}",
+        feed.name,
+        feed.collector.host,
+        feed.collector.port
+    );
+    team::siem::follow(&feed, &|event| match event {
+        Ok(0) => {}
+        Ok(sent) => say!("sent {sent} messages"),
+        Err(error) => eprintln!("the feed stopped ({error}); trying again"),
+    })
+    .await;
+    Ok(())
+}
+
+/// A file or setting refused (`team`'s error, which only says what to fix).
+fn feed_error(error: team::Error) -> care::Error {
+    care::Error::InvalidInput(error.to_string())
 }
