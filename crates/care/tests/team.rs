@@ -308,6 +308,11 @@ fn edit_and_chain_again(file: &std::path::Path, seq: i64) {
         [seq],
     )
     .unwrap();
+    chain_again(&db, seq);
+}
+
+/// Computes the hashes of records `seq` on again (version 2), as the console would have.
+fn chain_again(db: &rusqlite::Connection, seq: i64) {
     let rows: Vec<Vec<Option<String>>> = db
         .prepare(
             "SELECT seq, time, operator, workstation, event, resource, result, operation_id,
@@ -432,4 +437,75 @@ async fn verify_names_what_was_done_to_the_local_log_against_the_centre_s_copy()
         "{centre:?}"
     );
     assert!(centre.findings[0].is_tampering() && !centre.findings[1].is_tampering());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_holding_a_card_number_leaves_redacted_with_its_hashes_and_is_listed_for_the_auditors()
+ {
+    let cluster = Cluster::start();
+    let database = cluster.database("redacted").await;
+    let (h, owner) = team_mode(&cluster, &database, 300).await;
+    h.console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
+    // A record an older version wrote before ids were checked: a card number as its resource.
+    let file = h.console.dirs().data.join("audit.sqlite");
+    let db = rusqlite::Connection::open(&file).unwrap();
+    let seq: i64 = db
+        .query_row("SELECT max(seq) + 1 FROM audit", [], |r| r.get(0))
+        .unwrap();
+    db.execute(
+        "INSERT INTO audit (seq, time, operator, workstation, event, resource, result, prev_hash,
+                            hash, version, role)
+         SELECT ?1, time, operator, workstation, 'view_denied', '4111 1111 1111 1111',
+                'denied', hash, '', 2, role FROM audit WHERE seq = ?1 - 1",
+        [seq],
+    )
+    .unwrap();
+    db.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+    chain_again(&db, seq);
+    drop(db);
+    assert_eq!(h.console.audit_verify().await.unwrap().first_broken, None);
+
+    h.console.forward_audit_now().await.unwrap();
+    let row = owner
+        .query_one(
+            "SELECT resource, redacted, hash FROM c2p.records WHERE seq = $1",
+            &[&seq],
+        )
+        .await
+        .unwrap();
+    let local = h.trail();
+    let original = local.iter().find(|r| r.seq == seq).unwrap();
+    assert_eq!(row.get::<_, Option<String>>(0).as_deref(), Some("[pan]"));
+    assert!(row.get::<_, bool>(1));
+    assert_eq!(
+        row.get::<_, String>(2),
+        original.hash,
+        "the hash as written"
+    );
+    let alerts: Vec<(String, i64)> = owner
+        .query("SELECT kind, seq FROM c2p.alerts", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(alerts, [("redacted".to_owned(), seq)]);
+    // The centre's chain still holds together, and the records after it follow on.
+    h.console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
+    h.console.forward_audit_now().await.unwrap();
+    let chains = team::trail::check_all(&owner).await.unwrap();
+    assert!(chains[0].intact(), "{chains:?}");
+    assert_eq!(chains[0].records, h.trail().len() as i64);
+    let centre = h.console.audit_verify().await.unwrap().centre.unwrap();
+    assert_eq!(
+        centre.findings,
+        [],
+        "the same chain, the redacted record's hash included"
+    );
 }

@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS c2p.records (
   correlation_id text,
   prev_hash text NOT NULL,
   hash text NOT NULL,
-  version integer NOT NULL
+  version integer NOT NULL,
+  -- A field held a card number and came redacted: the hash covers the original.
+  redacted boolean NOT NULL DEFAULT false
 ) PARTITION BY RANGE (received_at);
 
 CREATE INDEX IF NOT EXISTS records_chain_seq ON c2p.records (chain_id, seq);
@@ -150,11 +152,12 @@ $$;
 -- Ingest: the only way in. Idempotent on (chain, seq); a record is accepted only when its
 -- prev_hash is the stored hash of its chain's previous record. Answers one word:
 --   stored | duplicate | fork | gap | operator | not_yours | bad_hash | revoked | unknown_login
+-- (a redacted record is stored with a `redacted` alert)
 -- and records an alert for every refusal (a raised error would roll the alert back).
 CREATE OR REPLACE FUNCTION c2p.ingest(
   p_chain text, p_seq bigint, p_time text, p_operator text, p_role text, p_workstation text,
   p_account text, p_event text, p_resource text, p_result text, p_operation_id text,
-  p_correlation_id text, p_prev_hash text, p_hash text, p_version integer
+  p_correlation_id text, p_prev_hash text, p_hash text, p_version integer, p_redacted boolean
 ) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
@@ -186,8 +189,8 @@ BEGIN
   END IF;
 
   -- The record's fields must be what its hash covers: a hash copied onto other content is
-  -- refused.
-  IF c2p.record_hash(p_version, p_prev_hash, p_seq, p_time, p_operator, p_workstation, p_event,
+  -- refused. A redacted record cannot be checked; it is listed for the auditors instead.
+  IF NOT p_redacted AND c2p.record_hash(p_version, p_prev_hash, p_seq, p_time, p_operator, p_workstation, p_event,
                      p_resource, p_result, p_operation_id, p_correlation_id, p_role)
      IS DISTINCT FROM p_hash THEN
     INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
@@ -248,11 +251,19 @@ BEGIN
       VALUES ('clock', session_user, p_chain, p_seq,
               format('the workstation''s clock said %s; the centre''s %s', p_time, now()));
   END IF;
+  IF p_redacted THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('redacted', session_user, p_chain, p_seq,
+              format('record %s of chain %s held a card number and came redacted: its hash covers the original, kept in the workstation''s own log',
+                     p_seq, p_chain));
+  END IF;
   PERFORM c2p.month_partition(date_trunc('month', now())::date);
   INSERT INTO c2p.records (chain_id, seq, time, clock_off, login, operator, role, workstation, event,
-                           resource, result, operation_id, correlation_id, prev_hash, hash, version)
+                           resource, result, operation_id, correlation_id, prev_hash, hash, version,
+                           redacted)
     VALUES (p_chain, p_seq, p_time, skew, session_user, p_operator, p_role, p_workstation, p_event,
-            p_resource, p_result, p_operation_id, p_correlation_id, p_prev_hash, p_hash, p_version);
+            p_resource, p_result, p_operation_id, p_correlation_id, p_prev_hash, p_hash, p_version,
+            p_redacted);
   UPDATE c2p.chains SET last_seq = p_seq, last_hash = p_hash WHERE chain_id = p_chain;
   RETURN 'stored';
 END

@@ -40,6 +40,9 @@ pub struct CentralRecord {
     pub hash: String,
     /// The record's format.
     pub version: i32,
+    /// A field held a card number and was redacted: the centre cannot check the hash, keeps
+    /// the link, and raises an alert.
+    pub redacted: bool,
 }
 
 /// What the centre did with a record.
@@ -108,7 +111,7 @@ pub async fn ingest(client: &impl GenericClient, record: &CentralRecord) -> Resu
     let r = record;
     let row = client
         .query_one(
-            "SELECT c2p.ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "SELECT c2p.ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             &[
                 &r.chain,
                 &r.seq,
@@ -125,6 +128,7 @@ pub async fn ingest(client: &impl GenericClient, record: &CentralRecord) -> Resu
                 &r.prev_hash,
                 &r.hash,
                 &r.version,
+                &r.redacted,
             ],
         )
         .await?;

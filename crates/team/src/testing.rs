@@ -337,6 +337,7 @@ pub async fn chain(
             prev_hash: previous.clone(),
             hash: String::new(),
             version: 2,
+            redacted: false,
         };
         record.hash = rehash(owner, &record).await;
         previous = record.hash.clone();

@@ -105,7 +105,7 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
                SELECT DISTINCT ON (chain_id) chain_id, seq, hash FROM c2p.anchors
                ORDER BY chain_id, seq DESC),
              linked AS (
-               SELECT r.chain_id, r.seq, r.prev_hash, r.hash,
+               SELECT r.chain_id, r.seq, r.prev_hash, r.hash, r.redacted,
                       coalesce(lag(r.seq) OVER w, a.seq, 0) AS before_seq,
                       coalesce(lag(r.hash) OVER w, a.hash,
                                '0000000000000000000000000000000000000000000000000000000000000000') AS before_hash,
@@ -120,7 +120,8 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
                     min(l.seq) FILTER (WHERE l.seq <> l.before_seq + 1),
                     min(l.seq) FILTER (WHERE l.seq = l.before_seq + 1
                                        AND (l.prev_hash <> l.before_hash
-                                            OR l.recomputed IS DISTINCT FROM l.hash)),
+                                            OR (NOT l.redacted
+                                                AND l.recomputed IS DISTINCT FROM l.hash))),
                     greatest(coalesce(max(l.seq), 0), coalesce(max(a.seq), 0))
              FROM c2p.chains c LEFT JOIN linked l USING (chain_id) LEFT JOIN anchor a USING (chain_id)
              GROUP BY c.chain_id
@@ -150,7 +151,8 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
 pub struct Alert {
     /// When (RFC 3339).
     pub at: String,
-    /// What: fork, restart, gap, operator, not_yours, bad_hash, clock, revoked, unknown_login.
+    /// What: fork, restart, gap, operator, not_yours, bad_hash, redacted, clock, revoked,
+    /// unknown_login.
     pub kind: String,
     /// The login that sent it.
     pub login: String,

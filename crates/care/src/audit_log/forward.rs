@@ -20,8 +20,21 @@ pub struct ChainOwner {
     pub account: String,
 }
 
+/// `record` as the centre receives it. A field holding a card number (a record written before
+/// ids were checked) goes redacted, its hashes as they are, and the record marked so: the
+/// centre cannot check its hash, keeps its link, and lists it for the auditors.
 fn central(owner: &ChainOwner, record: &Record) -> team::CentralRecord {
     let e = &record.event;
+    let mut redacted = false;
+    let mut clean = |field: &str| {
+        let kept = crate::privacy::redact_card_numbers(field);
+        redacted |= matches!(kept, std::borrow::Cow::Owned(_));
+        kept.into_owned()
+    };
+    let resource = e.resource.as_deref().map(&mut clean);
+    let result = clean(&e.result);
+    let operation_id = e.operation_id.as_deref().map(&mut clean);
+    let correlation_id = e.correlation_id.as_deref().map(&mut clean);
     team::CentralRecord {
         chain: owner.chain.clone(),
         seq: record.seq,
@@ -31,13 +44,14 @@ fn central(owner: &ChainOwner, record: &Record) -> team::CentralRecord {
         workstation: e.workstation.clone(),
         account: owner.account.clone(),
         event: e.event.clone(),
-        resource: e.resource.clone(),
-        result: e.result.clone(),
-        operation_id: e.operation_id.clone(),
-        correlation_id: e.correlation_id.clone(),
+        resource,
+        result,
+        operation_id,
+        correlation_id,
         prev_hash: record.prev_hash.clone(),
         hash: record.hash.clone(),
         version: i32::try_from(record.version).unwrap_or(i32::MAX),
+        redacted,
     }
 }
 

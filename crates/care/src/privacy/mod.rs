@@ -5,7 +5,7 @@ mod mask;
 mod scrub;
 
 pub use mask::{Email, Pan, Phone, email_hint, phone_hint};
-pub use scrub::{ScrubbingMakeWriter, ScrubbingWriter, scrub};
+pub use scrub::{ScrubbingMakeWriter, ScrubbingWriter, redact_card_numbers, scrub};
 
 /// The characters that are invisible or change how the text around them shows, as inclusive
 /// code point ranges: controls (terminal escape sequences), Unicode format characters (bidi

@@ -44,6 +44,15 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     out
 }
 
+/// `text` with each card number replaced by `[pan]` (nothing else): what a record written
+/// before ids were checked may hold, redacted before it leaves the workstation.
+pub fn redact_card_numbers(text: &str) -> Cow<'_, str> {
+    match PAN.is_match(&ascii_forms(text)) {
+        true => Cow::Owned(PAN.replace_all(&ascii_forms(text), "[pan]").into_owned()),
+        false => Cow::Borrowed(text),
+    }
+}
+
 /// `text` with the forms a Japanese input method types for ASCII made ASCII: full-width
 /// letters, digits and signs (`０９０－１２３４`, `ｈａｎａ＠…`), the ideographic space and the dashes
 /// written between digit groups. The full-width quotation mark and backslash stay as they are:
