@@ -164,6 +164,16 @@ impl Error {
     }
 }
 
+impl From<team::Error> for Error {
+    /// The team store's refusal of a value is invalid input; anything else is the store's.
+    fn from(error: team::Error) -> Self {
+        match error {
+            team::Error::InvalidInput(words) => Error::InvalidInput(words),
+            other => Error::TeamStore(other.to_string()),
+        }
+    }
+}
+
 impl From<d1::InvalidId> for Error {
     /// An id or reason an operator typed that does not follow D1's pattern.
     fn from(error: d1::InvalidId) -> Self {

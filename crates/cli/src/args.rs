@@ -229,6 +229,26 @@ pub(crate) enum TeamCommand {
     /// cursor kept in the database. Its secrets come from files only its account may read
     /// (systemd credentials), never from the command line or the environment.
     Siem(SiemArgs),
+    /// Take old months of the trail offline (IT, from a timer, with the database owner's
+    /// account): detach the months past the online period, export each to a CSV file with its
+    /// SHA-256, and drop a detached month past the retention once its export is sound.
+    Retention(RetentionArgs),
+}
+
+/// `c2p team retention`'s settings.
+#[derive(clap::Args)]
+pub(crate) struct RetentionArgs {
+    /// Where the exports go (kept by the bank's archive).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Months before the current one that stay online.
+    #[arg(long, default_value_t = 3)]
+    pub online_months: u32,
+    /// Months after which an exported month is dropped from the database.
+    #[arg(long, default_value_t = 12)]
+    pub retention_months: u32,
+    #[command(flatten)]
+    pub owner: OwnerArgs,
 }
 
 /// `c2p team siem`'s settings.

@@ -49,9 +49,12 @@ async fn run(cli: Cli) -> Outcome {
     care::storage::private::harden(&dirs)?;
     let _log = care::logging::init(&dirs.logs)?;
     let policy = care::policy::PolicyPaths::platform(&dirs.config);
-    // The SIEM feed is a service of its own: no console, no keychain.
+    // The SIEM feed and retention are services of their own: no console, no keychain.
     let command = match cli.command {
         Command::Team(args::TeamCommand::Siem(args)) => return team::siem(&policy, args).await,
+        Command::Team(args::TeamCommand::Retention(args)) => {
+            return team::retention(&policy, args).await;
+        }
         command => command,
     };
     let console = Console::open(Options {

@@ -102,10 +102,6 @@ fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
-fn central_error(error: team::Error) -> Error {
-    Error::TeamStore(error.to_string())
-}
-
 /// Compares `log` (chain `owner` of `workstation`) with the store's copy over `client`.
 pub async fn compare(
     log: &AuditLog,
@@ -116,10 +112,10 @@ pub async fn compare(
     let mut findings = Vec::new();
     let held = team::trail::chain(client, &owner.chain)
         .await
-        .map_err(central_error)?;
+        .map_err(Error::from)?;
     let older = team::trail::chains_of(client, workstation, &owner.account)
         .await
-        .map_err(central_error)?
+        .map_err(Error::from)?
         .into_iter()
         .rev()
         .filter(|other| other.chain != owner.chain)
@@ -142,7 +138,7 @@ pub async fn compare(
     let same = async |seq: i64| -> Result<bool> {
         let there = team::trail::hash_at(client, &owner.chain, seq)
             .await
-            .map_err(central_error)?;
+            .map_err(Error::from)?;
         Ok(there.is_some() && there == log.hash_at(seq)?)
     };
     if common > 0 && !same(common).await? {

@@ -55,10 +55,6 @@ fn central(owner: &ChainOwner, record: &Record) -> team::CentralRecord {
     }
 }
 
-fn central_error(error: team::Error) -> Error {
-    Error::TeamStore(error.to_string())
-}
-
 /// Sends every record the team store does not hold yet, `BATCH` at a time; returns how many
 /// went. Stops at a record the centre refuses (a fork, a gap, another operator's), naming it.
 pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) -> Result<u64> {
@@ -72,18 +68,18 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
         let transaction = client
             .transaction()
             .await
-            .map_err(|e| central_error(e.into()))?;
+            .map_err(|e| Error::from(team::Error::from(e)))?;
         let mut held = from;
         for record in &records {
             let verdict = team::ingest(&transaction, &central(owner, record))
                 .await
-                .map_err(central_error)?;
+                .map_err(Error::from)?;
             if !verdict.held() {
                 // The records before it, and the refusal's alert, are kept.
                 transaction
                     .commit()
                     .await
-                    .map_err(|e| central_error(e.into()))?;
+                    .map_err(|e| Error::from(team::Error::from(e)))?;
                 if held > from {
                     log.set_forwarded(held)?;
                 }
@@ -97,7 +93,7 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
         transaction
             .commit()
             .await
-            .map_err(|e| central_error(e.into()))?;
+            .map_err(|e| Error::from(team::Error::from(e)))?;
         log.set_forwarded(last)?;
         sent += records.len() as u64;
     }

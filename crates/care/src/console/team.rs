@@ -10,13 +10,6 @@ use crate::credentials::{SecretKind, TEAM_STORE};
 use crate::policy::Permission;
 use crate::{Error, Result};
 
-fn store_error(error: team::Error) -> Error {
-    match error {
-        team::Error::InvalidInput(words) => Error::InvalidInput(words),
-        other => Error::TeamStore(other.to_string()),
-    }
-}
-
 /// Whom a new team store login is for.
 #[derive(Debug, Clone, Copy)]
 pub enum LoginFor<'a> {
@@ -169,7 +162,7 @@ impl Console {
         let address = self.team_address()?;
         team::connect(&address, owner, password)
             .await
-            .map_err(store_error)
+            .map_err(Error::from)
     }
 
     /// Creates or upgrades the team store's schema and roles (idempotent); returns the versions
@@ -177,7 +170,7 @@ impl Console {
     pub async fn team_init(&self, owner: &str, password: &str) -> Result<Vec<i32>> {
         let permit = self.authorise(Permission::ManageEnvironments, Some(TEAM_STORE))?;
         let mut client = self.team_owner(owner, password).await?;
-        let result = team::schema::init(&mut client).await.map_err(store_error);
+        let result = team::schema::init(&mut client).await.map_err(Error::from);
         let outcome = match &result {
             Ok(applied) if applied.is_empty() => "already up to date".to_owned(),
             Ok(applied) => format!("applied versions {applied:?}"),
@@ -204,7 +197,7 @@ impl Console {
             }
             LoginFor::Feed => team::schema::add_feed_login(&mut client, login, password).await,
         }
-        .map_err(store_error);
+        .map_err(Error::from);
         let outcome = match (&result, holder) {
             (Ok(()), LoginFor::Operator { id, auditor }) => {
                 format!("for {id}{}", if auditor { ", auditor" } else { "" })
@@ -227,7 +220,7 @@ impl Console {
         let mut client = self.team_owner(owner, owner_password).await?;
         let result = team::schema::revoke(&mut client, login)
             .await
-            .map_err(store_error);
+            .map_err(Error::from);
         let outcome = match &result {
             Ok(()) => "revoked".to_owned(),
             Err(error) => format!("{:?}", error.code()),
@@ -243,7 +236,7 @@ impl Console {
         let address = self.team_address()?;
         team::connect(&address, login, password)
             .await
-            .map_err(store_error)?;
+            .map_err(Error::from)?;
         let vault = self.vault.clone();
         let (login_owned, password_owned) = (login.to_owned(), password.to_owned());
         crate::blocking(move || {
@@ -305,10 +298,10 @@ impl Console {
         let result = async {
             let chains = team::trail::check_all(&client).await?;
             let alerts = team::trail::alerts(&client).await?;
-            Ok(TeamVerification { chains, alerts })
+            Ok::<_, team::Error>(TeamVerification { chains, alerts })
         }
         .await
-        .map_err(store_error);
+        .map_err(Error::from);
         let outcome = match &result {
             Ok(found) => format!(
                 "{} chains, {} broken or with a gap, {} alerts",
@@ -349,7 +342,7 @@ impl Console {
         };
         team::connect(&address, &text(&login)?, &text(&password)?)
             .await
-            .map_err(store_error)
+            .map_err(Error::from)
     }
 }
 

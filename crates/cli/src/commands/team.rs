@@ -7,12 +7,12 @@ use std::path::Path;
 use care::console::{Console, LoginFor};
 use zeroize::Zeroizing;
 
-use crate::args::{OwnerArgs, SiemArgs, TeamCommand};
+use crate::args::{OwnerArgs, RetentionArgs, SiemArgs, TeamCommand};
 use crate::exit::Outcome;
 
 /// A password from the first line of `path`, a file only this account may read.
 fn password(path: &Path, what: &str) -> care::Result<Zeroizing<String>> {
-    team::private_file::read_password(path, what).map_err(feed_error)
+    team::private_file::read_password(path, what).map_err(care::Error::from)
 }
 
 fn owner(args: &OwnerArgs) -> care::Result<(String, Zeroizing<String>)> {
@@ -77,10 +77,10 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
             let sent = console.forward_audit_now().await?;
             say!("{sent} audit records sent to the team store");
         }
-        // `main` runs the feed before any console is opened.
-        TeamCommand::Siem(_) => {
+        // `main` runs these services before any console is opened.
+        TeamCommand::Siem(_) | TeamCommand::Retention(_) => {
             return Err(crate::exit::usage(
-                "c2p team siem runs on its own, without a console",
+                "c2p team siem and retention run on their own, without a console",
             ));
         }
     }
@@ -95,12 +95,12 @@ pub async fn siem(policy: &care::policy::PolicyPaths, args: SiemArgs) -> Outcome
         store,
         password: password(&args.password_file, "the feed's password file")?,
         login: args.login,
-        collector: args.syslog.parse().map_err(feed_error)?,
+        collector: args.syslog.parse().map_err(care::Error::from)?,
         tls: team::siem::FeedTls {
             ca_pem: care::credentials::read_text(&args.syslog_ca, "the collector's CA")?,
             cert_pem: care::credentials::read_text(&args.client_cert, "the feed's certificate")?,
             key_pem: team::private_file::read_private(&args.client_key, "the feed's key")
-                .map_err(feed_error)?,
+                .map_err(care::Error::from)?,
         },
         name: args.feed,
     };
@@ -119,7 +119,31 @@ pub async fn siem(policy: &care::policy::PolicyPaths, args: SiemArgs) -> Outcome
     Ok(())
 }
 
-/// A file or setting refused (`team`'s error, which only says what to fix).
-fn feed_error(error: team::Error) -> care::Error {
-    care::Error::InvalidInput(error.to_string())
+/// `c2p team retention`: one run, as the database owner.
+pub async fn retention(policy: &care::policy::PolicyPaths, args: RetentionArgs) -> Outcome {
+    let store = care::policy::team_address(policy)?;
+    let (login, secret) = owner(&args.owner)?;
+    let mut client = team::connect(&store, &login, &secret)
+        .await
+        .map_err(care::Error::from)?;
+    let periods = team::retention::Periods {
+        online_months: args.online_months,
+        retention_months: args.retention_months,
+    };
+    let report = team::retention::run(&mut client, &args.out, periods)
+        .await
+        .map_err(care::Error::from)?;
+    for name in &report.detached {
+        say!("detached {name} (its chains' last records kept as anchors)");
+    }
+    for (file, digest) in &report.exported {
+        say!("exported {} (sha256 {digest})", file.display());
+    }
+    for name in &report.dropped {
+        say!("dropped {name}: past the retention, its export sound");
+    }
+    if report == team::retention::Report::default() {
+        say!("nothing to do");
+    }
+    Ok(())
 }
