@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "audit_page",
     "audit_verify",
     "team_status",
+    "team_audit_page",
+    "team_audit_export",
     "set_theme",
     "use_environment",
     "test_connection",

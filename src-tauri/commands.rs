@@ -2,7 +2,7 @@
 
 use care::audit_log::{AuditFilter, ExportFormat, Verification};
 use care::bank::SearchResults;
-use care::console::{AuditPage, EnvironmentStatus};
+use care::console::{AuditPage, EnvironmentStatus, TeamAuditPage, TeamFilter};
 use care::credentials::ImportForm;
 use care::environments::EnvironmentForm;
 use care::environments::connection_test::Step;
@@ -11,6 +11,7 @@ use care::journal::{Entry, State as OperationState};
 use care::policy::{Permission, Policy};
 use care::profile::ConsumerView;
 use care::writes::{Removal, WriteKind, WriteRequest};
+
 use serde::Serialize;
 use tauri::State;
 use tauri_specta::Event;
@@ -247,22 +248,65 @@ pub async fn audit_export(
 ) -> Result<ExportDone, IpcError> {
     let console = state.console.clone();
     let (path, records) = tauri::async_runtime::spawn_blocking(move || {
-        console.audit_export_new_file(format, &filter, &mut |written, total| {
-            let progress = AuditExportProgress {
-                written: u32::try_from(written).unwrap_or(u32::MAX),
-                total: u32::try_from(total).unwrap_or(u32::MAX),
-            };
-            if let Err(error) = progress.emit(&app) {
-                tracing::debug!(%error, "could not report the export's progress");
-            }
-        })
+        console.audit_export_new_file(format, &filter, &mut export_progress(&app))
     })
     .await
     .map_err(|e| care::Error::Internal(format!("the export stopped: {e}")))??;
-    Ok(ExportDone {
-        path: path.display().to_string(),
-        records: u32::try_from(records).unwrap_or(u32::MAX),
-    })
+    Ok(ExportDone::of(&path, records))
+}
+
+impl ExportDone {
+    fn of(path: &std::path::Path, records: u64) -> Self {
+        ExportDone {
+            path: path.display().to_string(),
+            records: u32::try_from(records).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Tells the UI of an export's progress through `AuditExportProgress` events.
+fn export_progress(app: &tauri::AppHandle) -> impl FnMut(u64, u64) + Send + '_ {
+    move |written, total| {
+        let progress = AuditExportProgress {
+            written: u32::try_from(written).unwrap_or(u32::MAX),
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+        };
+        if let Err(error) = progress.emit(app) {
+            tracing::debug!(%error, "could not report the export's progress");
+        }
+    }
+}
+
+/// A page of the team's trail in the team store (auditor, with an auditor's login; audited).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_audit_page(
+    filter: TeamFilter,
+    offset: u32,
+    limit: u32,
+    state: State<'_, AppState>,
+) -> Result<TeamAuditPage, IpcError> {
+    Ok(state
+        .console
+        .team_audit_page(filter, i64::from(offset), i64::from(limit))
+        .await?)
+}
+
+/// Exports the team's trail that `filter` lets through to a new file in the data directory
+/// (auditor, audited), with `AuditExportProgress` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn team_audit_export(
+    format: ExportFormat,
+    filter: TeamFilter,
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<ExportDone, IpcError> {
+    let (path, records) = state
+        .console
+        .team_audit_export_new_file(format, filter, &mut export_progress(&app))
+        .await?;
+    Ok(ExportDone::of(&path, records))
 }
 
 /// Saves the operator's theme (`None`: follow the system).

@@ -29,6 +29,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::audit_page,
             commands::audit_verify,
             commands::team_status,
+            commands::team_audit_page,
+            commands::team_audit_export,
             commands::set_theme,
             commands::use_environment,
             commands::test_connection,

@@ -25,6 +25,8 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-audit-page",
     "allow-audit-verify",
     "allow-team-status",
+    "allow-team-audit-page",
+    "allow-team-audit-export",
     "allow-set-theme",
     "allow-use-environment",
     "allow-test-connection",

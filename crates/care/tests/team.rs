@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
+use care::audit_log::ExportFormat;
 use care::audit_log::centre::CentreFinding;
+use care::console::TeamFilter;
 use team::testing::Cluster;
 
 const CONSUMERS: usize = 60;
@@ -507,5 +509,126 @@ async fn a_record_holding_a_card_number_leaves_redacted_with_its_hashes_and_is_l
         centre.findings,
         [],
         "the same chain, the redacted record's hash included"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_pages_filters_and_exports_the_team_s_trail_and_each_read_is_recorded() {
+    let cluster = Cluster::start();
+    let database = cluster.database("auditor").await;
+    let (h, mut owner) = team_mode(&cluster, &database, 300).await;
+    h.console
+        .consumer_view(&common::first(CONSUMERS, "ok"))
+        .await
+        .unwrap();
+    h.console.forward_audit_now().await.unwrap();
+    // Another operator's workstation.
+    team::schema::add_login(&mut owner, "bob", "pw", "B-0002", false)
+        .await
+        .unwrap();
+    let bob = team::connect(&cluster.address(&database), "bob", "pw")
+        .await
+        .unwrap();
+    for record in team::testing::chain(&owner, "chain-bob", "B-0002", "bob", 5).await {
+        team::ingest(&bob, &record).await.unwrap();
+    }
+    let ours = owner
+        .query_one(
+            "SELECT count(*) FROM c2p.records WHERE operator <> 'B-0002'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0) as u64;
+
+    // An agent may not read the team's trail.
+    let refused = h
+        .console
+        .team_audit_page(TeamFilter::default(), 0, 100)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), care::ErrorCode::Forbidden);
+
+    // The same person as an auditor, with an auditor's login.
+    team::schema::add_login(&mut owner, "aud", "aud-pw", "A-0042", true)
+        .await
+        .unwrap();
+    h.console
+        .import_team_credentials("aud", "aud-pw")
+        .await
+        .unwrap();
+    let ca = h.dir.path().join("team-ca.pem");
+    common::write_system_policy(
+        h.dir.path(),
+        &serde_json::json!({
+            "operators": { "tester-os": { "id": "A-0042", "role": "auditor", "admin": true } },
+            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database, "caFile": ca }
+        })
+        .to_string(),
+    );
+    let all = h
+        .console
+        .team_audit_page(TeamFilter::default(), 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(all.total, ours + 5);
+    assert!(
+        all.records
+            .windows(2)
+            .all(|w| w[0].received_at >= w[1].received_at),
+        "newest first"
+    );
+    let bobs = TeamFilter {
+        operator: Some(" B-0002 ".into()),
+        ..TeamFilter::default()
+    };
+    let page = h.console.team_audit_page(bobs.clone(), 0, 2).await.unwrap();
+    assert_eq!((page.total, page.records.len()), (5, 2));
+    assert!(page.records.iter().all(|r| r.operator == "B-0002"));
+    for wrong in [
+        TeamFilter {
+            resource: Some("4111 1111 1111 1111".into()),
+            ..TeamFilter::default()
+        },
+        TeamFilter {
+            from: Some("yesterday".into()),
+            ..TeamFilter::default()
+        },
+    ] {
+        let refused = h.console.team_audit_page(wrong, 0, 10).await.unwrap_err();
+        assert_eq!(refused.code(), care::ErrorCode::InvalidInput, "{refused}");
+    }
+
+    let (path, count) = h
+        .console
+        .team_audit_export_new_file(ExportFormat::Csv, bobs, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(count, 5);
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert!(csv.starts_with("chain,seq,time,received_at"), "{csv}");
+
+    let reads: Vec<String> = h
+        .trail()
+        .iter()
+        .filter(|r| r.event.resource.as_deref() == Some("team-store"))
+        .map(|r| format!("{} {}", r.event.event, r.event.result))
+        .collect();
+    assert!(
+        reads.iter().any(|r| r.starts_with("auditread_denied")),
+        "{reads:?}"
+    );
+    assert!(
+        reads
+            .iter()
+            .any(|r| r.starts_with("audit_read team records") && r.contains(r#"operator "B-0002""#)),
+        "{reads:?}"
+    );
+    assert!(
+        reads
+            .iter()
+            .any(|r| r == r#"audit_export 5 team records, operator "B-0002""#),
+        "{reads:?}"
     );
 }

@@ -197,11 +197,7 @@ pub fn record_msgid(chain: &str, seq: i64) -> String {
     format!("{short}.{seq}")
 }
 
-const TIME: &str = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-
-fn utc(column: &str) -> String {
-    TIME.replace("%s", column)
-}
+use crate::trail::utc;
 
 /// Where a pass got to: what to note once the messages are out.
 #[derive(Default)]

@@ -24,9 +24,18 @@ pub struct ChainSummary {
     pub last_seq: i64,
 }
 
-const SUMMARY: &str = "SELECT chain_id, workstation, account, operator,
-        to_char(first_received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), last_seq
-     FROM c2p.chains";
+/// Timestamp column `column` as RFC 3339 text in UTC, in a SELECT.
+pub(crate) fn utc(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+}
+
+/// The chains, as [`summary`] reads them.
+fn summaries() -> String {
+    format!(
+        "SELECT chain_id, workstation, account, operator, {}, last_seq FROM c2p.chains",
+        utc("first_received")
+    )
+}
 
 fn summary(row: &tokio_postgres::Row) -> ChainSummary {
     ChainSummary {
@@ -42,7 +51,7 @@ fn summary(row: &tokio_postgres::Row) -> ChainSummary {
 /// Chain `chain`, if the centre holds any of it.
 pub async fn chain(client: &Client, chain: &str) -> Result<Option<ChainSummary>> {
     Ok(client
-        .query_opt(&format!("{SUMMARY} WHERE chain_id = $1"), &[&chain])
+        .query_opt(&format!("{} WHERE chain_id = $1", summaries()), &[&chain])
         .await?
         .as_ref()
         .map(summary))
@@ -56,7 +65,10 @@ pub async fn chains_of(
 ) -> Result<Vec<ChainSummary>> {
     Ok(client
         .query(
-            &format!("{SUMMARY} WHERE workstation = $1 AND account = $2 ORDER BY first_received, chain_id"),
+            &format!(
+                "{} WHERE workstation = $1 AND account = $2 ORDER BY first_received, chain_id",
+                summaries()
+            ),
             &[&workstation, &account],
         )
         .await?
@@ -101,7 +113,7 @@ impl ChainReport {
 pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
     let rows = client
         .query(
-            "WITH anchor AS (
+            &format!("WITH anchor AS (
                SELECT DISTINCT ON (chain_id) chain_id, seq, hash FROM c2p.anchors
                ORDER BY chain_id, seq DESC),
              linked AS (
@@ -115,7 +127,7 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
                FROM c2p.records r LEFT JOIN anchor a USING (chain_id)
                WINDOW w AS (PARTITION BY r.chain_id ORDER BY r.seq))
              SELECT c.chain_id, c.workstation, c.account, c.operator,
-                    to_char(c.first_received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+                    {},
                     c.last_seq, count(l.seq),
                     min(l.seq) FILTER (WHERE l.seq <> l.before_seq + 1),
                     min(l.seq) FILTER (WHERE l.seq = l.before_seq + 1
@@ -125,7 +137,7 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
                     greatest(coalesce(max(l.seq), 0), coalesce(max(a.seq), 0))
              FROM c2p.chains c LEFT JOIN linked l USING (chain_id) LEFT JOIN anchor a USING (chain_id)
              GROUP BY c.chain_id
-             ORDER BY c.first_received, c.chain_id",
+             ORDER BY c.first_received, c.chain_id", utc("c.first_received")),
             &[],
         )
         .await?;
@@ -168,9 +180,10 @@ pub struct Alert {
 pub async fn alerts(client: &Client) -> Result<Vec<Alert>> {
     Ok(client
         .query(
-            "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), kind, login::text,
-                    chain_id, seq, detail
-             FROM c2p.alerts ORDER BY id",
+            &format!(
+                "SELECT {}, kind, login::text, chain_id, seq, detail FROM c2p.alerts ORDER BY id",
+                utc("at")
+            ),
             &[],
         )
         .await?
@@ -182,6 +195,162 @@ pub async fn alerts(client: &Client) -> Result<Vec<Alert>> {
             chain: row.get(3),
             seq: row.get(4),
             detail: row.get(5),
+        })
+        .collect())
+}
+
+/// What the auditors' view of the team's trail shows: each filter narrows it, none widens it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamFilter {
+    /// Only this operator's records.
+    pub operator: Option<String>,
+    /// Only this workstation's.
+    pub workstation: Option<String>,
+    /// Only this event (its name, e.g. `opt_out_card_outcome`).
+    pub event: Option<String>,
+    /// Only records about this card or consumer (an id).
+    pub resource: Option<String>,
+    /// Received at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Received before (RFC 3339).
+    pub to: Option<String>,
+}
+
+impl TeamFilter {
+    /// Whether it lets everything through.
+    pub fn is_empty(&self) -> bool {
+        self == &TeamFilter::default()
+    }
+
+    /// The filter in words, for the trail's own record of the read.
+    pub fn described(&self) -> String {
+        [
+            ("operator", &self.operator),
+            ("workstation", &self.workstation),
+            ("event", &self.event),
+            ("resource", &self.resource),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .iter()
+        .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name} {v:?}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+/// A record of the team's trail as the centre holds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamRecord {
+    /// The chain it belongs to.
+    pub chain: String,
+    /// Its place in the chain.
+    #[specta(type = f64)]
+    pub seq: i64,
+    /// The workstation's time (RFC 3339).
+    pub time: String,
+    /// When the centre received it (RFC 3339).
+    pub received_at: String,
+    /// The workstation's clock was more than 5 minutes off the centre's.
+    pub clock_off: bool,
+    /// Who acted.
+    pub operator: String,
+    /// Their role.
+    pub role: Option<String>,
+    /// Where.
+    pub workstation: String,
+    /// The event's name.
+    pub event: String,
+    /// The card or consumer.
+    pub resource: Option<String>,
+    /// The outcome.
+    pub result: String,
+    /// D1's operationId.
+    pub operation_id: Option<String>,
+    /// The correlation id.
+    pub correlation_id: Option<String>,
+    /// A field held a card number and came redacted.
+    pub redacted: bool,
+    /// The record's hash.
+    pub hash: String,
+}
+
+/// The filter's WHERE clause over `$1`…`$6`.
+const WHERE: &str = "($1::text IS NULL OR operator = $1)
+      AND ($2::text IS NULL OR workstation = $2)
+      AND ($3::text IS NULL OR event = $3)
+      AND ($4::text IS NULL OR resource = $4)
+      AND ($5::text IS NULL OR received_at >= $5::timestamptz)
+      AND ($6::text IS NULL OR received_at < $6::timestamptz)";
+
+fn bound(filter: &TeamFilter) -> [&(dyn tokio_postgres::types::ToSql + Sync); 6] {
+    [
+        &filter.operator,
+        &filter.workstation,
+        &filter.event,
+        &filter.resource,
+        &filter.from,
+        &filter.to,
+    ]
+}
+
+/// How many records `filter` lets through (of those the login may read).
+pub async fn count(client: &Client, filter: &TeamFilter) -> Result<i64> {
+    Ok(client
+        .query_one(
+            &format!("SELECT count(*) FROM c2p.records WHERE {WHERE}"),
+            &bound(filter),
+        )
+        .await?
+        .get(0))
+}
+
+/// Records `offset..offset+limit` of what `filter` lets through, by receive time (newest
+/// first when `newest_first`).
+pub async fn page(
+    client: &Client,
+    filter: &TeamFilter,
+    offset: i64,
+    limit: i64,
+    newest_first: bool,
+) -> Result<Vec<TeamRecord>> {
+    let order = if newest_first { "DESC" } else { "ASC" };
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = bound(filter).to_vec();
+    params.push(&limit);
+    params.push(&offset);
+    let rows = client
+        .query(
+            &format!(
+                "SELECT chain_id, seq, time, {}, clock_off, operator, role, workstation, event,
+                        resource, result, operation_id, correlation_id, redacted, hash
+                 FROM c2p.records WHERE {WHERE}
+                 ORDER BY received_at {order}, chain_id {order}, seq {order}
+                 LIMIT $7 OFFSET $8",
+                utc("received_at")
+            ),
+            &params,
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| TeamRecord {
+            chain: r.get(0),
+            seq: r.get(1),
+            time: r.get(2),
+            received_at: r.get(3),
+            clock_off: r.get(4),
+            operator: r.get(5),
+            role: r.get(6),
+            workstation: r.get(7),
+            event: r.get(8),
+            resource: r.get(9),
+            result: r.get(10),
+            operation_id: r.get(11),
+            correlation_id: r.get(12),
+            redacted: r.get(13),
+            hash: r.get(14),
         })
         .collect())
 }

@@ -27,15 +27,18 @@ mod recovery;
 mod sandbox;
 mod search_record;
 mod team;
+mod team_trail;
 mod writes;
 
 use std::sync::Arc;
 
+pub use ::team::trail::{TeamFilter, TeamRecord};
 pub use audit_log::AuditPage;
 pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;
-pub use team::{LoginFor, TeamStatus, TeamVerification};
+pub use team::{LoginFor, TeamStatus};
+pub use team_trail::{TeamAuditPage, TeamVerification};
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;

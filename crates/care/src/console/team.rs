@@ -42,15 +42,6 @@ pub struct TeamStatus {
     pub limit_seconds: u32,
 }
 
-/// What `c2p audit verify --team` finds.
-#[derive(Debug, Clone)]
-pub struct TeamVerification {
-    /// Every chain the login may read, checked whole.
-    pub chains: Vec<team::trail::ChainReport>,
-    /// Every alert of the store.
-    pub alerts: Vec<team::trail::Alert>,
-}
-
 /// Seconds since `time` (RFC 3339) by this computer's clock; 0 for a time to come.
 fn age_seconds(time: &str) -> u32 {
     chrono::DateTime::parse_from_rfc3339(time)
@@ -290,32 +281,6 @@ impl Console {
         compare(&self.audit, &owner, &self.identity.workstation, &client).await
     }
 
-    /// Every workstation's chain in the team store checked whole, and the store's alerts (role
-    /// auditor, with an auditor's login); recorded.
-    pub async fn audit_verify_team(&self) -> Result<TeamVerification> {
-        let permit = self.authorise(Permission::AuditRead, Some(TEAM_STORE))?;
-        let client = self.team_login().await?;
-        let result = async {
-            let chains = team::trail::check_all(&client).await?;
-            let alerts = team::trail::alerts(&client).await?;
-            Ok::<_, team::Error>(TeamVerification { chains, alerts })
-        }
-        .await
-        .map_err(Error::from);
-        let outcome = match &result {
-            Ok(found) => format!(
-                "{} chains, {} broken or with a gap, {} alerts",
-                found.chains.len(),
-                found.chains.iter().filter(|c| !c.intact()).count(),
-                found.alerts.len()
-            ),
-            Err(error) => format!("{:?}", error.code()),
-        };
-        self.recorder(&permit)
-            .record(AuditEvent::AuditVerify, Some(TEAM_STORE), &outcome)?;
-        result
-    }
-
     /// [`Console::forward_audit`] as this operator's login from the keychain.
     pub async fn forward_audit_now(&self) -> Result<u64> {
         let mut client = self.team_login().await?;
@@ -323,7 +288,7 @@ impl Console {
     }
 
     /// A connection as this operator's login from the keychain.
-    async fn team_login(&self) -> Result<tokio_postgres::Client> {
+    pub(super) async fn team_login(&self) -> Result<tokio_postgres::Client> {
         let address = self.team_address()?;
         let vault = self.vault.clone();
         let (login, password) = crate::blocking(move || {

@@ -38,34 +38,65 @@ pub(crate) fn write_whole_with<T>(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<T>,
 ) -> Result<T> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
-    // Dropped (and so removed) on any error or panic before it is persisted.
-    let mut temp = tempfile::Builder::new()
-        .prefix(".c2p-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| Error::storage("create", dir, e))?;
-    let value = {
-        let mut out = std::io::BufWriter::new(temp.as_file_mut());
-        let value = write(&mut out)?;
-        out.flush().map_err(|e| Error::storage("write", path, e))?;
-        value
-    };
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| Error::storage("write", path, e))?;
-    temp.persist(path)
-        .map_err(|e| Error::storage("write", path, e.error))?;
-    #[cfg(unix)]
-    if let Ok(dir) = std::fs::File::open(dir) {
-        // The rename itself survives a power cut once the directory is synced.
-        let _ = dir.sync_all();
-    }
+    let mut whole = WholeFile::create(path)?;
+    let value = write(whole.out())?;
+    whole.persist()?;
     Ok(value)
+}
+
+/// A file being written whole or not at all (see [`write_whole_with`]), for a writer that
+/// awaits between its writes: dropped before [`WholeFile::persist`], nothing is left.
+pub(crate) struct WholeFile<'a> {
+    path: &'a Path,
+    dir: &'a Path,
+    out: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl<'a> WholeFile<'a> {
+    /// Starts `path`'s temporary file beside it.
+    pub(crate) fn create(path: &'a Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
+        // Dropped (and so removed) on any error or panic before it is persisted.
+        let temp = tempfile::Builder::new()
+            .prefix(".c2p-")
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .map_err(|e| Error::storage("create", dir, e))?;
+        Ok(WholeFile {
+            path,
+            dir,
+            out: std::io::BufWriter::new(temp),
+        })
+    }
+
+    /// Where to write.
+    pub(crate) fn out(&mut self) -> &mut (dyn Write + Send) {
+        &mut self.out
+    }
+
+    /// Syncs the file and renames it over `path`.
+    pub(crate) fn persist(self) -> Result<()> {
+        let (path, dir) = (self.path, self.dir);
+        let temp = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::storage("write", path, e.into_error()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| Error::storage("write", path, e))?;
+        temp.persist(path)
+            .map_err(|e| Error::storage("write", path, e.error))?;
+        #[cfg(unix)]
+        if let Ok(dir) = std::fs::File::open(dir) {
+            // The rename itself survives a power cut once the directory is synced.
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/ipc/bindings', () => ({ commands: {}, events: {} }));
 
-import { centreWords } from './audit';
+import { centreWords, teamFilter } from './audit';
 import { catalogues, format } from '$lib/i18n/index.svelte';
 import type { MessageKey } from '$lib/i18n/en';
 
@@ -20,5 +20,26 @@ describe('centreWords', () => {
       '3 records not yet in the team store (they go as soon as it can be reached).',
     );
     expect(centreWords({ kind: 'forked', at: 7 }, ja)).toContain('記録 7');
+  });
+});
+
+describe('teamFilter', () => {
+  it('drops blanks, trims ids, and sends the date-time fields as RFC 3339', () => {
+    const filter = teamFilter({
+      operator: ' A-0042 ',
+      workstation: '',
+      event: 'opt_out_card_outcome',
+      resource: '  ',
+      from: '2026-12-01T09:00',
+      to: 'not a time',
+    });
+    expect(filter).toEqual({
+      operator: 'A-0042',
+      workstation: null,
+      event: 'opt_out_card_outcome',
+      resource: null,
+      from: new Date('2026-12-01T09:00').toISOString(),
+      to: null,
+    });
   });
 });

@@ -8,6 +8,8 @@ import {
   type ExportFormat,
   type Verification_Serialize,
   type CentreFinding,
+  type TeamAuditPage_Serialize,
+  type TeamFilter_Deserialize,
 } from '$lib/ipc/bindings';
 import { call } from '$lib/ipc/call';
 import type { MessageKey } from '$lib/i18n/index.svelte';
@@ -41,15 +43,53 @@ export function auditVerify(): Promise<Verification_Serialize> {
 
 /** Exports what `filter` lets through in `format` to the exports folder, telling `progress` how
  * far it got. */
-export async function auditExport(
+export function auditExport(
   format: ExportFormat,
   filter: AuditFilter_Deserialize,
   progress: (progress: AuditExportProgress) => void,
 ): Promise<ExportDone> {
+  return following(progress, () => call(commands.auditExport(format, filter)));
+}
+
+/** A page of the team's trail (every workstation's, in the team store) that `filter` lets
+ * through, newest first, with their total; the read is audited. */
+export function teamAuditPage(filter: TeamFilter_Deserialize, offset: number, limit: number): Promise<TeamAuditPage_Serialize> {
+  return call(commands.teamAuditPage(filter, offset, limit));
+}
+
+/** Exports what `filter` lets through of the team's trail, like `auditExport`. */
+export function teamAuditExport(
+  format: ExportFormat,
+  filter: TeamFilter_Deserialize,
+  progress: (progress: AuditExportProgress) => void,
+): Promise<ExportDone> {
+  return following(progress, () => call(commands.teamAuditExport(format, filter)));
+}
+
+/** Runs `exporting`, telling `progress` of each `AuditExportProgress` meanwhile. */
+async function following(
+  progress: (progress: AuditExportProgress) => void,
+  exporting: () => Promise<ExportDone>,
+): Promise<ExportDone> {
   const stop = events.auditExportProgress.listen((event) => progress(event.payload));
   try {
-    return await call(commands.auditExport(format, filter));
+    return await exporting();
   } finally {
     void stop.then((unlisten) => unlisten());
   }
+}
+
+/** The team filter as typed: blanks dropped, the times (local, from the date-time fields) as
+ * RFC 3339. */
+export function teamFilter(typed: Record<keyof TeamFilter_Deserialize, string>): TeamFilter_Deserialize {
+  const text = (value: string) => (value.trim() === '' ? null : value.trim());
+  const time = (value: string) => (value === '' || Number.isNaN(Date.parse(value)) ? null : new Date(value).toISOString());
+  return {
+    operator: text(typed.operator),
+    workstation: text(typed.workstation),
+    event: text(typed.event),
+    resource: text(typed.resource),
+    from: time(typed.from),
+    to: time(typed.to),
+  };
 }

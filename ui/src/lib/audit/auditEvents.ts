@@ -71,6 +71,12 @@ export function eventWords(record: { event: string; kind?: AuditEvent | null }, 
   return record.kind ? words[record.kind](t) : record.event;
 }
 
+/** The event `name` as the console knows it, or null for a name it does not (a newer
+ * console's, in the team's trail). */
+export function knownEvent(name: string): AuditEvent | null {
+  return Object.hasOwn(words, name) ? (name as AuditEvent) : null;
+}
+
 /** The filter for `text`: the store matches the text in what it holds, and the events whose
  * words in the operator's language hold it (which only the UI knows). */
 export function auditFilter(text: string, t: Translate): { text: string; events: AuditEvent[] } {

@@ -49,6 +49,13 @@ export const commands = {
 	auditVerify: () => typedError<Verification_Serialize, IpcError>(__TAURI_INVOKE("audit_verify")),
 	/**  The team store's state and this workstation's backlog of audit records, for the status bar. */
 	teamStatus: () => typedError<TeamStatus_Serialize, IpcError>(__TAURI_INVOKE("team_status")),
+	/**  A page of the team's trail in the team store (auditor, with an auditor's login; audited). */
+	teamAuditPage: (filter: TeamFilter_Deserialize, offset: number, limit: number) => typedError<TeamAuditPage_Serialize, IpcError>(__TAURI_INVOKE("team_audit_page", { filter, offset, limit })),
+	/**
+	 *  Exports the team's trail that `filter` lets through to a new file in the data directory
+	 *  (auditor, audited), with `AuditExportProgress` events.
+	 */
+	teamAuditExport: (format: ExportFormat, filter: TeamFilter_Deserialize) => typedError<ExportDone, IpcError>(__TAURI_INVOKE("team_audit_export", { format, filter })),
 	/**  Saves the operator's theme (`None`: follow the system). */
 	setTheme: (theme: Theme | null) => typedError<null, IpcError>(__TAURI_INVOKE("set_theme", { theme })),
 	/**  Switches the console to another environment (audited). */
@@ -2238,6 +2245,131 @@ export type TargetKind =
 "card" | 
 /**  A consumerId: the consumer and every card of theirs are opted out. */
 "consumer";
+
+/**  A page of the team's trail, and how many records the filter finds in all. */
+export type TeamAuditPage = TeamAuditPage_Serialize | TeamAuditPage_Deserialize;
+
+/**  A page of the team's trail, and how many records the filter finds in all. */
+export type TeamAuditPage_Deserialize = {
+	/**  The records, newest first. */
+	records: TeamRecord_Deserialize[],
+	/**  How many the filter finds. */
+	total: number,
+};
+
+/**  A page of the team's trail, and how many records the filter finds in all. */
+export type TeamAuditPage_Serialize = {
+	/**  The records, newest first. */
+	records: TeamRecord_Serialize[],
+	/**  How many the filter finds. */
+	total: number,
+};
+
+/**  What the auditors' view of the team's trail shows: each filter narrows it, none widens it. */
+export type TeamFilter = TeamFilter_Serialize | TeamFilter_Deserialize;
+
+/**  What the auditors' view of the team's trail shows: each filter narrows it, none widens it. */
+export type TeamFilter_Deserialize = {
+	/**  Only this operator's records. */
+	operator?: string | null,
+	/**  Only this workstation's. */
+	workstation?: string | null,
+	/**  Only this event (its name, e.g. `opt_out_card_outcome`). */
+	event?: string | null,
+	/**  Only records about this card or consumer (an id). */
+	resource?: string | null,
+	/**  Received at or after (RFC 3339). */
+	from?: string | null,
+	/**  Received before (RFC 3339). */
+	to?: string | null,
+};
+
+/**  What the auditors' view of the team's trail shows: each filter narrows it, none widens it. */
+export type TeamFilter_Serialize = {
+	/**  Only this operator's records. */
+	operator: string | null,
+	/**  Only this workstation's. */
+	workstation: string | null,
+	/**  Only this event (its name, e.g. `opt_out_card_outcome`). */
+	event: string | null,
+	/**  Only records about this card or consumer (an id). */
+	resource: string | null,
+	/**  Received at or after (RFC 3339). */
+	from: string | null,
+	/**  Received before (RFC 3339). */
+	to: string | null,
+};
+
+/**  A record of the team's trail as the centre holds it. */
+export type TeamRecord = TeamRecord_Serialize | TeamRecord_Deserialize;
+
+/**  A record of the team's trail as the centre holds it. */
+export type TeamRecord_Deserialize = {
+	/**  The chain it belongs to. */
+	chain: string,
+	/**  Its place in the chain. */
+	seq: number | null,
+	/**  The workstation's time (RFC 3339). */
+	time: string,
+	/**  When the centre received it (RFC 3339). */
+	receivedAt: string,
+	/**  The workstation's clock was more than 5 minutes off the centre's. */
+	clockOff: boolean,
+	/**  Who acted. */
+	operator: string,
+	/**  Their role. */
+	role?: string | null,
+	/**  Where. */
+	workstation: string,
+	/**  The event's name. */
+	event: string,
+	/**  The card or consumer. */
+	resource?: string | null,
+	/**  The outcome. */
+	result: string,
+	/**  D1's operationId. */
+	operationId?: string | null,
+	/**  The correlation id. */
+	correlationId?: string | null,
+	/**  A field held a card number and came redacted. */
+	redacted: boolean,
+	/**  The record's hash. */
+	hash: string,
+};
+
+/**  A record of the team's trail as the centre holds it. */
+export type TeamRecord_Serialize = {
+	/**  The chain it belongs to. */
+	chain: string,
+	/**  Its place in the chain. */
+	seq: number | null,
+	/**  The workstation's time (RFC 3339). */
+	time: string,
+	/**  When the centre received it (RFC 3339). */
+	receivedAt: string,
+	/**  The workstation's clock was more than 5 minutes off the centre's. */
+	clockOff: boolean,
+	/**  Who acted. */
+	operator: string,
+	/**  Their role. */
+	role: string | null,
+	/**  Where. */
+	workstation: string,
+	/**  The event's name. */
+	event: string,
+	/**  The card or consumer. */
+	resource: string | null,
+	/**  The outcome. */
+	result: string,
+	/**  D1's operationId. */
+	operationId: string | null,
+	/**  The correlation id. */
+	correlationId: string | null,
+	/**  A field held a card number and came redacted. */
+	redacted: boolean,
+	/**  The record's hash. */
+	hash: string,
+};
 
 /**  The team store as the status bar shows it. */
 export type TeamStatus = TeamStatus_Serialize | TeamStatus_Deserialize;
