@@ -44,7 +44,8 @@ team store running in $dir on 127.0.0.1:$port (database c2p, owner c2p_owner, pa
    "team": {"host": "127.0.0.1", "port": $port, "database": "c2p", "caFile": "$dir/ca.pem"}
 2. As an administrator:
    c2p team init --owner c2p_owner --owner-password-file $dir/owner-pw
-   printf 'choose-a-password\n' > pw; c2p team add-login $(id -un | tr -c 'a-z0-9_\n' _) --operator YOUR-ID --password-file pw --owner c2p_owner --owner-password-file $dir/owner-pw
+   install -m 600 /dev/null pw; printf 'choose-a-password\n' > pw   # password files: this account's alone
+   c2p team add-login $(id -un | tr -c 'a-z0-9_\n' _) --operator YOUR-ID --password-file pw --owner c2p_owner --owner-password-file $dir/owner-pw
 3. As the operator: c2p team import-credentials --login LOGIN --password-file pw; c2p team forward
 
 Stop it: ${as_postgres[*]} $bin/pg_ctl -D $dir/data stop -m fast && rm -rf $dir

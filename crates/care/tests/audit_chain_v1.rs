@@ -69,7 +69,7 @@ fn a_version_1_chain_verifies() {
     let verification = log.verify().unwrap();
     assert_eq!(verification.first_broken, None);
     assert_eq!(verification.records, EVENTS.len() as i64);
-    let records = log.page(0, 1000).unwrap();
+    let records = log.after(0, 1000).unwrap();
     let stored: Vec<&str> = records.iter().map(|r| r.event.event.as_str()).collect();
     let expected: Vec<&str> = EVENTS.iter().map(|(e, _)| *e).collect();
     assert_eq!(stored, expected);

@@ -905,7 +905,7 @@ async fn an_import_the_keychain_fails_half_way_leaves_the_working_credentials_in
     // The imports were the administrator's records, which an agent's reads do not show.
     let events: Vec<_> = care::audit_log::AuditLog::open(&dir.path().join("data/audit.sqlite"))
         .unwrap()
-        .page(0, 100)
+        .after(0, 100)
         .unwrap()
         .into_iter()
         .filter(|r| r.event.event == "credentials_import")

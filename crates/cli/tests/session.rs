@@ -603,7 +603,7 @@ async fn the_audit_log_names_the_real_account_and_host_whatever_the_environment_
             .join("data/app.c2pcare.console/audit.sqlite"),
     )
     .unwrap();
-    let records = log.page(0, 1000).unwrap();
+    let records = log.after(0, 1000).unwrap();
     let real = care::policy::Identity::of_this_process().unwrap();
     assert!(records.iter().any(|r| r.event.event == "search"));
     for record in &records {

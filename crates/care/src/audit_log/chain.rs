@@ -411,19 +411,24 @@ impl AuditLog {
             .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
     }
 
-    /// Records `offset..offset+limit`, oldest first.
-    pub fn page(&self, offset: i64, limit: i64) -> Result<Vec<Record>> {
+    /// The `limit` records after record `seq`, oldest first (by the key: as fast at the end of
+    /// a long log as at its start).
+    pub fn after(&self, seq: i64, limit: i64) -> Result<Vec<Record>> {
         let every = AuditFilter::default();
         let query = Query {
             operator: None,
             filter: &every,
             newest_first: false,
         };
-        self.select(&query, offset, limit)
+        self.select_after(&query, seq, 0, limit)
     }
 
     /// How many records `query` finds.
     pub(crate) fn count_of(&self, query: &Query<'_>) -> Result<u64> {
+        if query.operator.is_none() && query.filter.is_empty() {
+            // Every record: seq counts them (from 1, none ever removed), without a scan.
+            return self.last_seq().map(i64::unsigned_abs);
+        }
         self.usable()?;
         let (operator, text, events) = query.params();
         self.db
@@ -437,8 +442,38 @@ impl AuditLog {
             .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
     }
 
-    /// Records `offset..offset+limit` of what `query` finds, in its order.
-    pub(crate) fn select(&self, query: &Query<'_>, offset: i64, limit: i64) -> Result<Vec<Record>> {
+    /// Records `offset..offset+limit` of the `total` that `query` finds, in its order. A page
+    /// nearer the far end is read from that end, so that the last page of a long log costs what
+    /// the first does.
+    pub(crate) fn select(
+        &self,
+        query: &Query<'_>,
+        offset: i64,
+        limit: i64,
+        total: u64,
+    ) -> Result<Vec<Record>> {
+        let total = i64::try_from(total).unwrap_or(i64::MAX);
+        if offset.saturating_add(limit / 2) <= total / 2 {
+            return self.select_after(query, 0, offset, limit);
+        }
+        let reversed = Query {
+            newest_first: !query.newest_first,
+            ..*query
+        };
+        let end = offset.saturating_add(limit).min(total);
+        let mut records = self.select_after(&reversed, 0, total - end, (end - offset).max(0))?;
+        records.reverse();
+        Ok(records)
+    }
+
+    /// Records `offset..offset+limit` of what `query` finds after record `after`, in its order.
+    pub(crate) fn select_after(
+        &self,
+        query: &Query<'_>,
+        after: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Record>> {
         self.usable()?;
         let connection = self.db.lock();
         let failed =
@@ -447,13 +482,13 @@ impl AuditLog {
         let mut statement = connection
             .prepare(&format!(
                 "SELECT seq, time, operator, workstation, event, resource, result, operation_id, correlation_id, prev_hash, hash, version, role
-                 FROM audit WHERE {} ORDER BY seq {order} LIMIT ?4 OFFSET ?5",
+                 FROM audit WHERE seq > ?6 AND {} ORDER BY seq {order} LIMIT ?4 OFFSET ?5",
                 super::query::WHERE
             ))
             .map_err(failed)?;
         let (operator, text, events) = query.params();
         let rows = statement
-            .query_map(params![operator, text, events, limit, offset], |r| {
+            .query_map(params![operator, text, events, limit, offset, after], |r| {
                 let name: String = r.get(4)?;
                 Ok(Record {
                     seq: r.get(0)?,
@@ -502,7 +537,7 @@ impl AuditLog {
         let mut expected_prev = GENESIS.to_owned();
         let mut expected_seq = 1;
         loop {
-            let records = self.page(expected_seq - 1, PAGE)?;
+            let records = self.after(expected_seq - 1, PAGE)?;
             for record in &records {
                 let intact = record.seq == expected_seq
                     && record.prev_hash == expected_prev
@@ -565,13 +600,51 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_page_read_from_the_far_end_is_the_page_read_from_the_near_one() {
+        let (_dir, _path, log) = log_with(250);
+        let every = AuditFilter::default();
+        let filtered = AuditFilter {
+            text: "crd-01".into(),
+            events: Vec::new(),
+        };
+        for filter in [&every, &filtered] {
+            for newest_first in [true, false] {
+                let query = Query {
+                    operator: None,
+                    filter,
+                    newest_first,
+                };
+                let total = log.count_of(&query).unwrap();
+                for offset in [0, 10, 100, 120, 200, 240, 249, 250, 300] {
+                    let near = log.select_after(&query, 0, offset, 10).unwrap();
+                    let either = log.select(&query, offset, 10, total).unwrap();
+                    assert_eq!(
+                        either.iter().map(|r| r.seq).collect::<Vec<_>>(),
+                        near.iter().map(|r| r.seq).collect::<Vec<_>>(),
+                        "offset {offset}, newest first {newest_first}, {filter:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            log.count_of(&Query {
+                operator: None,
+                filter: &every,
+                newest_first: true
+            })
+            .unwrap(),
+            250
+        );
+    }
+
+    #[test]
     fn records_chain_and_survive_a_reopen() {
         let (_dir, path, log) = log_with(5);
         drop(log);
         let log = AuditLog::open(&path).unwrap();
         let sixth = log.append(event(5)).unwrap();
         assert_eq!(sixth.seq, 6);
-        let all = log.page(0, 100).unwrap();
+        let all = log.after(0, 100).unwrap();
         assert_eq!(all.len(), 6);
         assert_eq!(all[0].prev_hash, GENESIS);
         assert!(all.windows(2).all(|w| w[1].prev_hash == w[0].hash));

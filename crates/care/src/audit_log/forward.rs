@@ -61,7 +61,7 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
     let mut sent = 0;
     loop {
         let from = log.forwarded()?;
-        let records = log.page(from, BATCH)?;
+        let records = log.after(from, BATCH)?;
         let Some(last) = records.last().map(|r| r.seq) else {
             return Ok(sent);
         };

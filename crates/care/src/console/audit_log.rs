@@ -39,8 +39,8 @@ impl Console {
             filter,
             newest_first: true,
         };
-        let records = self.audit.select(&query, offset, limit)?;
         let total = self.audit.count_of(&query)?;
+        let records = self.audit.select(&query, offset, limit, total)?;
         let whose = if everyone { "all" } else { "own" };
         let first = offset.saturating_add(1);
         let mut result = format!(

@@ -426,7 +426,7 @@ mod tests {
         log.set_full(false);
         flush_outbox(&audit, &journal).unwrap();
         assert!(journal.unaudited().unwrap().is_empty());
-        let last = log.page(before as i64, 10).unwrap();
+        let last = log.after(before as i64, 10).unwrap();
         assert_eq!(last.len(), 1);
         assert_eq!(last[0].event.event, "opt_out_card_outcome");
         assert_eq!(last[0].event.result, "SUCCESSFUL");

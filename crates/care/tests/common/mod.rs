@@ -124,7 +124,7 @@ impl Harness {
     pub fn trail(&self) -> Vec<care::audit_log::Record> {
         care::audit_log::AuditLog::open(&self.console.dirs().data.join("audit.sqlite"))
             .unwrap()
-            .page(0, 100_000)
+            .after(0, 100_000)
             .unwrap()
     }
 
