@@ -24,7 +24,7 @@ help:
 	@echo "make dev      the console with the UI hot-reloaded (tauri dev)"
 	@echo "make lint     fmt, clippy, svelte-check and tsc only"
 	@echo "make bindings regenerate ui/src/lib/ipc/bindings.ts from the Rust commands"
-	@echo "make bench    benchmarks (sandbox, D1 client, consumer view, app launch and memory)"
+	@echo "make bench    benchmarks (sandbox, D1 client, consumer view, batch, team store, audit trail scaling, app launch and memory)"
 	@echo "make bundle   a .deb package in target/release/bundle"
 
 setup: system $(NPM_STAMP) $(TAURI_DRIVER) nextest
@@ -92,8 +92,10 @@ screenshot: e2e
 bench: setup ui
 	cargo bench -p d1-sandbox --bench profiles
 	cargo bench -p d1 --bench overhead
-	cargo bench -p care --bench consumer_view
-	cargo bench -p care --bench batch_throughput
+	cargo bench -p care --features embedded-sandbox --bench consumer_view
+	cargo bench -p care --features embedded-sandbox --bench batch_throughput
+	cargo bench -p care --features embedded-sandbox --bench team_mode
+	cargo bench -p care --bench trail_scaling
 	cargo build --profile bench --features custom-protocol --example minimal-window
 	scripts/with-secret-service.sh cargo bench --features custom-protocol --bench launch
 

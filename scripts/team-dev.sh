@@ -15,11 +15,15 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 owner_pw=$(openssl rand -hex 16)
+# The owner's password: one copy for initdb (the postgres user's when root, removed after), one
+# for you (c2p reads password files only when they are yours alone).
 install -m 600 /dev/null "$dir/owner-pw"
 printf '%s\n' "$owner_pw" > "$dir/owner-pw"
-[ "$(id -u)" -ne 0 ] || chown postgres "$dir/owner-pw"
+install -m 600 "$dir/owner-pw" "$dir/initdb-pw"
+[ "$(id -u)" -ne 0 ] || chown postgres "$dir/initdb-pw"
 "${as_postgres[@]}" "$bin/initdb" -D "$dir/data" -A scram-sha-256 -U c2p_owner \
-  --pwfile="$dir/owner-pw" >/dev/null
+  --pwfile="$dir/initdb-pw" >/dev/null
+rm "$dir/initdb-pw"
 
 # A CA and the server's certificate for 127.0.0.1.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \

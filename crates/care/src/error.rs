@@ -128,8 +128,8 @@ pub enum Error {
     /// it has not.
     #[error("{0}")]
     TrailUndelivered(String),
-    /// The team store could not be reached or refused the call.
-    #[error("team store: {0}")]
+    /// The team store could not be reached or refused the call (the text says which).
+    #[error("{0}")]
     TeamStore(String),
 }
 

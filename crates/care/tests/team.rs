@@ -315,19 +315,27 @@ fn edit_and_chain_again(file: &std::path::Path, seq: i64) {
 
 /// Computes the hashes of records `seq` on again (version 2), as the console would have.
 fn chain_again(db: &rusqlite::Connection, seq: i64) {
-    let rows: Vec<Vec<Option<String>>> = db
+    let rows: Vec<(i64, String, care::audit_log::Event)> = db
         .prepare(
             "SELECT seq, time, operator, workstation, event, resource, result, operation_id,
                     correlation_id, role FROM audit WHERE seq >= ?1 ORDER BY seq",
         )
         .unwrap()
         .query_map([seq], |r| {
-            (0..10)
-                .map(|i| match i {
-                    0 => r.get::<_, i64>(0).map(|n| Some(n.to_string())),
-                    _ => r.get::<_, Option<String>>(i),
-                })
-                .collect()
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                care::audit_log::Event {
+                    operator: r.get(2)?,
+                    workstation: r.get(3)?,
+                    event: r.get(4)?,
+                    resource: r.get(5)?,
+                    result: r.get(6)?,
+                    operation_id: r.get(7)?,
+                    correlation_id: r.get(8)?,
+                    role: r.get(9)?,
+                },
+            ))
         })
         .unwrap()
         .collect::<Result<_, _>>()
@@ -337,20 +345,11 @@ fn chain_again(db: &rusqlite::Connection, seq: i64) {
             r.get(0)
         })
         .unwrap();
-    for row in rows {
-        let mut fields = vec![Some(prev.clone())];
-        fields.extend(row[..9].iter().cloned());
-        fields.extend([Some("2".to_owned()), row[9].clone()]);
-        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-        for field in &fields {
-            let bytes = field.as_deref().map(str::as_bytes);
-            context.update(&bytes.map_or(u64::MAX, |b| b.len() as u64).to_be_bytes());
-            context.update(bytes.unwrap_or_default());
-        }
-        let hash = hex::encode(context.finish().as_ref());
+    for (seq, time, event) in rows {
+        let hash = care::audit_log::chain::record_hash(2, &prev, seq, &time, &event).unwrap();
         db.execute(
             "UPDATE audit SET prev_hash = ?1, hash = ?2, version = 2 WHERE seq = ?3",
-            rusqlite::params![prev, hash, row[0].as_deref().unwrap()],
+            rusqlite::params![prev, hash, seq],
         )
         .unwrap();
         prev = hash;

@@ -149,15 +149,18 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, c2p, pg_temp AS $$
   END
 $$;
 
--- Ingest: the only way in. Idempotent on (chain, seq); a record is accepted only when its
--- prev_hash is the stored hash of its chain's previous record. Answers one word:
+-- One record in. Idempotent on (chain, seq); a record is accepted only when its prev_hash is
+-- the stored hash of its chain's previous record. Answers one word:
 --   stored | duplicate | fork | gap | operator | not_yours | bad_hash | revoked | unknown_login
 -- (a redacted record is stored with a `redacted` alert)
 -- and records an alert for every refusal (a raised error would roll the alert back).
-CREATE OR REPLACE FUNCTION c2p.ingest(
+-- `p_sent_at` is the workstation's clock when it sent the record: more than 5 minutes from the
+-- centre's is flagged (a record written offline and sent later is not).
+CREATE OR REPLACE FUNCTION c2p.ingest_one(
   p_chain text, p_seq bigint, p_time text, p_operator text, p_role text, p_workstation text,
   p_account text, p_event text, p_resource text, p_result text, p_operation_id text,
-  p_correlation_id text, p_prev_hash text, p_hash text, p_version integer, p_redacted boolean
+  p_correlation_id text, p_prev_hash text, p_hash text, p_version integer, p_redacted boolean,
+  p_sent_at text
 ) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
@@ -245,11 +248,15 @@ BEGIN
       VALUES (p_chain, p_workstation, p_account, me.operator, 0, '');
   END IF;
 
-  skew := abs(extract(epoch FROM (now() - p_time::timestamptz))) > 300;
-  IF skew THEN
+  skew := abs(extract(epoch FROM (now() - p_sent_at::timestamptz))) > 300;
+  -- One alert an hour per chain, not one per record.
+  IF skew AND NOT EXISTS (SELECT 1 FROM c2p.alerts WHERE kind = 'clock' AND chain_id = p_chain
+                          AND at > now() - interval '1 hour') THEN
     INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
       VALUES ('clock', session_user, p_chain, p_seq,
-              format('the workstation''s clock said %s; the centre''s %s', p_time, now()));
+              format('the workstation''s clock said %s when it sent record %s; the centre''s said %s',
+                     p_sent_at, p_seq,
+                     to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
   END IF;
   IF p_redacted THEN
     INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
@@ -257,7 +264,11 @@ BEGIN
               format('record %s of chain %s held a card number and came redacted: its hash covers the original, kept in the workstation''s own log',
                      p_seq, p_chain));
   END IF;
-  PERFORM c2p.month_partition(date_trunc('month', now())::date);
+  -- This month's partition, looked for once a month per session.
+  IF current_setting('c2p.partition_month', true) IS DISTINCT FROM to_char(now(), 'YYYY_MM') THEN
+    PERFORM c2p.month_partition(date_trunc('month', now())::date);
+    PERFORM set_config('c2p.partition_month', to_char(now(), 'YYYY_MM'), false);
+  END IF;
   INSERT INTO c2p.records (chain_id, seq, time, clock_off, login, operator, role, workstation, event,
                            resource, result, operation_id, correlation_id, prev_hash, hash, version,
                            redacted)
@@ -269,6 +280,29 @@ BEGIN
 END
 $$;
 
+-- Ingest: the only way in, a batch of records (a JSON array, in chain order) in one call; stops
+-- at the first record not held and answers each record's word, in order.
+CREATE OR REPLACE FUNCTION c2p.ingest(p_records jsonb) RETURNS text[]
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  r jsonb;
+  verdict text;
+  verdicts text[] := '{}';
+BEGIN
+  FOR r IN SELECT value FROM jsonb_array_elements(p_records) LOOP
+    verdict := c2p.ingest_one(
+      r->>'chain', (r->>'seq')::bigint, r->>'time', r->>'operator', r->>'role',
+      r->>'workstation', r->>'account', r->>'event', r->>'resource', r->>'result',
+      r->>'operationId', r->>'correlationId', r->>'prevHash', r->>'hash',
+      (r->>'version')::integer, coalesce((r->>'redacted')::boolean, false), r->>'sentAt');
+    verdicts := verdicts || verdict;
+    EXIT WHEN verdict NOT IN ('stored', 'duplicate');
+  END LOOP;
+  RETURN verdicts;
+END
+$$;
+
+REVOKE ALL ON FUNCTION c2p.ingest_one FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.ingest FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.month_partition FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.field FROM PUBLIC;

@@ -7,7 +7,9 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
     /// The store could not be reached or refused the login.
-    #[error("the team store could not be reached ({0}): check its address, the CA and this login")]
+    #[error(
+        "the team store could not be reached ({0}): check the network and the store's address in the administrators' policy (for a certificate error, its CA)"
+    )]
     Unreachable(String),
     /// The store answered with an error.
     #[error("the team store refused: {0}")]

@@ -8,7 +8,8 @@ use tokio_postgres::GenericClient;
 use crate::{Error, Result};
 
 /// A local audit record as the centre receives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CentralRecord {
     /// The local chain's id (made when it began, kept in its first record).
     pub chain: String,
@@ -43,6 +44,9 @@ pub struct CentralRecord {
     /// A field held a card number and was redacted: the centre cannot check the hash, keeps
     /// the link, and raises an alert.
     pub redacted: bool,
+    /// The workstation's clock when it sent the record (RFC 3339): the centre flags one more
+    /// than 5 minutes from its own.
+    pub sent_at: String,
 }
 
 /// What the centre did with a record.
@@ -106,31 +110,28 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Sends `record` to the centre (on a connection or inside a transaction).
-pub async fn ingest(client: &impl GenericClient, record: &CentralRecord) -> Result<Verdict> {
-    let r = record;
+/// Sends `records` (in chain order) to the centre in one call, on a connection or inside a
+/// transaction; returns each one's verdict, in order, up to and with the first not held (the
+/// centre stops there).
+pub async fn ingest_batch(
+    client: &impl GenericClient,
+    records: &[CentralRecord],
+) -> Result<Vec<Verdict>> {
+    let json = serde_json::to_string(records)
+        .map_err(|e| Error::InvalidInput(format!("a record cannot be sent: {e}")))?;
     let row = client
-        .query_one(
-            "SELECT c2p.ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-            &[
-                &r.chain,
-                &r.seq,
-                &r.time,
-                &r.operator,
-                &r.role,
-                &r.workstation,
-                &r.account,
-                &r.event,
-                &r.resource,
-                &r.result,
-                &r.operation_id,
-                &r.correlation_id,
-                &r.prev_hash,
-                &r.hash,
-                &r.version,
-                &r.redacted,
-            ],
-        )
+        .query_one("SELECT c2p.ingest($1::text::jsonb)", &[&json])
         .await?;
-    Verdict::parse(row.get(0))
+    row.get::<_, Vec<String>>(0)
+        .iter()
+        .map(|word| Verdict::parse(word))
+        .collect()
+}
+
+/// Sends one `record` to the centre (see [`ingest_batch`]).
+pub async fn ingest(client: &impl GenericClient, record: &CentralRecord) -> Result<Verdict> {
+    ingest_batch(client, std::slice::from_ref(record))
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Refused("the centre answered nothing for the record".into()))
 }

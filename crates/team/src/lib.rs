@@ -22,4 +22,4 @@ pub mod trail;
 
 pub use connect::{Address, connect};
 pub use error::{Error, Result};
-pub use ingest::{CentralRecord, Verdict, ingest};
+pub use ingest::{CentralRecord, Verdict, ingest, ingest_batch};

@@ -20,9 +20,16 @@ pub fn read_private(path: &Path, what: &str) -> Result<Zeroizing<String>> {
         return Err(refused("not a small regular file".into()));
     }
     let me = rustix::process::geteuid().as_raw();
-    if metadata.uid() != me || metadata.mode() & 0o077 != 0 {
+    if metadata.uid() != me {
         return Err(refused(format!(
-            "must belong to this account (uid {me}) and be readable by it alone (chmod 600)"
+            "belongs to uid {}, not to this account (uid {me}): give this account a copy of its own, readable by it alone (install -m 600)",
+            metadata.uid()
+        )));
+    }
+    if metadata.mode() & 0o077 != 0 {
+        return Err(refused(format!(
+            "others may read it (mode {:o}): make it readable by this account alone (chmod 600)",
+            metadata.mode() & 0o777
         )));
     }
     let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| refused(e.to_string()))?);

@@ -338,6 +338,7 @@ pub async fn chain(
             hash: String::new(),
             version: 2,
             redacted: false,
+            sent_at: time.clone(),
         };
         record.hash = rehash(owner, &record).await;
         previous = record.hash.clone();

@@ -251,3 +251,50 @@ async fn the_store_speaks_only_tls_verified_against_the_bank_s_ca() {
         team::Error::InvalidInput(_)
     ));
 }
+
+#[tokio::test]
+async fn a_clock_off_when_sending_is_flagged_once_an_hour_and_a_record_sent_late_is_not() {
+    let cluster = Cluster::start();
+    prepared(&cluster, "clock").await;
+    let alice = team::connect(&cluster.address("clock"), "alice", "alice-pw")
+        .await
+        .unwrap();
+    let owner = cluster.owner("clock").await;
+    let mut records = chain(&owner, "chain-c", "A-0001", "alice", 3).await;
+    // Written two hours ago (the store was out of reach), sent now: the clock is right.
+    records[0].time = "2026-01-01T00:00:00.000Z".into();
+    records[0].hash = rehash(&owner, &records[0]).await;
+    records[1].prev_hash = records[0].hash.clone();
+    records[1].hash = rehash(&owner, &records[1]).await;
+    records[2].prev_hash = records[1].hash.clone();
+    records[2].hash = rehash(&owner, &records[2]).await;
+    assert_eq!(ingest(&alice, &records[0]).await.unwrap(), Verdict::Stored);
+    // Then sent by a workstation whose clock is an hour behind: flagged, one alert for both.
+    for record in &mut records[1..] {
+        record.sent_at = "2020-01-01T00:00:00.000Z".into();
+    }
+    assert_eq!(
+        team::ingest_batch(&alice, &records[1..]).await.unwrap(),
+        [Verdict::Stored, Verdict::Stored]
+    );
+    let flags: Vec<bool> = owner
+        .query("SELECT clock_off FROM c2p.records ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(flags, [false, true, true]);
+    let alerts: Vec<String> = owner
+        .query("SELECT detail FROM c2p.alerts WHERE kind = 'clock'", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0].contains("said 2020-01-01T00:00:00.000Z when it sent record 2"),
+        "{alerts:?}"
+    );
+}

@@ -69,6 +69,8 @@ const MIGRATIONS: &[&str] = &[
     // How far the records went to the team store (team mode): its last seq, after the central
     // commit.
     "CREATE TABLE forwarded (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL)",
+    // The last role and the chain's id are found by event without walking a long log.
+    "CREATE INDEX audit_event ON audit (event, seq)",
 ];
 
 /// The format version of the records this code writes.
@@ -152,8 +154,15 @@ pub struct AuditLog {
     written: tokio::sync::Notify,
 }
 
-/// The hash of a record of format `version`, or `None` for a version this code does not know.
-fn hash(version: i64, prev_hash: &str, seq: i64, time: &str, event: &Event) -> Option<String> {
+/// The hash of a record of format `version` (the published algorithm, which the team store
+/// computes too), or `None` for a version this code does not know.
+pub fn record_hash(
+    version: i64,
+    prev_hash: &str,
+    seq: i64,
+    time: &str,
+    event: &Event,
+) -> Option<String> {
     match version {
         // Version 1 has no role: one written beside it is covered by no hash.
         1 if event.role.is_none() => Some(hash_v1(prev_hash, seq, time, event)),
@@ -255,7 +264,7 @@ impl AuditLog {
             .map_err(failed)?;
         let (seq, prev_hash) = last.map_or((1, GENESIS.to_owned()), |(seq, hash)| (seq + 1, hash));
         let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-        let hash = hash(FORMAT_VERSION, &prev_hash, seq, &time, &event)
+        let hash = record_hash(FORMAT_VERSION, &prev_hash, seq, &time, &event)
             .ok_or_else(|| Error::Internal("no hash for this format version".into()))?;
         transaction
             .execute(
@@ -541,7 +550,7 @@ impl AuditLog {
             for record in &records {
                 let intact = record.seq == expected_seq
                     && record.prev_hash == expected_prev
-                    && hash(
+                    && record_hash(
                         record.version,
                         &record.prev_hash,
                         record.seq,

@@ -23,7 +23,7 @@ pub struct ChainOwner {
 /// `record` as the centre receives it. A field holding a card number (a record written before
 /// ids were checked) goes redacted, its hashes as they are, and the record marked so: the
 /// centre cannot check its hash, keeps its link, and lists it for the auditors.
-fn central(owner: &ChainOwner, record: &Record) -> team::CentralRecord {
+fn central(owner: &ChainOwner, record: &Record, sent_at: &str) -> team::CentralRecord {
     let e = &record.event;
     let mut redacted = false;
     let mut clean = |field: &str| {
@@ -52,49 +52,44 @@ fn central(owner: &ChainOwner, record: &Record) -> team::CentralRecord {
         hash: record.hash.clone(),
         version: i32::try_from(record.version).unwrap_or(i32::MAX),
         redacted,
+        sent_at: sent_at.to_owned(),
     }
 }
 
-/// Sends every record the team store does not hold yet, `BATCH` at a time; returns how many
-/// went. Stops at a record the centre refuses (a fork, a gap, another operator's), naming it.
+/// Sends every record the team store does not hold yet, `BATCH` at a time (one call each);
+/// returns how many went. Stops at a record the centre refuses (a fork, a gap, another
+/// operator's), naming it; the records before it are kept.
 pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) -> Result<u64> {
+    let store = |e: tokio_postgres::Error| Error::from(team::Error::from(e));
     let mut sent = 0;
     loop {
         let from = log.forwarded()?;
         let records = log.after(from, BATCH)?;
-        let Some(last) = records.last().map(|r| r.seq) else {
+        if records.is_empty() {
             return Ok(sent);
-        };
-        let transaction = client
-            .transaction()
-            .await
-            .map_err(|e| Error::from(team::Error::from(e)))?;
-        let mut held = from;
-        for record in &records {
-            let verdict = team::ingest(&transaction, &central(owner, record))
-                .await
-                .map_err(Error::from)?;
-            if !verdict.held() {
-                // The records before it, and the refusal's alert, are kept.
-                transaction
-                    .commit()
-                    .await
-                    .map_err(|e| Error::from(team::Error::from(e)))?;
-                if held > from {
-                    log.set_forwarded(held)?;
-                }
-                return Err(Error::TeamStore(format!(
-                    "it refused record {} of this workstation's audit chain ({verdict}): tell your security team",
-                    record.seq
-                )));
-            }
-            held = record.seq;
         }
-        transaction
-            .commit()
-            .await
-            .map_err(|e| Error::from(team::Error::from(e)))?;
-        log.set_forwarded(last)?;
-        sent += records.len() as u64;
+        let sent_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let batch: Vec<team::CentralRecord> = records
+            .iter()
+            .map(|record| central(owner, record, &sent_at))
+            .collect();
+        let transaction = client.transaction().await.map_err(store)?;
+        let verdicts = team::ingest_batch(&transaction, &batch).await?;
+        // The records held, and a refusal's alert, are kept.
+        transaction.commit().await.map_err(store)?;
+        let held = verdicts.iter().take_while(|v| v.held()).count();
+        if held > 0 {
+            log.set_forwarded(records[held - 1].seq)?;
+            sent += held as u64;
+        }
+        if held < records.len() {
+            let verdict = verdicts
+                .get(held)
+                .map_or("no answer".to_owned(), ToString::to_string);
+            return Err(Error::TeamStore(format!(
+                "the team store refused record {} of this workstation's audit chain ({verdict}): tell your security team",
+                records[held].seq
+            )));
+        }
     }
 }

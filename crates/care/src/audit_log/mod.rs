@@ -9,7 +9,7 @@ pub mod export;
 pub mod forward;
 pub mod query;
 
-pub use chain::{AuditLog, Backlog, Event, Record, Verification};
+pub use chain::{AuditLog, Backlog, Event, FORMAT_VERSION, Record, Verification};
 pub use event::AuditEvent;
 pub use export::ExportFormat;
 pub use query::AuditFilter;

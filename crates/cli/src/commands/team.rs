@@ -51,7 +51,12 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
                 .await?;
             match operator {
                 Some(operator) => say!(
-                    "login {login} made for {operator}; next, on the operator's computer: c2p team import-credentials --login {login} --password-file FILE"
+                    "login {login} made for {operator}{}; next, on the operator's computer: c2p team import-credentials --login {login} --password-file FILE",
+                    if auditor {
+                        " (auditor: reads the whole team's trail)"
+                    } else {
+                        ""
+                    }
                 ),
                 None => say!(
                     "login {login} made for the SIEM feed; next, on the feed's server: c2p team siem --login {login} --password-file FILE …"

@@ -1,0 +1,337 @@
+//! Team mode's cost, against a real PostgreSQL on this machine (started here, TLS on). Prints,
+//! measured in this one run:
+//! - the central ingest rate from 8 workstations at once, each sending its chain in the
+//!   forwarder's batches of 500, one call each (records/s; goal ≥ 5,000);
+//! - the forwarding delay while connected, from a record's commit on the workstation to its
+//!   commit in the centre, p50 and p99 (goal p99 < 1 s);
+//! - an opt-out's time until D1 accepts it (50 ms added by the sandbox), in team mode divided
+//!   by without (goal ≤ 1.05).
+
+#![allow(clippy::print_stdout)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use care::audit_log::chain::record_hash;
+use care::audit_log::{AuditFilter, AuditLog, Event, FORMAT_VERSION};
+use care::console::{Console, Options};
+use care::credentials::{SecretKind, Vault};
+use care::policy::{Identity, PolicyPaths};
+use care::storage::AppDirs;
+use care::writes::{WriteKind, WriteRequest};
+use d1_sandbox::SandboxConfig;
+use d1_sandbox::faults::{Endpoint, Fault};
+use team::testing::Cluster;
+
+const WORKSTATIONS: usize = 8;
+const PER_WORKSTATION: i64 = 4_000;
+const BATCH: usize = 500;
+const LATENCY_MS: u64 = 50;
+const OPT_OUTS: usize = 80;
+
+/// A chain of `n` records of `operator`, hashed as a workstation hashes them.
+fn chain(id: &str, operator: &str, n: i64) -> Vec<team::CentralRecord> {
+    let time = chrono_like_now();
+    let mut prev = "0".repeat(64);
+    (1..=n)
+        .map(|seq| {
+            let event = Event {
+                operator: operator.into(),
+                role: Some("agent".into()),
+                workstation: format!("WS-{operator}"),
+                event: "profile_view".into(),
+                resource: Some(format!("cons-{seq:06}")),
+                result: "ok".into(),
+                operation_id: None,
+                correlation_id: Some(format!("cid-{seq}")),
+            };
+            let hash = record_hash(FORMAT_VERSION, &prev, seq, &time, &event).unwrap();
+            let record = team::CentralRecord {
+                chain: id.into(),
+                seq,
+                time: time.clone(),
+                operator: event.operator,
+                role: event.role,
+                workstation: event.workstation,
+                account: operator.to_lowercase(),
+                event: event.event,
+                resource: event.resource,
+                result: event.result,
+                operation_id: None,
+                correlation_id: event.correlation_id,
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+                version: 2,
+                redacted: false,
+                sent_at: time.clone(),
+            };
+            prev = hash;
+            record
+        })
+        .collect()
+}
+
+fn chrono_like_now() -> String {
+    let output = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%S.000Z"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Records/s into the centre from `WORKSTATIONS` sending at once.
+async fn ingest_rate(cluster: &Cluster) -> f64 {
+    let database = cluster.database("ingest").await;
+    let mut owner = cluster.owner(&database).await;
+    team::schema::init(&mut owner).await.unwrap();
+    let mut senders = Vec::new();
+    for w in 0..WORKSTATIONS {
+        let (login, operator) = (format!("ws{w}"), format!("OP{w}"));
+        team::schema::add_login(&mut owner, &login, "pw", &operator, false)
+            .await
+            .unwrap();
+        let client = team::connect(&cluster.address(&database), &login, "pw")
+            .await
+            .unwrap();
+        senders.push((
+            client,
+            chain(&format!("chain-{w}"), &operator, PER_WORKSTATION),
+        ));
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .map(|(mut client, records)| {
+            tokio::spawn(async move {
+                for batch in records.chunks(BATCH) {
+                    let transaction = client.transaction().await.unwrap();
+                    let verdicts = team::ingest_batch(&transaction, batch).await.unwrap();
+                    assert!(verdicts.len() == batch.len() && verdicts.iter().all(|v| v.held()));
+                    transaction.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    (WORKSTATIONS as i64 * PER_WORKSTATION) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// A console on the sandbox as a configured environment (`local`): team mode follows the
+/// administrators' policy, which `policy` rewrites.
+struct Setup {
+    console: Arc<Console>,
+    dir: tempfile::TempDir,
+    account: String,
+}
+
+impl Setup {
+    async fn new() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs {
+            config: dir.path().join("config"),
+            data: dir.path().join("data"),
+            logs: dir.path().join("data/logs"),
+        };
+        let identity = Identity::of_this_process().unwrap();
+        let account = identity.account.clone();
+        let vault = Vault::probed(keyring_core::mock::Store::new().unwrap());
+        let setup = Setup {
+            console: Arc::new(
+                Console::open(Options {
+                    policy: PolicyPaths {
+                        system_owner: rustix::process::geteuid().as_raw(),
+                        system: dir.path().join("etc/policy.json"),
+                        user: dirs.config.join("policy.json"),
+                    },
+                    dirs,
+                    vault: vault.clone(),
+                    identity,
+                })
+                .unwrap(),
+            ),
+            dir,
+            account,
+        };
+        setup.policy(None);
+        let console = &setup.console;
+        console
+            .start_sandbox(SandboxConfig {
+                consumers: 200,
+                op_delay: Duration::ZERO,
+                ..SandboxConfig::default()
+            })
+            .await
+            .unwrap();
+        let sandbox = console.environment(care::SANDBOX_ENVIRONMENT).unwrap();
+        console
+            .add_environment(care::environments::Environment {
+                name: "local".into(),
+                simulated: false,
+                ..sandbox
+            })
+            .unwrap();
+        for kind in SecretKind::ALL {
+            let secret = vault
+                .get(&console.keychain_name(care::SANDBOX_ENVIRONMENT), kind)
+                .unwrap();
+            vault.put("local", kind, secret.expose()).unwrap();
+        }
+        console.use_environment("local").await.unwrap();
+        setup
+    }
+
+    /// The administrators' policy: this account is A-0042 (agent, admin), team mode when given.
+    fn policy(&self, team: Option<(&Cluster, &str, &std::path::Path)>) {
+        let etc = self.dir.path().join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        let mut policy = serde_json::json!({
+            "operators": { &self.account: { "id": "A-0042", "role": "agent", "admin": true } }
+        });
+        if let Some((cluster, database, ca)) = team {
+            policy["team"] = serde_json::json!({
+                "host": "127.0.0.1", "port": cluster.port, "database": database, "caFile": ca
+            });
+        }
+        std::fs::write(etc.join("policy.json"), policy.to_string()).unwrap();
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cluster = Cluster::start();
+    let rate = ingest_rate(&cluster).await;
+
+    let database = cluster.database("console").await;
+    let mut owner = cluster.owner(&database).await;
+    team::schema::init(&mut owner).await.unwrap();
+    team::schema::add_login(&mut owner, "ws17", "pw", "A-0042", false)
+        .await
+        .unwrap();
+    let setup = Setup::new().await;
+    let ca = setup.dir.path().join("team-ca.pem");
+    std::fs::write(&ca, &cluster.ca_pem).unwrap();
+    setup.policy(Some((&cluster, &database, &ca)));
+    let console = setup.console.clone();
+    console.import_team_credentials("ws17", "pw").await.unwrap();
+    let forwarding = console.clone();
+    tokio::spawn(async move { forwarding.forward_continuously().await });
+    let chain = console.audit_chain().unwrap().chain;
+
+    // Forwarding delay: a record every 10 ms, its arrival watched in the centre (by a second
+    // connection polling every 2 ms).
+    let log = AuditLog::open(&setup.dir.path().join("data/audit.sqlite")).unwrap();
+    while console.team_status().unwrap().unforwarded > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    const WRITES: usize = 200;
+    let from = log.last_seq().unwrap();
+    let watcher = {
+        let address = cluster.address(&database);
+        let chain = chain.clone();
+        tokio::spawn(async move {
+            let owner = team::connect(
+                &address,
+                team::testing::OWNER,
+                team::testing::OWNER_PASSWORD,
+            )
+            .await
+            .unwrap();
+            let mut arrived = std::collections::BTreeMap::new();
+            let mut held = from;
+            // Each write is one record (an auditor's page read).
+            while held < from + WRITES as i64 {
+                let now: i64 = owner
+                    .query_one(
+                        "SELECT coalesce(max(seq), 0) FROM c2p.records WHERE chain_id = $1",
+                        &[&chain],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                let at = Instant::now();
+                for seq in held + 1..=now {
+                    arrived.insert(seq, at);
+                }
+                held = held.max(now);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            arrived
+        })
+    };
+    let mut written = Vec::new();
+    for _ in 0..WRITES {
+        console.audit_page(&AuditFilter::default(), 0, 1).unwrap();
+        written.push((log.last_seq().unwrap(), Instant::now()));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let arrived = tokio::time::timeout(Duration::from_secs(60), watcher)
+        .await
+        .expect("every record reached the centre")
+        .unwrap();
+    let mut delays: Vec<Duration> = written
+        .iter()
+        .filter_map(|(seq, at)| arrived.get(seq).map(|a| a.saturating_duration_since(*at)))
+        .collect();
+    delays.sort();
+    let (p50, p99) = (percentile(&delays, 0.5), percentile(&delays, 0.99));
+
+    // An opt-out's time until D1 accepts it, in team mode and without, in alternating rounds.
+    let population = d1_sandbox::seed::generate(1, 200);
+    let mut cards = population
+        .directories
+        .into_values()
+        .flat_map(|profiles| profiles.into_values())
+        .flat_map(|profile| profile.cards.into_iter().map(|card| card.card_id))
+        .collect::<BTreeSet<_>>()
+        .into_iter();
+    console
+        .with_sandbox(|s| {
+            s.set_faults(vec![Fault {
+                endpoints: vec![Endpoint::OptOutCard],
+                latency_ms: LATENCY_MS,
+                ..Fault::default()
+            }])
+        })
+        .unwrap();
+    let (mut team_mode, mut without) = (Vec::new(), Vec::new());
+    for round in 0..8 {
+        let on = round % 2 == 0;
+        setup.policy(on.then_some((&cluster, database.as_str(), ca.as_path())));
+        for _ in 0..OPT_OUTS / 8 {
+            let card = cards.next().unwrap();
+            let started = Instant::now();
+            console
+                .write(WriteRequest {
+                    kind: WriteKind::OptOutCard,
+                    target: card,
+                    reason: None,
+                    user_decision: true,
+                })
+                .await
+                .unwrap();
+            match on {
+                true => team_mode.push(started.elapsed()),
+                false => without.push(started.elapsed()),
+            }
+        }
+    }
+    let (team_median, plain_median) = (median(team_mode), median(without));
+    let ratio = team_median.as_secs_f64() / plain_median.as_secs_f64();
+    println!(
+        "team store: ingest from {WORKSTATIONS} workstations {rate:.0} records/s (goal ≥ 5,000); forwarding delay p50 {p50:?}, p99 {p99:?} over {} records (goal p99 < 1 s); opt-out until D1 accepts it at {LATENCY_MS} ms, team mode / without: {ratio:.3} ({team_median:?} / {plain_median:?}; goal ≤ 1.05)",
+        delays.len()
+    );
+}
