@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "audit_verify",
     "team_status",
     "team_audit_page",
+    "audit_verify_team",
     "team_audit_export",
     "set_theme",
     "use_environment",

@@ -277,6 +277,16 @@ fn export_progress(app: &tauri::AppHandle) -> impl FnMut(u64, u64) + Send + '_ {
     }
 }
 
+/// Every workstation's chain in the team store checked whole, and the store's alerts (auditor,
+/// with an auditor's login; audited).
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_verify_team(
+    state: State<'_, AppState>,
+) -> Result<care::console::TeamVerification, IpcError> {
+    Ok(state.console.audit_verify_team().await?)
+}
+
 /// A page of the team's trail in the team store (auditor, with an auditor's login; audited).
 #[tauri::command]
 #[specta::specta]

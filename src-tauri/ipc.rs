@@ -30,6 +30,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::audit_verify,
             commands::team_status,
             commands::team_audit_page,
+            commands::audit_verify_team,
             commands::team_audit_export,
             commands::set_theme,
             commands::use_environment,

@@ -26,6 +26,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-audit-verify",
     "allow-team-status",
     "allow-team-audit-page",
+    "allow-audit-verify-team",
     "allow-team-audit-export",
     "allow-set-theme",
     "allow-use-environment",

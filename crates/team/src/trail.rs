@@ -8,7 +8,8 @@ use tokio_postgres::Client;
 use crate::Result;
 
 /// A chain as the centre holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct ChainSummary {
     /// Its id.
     pub chain: String,
@@ -21,6 +22,7 @@ pub struct ChainSummary {
     /// When its first record arrived (RFC 3339).
     pub first_received: String,
     /// The last record held.
+    #[specta(type = f64)]
     pub last_seq: i64,
 }
 
@@ -90,15 +92,19 @@ pub async fn hash_at(client: &Client, chain: &str, seq: i64) -> Result<Option<St
 
 /// One chain checked whole: every record present from the first (or from the last record of a
 /// month retention took offline), each linked to the one before and matching its hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct ChainReport {
     /// The chain.
     pub summary: ChainSummary,
     /// Records online.
+    #[specta(type = f64)]
     pub records: i64,
     /// The first record that does not follow the one before it (a record missing).
+    #[specta(type = Option<f64>)]
     pub first_gap: Option<i64>,
     /// The first record whose link or hash does not match.
+    #[specta(type = Option<f64>)]
     pub first_broken: Option<i64>,
 }
 
@@ -159,7 +165,8 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
 }
 
 /// Something the centre refused or flagged, for the auditors.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct Alert {
     /// When (RFC 3339).
     pub at: String,
@@ -171,6 +178,7 @@ pub struct Alert {
     /// The chain and record concerned.
     pub chain: Option<String>,
     /// The record.
+    #[specta(type = Option<f64>)]
     pub seq: Option<i64>,
     /// What happened, in words.
     pub detail: String,

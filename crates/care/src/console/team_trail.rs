@@ -24,8 +24,9 @@ pub struct TeamAuditPage {
     pub total: u64,
 }
 
-/// What `c2p audit verify --team` finds.
-#[derive(Debug, Clone)]
+/// What `c2p audit verify --team` (and the Audit screen's team scope) finds.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct TeamVerification {
     /// Every chain the login may read, checked whole.
     pub chains: Vec<team::trail::ChainReport>,

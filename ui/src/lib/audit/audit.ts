@@ -9,6 +9,7 @@ import {
   type Verification_Serialize,
   type CentreFinding,
   type TeamAuditPage_Serialize,
+  type TeamVerification,
   type TeamFilter_Deserialize,
 } from '$lib/ipc/bindings';
 import { call } from '$lib/ipc/call';
@@ -49,6 +50,11 @@ export function auditExport(
   progress: (progress: AuditExportProgress) => void,
 ): Promise<ExportDone> {
   return following(progress, () => call(commands.auditExport(format, filter)));
+}
+
+/** Checks every workstation's chain in the team store and reads its alerts (audited). */
+export function auditVerifyTeam(): Promise<TeamVerification> {
+  return call(commands.auditVerifyTeam());
 }
 
 /** A page of the team's trail (every workstation's, in the team store) that `filter` lets

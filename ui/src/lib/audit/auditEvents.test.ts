@@ -34,7 +34,17 @@ describe('audit results in the operator’s words', () => {
       'recorded; reason code USER_DECISION; reason: none given',
     );
     expect(resultWords('all records, newest first, from 1: 2 of 9 read, filtered by "audit_read"', inJapanese)).toBe(
-      '全員の記録 1 件目から読み込み(9 件中 2 件、新しい順)、絞り込み「audit_read」',
+      '全員の記録 9 件中 1–2 件目を読み込み(新しい順)、絞り込み「audit_read」',
+    );
+    expect(resultWords('team records, newest first, from 101: 100 of 340 read, operator "B-0002"', inEnglish)).toBe(
+      'read the team’s records 101–200 of 340, newest first, operator "B-0002"',
+    );
+    expect(resultWords('own records, newest first, from 1: 0 of 0 read', inEnglish)).toBe('read: no records to show (0 in all)');
+    expect(resultWords('intact (14 records); the team store holds the same chain', inEnglish)).toBe(
+      'chain intact (14 records); the team store holds the same chain',
+    );
+    expect(resultWords('intact (3 records); TRUNCATED: the team store holds 5 records', inJapanese)).toBe(
+      'チェーンは正常(3 件); TRUNCATED: the team store holds 5 records',
     );
     expect(resultWords('D1 answered 403: forbidden', inJapanese)).toBe('D1 answered 403: forbidden');
   });

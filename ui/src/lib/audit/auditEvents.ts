@@ -99,16 +99,35 @@ const results: [RegExp, (m: RegExpMatchArray, t: Translate) => string][] = [
   [
     /^(own|all) records, newest first, from (\d+): (\d+) of (\d+) read(?:, filtered by "(.*)")?$/,
     (m, t) =>
-      t(m[1] === 'all' ? 'result.readAll' : 'result.readOwn', { from: m[2], count: m[3], total: m[4] }) +
+      read(t, m[1] === 'all' ? 'result.readAll' : 'result.readOwn', m[2], m[3], m[4]) +
       (m[5] !== undefined ? t('result.filtered', { text: m[5] }) : ''),
+  ],
+  [
+    /^team records, newest first, from (\d+): (\d+) of (\d+) read(, .*)?$/,
+    (m, t) => read(t, 'result.readTeam', m[1], m[2], m[3]) + (m[4] ?? ''),
   ],
   [
     /^(\d+) records(?:, filtered by "(.*)")?$/,
     (m, t) => t('result.records', { count: m[1] }) + (m[2] !== undefined ? t('result.filtered', { text: m[2] }) : ''),
   ],
-  [/^intact \((\d+) records\)$/, (m, t) => t('result.intact', { count: m[1] })],
-  [/^broken at record (\d+)$/, (m, t) => t('result.broken', { seq: m[1] })],
+  [/^(\d+) team records(, .*)?$/, (m, t) => t('result.teamRecords', { count: m[1] }) + (m[2] ?? '')],
+  [/^intact \((\d+) records\)(?:; (.*))?$/, (m, t) => t('result.intact', { count: m[1] }) + centre(m[2], t)],
+  [/^broken at record (\d+)(?:; (.*))?$/, (m, t) => t('result.broken', { seq: m[1] }) + centre(m[2], t)],
 ];
+
+/** A page read, as "records 1–100 of 340". */
+function read(t: Translate, key: MessageKey, from: string, count: string, total: string): string {
+  if (Number(count) === 0) return t('result.readNothing', { total });
+  return t(key, { from, to: Number(from) + Number(count) - 1, total });
+}
+
+/** What a verification found in the team store, after its local verdict. */
+function centre(found: string | undefined, t: Translate): string {
+  if (found === undefined) return '';
+  if (found === 'the team store holds the same chain') return `; ${t('result.centreSame')}`;
+  if (found === 'not compared with the team store') return `; ${t('result.centreUnchecked')}`;
+  return `; ${found}`;
+}
 
 /** A record's result in the operator's words, or as recorded when it is not a form the core
  * writes. */

@@ -52,6 +52,11 @@ export const commands = {
 	/**  A page of the team's trail in the team store (auditor, with an auditor's login; audited). */
 	teamAuditPage: (filter: TeamFilter_Deserialize, offset: number, limit: number) => typedError<TeamAuditPage_Serialize, IpcError>(__TAURI_INVOKE("team_audit_page", { filter, offset, limit })),
 	/**
+	 *  Every workstation's chain in the team store checked whole, and the store's alerts (auditor,
+	 *  with an auditor's login; audited).
+	 */
+	auditVerifyTeam: () => typedError<TeamVerification_Serialize, IpcError>(__TAURI_INVOKE("audit_verify_team")),
+	/**
 	 *  Exports the team's trail that `filter` lets through to a new file in the data directory
 	 *  (auditor, audited), with `AuditExportProgress` events.
 	 */
@@ -211,6 +216,47 @@ export type Address_Serialize = {
 	zipCode: string,
 	/**  ISO 3166-1 alpha-2. */
 	countryCode: string,
+};
+
+/**  Something the centre refused or flagged, for the auditors. */
+export type Alert = Alert_Serialize | Alert_Deserialize;
+
+/**  Something the centre refused or flagged, for the auditors. */
+export type Alert_Deserialize = {
+	/**  When (RFC 3339). */
+	at: string,
+	/**
+	 *  What: fork, restart, gap, operator, not_yours, bad_hash, redacted, clock, revoked,
+	 *  unknown_login.
+	 */
+	kind: string,
+	/**  The login that sent it. */
+	login: string,
+	/**  The chain and record concerned. */
+	chain?: string | null,
+	/**  The record. */
+	seq?: number | null,
+	/**  What happened, in words. */
+	detail: string,
+};
+
+/**  Something the centre refused or flagged, for the auditors. */
+export type Alert_Serialize = {
+	/**  When (RFC 3339). */
+	at: string,
+	/**
+	 *  What: fork, restart, gap, operator, not_yours, bad_hash, redacted, clock, revoked,
+	 *  unknown_login.
+	 */
+	kind: string,
+	/**  The login that sent it. */
+	login: string,
+	/**  The chain and record concerned. */
+	chain: string | null,
+	/**  The record. */
+	seq: number | null,
+	/**  What happened, in words. */
+	detail: string,
 };
 
 /**  What the UI shows about this installation. */
@@ -850,6 +896,58 @@ at: number } |
 { kind: "behind"; 
 /**  How many. */
 records: number };
+
+/**
+ *  One chain checked whole: every record present from the first (or from the last record of a
+ *  month retention took offline), each linked to the one before and matching its hash.
+ */
+export type ChainReport = ChainReport_Serialize | ChainReport_Deserialize;
+
+/**
+ *  One chain checked whole: every record present from the first (or from the last record of a
+ *  month retention took offline), each linked to the one before and matching its hash.
+ */
+export type ChainReport_Deserialize = {
+	/**  The chain. */
+	summary: ChainSummary,
+	/**  Records online. */
+	records: number | null,
+	/**  The first record that does not follow the one before it (a record missing). */
+	firstGap?: number | null,
+	/**  The first record whose link or hash does not match. */
+	firstBroken?: number | null,
+};
+
+/**
+ *  One chain checked whole: every record present from the first (or from the last record of a
+ *  month retention took offline), each linked to the one before and matching its hash.
+ */
+export type ChainReport_Serialize = {
+	/**  The chain. */
+	summary: ChainSummary,
+	/**  Records online. */
+	records: number | null,
+	/**  The first record that does not follow the one before it (a record missing). */
+	firstGap: number | null,
+	/**  The first record whose link or hash does not match. */
+	firstBroken: number | null,
+};
+
+/**  A chain as the centre holds it. */
+export type ChainSummary = {
+	/**  Its id. */
+	chain: string,
+	/**  The workstation and OS account it came from. */
+	workstation: string,
+	/**  The OS account. */
+	account: string,
+	/**  The operator whose login sent it. */
+	operator: string,
+	/**  When its first record arrived (RFC 3339). */
+	firstReceived: string,
+	/**  The last record held. */
+	lastSeq: number | null,
+};
 
 /**  One value an update would change in one directory. */
 export type Change = Change_Serialize | Change_Deserialize;
@@ -2419,6 +2517,25 @@ export type TeamStatus_Serialize = {
 	oldestAgeSeconds: number | null,
 	/**  Past this age writes are held. */
 	limitSeconds: number,
+};
+
+/**  What `c2p audit verify --team` (and the Audit screen's team scope) finds. */
+export type TeamVerification = TeamVerification_Serialize | TeamVerification_Deserialize;
+
+/**  What `c2p audit verify --team` (and the Audit screen's team scope) finds. */
+export type TeamVerification_Deserialize = {
+	/**  Every chain the login may read, checked whole. */
+	chains: ChainReport_Deserialize[],
+	/**  Every alert of the store. */
+	alerts: Alert_Deserialize[],
+};
+
+/**  What `c2p audit verify --team` (and the Audit screen's team scope) finds. */
+export type TeamVerification_Serialize = {
+	/**  Every chain the login may read, checked whole. */
+	chains: ChainReport_Serialize[],
+	/**  Every alert of the store. */
+	alerts: Alert_Serialize[],
 };
 
 /**  A colour theme. */
