@@ -149,6 +149,19 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, c2p, pg_temp AS $$
   END
 $$;
 
+-- An alert for the auditors, once: the same alert of the same login on the same record is not
+-- raised again within the hour (a workstation retrying a refused record raises one).
+CREATE OR REPLACE FUNCTION c2p.raise_alert(p_kind text, p_chain text, p_seq bigint, p_detail text)
+RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, c2p, pg_temp AS $$
+  INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+  SELECT p_kind, session_user, p_chain, p_seq, p_detail
+  WHERE NOT EXISTS (SELECT 1 FROM c2p.alerts
+                    WHERE kind = p_kind AND login = session_user AND chain_id IS NOT DISTINCT FROM p_chain
+                      AND seq IS NOT DISTINCT FROM p_seq AND at > now() - interval '1 hour')
+$$;
+CREATE INDEX IF NOT EXISTS alerts_chain ON c2p.alerts (chain_id, kind, seq);
+
 -- One record in. Idempotent on (chain, seq); a record is accepted only when its prev_hash is
 -- the stored hash of its chain's previous record. Answers one word:
 --   stored | duplicate | fork | gap | operator | not_yours | bad_hash | revoked | unknown_login
@@ -171,13 +184,13 @@ DECLARE
 BEGIN
   SELECT * INTO me FROM c2p.logins WHERE login = session_user;
   IF NOT FOUND THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('unknown_login', session_user, p_chain, p_seq, 'a login bound to no operator sent a record');
+    PERFORM c2p.raise_alert('unknown_login', p_chain, p_seq,
+        'a login bound to no operator sent a record');
     RETURN 'unknown_login';
   END IF;
   IF me.revoked_at IS NOT NULL THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('revoked', session_user, p_chain, p_seq, 'a revoked login sent a record');
+    PERFORM c2p.raise_alert('revoked', p_chain, p_seq,
+        'a revoked login sent a record');
     RETURN 'revoked';
   END IF;
   -- A record names the login's operator, or, written before the policy named anyone, the
@@ -185,9 +198,8 @@ BEGIN
   IF p_operator IS DISTINCT FROM me.operator
      AND (p_operator IS DISTINCT FROM p_account
           OR EXISTS (SELECT 1 FROM c2p.logins WHERE operator = p_operator)) THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('operator', session_user, p_chain, p_seq,
-              format('the record names operator %s; this login is %s''s', p_operator, me.operator));
+    PERFORM c2p.raise_alert('operator', p_chain, p_seq,
+        format('the record names operator %s; this login is %s''s', p_operator, me.operator));
     RETURN 'operator';
   END IF;
 
@@ -196,9 +208,8 @@ BEGIN
   IF NOT p_redacted AND c2p.record_hash(p_version, p_prev_hash, p_seq, p_time, p_operator, p_workstation, p_event,
                      p_resource, p_result, p_operation_id, p_correlation_id, p_role)
      IS DISTINCT FROM p_hash THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('bad_hash', session_user, p_chain, p_seq,
-              format('record %s of chain %s does not match its hash', p_seq, p_chain));
+    PERFORM c2p.raise_alert('bad_hash', p_chain, p_seq,
+        format('record %s of chain %s does not match its hash', p_seq, p_chain));
     RETURN 'bad_hash';
   END IF;
 
@@ -206,9 +217,8 @@ BEGIN
   PERFORM pg_advisory_xact_lock(hashtext(p_chain));
   SELECT * INTO chain FROM c2p.chains WHERE chain_id = p_chain FOR UPDATE;
   IF FOUND AND chain.operator IS DISTINCT FROM me.operator THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('not_yours', session_user, p_chain, p_seq,
-              format('chain %s is %s''s; this login is %s''s', p_chain, chain.operator, me.operator));
+    PERFORM c2p.raise_alert('not_yours', p_chain, p_seq,
+        format('chain %s is %s''s; this login is %s''s', p_chain, chain.operator, me.operator));
     RETURN 'not_yours';
   END IF;
   IF FOUND AND p_seq <= chain.last_seq THEN
@@ -216,22 +226,19 @@ BEGIN
     IF stored_hash = p_hash THEN
       RETURN 'duplicate';
     END IF;
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('fork', session_user, p_chain, p_seq,
-              format('record %s of chain %s differs from the copy the centre holds', p_seq, p_chain));
+    PERFORM c2p.raise_alert('fork', p_chain, p_seq,
+        format('record %s of chain %s differs from the copy the centre holds', p_seq, p_chain));
     RETURN 'fork';
   END IF;
   IF FOUND AND p_seq = chain.last_seq + 1 AND p_prev_hash <> chain.last_hash THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('fork', session_user, p_chain, p_seq,
-              format('record %s of chain %s does not link to record %s the centre holds: the chain was changed before it',
+    PERFORM c2p.raise_alert('fork', p_chain, p_seq,
+        format('record %s of chain %s does not link to record %s the centre holds: the chain was changed before it',
                      p_seq, p_chain, chain.last_seq));
     RETURN 'fork';
   END IF;
   IF (FOUND AND p_seq <> chain.last_seq + 1) OR (NOT FOUND AND p_seq <> 1) THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('gap', session_user, p_chain, p_seq,
-              format('record %s of chain %s does not follow the last the centre holds (%s)',
+    PERFORM c2p.raise_alert('gap', p_chain, p_seq,
+        format('record %s of chain %s does not follow the last the centre holds (%s)',
                      p_seq, p_chain, coalesce(chain.last_seq, 0)));
     RETURN 'gap';
   END IF;
@@ -239,9 +246,8 @@ BEGIN
   IF NOT FOUND THEN
     -- A new chain from a workstation account that had one: the local log began again.
     IF EXISTS (SELECT 1 FROM c2p.chains WHERE workstation = p_workstation AND account = p_account) THEN
-      INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-        VALUES ('restart', session_user, p_chain, p_seq,
-                format('a new audit chain began on %s for account %s', p_workstation, p_account));
+      PERFORM c2p.raise_alert('restart', p_chain, p_seq,
+          format('a new audit chain began on %s for account %s', p_workstation, p_account));
     END IF;
     -- The chain is the login's operator's, whoever its first record names.
     INSERT INTO c2p.chains (chain_id, workstation, account, operator, last_seq, last_hash)
@@ -252,16 +258,14 @@ BEGIN
   -- One alert an hour per chain, not one per record.
   IF skew AND NOT EXISTS (SELECT 1 FROM c2p.alerts WHERE kind = 'clock' AND chain_id = p_chain
                           AND at > now() - interval '1 hour') THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('clock', session_user, p_chain, p_seq,
-              format('the workstation''s clock said %s when it sent record %s; the centre''s said %s',
+    PERFORM c2p.raise_alert('clock', p_chain, p_seq,
+        format('the workstation''s clock said %s when it sent record %s; the centre''s said %s',
                      p_sent_at, p_seq,
                      to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
   END IF;
   IF p_redacted THEN
-    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-      VALUES ('redacted', session_user, p_chain, p_seq,
-              format('record %s of chain %s held a card number and came redacted: its hash covers the original, kept in the workstation''s own log',
+    PERFORM c2p.raise_alert('redacted', p_chain, p_seq,
+        format('record %s of chain %s held a card number and came redacted: its hash covers the original, kept in the workstation''s own log',
                      p_seq, p_chain));
   END IF;
   -- This month's partition, looked for once a month per session.
@@ -303,6 +307,7 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION c2p.ingest_one FROM PUBLIC;
+REVOKE ALL ON FUNCTION c2p.raise_alert FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.ingest FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.month_partition FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.field FROM PUBLIC;

@@ -175,6 +175,7 @@ async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_o
         .iter()
         .map(|row| row.get(0))
         .collect();
+    // One alert for the two refusals of record 3 for another operator (the same record).
     assert_eq!(
         alerts,
         [
@@ -182,7 +183,6 @@ async fn ingest_keeps_each_chain_whole_and_names_forks_gaps_restarts_and_other_o
             "fork",
             "bad_hash",
             "fork",
-            "operator",
             "operator",
             "restart",
             "not_yours"
@@ -297,4 +297,26 @@ async fn a_clock_off_when_sending_is_flagged_once_an_hour_and_a_record_sent_late
         alerts[0].contains("said 2020-01-01T00:00:00.000Z when it sent record 2"),
         "{alerts:?}"
     );
+}
+
+#[tokio::test]
+async fn a_record_refused_again_and_again_raises_one_alert() {
+    let cluster = Cluster::start();
+    prepared(&cluster, "again").await;
+    let alice = team::connect(&cluster.address("again"), "alice", "alice-pw")
+        .await
+        .unwrap();
+    let owner = cluster.owner("again").await;
+    let records = chain(&owner, "chain-g", "A-0001", "alice", 3).await;
+    assert_eq!(ingest(&alice, &records[0]).await.unwrap(), Verdict::Stored);
+    // A forwarder retrying the record after a missing one, as it would after each backoff.
+    for _ in 0..5 {
+        assert_eq!(ingest(&alice, &records[2]).await.unwrap(), Verdict::Gap);
+    }
+    let alerts: i64 = owner
+        .query_one("SELECT count(*) FROM c2p.alerts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(alerts, 1);
 }

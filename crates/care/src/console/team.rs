@@ -298,14 +298,13 @@ impl Console {
             ))
         })
         .await?;
-        let text = |secret: &d1::Secret| {
-            std::str::from_utf8(secret.expose())
-                .map(str::to_owned)
-                .map_err(|_| {
-                    Error::InvalidInput("the team store's login in the keychain is not text".into())
-                })
-        };
-        team::connect(&address, &text(&login)?, &text(&password)?)
+        // Borrowed from the secrets (which wipe themselves), never copied.
+        fn text(secret: &d1::Secret) -> Result<&str> {
+            std::str::from_utf8(secret.expose()).map_err(|_| {
+                Error::InvalidInput("the team store's login in the keychain is not text".into())
+            })
+        }
+        team::connect(&address, text(&login)?, text(&password)?)
             .await
             .map_err(Error::from)
     }

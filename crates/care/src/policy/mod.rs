@@ -308,7 +308,23 @@ pub fn team_address(paths: &PolicyPaths) -> Result<team::Address> {
             "team mode is off: the administrators' policy file has no \"team\" section".into(),
         )
     })?;
-    let ca_pem = crate::credentials::read_text(&config.ca_file, "team store CA")?;
+    // The CA decides which server is the team store: like the policy, only the administrators
+    // may change it.
+    let ca_pem = match system_file::read(&config.ca_file, paths.system_owner)? {
+        SystemFile::Trusted(text) => text,
+        SystemFile::Absent => {
+            return Err(Error::InvalidInput(format!(
+                "the team store's CA file {} named in the administrators' policy is missing: ask an administrator",
+                config.ca_file.display()
+            )));
+        }
+        SystemFile::Untrusted(why) => {
+            return Err(Error::InvalidInput(format!(
+                "the team store's CA file {} cannot be trusted ({why}): like the policy, it must be the administrators' alone; ask an administrator",
+                config.ca_file.display()
+            )));
+        }
+    };
     Ok(team::Address {
         host: config.host,
         port: config.port,
