@@ -96,7 +96,7 @@ async fn ingest_rate(cluster: &Cluster) -> f64 {
             .unwrap();
         senders.push((
             client,
-            chain(&format!("chain-{w}"), &operator, PER_WORKSTATION),
+            chain(&format!("chain-{w:032x}"), &operator, PER_WORKSTATION),
         ));
     }
     let started = Instant::now();

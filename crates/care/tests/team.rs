@@ -249,6 +249,12 @@ async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once
     drop(owner);
 
     cluster.stop();
+    // The operator moves the local note of what the store holds far ahead: the console does
+    // not go by it.
+    rusqlite::Connection::open(h.console.dirs().data.join("audit.sqlite"))
+        .unwrap()
+        .execute("UPDATE forwarded SET last_seq = 1000000000000", [])
+        .unwrap();
     // Within the limit a write still goes; past it, writes are held and say why, reads go on.
     h.console.consumer_view(&consumer).await.unwrap();
     until("the store seen down", async || {
@@ -256,9 +262,7 @@ async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once
     })
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let status = h.console.team_status().unwrap();
-    assert!(status.on && status.unforwarded > 0, "{status:?}");
-    assert!(status.oldest_age_seconds.unwrap() > 2, "{status:?}");
+    assert!(h.console.team_status().unwrap().on);
     let sent_before = h.writes_to(&cards[1]);
     let held = h.console.write(opt_out_card(&cards[1])).await.unwrap_err();
     assert_eq!(held.code(), care::ErrorCode::TrailUndelivered, "{held}");
@@ -274,14 +278,20 @@ async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once
     assert_eq!(refusal.event.resource.as_deref(), Some(cards[1].as_str()));
     assert!(refusal.event.result.starts_with("refused: "), "{refusal:?}");
 
-    // Back: the backlog drains on its own, in order, and writes go again.
+    // Back: the backlog drains on its own, in order, from the last record the store holds, and
+    // writes go again.
     cluster.start_server();
+    let owner = cluster.owner(&database).await;
     until("the backlog drained", async || {
-        h.console.team_status().unwrap().unforwarded == 0
+        let held: i64 = owner
+            .query_one("SELECT count(*) FROM c2p.records", &[])
+            .await
+            .unwrap()
+            .get(0);
+        held == h.trail().len() as i64 && h.console.team_status().unwrap().unforwarded == 0
     })
     .await;
     h.console.write(opt_out_card(&cards[1])).await.unwrap();
-    let owner = cluster.owner(&database).await;
     until("the last write's records in the centre", async || {
         let held: i64 = owner
             .query_one("SELECT count(*) FROM c2p.records", &[])
@@ -450,9 +460,16 @@ async fn a_record_holding_a_card_number_leaves_redacted_with_its_hashes_and_is_l
         .consumer_view(&common::first(CONSUMERS, "ok"))
         .await
         .unwrap();
-    // A record an older version wrote before ids were checked: a card number as its resource.
+    // A chain older than chain ids (its first record is no `audit_chain_start`), and a record
+    // an older version wrote in it before ids were checked: a card number as its resource.
     let file = h.console.dirs().data.join("audit.sqlite");
     let db = rusqlite::Connection::open(&file).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_no_update;
+         UPDATE audit SET event = 'profile_view', resource = NULL WHERE seq = 1;",
+    )
+    .unwrap();
+    chain_again(&db, 1);
     let seq: i64 = db
         .query_row("SELECT max(seq) + 1 FROM audit", [], |r| r.get(0))
         .unwrap();
@@ -464,7 +481,6 @@ async fn a_record_holding_a_card_number_leaves_redacted_with_its_hashes_and_is_l
         [seq],
     )
     .unwrap();
-    db.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
     chain_again(&db, seq);
     drop(db);
     assert_eq!(h.console.audit_verify().await.unwrap().first_broken, None);

@@ -783,7 +783,13 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
         })
         .to_string(),
     );
-    let team = operator.ok(&["audit", "verify", "--team"]);
+    let checked = operator.c2p(&["audit", "verify", "--team"]);
+    let team = text(&checked);
+    assert_eq!(checked.status.code(), Some(1), "a critical alert: {team}");
+    assert!(
+        team.contains("the team store raised critical alerts"),
+        "{team}"
+    );
     assert!(team.contains("records online of"), "{team}");
     assert!(team.contains(", intact"), "{team}");
     assert!(team.contains("alerts: 1\n"), "{team}");

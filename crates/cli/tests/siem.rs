@@ -73,14 +73,12 @@ async fn every_record_and_alert_reaches_rsyslog_across_a_sigkill_of_the_feed_non
         .await
         .unwrap();
     let mut expected = Vec::new();
+    let mut prepared = Vec::new();
     for (login, operator, id) in [
         ("alice", "A-0001", "chain-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
         ("bob", "B-0002", "chain-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
     ] {
         schema::add_login(&mut owner, login, "pw", operator, false)
-            .await
-            .unwrap();
-        let mut sender = team::connect(&cluster.address(&database), login, "pw")
             .await
             .unwrap();
         let mut records = chain(&owner, id, operator, login, PER_CHAIN).await;
@@ -98,40 +96,26 @@ async fn every_record_and_alert_reaches_rsyslog_across_a_sigkill_of_the_feed_non
             }
             chained
         };
-        let transaction = sender.transaction().await.unwrap();
-        for record in &records {
-            assert_eq!(ingest(&transaction, record).await.unwrap(), Verdict::Stored);
-        }
-        transaction.commit().await.unwrap();
         expected.extend(
             records
                 .iter()
                 .map(|r| team::siem::record_msgid(&r.chain, r.seq)),
         );
+        prepared.push((login, records));
     }
-    // An alert: bob sends another record 3 of his chain.
-    let bob = team::connect(&cluster.address(&database), "bob", "pw")
-        .await
-        .unwrap();
-    let mut forged = chain(
-        &owner,
-        "chain-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
-        "B-0002",
-        "bob",
-        3,
-    )
-    .await
-    .pop()
-    .unwrap();
-    forged.result = "forged".into();
-    forged.hash = rehash(&owner, &forged).await;
-    assert_eq!(ingest(&bob, &forged).await.unwrap(), Verdict::Fork);
-    let alert: i64 = owner
-        .query_one("SELECT id FROM c2p.alerts", &[])
-        .await
-        .unwrap()
-        .get(0);
-    expected.push(format!("alert.{alert}"));
+    let send = async |(login, records): &(&str, Vec<team::CentralRecord>)| {
+        let mut sender = team::connect(&cluster.address(&database), login, "pw")
+            .await
+            .unwrap();
+        let transaction = sender.transaction().await.unwrap();
+        for batch in records.chunks(500) {
+            let verdicts = team::ingest_batch(&transaction, batch).await.unwrap();
+            assert!(verdicts.iter().all(|v| *v == Verdict::Stored));
+        }
+        transaction.commit().await.unwrap();
+    };
+    // Alice's chain is in the store when the feed starts; bob's comes while it is down.
+    send(&prepared[0]).await;
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -162,6 +146,30 @@ async fn every_record_and_alert_reaches_rsyslog_across_a_sigkill_of_the_feed_non
     until("the first messages", 60, || rsyslog.received().len() >= 600);
     first.kill().unwrap();
     first.wait().unwrap();
+    send(&prepared[1]).await;
+    // An alert: bob sends another record 3 of his chain.
+    let bob = team::connect(&cluster.address(&database), "bob", "pw")
+        .await
+        .unwrap();
+    let mut forged = chain(
+        &owner,
+        "chain-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        "B-0002",
+        "bob",
+        3,
+    )
+    .await
+    .pop()
+    .unwrap();
+    forged.result = "forged".into();
+    forged.hash = rehash(&owner, &forged).await;
+    assert_eq!(ingest(&bob, &forged).await.unwrap(), Verdict::Fork);
+    let alert: i64 = owner
+        .query_one("SELECT id FROM c2p.alerts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    expected.push(format!("alert.{alert}"));
     let before = rsyslog.received().len();
     assert!(before < expected.len(), "killed before the end: {before}");
     let mut second = feed(d, &rsyslog);

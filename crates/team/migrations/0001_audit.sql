@@ -32,7 +32,14 @@ CREATE TABLE IF NOT EXISTS c2p.chains (
   operator text NOT NULL,
   first_received timestamptz NOT NULL DEFAULT now(),
   last_seq bigint NOT NULL,
-  last_hash text NOT NULL
+  last_hash text NOT NULL,
+  -- A record of the chain named the login's operator: from then on every record must.
+  named boolean NOT NULL DEFAULT false,
+  -- The chain began before chains had ids (its first record is not `audit_chain_start`): its
+  -- records until `audit_chain_id` may hold a card number, sent redacted.
+  legacy boolean NOT NULL DEFAULT false,
+  -- Where its `audit_chain_id` record is.
+  id_seq bigint
 );
 
 -- Every record of every chain, as the workstation wrote it, with the centre's receive time.
@@ -108,6 +115,8 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'refuse_update_delete' AND tgrelid = tbl) THEN
     EXECUTE format('CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON %s
                     FOR EACH ROW EXECUTE FUNCTION c2p.refuse_change()', tbl);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'refuse_truncate' AND tgrelid = tbl) THEN
     EXECUTE format('CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON %s
                     FOR EACH STATEMENT EXECUTE FUNCTION c2p.refuse_change()', tbl);
   END IF;
@@ -150,21 +159,78 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, c2p, pg_temp AS $$
 $$;
 
 -- An alert for the auditors, once: the same alert of the same login on the same record is not
--- raised again within the hour (a workstation retrying a refused record raises one).
+-- raised again within the hour (a workstation retrying a refused record raises one), and a
+-- login raises at most 100 an hour (the hundredth says so).
 CREATE OR REPLACE FUNCTION c2p.raise_alert(p_kind text, p_chain text, p_seq bigint, p_detail text)
 RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, c2p, pg_temp AS $$
-  INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-  SELECT p_kind, session_user, p_chain, p_seq, p_detail
-  WHERE NOT EXISTS (SELECT 1 FROM c2p.alerts
-                    WHERE kind = p_kind AND login = session_user AND chain_id IS NOT DISTINCT FROM p_chain
-                      AND seq IS NOT DISTINCT FROM p_seq AND at > now() - interval '1 hour')
+LANGUAGE plpgsql SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  recent bigint;
+BEGIN
+  IF EXISTS (SELECT 1 FROM c2p.alerts
+             WHERE kind = p_kind AND login = session_user AND chain_id IS NOT DISTINCT FROM p_chain
+               AND seq IS NOT DISTINCT FROM p_seq AND at > now() - interval '1 hour') THEN
+    RETURN;
+  END IF;
+  SELECT count(*) INTO recent FROM c2p.alerts
+    WHERE login = session_user AND at > now() - interval '1 hour';
+  IF recent >= 100 THEN
+    RETURN;
+  ELSIF recent = 99 THEN
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES ('flood', session_user, p_chain, p_seq,
+              'this login raised 100 alerts within an hour: more are not recorded until it stops');
+  ELSE
+    INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+      VALUES (p_kind, session_user, left(p_chain, 64), p_seq, p_detail);
+  END IF;
+END
 $$;
 CREATE INDEX IF NOT EXISTS alerts_chain ON c2p.alerts (chain_id, kind, seq);
+CREATE INDEX IF NOT EXISTS alerts_login ON c2p.alerts (login, at);
+
+-- Whether `value` holds a card number: 13 to 19 digits, single spaces or dashes between them,
+-- standing apart (not inside a longer word or id, such as a hash's hex digits), that pass the
+-- Luhn check. The console redacts the same numbers (care::privacy::redact_card_numbers).
+CREATE OR REPLACE FUNCTION c2p.holds_pan(value text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  run text;
+  digits text;
+  sum int;
+  d int;
+  i int;
+BEGIN
+  IF value IS NULL OR value !~ '[0-9]{4}' THEN
+    RETURN false;
+  END IF;
+  FOR run IN SELECT m[1] FROM regexp_matches(
+      -- Each whole run: nothing alphanumeric, nor more of the run, either side of it.
+      value, '(?<![0-9A-Za-z])(?<![0-9][ -])([0-9](?:[ -]?[0-9])*)(?![0-9A-Za-z])(?![ -][0-9])',
+      'g') AS m LOOP
+    digits := regexp_replace(run, '[^0-9]', '', 'g');
+    CONTINUE WHEN length(digits) NOT BETWEEN 13 AND 19;
+    sum := 0;
+    FOR i IN 1..length(digits) LOOP
+      d := substr(digits, length(digits) - i + 1, 1)::int;
+      IF i % 2 = 0 THEN
+        d := d * 2;
+        IF d > 9 THEN d := d - 9; END IF;
+      END IF;
+      sum := sum + d;
+    END LOOP;
+    IF sum % 10 = 0 THEN
+      RETURN true;
+    END IF;
+  END LOOP;
+  RETURN false;
+END
+$$;
 
 -- One record in. Idempotent on (chain, seq); a record is accepted only when its prev_hash is
 -- the stored hash of its chain's previous record. Answers one word:
 --   stored | duplicate | fork | gap | operator | not_yours | bad_hash | revoked | unknown_login
+--   | malformed | card_number
 -- (a redacted record is stored with a `redacted` alert)
 -- and records an alert for every refusal (a raised error would roll the alert back).
 -- `p_sent_at` is the workstation's clock when it sent the record: more than 5 minutes from the
@@ -181,6 +247,8 @@ DECLARE
   chain c2p.chains%ROWTYPE;
   stored_hash text;
   skew boolean;
+  fields text[] := ARRAY[p_time, p_operator, p_role, p_workstation, p_account, p_event,
+                         p_resource, p_result, p_operation_id, p_correlation_id];
 BEGIN
   SELECT * INTO me FROM c2p.logins WHERE login = session_user;
   IF NOT FOUND THEN
@@ -193,10 +261,51 @@ BEGIN
         'a revoked login sent a record');
     RETURN 'revoked';
   END IF;
-  -- A record names the login's operator, or, written before the policy named anyone, the
-  -- chain's own OS account (kept beside the chain), never another login's operator id.
+  -- A chain's id is what a workstation makes (128 random bits); no field is longer than 8 KiB.
+  IF p_chain IS NULL OR p_chain !~ '^chain-[0-9a-f]{32}$'
+     OR EXISTS (SELECT 1 FROM unnest(fields) AS f WHERE length(f) > 8192) THEN
+    PERFORM c2p.raise_alert('malformed', NULL, p_seq,
+        'a record with an invalid chain id or a field too long was refused');
+    RETURN 'malformed';
+  END IF;
+  -- No card number ever enters the store (the detail does not repeat it). D1's operationId and
+  -- the correlation id are ids the systems make, not checked.
+  IF EXISTS (SELECT 1 FROM unnest(fields[1:8]) AS f WHERE c2p.holds_pan(f)) THEN
+    PERFORM c2p.raise_alert('card_number', p_chain, p_seq,
+        format('record %s of chain %s holds a card number: refused, kept only in the workstation''s own log',
+               p_seq, p_chain));
+    RETURN 'card_number';
+  END IF;
+
+  -- The chain, locked for this record (a new chain's row is made by its first record).
+  SELECT * INTO chain FROM c2p.chains WHERE chain_id = p_chain FOR UPDATE;
+  IF NOT FOUND AND p_seq = 1 THEN
+    -- A new chain from a workstation account that had one: the local log began again.
+    IF EXISTS (SELECT 1 FROM c2p.chains WHERE workstation = p_workstation AND account = p_account) THEN
+      PERFORM c2p.raise_alert('restart', p_chain, p_seq,
+          format('a new audit chain began on %s for account %s', p_workstation, p_account));
+    END IF;
+    -- The chain is the login's operator's, whoever its first record names.
+    INSERT INTO c2p.chains (chain_id, workstation, account, operator, last_seq, last_hash, legacy)
+      VALUES (p_chain, p_workstation, p_account, me.operator, 0, '', p_event <> 'audit_chain_start')
+      ON CONFLICT (chain_id) DO NOTHING;
+    SELECT * INTO chain FROM c2p.chains WHERE chain_id = p_chain FOR UPDATE;
+  END IF;
+  IF NOT FOUND THEN
+    PERFORM c2p.raise_alert('gap', p_chain, p_seq,
+        format('record %s of chain %s does not follow the last the centre holds (0)', p_seq, p_chain));
+    RETURN 'gap';
+  END IF;
+  IF chain.operator IS DISTINCT FROM me.operator THEN
+    PERFORM c2p.raise_alert('not_yours', p_chain, p_seq,
+        format('chain %s is %s''s; this login is %s''s', p_chain, chain.operator, me.operator));
+    RETURN 'not_yours';
+  END IF;
+  -- A record names the login's operator or, written before the policy named anyone (before any
+  -- record of the chain named the operator), the chain's own OS account, which no login's
+  -- operator id may be.
   IF p_operator IS DISTINCT FROM me.operator
-     AND (p_operator IS DISTINCT FROM p_account
+     AND (chain.named OR p_operator IS DISTINCT FROM chain.account
           OR EXISTS (SELECT 1 FROM c2p.logins WHERE operator = p_operator)) THEN
     PERFORM c2p.raise_alert('operator', p_chain, p_seq,
         format('the record names operator %s; this login is %s''s', p_operator, me.operator));
@@ -204,7 +313,15 @@ BEGIN
   END IF;
 
   -- The record's fields must be what its hash covers: a hash copied onto other content is
-  -- refused. A redacted record cannot be checked; it is listed for the auditors instead.
+  -- refused. Only a record of a chain older than ids, before its id, may come redacted (a card
+  -- number written before ids were checked, replaced by [pan]); it cannot be checked and is
+  -- listed for the auditors instead.
+  IF p_redacted AND NOT (chain.legacy AND chain.id_seq IS NULL
+                         AND EXISTS (SELECT 1 FROM unnest(fields) AS f WHERE strpos(f, '[pan]') > 0)) THEN
+    PERFORM c2p.raise_alert('bad_hash', p_chain, p_seq,
+        format('record %s of chain %s came marked redacted where no record may be', p_seq, p_chain));
+    RETURN 'bad_hash';
+  END IF;
   IF NOT p_redacted AND c2p.record_hash(p_version, p_prev_hash, p_seq, p_time, p_operator, p_workstation, p_event,
                      p_resource, p_result, p_operation_id, p_correlation_id, p_role)
      IS DISTINCT FROM p_hash THEN
@@ -213,15 +330,7 @@ BEGIN
     RETURN 'bad_hash';
   END IF;
 
-  -- One ingest at a time per chain, also for its first record.
-  PERFORM pg_advisory_xact_lock(hashtext(p_chain));
-  SELECT * INTO chain FROM c2p.chains WHERE chain_id = p_chain FOR UPDATE;
-  IF FOUND AND chain.operator IS DISTINCT FROM me.operator THEN
-    PERFORM c2p.raise_alert('not_yours', p_chain, p_seq,
-        format('chain %s is %s''s; this login is %s''s', p_chain, chain.operator, me.operator));
-    RETURN 'not_yours';
-  END IF;
-  IF FOUND AND p_seq <= chain.last_seq THEN
+  IF p_seq <= chain.last_seq THEN
     SELECT hash INTO stored_hash FROM c2p.records WHERE chain_id = p_chain AND seq = p_seq;
     IF stored_hash = p_hash THEN
       RETURN 'duplicate';
@@ -230,28 +339,17 @@ BEGIN
         format('record %s of chain %s differs from the copy the centre holds', p_seq, p_chain));
     RETURN 'fork';
   END IF;
-  IF FOUND AND p_seq = chain.last_seq + 1 AND p_prev_hash <> chain.last_hash THEN
+  IF p_seq = chain.last_seq + 1 AND p_prev_hash <> chain.last_hash AND chain.last_seq > 0 THEN
     PERFORM c2p.raise_alert('fork', p_chain, p_seq,
         format('record %s of chain %s does not link to record %s the centre holds: the chain was changed before it',
                      p_seq, p_chain, chain.last_seq));
     RETURN 'fork';
   END IF;
-  IF (FOUND AND p_seq <> chain.last_seq + 1) OR (NOT FOUND AND p_seq <> 1) THEN
+  IF p_seq <> chain.last_seq + 1 THEN
     PERFORM c2p.raise_alert('gap', p_chain, p_seq,
         format('record %s of chain %s does not follow the last the centre holds (%s)',
-                     p_seq, p_chain, coalesce(chain.last_seq, 0)));
+                     p_seq, p_chain, chain.last_seq));
     RETURN 'gap';
-  END IF;
-
-  IF NOT FOUND THEN
-    -- A new chain from a workstation account that had one: the local log began again.
-    IF EXISTS (SELECT 1 FROM c2p.chains WHERE workstation = p_workstation AND account = p_account) THEN
-      PERFORM c2p.raise_alert('restart', p_chain, p_seq,
-          format('a new audit chain began on %s for account %s', p_workstation, p_account));
-    END IF;
-    -- The chain is the login's operator's, whoever its first record names.
-    INSERT INTO c2p.chains (chain_id, workstation, account, operator, last_seq, last_hash)
-      VALUES (p_chain, p_workstation, p_account, me.operator, 0, '');
   END IF;
 
   skew := abs(extract(epoch FROM (now() - p_sent_at::timestamptz))) > 300;
@@ -265,7 +363,7 @@ BEGIN
   END IF;
   IF p_redacted THEN
     PERFORM c2p.raise_alert('redacted', p_chain, p_seq,
-        format('record %s of chain %s held a card number and came redacted: its hash covers the original, kept in the workstation''s own log',
+        format('record %s of chain %s held a card number and came redacted: its hash covers the original, kept in the workstation''s own log, and cannot be checked here',
                      p_seq, p_chain));
   END IF;
   -- This month's partition, looked for once a month per session.
@@ -279,13 +377,17 @@ BEGIN
     VALUES (p_chain, p_seq, p_time, skew, session_user, p_operator, p_role, p_workstation, p_event,
             p_resource, p_result, p_operation_id, p_correlation_id, p_prev_hash, p_hash, p_version,
             p_redacted);
-  UPDATE c2p.chains SET last_seq = p_seq, last_hash = p_hash WHERE chain_id = p_chain;
+  UPDATE c2p.chains
+    SET last_seq = p_seq, last_hash = p_hash,
+        named = named OR p_operator = me.operator,
+        id_seq = CASE WHEN p_event = 'audit_chain_id' AND id_seq IS NULL THEN p_seq ELSE id_seq END
+    WHERE chain_id = p_chain;
   RETURN 'stored';
 END
 $$;
 
--- Ingest: the only way in, a batch of records (a JSON array, in chain order) in one call; stops
--- at the first record not held and answers each record's word, in order.
+-- Ingest: the only way in, a batch of records (a JSON array of at most 1,000, in chain order)
+-- in one call; stops at the first record not held and answers each record's word, in order.
 CREATE OR REPLACE FUNCTION c2p.ingest(p_records jsonb) RETURNS text[]
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
@@ -293,6 +395,10 @@ DECLARE
   verdict text;
   verdicts text[] := '{}';
 BEGIN
+  IF jsonb_typeof(p_records) <> 'array' OR jsonb_array_length(p_records) > 1000 THEN
+    RAISE EXCEPTION 'ingest takes a JSON array of at most 1000 records'
+      USING ERRCODE = 'program_limit_exceeded';
+  END IF;
   FOR r IN SELECT value FROM jsonb_array_elements(p_records) LOOP
     verdict := c2p.ingest_one(
       r->>'chain', (r->>'seq')::bigint, r->>'time', r->>'operator', r->>'role',
@@ -308,6 +414,7 @@ $$;
 
 REVOKE ALL ON FUNCTION c2p.ingest_one FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.raise_alert FROM PUBLIC;
+REVOKE ALL ON FUNCTION c2p.holds_pan FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.ingest FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.month_partition FROM PUBLIC;
 REVOKE ALL ON FUNCTION c2p.field FROM PUBLIC;
@@ -330,7 +437,8 @@ ALTER TABLE c2p.chains ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS read_trail ON c2p.records;
 CREATE POLICY read_trail ON c2p.records FOR SELECT TO c2p_operator
   USING (c2p.my_operator() IS NOT NULL
-         AND (pg_has_role(session_user, 'c2p_auditor', 'MEMBER') OR operator = c2p.my_operator()));
+         AND (pg_has_role(session_user, 'c2p_auditor', 'MEMBER')
+              OR chain_id IN (SELECT chain_id FROM c2p.chains WHERE operator = c2p.my_operator())));
 DROP POLICY IF EXISTS read_chains ON c2p.chains;
 CREATE POLICY read_chains ON c2p.chains FOR SELECT TO c2p_operator
   USING (c2p.my_operator() IS NOT NULL

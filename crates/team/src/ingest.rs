@@ -70,6 +70,10 @@ pub enum Verdict {
     Revoked,
     /// The login is bound to no operator.
     UnknownLogin,
+    /// Its chain id is not one a workstation makes, or a field is too long: refused.
+    Malformed,
+    /// It holds a card number: refused (the number is kept nowhere in the store).
+    CardNumber,
 }
 
 impl Verdict {
@@ -84,6 +88,8 @@ impl Verdict {
             "bad_hash" => Self::BadHash,
             "revoked" => Self::Revoked,
             "unknown_login" => Self::UnknownLogin,
+            "malformed" => Self::Malformed,
+            "card_number" => Self::CardNumber,
             other => return Err(Error::Refused(format!("unknown ingest answer {other:?}"))),
         })
     }
@@ -106,6 +112,8 @@ impl std::fmt::Display for Verdict {
             Self::BadHash => "its fields do not match its hash",
             Self::Revoked => "this login was revoked",
             Self::UnknownLogin => "this login is bound to no operator",
+            Self::Malformed => "its chain id or a field is not one a workstation makes",
+            Self::CardNumber => "it holds a card number",
         })
     }
 }

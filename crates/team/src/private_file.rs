@@ -13,9 +13,19 @@ const MOST: u64 = 256 * 1024;
 
 /// The text of `path` (`what` names it in errors), refused unless only this account may read it.
 pub fn read_private(path: &Path, what: &str) -> Result<Zeroizing<String>> {
+    use rustix::fs::{Mode, OFlags};
+    use std::io::Read;
     use std::os::unix::fs::MetadataExt;
     let refused = |why: String| Error::InvalidInput(format!("{what} {}: {why}", path.display()));
-    let metadata = std::fs::metadata(path).map_err(|e| refused(e.to_string()))?;
+    // Opened once, without following a link; what is checked is the file that is read.
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+        Mode::empty(),
+    )
+    .map_err(|e| refused(std::io::Error::from(e).to_string()))?;
+    let file = std::fs::File::from(fd);
+    let metadata = file.metadata().map_err(|e| refused(e.to_string()))?;
     if !metadata.is_file() || metadata.len() > MOST {
         return Err(refused("not a small regular file".into()));
     }
@@ -32,7 +42,10 @@ pub fn read_private(path: &Path, what: &str) -> Result<Zeroizing<String>> {
             metadata.mode() & 0o777
         )));
     }
-    let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| refused(e.to_string()))?);
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MOST)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refused(e.to_string()))?;
     std::str::from_utf8(&bytes)
         .map(|text| Zeroizing::new(text.to_owned()))
         .map_err(|_| refused("not text".into()))

@@ -92,10 +92,12 @@ async fn detach(owner: &mut Client, periods: Periods, report: &mut Report) -> Re
                 &[&partition.month],
             )
             .await?;
+        // Detached, it keeps the parent's guards of its own.
         transaction
             .batch_execute(&format!(
-                "ALTER TABLE c2p.records DETACH PARTITION c2p.{}",
-                partition.name
+                "ALTER TABLE c2p.records DETACH PARTITION c2p.{name};
+                 SELECT c2p.append_only('c2p.{name}');",
+                name = partition.name
             ))
             .await?;
         transaction.commit().await?;
@@ -141,7 +143,13 @@ async fn export(owner: &Client, dir: &Path, report: &mut Report) -> Result<()> {
         }
         let (file, sum) = export_files(dir, &partition.name);
         let partial = dir.join(format!("{}.csv.partial", partition.name));
-        let mut out = tokio::fs::File::create(&partial)
+        // Readable by the account running retention alone.
+        let mut out = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&partial)
             .await
             .map_err(|e| io(&partial, e))?;
         let stream = owner

@@ -84,9 +84,14 @@ async fn create_login(
     let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
     // Identifiers cannot be bound: the name was checked above, and the server quotes both
     // (format %I, %L).
+    // A few sessions each, and no statement or lock wait running for ever: one workstation
+    // cannot tie up the store.
     let statement: String = transaction
         .query_one(
-            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', $1::text, $2::text, $3::text)",
+            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT 8 IN ROLE %I;
+                            ALTER ROLE %I SET statement_timeout = ''60s'';
+                            ALTER ROLE %I SET lock_timeout = ''10s''',
+                           $1::text, $2::text, $3::text, $1::text, $1::text)",
             &[&login, &verifier, &group],
         )
         .await?

@@ -116,9 +116,18 @@ fn header(text: &str, most: usize) -> String {
     if field.is_empty() { "-".into() } else { field }
 }
 
+/// Text from a record with its control characters (line breaks among them) made spaces, so
+/// that nothing a record holds can start a line or a message of its own downstream.
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// A structured-data parameter's value, escaped (RFC 5424 §6.3.3).
 fn param(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    plain(text)
+        .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace(']', "\\]")
 }
@@ -158,7 +167,7 @@ impl Message {
             header(&self.time, 64),
             header(&self.host, 255),
             header(&self.msgid, 32),
-            self.text.replace(['\n', '\r'], " ")
+            plain(&self.text)
         )
     }
 
@@ -177,10 +186,12 @@ fn record_severity(event: &str) -> u8 {
     }
 }
 
-/// Severity of an alert: the trail refused or changed is critical (2), others a warning (4).
-fn alert_severity(kind: &str) -> u8 {
+/// Severity of an alert: the trail refused, changed, begun again or unverifiable is critical
+/// (2), others (a clock, a revoked or unknown login) a warning (4).
+pub(crate) fn alert_severity(kind: &str) -> u8 {
     match kind {
-        "fork" | "gap" | "bad_hash" | "operator" | "not_yours" => 2,
+        "fork" | "gap" | "bad_hash" | "operator" | "not_yours" | "restart" | "redacted"
+        | "card_number" | "malformed" | "flood" => 2,
         _ => 4,
     }
 }

@@ -308,6 +308,21 @@ impl Drop for Cluster {
     }
 }
 
+/// The chain id a test names `name`: itself when it is one a workstation could make
+/// (`chain-` and 32 hex digits), else one made from it.
+pub fn chain_id(name: &str) -> String {
+    let valid = name.len() == 38
+        && name.starts_with("chain-")
+        && name[6..]
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if valid {
+        return name.to_owned();
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, name.as_bytes());
+    format!("chain-{}", &hex::encode(digest.as_ref())[..32])
+}
+
 /// A chain of `n` records of `operator`, each hashed as the workstation hashes it (by the
 /// store's own `c2p.record_hash`, which the console's forwarding tests hold to the Rust one).
 pub async fn chain(
@@ -322,7 +337,7 @@ pub async fn chain(
     let mut records = Vec::new();
     for seq in 1..=n {
         let mut record = crate::CentralRecord {
-            chain: id.into(),
+            chain: chain_id(id),
             seq,
             time: time.clone(),
             operator: operator.into(),

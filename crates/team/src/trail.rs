@@ -3,7 +3,7 @@
 //! sees is what its role allows (row security): its own operator's chains, or every chain for
 //! an auditor.
 
-use tokio_postgres::Client;
+use tokio_postgres::{Client, GenericClient};
 
 use crate::Result;
 
@@ -106,6 +106,9 @@ pub struct ChainReport {
     /// The first record whose link or hash does not match.
     #[specta(type = Option<f64>)]
     pub first_broken: Option<i64>,
+    /// Records that came redacted: linked, but their hash cannot be checked here.
+    #[specta(type = f64)]
+    pub unverified: i64,
 }
 
 impl ChainReport {
@@ -140,7 +143,8 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
                                        AND (l.prev_hash <> l.before_hash
                                             OR (NOT l.redacted
                                                 AND l.recomputed IS DISTINCT FROM l.hash))),
-                    greatest(coalesce(max(l.seq), 0), coalesce(max(a.seq), 0))
+                    greatest(coalesce(max(l.seq), 0), coalesce(max(a.seq), 0)),
+                    count(l.seq) FILTER (WHERE l.redacted)
              FROM c2p.chains c LEFT JOIN linked l USING (chain_id) LEFT JOIN anchor a USING (chain_id)
              GROUP BY c.chain_id
              ORDER BY c.first_received, c.chain_id", utc("c.first_received")),
@@ -158,6 +162,7 @@ pub async fn check_all(client: &Client) -> Result<Vec<ChainReport>> {
                 records: row.get(6),
                 first_gap: row.get::<_, Option<i64>>(7).or(missing_end),
                 first_broken: row.get(8),
+                unverified: row.get(10),
                 summary,
             }
         })
@@ -182,6 +187,14 @@ pub struct Alert {
     pub seq: Option<i64>,
     /// What happened, in words.
     pub detail: String,
+}
+
+impl Alert {
+    /// Whether it shows the trail refused, changed, begun again or unverifiable (not a clock
+    /// or a login's state).
+    pub fn is_critical(&self) -> bool {
+        crate::siem::alert_severity(&self.kind) <= 2
+    }
 }
 
 /// Every alert, oldest first (auditors only).
@@ -305,7 +318,7 @@ fn bound(filter: &TeamFilter) -> [&(dyn tokio_postgres::types::ToSql + Sync); 6]
 }
 
 /// How many records `filter` lets through (of those the login may read).
-pub async fn count(client: &Client, filter: &TeamFilter) -> Result<i64> {
+pub async fn count(client: &impl GenericClient, filter: &TeamFilter) -> Result<i64> {
     Ok(client
         .query_one(
             &format!("SELECT count(*) FROM c2p.records WHERE {WHERE}"),
@@ -318,7 +331,7 @@ pub async fn count(client: &Client, filter: &TeamFilter) -> Result<i64> {
 /// Records `offset..offset+limit` of what `filter` lets through, by receive time (newest
 /// first when `newest_first`).
 pub async fn page(
-    client: &Client,
+    client: &impl GenericClient,
     filter: &TeamFilter,
     offset: i64,
     limit: i64,

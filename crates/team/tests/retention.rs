@@ -55,6 +55,18 @@ async fn old_months_are_detached_exported_and_dropped_and_chains_stay_continuous
         .await
         .unwrap();
     assert_eq!(report.detached, [five.clone(), four.clone()]);
+    // Offline, a month is still append-only.
+    let refused = owner
+        .batch_execute(&format!("DELETE FROM c2p.{four}"))
+        .await
+        .unwrap_err();
+    let message = refused.as_db_error().map(|e| e.message().to_owned());
+    assert!(
+        message
+            .as_deref()
+            .is_some_and(|m| m.contains("append-only")),
+        "{refused:?}"
+    );
     assert_eq!(report.exported.len(), 2);
     assert!(report.dropped.is_empty(), "within the retention");
     for (file, digest) in &report.exported {

@@ -320,3 +320,106 @@ async fn a_record_refused_again_and_again_raises_one_alert() {
         .get(0);
     assert_eq!(alerts, 1);
 }
+
+/// Computes the hashes of `records` again from `from` on, each linked to the one before.
+async fn relink(owner: &tokio_postgres::Client, records: &mut [team::CentralRecord], from: usize) {
+    for i in from..records.len() {
+        if i > 0 {
+            records[i].prev_hash = records[i - 1].hash.clone();
+        }
+        records[i].hash = rehash(owner, &records[i]).await;
+    }
+}
+
+#[tokio::test]
+async fn a_login_cannot_slip_in_another_operator_a_card_number_an_unchecked_record_or_a_flood() {
+    let cluster = Cluster::start();
+    prepared(&cluster, "slip").await;
+    let alice = team::connect(&cluster.address("slip"), "alice", "alice-pw")
+        .await
+        .unwrap();
+    let owner = cluster.owner("slip").await;
+
+    // The chain's first record names the bare OS account (written before any policy): taken.
+    // Once a record names the login's operator, the account's name no longer passes.
+    let mut records = chain(&owner, "chain-s", "A-0001", "alice", 4).await;
+    records[0].operator = "alice".into();
+    records[2].operator = "alice".into();
+    relink(&owner, &mut records, 0).await;
+    assert_eq!(ingest(&alice, &records[0]).await.unwrap(), Verdict::Stored);
+    assert_eq!(ingest(&alice, &records[1]).await.unwrap(), Verdict::Stored);
+    assert_eq!(
+        ingest(&alice, &records[2]).await.unwrap(),
+        Verdict::Operator
+    );
+
+    // A card number in what was typed or answered: refused, and not repeated in the alert.
+    let mut pan = records[2].clone();
+    pan.operator = "A-0001".into();
+    pan.result = "said 4111-1111-1111-1111 was wrong".into();
+    pan.hash = rehash(&owner, &pan).await;
+    assert_eq!(ingest(&alice, &pan).await.unwrap(), Verdict::CardNumber);
+    let details: Vec<String> = owner
+        .query(
+            "SELECT detail FROM c2p.alerts WHERE kind = 'card_number'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(details.len(), 1);
+    assert!(!details[0].contains("4111"), "{details:?}");
+
+    // A chain that began with its id never holds a record written before ids were checked:
+    // a record of it marked redacted is refused.
+    let mut fresh = chain(&owner, "chain-n", "A-0001", "alice", 2).await;
+    fresh[0].event = "audit_chain_start".into();
+    fresh[1].resource = Some("[pan]".into());
+    relink(&owner, &mut fresh, 0).await;
+    fresh[1].redacted = true;
+    fresh[1].resource = Some("anything at all".into());
+    assert_eq!(ingest(&alice, &fresh[0]).await.unwrap(), Verdict::Stored);
+    assert_eq!(ingest(&alice, &fresh[1]).await.unwrap(), Verdict::BadHash);
+
+    // A chain id no workstation makes.
+    let mut odd = records[0].clone();
+    odd.chain = "chain-../../etc".into();
+    assert_eq!(ingest(&alice, &odd).await.unwrap(), Verdict::Malformed);
+    // More than 1,000 records in one call.
+    let many = vec![records[0].clone(); 1001];
+    assert!(team::ingest_batch(&alice, &many).await.is_err());
+
+    // A login raising alert after alert: 100 an hour, the last saying so.
+    for seq in 0..150 {
+        let mut stray = records[3].clone();
+        stray.seq = 1000 + seq;
+        stray.hash = rehash(&owner, &stray).await;
+        assert_eq!(ingest(&alice, &stray).await.unwrap(), Verdict::Gap);
+    }
+    let (count, floods): (i64, i64) = {
+        let row = owner
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE kind = 'flood') FROM c2p.alerts",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!((count, floods), (100, 1));
+    // Nor tie up the store: a few sessions, no statement or lock wait for ever.
+    let row = owner
+        .query_one(
+            "SELECT rolconnlimit, array_to_string(rolconfig, ',') FROM pg_roles WHERE rolname = 'alice'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>(0), 8);
+    assert_eq!(
+        row.get::<_, String>(1),
+        "statement_timeout=60s,lock_timeout=10s"
+    );
+}

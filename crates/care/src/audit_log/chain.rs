@@ -152,6 +152,9 @@ pub struct AuditLog {
     refusal: Option<String>,
     /// Woken after each record is committed (team mode forwards it at once).
     written: tokio::sync::Notify,
+    /// Since when (this process's clock, which no file edit or clock change moves) a record
+    /// written is not known to be in the team store; `None` when every one is.
+    unconfirmed_since: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// The hash of a record of format `version` (the published algorithm, which the team store
@@ -225,6 +228,8 @@ impl AuditLog {
             db: crate::storage::sqlite::Db::open(path, "open the audit log", SCHEMA, MIGRATIONS)?,
             refusal: None,
             written: tokio::sync::Notify::new(),
+            // Until the store confirms what it holds, nothing is known to be there.
+            unconfirmed_since: std::sync::Mutex::new(Some(std::time::Instant::now())),
         })
     }
 
@@ -275,6 +280,10 @@ impl AuditLog {
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
+        self.unconfirmed_since
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(std::time::Instant::now);
         self.written.notify_one();
         Ok(Record {
             seq,
@@ -353,18 +362,38 @@ impl AuditLog {
             .map_err(|e| Error::Internal(format!("cannot read the audit log: {e}")))
     }
 
-    /// Notes that the team store committed every record up to `seq`.
+    /// Notes that the team store holds every record up to `seq` (as it said).
     pub fn set_forwarded(&self, seq: i64) -> Result<()> {
         self.usable()?;
-        self.db
-            .lock()
+        // Under the log's lock, so that no record is written between the look and the note.
+        let connection = self.db.lock();
+        connection
             .execute(
                 "INSERT INTO forwarded (id, last_seq) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+                 ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq",
                 [seq],
             )
-            .map(drop)
-            .map_err(refused)
+            .map_err(refused)?;
+        let last: i64 = connection
+            .query_row("SELECT coalesce(max(seq), 0) FROM audit", [], |r| r.get(0))
+            .map_err(refused)?;
+        if seq >= last {
+            *self
+                .unconfirmed_since
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        Ok(())
+    }
+
+    /// How long a record written has not been known to be in the team store, by this process's
+    /// own clock (a record written before it started counts from its start); `None` when the
+    /// store confirmed every one.
+    pub fn unconfirmed_for(&self) -> Option<std::time::Duration> {
+        self.unconfirmed_since
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map(|since| since.elapsed())
     }
 
     /// The records the team store does not hold yet: how many, and when the oldest was
@@ -374,7 +403,8 @@ impl AuditLog {
         self.db
             .lock()
             .query_row(
-                "WITH sent AS (SELECT coalesce(max(last_seq), 0) AS seq FROM forwarded)
+                "WITH sent AS (SELECT min(coalesce((SELECT max(last_seq) FROM forwarded), 0),
+                                       coalesce((SELECT max(seq) FROM audit), 0)) AS seq)
                  SELECT (SELECT max(seq) FROM audit) - sent.seq,
                         (SELECT time FROM audit WHERE seq > sent.seq ORDER BY seq LIMIT 1)
                  FROM sent",

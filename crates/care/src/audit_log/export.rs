@@ -157,16 +157,25 @@ fn team_csv_row(
 }
 
 /// Writes every record of the team's trail that `filter` lets through (of those `client`'s
-/// login may read), oldest first, to `out` as `format`, a page of a thousand at a time; returns
+/// login may read), oldest first, to `out` as `format`, a page of a thousand at a time, all
+/// read from one snapshot (records arriving meanwhile neither doubled nor half there); returns
 /// how many. `progress` hears (written, total) after each page.
 pub async fn export_team(
-    client: &tokio_postgres::Client,
+    client: &mut tokio_postgres::Client,
     format: ExportFormat,
     filter: &team::trail::TeamFilter,
     out: &mut (dyn std::io::Write + Send),
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<u64> {
     const PAGE: i64 = 1000;
+    let snapshot = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|e| Error::from(team::Error::from(e)))?;
+    let client = &snapshot;
     let total = team::trail::count(client, filter).await?.unsigned_abs();
     enum Sink<'a> {
         Csv(Box<CsvWriter<&'a mut (dyn std::io::Write + Send)>>),

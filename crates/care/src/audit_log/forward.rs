@@ -31,10 +31,9 @@ fn central(owner: &ChainOwner, record: &Record, sent_at: &str) -> team::CentralR
         redacted |= matches!(kept, std::borrow::Cow::Owned(_));
         kept.into_owned()
     };
+    // The fields that carry what was typed or answered; the ids are D1's and the console's.
     let resource = e.resource.as_deref().map(&mut clean);
     let result = clean(&e.result);
-    let operation_id = e.operation_id.as_deref().map(&mut clean);
-    let correlation_id = e.correlation_id.as_deref().map(&mut clean);
     team::CentralRecord {
         chain: owner.chain.clone(),
         seq: record.seq,
@@ -46,8 +45,8 @@ fn central(owner: &ChainOwner, record: &Record, sent_at: &str) -> team::CentralR
         event: e.event.clone(),
         resource,
         result,
-        operation_id,
-        correlation_id,
+        operation_id: e.operation_id.clone(),
+        correlation_id: e.correlation_id.clone(),
         prev_hash: record.prev_hash.clone(),
         hash: record.hash.clone(),
         version: i32::try_from(record.version).unwrap_or(i32::MAX),
@@ -57,10 +56,16 @@ fn central(owner: &ChainOwner, record: &Record, sent_at: &str) -> team::CentralR
 }
 
 /// Sends every record the team store does not hold yet, `BATCH` at a time (one call each);
-/// returns how many went. Stops at a record the centre refuses (a fork, a gap, another
-/// operator's), naming it; the records before it are kept.
+/// returns how many went. Where to start is the store's word (the last record it holds of this
+/// chain), not the local note, which the person being audited could change. Stops at a record
+/// the centre refuses (a fork, a gap, another operator's), naming it; the records before it are
+/// kept.
 pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) -> Result<u64> {
     let store = |e: tokio_postgres::Error| Error::from(team::Error::from(e));
+    let held = team::trail::chain(client, &owner.chain)
+        .await?
+        .map_or(0, |chain| chain.last_seq);
+    log.set_forwarded(held)?;
     let mut sent = 0;
     loop {
         let from = log.forwarded()?;

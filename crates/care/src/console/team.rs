@@ -50,18 +50,15 @@ fn age_seconds(time: &str) -> u32 {
 }
 
 impl Console {
-    /// The limit on the trail's backlog when team mode is on for `environment` (never for the
-    /// embedded sandbox running in this process); `None` when it is off.
-    fn team_limit(&self, environment: &str) -> Result<Option<u32>> {
-        if environment == crate::SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some() {
-            return Ok(None);
-        }
+    /// The limit on the trail's backlog when team mode is on; `None` when it is off.
+    fn team_limit(&self) -> Result<Option<u32>> {
         Ok(crate::policy::team_config(&self.policy_paths)?.map(|c| c.backlog_limit_seconds))
     }
 
-    /// Whether team mode is on for the environment in use.
+    /// Whether team mode is on: the administrators' policy names a team store. The trail goes
+    /// there whatever the environment in use (the embedded sandbox's records too).
     pub(super) fn team_on(&self) -> Result<bool> {
-        Ok(self.team_limit(&self.active_name()?)?.is_some())
+        Ok(self.team_limit()?.is_some())
     }
 
     fn note_reachable(&self, reachable: bool) {
@@ -84,7 +81,7 @@ impl Console {
 
     /// The team store's state and this workstation's backlog, for the status bar.
     pub fn team_status(&self) -> Result<TeamStatus> {
-        let Some(limit) = self.team_limit(&self.active_name()?)? else {
+        let Some(limit) = self.team_limit()? else {
             return Ok(TeamStatus {
                 on: false,
                 reachable: None,
@@ -110,26 +107,37 @@ impl Console {
         })
     }
 
-    /// Holds a write (refused, and the refusal recorded) while team mode is on and the oldest
-    /// record the team store lacks is older than the policy's limit. Reads are never held.
+    /// Holds a write (refused, and the refusal recorded) while team mode is on and a record
+    /// has not been known to be in the team store for longer than the policy's limit: by this
+    /// process's own clock since the store last confirmed every record, or by the oldest
+    /// record the local note says it lacks. Reads are never held, nor writes to the embedded
+    /// sandbox (simulated).
     pub(super) fn hold_while_trail_undelivered(
         &self,
         permit: &crate::policy::Permit,
         resource: Option<&str>,
     ) -> Result<()> {
-        let Some(limit) = self.team_limit(permit.environment())? else {
+        let Some(limit) = self.team_limit()? else {
             return Ok(());
         };
-        let Some(backlog) = self.audit.backlog()? else {
+        if permit.environment() == crate::SANDBOX_ENVIRONMENT
+            && self.sandbox_environment().is_some()
+        {
             return Ok(());
-        };
-        let age = age_seconds(&backlog.oldest);
+        }
+        let unconfirmed = self
+            .audit
+            .unconfirmed_for()
+            .map_or(0, |age| u32::try_from(age.as_secs()).unwrap_or(u32::MAX));
+        let backlog = self.audit.backlog()?;
+        let noted = backlog.as_ref().map_or(0, |b| age_seconds(&b.oldest));
+        let age = unconfirmed.max(noted);
         if age <= limit {
             return Ok(());
         }
         let words = format!(
             "{} audit records of this workstation have not reached the team store for {} min (the policy allows {} min)",
-            backlog.records,
+            backlog.map_or(0, |b| b.records).max(1),
             age / 60,
             limit / 60
         );

@@ -53,10 +53,22 @@ fn checked(filter: TeamFilter) -> Result<TeamFilter> {
     if let Some(resource) = &resource {
         crate::privacy::refuse_personal_data_as_id(resource)?;
     }
+    let (operator, workstation, event) = (
+        clean(filter.operator),
+        clean(filter.workstation),
+        clean(filter.event),
+    );
+    for text in [&operator, &workstation, &event].into_iter().flatten() {
+        if crate::privacy::redact_card_numbers(text) != text.as_str() {
+            return Err(Error::InvalidInput(
+                "a filter holds a card number: the trail never holds one; filter by an id".into(),
+            ));
+        }
+    }
     Ok(TeamFilter {
-        operator: clean(filter.operator),
-        workstation: clean(filter.workstation),
-        event: clean(filter.event),
+        operator,
+        workstation,
+        event,
         resource,
         from: time(filter.from, "from")?,
         to: time(filter.to, "to")?,
@@ -113,9 +125,9 @@ impl Console {
             .exports()
             .join(format!("team-audit-{stamp}.{extension}"));
         let result = async {
-            let client = self.team_login().await?;
+            let mut client = self.team_login().await?;
             let mut file = WholeFile::create(&path)?;
-            let count = export_team(&client, format, &filter, file.out(), progress).await?;
+            let count = export_team(&mut client, format, &filter, file.out(), progress).await?;
             file.persist()?;
             Ok::<_, Error>(count)
         }

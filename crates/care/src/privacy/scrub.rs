@@ -44,13 +44,59 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     out
 }
 
-/// `text` with each card number replaced by `[pan]` (nothing else): what a record written
-/// before ids were checked may hold, redacted before it leaves the workstation.
+/// A run of digits, single spaces or dashes between them, as long as it goes.
+static DIGIT_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\d(?:[ -]?\d)*").expect("valid regex"));
+
+/// Whether the run `m` of `text` is a card number: 13 to 19 digits that pass the Luhn check,
+/// standing apart (not part of a longer word or id such as a hash's hex digits).
+fn card_number(text: &str, m: &regex::Match<'_>) -> bool {
+    let apart = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+    let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+    (13..=19).contains(&digits)
+        && apart(text[..m.start()].chars().next_back())
+        && apart(text[m.end()..].chars().next())
+        && luhn(m.as_str())
+}
+
+/// Whether `digits` (and separators) pass the Luhn check.
+fn luhn(run: &str) -> bool {
+    let digits: Vec<u32> = run.chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| match (i % 2 == 1, d * 2) {
+            (true, doubled) if doubled > 9 => doubled - 9,
+            (true, doubled) => doubled,
+            (false, _) => d,
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// `text` with each card number (see `card_number`) replaced by `[pan]`, nothing else: what
+/// the audit trail never keeps, and what a record an older version wrote may hold, redacted
+/// before it leaves the workstation. The team store refuses the same numbers.
 pub fn redact_card_numbers(text: &str) -> Cow<'_, str> {
-    match PAN.is_match(&ascii_forms(text)) {
-        true => Cow::Owned(PAN.replace_all(&ascii_forms(text), "[pan]").into_owned()),
-        false => Cow::Borrowed(text),
+    let folded = ascii_forms(text);
+    if !DIGIT_RUN
+        .find_iter(&folded)
+        .any(|m| card_number(&folded, &m))
+    {
+        return Cow::Borrowed(text);
     }
+    let mut out = String::with_capacity(folded.len());
+    let mut from = 0;
+    for m in DIGIT_RUN.find_iter(&folded) {
+        if card_number(&folded, &m) {
+            out.push_str(&folded[from..m.start()]);
+            out.push_str("[pan]");
+            from = m.end();
+        }
+    }
+    out.push_str(&folded[from..]);
+    Cow::Owned(out)
 }
 
 /// `text` with the forms a Japanese input method types for ASCII made ASCII: full-width
@@ -139,7 +185,27 @@ impl<W: Write> Drop for ScrubbingWriter<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::scrub;
+    use super::{redact_card_numbers, scrub};
+
+    #[test]
+    fn a_card_number_standing_apart_is_redacted_and_digits_inside_an_id_are_not() {
+        let cases = [
+            ("card 4111 1111 1111 1111 declined", "card [pan] declined"),
+            ("(4111-1111-1111-1111)", "([pan])"),
+            ("４１１１１１１１１１１１１１１１", "[pan]"),
+            // Not a card number: fails the Luhn check, part of a hash's hex digits, too long.
+            ("4111 1111 1111 1112", "4111 1111 1111 1112"),
+            (
+                "chain-4111111111111111abcdef0123456789",
+                "chain-4111111111111111abcdef0123456789",
+            ),
+            ("41111111111111110000", "41111111111111110000"),
+            ("12 4111 1111 1111 1111", "12 4111 1111 1111 1111"),
+        ];
+        for (text, redacted) in cases {
+            assert_eq!(redact_card_numbers(text), redacted, "{text}");
+        }
+    }
 
     #[test]
     fn masks_card_numbers_in_any_grouping() {

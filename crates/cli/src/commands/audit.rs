@@ -116,9 +116,13 @@ async fn verify_team(console: &Console) -> Outcome {
             .collect::<Vec<_>>()
             .join("; "),
         };
+        let unverified = match report.unverified {
+            0 => String::new(),
+            n => format!(", {n} redacted records whose hash the store cannot check"),
+        };
         say!(
-            "chain {} ({} on {}, operator {}): {} records online of {}, {state}",
-            chain.chain,
+            "chain {} ({} on {}, operator {}): {} records online of {}, {state}{unverified}",
+            render::inert(&chain.chain),
             render::inert(&chain.account),
             render::inert(&chain.workstation),
             render::inert(&chain.operator),
@@ -131,16 +135,22 @@ async fn verify_team(console: &Console) -> Outcome {
         say!(
             "  {} {} (login {}): {}",
             alert.at,
-            alert.kind,
-            alert.login,
+            render::inert(&alert.kind),
+            render::inert(&alert.login),
             render::inert(&alert.detail)
         );
     }
-    match found.chains.iter().all(|c| c.intact()) {
-        true => Ok(()),
-        false => Err(Failure::new(
+    if !found.chains.iter().all(|c| c.intact()) {
+        return Err(Failure::new(
             exit::FAILED,
             "a chain in the team store is broken or has a gap: tell your security team",
+        ));
+    }
+    match found.alerts.iter().any(|a| a.is_critical()) {
+        true => Err(Failure::new(
+            exit::FAILED,
+            "the team store raised critical alerts (above): tell your security team",
         )),
+        false => Ok(()),
     }
 }

@@ -217,6 +217,9 @@ export const en = {
   'audit.teamChain': '{workstation} ({account}, operator {operator}):',
   'audit.teamGap': ' record {seq} missing;',
   'audit.teamBrokenAt': ' broken at record {seq};',
+  'audit.teamUnverified':
+    '{workstation} ({account}, operator {operator}): {count} {count|record|records} came redacted (a card number written before ids were checked); linked, but the hash cannot be checked here: compare with that workstation\'s own log.',
+  'audit.redacted': 'redacted: hash not checkable',
   'audit.alerts': 'Alerts of the team store ({count})',
   'audit.alert': 'Alert',
   'audit.login': 'Login',

@@ -219,6 +219,9 @@ export const ja: Record<MessageKey, string> = {
   'audit.teamChain': '{workstation} ({account}、オペレーター {operator}):',
   'audit.teamGap': ' 記録 {seq} が欠落;',
   'audit.teamBrokenAt': ' 記録 {seq} で破損;',
+  'audit.teamUnverified':
+    '{workstation} ({account}、オペレーター {operator}): {count} 件の記録がカード番号を伏せて届きました (ID 確認前に書かれたもの)。つながりは正常ですが、ハッシュはここでは確認できません。その端末のログと照合してください。',
+  'audit.redacted': '伏せ字: ハッシュ確認不可',
   'audit.alerts': 'チームストアの警告 ({count})',
   'audit.alert': '警告',
   'audit.login': 'ログイン',

@@ -916,6 +916,8 @@ export type ChainReport_Deserialize = {
 	firstGap?: number | null,
 	/**  The first record whose link or hash does not match. */
 	firstBroken?: number | null,
+	/**  Records that came redacted: linked, but their hash cannot be checked here. */
+	unverified: number | null,
 };
 
 /**
@@ -931,6 +933,8 @@ export type ChainReport_Serialize = {
 	firstGap: number | null,
 	/**  The first record whose link or hash does not match. */
 	firstBroken: number | null,
+	/**  Records that came redacted: linked, but their hash cannot be checked here. */
+	unverified: number | null,
 };
 
 /**  A chain as the centre holds it. */
