@@ -72,19 +72,7 @@ pub fn card_number_last4(text: &str) -> Option<String> {
         .filter(|c| !matches!(c, ' ' | '-' | '_' | '.'))
         .map(|c| c.to_digit(10))
         .collect::<Option<_>>()?;
-    let luhn = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| match (i % 2 == 1, d * 2) {
-            (true, doubled) if doubled > 9 => doubled - 9,
-            (true, doubled) => doubled,
-            (false, _) => d,
-        })
-        .sum::<u32>()
-        % 10
-        == 0;
-    ((13..=19).contains(&digits.len()) && luhn).then(|| {
+    ((13..=19).contains(&digits.len()) && scrub::luhn(text)).then(|| {
         digits[digits.len() - 4..]
             .iter()
             .map(|d| char::from_digit(*d, 10).unwrap_or('0'))

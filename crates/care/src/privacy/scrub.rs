@@ -59,8 +59,8 @@ fn card_number(text: &str, m: &regex::Match<'_>) -> bool {
         && luhn(m.as_str())
 }
 
-/// Whether `digits` (and separators) pass the Luhn check.
-fn luhn(run: &str) -> bool {
+/// Whether the digits of `run` (anything else is passed over) pass the Luhn check.
+pub(super) fn luhn(run: &str) -> bool {
     let digits: Vec<u32> = run.chars().filter_map(|c| c.to_digit(10)).collect();
     let sum: u32 = digits
         .iter()
