@@ -56,7 +56,7 @@ beforeEach(() => {
   bindings.teamListen.mockResolvedValue(() => {});
 });
 
-const off = { on: false, reachable: null, unforwarded: 0, oldestUnforwarded: null, oldestAgeSeconds: null, limitSeconds: 0 };
+const off = { on: false, link: null, unforwarded: 0, oldestUnforwarded: null, oldestAgeSeconds: null, limitSeconds: 0 };
 
 describe('the app shell', () => {
   it('focuses the search box and shows the sandbox badge', async () => {
@@ -92,7 +92,7 @@ describe('the app shell', () => {
     const oldest = new Date(Date.now() - 400_000).toISOString();
     bindings.teamStatus.mockResolvedValue({
       status: 'ok',
-      data: { ...off, on: true, reachable: false, unforwarded: 4, oldestUnforwarded: oldest, limitSeconds: 300 },
+      data: { ...off, on: true, link: { state: 'unreachable' }, unforwarded: 4, oldestUnforwarded: oldest, limitSeconds: 300 },
     });
     render(App);
     const status = await screen.findByTestId('team-status');

@@ -49,6 +49,9 @@ pub enum ErrorCode {
     TrailUndelivered,
     /// Team mode: the team store could not be reached or refused the call.
     TeamStore,
+    /// Team mode: the team store refuses a record of this workstation's trail (a fork, a gap,
+    /// another operator's): nothing after it can go until the security team looks.
+    TrailRefused,
 }
 
 /// A failure of the console's core, with a message that says what happened and what to check.
@@ -131,6 +134,9 @@ pub enum Error {
     /// The team store could not be reached or refused the call (the text says which).
     #[error("{0}")]
     TeamStore(String),
+    /// The team store refuses a record of this workstation's trail; the text says which and why.
+    #[error("{0}")]
+    TrailRefused(String),
 }
 
 impl Error {
@@ -151,6 +157,7 @@ impl Error {
             Error::AlreadyInProgress(_) => ErrorCode::AlreadyInProgress,
             Error::TrailUndelivered(_) => ErrorCode::TrailUndelivered,
             Error::TeamStore(_) => ErrorCode::TeamStore,
+            Error::TrailRefused(_) => ErrorCode::TrailRefused,
         }
     }
 

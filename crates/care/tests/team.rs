@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use care::audit_log::ExportFormat;
 use care::audit_log::centre::CentreFinding;
-use care::console::TeamFilter;
+use care::console::{TeamFilter, TeamLink};
 use team::testing::Cluster;
 
 const CONSUMERS: usize = 60;
@@ -243,7 +243,7 @@ async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once
     assert!(cards.len() >= 2, "{cards:?}");
     h.console.write(opt_out_card(&cards[0])).await.unwrap();
     until("the store reached", async || {
-        h.console.team_status().unwrap().reachable == Some(true)
+        h.console.team_status().unwrap().link == Some(TeamLink::Delivered)
     })
     .await;
     drop(owner);
@@ -258,7 +258,7 @@ async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once
     // Within the limit a write still goes; past it, writes are held and say why, reads go on.
     h.console.consumer_view(&consumer).await.unwrap();
     until("the store seen down", async || {
-        h.console.team_status().unwrap().reachable == Some(false)
+        h.console.team_status().unwrap().link == Some(TeamLink::Unreachable)
     })
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -406,6 +406,18 @@ async fn verify_names_what_was_done_to_the_local_log_against_the_centre_s_copy()
         }]
     );
     assert!(centre.findings[0].to_string().starts_with("TRUNCATED: "));
+    // What is written after it does not follow the store's copy: refused, and the status says
+    // so (not "unreachable").
+    for _ in 0..3 {
+        h.console.consumer_view(&consumer).await.unwrap();
+    }
+    let refused = h.console.forward_if_team_mode().await.unwrap_err();
+    assert_eq!(refused.code(), care::ErrorCode::TrailRefused, "{refused}");
+    assert!(
+        matches!(h.console.team_status().unwrap().link, Some(TeamLink::Refused { why }) if why.contains("FORK")),
+        "{:?}",
+        h.console.team_status().unwrap()
+    );
 
     // A record edited and the chain computed again.
     let database = cluster.database("forked").await;
@@ -564,14 +576,16 @@ async fn an_auditor_pages_filters_and_exports_the_team_s_trail_and_each_read_is_
         .unwrap_err();
     assert_eq!(refused.code(), care::ErrorCode::Forbidden);
 
-    // The same person as an auditor, with an auditor's login.
-    team::schema::add_login(&mut owner, "aud", "aud-pw", "A-0042", true)
+    // Another operator's login is not taken into this account's keychain.
+    let theirs = h
+        .console
+        .import_team_credentials("bob", "pw")
         .await
-        .unwrap();
-    h.console
-        .import_team_credentials("aud", "aud-pw")
-        .await
-        .unwrap();
+        .unwrap_err();
+    assert!(theirs.to_string().contains("is B-0002's"), "{theirs}");
+
+    // The same person as an auditor: with an operator's login the store would show only their
+    // own records, so the console asks for an auditor's.
     let ca = h.dir.path().join("team-ca.pem");
     common::write_system_policy(
         h.dir.path(),
@@ -581,6 +595,22 @@ async fn an_auditor_pages_filters_and_exports_the_team_s_trail_and_each_read_is_
         })
         .to_string(),
     );
+    let not_auditor = h
+        .console
+        .team_audit_page(TeamFilter::default(), 0, 100)
+        .await
+        .unwrap_err();
+    assert!(
+        not_auditor.to_string().contains("not an auditor's"),
+        "{not_auditor}"
+    );
+    team::schema::add_login(&mut owner, "aud", "aud-pw", "A-0042", true)
+        .await
+        .unwrap();
+    h.console
+        .import_team_credentials("aud", "aud-pw")
+        .await
+        .unwrap();
     let all = h
         .console
         .team_audit_page(TeamFilter::default(), 0, 100)

@@ -39,7 +39,8 @@ impl From<Error> for Failure {
             ErrorCode::Forbidden
             | ErrorCode::Rejected
             | ErrorCode::AlreadyInProgress
-            | ErrorCode::TrailUndelivered => REFUSED,
+            | ErrorCode::TrailUndelivered
+            | ErrorCode::TrailRefused => REFUSED,
             ErrorCode::OutcomeUnknown => UNKNOWN,
             _ => FAILED,
         };

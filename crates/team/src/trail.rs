@@ -375,3 +375,22 @@ pub async fn page(
         })
         .collect())
 }
+
+/// The operator the connected login is bound to (`None` when revoked or bound to none).
+pub async fn login_operator(client: &Client) -> Result<Option<String>> {
+    Ok(client
+        .query_one("SELECT c2p.my_operator()", &[])
+        .await?
+        .get(0))
+}
+
+/// Whether the connected login is an auditor's (reads the whole team's trail).
+pub async fn is_auditor(client: &Client) -> Result<bool> {
+    Ok(client
+        .query_one(
+            "SELECT pg_has_role(session_user, 'c2p_auditor', 'MEMBER')",
+            &[],
+        )
+        .await?
+        .get(0))
+}

@@ -91,7 +91,7 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
             let verdict = verdicts
                 .get(held)
                 .map_or("no answer".to_owned(), ToString::to_string);
-            return Err(Error::TeamStore(format!(
+            return Err(Error::TrailRefused(format!(
                 "the team store refused record {} of this workstation's audit chain ({verdict}): tell your security team",
                 records[held].seq
             )));

@@ -37,7 +37,7 @@ pub use audit_log::AuditPage;
 pub use consumers::Contact;
 pub use environments::EnvironmentStatus;
 pub use recovery::Recovered;
-pub use team::{LoginFor, TeamStatus};
+pub use team::{LoginFor, TeamLink, TeamStatus};
 pub use team_trail::{TeamAuditPage, TeamVerification};
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
@@ -87,8 +87,8 @@ pub struct Console {
     in_flight: InFlight,
     /// The operator id and role (by name) the trail last named: a change is recorded.
     policy_seen: std::sync::Mutex<Option<(String, String)>>,
-    /// Team mode: whether the forwarder's last try reached the team store.
-    team_reachable: std::sync::Mutex<Option<bool>>,
+    /// Team mode: how the forwarder's last try went.
+    team_link: std::sync::Mutex<Option<team::TeamLink>>,
 }
 
 /// The console's files kept aside at start.
@@ -142,7 +142,7 @@ impl Console {
             settle: crate::writes::SETTLE,
             in_flight: InFlight::default(),
             policy_seen: std::sync::Mutex::new(None),
-            team_reachable: std::sync::Mutex::new(None),
+            team_link: std::sync::Mutex::new(None),
         };
         if console.damaged.audit.is_none() && console.audit.count()? == 0 {
             let result = match audit_existed {

@@ -30,8 +30,8 @@ pub enum LoginFor<'a> {
 pub struct TeamStatus {
     /// Whether team mode is on for the environment in use.
     pub on: bool,
-    /// Whether the last try to reach the store worked; `None` before the first.
-    pub reachable: Option<bool>,
+    /// How the last try to send the trail went; `None` before the first.
+    pub link: Option<TeamLink>,
     /// Records the store does not hold yet.
     pub unforwarded: u32,
     /// When the oldest of them was written (RFC 3339).
@@ -40,6 +40,21 @@ pub struct TeamStatus {
     pub oldest_age_seconds: Option<u32>,
     /// Past this age writes are held.
     pub limit_seconds: u32,
+}
+
+/// How the last try to send the trail to the team store went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum TeamLink {
+    /// The store took what there was.
+    Delivered,
+    /// The store could not be reached.
+    Unreachable,
+    /// The store refuses a record of this workstation's trail: nothing after it goes.
+    Refused {
+        /// Which record and why, in words.
+        why: String,
+    },
 }
 
 /// Seconds since `time` (RFC 3339) by this computer's clock; 0 for a time to come.
@@ -61,11 +76,13 @@ impl Console {
         Ok(self.team_limit()?.is_some())
     }
 
-    fn note_reachable(&self, reachable: bool) {
-        *self
-            .team_reachable
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(reachable);
+    fn note_link<T>(&self, result: &Result<T>) {
+        let link = match result {
+            Ok(_) => TeamLink::Delivered,
+            Err(Error::TrailRefused(why)) => TeamLink::Refused { why: why.clone() },
+            Err(_) => TeamLink::Unreachable,
+        };
+        *self.team_link.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
     }
 
     /// In team mode, one pass of [`Console::forward_audit_now`] (the command line's, before and
@@ -75,7 +92,7 @@ impl Console {
             return Ok(None);
         }
         let result = self.forward_audit_now().await;
-        self.note_reachable(result.is_ok());
+        self.note_link(&result);
         result.map(Some)
     }
 
@@ -84,7 +101,7 @@ impl Console {
         let Some(limit) = self.team_limit()? else {
             return Ok(TeamStatus {
                 on: false,
-                reachable: None,
+                link: None,
                 unforwarded: 0,
                 oldest_unforwarded: None,
                 oldest_age_seconds: None,
@@ -94,10 +111,11 @@ impl Console {
         let backlog = self.audit.backlog()?;
         Ok(TeamStatus {
             on: true,
-            reachable: *self
-                .team_reachable
+            link: self
+                .team_link
                 .lock()
-                .unwrap_or_else(|p| p.into_inner()),
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
             unforwarded: backlog
                 .as_ref()
                 .map_or(0, |b| u32::try_from(b.records).unwrap_or(u32::MAX)),
@@ -233,9 +251,10 @@ impl Console {
     /// connecting first. Recorded (the login, never the password).
     pub async fn import_team_credentials(&self, login: &str, password: &str) -> Result<()> {
         let address = self.team_address()?;
-        team::connect(&address, login, password)
+        let client = team::connect(&address, login, password)
             .await
             .map_err(Error::from)?;
+        self.refuse_another_s_login(&client).await?;
         let vault = self.vault.clone();
         let (login_owned, password_owned) = (login.to_owned(), password.to_owned());
         crate::blocking(move || {
@@ -312,9 +331,40 @@ impl Console {
                 Error::InvalidInput("the team store's login in the keychain is not text".into())
             })
         }
-        team::connect(&address, text(&login)?, text(&password)?)
+        let client = team::connect(&address, text(&login)?, text(&password)?)
             .await
-            .map_err(Error::from)
+            .map_err(Error::from)?;
+        self.refuse_another_s_login(&client).await?;
+        Ok(client)
+    }
+
+    /// Refuses a team store login that is not bound to the operator the administrators'
+    /// policy names for this account (another operator's login in this keychain, a revoked one).
+    async fn refuse_another_s_login(&self, client: &tokio_postgres::Client) -> Result<()> {
+        let (policy, _) = self.policy_for(Permission::AuditRead)?;
+        match team::trail::login_operator(client).await? {
+            Some(operator) if operator == policy.operator => Ok(()),
+            Some(operator) => Err(Error::InvalidInput(format!(
+                "the team store login for this account is {operator}'s, but the policy names this account {}: import your own login (c2p team import-credentials)",
+                policy.operator
+            ))),
+            None => Err(Error::InvalidInput(
+                "the team store login for this account is revoked or bound to no operator: ask IT for your login".into(),
+            )),
+        }
+    }
+
+    /// Refuses a login that is not an auditor's (the team's trail is theirs to read).
+    pub(super) async fn refuse_all_but_an_auditor_s_login(
+        &self,
+        client: &tokio_postgres::Client,
+    ) -> Result<()> {
+        match team::trail::is_auditor(client).await? {
+            true => Ok(()),
+            false => Err(Error::InvalidInput(
+                "this account's team store login is not an auditor's, so it reads only its own records: ask IT for an auditor's login".into(),
+            )),
+        }
     }
 }
 
@@ -334,7 +384,7 @@ impl Console {
         loop {
             if self.team_on().unwrap_or(false) {
                 let result = self.forward_once(&mut client).await;
-                self.note_reachable(result.is_ok());
+                self.note_link(&result);
                 match result {
                     Ok(_) => backoff = LOOK_EVERY,
                     Err(error) => {

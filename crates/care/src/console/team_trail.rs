@@ -88,6 +88,7 @@ impl Console {
         let permit = self.authorise(Permission::AuditRead, Some(TEAM_STORE))?;
         let filter = checked(filter)?;
         let client = self.team_login().await?;
+        self.refuse_all_but_an_auditor_s_login(&client).await?;
         let records =
             team::trail::page(&client, &filter, offset.max(0), limit.clamp(1, 1000), true).await?;
         let total = team::trail::count(&client, &filter).await?.unsigned_abs();
@@ -126,6 +127,7 @@ impl Console {
             .join(format!("team-audit-{stamp}.{extension}"));
         let result = async {
             let mut client = self.team_login().await?;
+            self.refuse_all_but_an_auditor_s_login(&client).await?;
             let mut file = WholeFile::create(&path)?;
             let count = export_team(&mut client, format, &filter, file.out(), progress).await?;
             file.persist()?;
@@ -147,6 +149,7 @@ impl Console {
     pub async fn audit_verify_team(&self) -> Result<TeamVerification> {
         let permit = self.authorise(Permission::AuditRead, Some(TEAM_STORE))?;
         let client = self.team_login().await?;
+        self.refuse_all_but_an_auditor_s_login(&client).await?;
         let result = async {
             let chains = team::trail::check_all(&client).await?;
             let alerts = team::trail::alerts(&client).await?;

@@ -111,6 +111,10 @@ const results: [RegExp, (m: RegExpMatchArray, t: Translate) => string][] = [
     (m, t) => t('result.records', { count: m[1] }) + (m[2] !== undefined ? t('result.filtered', { text: m[2] }) : ''),
   ],
   [/^(\d+) team records(, .*)?$/, (m, t) => t('result.teamRecords', { count: m[1] }) + (m[2] ?? '')],
+  [
+    /^(\d+) chains, (\d+) broken or with a gap, (\d+) alerts$/,
+    (m, t) => t('result.teamChecked', { chains: m[1], broken: m[2], alerts: m[3] }),
+  ],
   [/^intact \((\d+) records\)(?:; (.*))?$/, (m, t) => t('result.intact', { count: m[1] }) + centre(m[2], t)],
   [/^broken at record (\d+)(?:; (.*))?$/, (m, t) => t('result.broken', { seq: m[1] }) + centre(m[2], t)],
 ];

@@ -24,6 +24,8 @@ export const en = {
     'Team store: not reachable; {records} {records|record|records} waiting for {seconds} s (writes are held after {limit} min)',
   'team.held':
     'Writes held: {records} {records|record|records} not in the team store for {minutes} min (limit {limit} min). Reads still work.',
+  'team.refused':
+    "Team store REFUSES this workstation's audit trail (it no longer matches the store's copy): writes will be held. Tell your security team.",
   'team.help': "Every action is recorded on this workstation and sent to your bank's team store at once.",
   'notice.dismiss': 'Dismiss',
   'diff.differs': 'differs',
@@ -149,6 +151,8 @@ export const en = {
   'result.readOwn': 'read own records {from}–{to} of {total}, newest first',
   'result.readTeam': 'read the team’s records {from}–{to} of {total}, newest first',
   'result.readNothing': 'read: no records to show ({total} in all)',
+  'result.teamChecked':
+    '{chains} {chains|chain|chains} checked, {broken} broken or with a record missing, {alerts} {alerts|alert|alerts}',
   'result.teamRecords': '{count} team {count|record|records}',
   'result.centreSame': 'the team store holds the same chain',
   'result.centreUnchecked': 'not compared with the team store',
@@ -196,6 +200,8 @@ export const en = {
   'event.policy_change': 'Operator or role changed',
   'event.journal_recovered': 'Operations journal started again',
   'audit.verify': 'Verify the chain',
+  'audit.intactHereOnly':
+    "This workstation's chain verifies on its own ({count} {count|record|records}) but does NOT match the team store's copy:",
   'audit.centreSame': 'The team store holds the same chain ({count} {count|record|records}).',
   'audit.centreUnchecked': 'Not compared with the team store: it could not be reached. Try again later.',
   'audit.centreReplaced':
@@ -213,6 +219,8 @@ export const en = {
   'audit.workstation': 'Workstation',
   'audit.received': 'Received',
   'audit.teamIntact': 'Team trail intact: {count} {count|chain|chains} checked, every record there, linked and matching its hash.',
+  'audit.teamAlerted':
+    'Team trail: {count} {count|chain|chains} whole in the store, but it raised {alerts} critical {alerts|alert|alerts} (below): a workstation sent records that do not match, began its log again or sent what it may not. Tell your security team.',
   'audit.teamBroken': 'Team trail: {broken} of {count} chains BROKEN or with a record missing. Tell your security team.',
   'audit.teamChain': '{workstation} ({account}, operator {operator}):',
   'audit.teamGap': ' record {seq} missing;',
@@ -388,6 +396,8 @@ export const en = {
     'Writes are held: this workstation\'s audit trail has not reached the team store for longer than your bank allows. Nothing was sent. Searching and reading still work; writes resume by themselves once the trail is delivered. If it lasts, tell IT that the team store cannot be reached.',
   'error.TEAM_STORE':
     'The team store could not be reached or refused the request. Nothing was lost: this workstation keeps its records and sends them when it can. If it lasts, tell IT.',
+  'error.TRAIL_REFUSED':
+    "The team store refuses this workstation's audit trail: it no longer matches the store's copy. Nothing after it can be sent, and writes will be held. Tell your security team.",
   'error.unexpected':
     'The console did not answer as expected. Restart it; if it keeps happening, send the log file to IT support.',
   'error.screenLoad': 'This screen could not be loaded. Restart the console; if it happens again, reinstall it.',

@@ -28,6 +28,7 @@ const errorKeys: Record<ErrorCode, MessageKey> = {
   ALREADY_IN_PROGRESS: 'error.ALREADY_IN_PROGRESS',
   TRAIL_UNDELIVERED: 'error.TRAIL_UNDELIVERED',
   TEAM_STORE: 'error.TEAM_STORE',
+  TRAIL_REFUSED: 'error.TRAIL_REFUSED',
 };
 
 /** The language the system asks for, used until the operator chooses one. */

@@ -26,6 +26,8 @@ export const ja: Record<MessageKey, string> = {
     'チームストア: 接続できません。{records} 件が {seconds} 秒待機中 ({limit} 分を超えると書き込みを保留)',
   'team.held':
     '書き込み保留中: {records} 件が {minutes} 分間チームストアに未送信 (上限 {limit} 分)。参照は使えます。',
+  'team.refused':
+    'チームストアがこの端末の監査証跡を拒否しています (ストアの写しと一致しません): 書き込みは保留されます。セキュリティ担当に連絡してください。',
   'team.help': 'すべての操作はこの端末に記録され、直ちに銀行のチームストアへ送信されます。',
   'notice.dismiss': '閉じる',
   'diff.differs': '相違',
@@ -151,6 +153,7 @@ export const ja: Record<MessageKey, string> = {
   'result.readOwn': '自分の記録 {total} 件中 {from}–{to} 件目を読み込み(新しい順)',
   'result.readTeam': 'チームの記録 {total} 件中 {from}–{to} 件目を読み込み(新しい順)',
   'result.readNothing': '読み込み: 表示する記録なし(全 {total} 件)',
+  'result.teamChecked': 'チェーン {chains} 件を確認、破損または欠落 {broken} 件、警告 {alerts} 件',
   'result.teamRecords': 'チームの記録 {count} 件',
   'result.centreSame': 'チームストアは同じチェーンを保持',
   'result.centreUnchecked': 'チームストアと照合できず',
@@ -197,6 +200,7 @@ export const ja: Record<MessageKey, string> = {
   'event.write_held': '書き込みを保留: 監査証跡がチームストアに届いていません',
   'event.policy_change': '操作者またはロールの変更',
   'event.journal_recovered': '操作ジャーナルの再開始',
+  'audit.intactHereOnly': 'この端末のチェーン単体は正常 ({count} 件) ですが、チームストアの写しと一致しません:',
   'audit.centreSame': 'チームストアは同じチェーンを保持しています ({count} 件)。',
   'audit.centreUnchecked': 'チームストアと照合できませんでした: 接続できません。後でもう一度お試しください。',
   'audit.centreReplaced':
@@ -215,6 +219,8 @@ export const ja: Record<MessageKey, string> = {
   'audit.workstation': '端末',
   'audit.received': '受信日時',
   'audit.teamIntact': 'チームの証跡は正常です: {count} 件のチェーンを確認し、すべての記録がそろい、つながり、ハッシュと一致しています。',
+  'audit.teamAlerted':
+    'チームの証跡: ストア内の {count} 件のチェーンはそろっていますが、重大な警告が {alerts} 件あります (下記): 一致しない記録の送信、ログの作り直し、許されない送信があります。セキュリティ担当に連絡してください。',
   'audit.teamBroken': 'チームの証跡: {count} 件中 {broken} 件のチェーンが破損または記録欠落。セキュリティ担当に連絡してください。',
   'audit.teamChain': '{workstation} ({account}、オペレーター {operator}):',
   'audit.teamGap': ' 記録 {seq} が欠落;',
@@ -390,6 +396,8 @@ export const ja: Record<MessageKey, string> = {
     '書き込みを保留しています: この端末の監査証跡が、銀行の定める時間を超えてチームストアに届いていません。何も送信していません。検索と参照は引き続き使えます。証跡が届けば書き込みは自動で再開します。続く場合は、チームストアに接続できないことを IT に伝えてください。',
   'error.TEAM_STORE':
     'チームストアに接続できないか、要求が拒否されました。記録は失われていません: この端末が保持し、接続でき次第送信します。続く場合は IT に伝えてください。',
+  'error.TRAIL_REFUSED':
+    'チームストアがこの端末の監査証跡を拒否しています: ストアの写しと一致しません。以降の記録は送信できず、書き込みは保留されます。セキュリティ担当に連絡してください。',
   'error.unexpected':
     'コンソールが想定どおりに応答しませんでした。再起動してください。繰り返し発生する場合は、ログファイルをITサポートに送ってください。',
   'error.screenLoad': 'この画面を読み込めませんでした。コンソールを再起動してください。繰り返す場合は再インストールしてください。',

@@ -1384,7 +1384,12 @@ export type ErrorCode =
  */
 "TRAIL_UNDELIVERED" | 
 /**  Team mode: the team store could not be reached or refused the call. */
-"TEAM_STORE";
+"TEAM_STORE" | 
+/**
+ *  Team mode: the team store refuses a record of this workstation's trail (a fork, a gap,
+ *  another operator's): nothing after it can go until the security team looks.
+ */
+"TRAIL_REFUSED";
 
 /**  What happened, to be recorded. `resource` must already be masked (ids, never a PAN). */
 export type Event = Event_Serialize | Event_Deserialize;
@@ -2402,6 +2407,17 @@ export type TeamFilter_Serialize = {
 	to: string | null,
 };
 
+/**  How the last try to send the trail to the team store went. */
+export type TeamLink = 
+/**  The store took what there was. */
+{ state: "delivered" } | 
+/**  The store could not be reached. */
+{ state: "unreachable" } | 
+/**  The store refuses a record of this workstation's trail: nothing after it goes. */
+{ state: "refused"; 
+/**  Which record and why, in words. */
+why: string };
+
 /**  A record of the team's trail as the centre holds it. */
 export type TeamRecord = TeamRecord_Serialize | TeamRecord_Deserialize;
 
@@ -2495,8 +2511,8 @@ export type TeamStatusChanged_Serialize = {
 export type TeamStatus_Deserialize = {
 	/**  Whether team mode is on for the environment in use. */
 	on: boolean,
-	/**  Whether the last try to reach the store worked; `None` before the first. */
-	reachable?: boolean | null,
+	/**  How the last try to send the trail went; `None` before the first. */
+	link?: TeamLink | null,
 	/**  Records the store does not hold yet. */
 	unforwarded: number,
 	/**  When the oldest of them was written (RFC 3339). */
@@ -2511,8 +2527,8 @@ export type TeamStatus_Deserialize = {
 export type TeamStatus_Serialize = {
 	/**  Whether team mode is on for the environment in use. */
 	on: boolean,
-	/**  Whether the last try to reach the store worked; `None` before the first. */
-	reachable: boolean | null,
+	/**  How the last try to send the trail went; `None` before the first. */
+	link: TeamLink | null,
 	/**  Records the store does not hold yet. */
 	unforwarded: number,
 	/**  When the oldest of them was written (RFC 3339). */

@@ -3,7 +3,8 @@ import { call } from '$lib/ipc/call';
 import type { MessageKey } from '$lib/i18n/index.svelte';
 
 /** How the status bar words the team store's state: a key, its parameters, and whether it
- * is a warning (writes held, or soon to be). `null` when team mode is off. */
+ * is a warning (writes held or soon to be, the store out of reach or refusing a record). `null`
+ * when team mode is off. */
 export function teamWords(
   status: TeamStatus | null,
   nowMs: number,
@@ -12,16 +13,19 @@ export function teamWords(
   const age = status.oldestUnforwarded ? Math.max(0, Math.floor((nowMs - Date.parse(status.oldestUnforwarded)) / 1000)) : 0;
   const minutes = Math.floor(age / 60);
   const limit = Math.floor(status.limitSeconds / 60);
+  const link = status.link?.state ?? null;
+  if (link === 'refused') return { key: 'team.refused', params: {}, warn: true };
+  const unreachable = link === 'unreachable';
   if (status.unforwarded === 0) {
-    return { key: status.reachable === false ? 'team.unreachable' : 'team.delivered', params: {}, warn: status.reachable === false };
+    return { key: unreachable ? 'team.unreachable' : 'team.delivered', params: {}, warn: unreachable };
   }
   if (age > status.limitSeconds) {
     return { key: 'team.held', params: { records: status.unforwarded, minutes, limit }, warn: true };
   }
   return {
-    key: status.reachable === false ? 'team.behindUnreachable' : 'team.behind',
+    key: unreachable ? 'team.behindUnreachable' : 'team.behind',
     params: { records: status.unforwarded, seconds: age, limit },
-    warn: status.reachable === false,
+    warn: unreachable,
   };
 }
 

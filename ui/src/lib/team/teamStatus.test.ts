@@ -5,7 +5,7 @@ import { teamWords } from './teamStatus.svelte';
 const now = Date.parse('2026-12-06T10:00:00Z');
 const status = (over: Partial<TeamStatus>): TeamStatus => ({
   on: true,
-  reachable: true,
+  link: { state: 'delivered' },
   unforwarded: 0,
   oldestUnforwarded: null,
   oldestAgeSeconds: null,
@@ -26,11 +26,11 @@ describe('teamWords', () => {
       params: { records: 3, seconds: 20, limit: 5 },
       warn: false,
     });
-    expect(teamWords({ ...waiting, reachable: false }, now)?.warn).toBe(true);
+    expect(teamWords({ ...waiting, link: { state: 'unreachable' } }, now)?.warn).toBe(true);
   });
 
   it('says writes are held past the limit, whatever the store last answered', () => {
-    const late = status({ unforwarded: 12, oldestUnforwarded: '2026-12-06T09:54:00Z', reachable: true });
+    const late = status({ unforwarded: 12, oldestUnforwarded: '2026-12-06T09:54:00Z' });
     expect(teamWords(late, now)).toEqual({
       key: 'team.held',
       params: { records: 12, minutes: 6, limit: 5 },
@@ -40,6 +40,11 @@ describe('teamWords', () => {
 
   it('is calm when everything is delivered and warns when the store is gone', () => {
     expect(teamWords(status({}), now)?.key).toBe('team.delivered');
-    expect(teamWords(status({ reachable: false }), now)).toMatchObject({ key: 'team.unreachable', warn: true });
+    expect(teamWords(status({ link: { state: 'unreachable' } }), now)).toMatchObject({ key: 'team.unreachable', warn: true });
+  });
+
+  it('says the store refuses the trail, not that it is out of reach', () => {
+    const refused = status({ unforwarded: 3, oldestUnforwarded: '2026-12-06T09:59:40Z', link: { state: 'refused', why: 'FORK' } });
+    expect(teamWords(refused, now)).toEqual({ key: 'team.refused', params: {}, warn: true });
   });
 });
