@@ -4,11 +4,13 @@
 //!
 //! - [`connect`]: a TLS connection that verifies the server against the bank's CA only.
 //! - [`schema`]: `c2p team init` (versioned migrations, idempotent), logins bound to operators.
+//! - [`claims`]: one write per card or consumer across every workstation.
 //! - [`ingest`]: one local audit record into the centre, chained and idempotent.
 //! - [`retention`]: old months detached, exported with checksums, dropped past the retention.
 //! - [`siem`]: every record and alert to the bank's syslog collector (RFC 5424 over TLS).
 //! - [`trail`]: the trail read back, to compare a workstation's log with and to check it whole.
 
+pub mod claims;
 pub mod connect;
 pub mod error;
 pub mod ingest;

@@ -1,0 +1,224 @@
+//! The team's journal of writes against a real PostgreSQL: one unfinished write per card or
+//! consumer across logins, a consumer's write and its cards' excluding each other, leases that
+//! run out becoming UNKNOWN, and a release by an administrator.
+
+use std::time::Duration;
+
+use team::claims::{self, Claimed, Outcome, Target, TargetKind};
+use team::schema;
+use team::testing::Cluster;
+
+const D1: &str = "https://d1.example/issuers/ISS-1";
+
+fn card(card: &str, consumer: &str) -> Target {
+    Target {
+        environment: D1.into(),
+        kind: "OPT_OUT_CARD".into(),
+        target_kind: TargetKind::Card,
+        target: card.into(),
+        consumer: consumer.into(),
+    }
+}
+
+fn consumer(consumer: &str) -> Target {
+    Target {
+        environment: D1.into(),
+        kind: "OPT_OUT_CONSUMER".into(),
+        target_kind: TargetKind::Consumer,
+        target: consumer.into(),
+        consumer: consumer.into(),
+    }
+}
+
+async fn store(cluster: &Cluster, database: &str) -> tokio_postgres::Client {
+    cluster.database(database).await;
+    let mut owner = cluster.owner(database).await;
+    schema::init(&mut owner).await.unwrap();
+    for (login, operator) in [("alice", "A-0042"), ("bob", "B-0007"), ("alice2", "A-0042")] {
+        schema::add_login(&mut owner, login, "pw", operator, false)
+            .await
+            .unwrap();
+    }
+    owner
+}
+
+fn ours(claimed: Claimed) -> i64 {
+    match claimed {
+        Claimed::Ours(id) => id,
+        other => panic!("not ours: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn one_write_per_target_across_logins_and_a_consumer_excludes_its_cards() {
+    let cluster = Cluster::start();
+    let owner = store(&cluster, "claims").await;
+    let address = cluster.address("claims");
+    let alice = team::connect(&address, "alice", "pw").await.unwrap();
+    let bob = team::connect(&address, "bob", "pw").await.unwrap();
+
+    let id = ours(
+        claims::claim(&alice, &card("crd-1", "cons-1"), "WS-17")
+            .await
+            .unwrap(),
+    );
+    for target in [card("crd-1", "cons-1"), consumer("cons-1")] {
+        match claims::claim(&bob, &target, "WS-20").await.unwrap() {
+            Claimed::InProgress(holder) => {
+                assert_eq!(
+                    (holder.operator.as_str(), holder.workstation.as_str()),
+                    ("A-0042", "WS-17")
+                );
+                assert_eq!(holder.kind, "OPT_OUT_CARD");
+                assert_eq!(holder.state, "CLAIMED");
+            }
+            other => panic!("{target:?}: {other:?}"),
+        }
+    }
+    // Another card of the same consumer, or another environment, is free.
+    ours(
+        claims::claim(&bob, &card("crd-2", "cons-1"), "WS-20")
+            .await
+            .unwrap(),
+    );
+    let mut elsewhere = card("crd-1", "cons-1");
+    elsewhere.environment = "https://d1.example/issuers/ISS-2".into();
+    ours(claims::claim(&bob, &elsewhere, "WS-20").await.unwrap());
+
+    // Bob cannot send or finish alice's write; alice can.
+    assert!(
+        !claims::hold_for_send(&bob, id, Duration::from_secs(30))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !claims::finish(&bob, id, Outcome::Successful, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        claims::hold_for_send(&alice, id, Duration::from_secs(30))
+            .await
+            .unwrap()
+    );
+    assert!(
+        claims::finish(&alice, id, Outcome::Successful, Some("op-1"))
+            .await
+            .unwrap()
+    );
+    // Finished, the card is free again.
+    ours(
+        claims::claim(&bob, &card("crd-1", "cons-1"), "WS-20")
+            .await
+            .unwrap(),
+    );
+
+    // An operator's login reads nothing it may change.
+    let refused = alice
+        .execute("UPDATE c2p.claims SET state = 'RELEASED'", &[])
+        .await
+        .unwrap_err();
+    assert!(refused.as_db_error().is_some(), "{refused:?}");
+    drop(owner);
+}
+
+#[tokio::test]
+async fn a_lease_that_runs_out_is_unknown_its_sender_stops_and_only_an_administrator_releases_it() {
+    let cluster = Cluster::start();
+    let owner = store(&cluster, "leases").await;
+    let address = cluster.address("leases");
+    let alice = team::connect(&address, "alice", "pw").await.unwrap();
+    let alice2 = team::connect(&address, "alice2", "pw").await.unwrap();
+    let bob = team::connect(&address, "bob", "pw").await.unwrap();
+
+    let id = ours(
+        claims::claim(&alice, &consumer("cons-9"), "WS-17")
+            .await
+            .unwrap(),
+    );
+    assert!(
+        claims::hold_for_send(&alice, id, Duration::from_secs(1))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The lease ran out: nobody may send, the write is UNKNOWN until reconciled.
+    match claims::claim(&bob, &card("crd-9", "cons-9"), "WS-20")
+        .await
+        .unwrap()
+    {
+        Claimed::InProgress(holder) => assert_eq!(holder.state, "UNKNOWN"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !claims::hold_for_send(&alice, id, Duration::from_secs(30))
+            .await
+            .unwrap()
+    );
+    // Another operator cannot settle it; the same operator's other workstation can, after
+    // reconciling from D1 — here it could not, so it stays UNKNOWN for an administrator.
+    assert!(
+        !claims::finish(&bob, id, Outcome::NotSent, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        claims::finish(&alice2, id, Outcome::Unknown, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        claims::release(&owner, id, " ").await.is_err(),
+        "a reason is needed"
+    );
+    assert!(
+        claims::release(
+            &owner,
+            id,
+            "D1 lists no operation; checked with the network"
+        )
+        .await
+        .unwrap()
+    );
+    let (state, by, reason): (String, String, String) = {
+        let row = owner
+            .query_one(
+                "SELECT state, released_by::text, release_reason FROM c2p.claims WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2))
+    };
+    assert_eq!(
+        (state.as_str(), by.as_str()),
+        ("RELEASED", team::testing::OWNER)
+    );
+    assert!(reason.contains("D1 lists no operation"));
+    ours(
+        claims::claim(&bob, &card("crd-9", "cons-9"), "WS-20")
+            .await
+            .unwrap(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_logins_racing_for_the_same_card_get_one_claim() {
+    let cluster = Cluster::start();
+    let _owner = store(&cluster, "race").await;
+    let address = cluster.address("race");
+    let alice = team::connect(&address, "alice", "pw").await.unwrap();
+    let bob = team::connect(&address, "bob", "pw").await.unwrap();
+    for round in 0..200 {
+        let target = card(&format!("crd-{round}"), &format!("cons-{round}"));
+        let (a, b) = tokio::join!(
+            claims::claim(&alice, &target, "WS-17"),
+            claims::claim(&bob, &target, "WS-20")
+        );
+        let won = [a.unwrap(), b.unwrap()]
+            .iter()
+            .filter(|c| matches!(c, Claimed::Ours(_)))
+            .count();
+        assert_eq!(won, 1, "round {round}");
+    }
+}
