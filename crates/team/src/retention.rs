@@ -80,6 +80,28 @@ async fn partitions(owner: &Client, attached: bool, months: u32) -> Result<Vec<P
 async fn detach(owner: &mut Client, periods: Periods, report: &mut Report) -> Result<()> {
     for partition in partitions(owner, true, periods.online_months).await? {
         let transaction = owner.transaction().await?;
+        // A month a SIEM feed has not sent in full stays online: the feed reads only what is.
+        let unsent: bool = transaction
+            .query_one(
+                &format!(
+                    "SELECT EXISTS (
+                       SELECT 1 FROM (SELECT DISTINCT feed FROM c2p.siem_cursors) f
+                       CROSS JOIN (SELECT chain_id, max(seq) AS top FROM c2p.{}
+                                   GROUP BY chain_id) r
+                       LEFT JOIN c2p.siem_cursors s ON s.feed = f.feed AND s.chain_id = r.chain_id
+                       WHERE s.last_seq IS NULL OR s.last_seq < r.top)",
+                    partition.name
+                ),
+                &[],
+            )
+            .await?
+            .get(0);
+        if unsent {
+            return Err(Error::Refused(format!(
+                "{} is not yet sent in full by the SIEM feed: it stays online; run retention again once the feed has caught up",
+                partition.name
+            )));
+        }
         transaction
             .execute(
                 &format!(

@@ -51,6 +51,29 @@ async fn old_months_are_detached_exported_and_dropped_and_chains_stay_continuous
     let (five, four) = (month(5).await, month(4).await);
 
     let out = tempfile::tempdir().unwrap();
+    // A SIEM feed that has sent only the first five records: the oldest month stays online.
+    let chain_id = records[0].chain.clone();
+    owner
+        .execute(
+            "INSERT INTO c2p.siem_cursors (feed, chain_id, last_seq) VALUES ('siem', $1, 5)",
+            &[&chain_id],
+        )
+        .await
+        .unwrap();
+    let refused = retention::run(&mut owner, out.path(), Periods::default())
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("not yet sent in full by the SIEM feed"),
+        "{refused}"
+    );
+    // Once it has caught up, the months go offline.
+    owner
+        .execute("UPDATE c2p.siem_cursors SET last_seq = 30", &[])
+        .await
+        .unwrap();
     let report = retention::run(&mut owner, out.path(), Periods::default())
         .await
         .unwrap();
