@@ -83,6 +83,24 @@ pub(crate) enum Command {
     /// After a damaged journal or audit log was kept aside at start: begin new ones whose first
     /// record names the file kept aside and its SHA-256 (role admin).
     Recover,
+    /// Team mode: a write's claim in the team store.
+    #[command(subcommand)]
+    Claim(ClaimCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ClaimCommand {
+    /// Release a claim stuck in UNKNOWN after reconciliation failed, so that its card or consumer
+    /// can be written again (role admin, with the database owner's account; recorded).
+    Release {
+        /// The claim's id.
+        id: i64,
+        /// Why (kept beside the claim and in the trail; no card numbers).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        owner: OwnerArgs,
+    },
 }
 
 #[derive(Subcommand)]

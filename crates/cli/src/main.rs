@@ -109,5 +109,6 @@ async fn run_command(console: &Console, command: Command) -> Outcome {
         Command::Batch(command) => batch::run(console, command).await,
         Command::AuditProfiles(args) => audit_profiles::run(console, args).await,
         Command::Recover => audit::recover(console),
+        Command::Claim(command) => team::claim(console, command).await,
     }
 }

@@ -247,6 +247,36 @@ impl Console {
         result
     }
 
+    /// Releases claim `id`, stuck in UNKNOWN after reconciliation failed, with `reason`. Role
+    /// `admin`, with the database owner's account; recorded.
+    pub async fn claim_release(
+        &self,
+        (owner, owner_password): (&str, &str),
+        id: i64,
+        reason: &str,
+    ) -> Result<()> {
+        let resource = format!("claim-{id}");
+        let permit = self.authorise(Permission::ManageEnvironments, Some(&resource))?;
+        crate::privacy::refuse_personal_data_in_reason(reason)?;
+        let client = self.team_owner(owner, owner_password).await?;
+        let result = team::claims::release(&client, id, reason)
+            .await
+            .map_err(Error::from)
+            .and_then(|released| match released {
+                true => Ok(()),
+                false => Err(Error::InvalidInput(format!(
+                    "claim {id} is not stuck in UNKNOWN: nothing was released"
+                ))),
+            });
+        let outcome = match &result {
+            Ok(()) => format!("released; reason: {}", reason.trim()),
+            Err(error) => format!("{:?}", error.code()),
+        };
+        self.recorder(&permit)
+            .record(AuditEvent::ClaimRelease, Some(&resource), &outcome)?;
+        result
+    }
+
     /// Keeps this operator's team store login in the keychain (IT hands it over); checked by
     /// connecting first. Recorded (the login, never the password).
     pub async fn import_team_credentials(&self, login: &str, password: &str) -> Result<()> {

@@ -7,7 +7,7 @@ use std::path::Path;
 use care::console::{Console, LoginFor};
 use zeroize::Zeroizing;
 
-use crate::args::{OwnerArgs, RetentionArgs, SiemArgs, TeamCommand};
+use crate::args::{ClaimCommand, OwnerArgs, RetentionArgs, SiemArgs, TeamCommand};
 use crate::exit::Outcome;
 
 /// A password from the first line of `path`, a file only this account may read.
@@ -150,5 +150,20 @@ pub async fn retention(policy: &care::policy::PolicyPaths, args: RetentionArgs) 
     if report == team::retention::Report::default() {
         say!("nothing to do");
     }
+    Ok(())
+}
+
+/// `c2p claim release`.
+pub async fn claim(console: &Console, command: ClaimCommand) -> Outcome {
+    let ClaimCommand::Release {
+        id,
+        reason,
+        owner: args,
+    } = command;
+    let (login, secret) = owner(&args)?;
+    console
+        .claim_release((&login, &secret), id, &reason)
+        .await?;
+    say!("claim {id} released: its card or consumer can be written again");
     Ok(())
 }

@@ -196,6 +196,7 @@ export const en = {
   'event.team_login_add': 'Team store login made',
   'event.team_login_revoke': 'Team store login revoked',
   'event.team_credentials_import': 'Team store login stored in the keychain',
+  'event.claim_release': "A stuck write's claim released in the team store",
   'event.write_held': 'Write held: the audit trail had not reached the team store',
   'event.policy_change': 'Operator or role changed',
   'event.journal_recovered': 'Operations journal started again',

@@ -197,6 +197,7 @@ export const ja: Record<MessageKey, string> = {
   'event.team_login_add': 'チームストアのログイン作成',
   'event.team_login_revoke': 'チームストアのログイン失効',
   'event.team_credentials_import': 'チームストアのログインをキーチェーンに保存',
+  'event.claim_release': 'チームストアで止まった書き込みの確保を解除',
   'event.write_held': '書き込みを保留: 監査証跡がチームストアに届いていません',
   'event.policy_change': '操作者またはロールの変更',
   'event.journal_recovered': '操作ジャーナルの再開始',

@@ -397,6 +397,8 @@ export type AuditEvent =
 "team_credentials_import" | 
 /**  A write held because the audit trail had not reached the team store in time. */
 "write_held" | 
+/**  An administrator released a write's claim stuck in UNKNOWN in the team store. */
+"claim_release" | 
 /**  A new operations journal began after a damaged one was kept aside (named with its hash). */
 "journal_recovered" | 
 /**  A batch opt-out made from a list. */
