@@ -52,6 +52,9 @@ pub enum ErrorCode {
     /// Team mode: the team store refuses a record of this workstation's trail (a fork, a gap,
     /// another operator's): nothing after it can go until the security team looks.
     TrailRefused,
+    /// Team mode: a write could not be claimed in the team store (it cannot be reached), so it
+    /// was refused and nothing was sent; reads still work.
+    ClaimUnavailable,
 }
 
 /// A failure of the console's core, with a message that says what happened and what to check.
@@ -137,6 +140,9 @@ pub enum Error {
     /// The team store refuses a record of this workstation's trail; the text says which and why.
     #[error("{0}")]
     TrailRefused(String),
+    /// A write was refused because the team store, which claims it, cannot be reached.
+    #[error("{0}")]
+    ClaimUnavailable(String),
 }
 
 impl Error {
@@ -158,6 +164,7 @@ impl Error {
             Error::TrailUndelivered(_) => ErrorCode::TrailUndelivered,
             Error::TeamStore(_) => ErrorCode::TeamStore,
             Error::TrailRefused(_) => ErrorCode::TrailRefused,
+            Error::ClaimUnavailable(_) => ErrorCode::ClaimUnavailable,
         }
     }
 

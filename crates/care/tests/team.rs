@@ -218,8 +218,8 @@ fn opt_out_card(card: &str) -> care::writes::WriteRequest {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once_the_trail_drains()
-{
+async fn with_the_team_store_down_writes_are_refused_at_once_then_held_past_the_limit_and_go_again_once_it_is_back()
+ {
     let cluster = Cluster::start();
     let database = cluster.database("down").await;
     let (h, owner) = team_mode(&cluster, &database, 2).await;
@@ -249,34 +249,46 @@ async fn with_the_team_store_down_writes_are_held_past_the_limit_and_resume_once
     drop(owner);
 
     cluster.stop();
+    // A write cannot be claimed: refused at once, well within the trail's limit, nothing sent,
+    // and the refusal recorded. Reads go on.
+    let sent_before = h.writes_to(&cards[1]);
+    let refused = h.console.write(opt_out_card(&cards[1])).await.unwrap_err();
+    assert_eq!(
+        refused.code(),
+        care::ErrorCode::ClaimUnavailable,
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("team store cannot be reached"),
+        "{refused}"
+    );
+    assert_eq!(h.writes_to(&cards[1]), sent_before, "nothing sent");
+    h.console.consumer_view(&consumer).await.unwrap();
+    let refusal = h
+        .trail()
+        .into_iter()
+        .rev()
+        .find(|r| r.event.event == "write_held")
+        .expect("the refusal is recorded");
+    assert_eq!(refusal.event.resource.as_deref(), Some(cards[1].as_str()));
+    assert!(refusal.event.result.starts_with("refused: "), "{refusal:?}");
+
     // The operator moves the local note of what the store holds far ahead: the console does
-    // not go by it.
+    // not go by it. Past the limit, writes are held for the trail and say why.
     rusqlite::Connection::open(h.console.dirs().data.join("audit.sqlite"))
         .unwrap()
         .execute("UPDATE forwarded SET last_seq = 1000000000000", [])
         .unwrap();
-    // Within the limit a write still goes; past it, writes are held and say why, reads go on.
-    h.console.consumer_view(&consumer).await.unwrap();
     until("the store seen down", async || {
         h.console.team_status().unwrap().link == Some(TeamLink::Unreachable)
     })
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(h.console.team_status().unwrap().on);
-    let sent_before = h.writes_to(&cards[1]);
     let held = h.console.write(opt_out_card(&cards[1])).await.unwrap_err();
     assert_eq!(held.code(), care::ErrorCode::TrailUndelivered, "{held}");
     assert!(held.to_string().contains("team store"), "{held}");
     assert_eq!(h.writes_to(&cards[1]), sent_before, "nothing sent");
-    h.console.consumer_view(&consumer).await.unwrap();
-    let last = h.trail();
-    let refusal = last
-        .iter()
-        .rev()
-        .find(|r| r.event.event == "write_held")
-        .expect("the refusal is recorded");
-    assert_eq!(refusal.event.resource.as_deref(), Some(cards[1].as_str()));
-    assert!(refusal.event.result.starts_with("refused: "), "{refusal:?}");
 
     // Back: the backlog drains on its own, in order, from the last record the store holds, and
     // writes go again.

@@ -761,9 +761,18 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
         target: "crd-1".into(),
         consumer: "cons-1".into(),
     };
-    let team::claims::Claimed::Ours(claim) =
-        team::claims::claim(&ws1, &target, "WS-17").await.unwrap()
-    else {
+    let team::claims::Claimed::Ours(claim) = team::claims::claim(
+        &ws1,
+        &target,
+        "WS-17",
+        team::claims::Terms {
+            correlation_id: "cid-1",
+            lease: std::time::Duration::from_secs(30),
+            done_within: std::time::Duration::ZERO,
+        },
+    )
+    .await
+    .unwrap() else {
         panic!("not claimed")
     };
     assert!(
@@ -791,7 +800,7 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
     let again = release("again");
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
     assert!(
-        text(&again).contains("is not stuck in UNKNOWN"),
+        text(&again).contains("is not stuck in UNKNOWN or PENDING"),
         "{}",
         text(&again)
     );

@@ -20,8 +20,9 @@ fn private(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// The feed as IT runs it, with the test's administrators' policy (cargo feature `test-hooks`).
-fn feed(dir: &Path, rsyslog: &Rsyslog) -> Child {
+/// The feed as IT runs it, with the test's administrators' policy (cargo feature `test-hooks`);
+/// what it says goes to `log` (in `dir`).
+fn feed(dir: &Path, rsyslog: &Rsyslog, log: &str) -> Child {
     let path = |name: &str| dir.join(name).display().to_string();
     Command::new(env!("CARGO_BIN_EXE_c2p"))
         .args(["team", "siem", "--syslog"])
@@ -39,7 +40,7 @@ fn feed(dir: &Path, rsyslog: &Rsyslog) -> Child {
         .env("C2P_TEST_SYSTEM_POLICY", dir.join("etc/policy.json"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join(log)).unwrap())
         .spawn()
         .unwrap()
 }
@@ -55,10 +56,15 @@ fn by_id(lines: &[String]) -> BTreeMap<String, Vec<String>> {
     found
 }
 
-fn until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+/// Waits up to `seconds` for `done`; when it does not come, fails with what `state` says then.
+fn until(what: &str, seconds: u64, mut done: impl FnMut() -> bool, state: impl Fn() -> String) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while !done() {
-        assert!(Instant::now() < deadline, "{what}: not in time");
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not in time; {}",
+            state()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -142,8 +148,24 @@ async fn every_record_and_alert_reaches_rsyslog_across_a_sigkill_of_the_feed_non
     std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
 
     // Killed part-way, then started again.
-    let mut first = feed(d, &rsyslog);
-    until("the first messages", 60, || rsyslog.received().len() >= 600);
+    let logs = || {
+        ["feed-1.log", "feed-2.log"]
+            .map(|log| {
+                let said = std::fs::read_to_string(d.join(log)).unwrap_or_default();
+                format!(
+                    "{log}: {}",
+                    said.lines().rev().take(20).collect::<Vec<_>>().join(" | ")
+                )
+            })
+            .join("\n")
+    };
+    let mut first = feed(d, &rsyslog, "feed-1.log");
+    until(
+        "the first messages",
+        60,
+        || rsyslog.received().len() >= 600,
+        || format!("{} received\n{}", rsyslog.received().len(), logs()),
+    );
     first.kill().unwrap();
     first.wait().unwrap();
     send(&prepared[1]).await;
@@ -172,10 +194,20 @@ async fn every_record_and_alert_reaches_rsyslog_across_a_sigkill_of_the_feed_non
     expected.push(format!("alert.{alert}"));
     let before = rsyslog.received().len();
     assert!(before < expected.len(), "killed before the end: {before}");
-    let mut second = feed(d, &rsyslog);
-    until("every message", 120, || {
-        by_id(&rsyslog.received()).len() >= expected.len()
-    });
+    let mut second = feed(d, &rsyslog, "feed-2.log");
+    until(
+        "every message",
+        120,
+        || by_id(&rsyslog.received()).len() >= expected.len(),
+        || {
+            format!(
+                "{} of {} received\n{}",
+                by_id(&rsyslog.received()).len(),
+                expected.len(),
+                logs()
+            )
+        },
+    );
     second.kill().unwrap();
     second.wait().unwrap();
 

@@ -12,12 +12,15 @@ CREATE TABLE IF NOT EXISTS c2p.claims (
   target text NOT NULL CHECK (target ~ '^[A-Za-z0-9_-]{1,64}$'),
   -- The consumer a card belongs to (a card's write), or the consumer itself.
   consumer text NOT NULL CHECK (consumer ~ '^[A-Za-z0-9_-]{1,64}$'),
-  -- CLAIMED, SENDING (with a lease), UNKNOWN (a lease ran out: reconcile, never resend blindly),
-  -- and the final SUCCESSFUL, FAILED, NOT_SENT, RELEASED.
+  -- CLAIMED, SENDING (with a lease), PENDING (D1 accepted it, the operation has not ended),
+  -- UNKNOWN (a lease ran out or the answer was lost: reconcile, never resend blindly), and the
+  -- final SUCCESSFUL, FAILED, NOT_SENT, RELEASED.
   state text NOT NULL,
   login name NOT NULL,
   operator text NOT NULL,
   workstation text NOT NULL CHECK (length(workstation) <= 255),
+  -- The correlation id the request carries: another workstation reconciles by it.
+  correlation_id text CHECK (correlation_id ~ '^[A-Za-z0-9_-]{1,64}$'),
   claimed_at timestamptz NOT NULL DEFAULT now(),
   lease_until timestamptz,
   operation_id text CHECK (length(operation_id) <= 64),
@@ -27,9 +30,9 @@ CREATE TABLE IF NOT EXISTS c2p.claims (
 );
 -- One unfinished write per target in an environment.
 CREATE UNIQUE INDEX IF NOT EXISTS claims_one_open ON c2p.claims (environment, target)
-  WHERE state IN ('CLAIMED', 'SENDING', 'UNKNOWN');
+  WHERE state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
 CREATE INDEX IF NOT EXISTS claims_consumer_open ON c2p.claims (environment, consumer)
-  WHERE state IN ('CLAIMED', 'SENDING', 'UNKNOWN');
+  WHERE state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
 -- A row per consumer, locked while a claim on it or its cards is decided (a login cannot lock
 -- it from outside: it has no UPDATE right).
 CREATE TABLE IF NOT EXISTS c2p.claim_keys (
@@ -39,19 +42,25 @@ CREATE TABLE IF NOT EXISTS c2p.claim_keys (
 );
 REVOKE ALL ON c2p.claims, c2p.claim_keys FROM PUBLIC;
 
--- Leases that ran out become UNKNOWN: the write may or may not have left.
+-- Leases that ran out: a claim never marked sending was never sent (NOT_SENT, final: its holder
+-- can no longer mark it); one that was sending may or may not have left (UNKNOWN).
 CREATE OR REPLACE FUNCTION c2p.expire_leases(p_environment text, p_consumer text) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, c2p, pg_temp AS $$
-  UPDATE c2p.claims SET state = 'UNKNOWN'
+  UPDATE c2p.claims
+    SET state = CASE state WHEN 'CLAIMED' THEN 'NOT_SENT' ELSE 'UNKNOWN' END,
+        finished_at = CASE state WHEN 'CLAIMED' THEN now() END
   WHERE environment = p_environment AND consumer = p_consumer
-    AND state = 'SENDING' AND lease_until < now()
+    AND state IN ('CLAIMED', 'SENDING') AND lease_until < now()
 $$;
 
--- Claims `p_target` for a write of `p_kind`. Answers the claim's id, or the unfinished write in
--- the way (its kind, operator, workstation and since when) and no id.
+-- Claims `p_target` for a write of `p_kind` (carrying `p_correlation_id`), for `p_seconds`
+-- until it is marked sending. Answers the claim's id, or the write in the way (its kind,
+-- operator, workstation, since when and state) and no id: an unfinished one on the target, its
+-- consumer or one of its cards, or the same write on the same target that D1 applied less than
+-- `p_done_within` seconds ago (two agents on one customer's call).
 CREATE OR REPLACE FUNCTION c2p.claim(
   p_environment text, p_kind text, p_target_kind text, p_target text, p_consumer text,
-  p_workstation text
+  p_workstation text, p_correlation_id text, p_seconds integer, p_done_within integer
 ) RETURNS TABLE (claim_id bigint, held_kind text, held_operator text, held_workstation text,
                  held_since timestamptz, held_state text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
@@ -70,21 +79,30 @@ BEGIN
   PERFORM c2p.expire_leases(p_environment, p_consumer);
   -- The same target, the consumer of this card, or a card of this consumer.
   SELECT * INTO held FROM c2p.claims
-    WHERE environment = p_environment AND state IN ('CLAIMED', 'SENDING', 'UNKNOWN')
+    WHERE environment = p_environment AND state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN')
       AND (target = p_target
            OR (p_target_kind = 'card' AND target_kind = 'consumer' AND target = p_consumer)
            OR (p_target_kind = 'consumer' AND consumer = p_target))
     ORDER BY claimed_at LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT * INTO held FROM c2p.claims
+      WHERE environment = p_environment AND target = p_target AND kind = p_kind
+        AND state = 'SUCCESSFUL'
+        AND finished_at > now() - make_interval(secs => greatest(p_done_within, 0))
+      ORDER BY finished_at DESC LIMIT 1;
+  END IF;
   IF FOUND THEN
-    RETURN QUERY SELECT NULL::bigint, held.kind, held.operator, held.workstation, held.claimed_at,
+    RETURN QUERY SELECT NULL::bigint, held.kind, held.operator, held.workstation,
+                        coalesce(held.finished_at, held.claimed_at),
                         held.state;
     RETURN;
   END IF;
   RETURN QUERY
     INSERT INTO c2p.claims (environment, kind, target_kind, target, consumer, state, login,
-                            operator, workstation)
+                            operator, workstation, correlation_id, lease_until)
     VALUES (p_environment, p_kind, p_target_kind, p_target, p_consumer, 'CLAIMED', session_user,
-            me.operator, p_workstation)
+            me.operator, p_workstation, p_correlation_id,
+            now() + make_interval(secs => least(greatest(p_seconds, 1), 600)))
     RETURNING id, NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text;
 END
 $$;
@@ -98,37 +116,42 @@ DECLARE
   claim c2p.claims%ROWTYPE;
 BEGIN
   SELECT * INTO claim FROM c2p.claims WHERE id = p_claim AND login = session_user FOR UPDATE;
-  IF NOT FOUND OR claim.state NOT IN ('CLAIMED', 'SENDING')
-     OR (claim.state = 'SENDING' AND claim.lease_until < now()) THEN
-    IF FOUND AND claim.state = 'SENDING' THEN
-      UPDATE c2p.claims SET state = 'UNKNOWN' WHERE id = p_claim;
-    END IF;
+  IF NOT FOUND OR claim.state NOT IN ('CLAIMED', 'SENDING') THEN
+    RETURN false;
+  END IF;
+  IF claim.lease_until < now() THEN
+    UPDATE c2p.claims
+      SET state = CASE state WHEN 'CLAIMED' THEN 'NOT_SENT' ELSE 'UNKNOWN' END,
+          finished_at = CASE state WHEN 'CLAIMED' THEN now() END
+      WHERE id = p_claim;
     RETURN false;
   END IF;
   UPDATE c2p.claims
-    SET state = 'SENDING', lease_until = now() + make_interval(secs => least(p_seconds, 600))
+    SET state = 'SENDING',
+        lease_until = now() + make_interval(secs => least(greatest(p_seconds, 1), 600))
     WHERE id = p_claim;
   RETURN true;
 END
 $$;
 
--- The claim's outcome: SUCCESSFUL, FAILED or NOT_SENT (final), or UNKNOWN (to reconcile),
--- with D1's operationId. Only the login that holds it, or any login of the same operator for
--- an UNKNOWN claim it reconciled.
+-- The claim's outcome: SUCCESSFUL, FAILED or NOT_SENT (final), PENDING (D1 accepted it; no lease
+-- runs out) or UNKNOWN (to reconcile), with D1's operationId. Only the login that holds it, or
+-- any login of the same operator for a PENDING or UNKNOWN claim it followed.
 CREATE OR REPLACE FUNCTION c2p.claim_finish(p_claim bigint, p_state text, p_operation_id text)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 BEGIN
-  IF p_state NOT IN ('SUCCESSFUL', 'FAILED', 'NOT_SENT', 'UNKNOWN') THEN
+  IF p_state NOT IN ('SUCCESSFUL', 'FAILED', 'NOT_SENT', 'PENDING', 'UNKNOWN') THEN
     RAISE EXCEPTION 'no such outcome: %', p_state USING ERRCODE = 'invalid_parameter_value';
   END IF;
   UPDATE c2p.claims
     SET state = p_state,
         operation_id = coalesce(p_operation_id, operation_id),
-        finished_at = CASE WHEN p_state = 'UNKNOWN' THEN NULL ELSE now() END
-    WHERE id = p_claim AND state IN ('CLAIMED', 'SENDING', 'UNKNOWN')
+        lease_until = NULL,
+        finished_at = CASE WHEN p_state IN ('PENDING', 'UNKNOWN') THEN NULL ELSE now() END
+    WHERE id = p_claim AND state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN')
       AND (login = session_user
-           OR (state = 'UNKNOWN' AND operator = c2p.my_operator()));
+           OR (state IN ('PENDING', 'UNKNOWN') AND operator = c2p.my_operator()));
   RETURN FOUND;
 END
 $$;
@@ -139,13 +162,13 @@ GRANT EXECUTE ON FUNCTION c2p.claim, c2p.claim_send, c2p.claim_finish TO c2p_ope
 GRANT SELECT ON c2p.claims TO c2p_operator;
 
 -- An administrator (the database owner's account, like `c2p team init`) releases a claim stuck in
--- UNKNOWN after reconciliation failed, with a reason kept beside it.
+-- UNKNOWN (or PENDING, its holder gone) after reconciliation failed, with a reason kept beside it.
 CREATE OR REPLACE FUNCTION c2p.claim_release(p_claim bigint, p_reason text) RETURNS boolean
 LANGUAGE sql SET search_path = pg_catalog, c2p, pg_temp AS $$
   UPDATE c2p.claims
     SET state = 'RELEASED', finished_at = now(), released_by = session_user,
         release_reason = p_reason
-    WHERE id = p_claim AND state = 'UNKNOWN'
+    WHERE id = p_claim AND state IN ('UNKNOWN', 'PENDING')
   RETURNING true
 $$;
 REVOKE ALL ON FUNCTION c2p.claim_release FROM PUBLIC;

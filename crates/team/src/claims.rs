@@ -35,7 +35,7 @@ pub struct Target {
     pub consumer: String,
 }
 
-/// The unfinished write in the way of a claim.
+/// The write in the way of a claim: unfinished, or the same one just applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
     /// Its kind.
@@ -46,7 +46,7 @@ pub struct Holder {
     pub workstation: String,
     /// Since when (RFC 3339).
     pub since: String,
-    /// CLAIMED, SENDING or UNKNOWN.
+    /// CLAIMED, SENDING, PENDING or UNKNOWN; SUCCESSFUL for the same write just applied.
     pub state: String,
 }
 
@@ -55,7 +55,8 @@ pub struct Holder {
 pub enum Claimed {
     /// The target is ours to write: the claim's id.
     Ours(i64),
-    /// Another write is under way on it (or on its consumer, or one of its cards).
+    /// Another write is under way on it (or on its consumer, or one of its cards), or the same
+    /// write was just applied.
     InProgress(Holder),
 }
 
@@ -66,6 +67,8 @@ pub enum Outcome {
     Successful,
     /// D1 refused it.
     Failed,
+    /// D1 accepted it and its operation has not ended: held, with no lease to run out.
+    Pending,
     /// It never left.
     NotSent,
     /// It may or may not have been applied: to reconcile.
@@ -73,18 +76,37 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn word(self) -> &'static str {
+    /// The state the store keeps for it.
+    pub fn word(self) -> &'static str {
         match self {
             Outcome::Successful => "SUCCESSFUL",
             Outcome::Failed => "FAILED",
+            Outcome::Pending => "PENDING",
             Outcome::NotSent => "NOT_SENT",
             Outcome::Unknown => "UNKNOWN",
         }
     }
 }
 
+/// How a claim is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terms<'a> {
+    /// The correlation id the write's request carries.
+    pub correlation_id: &'a str,
+    /// The claim lapses (NOT_SENT) unless marked sending within this time.
+    pub lease: Duration,
+    /// The same write on the same target that D1 applied less than this long ago is in the
+    /// way too: two agents on one customer's call.
+    pub done_within: Duration,
+}
+
 /// Claims `target` for this login's operator on `workstation`.
-pub async fn claim(client: &Client, target: &Target, workstation: &str) -> Result<Claimed> {
+pub async fn claim(
+    client: &Client,
+    target: &Target,
+    workstation: &str,
+    terms: Terms<'_>,
+) -> Result<Claimed> {
     let kind = match target.target_kind {
         TargetKind::Card => "card",
         TargetKind::Consumer => "consumer",
@@ -93,7 +115,7 @@ pub async fn claim(client: &Client, target: &Target, workstation: &str) -> Resul
         .query_one(
             &format!(
                 "SELECT claim_id, held_kind, held_operator, held_workstation, {}, held_state
-                 FROM c2p.claim($1, $2, $3, $4, $5, $6)",
+                 FROM c2p.claim($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 crate::trail::utc("held_since")
             ),
             &[
@@ -103,6 +125,9 @@ pub async fn claim(client: &Client, target: &Target, workstation: &str) -> Resul
                 &target.target,
                 &target.consumer,
                 &workstation,
+                &terms.correlation_id,
+                &seconds(terms.lease),
+                &i32::try_from(terms.done_within.as_secs()).unwrap_or(i32::MAX),
             ],
         )
         .await?;
@@ -118,12 +143,16 @@ pub async fn claim(client: &Client, target: &Target, workstation: &str) -> Resul
     })
 }
 
+/// A lease in whole seconds, at least one (the store caps it at ten minutes).
+fn seconds(lease: Duration) -> i32 {
+    i32::try_from(lease.as_secs().max(1)).unwrap_or(600)
+}
+
 /// Immediately before a send: marks claim `id` as sending for `lease` (or renews it). `false`
 /// when this login no longer holds it: then nothing may be sent.
 pub async fn hold_for_send(client: &Client, id: i64, lease: Duration) -> Result<bool> {
-    let seconds = i32::try_from(lease.as_secs().max(1)).unwrap_or(600);
     Ok(client
-        .query_one("SELECT c2p.claim_send($1, $2)", &[&id, &seconds])
+        .query_one("SELECT c2p.claim_send($1, $2)", &[&id, &seconds(lease)])
         .await?
         .get(0))
 }
@@ -145,8 +174,8 @@ pub async fn finish(
         .get(0))
 }
 
-/// Releases claim `id`, stuck in UNKNOWN after reconciliation failed, with `reason` (the
-/// database owner's account); `false` when it is not UNKNOWN.
+/// Releases claim `id`, stuck in UNKNOWN (or PENDING, its holder gone) after reconciliation
+/// failed, with `reason` (the database owner's account); `false` when it is in neither state.
 pub async fn release(owner: &Client, id: i64, reason: &str) -> Result<bool> {
     if reason.trim().is_empty() || reason.len() > 500 {
         return Err(Error::InvalidInput(
@@ -158,4 +187,77 @@ pub async fn release(owner: &Client, id: i64, reason: &str) -> Result<bool> {
         .await?
         .get::<_, Option<bool>>(0)
         .unwrap_or(false))
+}
+
+/// A write the team made, as the Operations screen's team scope, the History panel and
+/// `c2p ops --team` show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamWrite {
+    /// The claim's id.
+    #[specta(type = f64)] // far below 2^53
+    pub id: i64,
+    /// The write's kind (`OPT_OUT_CARD`, …).
+    pub kind: String,
+    /// The cardId or consumerId.
+    pub target: String,
+    /// The consumer it is on (the card's, or itself).
+    pub consumer: String,
+    /// CLAIMED, SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED.
+    pub state: String,
+    /// Who made it.
+    pub operator: String,
+    /// From which workstation.
+    pub workstation: String,
+    /// When it was claimed (RFC 3339, UTC).
+    pub claimed_at: String,
+    /// When it ended (RFC 3339, UTC).
+    pub finished_at: Option<String>,
+    /// D1's operationId, once known.
+    pub operation_id: Option<String>,
+}
+
+fn team_write(row: &tokio_postgres::Row) -> TeamWrite {
+    TeamWrite {
+        id: row.get(0),
+        kind: row.get(1),
+        target: row.get(2),
+        consumer: row.get(3),
+        state: row.get(4),
+        operator: row.get(5),
+        workstation: row.get(6),
+        claimed_at: row.get(7),
+        finished_at: row.get(8),
+        operation_id: row.get(9),
+    }
+}
+
+fn team_writes_select() -> String {
+    format!(
+        "SELECT id, kind, target, consumer, state, operator, workstation, {}, {}, operation_id
+         FROM c2p.claims",
+        crate::trail::utc("claimed_at"),
+        crate::trail::utc("finished_at"),
+    )
+}
+
+/// The team's writes in `environment`, newest first, at most `limit` (1 to 1,000): all of them,
+/// or those on `consumer` and their cards.
+pub async fn team_writes(
+    client: &Client,
+    environment: &str,
+    consumer: Option<&str>,
+    limit: i64,
+) -> Result<Vec<TeamWrite>> {
+    let rows = client
+        .query(
+            &format!(
+                "{} WHERE environment = $1 AND ($2::text IS NULL OR consumer = $2)
+                 ORDER BY claimed_at DESC, id DESC LIMIT $3",
+                team_writes_select()
+            ),
+            &[&environment, &consumer, &limit.clamp(1, 1000)],
+        )
+        .await?;
+    Ok(rows.iter().map(team_write).collect())
 }

@@ -9,6 +9,16 @@ use team::schema;
 use team::testing::Cluster;
 
 const D1: &str = "https://d1.example/issuers/ISS-1";
+const CID: &str = "cid-1";
+const LEASE: Duration = Duration::from_secs(30);
+
+fn terms(correlation_id: &str, lease: Duration) -> claims::Terms<'_> {
+    claims::Terms {
+        correlation_id,
+        lease,
+        done_within: Duration::ZERO,
+    }
+}
 
 fn card(card: &str, consumer: &str) -> Target {
     Target {
@@ -58,12 +68,15 @@ async fn one_write_per_target_across_logins_and_a_consumer_excludes_its_cards() 
     let bob = team::connect(&address, "bob", "pw").await.unwrap();
 
     let id = ours(
-        claims::claim(&alice, &card("crd-1", "cons-1"), "WS-17")
+        claims::claim(&alice, &card("crd-1", "cons-1"), "WS-17", terms(CID, LEASE))
             .await
             .unwrap(),
     );
     for target in [card("crd-1", "cons-1"), consumer("cons-1")] {
-        match claims::claim(&bob, &target, "WS-20").await.unwrap() {
+        match claims::claim(&bob, &target, "WS-20", terms(CID, LEASE))
+            .await
+            .unwrap()
+        {
             Claimed::InProgress(holder) => {
                 assert_eq!(
                     (holder.operator.as_str(), holder.workstation.as_str()),
@@ -77,13 +90,17 @@ async fn one_write_per_target_across_logins_and_a_consumer_excludes_its_cards() 
     }
     // Another card of the same consumer, or another environment, is free.
     ours(
-        claims::claim(&bob, &card("crd-2", "cons-1"), "WS-20")
+        claims::claim(&bob, &card("crd-2", "cons-1"), "WS-20", terms(CID, LEASE))
             .await
             .unwrap(),
     );
     let mut elsewhere = card("crd-1", "cons-1");
     elsewhere.environment = "https://d1.example/issuers/ISS-2".into();
-    ours(claims::claim(&bob, &elsewhere, "WS-20").await.unwrap());
+    ours(
+        claims::claim(&bob, &elsewhere, "WS-20", terms(CID, LEASE))
+            .await
+            .unwrap(),
+    );
 
     // Bob cannot send or finish alice's write; alice can.
     assert!(
@@ -106,9 +123,36 @@ async fn one_write_per_target_across_logins_and_a_consumer_excludes_its_cards() 
             .await
             .unwrap()
     );
+    // Just applied: the same write on the card is in the way for a while (two agents on one
+    // call), another kind is not.
+    let within = claims::Terms {
+        correlation_id: CID,
+        lease: LEASE,
+        done_within: Duration::from_secs(60),
+    };
+    match claims::claim(&bob, &card("crd-1", "cons-1"), "WS-20", within)
+        .await
+        .unwrap()
+    {
+        Claimed::InProgress(holder) => {
+            assert_eq!(
+                (holder.operator.as_str(), holder.state.as_str()),
+                ("A-0042", "SUCCESSFUL")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut enrol = card("crd-1", "cons-1");
+    enrol.kind = "ENROL_CARD".into();
+    let enrol_id = ours(claims::claim(&bob, &enrol, "WS-20", within).await.unwrap());
+    assert!(
+        claims::finish(&bob, enrol_id, Outcome::NotSent, None)
+            .await
+            .unwrap()
+    );
     // Finished, the card is free again.
     ours(
-        claims::claim(&bob, &card("crd-1", "cons-1"), "WS-20")
+        claims::claim(&bob, &card("crd-1", "cons-1"), "WS-20", terms(CID, LEASE))
             .await
             .unwrap(),
     );
@@ -132,7 +176,7 @@ async fn a_lease_that_runs_out_is_unknown_its_sender_stops_and_only_an_administr
     let bob = team::connect(&address, "bob", "pw").await.unwrap();
 
     let id = ours(
-        claims::claim(&alice, &consumer("cons-9"), "WS-17")
+        claims::claim(&alice, &consumer("cons-9"), "WS-17", terms(CID, LEASE))
             .await
             .unwrap(),
     );
@@ -143,7 +187,7 @@ async fn a_lease_that_runs_out_is_unknown_its_sender_stops_and_only_an_administr
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // The lease ran out: nobody may send, the write is UNKNOWN until reconciled.
-    match claims::claim(&bob, &card("crd-9", "cons-9"), "WS-20")
+    match claims::claim(&bob, &card("crd-9", "cons-9"), "WS-20", terms(CID, LEASE))
         .await
         .unwrap()
     {
@@ -196,7 +240,7 @@ async fn a_lease_that_runs_out_is_unknown_its_sender_stops_and_only_an_administr
     );
     assert!(reason.contains("D1 lists no operation"));
     ours(
-        claims::claim(&bob, &card("crd-9", "cons-9"), "WS-20")
+        claims::claim(&bob, &card("crd-9", "cons-9"), "WS-20", terms(CID, LEASE))
             .await
             .unwrap(),
     );
@@ -212,8 +256,8 @@ async fn two_logins_racing_for_the_same_card_get_one_claim() {
     for round in 0..200 {
         let target = card(&format!("crd-{round}"), &format!("cons-{round}"));
         let (a, b) = tokio::join!(
-            claims::claim(&alice, &target, "WS-17"),
-            claims::claim(&bob, &target, "WS-20")
+            claims::claim(&alice, &target, "WS-17", terms(CID, LEASE)),
+            claims::claim(&bob, &target, "WS-20", terms(CID, LEASE))
         );
         let won = [a.unwrap(), b.unwrap()]
             .iter()
@@ -221,4 +265,95 @@ async fn two_logins_racing_for_the_same_card_get_one_claim() {
             .count();
         assert_eq!(won, 1, "round {round}");
     }
+}
+
+#[tokio::test]
+async fn a_claim_never_marked_sending_lapses_unsent_and_a_pending_one_holds_until_it_ends() {
+    let cluster = Cluster::start();
+    let _owner = store(&cluster, "lapse").await;
+    let address = cluster.address("lapse");
+    let alice = team::connect(&address, "alice", "pw").await.unwrap();
+    let alice2 = team::connect(&address, "alice2", "pw").await.unwrap();
+    let bob = team::connect(&address, "bob", "pw").await.unwrap();
+
+    // Claimed, then the workstation stopped before sending: the claim lapses as NOT_SENT (it
+    // cannot have left), and its holder may no longer send.
+    let short = Duration::from_secs(1);
+    let lapsed = ours(
+        claims::claim(&alice, &card("crd-5", "cons-5"), "WS-17", terms(CID, short))
+            .await
+            .unwrap(),
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let next = ours(
+        claims::claim(
+            &bob,
+            &card("crd-5", "cons-5"),
+            "WS-20",
+            terms("cid-2", LEASE),
+        )
+        .await
+        .unwrap(),
+    );
+    assert!(!claims::hold_for_send(&alice, lapsed, LEASE).await.unwrap());
+
+    // Accepted by D1 and pending: no lease runs out; the operator's other login ends it.
+    assert!(claims::hold_for_send(&bob, next, short).await.unwrap());
+    assert!(
+        claims::finish(&bob, next, Outcome::Pending, Some("op-5"))
+            .await
+            .unwrap()
+    );
+    let pending = ours(
+        claims::claim(&alice, &card("crd-6", "cons-6"), "WS-17", terms(CID, LEASE))
+            .await
+            .unwrap(),
+    );
+    assert!(claims::hold_for_send(&alice, pending, short).await.unwrap());
+    assert!(
+        claims::finish(&alice, pending, Outcome::Pending, Some("op-6"))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    match claims::claim(&bob, &consumer("cons-6"), "WS-20", terms("cid-3", LEASE))
+        .await
+        .unwrap()
+    {
+        Claimed::InProgress(holder) => assert_eq!(holder.state, "PENDING"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        claims::finish(&alice2, pending, Outcome::Successful, None)
+            .await
+            .unwrap()
+    );
+
+    // The team's writes on a consumer, newest first, with who, where, outcome and operationId.
+    let history = claims::team_writes(&bob, D1, Some("cons-5"), 50)
+        .await
+        .unwrap();
+    let seen: Vec<_> = history
+        .iter()
+        .map(|w| {
+            (
+                w.operator.as_str(),
+                w.workstation.as_str(),
+                w.state.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("B-0007", "WS-20", "PENDING"),
+            ("A-0042", "WS-17", "NOT_SENT")
+        ]
+    );
+    assert_eq!(history[0].operation_id.as_deref(), Some("op-5"));
+    assert!(history[1].finished_at.is_some());
+    let all = claims::team_writes(&bob, D1, None, 50).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].state, "SUCCESSFUL");
+    assert_eq!(all[0].operation_id.as_deref(), Some("op-6"));
 }

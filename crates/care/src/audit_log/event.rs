@@ -116,8 +116,13 @@ audit_events! {
     TeamLoginRevoke = "team_login_revoke",
     /// This operator's team store login put in the keychain.
     TeamCredentialsImport = "team_credentials_import",
-    /// A write held because the audit trail had not reached the team store in time.
+    /// A write refused before it left, in team mode: the audit trail had not reached the team
+    /// store in time, the store could not be reached to claim it, or another workstation's
+    /// write on the same card or consumer was under way (the result says which).
     WriteHeld = "write_held",
+    /// The team's operations read from the team store (the Operations screen's team scope, a
+    /// consumer's History panel, `c2p ops --team`).
+    TeamOperationsRead = "team_operations_read",
     /// An administrator released a write's claim stuck in UNKNOWN in the team store.
     ClaimRelease = "claim_release",
     /// A new operations journal began after a damaged one was kept aside (named with its hash).

@@ -120,8 +120,8 @@ impl Run<'_> {
         // Follow what is on the way (after a crash: intents that may or may not have left),
         // send what surely was not applied, and again until nothing is left to send. An item this
         // run could not send (another process holds the same write, say) is not tried again in
-        // this run, so that it ends instead of spinning; a refusal by the role, or writes held until
-        // the audit trail reaches the team store, stops the run. The
+        // this run, so that it ends instead of spinning; a refusal by the role, writes held until
+        // the audit trail reaches the team store, or a team store out of reach, stops the run. The
         // batch stays resumable either way.
         let passed_over: Mutex<std::collections::HashSet<i64>> = Mutex::default();
         let stopped: Mutex<Option<Error>> = Mutex::default();
@@ -159,6 +159,7 @@ impl Run<'_> {
                                     error.code(),
                                     crate::ErrorCode::Forbidden
                                         | crate::ErrorCode::TrailUndelivered
+                                        | crate::ErrorCode::ClaimUnavailable
                                 ) {
                                     lock(stopped).get_or_insert(error);
                                 }
@@ -235,6 +236,7 @@ impl Run<'_> {
                     Some(permit.role()),
                     self.workstation,
                 ),
+                claims: self.tracker.claims,
             };
             let written = writer.write(&permit, request.clone(), Some(&link)).await?;
             match written.retry_after {

@@ -195,10 +195,13 @@ impl Console {
                 batch.environment, batch.environment
             )));
         }
+        // Team mode: every item claimed in the team store; a batch does not start while the
+        // store cannot be reached.
+        let claims = self.team_claims(&session).await?;
         let run = Run {
             batch: &batch,
             journal: &self.journal,
-            tracker: self.tracker(&session, self.recorder(&permit)),
+            tracker: self.tracker(&session, self.recorder(&permit), claims.as_ref()),
             audit_log: &self.audit,
             workstation: &self.identity.workstation,
             gate: self,

@@ -27,11 +27,13 @@ mod recovery;
 mod sandbox;
 mod search_record;
 mod team;
+mod team_claims;
 mod team_trail;
 mod writes;
 
 use std::sync::Arc;
 
+pub use ::team::claims::TeamWrite;
 pub use ::team::trail::{TeamFilter, TeamRecord};
 pub use audit_log::AuditPage;
 pub use consumers::Contact;
@@ -89,6 +91,8 @@ pub struct Console {
     policy_seen: std::sync::Mutex<Option<(String, String)>>,
     /// Team mode: how the forwarder's last try went.
     team_link: std::sync::Mutex<Option<team::TeamLink>>,
+    /// Team mode: the connection writes claim their targets over, made when first needed.
+    team_claims: tokio::sync::Mutex<Option<Arc<tokio_postgres::Client>>>,
 }
 
 /// The console's files kept aside at start.
@@ -143,6 +147,7 @@ impl Console {
             in_flight: InFlight::default(),
             policy_seen: std::sync::Mutex::new(None),
             team_link: std::sync::Mutex::new(None),
+            team_claims: tokio::sync::Mutex::new(None),
         };
         if console.damaged.audit.is_none() && console.audit.count()? == 0 {
             let result = match audit_existed {

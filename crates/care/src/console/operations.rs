@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::Console;
 use crate::audit_log::Recorder;
 use crate::journal::{Entry, State};
+use crate::writes::claim::TeamClaims;
 use crate::writes::tracker::Tracker;
 use crate::{Error, Result};
 
@@ -34,7 +35,11 @@ impl Console {
         let session = self.session().await?;
         let (operator, role) = self.who();
         let audit = Recorder::new(&self.audit, &operator, role, &self.identity.workstation);
-        self.tracker(&session, audit).track_once().await
+        // The team store told what it missed when it can be reached; followed either way.
+        let claims = self.team_claims(&session).await.ok().flatten();
+        self.tracker(&session, audit, claims.as_ref())
+            .track_once()
+            .await
     }
 
     /// Follows every unfinished entry until none is left or `deadline` passes; `on_change`
@@ -91,11 +96,13 @@ impl Console {
         }
     }
 
-    /// The tracker on `session`, recording the outcomes it finds with `audit`.
+    /// The tracker on `session`, recording the outcomes it finds with `audit` and, in team
+    /// mode, telling them to the team store over `claims`.
     pub(super) fn tracker<'a>(
         &'a self,
         session: &'a crate::environments::Session,
         audit: Recorder<'a>,
+        claims: Option<&'a TeamClaims>,
     ) -> Tracker<'a> {
         Tracker {
             journal: &self.journal,
@@ -103,6 +110,7 @@ impl Console {
             in_flight: &self.in_flight,
             settle: self.settle,
             audit,
+            claims,
         }
     }
 }

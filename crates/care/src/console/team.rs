@@ -247,7 +247,8 @@ impl Console {
         result
     }
 
-    /// Releases claim `id`, stuck in UNKNOWN after reconciliation failed, with `reason`. Role
+    /// Releases claim `id`, stuck in UNKNOWN (or PENDING, its workstation gone) after
+    /// reconciliation failed, with `reason`. Role
     /// `admin`, with the database owner's account; recorded.
     pub async fn claim_release(
         &self,
@@ -265,7 +266,7 @@ impl Console {
             .and_then(|released| match released {
                 true => Ok(()),
                 false => Err(Error::InvalidInput(format!(
-                    "claim {id} is not stuck in UNKNOWN: nothing was released"
+                    "claim {id} is not stuck in UNKNOWN or PENDING: nothing was released"
                 ))),
             });
         let outcome = match &result {

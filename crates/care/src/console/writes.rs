@@ -26,11 +26,23 @@ impl Console {
         }
         let permit = self.authorise(request.kind.permission(), Some(&request.target))?;
         let session = self.session().await?;
+        let claims = match self.team_claims(&session).await {
+            Ok(claims) => claims,
+            Err(error) => {
+                self.recorder(&permit).record(
+                    crate::audit_log::AuditEvent::WriteHeld,
+                    Some(&request.target),
+                    &format!("refused: {error}"),
+                )?;
+                return Err(error);
+            }
+        };
         let writer = Writer {
             journal: &self.journal,
             session: &session,
             in_flight: &self.in_flight,
             audit: self.recorder(&permit),
+            claims: claims.as_ref(),
         };
         writer.write(&permit, request, link).await
     }

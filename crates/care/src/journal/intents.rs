@@ -90,6 +90,9 @@ pub struct Entry {
     pub owner: Option<String>,
     /// When it last changed (UTC).
     pub updated_at: String,
+    /// Team mode: its claim in the team store, and the state the store was last told.
+    #[serde(skip)]
+    pub claim: Option<super::claims::ClaimNote>,
 }
 
 /// A conclusion the console itself reached about a write, kept in its own column.
@@ -116,7 +119,7 @@ impl Note {
     pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
 }
 
-pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note, sent_at, owner";
+pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note, sent_at, owner, claim_id, claim_told";
 
 pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
@@ -138,6 +141,12 @@ pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         note: r.get::<_, Option<String>>(13)?.map(parse).transpose()?,
         sent_at: r.get(14)?,
         owner: r.get(15)?,
+        claim: r
+            .get::<_, Option<i64>>(16)?
+            .map(|id| super::claims::ClaimNote {
+                id,
+                told: r.get(17).ok().flatten(),
+            }),
     })
 }
 

@@ -5,6 +5,7 @@
 //! and the fraud team's batches ([`batches`]); this module opens it and owns its schema.
 
 pub mod batches;
+pub mod claims;
 pub mod intents;
 pub mod owner;
 
@@ -78,6 +79,9 @@ const MIGRATIONS: &[&str] = &[
      UPDATE intents SET sent_at = created_at;",
     // When a batch's dry run was last read: an old one is read again before sending.
     "ALTER TABLE batches ADD COLUMN previewed_at TEXT",
+    // Team mode: the write's claim in the team store, and the last state the store was told.
+    "ALTER TABLE intents ADD COLUMN claim_id INTEGER;
+     ALTER TABLE intents ADD COLUMN claim_told TEXT;",
 ];
 
 /// The journal of one data directory.

@@ -259,7 +259,7 @@ struct PerAccount {
 
 /// Team mode's settings, in the administrators' policy file only:
 /// `"team": {"host": "db.bank.example", "port": 5432, "database": "c2p", "caFile": "/etc/c2p-care/team-ca.pem",
-/// "backlogLimitSeconds": 300}`.
+/// "backlogLimitSeconds": 300, "claimLeaseSeconds": 120}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamConfig {
@@ -275,6 +275,10 @@ pub struct TeamConfig {
     /// How old the oldest record the store does not hold yet may grow before writes are held.
     #[serde(default = "default_backlog_limit")]
     pub backlog_limit_seconds: u32,
+    /// How long a write's claim is held for its send before it lapses (NOT_SENT when it never
+    /// left, UNKNOWN when it may have): longer than a write can take.
+    #[serde(default = "default_claim_lease")]
+    pub claim_lease_seconds: u32,
 }
 
 fn default_team_port() -> u16 {
@@ -283,6 +287,10 @@ fn default_team_port() -> u16 {
 
 fn default_backlog_limit() -> u32 {
     300
+}
+
+fn default_claim_lease() -> u32 {
+    120
 }
 
 /// Team mode's settings: only the administrators' file sets them (a user's own file never
@@ -684,6 +692,7 @@ mod tests {
                 database: "c2p".into(),
                 ca_file: "/etc/c2p-care/team-ca.pem".into(),
                 backlog_limit_seconds: 300,
+                claim_lease_seconds: 120,
             })
         );
         write(

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use d1::wire::{Accepted, OperationStatus};
 
+use super::claim::TeamClaims;
 use super::{InFlight, WriteKind};
 use crate::audit_log::Recorder;
 use crate::bank::IssuerConsumer;
@@ -67,12 +68,13 @@ enum Prepared {
 }
 
 /// What a write needs: the journal it is recorded in, the active environment's clients, the
-/// registry of calls on their way, and the audit trail.
+/// registry of calls on their way, the audit trail, and in team mode the team store's claims.
 pub(crate) struct Writer<'a> {
     pub(crate) journal: &'a Journal,
     pub(crate) session: &'a Session,
     pub(crate) in_flight: &'a InFlight,
     pub(crate) audit: Recorder<'a>,
+    pub(crate) claims: Option<&'a TeamClaims>,
 }
 
 impl Writer<'_> {
@@ -108,6 +110,10 @@ impl Writer<'_> {
             .transpose()
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let prepared = prepare(session, &request).await?;
+        let consumer = match self.claims {
+            Some(_) => Some(consumer_of(session, &request, &prepared).await?),
+            None => None,
+        };
         let correlation_id = d1::CorrelationId::random();
         let _in_flight = self.in_flight.hold(&correlation_id);
         let reason_code = if request.user_decision {
@@ -141,6 +147,28 @@ impl Writer<'_> {
             None,
             Some(correlation_id.as_str()),
         )?;
+        // Team mode: the target claimed across every workstation, after the local journal
+        // holds the intent and before anything leaves.
+        let claim = match (self.claims, &consumer) {
+            (Some(claims), Some(consumer)) => {
+                let claimed = claims
+                    .claim(
+                        request.kind,
+                        &request.target,
+                        consumer,
+                        correlation_id.as_str(),
+                    )
+                    .await;
+                match claimed {
+                    Ok(id) => {
+                        self.journal.set_claim(entry.id, id)?;
+                        Some((claims, id))
+                    }
+                    Err(error) => return self.refused_before_sending(entry, error),
+                }
+            }
+            _ => None,
+        };
         // The token first, so that the moment noted as the request's leaving is that moment:
         // a write whose token never came never left.
         let ready = session
@@ -150,7 +178,23 @@ impl Writer<'_> {
             })
             .await;
         if let Err(error) = ready {
-            return self.never_sent(entry, &error);
+            let written = self.never_sent(entry, &error);
+            self.tell_claim(claim.map(|(c, _)| c), &written).await;
+            return written;
+        }
+        // Immediately before it leaves: the claim still this login's (its lease renewed), or
+        // nothing is sent.
+        if let Some((claims, id)) = claim {
+            match claims.hold_for_send(id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let lapsed = Error::AlreadyInProgress(
+                        "the team store no longer holds this write's claim (its lease ran out while it waited); nothing was sent: look at the team's operations before trying again".into(),
+                    );
+                    return self.refused_before_sending(entry, lapsed);
+                }
+                Err(error) => return self.refused_before_sending(entry, error),
+            }
         }
         if !self.journal.mark_sent(entry.id)? {
             // Another console sharing the journal closed it while the token came: not sent.
@@ -179,21 +223,52 @@ impl Writer<'_> {
                 retry_after.map(|_| Note::SlowDown),
             )?,
         };
-        self.finished(entry.id, recorded, retry_after)
+        let written = self.finished(entry.id, recorded, retry_after);
+        self.tell_claim(claim.map(|(c, _)| c), &written).await;
+        written
+    }
+
+    /// Tells the team store what became of the write (best effort: an outcome it misses is
+    /// told on a later pass, see [`TeamClaims::tell_untold`]).
+    async fn tell_claim(&self, claims: Option<&TeamClaims>, written: &Result<Written>) {
+        let (Some(claims), Ok(written)) = (claims, written) else {
+            return;
+        };
+        if let Err(error) = claims.tell(self.journal, &written.entry).await {
+            tracing::warn!(entry = written.entry.id, code = ?error.code(), %error, "the team store will be told this write's outcome later");
+        }
+    }
+
+    /// Closes `entry`, which the team store's claim kept from leaving (`error` says why), as
+    /// not applied (safe to send again), records the refusal, and returns `error`.
+    fn refused_before_sending(&self, entry: Entry, error: Error) -> Result<Written> {
+        let recorded = self.close_not_applied(&entry, &format!("not sent: {error}"))?;
+        self.audit.record(
+            crate::audit_log::AuditEvent::WriteHeld,
+            Some(&entry.intent.target),
+            &format!("refused: {error}"),
+        )?;
+        self.finished(entry.id, recorded, None)?;
+        Err(error)
     }
 
     /// Closes `entry`, whose request never left because `error` came first (the token), as
     /// not applied and safe to send again.
     fn never_sent(&self, entry: Entry, error: &d1::Error) -> Result<Written> {
-        let detail = format!("{}: {error}", Note::NOT_APPLIED);
-        let recorded = self.journal.record(
+        let recorded =
+            self.close_not_applied(&entry, &format!("{}: {error}", Note::NOT_APPLIED))?;
+        self.finished(entry.id, recorded, slow_down(error))
+    }
+
+    /// Records `entry`, which never left, as FAILED and not applied (safe to send again).
+    fn close_not_applied(&self, entry: &Entry, detail: &str) -> Result<Option<Entry>> {
+        self.journal.record(
             entry.id,
             State::Failed,
             None,
-            Some(&detail),
+            Some(detail),
             Some(Note::NotApplied),
-        )?;
-        self.finished(entry.id, recorded, slow_down(error))
+        )
     }
 
     /// Audits the outcome `recorded` for entry `id`; `None` means that another process sharing
@@ -280,6 +355,25 @@ async fn prepare(session: &Session, request: &WriteRequest) -> Result<Prepared> 
             })?),
         };
         Ok(Prepared::Consumer(consumer, record))
+    }
+}
+
+/// The consumer a write is on, for its claim: the consumer itself, or the card's consumer in
+/// the bank's records (the card itself when the bank does not know it: then only writes on
+/// that card exclude it).
+async fn consumer_of(
+    session: &Session,
+    request: &WriteRequest,
+    prepared: &Prepared,
+) -> Result<String> {
+    match prepared {
+        Prepared::Consumer(consumer, _) => Ok(consumer.as_str().to_owned()),
+        Prepared::Card(_, Some((record, _))) => Ok(record.consumer_id.clone()),
+        Prepared::Card(card, None) => match bank_record_of_card(session, &request.target).await {
+            Ok((record, _)) => Ok(record.consumer_id),
+            Err(Error::NotFound(_)) => Ok(card.as_str().to_owned()),
+            Err(error) => Err(error),
+        },
     }
 }
 

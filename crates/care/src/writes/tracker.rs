@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use d1::wire::{Operation, OperationKind};
 
 use super::InFlight;
+use super::claim::TeamClaims;
 use super::send::{flush_outbox, record_outcome, state_of};
 use crate::audit_log::Recorder;
 use crate::environments::Session;
@@ -35,6 +36,8 @@ pub(crate) struct Tracker<'a> {
     pub(crate) in_flight: &'a InFlight,
     pub(crate) settle: Duration,
     pub(crate) audit: Recorder<'a>,
+    /// Team mode: the team store, told each outcome.
+    pub(crate) claims: Option<&'a TeamClaims>,
 }
 
 impl Tracker<'_> {
@@ -43,6 +46,11 @@ impl Tracker<'_> {
     pub(crate) async fn track_once(&self) -> Result<Vec<Entry>> {
         if let Err(error) = flush_outbox(&self.audit, self.journal) {
             tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the audit log");
+        }
+        if let Some(claims) = self.claims
+            && let Err(error) = claims.tell_untold(self.journal, self.in_flight).await
+        {
+            tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the team store");
         }
         let mut changed = Vec::new();
         for entry in self.journal.unfinished()? {
@@ -69,6 +77,11 @@ impl Tracker<'_> {
         let updated = self.follow(entry).await?;
         if let Some(updated) = &updated {
             record_outcome(&self.audit, self.journal, updated)?;
+            if let Some(claims) = self.claims
+                && let Err(error) = claims.tell(self.journal, updated).await
+            {
+                tracing::warn!(entry = updated.id, code = ?error.code(), %error, "the team store will be told this outcome later");
+            }
         }
         Ok(updated)
     }

@@ -53,6 +53,7 @@ const words: Record<AuditEvent, Words> = {
   team_login_revoke: plain('event.team_login_revoke'),
   team_credentials_import: plain('event.team_credentials_import'),
   write_held: plain('event.write_held'),
+  team_operations_read: plain('event.team_operations_read'),
   claim_release: plain('event.claim_release'),
   policy_change: plain('event.policy_change'),
   journal_recovered: plain('event.journal_recovered'),

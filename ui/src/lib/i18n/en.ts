@@ -197,7 +197,8 @@ export const en = {
   'event.team_login_revoke': 'Team store login revoked',
   'event.team_credentials_import': 'Team store login stored in the keychain',
   'event.claim_release': "A stuck write's claim released in the team store",
-  'event.write_held': 'Write held: the audit trail had not reached the team store',
+  'event.write_held': 'Write held back in team mode (team store out of reach, trail undelivered, or in progress elsewhere)',
+  'event.team_operations_read': 'The team\'s operations read',
   'event.policy_change': 'Operator or role changed',
   'event.journal_recovered': 'Operations journal started again',
   'audit.verify': 'Verify the chain',
@@ -397,6 +398,8 @@ export const en = {
     'Writes are held: this workstation\'s audit trail has not reached the team store for longer than your bank allows. Nothing was sent. Searching and reading still work; writes resume by themselves once the trail is delivered. If it lasts, tell IT that the team store cannot be reached.',
   'error.TEAM_STORE':
     'The team store could not be reached or refused the request. Nothing was lost: this workstation keeps its records and sends them when it can. If it lasts, tell IT.',
+  'error.CLAIM_UNAVAILABLE':
+    'Writes are refused while the team store cannot be reached, so that no card is written twice by two workstations. Nothing was sent. Searching and reading still work. Try again in a moment; if it lasts, tell IT that the team store cannot be reached.',
   'error.TRAIL_REFUSED':
     "The team store refuses this workstation's audit trail: it no longer matches the store's copy. Nothing after it can be sent, and writes will be held. Tell your security team.",
   'error.unexpected':

@@ -29,6 +29,7 @@ const errorKeys: Record<ErrorCode, MessageKey> = {
   TRAIL_UNDELIVERED: 'error.TRAIL_UNDELIVERED',
   TEAM_STORE: 'error.TEAM_STORE',
   TRAIL_REFUSED: 'error.TRAIL_REFUSED',
+  CLAIM_UNAVAILABLE: 'error.CLAIM_UNAVAILABLE',
 };
 
 /** The language the system asks for, used until the operator chooses one. */

@@ -395,8 +395,17 @@ export type AuditEvent =
 "team_login_revoke" | 
 /**  This operator's team store login put in the keychain. */
 "team_credentials_import" | 
-/**  A write held because the audit trail had not reached the team store in time. */
+/**
+ *  A write refused before it left, in team mode: the audit trail had not reached the team
+ *  store in time, the store could not be reached to claim it, or another workstation's
+ *  write on the same card or consumer was under way (the result says which).
+ */
 "write_held" | 
+/**
+ *  The team's operations read from the team store (the Operations screen's team scope, a
+ *  consumer's History panel, `c2p ops --team`).
+ */
+"team_operations_read" | 
 /**  An administrator released a write's claim stuck in UNKNOWN in the team store. */
 "claim_release" | 
 /**  A new operations journal began after a damaged one was kept aside (named with its hash). */
@@ -1391,7 +1400,12 @@ export type ErrorCode =
  *  Team mode: the team store refuses a record of this workstation's trail (a fork, a gap,
  *  another operator's): nothing after it can go until the security team looks.
  */
-"TRAIL_REFUSED";
+"TRAIL_REFUSED" | 
+/**
+ *  Team mode: a write could not be claimed in the team store (it cannot be reached), so it
+ *  was refused and nothing was sent; reads still work.
+ */
+"CLAIM_UNAVAILABLE";
 
 /**  What happened, to be recorded. `resource` must already be masked (ids, never a PAN). */
 export type Event = Event_Serialize | Event_Deserialize;

@@ -1,0 +1,94 @@
+//! Team mode's journal of writes, the console's side: the connection writes claim their targets
+//! over (made when first needed, made again when it drops), and the team's operations as the
+//! Operations screen, the History panel and `c2p ops --team` show them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Console;
+use crate::environments::Session;
+use crate::writes::claim::{TeamClaims, identity, unreachable};
+use crate::{Error, Result};
+use team::claims::TeamWrite;
+
+/// How long a write waits for the team store before it is refused.
+const CONNECT_WITHIN: Duration = Duration::from_secs(5);
+
+impl Console {
+    /// The team store's claims for writes in `session`'s environment: `None` without team mode
+    /// and for the embedded sandbox; [`Error::ClaimUnavailable`] when the store cannot be
+    /// reached (a write is then refused).
+    pub(super) async fn team_claims(&self, session: &Session) -> Result<Option<TeamClaims>> {
+        let Some(config) = crate::policy::team_config(&self.policy_paths)? else {
+            return Ok(None);
+        };
+        if session.environment.simulated {
+            return Ok(None);
+        }
+        let client = self.team_claims_client().await?;
+        Ok(Some(TeamClaims {
+            client,
+            environment: identity(&session.environment),
+            workstation: self.identity.workstation.clone(),
+            lease: Duration::from_secs(u64::from(config.claim_lease_seconds.max(1))),
+        }))
+    }
+
+    /// The connection claims go over: the one open, or a new one as this operator's login.
+    async fn team_claims_client(&self) -> Result<Arc<tokio_postgres::Client>> {
+        let mut open = self.team_claims.lock().await;
+        if let Some(client) = open.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(client.clone());
+        }
+        *open = None;
+        let client = match tokio::time::timeout(CONNECT_WITHIN, self.team_login()).await {
+            Ok(Ok(client)) => Arc::new(client),
+            Ok(Err(Error::TeamStore(words))) => {
+                return Err(unreachable(&team::Error::Unreachable(words)));
+            }
+            Ok(Err(other)) => return Err(other),
+            Err(_) => {
+                return Err(unreachable(&team::Error::Unreachable(format!(
+                    "no answer within {} s",
+                    CONNECT_WITHIN.as_secs()
+                ))));
+            }
+        };
+        *open = Some(client.clone());
+        Ok(client)
+    }
+
+    /// The team's writes in the environment in use, newest first (at most `limit`): all of
+    /// them, or those on `consumer` and their cards. Every operator's login may read them.
+    pub async fn team_operations(
+        &self,
+        consumer: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<TeamWrite>> {
+        if let Some(consumer) = consumer {
+            self.refuse_personal_data_as_id(crate::policy::Permission::View, consumer)?;
+            d1::ConsumerId::new(consumer)?;
+        }
+        let permit = self.authorise(crate::policy::Permission::View, consumer)?;
+        let session = self.session().await?;
+        let Some(claims) = self.team_claims(&session).await.map_err(|error| match error {
+            Error::ClaimUnavailable(_) => Error::TeamStore(
+                "the team's operations cannot be read now: the team store cannot be reached. Check the network; if it lasts, tell IT".into(),
+            ),
+            other => other,
+        })?
+        else {
+            return Err(Error::InvalidInput(
+                "team mode is off for the environment in use: there are only this workstation's operations".into(),
+            ));
+        };
+        let writes =
+            team::claims::team_writes(&claims.client, &claims.environment, consumer, limit).await?;
+        self.recorder(&permit).record(
+            crate::audit_log::AuditEvent::TeamOperationsRead,
+            consumer,
+            &format!("{} operations", writes.len()),
+        )?;
+        Ok(writes)
+    }
+}

@@ -1,0 +1,189 @@
+//! Team mode's side of a write: its target claimed in the team store before the request may
+//! leave (one write per card or consumer across every workstation), held with a lease
+//! immediately before it leaves, and its outcome told to the store. The local journal stays
+//! the first record of the intent: it is written before the claim, and it remembers what the
+//! store was last told, so an outcome the store missed is told on a later pass.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use team::claims::{Claimed, Holder, Outcome, Target, TargetKind};
+
+use crate::environments::Environment;
+use crate::journal::{Entry, Journal, Note, State};
+use crate::writes::WriteKind;
+use crate::{Error, Result};
+
+/// How long the same write on the same target, once applied, keeps another from being sent:
+/// two agents acting on one customer's call send it once.
+pub(crate) const DONE_WITHIN: Duration = Duration::from_secs(600);
+
+/// A connection to the team store and what names this workstation's writes there.
+pub(crate) struct TeamClaims {
+    /// This operator's login.
+    pub(crate) client: Arc<tokio_postgres::Client>,
+    /// The D1 environment's identity (see [`identity`]).
+    pub(crate) environment: String,
+    /// This workstation's name.
+    pub(crate) workstation: String,
+    /// How long a claim is held for its send (renewed immediately before it).
+    pub(crate) lease: Duration,
+}
+
+/// The identity of a D1 environment across workstations: its base URL and issuerId, never
+/// the name an operator gave it.
+pub(crate) fn identity(environment: &Environment) -> String {
+    format!(
+        "{} {}",
+        environment.base_url.trim_end_matches('/'),
+        environment.issuer_id
+    )
+}
+
+/// "already in progress: opt out card by A-0042 on WS-17 since 2026-12-06 10:42 UTC
+/// (SENDING)", or "already done: …" for the same write just applied, for the command line and
+/// the logs (the window puts the holder in the operator's language).
+pub(crate) fn in_progress_words(holder: &Holder) -> String {
+    let since = chrono::DateTime::parse_from_rfc3339(&holder.since)
+        .map(|t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| holder.since.clone());
+    let (what, when) = match holder.state.as_str() {
+        "SUCCESSFUL" => ("already done", "at"),
+        _ => ("already in progress", "since"),
+    };
+    format!(
+        "{what}: {} by {} on {} {when} {since} ({}); nothing was sent",
+        holder.kind.to_lowercase().replace('_', " "),
+        holder.operator,
+        holder.workstation,
+        holder.state
+    )
+}
+
+/// The refusal of a write while the team store cannot be reached.
+pub(crate) fn unreachable(error: &team::Error) -> Error {
+    Error::ClaimUnavailable(format!(
+        "writes are refused while the team store cannot be reached, so that no card is written twice by two workstations; nothing was sent. Reads still work. ({error})"
+    ))
+}
+
+impl TeamClaims {
+    /// Claims `target` (of `consumer`) for a write of `kind` carrying `correlation_id`: its id,
+    /// or [`Error::AlreadyInProgress`] naming who holds it, or [`Error::ClaimUnavailable`].
+    pub(crate) async fn claim(
+        &self,
+        kind: WriteKind,
+        target: &str,
+        consumer: &str,
+        correlation_id: &str,
+    ) -> Result<i64> {
+        let target = Target {
+            environment: self.environment.clone(),
+            kind: crate::wire_name(kind),
+            target_kind: match kind.is_card() {
+                true => TargetKind::Card,
+                false => TargetKind::Consumer,
+            },
+            target: target.to_owned(),
+            consumer: consumer.to_owned(),
+        };
+        let claimed = team::claims::claim(
+            &self.client,
+            &target,
+            &self.workstation,
+            team::claims::Terms {
+                correlation_id,
+                lease: self.lease,
+                done_within: DONE_WITHIN,
+            },
+        )
+        .await
+        .map_err(|e| claim_error(&e))?;
+        match claimed {
+            Claimed::Ours(id) => Ok(id),
+            Claimed::InProgress(holder) => {
+                Err(Error::AlreadyInProgress(in_progress_words(&holder)))
+            }
+        }
+    }
+
+    /// Whether claim `id` is still this login's to send, renewing its lease: asked
+    /// immediately before the request leaves.
+    pub(crate) async fn hold_for_send(&self, id: i64) -> Result<bool> {
+        team::claims::hold_for_send(&self.client, id, self.lease)
+            .await
+            .map_err(|e| claim_error(&e))
+    }
+
+    /// Tells the store what became of `entry`'s write, when there is something new to tell,
+    /// and notes it in the journal.
+    pub(crate) async fn tell(&self, journal: &Journal, entry: &Entry) -> Result<()> {
+        let Some(claim) = &entry.claim else {
+            return Ok(());
+        };
+        let Some(outcome) = due(entry) else {
+            return Ok(());
+        };
+        let word = outcome.word();
+        if claim.told.as_deref() == Some(word) {
+            return Ok(());
+        }
+        let told = team::claims::finish(
+            &self.client,
+            claim.id,
+            outcome,
+            entry.operation_id.as_deref(),
+        )
+        .await
+        .map_err(Error::from)?;
+        if !told {
+            // The store no longer lets this login change it (released by an administrator,
+            // or lapsed): nothing more to tell.
+            tracing::warn!(
+                entry = entry.id,
+                claim = claim.id,
+                "the team store no longer takes this write's outcome"
+            );
+        }
+        journal.set_claim_told(entry.id, word)
+    }
+
+    /// Tells the store every outcome it has not been told yet (after it was out of reach);
+    /// stops at the first failure.
+    pub(crate) async fn tell_untold(
+        &self,
+        journal: &Journal,
+        in_flight: &super::InFlight,
+    ) -> Result<()> {
+        for entry in journal.claims_not_final()? {
+            if !in_flight.contains(&entry) {
+                self.tell(journal, &entry).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A claim failure: a refusal by the store is its own error; anything else means the store
+/// cannot be reached, and the write is refused.
+fn claim_error(error: &team::Error) -> Error {
+    match error {
+        team::Error::Refused(words) => Error::TeamStore(format!("the team store refused: {words}")),
+        other => unreachable(other),
+    }
+}
+
+/// What the store is to be told of `entry`'s write: nothing while the request may still be on
+/// its way; PENDING or UNKNOWN while it is followed; its end once final.
+pub(crate) fn due(entry: &Entry) -> Option<Outcome> {
+    match entry.state {
+        State::Intent => None,
+        State::Pending => Some(Outcome::Pending),
+        State::Unknown => Some(Outcome::Unknown),
+        State::Successful => Some(Outcome::Successful),
+        State::Failed if matches!(entry.note, Some(Note::NotApplied | Note::SlowDown)) => {
+            Some(Outcome::NotSent)
+        }
+        State::Failed => Some(Outcome::Failed),
+    }
+}
