@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "update_preview",
     "write",
     "operations",
+    "team_operations",
     "audit_page",
     "audit_verify",
     "team_status",

@@ -196,6 +196,21 @@ pub fn operations(
         .operations(status, i64::from(limit.min(1000)))?)
 }
 
+/// The team's operations in the environment in use, newest first (team mode): all of them, or
+/// those on `consumer` and their cards (the History panel). Audited.
+#[tauri::command]
+#[specta::specta]
+pub async fn team_operations(
+    consumer: Option<String>,
+    limit: u32,
+    state: State<'_, AppState>,
+) -> Result<Vec<care::console::TeamWrite>, IpcError> {
+    Ok(state
+        .console
+        .team_operations(consumer.as_deref(), i64::from(limit.min(1000)))
+        .await?)
+}
+
 /// A page of the audit log that `filter` lets through, newest first, with the total.
 #[tauri::command]
 #[specta::specta]

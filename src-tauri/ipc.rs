@@ -26,6 +26,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::update_preview,
             commands::write,
             commands::operations,
+            commands::team_operations,
             commands::audit_page,
             commands::audit_verify,
             commands::team_status,

@@ -22,6 +22,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-update-preview",
     "allow-write",
     "allow-operations",
+    "allow-team-operations",
     "allow-audit-page",
     "allow-audit-verify",
     "allow-team-status",

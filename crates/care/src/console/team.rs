@@ -28,8 +28,12 @@ pub enum LoginFor<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamStatus {
-    /// Whether team mode is on for the environment in use.
+    /// Whether team mode is on (the trail goes to the team store).
     pub on: bool,
+    /// Whether the environment in use writes through the team's journal (team mode on, and a
+    /// configured environment rather than the embedded sandbox): the team's operations and a
+    /// consumer's History can be read.
+    pub journal: bool,
     /// How the last try to send the trail went; `None` before the first.
     pub link: Option<TeamLink>,
     /// Records the store does not hold yet.
@@ -101,6 +105,7 @@ impl Console {
         let Some(limit) = self.team_limit()? else {
             return Ok(TeamStatus {
                 on: false,
+                journal: false,
                 link: None,
                 unforwarded: 0,
                 oldest_unforwarded: None,
@@ -109,8 +114,12 @@ impl Console {
             });
         };
         let backlog = self.audit.backlog()?;
+        let journal = self
+            .environment(&self.active_name()?)
+            .is_ok_and(|environment| !environment.simulated);
         Ok(TeamStatus {
             on: true,
+            journal,
             link: self
                 .team_link
                 .lock()

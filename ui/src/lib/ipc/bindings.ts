@@ -40,6 +40,11 @@ export const commands = {
 	write: (request: WriteRequest_Deserialize) => typedError<Entry_Serialize, IpcError>(__TAURI_INVOKE("write", { request })),
 	/**  This workstation's operations, newest first, optionally in one state. */
 	operations: (status: State | null, limit: number) => typedError<Entry_Serialize[], IpcError>(__TAURI_INVOKE("operations", { status, limit })),
+	/**
+	 *  The team's operations in the environment in use, newest first (team mode): all of them, or
+	 *  those on `consumer` and their cards (the History panel). Audited.
+	 */
+	teamOperations: (consumer: string | null, limit: number) => typedError<TeamWrite_Serialize[], IpcError>(__TAURI_INVOKE("team_operations", { consumer, limit })),
 	/**  A page of the audit log that `filter` lets through, newest first, with the total. */
 	auditPage: (filter: AuditFilter_Deserialize, offset: number, limit: number) => typedError<AuditPage_Serialize, IpcError>(__TAURI_INVOKE("audit_page", { filter, offset, limit })),
 	/**
@@ -2525,8 +2530,14 @@ export type TeamStatusChanged_Serialize = {
 
 /**  The team store as the status bar shows it. */
 export type TeamStatus_Deserialize = {
-	/**  Whether team mode is on for the environment in use. */
+	/**  Whether team mode is on (the trail goes to the team store). */
 	on: boolean,
+	/**
+	 *  Whether the environment in use writes through the team's journal (team mode on, and a
+	 *  configured environment rather than the embedded sandbox): the team's operations and a
+	 *  consumer's History can be read.
+	 */
+	journal: boolean,
 	/**  How the last try to send the trail went; `None` before the first. */
 	link?: TeamLink | null,
 	/**  Records the store does not hold yet. */
@@ -2541,8 +2552,14 @@ export type TeamStatus_Deserialize = {
 
 /**  The team store as the status bar shows it. */
 export type TeamStatus_Serialize = {
-	/**  Whether team mode is on for the environment in use. */
+	/**  Whether team mode is on (the trail goes to the team store). */
 	on: boolean,
+	/**
+	 *  Whether the environment in use writes through the team's journal (team mode on, and a
+	 *  configured environment rather than the embedded sandbox): the team's operations and a
+	 *  consumer's History can be read.
+	 */
+	journal: boolean,
 	/**  How the last try to send the trail went; `None` before the first. */
 	link: TeamLink | null,
 	/**  Records the store does not hold yet. */
@@ -2572,6 +2589,66 @@ export type TeamVerification_Serialize = {
 	chains: ChainReport_Serialize[],
 	/**  Every alert of the store. */
 	alerts: Alert_Serialize[],
+};
+
+/**
+ *  A write the team made, as the Operations screen's team scope, the History panel and
+ *  `c2p ops --team` show it.
+ */
+export type TeamWrite = TeamWrite_Serialize | TeamWrite_Deserialize;
+
+/**
+ *  A write the team made, as the Operations screen's team scope, the History panel and
+ *  `c2p ops --team` show it.
+ */
+export type TeamWrite_Deserialize = {
+	/**  The claim's id. */
+	id: number | null,
+	/**  The write's kind (`OPT_OUT_CARD`, …). */
+	kind: string,
+	/**  The cardId or consumerId. */
+	target: string,
+	/**  The consumer it is on (the card's, or itself). */
+	consumer: string,
+	/**  CLAIMED, SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED. */
+	state: string,
+	/**  Who made it. */
+	operator: string,
+	/**  From which workstation. */
+	workstation: string,
+	/**  When it was claimed (RFC 3339, UTC). */
+	claimedAt: string,
+	/**  When it ended (RFC 3339, UTC). */
+	finishedAt?: string | null,
+	/**  D1's operationId, once known. */
+	operationId?: string | null,
+};
+
+/**
+ *  A write the team made, as the Operations screen's team scope, the History panel and
+ *  `c2p ops --team` show it.
+ */
+export type TeamWrite_Serialize = {
+	/**  The claim's id. */
+	id: number | null,
+	/**  The write's kind (`OPT_OUT_CARD`, …). */
+	kind: string,
+	/**  The cardId or consumerId. */
+	target: string,
+	/**  The consumer it is on (the card's, or itself). */
+	consumer: string,
+	/**  CLAIMED, SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED. */
+	state: string,
+	/**  Who made it. */
+	operator: string,
+	/**  From which workstation. */
+	workstation: string,
+	/**  When it was claimed (RFC 3339, UTC). */
+	claimedAt: string,
+	/**  When it ended (RFC 3339, UTC). */
+	finishedAt: string | null,
+	/**  D1's operationId, once known. */
+	operationId: string | null,
 };
 
 /**  A colour theme. */

@@ -1,5 +1,7 @@
 import { commands, events, type Entry_Serialize, type State, type WriteRequest_Deserialize } from '$lib/ipc/bindings';
-import { call } from '$lib/ipc/call';
+import { CommandError, call } from '$lib/ipc/call';
+import { team } from '$lib/team/teamStatus.svelte';
+import { readTeamWrites, writeInTheWay } from '$lib/team/teamOperations';
 
 /** An operation of this workstation, as the journal holds it. */
 export type Operation = Entry_Serialize;
@@ -40,18 +42,42 @@ export class Operations {
   }
 
   /** Sends a write (the core journals it first) and follows it from its first answer on;
-   * `name` is how people know its target (a card's network and last 4). */
-  async write(request: WriteRequest_Deserialize, name?: string): Promise<Operation> {
+   * `name` is how people know its target (a card's network and last 4). Refused because another
+   * workstation is making it (team mode), the error names that write when the team's writes on
+   * `consumerId` hold it. */
+  async write(request: WriteRequest_Deserialize, name?: string, consumerId?: string): Promise<Operation> {
     if (name) this.names[request.target] = name;
-    const operation = await call(commands.write(request));
-    this.track(operation);
-    return operation;
+    try {
+      const operation = await call(commands.write(request));
+      this.track(operation);
+      return operation;
+    } catch (error) {
+      throw await withTheWriteInTheWay(error, request, consumerId);
+    }
   }
 
   /** Starts following `OperationChanged` events; returns the function that stops it. */
   listen(): () => void {
     const stop = events.operationChanged.listen((event) => this.track(event.payload.entry));
     return () => void stop.then((unlisten) => unlisten());
+  }
+}
+
+/** `error`, and for an ALREADY_IN_PROGRESS in team mode, the team's write in the way (as
+ * `held`), read from the team's writes on `consumerId`; `error` alone when that cannot be read. */
+async function withTheWriteInTheWay(
+  error: unknown,
+  request: WriteRequest_Deserialize,
+  consumerId: string | undefined,
+): Promise<unknown> {
+  if (!(error instanceof CommandError) || error.code !== 'ALREADY_IN_PROGRESS' || !consumerId || !team.status?.journal) {
+    return error;
+  }
+  try {
+    const held = writeInTheWay(await readTeamWrites(consumerId, 100), request.kind, request.target, consumerId);
+    return held ? Object.assign(error, { held }) : error;
+  } catch {
+    return error;
   }
 }
 

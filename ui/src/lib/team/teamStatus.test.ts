@@ -5,6 +5,7 @@ import { teamWords } from './teamStatus.svelte';
 const now = Date.parse('2026-12-06T10:00:00Z');
 const status = (over: Partial<TeamStatus>): TeamStatus => ({
   on: true,
+  journal: true,
   link: { state: 'delivered' },
   unforwarded: 0,
   oldestUnforwarded: null,
