@@ -55,11 +55,15 @@ pub(crate) enum Command {
         #[command(flatten)]
         write: WriteArgs,
     },
-    /// Operations started from this workstation; follows unfinished ones first.
+    /// Operations started from this workstation; follows unfinished ones first. With `--team`,
+    /// the whole team's (team mode), with who made each one and where.
     Ops {
         /// Only the unfinished ones.
         #[arg(long)]
         pending: bool,
+        /// The team's operations in the environment in use, from the team store.
+        #[arg(long, conflicts_with = "watch")]
+        team: bool,
         /// Keep following unfinished operations until they end (at most this many seconds).
         #[arg(long, value_name = "SECONDS")]
         watch: Option<u64>,

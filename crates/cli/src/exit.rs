@@ -40,7 +40,8 @@ impl From<Error> for Failure {
             | ErrorCode::Rejected
             | ErrorCode::AlreadyInProgress
             | ErrorCode::TrailUndelivered
-            | ErrorCode::TrailRefused => REFUSED,
+            | ErrorCode::TrailRefused
+            | ErrorCode::ClaimUnavailable => REFUSED,
             ErrorCode::OutcomeUnknown => UNKNOWN,
             _ => FAILED,
         };

@@ -100,9 +100,16 @@ async fn run_command(console: &Console, command: Command) -> Outcome {
         Command::Enrol { card_id, write } => write::enrol(console, card_id, write).await,
         Command::Update { what, id, write } => write::update(console, what, id, write).await,
         Command::Ops {
+            team: true,
+            pending,
+            limit,
+            ..
+        } => ops::team(console, pending, limit).await,
+        Command::Ops {
             pending,
             watch,
             limit,
+            ..
         } => ops::run(console, pending, watch, limit).await,
         Command::Audit(command) => audit::run(console, command).await,
         Command::Team(command) => team::run(console, command).await,

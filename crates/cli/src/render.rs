@@ -281,6 +281,37 @@ pub fn operations(entries: &[Entry]) {
     table(&rows);
 }
 
+/// The team's operations.
+pub fn team_operations(writes: &[care::console::TeamWrite]) {
+    let mut rows = vec![
+        [
+            "CLAIM",
+            "WHEN",
+            "OPERATOR",
+            "WORKSTATION",
+            "WHAT",
+            "TARGET",
+            "STATE",
+            "OPERATION",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for w in writes {
+        rows.push(vec![
+            w.id.to_string(),
+            w.claimed_at.clone(),
+            cell(&w.operator),
+            cell(&w.workstation),
+            cell(&w.kind),
+            cell(&w.target),
+            cell(&w.state),
+            cell(w.operation_id.as_deref().unwrap_or_default()),
+        ]);
+    }
+    table(&rows);
+}
+
 /// The environments.
 pub fn environments(list: &[EnvironmentStatus]) {
     let mut rows = vec![

@@ -875,3 +875,87 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
     assert!(team.contains(" fork (login ws1): record "), "{team}");
     assert!(team.contains(" fork (login audit1): record "), "{team}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_team_mode_a_write_is_claimed_ops_team_names_who_made_it_and_a_second_is_refused() {
+    let cluster = team::testing::Cluster::start();
+    let database = cluster.database("c2p").await;
+    let state = tempfile::tempdir().unwrap();
+    let _sandbox = sandbox(state.path()).await;
+    let operator = Operator::new();
+    // Added from the sandbox's state, the environment is marked simulated in the settings file
+    // (the operator's to edit): its writes are claimed all the same.
+    connect(&operator, state.path());
+    let ca = operator.etc.path().join("team-ca.pem");
+    std::fs::write(&ca, &cluster.ca_pem).unwrap();
+    let account = care::policy::Identity::of_this_process().unwrap().account;
+    operator.write_system_policy(
+        &serde_json::json!({
+            "operators": { &account: { "id": "A-0042", "role": "agent" } },
+            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database, "caFile": ca }
+        })
+        .to_string(),
+    );
+    let mut owner = cluster.owner(&database).await;
+    team::schema::init(&mut owner).await.unwrap();
+    team::schema::add_login(&mut owner, "ws1", "ws1-secret", "A-0042", false)
+        .await
+        .unwrap();
+    let password = operator.etc.path().join("ws1-pw");
+    std::fs::write(&password, "ws1-secret\n").unwrap();
+    std::fs::set_permissions(
+        &password,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    operator.ok(&[
+        "team",
+        "import-credentials",
+        "--login",
+        "ws1",
+        "--password-file",
+        password.to_str().unwrap(),
+    ]);
+
+    let card = d1_sandbox::seed::generate(1, 80)
+        .directories
+        .into_values()
+        .flat_map(|profiles| profiles.into_values())
+        .flat_map(|profile| profile.cards.into_iter().map(|c| c.card_id))
+        .next()
+        .unwrap();
+    operator.ok(&["opt-out", "card", &card, "--yes"]);
+    let listed = operator.ok(&["ops", "--team"]);
+    let row = listed
+        .lines()
+        .find(|line| line.contains(&card))
+        .unwrap_or_else(|| panic!("{listed}"));
+    for word in ["A-0042", "OPT_OUT_CARD", "SUCCESSFUL"] {
+        assert!(row.contains(word), "{word} in {row}");
+    }
+    // The same opt-out again soon after, from this or any workstation: refused, naming the
+    // first.
+    let again = operator.c2p(&["opt-out", "card", &card, "--yes", "--no-wait"]);
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again));
+    assert!(
+        text(&again).contains("already done: opt out card by A-0042 on "),
+        "{}",
+        text(&again)
+    );
+    let claims: i64 = owner
+        .query_one("SELECT count(*) FROM c2p.claims", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(claims, 1, "the second was never claimed");
+
+    // The store stopped: writes are refused at once, reads go on.
+    cluster.stop();
+    let refused = operator.c2p(&["opt-out", "card", &card, "--yes", "--no-wait"]);
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("[ClaimUnavailable]: writes are refused"),
+        "{}",
+        text(&refused)
+    );
+}

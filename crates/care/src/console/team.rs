@@ -114,9 +114,7 @@ impl Console {
             });
         };
         let backlog = self.audit.backlog()?;
-        let journal = self
-            .environment(&self.active_name()?)
-            .is_ok_and(|environment| !environment.simulated);
+        let journal = !self.is_the_embedded_sandbox(&self.active_name()?);
         Ok(TeamStatus {
             on: true,
             journal,
@@ -147,9 +145,7 @@ impl Console {
         let Some(limit) = self.team_limit()? else {
             return Ok(());
         };
-        if permit.environment() == crate::SANDBOX_ENVIRONMENT
-            && self.sandbox_environment().is_some()
-        {
+        if self.is_the_embedded_sandbox(permit.environment()) {
             return Ok(());
         }
         let unconfirmed = self

@@ -22,7 +22,7 @@ impl Console {
         let Some(config) = crate::policy::team_config(&self.policy_paths)? else {
             return Ok(None);
         };
-        if session.environment.simulated {
+        if self.is_the_embedded_sandbox(&session.environment.name) {
             return Ok(None);
         }
         let client = self.team_claims_client().await?;
@@ -34,6 +34,12 @@ impl Console {
         }))
     }
 
+    /// Whether `environment` is the sandbox this process started (simulated, it dies with the
+    /// process): never a `simulated` flag in the settings file, which is the operator's to edit.
+    pub(super) fn is_the_embedded_sandbox(&self, environment: &str) -> bool {
+        environment == crate::SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some()
+    }
+
     /// The connection claims go over: the one open, or a new one as this operator's login.
     async fn team_claims_client(&self) -> Result<Arc<tokio_postgres::Client>> {
         let mut open = self.team_claims.lock().await;
@@ -43,15 +49,13 @@ impl Console {
         *open = None;
         let client = match tokio::time::timeout(CONNECT_WITHIN, self.team_login()).await {
             Ok(Ok(client)) => Arc::new(client),
-            Ok(Err(Error::TeamStore(words))) => {
-                return Err(unreachable(&team::Error::Unreachable(words)));
-            }
+            Ok(Err(Error::TeamStore(words))) => return Err(unreachable(&words)),
             Ok(Err(other)) => return Err(other),
             Err(_) => {
-                return Err(unreachable(&team::Error::Unreachable(format!(
-                    "no answer within {} s",
+                return Err(unreachable(&format!(
+                    "the team store did not answer within {} s",
                     CONNECT_WITHIN.as_secs()
-                ))));
+                )));
             }
         };
         *open = Some(client.clone());

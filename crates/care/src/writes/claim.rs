@@ -60,10 +60,10 @@ pub(crate) fn in_progress_words(holder: &Holder) -> String {
     )
 }
 
-/// The refusal of a write while the team store cannot be reached.
-pub(crate) fn unreachable(error: &team::Error) -> Error {
+/// The refusal of a write while the team store cannot be reached (`why`, in words).
+pub(crate) fn unreachable(why: &str) -> Error {
     Error::ClaimUnavailable(format!(
-        "writes are refused while the team store cannot be reached, so that no card is written twice by two workstations; nothing was sent. Reads still work. ({error})"
+        "writes are refused while the team store cannot be reached, so that no card is written twice by two workstations; nothing was sent. Reads still work. ({why})"
     ))
 }
 
@@ -169,7 +169,7 @@ impl TeamClaims {
 fn claim_error(error: &team::Error) -> Error {
     match error {
         team::Error::Refused(words) => Error::TeamStore(format!("the team store refused: {words}")),
-        other => unreachable(other),
+        other => unreachable(&other.to_string()),
     }
 }
 

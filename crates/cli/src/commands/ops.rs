@@ -25,3 +25,16 @@ pub async fn run(console: &Console, pending: bool, watch: Option<u64>, limit: i6
     }
     Ok(())
 }
+
+/// The team's last `limit` operations in the environment in use (only the unfinished ones with
+/// `pending`), with who made each one and where.
+pub async fn team(console: &Console, pending: bool, limit: i64) -> Outcome {
+    let writes: Vec<_> = console
+        .team_operations(None, limit)
+        .await?
+        .into_iter()
+        .filter(|w| !pending || w.finished_at.is_none())
+        .collect();
+    render::team_operations(&writes);
+    Ok(())
+}
