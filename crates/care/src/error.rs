@@ -55,6 +55,9 @@ pub enum ErrorCode {
     /// Team mode: a write could not be claimed in the team store (it cannot be reached), so it
     /// was refused and nothing was sent; reads still work.
     ClaimUnavailable,
+    /// Team mode: another fraud workstation took over the batch (this one's lease ran out), so
+    /// this one sends nothing more of it.
+    BatchTaken,
 }
 
 /// A failure of the console's core, with a message that says what happened and what to check.
@@ -143,6 +146,9 @@ pub enum Error {
     /// A write was refused because the team store, which claims it, cannot be reached.
     #[error("{0}")]
     ClaimUnavailable(String),
+    /// Another workstation runs the batch now.
+    #[error("{0}")]
+    BatchTaken(String),
 }
 
 impl Error {
@@ -165,6 +171,7 @@ impl Error {
             Error::TeamStore(_) => ErrorCode::TeamStore,
             Error::TrailRefused(_) => ErrorCode::TrailRefused,
             Error::ClaimUnavailable(_) => ErrorCode::ClaimUnavailable,
+            Error::BatchTaken(_) => ErrorCode::BatchTaken,
         }
     }
 

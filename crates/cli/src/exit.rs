@@ -41,7 +41,8 @@ impl From<Error> for Failure {
             | ErrorCode::AlreadyInProgress
             | ErrorCode::TrailUndelivered
             | ErrorCode::TrailRefused
-            | ErrorCode::ClaimUnavailable => REFUSED,
+            | ErrorCode::ClaimUnavailable
+            | ErrorCode::BatchTaken => REFUSED,
             ErrorCode::OutcomeUnknown => UNKNOWN,
             _ => FAILED,
         };

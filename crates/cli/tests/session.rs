@@ -769,6 +769,7 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
             correlation_id: "cid-1",
             lease: std::time::Duration::from_secs(30),
             done_within: std::time::Duration::ZERO,
+            batch: None,
         },
     )
     .await

@@ -1,6 +1,7 @@
 -- C2P Care team store, version 4: the team's journal of writes. Before a write leaves a
 -- workstation it claims its target here: one unfinished write per card or consumer across every
--- workstation, and a consumer's write and its cards' writes exclude each other.
+-- workstation, and a consumer's write and its cards' writes exclude each other. The fraud team's
+-- batches live here too: every workstation sees them, and one whose runner stopped is taken over.
 
 CREATE TABLE IF NOT EXISTS c2p.claims (
   id bigserial PRIMARY KEY,
@@ -42,6 +43,44 @@ CREATE TABLE IF NOT EXISTS c2p.claim_keys (
 );
 REVOKE ALL ON c2p.claims, c2p.claim_keys FROM PUBLIC;
 
+-- A batch opt-out and its items. One runner at a time holds it, with a lease it renews; a batch
+-- whose lease ran out may be taken over by another fraud workstation. Any fraud workstation may
+-- ask it to pause, run or cancel (`control`); the runner obeys.
+CREATE TABLE IF NOT EXISTS c2p.batches (
+  id text PRIMARY KEY CHECK (id ~ '^b-[0-9A-Za-z-]{1,60}$'),
+  environment text NOT NULL CHECK (length(environment) <= 512),
+  operator text NOT NULL,
+  login name NOT NULL,
+  workstation text NOT NULL CHECK (length(workstation) <= 255),
+  reason_code text NOT NULL CHECK (reason_code ~ '^[A-Z_]{1,32}$'),
+  reason text CHECK (length(reason) <= 64),
+  -- CREATED, RUNNING, PAUSED, WAITING (the runner waits for something, `why`), CANCELLED, DONE.
+  state text NOT NULL DEFAULT 'CREATED',
+  why text CHECK (length(why) <= 500),
+  control text NOT NULL DEFAULT 'RUN' CHECK (control IN ('RUN', 'PAUSE', 'CANCEL')),
+  runner_login name,
+  runner_operator text,
+  runner_workstation text CHECK (length(runner_workstation) <= 255),
+  lease_until timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS c2p.batch_items (
+  batch_id text NOT NULL REFERENCES c2p.batches (id),
+  seq integer NOT NULL CHECK (seq >= 0),
+  kind text NOT NULL CHECK (kind IN ('CARD', 'CONSUMER')),
+  target text NOT NULL CHECK (target ~ '^[A-Za-z0-9_-]{1,64}$'),
+  line integer NOT NULL,
+  -- NOT_SENT, SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, SKIPPED.
+  status text NOT NULL DEFAULT 'NOT_SENT',
+  claim_id bigint REFERENCES c2p.claims (id),
+  operation_id text CHECK (length(operation_id) <= 64),
+  sent_by text,
+  PRIMARY KEY (batch_id, seq)
+);
+REVOKE ALL ON c2p.batches, c2p.batch_items FROM PUBLIC;
+GRANT SELECT ON c2p.batches, c2p.batch_items TO c2p_operator;
+
 -- Leases that ran out: a claim never marked sending was never sent (NOT_SENT, final: its holder
 -- can no longer mark it); one that was sending may or may not have left (UNKNOWN).
 CREATE OR REPLACE FUNCTION c2p.expire_leases(p_environment text, p_consumer text) RETURNS void
@@ -57,21 +96,38 @@ $$;
 -- until it is marked sending. Answers the claim's id, or the write in the way (its kind,
 -- operator, workstation, since when and state) and no id: an unfinished one on the target, its
 -- consumer or one of its cards, or the same write on the same target that D1 applied less than
--- `p_done_within` seconds ago (two agents on one customer's call).
+-- `p_done_within` seconds ago (two agents on one customer's call). For item `p_seq` of batch
+-- `p_batch`, only the batch's runner, while its lease runs, may claim (else the answer names the
+-- runner, in state RUNNER), and the item notes its claim.
 CREATE OR REPLACE FUNCTION c2p.claim(
   p_environment text, p_kind text, p_target_kind text, p_target text, p_consumer text,
-  p_workstation text, p_correlation_id text, p_seconds integer, p_done_within integer
+  p_workstation text, p_correlation_id text, p_seconds integer, p_done_within integer,
+  p_batch text, p_seq integer
 ) RETURNS TABLE (claim_id bigint, held_kind text, held_operator text, held_workstation text,
                  held_since timestamptz, held_state text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
   me c2p.logins%ROWTYPE;
   held c2p.claims%ROWTYPE;
+  runner c2p.batches%ROWTYPE;
+  claimed bigint;
 BEGIN
   SELECT * INTO me FROM c2p.logins WHERE login = session_user AND revoked_at IS NULL;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'this login may not write: it is revoked or bound to no operator'
       USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF p_batch IS NOT NULL THEN
+    -- Shared: a takeover (which updates the row) waits for this claim, then adopts it.
+    SELECT * INTO runner FROM c2p.batches b WHERE b.id = p_batch FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'no batch %', p_batch USING ERRCODE = 'no_data_found';
+    END IF;
+    IF runner.runner_login IS DISTINCT FROM session_user OR runner.lease_until < now() THEN
+      RETURN QUERY SELECT NULL::bigint, 'BATCH'::text, runner.runner_operator,
+                          runner.runner_workstation, runner.lease_until, 'RUNNER'::text;
+      RETURN;
+    END IF;
   END IF;
   INSERT INTO c2p.claim_keys VALUES (p_environment, p_consumer) ON CONFLICT DO NOTHING;
   PERFORM 1 FROM c2p.claim_keys
@@ -97,13 +153,18 @@ BEGIN
                         held.state;
     RETURN;
   END IF;
-  RETURN QUERY
-    INSERT INTO c2p.claims (environment, kind, target_kind, target, consumer, state, login,
-                            operator, workstation, correlation_id, lease_until)
-    VALUES (p_environment, p_kind, p_target_kind, p_target, p_consumer, 'CLAIMED', session_user,
-            me.operator, p_workstation, p_correlation_id,
-            now() + make_interval(secs => least(greatest(p_seconds, 1), 600)))
-    RETURNING id, NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text;
+  INSERT INTO c2p.claims (environment, kind, target_kind, target, consumer, state, login,
+                          operator, workstation, correlation_id, lease_until)
+  VALUES (p_environment, p_kind, p_target_kind, p_target, p_consumer, 'CLAIMED', session_user,
+          me.operator, p_workstation, p_correlation_id,
+          now() + make_interval(secs => least(greatest(p_seconds, 1), 600)))
+  RETURNING id INTO claimed;
+  IF p_batch IS NOT NULL THEN
+    UPDATE c2p.batch_items SET claim_id = claimed, status = 'SENDING', sent_by = me.operator
+      WHERE batch_id = p_batch AND seq = p_seq;
+    PERFORM pg_notify('c2p_batches', p_batch);
+  END IF;
+  RETURN QUERY SELECT claimed, NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text;
 END
 $$;
 
@@ -158,6 +219,162 @@ $$;
 
 REVOKE ALL ON FUNCTION c2p.expire_leases, c2p.claim, c2p.claim_send, c2p.claim_finish FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION c2p.claim, c2p.claim_send, c2p.claim_finish TO c2p_operator;
+
+-- The calling login, when it may write (bound to an operator, not revoked).
+CREATE OR REPLACE FUNCTION c2p.writer() RETURNS c2p.logins
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  me c2p.logins%ROWTYPE;
+BEGIN
+  SELECT * INTO me FROM c2p.logins WHERE login = session_user AND revoked_at IS NULL;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'this login may not write: it is revoked or bound to no operator'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN me;
+END
+$$;
+
+-- Makes batch `p_id` in `p_environment` with its items (a JSON array of {seq, kind, target,
+-- line}), for the calling login's operator on `p_workstation`.
+CREATE OR REPLACE FUNCTION c2p.batch_create(
+  p_id text, p_environment text, p_reason_code text, p_reason text, p_workstation text,
+  p_items jsonb
+) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  me c2p.logins%ROWTYPE := c2p.writer();
+BEGIN
+  IF jsonb_array_length(p_items) > 100000 THEN
+    RAISE EXCEPTION 'a batch holds at most 100000 items' USING ERRCODE = 'program_limit_exceeded';
+  END IF;
+  INSERT INTO c2p.batches (id, environment, operator, login, workstation, reason_code, reason)
+  VALUES (p_id, p_environment, me.operator, session_user, p_workstation, p_reason_code, p_reason);
+  INSERT INTO c2p.batch_items (batch_id, seq, kind, target, line)
+  SELECT p_id, (i->>'seq')::integer, i->>'kind', i->>'target', (i->>'line')::integer
+  FROM jsonb_array_elements(p_items) i;
+  PERFORM pg_notify('c2p_batches', p_id);
+END
+$$;
+
+-- Holds batch `p_id` as its runner for `p_seconds` (or renews the hold). When another runner's
+-- lease ran out, takes it over: that runner's claims on the batch that never left lapse, those
+-- that were sending become UNKNOWN, and the open ones pass to this login to reconcile before
+-- anything else is sent. Answers whether it is held, whom it was taken from, the runner, until
+-- when, and what the team asked of it.
+CREATE OR REPLACE FUNCTION c2p.batch_hold(p_id text, p_seconds integer, p_workstation text)
+RETURNS TABLE (held boolean, taken_from text, runner_operator text, runner_workstation text,
+               lease_until timestamptz, control text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  me c2p.logins%ROWTYPE := c2p.writer();
+  b c2p.batches%ROWTYPE;
+  previous text;
+BEGIN
+  SELECT * INTO b FROM c2p.batches WHERE id = p_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no batch %', p_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF b.runner_login IS NOT NULL AND b.runner_login <> session_user AND b.lease_until >= now() THEN
+    RETURN QUERY SELECT false, NULL::text, b.runner_operator, b.runner_workstation, b.lease_until,
+                        b.control;
+    RETURN;
+  END IF;
+  IF b.runner_login IS NOT NULL AND b.runner_login <> session_user THEN
+    previous := b.runner_operator || ' on ' || b.runner_workstation;
+    UPDATE c2p.claims c
+      SET state = CASE c.state WHEN 'CLAIMED' THEN 'NOT_SENT' WHEN 'SENDING' THEN 'UNKNOWN'
+                               ELSE c.state END,
+          finished_at = CASE c.state WHEN 'CLAIMED' THEN now() ELSE c.finished_at END,
+          login = CASE c.state WHEN 'CLAIMED' THEN c.login ELSE session_user END,
+          lease_until = NULL
+      FROM c2p.batch_items i
+      WHERE i.batch_id = p_id AND i.claim_id = c.id
+        AND c.state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
+    UPDATE c2p.batch_items i SET status = c.state
+      FROM c2p.claims c
+      WHERE i.batch_id = p_id AND i.claim_id = c.id AND i.status = 'SENDING';
+  END IF;
+  UPDATE c2p.batches
+    SET runner_login = session_user, runner_operator = me.operator,
+        runner_workstation = p_workstation,
+        lease_until = now() + make_interval(secs => least(greatest(p_seconds, 1), 600)),
+        updated_at = now()
+    WHERE id = p_id
+    RETURNING * INTO b;
+  IF previous IS NOT NULL OR b.state = 'CREATED' THEN
+    PERFORM pg_notify('c2p_batches', p_id);
+  END IF;
+  RETURN QUERY SELECT true, previous, b.runner_operator, b.runner_workstation, b.lease_until,
+                      b.control;
+END
+$$;
+
+-- The runner says where batch `p_id` stands (RUNNING, PAUSED, WAITING with `p_why`, CANCELLED,
+-- DONE); a runner that ends lets the batch go. False when this login does not run it.
+CREATE OR REPLACE FUNCTION c2p.batch_state(p_id text, p_state text, p_why text, p_release boolean)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+BEGIN
+  IF p_state NOT IN ('RUNNING', 'PAUSED', 'WAITING', 'CANCELLED', 'DONE') THEN
+    RAISE EXCEPTION 'no such batch state: %', p_state USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE c2p.batches
+    SET state = p_state, why = p_why, updated_at = now(),
+        runner_login = CASE WHEN p_release THEN NULL ELSE runner_login END,
+        lease_until = CASE WHEN p_release THEN NULL ELSE lease_until END,
+        control = CASE WHEN p_state IN ('CANCELLED', 'DONE') THEN 'RUN' ELSE control END
+    WHERE id = p_id AND runner_login = session_user;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM pg_notify('c2p_batches', p_id);
+  RETURN true;
+END
+$$;
+
+-- The runner records what became of item `p_seq` of batch `p_id`. False when this login does
+-- not run it (it was taken over).
+CREATE OR REPLACE FUNCTION c2p.batch_item(p_id text, p_seq integer, p_status text,
+                                          p_operation_id text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+BEGIN
+  IF p_status NOT IN ('NOT_SENT', 'PENDING', 'UNKNOWN', 'SUCCESSFUL', 'FAILED', 'SKIPPED') THEN
+    RAISE EXCEPTION 'no such item status: %', p_status USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE c2p.batch_items i
+    SET status = p_status, operation_id = coalesce(p_operation_id, i.operation_id)
+    FROM c2p.batches b
+    WHERE i.batch_id = p_id AND i.seq = p_seq AND b.id = p_id AND b.runner_login = session_user;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM pg_notify('c2p_batches', p_id);
+  RETURN true;
+END
+$$;
+
+-- Any fraud workstation asks batch `p_id`'s runner to RUN, PAUSE or CANCEL (the console checks
+-- the role). False when there is no such batch.
+CREATE OR REPLACE FUNCTION c2p.batch_control(p_id text, p_control text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  me c2p.logins%ROWTYPE := c2p.writer();
+BEGIN
+  UPDATE c2p.batches SET control = p_control, updated_at = now() WHERE id = p_id;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM pg_notify('c2p_batches', p_id);
+  RETURN true;
+END
+$$;
+
+REVOKE ALL ON FUNCTION c2p.writer, c2p.batch_create, c2p.batch_hold, c2p.batch_state,
+  c2p.batch_item, c2p.batch_control FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2p.batch_create, c2p.batch_hold, c2p.batch_state, c2p.batch_item,
+  c2p.batch_control TO c2p_operator;
 -- The team's writes are the team's to see (who, where, when, outcome).
 GRANT SELECT ON c2p.claims TO c2p_operator;
 

@@ -46,7 +46,8 @@ pub struct Holder {
     pub workstation: String,
     /// Since when (RFC 3339).
     pub since: String,
-    /// CLAIMED, SENDING, PENDING or UNKNOWN; SUCCESSFUL for the same write just applied.
+    /// CLAIMED, SENDING, PENDING or UNKNOWN; SUCCESSFUL for the same write just applied;
+    /// RUNNER when a batch item's batch is run by another (the holder is its runner).
     pub state: String,
 }
 
@@ -98,6 +99,9 @@ pub struct Terms<'a> {
     /// The same write on the same target that D1 applied less than this long ago is in the
     /// way too: two agents on one customer's call.
     pub done_within: Duration,
+    /// For an item of a batch: the batch's id and the item's position. Only the batch's runner
+    /// may claim it (else the holder named is the runner, in state `RUNNER`).
+    pub batch: Option<(&'a str, i32)>,
 }
 
 /// Claims `target` for this login's operator on `workstation`.
@@ -115,7 +119,7 @@ pub async fn claim(
         .query_one(
             &format!(
                 "SELECT claim_id, held_kind, held_operator, held_workstation, {}, held_state
-                 FROM c2p.claim($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 FROM c2p.claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 crate::trail::utc("held_since")
             ),
             &[
@@ -128,6 +132,8 @@ pub async fn claim(
                 &terms.correlation_id,
                 &seconds(terms.lease),
                 &i32::try_from(terms.done_within.as_secs()).unwrap_or(i32::MAX),
+                &terms.batch.map(|(id, _)| id),
+                &terms.batch.map(|(_, seq)| seq),
             ],
         )
         .await?;

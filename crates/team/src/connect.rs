@@ -29,6 +29,63 @@ pub async fn connect(
     login: &str,
     password: &str,
 ) -> Result<tokio_postgres::Client> {
+    let (config, tls) = settings(address, login, password)?;
+    let (client, connection) = config.connect(tls).await?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!(%error, "the team store's connection ended");
+        }
+    });
+    Ok(client)
+}
+
+/// [`connect`], listening on `channel`: each notification's payload comes out of the receiver,
+/// which ends when the connection does.
+pub async fn connect_listening(
+    address: &Address,
+    login: &str,
+    password: &str,
+    channel: &str,
+) -> Result<(
+    tokio_postgres::Client,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+)> {
+    use futures_util::StreamExt;
+    let (config, tls) = settings(address, login, password)?;
+    let (client, mut connection) = config.connect(tls).await?;
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(note)) => {
+                    if sender.send(note.payload().to_owned()).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "the team store's connection ended");
+                    return;
+                }
+            }
+        }
+    });
+    // A channel is an identifier: quoted, so no name can reach the statement as SQL.
+    let quoted = format!("\"{}\"", channel.replace('"', "\"\""));
+    client.batch_execute(&format!("LISTEN {quoted}")).await?;
+    Ok((client, receiver))
+}
+
+/// The connection settings and TLS for `login` at `address`.
+fn settings(
+    address: &Address,
+    login: &str,
+    password: &str,
+) -> Result<(
+    tokio_postgres::Config,
+    tokio_postgres_rustls::MakeRustlsConnect,
+)> {
     let mut roots = rustls::RootCertStore::empty();
     let certificates = CertificateDer::pem_slice_iter(address.ca_pem.as_bytes())
         .collect::<std::result::Result<Vec<_>, _>>()
@@ -60,13 +117,5 @@ pub async fn connect(
         .ssl_mode(SslMode::Require)
         .application_name("c2p-care")
         .connect_timeout(std::time::Duration::from_secs(10));
-    let (client, connection) = config
-        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-        .await?;
-    tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            tracing::warn!(%error, "the team store's connection ended");
-        }
-    });
-    Ok(client)
+    Ok((config, tokio_postgres_rustls::MakeRustlsConnect::new(tls)))
 }

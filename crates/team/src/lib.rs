@@ -5,11 +5,13 @@
 //! - [`connect`]: a TLS connection that verifies the server against the bank's CA only.
 //! - [`schema`]: `c2p team init` (versioned migrations, idempotent), logins bound to operators.
 //! - [`claims`]: one write per card or consumer across every workstation.
+//! - [`batches`]: the fraud team's batches, seen by all, run by one, taken over when it stops.
 //! - [`ingest`]: one local audit record into the centre, chained and idempotent.
 //! - [`retention`]: old months detached, exported with checksums, dropped past the retention.
 //! - [`siem`]: every record and alert to the bank's syslog collector (RFC 5424 over TLS).
 //! - [`trail`]: the trail read back, to compare a workstation's log with and to check it whole.
 
+pub mod batches;
 pub mod claims;
 pub mod connect;
 pub mod error;
@@ -22,6 +24,6 @@ pub mod siem;
 pub mod testing;
 pub mod trail;
 
-pub use connect::{Address, connect};
+pub use connect::{Address, connect, connect_listening};
 pub use error::{Error, Result};
 pub use ingest::{CentralRecord, Verdict, ingest, ingest_batch};

@@ -17,6 +17,7 @@ fn terms(correlation_id: &str, lease: Duration) -> claims::Terms<'_> {
         correlation_id,
         lease,
         done_within: Duration::ZERO,
+        batch: None,
     }
 }
 
@@ -129,6 +130,7 @@ async fn one_write_per_target_across_logins_and_a_consumer_excludes_its_cards() 
         correlation_id: CID,
         lease: LEASE,
         done_within: Duration::from_secs(60),
+        batch: None,
     };
     match claims::claim(&bob, &card("crd-1", "cons-1"), "WS-20", within)
         .await

@@ -160,6 +160,7 @@ impl Run<'_> {
                                     crate::ErrorCode::Forbidden
                                         | crate::ErrorCode::TrailUndelivered
                                         | crate::ErrorCode::ClaimUnavailable
+                                        | crate::ErrorCode::BatchTaken
                                 ) {
                                     lock(stopped).get_or_insert(error);
                                 }

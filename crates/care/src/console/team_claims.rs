@@ -31,6 +31,7 @@ impl Console {
             environment: identity(&session.environment),
             workstation: self.identity.workstation.clone(),
             lease: Duration::from_secs(u64::from(config.claim_lease_seconds.max(1))),
+            batch: None,
         }))
     }
 

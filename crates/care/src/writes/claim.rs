@@ -28,6 +28,9 @@ pub(crate) struct TeamClaims {
     pub(crate) workstation: String,
     /// How long a claim is held for its send (renewed immediately before it).
     pub(crate) lease: Duration,
+    /// The batch in the team store whose items the writes are, when they are: only its runner
+    /// may claim them.
+    pub(crate) batch: Option<String>,
 }
 
 /// The identity of a D1 environment across workstations: its base URL and issuerId, never
@@ -76,6 +79,7 @@ impl TeamClaims {
         target: &str,
         consumer: &str,
         correlation_id: &str,
+        batch: Option<(&str, i32)>,
     ) -> Result<i64> {
         let target = Target {
             environment: self.environment.clone(),
@@ -95,12 +99,19 @@ impl TeamClaims {
                 correlation_id,
                 lease: self.lease,
                 done_within: DONE_WITHIN,
+                batch,
             },
         )
         .await
         .map_err(|e| claim_error(&e))?;
         match claimed {
             Claimed::Ours(id) => Ok(id),
+            Claimed::InProgress(holder) if holder.state == "RUNNER" => {
+                Err(Error::BatchTaken(format!(
+                    "this batch is run by {} on {} now (it was taken over): nothing more is sent from here",
+                    holder.operator, holder.workstation
+                )))
+            }
             Claimed::InProgress(holder) => {
                 Err(Error::AlreadyInProgress(in_progress_words(&holder)))
             }

@@ -157,6 +157,10 @@ impl Writer<'_> {
                         &request.target,
                         consumer,
                         correlation_id.as_str(),
+                        claims
+                            .batch
+                            .as_deref()
+                            .zip(link.and_then(|l| i32::try_from(l.seq).ok())),
                     )
                     .await;
                 match claimed {

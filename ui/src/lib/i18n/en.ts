@@ -418,6 +418,8 @@ export const en = {
     'The team store could not be reached or refused the request. Nothing was lost: this workstation keeps its records and sends them when it can. If it lasts, tell IT.',
   'error.CLAIM_UNAVAILABLE':
     'Writes are refused while the team store cannot be reached, so that no card is written twice by two workstations. Nothing was sent. Searching and reading still work. Try again in a moment; if it lasts, tell IT that the team store cannot be reached.',
+  'error.BATCH_TAKEN':
+    'Another fraud workstation took this batch over (this one had stopped answering), so nothing more of it is sent from here. Follow it in the batch list.',
   'error.TRAIL_REFUSED':
     "The team store refuses this workstation's audit trail: it no longer matches the store's copy. Nothing after it can be sent, and writes will be held. Tell your security team.",
   'error.unexpected':

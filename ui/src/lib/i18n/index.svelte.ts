@@ -30,6 +30,7 @@ const errorKeys: Record<ErrorCode, MessageKey> = {
   TEAM_STORE: 'error.TEAM_STORE',
   TRAIL_REFUSED: 'error.TRAIL_REFUSED',
   CLAIM_UNAVAILABLE: 'error.CLAIM_UNAVAILABLE',
+  BATCH_TAKEN: 'error.BATCH_TAKEN',
 };
 
 /** The language the system asks for, used until the operator chooses one. */
