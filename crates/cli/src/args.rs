@@ -400,8 +400,21 @@ pub(crate) enum BatchCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// List the batches of this workstation.
-    List,
+    /// List the batches of this workstation, or with `--team` the whole fraud team's (team mode),
+    /// with their runner and whether it stopped.
+    List {
+        /// The team's batches, from the team store.
+        #[arg(long)]
+        team: bool,
+    },
+    /// Take over a team batch whose runner stopped (its hold ran out) and run it from here
+    /// (role `fraud`, team mode): the writes it had on their way are reconciled first.
+    Takeover {
+        /// The batch.
+        batch: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Close a batch without sending what it has not sent (what it sent is still followed).
     Discard {
         /// The batch.

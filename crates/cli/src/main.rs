@@ -63,6 +63,8 @@ async fn run(cli: Cli) -> Outcome {
         dirs,
         identity: care::policy::Identity::of_this_process()?,
     })?;
+    #[cfg(feature = "test-hooks")]
+    let console = test_settle(console);
     // Team mode: the trail goes to the team store before the command (so that a write is not
     // held for a backlog another command left) and after it.
     let forwards = !matches!(command, Command::Team(_));
@@ -76,6 +78,20 @@ async fn run(cli: Cli) -> Outcome {
         );
     }
     outcome
+}
+
+/// Test builds only (cargo feature `test-hooks`, which no shipped build enables): the tracker's
+/// settle time from `C2P_TEST_SETTLE_MS`, so that a test taking a batch over need not wait
+/// minutes before a write D1 never saw is called not applied.
+#[cfg(feature = "test-hooks")]
+fn test_settle(console: Console) -> Console {
+    match std::env::var("C2P_TEST_SETTLE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        Some(ms) => console.with_settle(std::time::Duration::from_millis(ms)),
+        None => console,
+    }
 }
 
 /// How long a command waits for the team store before it goes on without it.

@@ -250,19 +250,23 @@ BEGIN
   END IF;
   INSERT INTO c2p.batches (id, environment, operator, login, workstation, reason_code, reason)
   VALUES (p_id, p_environment, me.operator, session_user, p_workstation, p_reason_code, p_reason);
-  INSERT INTO c2p.batch_items (batch_id, seq, kind, target, line)
-  SELECT p_id, (i->>'seq')::integer, i->>'kind', i->>'target', (i->>'line')::integer
+  INSERT INTO c2p.batch_items (batch_id, seq, kind, target, line, status)
+  SELECT p_id, (i->>'seq')::integer, i->>'kind', i->>'target', (i->>'line')::integer,
+         CASE WHEN (i->>'skipped')::boolean THEN 'SKIPPED' ELSE 'NOT_SENT' END
   FROM jsonb_array_elements(p_items) i;
   PERFORM pg_notify('c2p_batches', p_id);
 END
 $$;
 
--- Holds batch `p_id` as its runner for `p_seconds` (or renews the hold). When another runner's
--- lease ran out, takes it over: that runner's claims on the batch that never left lapse, those
+-- Holds batch `p_id` as its runner for `p_seconds`: `p_mode` START holds a batch nobody runs (or
+-- renews this login's hold), RENEW only renews this login's hold (a runner that was taken over
+-- never gets it back by renewing), TAKE_OVER also takes it from a runner whose lease ran out:
+-- that runner's claims on the batch that never left lapse, those
 -- that were sending become UNKNOWN, and the open ones pass to this login to reconcile before
 -- anything else is sent. Answers whether it is held, whom it was taken from, the runner, until
 -- when, and what the team asked of it.
-CREATE OR REPLACE FUNCTION c2p.batch_hold(p_id text, p_seconds integer, p_workstation text)
+CREATE OR REPLACE FUNCTION c2p.batch_hold(p_id text, p_seconds integer, p_workstation text,
+                                          p_mode text)
 RETURNS TABLE (held boolean, taken_from text, runner_operator text, runner_workstation text,
                lease_until timestamptz, control text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
@@ -275,7 +279,12 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'no batch %', p_id USING ERRCODE = 'no_data_found';
   END IF;
-  IF b.runner_login IS NOT NULL AND b.runner_login <> session_user AND b.lease_until >= now() THEN
+  IF p_mode NOT IN ('START', 'RENEW', 'TAKE_OVER') THEN
+    RAISE EXCEPTION 'no such hold: %', p_mode USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF (p_mode = 'RENEW' AND b.runner_login IS DISTINCT FROM session_user)
+     OR (b.runner_login IS NOT NULL AND b.runner_login <> session_user
+         AND (b.lease_until >= now() OR p_mode <> 'TAKE_OVER')) THEN
     RETURN QUERY SELECT false, NULL::text, b.runner_operator, b.runner_workstation, b.lease_until,
                         b.control;
     RETURN;

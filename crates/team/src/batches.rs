@@ -24,6 +24,8 @@ pub struct NewItem {
     pub target: String,
     /// The line of the list it came from.
     pub line: i32,
+    /// Whether the dry run found nothing to do for it (or did not find it): it is never sent.
+    pub skipped: bool,
 }
 
 /// A new batch.
@@ -78,18 +80,40 @@ pub struct Hold {
     pub control: String,
 }
 
-/// Holds batch `id` as its runner for `lease` (or renews the hold), taking it over when its
-/// runner's lease ran out (see the store's `c2p.batch_hold`).
-pub async fn hold(client: &Client, id: &str, lease: Duration, workstation: &str) -> Result<Hold> {
+/// How a runner holds a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldMode {
+    /// Hold a batch nobody runs, or renew this login's hold.
+    Start,
+    /// Only renew this login's hold: a runner that was taken over never gets it back so.
+    Renew,
+    /// Also take it from a runner whose lease ran out.
+    TakeOver,
+}
+
+/// Holds batch `id` as its runner for `lease`, as `mode` allows (see the store's
+/// `c2p.batch_hold`).
+pub async fn hold(
+    client: &Client,
+    id: &str,
+    lease: Duration,
+    workstation: &str,
+    mode: HoldMode,
+) -> Result<Hold> {
+    let mode = match mode {
+        HoldMode::Start => "START",
+        HoldMode::Renew => "RENEW",
+        HoldMode::TakeOver => "TAKE_OVER",
+    };
     let seconds = i32::try_from(lease.as_secs().max(1)).unwrap_or(600);
     let row = client
         .query_one(
             &format!(
                 "SELECT held, taken_from, runner_operator, runner_workstation, {}, control
-                 FROM c2p.batch_hold($1, $2, $3)",
+                 FROM c2p.batch_hold($1, $2, $3, $4)",
                 utc("lease_until")
             ),
-            &[&id, &seconds, &workstation],
+            &[&id, &seconds, &workstation, &mode],
         )
         .await?;
     Ok(Hold {
@@ -276,6 +300,8 @@ pub struct ItemClaim {
     pub operation_id: Option<String>,
     /// Whose login holds it now.
     pub mine: bool,
+    /// The operator who made the write.
+    pub operator: String,
 }
 
 /// Every item of batch `id`, in order, with its claim.
@@ -285,7 +311,7 @@ pub async fn items(client: &Client, id: &str) -> Result<Vec<TeamItem>> {
             &format!(
                 "SELECT i.seq, i.kind, i.target, i.line, i.status, c.id, c.state,
                         c.correlation_id, {}, coalesce(c.operation_id, i.operation_id),
-                        c.login = session_user
+                        c.login = session_user, c.operator
                  FROM c2p.batch_items i LEFT JOIN c2p.claims c ON c.id = i.claim_id
                  WHERE i.batch_id = $1 ORDER BY i.seq",
                 utc("c.claimed_at")
@@ -308,6 +334,7 @@ pub async fn items(client: &Client, id: &str) -> Result<Vec<TeamItem>> {
                 claimed_at: row.get(8),
                 operation_id: row.get(9),
                 mine: row.get::<_, Option<bool>>(10).unwrap_or(false),
+                operator: row.get(11),
             }),
         })
         .collect())

@@ -77,7 +77,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The state the store keeps for it.
+    /// The state the store keeps for it (and the status of a batch item with this outcome).
     pub fn word(self) -> &'static str {
         match self {
             Outcome::Successful => "SUCCESSFUL",
@@ -139,13 +139,17 @@ pub async fn claim(
         .await?;
     Ok(match row.get::<_, Option<i64>>(0) {
         Some(id) => Claimed::Ours(id),
-        None => Claimed::InProgress(Holder {
-            kind: row.get(1),
-            operator: row.get(2),
-            workstation: row.get(3),
-            since: row.get(4),
-            state: row.get(5),
-        }),
+        // A batch's runner may be gone (no operator, no lease): named as empty, never a panic.
+        None => {
+            let text = |column: usize| row.get::<_, Option<String>>(column).unwrap_or_default();
+            Claimed::InProgress(Holder {
+                kind: text(1),
+                operator: text(2),
+                workstation: text(3),
+                since: text(4),
+                state: text(5),
+            })
+        }
     })
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use team::batches::{self, NewBatch, NewItem};
+use team::batches::{self, HoldMode, NewBatch, NewItem};
 use team::claims::{self, Claimed, Target, TargetKind, Terms};
 use team::schema;
 use team::testing::Cluster;
@@ -55,6 +55,7 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
             kind: "CARD".into(),
             target: format!("crd-{seq}"),
             line: seq + 1,
+            skipped: false,
         })
         .collect();
     let batch = NewBatch {
@@ -66,10 +67,14 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
     };
     batches::create(&f1, batch, &items).await.unwrap();
     let lease = Duration::from_secs(1);
-    let held = batches::hold(&f1, id, lease, "WS-1").await.unwrap();
+    let held = batches::hold(&f1, id, lease, "WS-1", HoldMode::Start)
+        .await
+        .unwrap();
     assert!(held.held && held.taken_from.is_none(), "{held:?}");
     // Held: another login may not run it, nor claim its items.
-    let refused = batches::hold(&f2, id, lease, "WS-2").await.unwrap();
+    let refused = batches::hold(&f2, id, lease, "WS-2", HoldMode::TakeOver)
+        .await
+        .unwrap();
     assert!(!refused.held);
     assert_eq!(refused.runner_operator.as_deref(), Some("F-0001"));
     match claims::claim(&f2, &card(0), "WS-2", item_terms(id, 0))
@@ -112,13 +117,21 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
     // Any login asks it to pause; the runner reads the wish on its next hold.
     assert!(batches::control(&f3, id, "PAUSE").await.unwrap());
     assert_eq!(
-        batches::hold(&f1, id, lease, "WS-1").await.unwrap().control,
+        batches::hold(&f1, id, lease, "WS-1", HoldMode::Start)
+            .await
+            .unwrap()
+            .control,
         "PAUSE"
     );
     assert!(batches::control(&f3, id, "RUN").await.unwrap());
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let taken = batches::hold(&f2, id, Duration::from_secs(30), "WS-2")
+    // Stalled: a plain hold leaves it be; a takeover takes it.
+    let left = batches::hold(&f2, id, Duration::from_secs(30), "WS-2", HoldMode::Start)
+        .await
+        .unwrap();
+    assert!(!left.held);
+    let taken = batches::hold(&f2, id, Duration::from_secs(30), "WS-2", HoldMode::TakeOver)
         .await
         .unwrap();
     assert!(taken.held);
@@ -185,7 +198,11 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
     );
     let seen = batches::get(&f3, id).await.unwrap().unwrap();
     assert_eq!(
-        (seen.state.as_str(), seen.runner_operator.as_deref(), seen.lease_until),
+        (
+            seen.state.as_str(),
+            seen.runner_operator.as_deref(),
+            seen.lease_until
+        ),
         ("DONE", Some("F-0002"), None),
         "ended, naming its last runner"
     );

@@ -133,6 +133,8 @@ audit_events! {
     BatchOptOutDryRun = "batch_opt_out_dry_run",
     /// A batch run started or ended.
     BatchOptOutRun = "batch_opt_out_run",
+    /// A batch whose runner stopped taken over by this workstation (from whom, in the result).
+    BatchTakeover = "batch_takeover",
     /// A batch closed without sending the rest.
     BatchOptOutDiscarded = "batch_opt_out_discarded",
     /// A batch's report exported.

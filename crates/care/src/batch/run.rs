@@ -56,6 +56,8 @@ pub struct Progress {
     pub concurrency: u32,
     /// Whether the run is paused.
     pub paused: bool,
+    /// Why the run waits on its own (team mode: the team store out of reach), in words.
+    pub waiting: Option<String>,
 }
 
 impl Progress {

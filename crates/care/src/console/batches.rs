@@ -195,19 +195,77 @@ impl Console {
                 batch.environment, batch.environment
             )));
         }
-        // Team mode: every item claimed in the team store; a batch does not start while the
-        // store cannot be reached.
-        let claims = self.team_claims(&session).await?;
+        let mut control = control;
+        loop {
+            // Team mode: every item claimed in the team store and the batch held there; while
+            // the store cannot be reached the batch waits, and goes on once it is back (run
+            // again like after a crash: what was sent is followed, never sent twice).
+            let run = match self.team_claims(&session).await {
+                Ok(claims) => {
+                    self.run_held(
+                        &batch,
+                        &session,
+                        &permit,
+                        claims,
+                        concurrency,
+                        control.clone(),
+                        on_progress,
+                    )
+                    .await
+                }
+                Err(error) => Err(error),
+            };
+            match run {
+                Err(error @ Error::ClaimUnavailable(_)) => {
+                    let back = self
+                        .wait_for_team_store(id, &session, &error, &mut control, on_progress)
+                        .await?;
+                    if !back {
+                        self.journal.set_batch_state(id, BatchState::Cancelled)?;
+                        audit.record(
+                            AuditEvent::BatchOptOutRun,
+                            Some(id),
+                            &wire_name(BatchState::Cancelled),
+                        )?;
+                        return self.batch_progress(id);
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One run of `batch` (see [`Console::batch_run`]); in team mode (`claims`), held in the
+    /// team store for its length.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_held(
+        &self,
+        batch: &Batch,
+        session: &crate::environments::Session,
+        permit: &crate::policy::Permit,
+        claims: Option<crate::writes::claim::TeamClaims>,
+        concurrency: usize,
+        control: watch::Receiver<RunControl>,
+        on_progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> Result<Progress> {
+        let (claims, holding, control) = match claims {
+            Some(mut claims) => {
+                let (holding, merged) = self.hold_batch(&mut claims, batch, control).await?;
+                (Some(claims), Some(holding), merged)
+            }
+            None => (None, None, control),
+        };
         let run = Run {
-            batch: &batch,
+            batch,
             journal: &self.journal,
-            tracker: self.tracker(&session, self.recorder(&permit), claims.as_ref()),
+            tracker: self.tracker(session, self.recorder(permit), claims.as_ref()),
             audit_log: &self.audit,
             workstation: &self.identity.workstation,
             gate: self,
         };
         let progress = run.run(concurrency, &control, on_progress).await?;
-        let items = self.journal.batch_items(id)?;
+        drop(holding);
+        let items = self.journal.batch_items(&batch.id)?;
         let state = if *control.borrow() == RunControl::Cancel {
             BatchState::Cancelled
         } else if items.iter().all(Item::is_settled) {
@@ -215,8 +273,15 @@ impl Console {
         } else {
             BatchState::Running
         };
-        self.journal.set_batch_state(id, state)?;
-        audit.record(AuditEvent::BatchOptOutRun, Some(id), &wire_name(state))?;
+        self.journal.set_batch_state(&batch.id, state)?;
+        if let Some(claims) = &claims {
+            self.release_batch(claims, &batch.id, state).await;
+        }
+        self.recorder(permit).record(
+            AuditEvent::BatchOptOutRun,
+            Some(&batch.id),
+            &wire_name(state),
+        )?;
         Ok(progress)
     }
 

@@ -27,6 +27,7 @@ mod recovery;
 mod sandbox;
 mod search_record;
 mod team;
+mod team_batches;
 mod team_claims;
 mod team_trail;
 mod writes;

@@ -292,14 +292,11 @@ impl Console {
             .map_err(Error::from)?;
         self.refuse_another_s_login(&client).await?;
         let vault = self.vault.clone();
+        let entry = self.team_keychain_name()?;
         let (login_owned, password_owned) = (login.to_owned(), password.to_owned());
         crate::blocking(move || {
-            vault.put(TEAM_STORE, SecretKind::TeamLogin, login_owned.as_bytes())?;
-            vault.put(
-                TEAM_STORE,
-                SecretKind::TeamPassword,
-                password_owned.as_bytes(),
-            )
+            vault.put(&entry, SecretKind::TeamLogin, login_owned.as_bytes())?;
+            vault.put(&entry, SecretKind::TeamPassword, password_owned.as_bytes())
         })
         .await?;
         self.record(
@@ -354,10 +351,11 @@ impl Console {
     pub(super) async fn team_login(&self) -> Result<tokio_postgres::Client> {
         let address = self.team_address()?;
         let vault = self.vault.clone();
+        let entry = self.team_keychain_name()?;
         let (login, password) = crate::blocking(move || {
             Ok((
-                vault.get(TEAM_STORE, SecretKind::TeamLogin)?,
-                vault.get(TEAM_STORE, SecretKind::TeamPassword)?,
+                vault.get(&entry, SecretKind::TeamLogin)?,
+                vault.get(&entry, SecretKind::TeamPassword)?,
             ))
         })
         .await?;
@@ -372,6 +370,13 @@ impl Console {
             .map_err(Error::from)?;
         self.refuse_another_s_login(&client).await?;
         Ok(client)
+    }
+
+    /// Where this operator's team store login is in the keychain: under their operator id, so
+    /// that a login kept for another operator id of this account is never used.
+    fn team_keychain_name(&self) -> Result<String> {
+        let (policy, _) = self.policy_for(Permission::AuditRead)?;
+        Ok(format!("{TEAM_STORE}:{}", policy.operator))
     }
 
     /// Refuses a team store login that is not bound to the operator the administrators'

@@ -32,6 +32,7 @@ impl Console {
             workstation: self.identity.workstation.clone(),
             lease: Duration::from_secs(u64::from(config.claim_lease_seconds.max(1))),
             batch: None,
+            batch_held_until: None,
         }))
     }
 

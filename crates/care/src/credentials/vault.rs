@@ -23,13 +23,14 @@ pub enum SecretKind {
     SigningKey,
     /// The bank's issuer-records API key.
     IssuerApiKey,
-    /// This operator's team store login (team mode; under [`TEAM_STORE`], not an environment).
+    /// This operator's team store login (team mode; under [`TEAM_STORE`]`:<operator id>`, not
+    /// an environment).
     TeamLogin,
     /// That login's SCRAM password.
     TeamPassword,
 }
 
-/// The keychain name the team store's login is kept under.
+/// The keychain name the team store's logins are kept under (each operator id's beside it).
 pub const TEAM_STORE: &str = "team-store";
 
 impl SecretKind {

@@ -42,6 +42,20 @@ impl Journal {
         Ok(())
     }
 
+    /// The position in batch `batch` of the item intent `id` was sent for, if it was.
+    pub fn batch_seq_of(&self, batch: &str, id: i64) -> Result<Option<i64>> {
+        use rusqlite::OptionalExtension;
+        self.db
+            .lock()
+            .query_row(
+                "SELECT seq FROM batch_items WHERE batch_id = ?1 AND intent_id = ?2",
+                params![batch, id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(failed)
+    }
+
     /// The intents whose claim the store has not been told a final state of, oldest first.
     pub fn claims_not_final(&self) -> Result<Vec<Entry>> {
         let connection = self.db.lock();
@@ -56,5 +70,91 @@ impl Journal {
         let rows = statement.query_map([], entry).map_err(failed)?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| Error::Internal(format!("the operations journal failed: {e}")))
+    }
+}
+
+/// A write another workstation made for a batch item, as the team store knows it: taken into
+/// this journal when this workstation takes the batch over, so that it is followed (or known
+/// final) and never sent again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdoptedWrite {
+    /// The item's position.
+    pub seq: i64,
+    /// The intent as it was made (its operator is who sent it).
+    pub intent: crate::journal::NewIntent,
+    /// Where it stands: PENDING, UNKNOWN (to reconcile), SUCCESSFUL or FAILED.
+    pub state: crate::journal::State,
+    /// D1's operationId, once known.
+    pub operation_id: Option<String>,
+    /// When its claim was made (RFC 3339): its request left no earlier.
+    pub claimed_at: String,
+    /// Its claim, and the state the store holds.
+    pub claim: ClaimNote,
+}
+
+impl Journal {
+    /// Takes `batch` (made elsewhere) and its `items` into this journal unless it holds it, then
+    /// each of `writes` it does not know yet (by correlation id), linked to its item; all in one
+    /// transaction.
+    pub fn adopt_batch(
+        &self,
+        batch: &crate::journal::Batch,
+        items: &[crate::journal::batches::Target],
+        skipped: &[(i64, String)],
+        writes: &[AdoptedWrite],
+    ) -> Result<()> {
+        if self.batch(&batch.id)?.is_none() {
+            self.create_batch(batch, items)?;
+        }
+        for (seq, why) in skipped {
+            self.skip_item(&batch.id, *seq, why)?;
+        }
+        let mut connection = self.db.lock();
+        let transaction = connection.transaction().map_err(failed)?;
+        for write in writes {
+            let known: i64 = transaction
+                .query_row(
+                    "SELECT count(*) FROM intents WHERE correlation_id = ?1",
+                    [&write.intent.correlation_id],
+                    |r| r.get(0),
+                )
+                .map_err(failed)?;
+            if known > 0 {
+                continue;
+            }
+            let i = &write.intent;
+            transaction
+                .execute(
+                    "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator,
+                                          state, operation_id, detail, created_at, updated_at, sent_at, claim_id, claim_told)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?13, ?14)",
+                    params![
+                        crate::wire_name(i.kind),
+                        i.target,
+                        i.reason,
+                        i.reason_code,
+                        i.correlation_id,
+                        i.environment,
+                        i.operator,
+                        crate::wire_name(write.state),
+                        write.operation_id,
+                        "taken over from another workstation",
+                        write.claimed_at,
+                        super::now(),
+                        write.claim.id,
+                        write.claim.told,
+                    ],
+                )
+                .map_err(failed)?;
+            let id = transaction.last_insert_rowid();
+            transaction
+                .execute(
+                    "UPDATE batch_items SET intent_id = ?3, attempts = attempts + 1
+                     WHERE batch_id = ?1 AND seq = ?2",
+                    params![batch.id, write.seq, id],
+                )
+                .map_err(failed)?;
+        }
+        transaction.commit().map_err(failed)
     }
 }

@@ -259,7 +259,7 @@ struct PerAccount {
 
 /// Team mode's settings, in the administrators' policy file only:
 /// `"team": {"host": "db.bank.example", "port": 5432, "database": "c2p", "caFile": "/etc/c2p-care/team-ca.pem",
-/// "backlogLimitSeconds": 300, "claimLeaseSeconds": 120}`.
+/// "backlogLimitSeconds": 300, "claimLeaseSeconds": 120, "batchLeaseSeconds": 30}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamConfig {
@@ -279,6 +279,10 @@ pub struct TeamConfig {
     /// left, UNKNOWN when it may have): longer than a write can take.
     #[serde(default = "default_claim_lease")]
     pub claim_lease_seconds: u32,
+    /// How long a batch's runner holds it without renewing (it renews every third of this)
+    /// before another fraud workstation may take it over.
+    #[serde(default = "default_batch_lease")]
+    pub batch_lease_seconds: u32,
 }
 
 fn default_team_port() -> u16 {
@@ -291,6 +295,10 @@ fn default_backlog_limit() -> u32 {
 
 fn default_claim_lease() -> u32 {
     120
+}
+
+fn default_batch_lease() -> u32 {
+    30
 }
 
 /// Team mode's settings: only the administrators' file sets them (a user's own file never
@@ -693,6 +701,7 @@ mod tests {
                 ca_file: "/etc/c2p-care/team-ca.pem".into(),
                 backlog_limit_seconds: 300,
                 claim_lease_seconds: 120,
+                batch_lease_seconds: 30,
             })
         );
         write(

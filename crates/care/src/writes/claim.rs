@@ -5,6 +5,7 @@
 //! store was last told, so an outcome the store missed is told on a later pass.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use team::claims::{Claimed, Holder, Outcome, Target, TargetKind};
@@ -31,6 +32,39 @@ pub(crate) struct TeamClaims {
     /// The batch in the team store whose items the writes are, when they are: only its runner
     /// may claim them.
     pub(crate) batch: Option<String>,
+    /// Until when (on [`boot_clock`], in milliseconds) this process holds that batch, as its
+    /// heartbeat last renewed it.
+    pub(crate) batch_held_until: Option<Arc<AtomicU64>>,
+}
+
+/// A clock that keeps counting while this process is stopped and while the computer sleeps
+/// (Linux: `CLOCK_BOOTTIME`), so that a sender stopped past its lease knows it on waking.
+pub(crate) fn boot_clock() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let now = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+        Duration::new(
+            u64::try_from(now.tv_sec).unwrap_or(0),
+            u32::try_from(now.tv_nsec).unwrap_or(0),
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed()
+    }
+}
+
+/// [`boot_clock`] in whole milliseconds.
+pub(crate) fn boot_millis() -> u64 {
+    u64::try_from(boot_clock().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Until when a write whose claim was just marked sending may still leave: well inside its
+/// lease, by [`boot_clock`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SendWindow {
+    until_millis: u64,
 }
 
 /// The identity of a D1 environment across workstations: its base URL and issuerId, never
@@ -107,9 +141,12 @@ impl TeamClaims {
         match claimed {
             Claimed::Ours(id) => Ok(id),
             Claimed::InProgress(holder) if holder.state == "RUNNER" => {
+                let by = match holder.operator.is_empty() {
+                    true => "no workstation holds it now".to_owned(),
+                    false => format!("it is run by {} on {}", holder.operator, holder.workstation),
+                };
                 Err(Error::BatchTaken(format!(
-                    "this batch is run by {} on {} now (it was taken over): nothing more is sent from here",
-                    holder.operator, holder.workstation
+                    "this workstation no longer holds the batch ({by}: it was taken over); nothing more is sent from here"
                 )))
             }
             Claimed::InProgress(holder) => {
@@ -119,11 +156,29 @@ impl TeamClaims {
     }
 
     /// Whether claim `id` is still this login's to send, renewing its lease: asked
-    /// immediately before the request leaves.
-    pub(crate) async fn hold_for_send(&self, id: i64) -> Result<bool> {
-        team::claims::hold_for_send(&self.client, id, self.lease)
+    /// immediately before the request leaves. The window says until when it may leave.
+    pub(crate) async fn hold_for_send(&self, id: i64) -> Result<Option<SendWindow>> {
+        let start = boot_millis();
+        let held = team::claims::hold_for_send(&self.client, id, self.lease)
             .await
-            .map_err(|e| claim_error(&e))
+            .map_err(|e| claim_error(&e))?;
+        let margin = u64::try_from((self.lease / 4).as_millis()).unwrap_or(u64::MAX);
+        let lease = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
+        Ok(held.then_some(SendWindow {
+            until_millis: start.saturating_add(lease.saturating_sub(margin)),
+        }))
+    }
+
+    /// Whether a write whose claim was held with `window` may leave now: inside the window, and
+    /// (for a batch item) while this process still holds the batch. False after this process was
+    /// stopped or asleep past either: the store may have given the write to another.
+    pub(crate) fn may_send(&self, window: SendWindow) -> bool {
+        let now = boot_millis();
+        let batch_held = self
+            .batch_held_until
+            .as_ref()
+            .is_none_or(|until| now < until.load(Ordering::SeqCst));
+        now < window.until_millis && batch_held
     }
 
     /// Tells the store what became of `entry`'s write, when there is something new to tell,
@@ -147,6 +202,19 @@ impl TeamClaims {
         )
         .await
         .map_err(Error::from)?;
+        if let Some(batch) = &self.batch
+            && let Some(seq) = journal.batch_seq_of(batch, entry.id)?
+        {
+            team::batches::set_item(
+                &self.client,
+                batch,
+                i32::try_from(seq).unwrap_or(i32::MAX),
+                outcome.word(),
+                entry.operation_id.as_deref(),
+            )
+            .await
+            .map_err(Error::from)?;
+        }
         if !told {
             // The store no longer lets this login change it (released by an administrator,
             // or lapsed): nothing more to tell.
@@ -175,9 +243,9 @@ impl TeamClaims {
     }
 }
 
-/// A claim failure: a refusal by the store is its own error; anything else means the store
-/// cannot be reached, and the write is refused.
-fn claim_error(error: &team::Error) -> Error {
+/// A team store failure on the way to a write: a refusal by the store is its own error;
+/// anything else means the store cannot be reached, and the write is refused.
+pub(crate) fn claim_error(error: &team::Error) -> Error {
     match error {
         team::Error::Refused(words) => Error::TeamStore(format!("the team store refused: {words}")),
         other => unreachable(&other.to_string()),

@@ -149,7 +149,7 @@ impl Writer<'_> {
         )?;
         // Team mode: the target claimed across every workstation, after the local journal
         // holds the intent and before anything leaves.
-        let claim = match (self.claims, &consumer) {
+        let claim: Option<(&TeamClaims, i64)> = match (self.claims, &consumer) {
             (Some(claims), Some(consumer)) => {
                 let claimed = claims
                     .claim(
@@ -188,16 +188,19 @@ impl Writer<'_> {
         }
         // Immediately before it leaves: the claim still this login's (its lease renewed), or
         // nothing is sent.
+        let lapsed = || {
+            Error::AlreadyInProgress(
+                "the team store no longer holds this write's claim for this workstation (its lease ran out while it waited, or its batch was taken over); nothing was sent: look at the team's operations before trying again".into(),
+            )
+        };
         if let Some((claims, id)) = claim {
-            match claims.hold_for_send(id).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    let lapsed = Error::AlreadyInProgress(
-                        "the team store no longer holds this write's claim (its lease ran out while it waited); nothing was sent: look at the team's operations before trying again".into(),
-                    );
-                    return self.refused_before_sending(entry, lapsed);
-                }
+            let window = match claims.hold_for_send(id).await {
+                Ok(Some(window)) => window,
+                Ok(None) => return self.refused_before_sending(entry, lapsed()),
                 Err(error) => return self.refused_before_sending(entry, error),
+            };
+            if !claims.may_send(window) {
+                return self.refused_before_sending(entry, lapsed());
             }
         }
         if !self.journal.mark_sent(entry.id)? {

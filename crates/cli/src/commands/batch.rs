@@ -68,7 +68,39 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
             }
             execute(console, &batch.id, run).await
         }
-        BatchCommand::List => {
+        BatchCommand::List { team: true } => {
+            for batch in console.team_batches(50).await? {
+                let counts: Vec<String> = batch
+                    .counts
+                    .iter()
+                    .map(|(status, n)| format!("{n} {}", status.to_lowercase().replace('_', " ")))
+                    .collect();
+                say!(
+                    "{}  {:<9}  made by {} on {}  {}{}  {}",
+                    batch.id,
+                    batch.state,
+                    crate::render::inert(&batch.operator),
+                    crate::render::inert(&batch.workstation),
+                    match (&batch.runner_operator, &batch.runner_workstation) {
+                        (Some(operator), Some(workstation)) => format!(
+                            "run by {} on {}",
+                            crate::render::inert(operator),
+                            crate::render::inert(workstation)
+                        ),
+                        _ => "not run yet".to_owned(),
+                    },
+                    if batch.stalled {
+                        " (STOPPED: take it over with c2p batch takeover ID)"
+                    } else {
+                        ""
+                    },
+                    counts.join(", ")
+                );
+            }
+            Ok(())
+        }
+        BatchCommand::Takeover { batch, run } => takeover(console, &batch, run).await,
+        BatchCommand::List { team: false } => {
             for summary in console.batches(50)? {
                 let (batch, counts) = (summary.batch, summary.progress);
                 say!(
@@ -189,13 +221,7 @@ async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
     let (control, receiver) = watch::channel(RunControl::Run);
     let total = console.batch_items(id)?.len() as u64;
     let bar = bar(total, "opting out");
-    let on_progress = |p: &Progress| {
-        bar.set_position(u64::from(p.total - p.not_sent));
-        bar.set_message(format!(
-            "{} ok, {} failed, {} unknown, {} pending · {:.0}/s · concurrency {}",
-            p.successful, p.failed, p.unknown, p.pending, p.per_second, p.concurrency
-        ));
-    };
+    let on_progress = |p: &Progress| show_progress(&bar, p);
     let last = until_done(
         console.batch_run(id, run.concurrency, receiver, &on_progress),
         control,
@@ -203,6 +229,42 @@ async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
     )
     .await?;
     bar.finish_and_clear();
+    finished(console, id, &last, &run)
+}
+
+/// Takes over team batch `id` and runs it from here, with a progress bar.
+async fn takeover(console: &Console, id: &str, run: RunArgs) -> Outcome {
+    let (control, receiver) = watch::channel(RunControl::Run);
+    let bar = bar(0, "taking over");
+    let on_progress = |p: &Progress| {
+        bar.set_length(u64::from(p.total));
+        show_progress(&bar, p);
+    };
+    let last = until_done(
+        console.batch_takeover(id, run.concurrency, receiver, &on_progress),
+        control,
+        "writes on the way finish, nothing new is sent",
+    )
+    .await?;
+    bar.finish_and_clear();
+    finished(console, id, &last, &run)
+}
+
+/// The progress bar's position and words for `p` (or why the run waits).
+fn show_progress(bar: &indicatif::ProgressBar, p: &Progress) {
+    bar.set_position(u64::from(p.total - p.not_sent));
+    bar.set_message(match &p.waiting {
+        Some(why) => why.clone(),
+        None => format!(
+            "{} ok, {} failed, {} unknown, {} pending · {:.0}/s · concurrency {}",
+            p.successful, p.failed, p.unknown, p.pending, p.per_second, p.concurrency
+        ),
+    });
+}
+
+/// Says how batch `id` ended (`last`), writes its report when asked, and exits 4 while entries
+/// are not final, 1 when some failed.
+fn finished(console: &Console, id: &str, last: &Progress, run: &RunArgs) -> Outcome {
     say!(
         "batch {id}: {} successful, {} failed, {} unknown, {} pending, {} not sent, {} nothing to do, {} not found",
         last.successful,

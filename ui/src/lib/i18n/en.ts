@@ -170,6 +170,7 @@ export const en = {
   'event.batch_opt_out_discarded': 'Batch opt-out discarded',
   'event.batch_opt_out_dry_run': 'Batch opt-out dry run',
   'event.batch_opt_out_run': 'Batch opt-out run',
+  'event.batch_takeover': 'Batch taken over from a workstation that stopped',
   'event.batch_report_export': 'Batch report exported',
   'event.connection_test': 'Connection test',
   'event.credentials_import': 'Credentials import',

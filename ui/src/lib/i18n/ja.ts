@@ -171,6 +171,7 @@ export const ja: Record<MessageKey, string> = {
   'event.batch_opt_out_discarded': '一括オプトアウトの破棄',
   'event.batch_opt_out_dry_run': '一括オプトアウトのドライラン',
   'event.batch_opt_out_run': '一括オプトアウトの実行',
+  'event.batch_takeover': '停止した端末から一括処理を引き継ぎ',
   'event.batch_report_export': '一括オプトアウトのレポート書き出し',
   'event.connection_test': '接続テスト',
   'event.credentials_import': '認証情報の取り込み',
