@@ -218,6 +218,8 @@ async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once
     let log = |name: &str| logs.path().join(name);
     let said = |name: &str| std::fs::read_to_string(logs.path().join(name)).unwrap_or_default();
 
+    let started = Instant::now();
+    let phase = |what: &str| eprintln!("{:>6.1} s  {what}", started.elapsed().as_secs_f64());
     // Killed half-way (SIGKILL), taken over by the other.
     let killed_list = list(&first, "killed.txt", &cards[..200]);
     let args = [
@@ -238,6 +240,7 @@ async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once
     .await;
     runner.kill().unwrap();
     runner.wait().unwrap();
+    phase("killed");
     let batch = newest_batch(&owner, "F-0001").await.unwrap();
     let busy = second.c2p(&["batch", "takeover", &batch]);
     assert_eq!(busy.status.code(), Some(3), "still held: {}", text(&busy));
@@ -249,6 +252,7 @@ async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once
     );
     let taken = second.c2p(&["batch", "takeover", &batch, "--concurrency", "4"]);
     assert!(taken.status.success(), "{}", text(&taken));
+    phase("taken over and done");
     let written = sandbox.stats().writes;
     for card in &cards[..200] {
         assert_eq!(written.get(card).copied(), Some(1), "{card} written once");
@@ -301,13 +305,16 @@ async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once
     .await;
     let pid = Pid::from_child(&runner);
     kill_process(pid, Signal::STOP).unwrap();
+    phase("stopped");
     tokio::time::sleep(Duration::from_secs(4)).await;
     let batch = newest_batch(&owner, "F-0001").await.unwrap();
     let taken = second.c2p(&["batch", "takeover", &batch, "--concurrency", "4"]);
     assert!(taken.status.success(), "{}", text(&taken));
+    phase("taken over and done");
     let before = sandbox.stats().writes.values().sum::<u64>();
     kill_process(pid, Signal::CONT).unwrap();
     let status = runner.wait().unwrap();
+    phase("the stopped runner ended");
     assert_eq!(status.code(), Some(3), "{}", said("stopped.log"));
     assert!(
         said("stopped.log").contains("taken over"),
@@ -319,4 +326,74 @@ async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once
     for card in &cards[200..400] {
         assert_eq!(written.get(card).copied(), Some(1), "{card} written once");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_store_stopped_mid_batch_the_batch_waits_and_goes_on_once_it_is_back() {
+    let cluster = Cluster::start();
+    let database = cluster.database("c2p").await;
+    let mut owner = cluster.owner(&database).await;
+    team::schema::init(&mut owner).await.unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        consumers: CONSUMERS,
+        op_delay: Duration::ZERO,
+        faults: vec![Fault {
+            endpoints: vec![Endpoint::OptOutCard],
+            latency_ms: 40,
+            ..Fault::default()
+        }],
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    sandbox.write_state_dir(state.path()).unwrap();
+    let operator = fraud_operator(
+        &cluster,
+        &mut owner,
+        &database,
+        state.path(),
+        ("F-0001", "f1"),
+    )
+    .await;
+    let cards = enrolled_cards();
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("run.log");
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    let file = list(&operator, "list.txt", &cards[..150]);
+    let mut runner = spawn(
+        &operator,
+        &["batch", "opt-out", &file, "--yes", "--concurrency", "4"],
+        &log,
+    );
+    until(
+        "a part of the batch sent",
+        120,
+        async || successful(&owner, "F-0001").await >= 30,
+        &said,
+    )
+    .await;
+    drop(owner);
+    cluster.stop();
+    // Waiting: alive, and nothing new leaves once the writes on their way are done.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let during = sandbox.stats().writes.values().sum::<u64>();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(runner.try_wait().unwrap().is_none(), "{}", said());
+    assert_eq!(sandbox.stats().writes.values().sum::<u64>(), during);
+    assert!(during < 150, "stopped part-way: {during}");
+
+    cluster.start_server();
+    let status = runner.wait().unwrap();
+    assert!(status.success(), "{}", said());
+    let written = sandbox.stats().writes;
+    for card in &cards[..150] {
+        assert_eq!(written.get(card).copied(), Some(1), "{card} written once");
+    }
+    let owner = cluster.owner(&database).await;
+    assert_eq!(
+        statuses(&owner, "F-0001").await,
+        [("SUCCESSFUL".to_owned(), 150)],
+        "the store told every outcome, also those that came while it was away"
+    );
 }

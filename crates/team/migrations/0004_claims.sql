@@ -217,8 +217,30 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION c2p.expire_leases, c2p.claim, c2p.claim_send, c2p.claim_finish FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION c2p.claim, c2p.claim_send, c2p.claim_finish TO c2p_operator;
+-- A claim whose answer was lost on its way back (the store went away) and whose write never
+-- left: the login that made it, knowing the correlation id, ends it as NOT_SENT so that the
+-- target is free again at once. Only a claim never marked sending.
+CREATE OR REPLACE FUNCTION c2p.claim_abandon(p_correlation_id text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  abandoned bigint;
+BEGIN
+  UPDATE c2p.claims
+    SET state = 'NOT_SENT', finished_at = now(), lease_until = NULL
+    WHERE login = session_user AND correlation_id = p_correlation_id AND state = 'CLAIMED'
+    RETURNING id INTO abandoned;
+  IF abandoned IS NULL THEN
+    RETURN false;
+  END IF;
+  UPDATE c2p.batch_items SET status = 'NOT_SENT' WHERE claim_id = abandoned AND status = 'SENDING';
+  RETURN true;
+END
+$$;
+
+REVOKE ALL ON FUNCTION c2p.expire_leases, c2p.claim, c2p.claim_send, c2p.claim_finish,
+  c2p.claim_abandon FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2p.claim, c2p.claim_send, c2p.claim_finish, c2p.claim_abandon
+  TO c2p_operator;
 
 -- The calling login, when it may write (bound to an operator, not revoked).
 CREATE OR REPLACE FUNCTION c2p.writer() RETURNS c2p.logins

@@ -184,6 +184,16 @@ pub async fn finish(
         .get(0))
 }
 
+/// Ends this login's claim for the write carrying `correlation_id` as NOT_SENT, when the claim's
+/// answer was lost and the write never left; `false` when there is no such claim never marked
+/// sending.
+pub async fn abandon(client: &Client, correlation_id: &str) -> Result<bool> {
+    Ok(client
+        .query_one("SELECT c2p.claim_abandon($1)", &[&correlation_id])
+        .await?
+        .get(0))
+}
+
 /// Releases claim `id`, stuck in UNKNOWN (or PENDING, its holder gone) after reconciliation
 /// failed, with `reason` (the database owner's account); `false` when it is in neither state.
 pub async fn release(owner: &Client, id: i64, reason: &str) -> Result<bool> {

@@ -251,6 +251,14 @@ impl Console {
         let (claims, holding, control) = match claims {
             Some(mut claims) => {
                 let (holding, merged) = self.hold_batch(&mut claims, batch, control).await?;
+                // What the store missed while it was out of reach, before anything new.
+                claims
+                    .tell_untold(&self.journal, &self.in_flight)
+                    .await
+                    .map_err(|e| match e {
+                        Error::TeamStore(why) => crate::writes::claim::unreachable(&why),
+                        other => other,
+                    })?;
                 (Some(claims), Some(holding), merged)
             }
             None => (None, None, control),

@@ -8,6 +8,9 @@ use super::{Journal, failed};
 use crate::journal::Entry;
 use crate::{Error, Result};
 
+/// What the journal notes of a claim asked for whose answer was lost.
+const UNSURE: &str = "UNSURE";
+
 /// An intent's claim in the team store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimNote {
@@ -54,6 +57,29 @@ impl Journal {
             )
             .optional()
             .map_err(failed)
+    }
+
+    /// Notes that intent `id`'s claim was asked for but its answer was lost: the store may hold
+    /// a claim for it, to be abandoned (see [`Journal::claims_unsure`]).
+    pub fn set_claim_unsure(&self, id: i64) -> Result<()> {
+        self.set_claim_told(id, UNSURE)
+    }
+
+    /// The intents whose claim's answer was lost and that ended without leaving: their claim, if
+    /// the store made one, is to be abandoned. `(id, correlation id)`, oldest first.
+    pub fn claims_unsure(&self) -> Result<Vec<(i64, String)>> {
+        let connection = self.db.lock();
+        let mut statement = connection
+            .prepare(
+                "SELECT id, correlation_id FROM intents
+                 WHERE claim_id IS NULL AND claim_told = ?1 AND state IN ('FAILED', 'SUCCESSFUL')
+                 ORDER BY id",
+            )
+            .map_err(failed)?;
+        let rows = statement
+            .query_map([UNSURE], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
     }
 
     /// The intents whose claim the store has not been told a final state of, oldest first.

@@ -227,13 +227,20 @@ impl TeamClaims {
         journal.set_claim_told(entry.id, word)
     }
 
-    /// Tells the store every outcome it has not been told yet (after it was out of reach);
-    /// stops at the first failure.
+    /// Tells the store every outcome it has not been told yet (after it was out of reach), and
+    /// abandons the claims whose answer was lost for writes that never left; stops at the first
+    /// failure.
     pub(crate) async fn tell_untold(
         &self,
         journal: &Journal,
         in_flight: &super::InFlight,
     ) -> Result<()> {
+        for (id, correlation_id) in journal.claims_unsure()? {
+            team::claims::abandon(&self.client, &correlation_id)
+                .await
+                .map_err(|e| claim_error(&e))?;
+            journal.set_claim_told(id, "NOT_SENT")?;
+        }
         for entry in journal.claims_not_final()? {
             if !in_flight.contains(&entry) {
                 self.tell(journal, &entry).await?;

@@ -168,7 +168,13 @@ impl Writer<'_> {
                         self.journal.set_claim(entry.id, id)?;
                         Some((claims, id))
                     }
-                    Err(error) => return self.refused_before_sending(entry, error),
+                    Err(error) => {
+                        if error.code() == crate::ErrorCode::ClaimUnavailable {
+                            // The store may have made the claim and lost the answer.
+                            self.journal.set_claim_unsure(entry.id)?;
+                        }
+                        return self.refused_before_sending(entry, error);
+                    }
                 }
             }
             _ => None,
