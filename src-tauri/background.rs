@@ -8,7 +8,7 @@ use std::time::Duration;
 use care::console::Console;
 use tauri_specta::Event;
 
-use crate::events::{OperationChanged, TeamStatusChanged};
+use crate::events::{OperationChanged, TeamBatchChanged, TeamStatusChanged};
 
 /// How often unfinished operations are checked when nothing else wakes the tracker.
 const TRACK_EVERY: Duration = Duration::from_secs(1);
@@ -38,6 +38,7 @@ pub fn start(
         let forwarding = console.clone();
         tauri::async_runtime::spawn(async move { forwarding.forward_continuously().await });
         tauri::async_runtime::spawn(tell_team_status(app.clone(), console.clone()));
+        tauri::async_runtime::spawn(tell_team_batches(app.clone(), console.clone()));
         loop {
             match console.track_once().await {
                 Ok(changed) => {
@@ -72,6 +73,36 @@ async fn tell_team_status(app: tauri::AppHandle, console: Arc<Console>) {
             Err(error) => tracing::debug!(code = ?error.code(), %error, "team status unread"),
         }
         tokio::time::sleep(TRACK_EVERY).await;
+    }
+}
+
+/// How long the team's batch changes are gathered before the UI hears of them: a running batch
+/// changes with every item.
+const GATHER: Duration = Duration::from_millis(250);
+
+/// Tells the UI of each team batch that changed, as the team store notifies it (team mode):
+/// the changes of a quarter second are told once per batch.
+async fn tell_team_batches(app: tauri::AppHandle, console: Arc<Console>) {
+    let (changed, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let watching = console.clone();
+    tauri::async_runtime::spawn(async move {
+        watching
+            .watch_team_batches(|batch| {
+                let _ = changed.send(batch);
+            })
+            .await;
+    });
+    while let Some(first) = heard.recv().await {
+        tokio::time::sleep(GATHER).await;
+        let mut batches = std::collections::BTreeSet::from([first]);
+        while let Ok(batch) = heard.try_recv() {
+            batches.insert(batch);
+        }
+        for batch_id in batches {
+            if let Err(error) = (TeamBatchChanged { batch_id }).emit(&app) {
+                tracing::warn!(%error, "could not tell the UI of a team batch's change");
+            }
+        }
     }
 }
 

@@ -132,6 +132,63 @@ pub async fn batch_run(
     Ok(result?)
 }
 
+/// Takes over a team batch whose runner stopped and runs it from here to its end (role
+/// `fraud`, team mode, audited); `BatchProgress` events carry the counts, and [`batch_control`]
+/// pauses, resumes or cancels it.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_takeover(
+    batch_id: String,
+    concurrency: u32,
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Progress, IpcError> {
+    let control = state.start_run(&batch_id)?;
+    let on_progress = |progress: &Progress| {
+        emit(
+            BatchProgress {
+                batch_id: batch_id.clone(),
+                progress: progress.clone(),
+            },
+            &app,
+        );
+    };
+    let concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
+    let result = state
+        .console()
+        .await
+        .batch_takeover(&batch_id, concurrency, control, &on_progress)
+        .await;
+    state.end_run(&batch_id);
+    Ok(result?)
+}
+
+/// The fraud team's newest batches in the team store, with their runner and counts (team
+/// mode, role `fraud`).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_batches(
+    state: State<'_, AppState>,
+) -> Result<Vec<care::console::TeamBatch>, IpcError> {
+    Ok(state.console().await.team_batches(20).await?)
+}
+
+/// Asks the runner of a team batch, wherever it runs, to pause, run again or cancel (role
+/// `fraud`, audited).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_batch_control(
+    batch_id: String,
+    control: RunControl,
+    state: State<'_, AppState>,
+) -> Result<(), IpcError> {
+    Ok(state
+        .console()
+        .await
+        .team_batch_control(&batch_id, control)
+        .await?)
+}
+
 /// Pauses, resumes or cancels a running batch (`batchId`) or the profile audit (`null`).
 #[tauri::command]
 #[specta::specta]

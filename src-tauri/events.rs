@@ -56,6 +56,15 @@ pub struct TeamStatusChanged {
     pub status: care::console::TeamStatus,
 }
 
+/// A team batch changed in the team store (made, an item sent, paused, taken over, ended), on
+/// whichever workstation (team mode).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamBatchChanged {
+    /// The batch.
+    pub batch_id: String,
+}
+
 /// The profile audit read another consumer (or was paused).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct ProfileAuditProgress {

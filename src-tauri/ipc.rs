@@ -46,6 +46,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             batches::batch_preview,
             batches::batch_run,
             batches::batch_control,
+            batches::batch_takeover,
+            batches::team_batches,
+            batches::team_batch_control,
             batches::batches,
             batches::batch_report,
             batches::batch_discard,
@@ -58,7 +61,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::BatchProgress,
             events::BatchPreviewProgress,
             events::ProfileAuditProgress,
-            events::TeamStatusChanged
+            events::TeamStatusChanged,
+            events::TeamBatchChanged
         ])
         .typ::<start_hints::StartHints>()
         .constant("WRITES", care::writes::WriteKind::rules())

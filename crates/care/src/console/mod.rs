@@ -34,6 +34,7 @@ mod writes;
 
 use std::sync::Arc;
 
+pub use ::team::batches::TeamBatch;
 pub use ::team::claims::TeamWrite;
 pub use ::team::trail::{TeamFilter, TeamRecord};
 pub use audit_log::AuditPage;

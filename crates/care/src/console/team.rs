@@ -349,6 +349,18 @@ impl Console {
 
     /// A connection as this operator's login from the keychain.
     pub(super) async fn team_login(&self) -> Result<tokio_postgres::Client> {
+        Ok(self.team_login_listening(None).await?.0)
+    }
+
+    /// [`Console::team_login`], listening on `channel` when one is given: its notifications'
+    /// payloads come out of the receiver.
+    pub(super) async fn team_login_listening(
+        &self,
+        channel: Option<&str>,
+    ) -> Result<(
+        tokio_postgres::Client,
+        Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
+    )> {
         let address = self.team_address()?;
         let vault = self.vault.clone();
         let entry = self.team_keychain_name()?;
@@ -365,11 +377,23 @@ impl Console {
                 Error::InvalidInput("the team store's login in the keychain is not text".into())
             })
         }
-        let client = team::connect(&address, text(&login)?, text(&password)?)
-            .await
-            .map_err(Error::from)?;
+        let (login, password) = (text(&login)?, text(&password)?);
+        let (client, notes) = match channel {
+            Some(channel) => {
+                let (client, notes) = team::connect_listening(&address, login, password, channel)
+                    .await
+                    .map_err(Error::from)?;
+                (client, Some(notes))
+            }
+            None => (
+                team::connect(&address, login, password)
+                    .await
+                    .map_err(Error::from)?,
+                None,
+            ),
+        };
         self.refuse_another_s_login(&client).await?;
-        Ok(client)
+        Ok((client, notes))
     }
 
     /// Where this operator's team store login is in the keychain: under their operator id, so

@@ -175,6 +175,54 @@ impl Console {
         }
     }
 
+    /// Asks the runner of team batch `id`, wherever it runs, to pause, run again or cancel.
+    /// Role `fraud`; recorded.
+    pub async fn team_batch_control(&self, id: &str, control: RunControl) -> Result<()> {
+        crate::storage::files::file_stem(id)?;
+        let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
+        let session = self.session().await?;
+        let claims = self.team_journal(&session).await?;
+        let word = control_word(control);
+        let asked = batches::control(&claims.client, id, word)
+            .await
+            .map_err(Error::from)?;
+        self.recorder(&permit).record(
+            AuditEvent::BatchOptOutRun,
+            Some(id),
+            &format!("{} asked of its runner", word.to_lowercase()),
+        )?;
+        match asked {
+            true => Ok(()),
+            false => Err(Error::NotFound(format!("the team store has no batch {id}"))),
+        }
+    }
+
+    /// For as long as the console runs: tells `on_change` the id of each team batch that
+    /// changed (made, sent an item, paused, taken over, ended), as the team store notifies it,
+    /// over one connection made again with backoff. Quiet without team mode.
+    pub async fn watch_team_batches(&self, on_change: impl Fn(String)) {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            let journal = self.team_status().is_ok_and(|status| status.journal);
+            if journal {
+                match self.team_login_listening(Some(batches::CHANNEL)).await {
+                    Ok((_client, Some(mut notes))) => {
+                        backoff = Duration::from_secs(1);
+                        while let Some(batch) = notes.recv().await {
+                            on_change(batch);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::debug!(code = ?error.code(), %error, "the team's batches cannot be followed now");
+                    }
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MOST_WAIT);
+        }
+    }
+
     /// The team's newest `limit` batches in the environment in use (team mode), with their
     /// counts and runner. Role `fraud`.
     pub async fn team_batches(&self, limit: i64) -> Result<Vec<TeamBatch>> {

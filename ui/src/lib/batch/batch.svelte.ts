@@ -11,6 +11,7 @@ import {
   type Progress_Serialize,
   type RunControl,
   type TargetKind,
+  type TeamBatch,
 } from '$lib/ipc/bindings';
 import { call, type Answer } from '$lib/ipc/call';
 import { detailedProblemOf, problemOf, type Problem } from '$lib/common/errors';
@@ -33,6 +34,10 @@ export interface BatchCalls {
   batches: () => Promise<Answer<BatchStatus_Serialize[]>>;
   batchReport: (batchId: string) => Promise<Answer<ExportDone>>;
   batchDiscard: (batchId: string) => Promise<Answer<null>>;
+  batchTakeover: (batchId: string, concurrency: number) => Promise<Answer<Progress_Serialize>>;
+  teamBatches: () => Promise<Answer<TeamBatch[]>>;
+  teamBatchControl: (batchId: string, control: RunControl) => Promise<Answer<null>>;
+  onTeamBatchChanged: (listener: (batchId: string) => void) => Unlisten;
   onProgress: (listener: (batchId: string, progress: Progress_Serialize) => void) => Unlisten;
   onPreviewed: (listener: (batchId: string, read: number) => void) => Unlisten;
 }
@@ -48,6 +53,10 @@ const tauriCalls: BatchCalls = {
   batches: () => commands.batches(),
   batchReport: (id) => commands.batchReport(id),
   batchDiscard: (id) => commands.batchDiscard(id),
+  batchTakeover: (id, concurrency) => commands.batchTakeover(id, concurrency),
+  teamBatches: () => commands.teamBatches(),
+  teamBatchControl: (id, control) => commands.teamBatchControl(id, control),
+  onTeamBatchChanged: (listener) => events.teamBatchChanged.listen((e) => listener(e.payload.batchId)),
   onProgress: (listener) => events.batchProgress.listen((e) => listener(e.payload.batchId, e.payload.progress)),
   onPreviewed: (listener) => events.batchPreviewProgress.listen((e) => listener(e.payload.batchId, e.payload.read)),
 };
@@ -105,6 +114,8 @@ export class BatchOptOut {
   paused = $state(false);
   report = $state<ExportDone | null>(null);
   earlier = $state<BatchStatus_Serialize[]>([]);
+  /** The fraud team's batches in the team store (team mode), newest first. */
+  team = $state<TeamBatch[]>([]);
   busy = $state(false);
   problem = $state<Problem | null>(null);
   /** The dry run was read again before starting, as the last one was too old: confirm. */
@@ -204,11 +215,11 @@ export class BatchOptOut {
    * Runs the batch (or resumes `batchId`, e.g. one left by a crash) to its end; when its dry run
    * is too old, reads it again instead and waits for the operator to confirm with Start.
    */
-  async run(batchId: string | null = null) {
+  async run(batchId: string | null = null, takeover = false) {
     const id = batchId ?? this.batch?.id;
     if (!id) return;
     if (batchId) this.batch = this.earlier.find((b) => b.batch.id === batchId)?.batch ?? this.batch;
-    if (this.batch && this.#stale(this.batch)) {
+    if (!takeover && this.batch && this.#stale(this.batch)) {
       this.reread = true;
       await this.#readDryRun(id);
       return;
@@ -226,7 +237,9 @@ export class BatchOptOut {
     this.busy = true;
     this.problem = null;
     try {
-      this.progress = await call(this.#calls.batchRun(id, this.concurrency));
+      this.progress = await call(
+        takeover ? this.#calls.batchTakeover(id, this.concurrency) : this.#calls.batchRun(id, this.concurrency),
+      );
     } catch (error) {
       this.problem = problemOf(error);
     } finally {
@@ -234,7 +247,56 @@ export class BatchOptOut {
       this.phase = 'ended';
       void stop.then((unlisten) => unlisten());
       void this.loadEarlier();
+      void this.loadTeam();
     }
+  }
+
+  /** Takes over team batch `batchId`, whose runner stopped, and runs it from here. */
+  async takeover(batchId: string) {
+    const found = this.team.find((b) => b.id === batchId);
+    if (!found) return;
+    this.batch = {
+      id: found.id,
+      environment: '',
+      operator: found.operator,
+      reasonCode: found.reasonCode,
+      reason: found.reason ?? null,
+      state: 'RUNNING',
+      createdAt: found.createdAt,
+      updatedAt: found.createdAt,
+      previewedAt: null,
+    };
+    await this.run(batchId, true);
+  }
+
+  /** Asks the runner of team batch `batchId`, wherever it runs, to pause, run or cancel. */
+  async ask(batchId: string, control: RunControl) {
+    if (await this.#step(() => this.#calls.teamBatchControl(batchId, control), () => {})) await this.loadTeam();
+  }
+
+  /** The fraud team's batches (team mode); an empty list when they cannot be read. */
+  async loadTeam() {
+    try {
+      this.team = await call(this.#calls.teamBatches());
+    } catch {
+      this.team = [];
+    }
+  }
+
+  /** Follows the team's batches: read again when the team store says one changed; returns the
+   * function that stops following. */
+  followTeam(): () => void {
+    void this.loadTeam();
+    let queued = false;
+    const stop = this.#calls.onTeamBatchChanged(() => {
+      if (queued) return;
+      queued = true;
+      setTimeout(() => {
+        queued = false;
+        void this.loadTeam();
+      }, 500);
+    });
+    return () => void stop.then((unlisten) => unlisten());
   }
 
   /** Pauses, resumes or cancels the running batch (writes on the way finish). */

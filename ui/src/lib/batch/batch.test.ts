@@ -33,6 +33,7 @@ function progress(overrides: Partial<Progress_Serialize> = {}): Progress_Seriali
     etaSeconds: null,
     concurrency: 8,
     paused: false,
+    waiting: null,
     ...overrides,
   };
 }
@@ -66,6 +67,13 @@ function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Pr
     batches: vi.fn(() => ok([])),
     batchReport: vi.fn(() => ok({ path: '/exports/b-1-report.csv', records: 3 })),
     batchDiscard: vi.fn(() => ok(null)),
+    batchTakeover: vi.fn(async () => {
+      listener?.('b-9', progress({ successful: 1, notSent: 2 }));
+      return ok(progress({ successful: 3, notSent: 0 }));
+    }),
+    teamBatches: vi.fn(() => ok([])),
+    teamBatchControl: vi.fn(() => ok(null)),
+    onTeamBatchChanged: vi.fn(() => Promise.resolve(() => {})),
     onProgress: vi.fn((l) => {
       listener = l;
       return Promise.resolve(() => (listener = null));
@@ -196,5 +204,35 @@ describe('the batch opt-out screen', () => {
     expect(job.phase).toBe('previewed');
     await job.run();
     expect(c.batchRun).toHaveBeenCalledWith('b-0', 8);
+  });
+
+  it('takes over a team batch whose runner stopped, follows its progress, and asks another runner to pause', async () => {
+    const stalled = {
+      id: 'b-9',
+      operator: 'F-0001',
+      workstation: 'WS-1',
+      reasonCode: 'ISSUER_DECISION',
+      reason: null,
+      state: 'RUNNING',
+      why: null,
+      control: 'RUN',
+      runnerOperator: 'F-0001',
+      runnerWorkstation: 'WS-1',
+      leaseUntil: '2026-12-06T10:00:00.000Z',
+      stalled: true,
+      createdAt: '2026-12-06T09:00:00.000Z',
+      counts: [['SUCCESSFUL', 60] as [string, number], ['NOT_SENT', 140] as [string, number]],
+    };
+    const c = calls({ teamBatches: vi.fn(() => ok([stalled])) });
+    const job = new BatchOptOut(c);
+    await job.loadTeam();
+    expect(job.team).toEqual([stalled]);
+    await job.takeover('b-9');
+    expect(c.batchTakeover).toHaveBeenCalledWith('b-9', job.concurrency);
+    expect(c.batchRun).not.toHaveBeenCalled();
+    expect(job.batch?.id).toBe('b-9');
+    expect(job.progress?.successful).toBe(3);
+    await job.ask('b-9', 'pause');
+    expect(c.teamBatchControl).toHaveBeenCalledWith('b-9', 'pause');
   });
 });

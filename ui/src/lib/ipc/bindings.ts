@@ -120,6 +120,22 @@ export const commands = {
 	batchRun: (batchId: string, concurrency: number) => typedError<Progress_Serialize, IpcError>(__TAURI_INVOKE("batch_run", { batchId, concurrency })),
 	/**  Pauses, resumes or cancels a running batch (`batchId`) or the profile audit (`null`). */
 	batchControl: (batchId: string | null, control: RunControl) => typedError<null, IpcError>(__TAURI_INVOKE("batch_control", { batchId, control })),
+	/**
+	 *  Takes over a team batch whose runner stopped and runs it from here to its end (role
+	 *  `fraud`, team mode, audited); `BatchProgress` events carry the counts, and [`batch_control`]
+	 *  pauses, resumes or cancels it.
+	 */
+	batchTakeover: (batchId: string, concurrency: number) => typedError<Progress_Serialize, IpcError>(__TAURI_INVOKE("batch_takeover", { batchId, concurrency })),
+	/**
+	 *  The fraud team's newest batches in the team store, with their runner and counts (team
+	 *  mode, role `fraud`).
+	 */
+	teamBatches: () => typedError<TeamBatch_Serialize[], IpcError>(__TAURI_INVOKE("team_batches")),
+	/**
+	 *  Asks the runner of a team batch, wherever it runs, to pause, run again or cancel (role
+	 *  `fraud`, audited).
+	 */
+	teamBatchControl: (batchId: string, control: RunControl) => typedError<null, IpcError>(__TAURI_INVOKE("team_batch_control", { batchId, control })),
 	/**  This workstation's newest batches (a crashed or paused one can be resumed from here). */
 	batches: () => typedError<BatchStatus_Serialize[], IpcError>(__TAURI_INVOKE("batches")),
 	/**
@@ -148,6 +164,7 @@ export const events = {
 	languageChanged: makeEvent<LanguageChanged, LanguageChanged>("language-changed"),
 	operationChanged: makeEvent<OperationChanged_Serialize, OperationChanged_Deserialize>("operation-changed"),
 	profileAuditProgress: makeEvent<ProfileAuditProgress_Serialize, ProfileAuditProgress_Deserialize>("profile-audit-progress"),
+	teamBatchChanged: makeEvent<TeamBatchChanged, TeamBatchChanged>("team-batch-changed"),
 	teamStatusChanged: makeEvent<TeamStatusChanged_Serialize, TeamStatusChanged_Deserialize>("team-status-changed"),
 };
 
@@ -421,6 +438,8 @@ export type AuditEvent =
 "batch_opt_out_dry_run" | 
 /**  A batch run started or ended. */
 "batch_opt_out_run" | 
+/**  A batch whose runner stopped taken over by this workstation (from whom, in the result). */
+"batch_takeover" | 
 /**  A batch closed without sending the rest. */
 "batch_opt_out_discarded" | 
 /**  A batch's report exported. */
@@ -1410,7 +1429,12 @@ export type ErrorCode =
  *  Team mode: a write could not be claimed in the team store (it cannot be reached), so it
  *  was refused and nothing was sent; reads still work.
  */
-"CLAIM_UNAVAILABLE";
+"CLAIM_UNAVAILABLE" | 
+/**
+ *  Team mode: another fraud workstation took over the batch (this one's lease ran out), so
+ *  this one sends nothing more of it.
+ */
+"BATCH_TAKEN";
 
 /**  What happened, to be recorded. `resource` must already be masked (ids, never a PAN). */
 export type Event = Event_Serialize | Event_Deserialize;
@@ -2090,6 +2114,8 @@ export type Progress_Deserialize = {
 	concurrency: number,
 	/**  Whether the run is paused. */
 	paused: boolean,
+	/**  Why the run waits on its own (team mode: the team store out of reach), in words. */
+	waiting?: string | null,
 };
 
 /**  How far a batch is, by item status. */
@@ -2118,6 +2144,8 @@ export type Progress_Serialize = {
 	concurrency: number,
 	/**  Whether the run is paused. */
 	paused: boolean,
+	/**  Why the run waits on its own (team mode: the team store out of reach), in words. */
+	waiting: string | null,
 };
 
 /**  A stored record: the event, where it stands in the chain, and when. */
@@ -2391,6 +2419,82 @@ export type TeamAuditPage_Serialize = {
 	records: TeamRecord_Serialize[],
 	/**  How many the filter finds. */
 	total: number,
+};
+
+/**  A batch as every fraud workstation sees it. */
+export type TeamBatch = TeamBatch_Serialize | TeamBatch_Deserialize;
+
+/**
+ *  A team batch changed in the team store (made, an item sent, paused, taken over, ended), on
+ *  whichever workstation (team mode).
+ */
+export type TeamBatchChanged = {
+	/**  The batch. */
+	batchId: string,
+};
+
+/**  A batch as every fraud workstation sees it. */
+export type TeamBatch_Deserialize = {
+	/**  Its id. */
+	id: string,
+	/**  Who made it. */
+	operator: string,
+	/**  Where. */
+	workstation: string,
+	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	reasonCode: string,
+	/**  The reason every item carries. */
+	reason?: string | null,
+	/**  CREATED, RUNNING, PAUSED, WAITING, CANCELLED or DONE. */
+	state: string,
+	/**  Why it waits or stopped, in words. */
+	why?: string | null,
+	/**  What the team asked of it. */
+	control: string,
+	/**  Its runner's operator (its last one, once it ended). */
+	runnerOperator?: string | null,
+	/**  Its runner's workstation (its last one). */
+	runnerWorkstation?: string | null,
+	/**  Until when the runner holds it (RFC 3339, UTC); past it, it may be taken over. */
+	leaseUntil?: string | null,
+	/**  Whether its runner's lease has run out (it may be taken over). */
+	stalled: boolean,
+	/**  When it was made (RFC 3339, UTC). */
+	createdAt: string,
+	/**  Its items by status: `[status, count]`. */
+	counts: ([string, number])[],
+};
+
+/**  A batch as every fraud workstation sees it. */
+export type TeamBatch_Serialize = {
+	/**  Its id. */
+	id: string,
+	/**  Who made it. */
+	operator: string,
+	/**  Where. */
+	workstation: string,
+	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	reasonCode: string,
+	/**  The reason every item carries. */
+	reason: string | null,
+	/**  CREATED, RUNNING, PAUSED, WAITING, CANCELLED or DONE. */
+	state: string,
+	/**  Why it waits or stopped, in words. */
+	why: string | null,
+	/**  What the team asked of it. */
+	control: string,
+	/**  Its runner's operator (its last one, once it ended). */
+	runnerOperator: string | null,
+	/**  Its runner's workstation (its last one). */
+	runnerWorkstation: string | null,
+	/**  Until when the runner holds it (RFC 3339, UTC); past it, it may be taken over. */
+	leaseUntil: string | null,
+	/**  Whether its runner's lease has run out (it may be taken over). */
+	stalled: boolean,
+	/**  When it was made (RFC 3339, UTC). */
+	createdAt: string,
+	/**  Its items by status: `[status, count]`. */
+	counts: ([string, number])[],
 };
 
 /**  What the auditors' view of the team's trail shows: each filter narrows it, none widens it. */
