@@ -6,7 +6,7 @@ use thirtyfour::prelude::*;
 use crate::harness::{Harness, press_enter, wait_for, wait_for_containing, wait_until_gone};
 
 /// The first seeded consumer of a category in the app's sandbox (seed 1, 500 consumers).
-fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
+pub(crate) fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
     d1_sandbox::seed::generate(1, 500)
         .bank
         .into_values()
@@ -16,7 +16,7 @@ fn seeded(slug: &str) -> d1_sandbox::model::IssuerConsumer {
 }
 
 /// Types `consumer_id` into the search box and opens its result with Enter.
-async fn open_consumer(driver: &WebDriver, consumer_id: &str) {
+pub(crate) async fn open_consumer(driver: &WebDriver, consumer_id: &str) {
     let search = driver.find(By::Css("[data-testid=search]")).await.unwrap();
     search.send_keys(consumer_id).await.unwrap();
     wait_for_containing(driver, "[data-testid=result]", consumer_id).await;
@@ -25,7 +25,7 @@ async fn open_consumer(driver: &WebDriver, consumer_id: &str) {
 
 /// Opens the card opt-out dialog from the open consumer's finding and types a reason; the
 /// caller confirms.
-async fn fill_card_opt_out(driver: &WebDriver) {
+pub(crate) async fn fill_card_opt_out(driver: &WebDriver) {
     press_enter(driver, "[data-testid=act][data-action=OPT_OUT_CARD]").await;
     wait_for_containing(driver, "[data-testid=removals]", "VISA").await;
     let reason = driver.find(By::Css("[data-testid=reason]")).await.unwrap();

@@ -8,4 +8,5 @@ mod harness;
 mod lifecycle;
 mod settings;
 mod shell;
+mod team;
 mod wizard;
