@@ -96,7 +96,10 @@ async fn tell_team_batches(app: tauri::AppHandle, console: Arc<Console>) {
         tokio::time::sleep(GATHER).await;
         let mut batches = std::collections::BTreeSet::from([first]);
         while let Ok(batch) = heard.try_recv() {
-            batches.insert(batch);
+            // The screen reads the list again anyway: a few ids are enough to tell it.
+            if batches.len() < 100 {
+                batches.insert(batch);
+            }
         }
         for batch_id in batches {
             if let Err(error) = (TeamBatchChanged { batch_id }).emit(&app) {

@@ -93,6 +93,7 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
         team::schema::add_login(&mut owner, login, "pw", operator, false)
             .await
             .unwrap();
+        team::schema::grant_fraud(&mut owner, login).await.unwrap();
     }
     // D1 as `d1-sandbox serve` would be, its writes pending for a minute.
     let state = tempfile::tempdir().unwrap();

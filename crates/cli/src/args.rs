@@ -217,8 +217,11 @@ pub(crate) enum TeamCommand {
         #[arg(long, required_unless_present = "siem", conflicts_with = "siem")]
         operator: Option<String>,
         /// An auditor's login: it reads the whole team's trail.
-        #[arg(long, conflicts_with = "siem")]
+        #[arg(long, conflicts_with_all = ["siem", "fraud"])]
         auditor: bool,
+        /// A fraud analyst's login: it makes, runs and takes over the team's batches.
+        #[arg(long, conflicts_with = "siem")]
+        fraud: bool,
         /// The SIEM feed's login (`c2p team siem`): it reads every record, sends none.
         #[arg(long)]
         siem: bool,

@@ -50,6 +50,7 @@ async fn fraud_operator(
     team::schema::add_login(owner, login, "pw", id, false)
         .await
         .unwrap();
+    team::schema::grant_fraud(owner, login).await.unwrap();
     let password = operator.etc.path().join("login-pw");
     std::fs::write(&password, "pw\n").unwrap();
     std::fs::set_permissions(

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS c2p.claims (
   state text NOT NULL,
   login name NOT NULL,
   operator text NOT NULL,
-  workstation text NOT NULL CHECK (length(workstation) <= 255),
+  workstation text NOT NULL CHECK (length(workstation) <= 255 AND NOT c2p.holds_pan(workstation)),
   -- The correlation id the request carries: another workstation reconciles by it.
   correlation_id text CHECK (correlation_id ~ '^[A-Za-z0-9_-]{1,64}$'),
   claimed_at timestamptz NOT NULL DEFAULT now(),
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS c2p.claims (
   operation_id text CHECK (length(operation_id) <= 64),
   finished_at timestamptz,
   released_by name,
-  release_reason text CHECK (length(release_reason) <= 500)
+  release_reason text CHECK (length(release_reason) <= 500 AND NOT c2p.holds_pan(release_reason))
 );
 -- One unfinished write per target in an environment.
 CREATE UNIQUE INDEX IF NOT EXISTS claims_one_open ON c2p.claims (environment, target)
@@ -37,10 +37,18 @@ CREATE INDEX IF NOT EXISTS claims_consumer_open ON c2p.claims (environment, cons
 -- A row per consumer, locked while a claim on it or its cards is decided (a login cannot lock
 -- it from outside: it has no UPDATE right).
 CREATE TABLE IF NOT EXISTS c2p.claim_keys (
-  environment text NOT NULL,
-  consumer text NOT NULL,
+  environment text NOT NULL CHECK (length(environment) <= 512),
+  consumer text NOT NULL CHECK (consumer ~ '^[A-Za-z0-9_-]{1,64}$'),
   PRIMARY KEY (environment, consumer)
 );
+-- The fraud team's logins: only they make, run, take over and steer batches.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'c2p_fraud') THEN
+    CREATE ROLE c2p_fraud NOLOGIN IN ROLE c2p_operator;
+  END IF;
+END
+$$;
 REVOKE ALL ON c2p.claims, c2p.claim_keys FROM PUBLIC;
 
 -- A batch opt-out and its items. One runner at a time holds it, with a lease it renews; a batch
@@ -51,16 +59,18 @@ CREATE TABLE IF NOT EXISTS c2p.batches (
   environment text NOT NULL CHECK (length(environment) <= 512),
   operator text NOT NULL,
   login name NOT NULL,
-  workstation text NOT NULL CHECK (length(workstation) <= 255),
+  workstation text NOT NULL CHECK (length(workstation) <= 255 AND NOT c2p.holds_pan(workstation)),
   reason_code text NOT NULL CHECK (reason_code ~ '^[A-Z_]{1,32}$'),
-  reason text CHECK (length(reason) <= 64),
+  reason text CHECK (reason ~ '^[A-Za-z0-9 ]{1,64}$'),
   -- CREATED, RUNNING, PAUSED, WAITING (the runner waits for something, `why`), CANCELLED, DONE.
+  -- Its runner (the last one once let go, `lease_until` then empty).
   state text NOT NULL DEFAULT 'CREATED',
-  why text CHECK (length(why) <= 500),
+  why text CHECK (length(why) <= 500 AND NOT c2p.holds_pan(why)),
   control text NOT NULL DEFAULT 'RUN' CHECK (control IN ('RUN', 'PAUSE', 'CANCEL')),
   runner_login name,
   runner_operator text,
-  runner_workstation text CHECK (length(runner_workstation) <= 255),
+  runner_workstation text CHECK (length(runner_workstation) <= 255
+                                 AND NOT c2p.holds_pan(runner_workstation)),
   lease_until timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
@@ -78,8 +88,18 @@ CREATE TABLE IF NOT EXISTS c2p.batch_items (
   sent_by text,
   PRIMARY KEY (batch_id, seq)
 );
-REVOKE ALL ON c2p.batches, c2p.batch_items FROM PUBLIC;
-GRANT SELECT ON c2p.batches, c2p.batch_items TO c2p_operator;
+-- Who asked what of a batch (made, taken over, paused, run, cancelled), append-only.
+CREATE TABLE IF NOT EXISTS c2p.batch_events (
+  id bigserial PRIMARY KEY,
+  batch_id text NOT NULL REFERENCES c2p.batches (id),
+  at timestamptz NOT NULL DEFAULT now(),
+  login name NOT NULL,
+  operator text NOT NULL,
+  what text NOT NULL CHECK (length(what) <= 200)
+);
+SELECT c2p.append_only('c2p.batch_events');
+REVOKE ALL ON c2p.batches, c2p.batch_items, c2p.batch_events FROM PUBLIC;
+GRANT SELECT ON c2p.batches, c2p.batch_items, c2p.batch_events TO c2p_operator;
 
 -- Leases that ran out: a claim never marked sending was never sent (NOT_SENT, final: its holder
 -- can no longer mark it); one that was sending may or may not have left (UNKNOWN).
@@ -117,16 +137,38 @@ BEGIN
     RAISE EXCEPTION 'this login may not write: it is revoked or bound to no operator'
       USING ERRCODE = 'insufficient_privilege';
   END IF;
+  IF pg_has_role(session_user, 'c2p_auditor', 'MEMBER') THEN
+    RAISE EXCEPTION 'an auditor''s login does not write' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF p_target_kind NOT IN ('card', 'consumer') OR p_target !~ '^[A-Za-z0-9_-]{1,64}$'
+     OR p_consumer !~ '^[A-Za-z0-9_-]{1,64}$' OR length(p_environment) > 512 THEN
+    RAISE EXCEPTION 'not a claimable target' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- A login holds at most 200 unfinished writes: it cannot lock the team out of many cards.
+  IF (SELECT count(*) FROM c2p.claims
+      WHERE login = session_user AND state IN ('CLAIMED', 'SENDING')) >= 200 THEN
+    RAISE EXCEPTION 'this login holds 200 writes under way: wait for them to end'
+      USING ERRCODE = 'program_limit_exceeded';
+  END IF;
   IF p_batch IS NOT NULL THEN
     -- Shared: a takeover (which updates the row) waits for this claim, then adopts it.
     SELECT * INTO runner FROM c2p.batches b WHERE b.id = p_batch FOR SHARE;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'no batch %', p_batch USING ERRCODE = 'no_data_found';
     END IF;
-    IF runner.runner_login IS DISTINCT FROM session_user OR runner.lease_until < now() THEN
+    IF runner.runner_login IS DISTINCT FROM session_user OR runner.lease_until IS NULL
+       OR runner.lease_until < now() THEN
       RETURN QUERY SELECT NULL::bigint, 'BATCH'::text, runner.runner_operator,
                           runner.runner_workstation, runner.lease_until, 'RUNNER'::text;
       RETURN;
+    END IF;
+    -- The item as the batch holds it, in the batch's environment: nothing else.
+    IF runner.environment <> p_environment OR NOT EXISTS (
+         SELECT 1 FROM c2p.batch_items i
+         WHERE i.batch_id = p_batch AND i.seq = p_seq AND i.target = p_target
+           AND i.kind = upper(p_target_kind) AND i.status <> 'SKIPPED') THEN
+      RAISE EXCEPTION 'item % of batch % is not this write', p_seq, p_batch
+        USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END IF;
   INSERT INTO c2p.claim_keys VALUES (p_environment, p_consumer) ON CONFLICT DO NOTHING;
@@ -257,6 +299,20 @@ BEGIN
 END
 $$;
 
+-- The calling login, when it is a fraud team member's (only they make, run and steer batches).
+CREATE OR REPLACE FUNCTION c2p.fraud_writer() RETURNS c2p.logins
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  me c2p.logins%ROWTYPE := c2p.writer();
+BEGIN
+  IF NOT pg_has_role(session_user, 'c2p_fraud', 'MEMBER') THEN
+    RAISE EXCEPTION 'this login is not a fraud team member''s: batches are theirs'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN me;
+END
+$$;
+
 -- Makes batch `p_id` in `p_environment` with its items (a JSON array of {seq, kind, target,
 -- line}), for the calling login's operator on `p_workstation`.
 CREATE OR REPLACE FUNCTION c2p.batch_create(
@@ -265,7 +321,7 @@ CREATE OR REPLACE FUNCTION c2p.batch_create(
 ) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
-  me c2p.logins%ROWTYPE := c2p.writer();
+  me c2p.logins%ROWTYPE := c2p.fraud_writer();
 BEGIN
   IF jsonb_array_length(p_items) > 100000 THEN
     RAISE EXCEPTION 'a batch holds at most 100000 items' USING ERRCODE = 'program_limit_exceeded';
@@ -276,37 +332,48 @@ BEGIN
   SELECT p_id, (i->>'seq')::integer, i->>'kind', i->>'target', (i->>'line')::integer,
          CASE WHEN (i->>'skipped')::boolean THEN 'SKIPPED' ELSE 'NOT_SENT' END
   FROM jsonb_array_elements(p_items) i;
+  INSERT INTO c2p.batch_events (batch_id, login, operator, what)
+  VALUES (p_id, session_user, me.operator, 'made');
   PERFORM pg_notify('c2p_batches', p_id);
 END
 $$;
 
--- Holds batch `p_id` as its runner for `p_seconds`: `p_mode` START holds a batch nobody runs (or
--- renews this login's hold), RENEW only renews this login's hold (a runner that was taken over
--- never gets it back by renewing), TAKE_OVER also takes it from a runner whose lease ran out:
--- that runner's claims on the batch that never left lapse, those
--- that were sending become UNKNOWN, and the open ones pass to this login to reconcile before
--- anything else is sent. Answers whether it is held, whom it was taken from, the runner, until
--- when, and what the team asked of it.
+-- Holds batch `p_id` as its runner for `p_seconds` (a fraud team member's login). `p_mode`
+-- START holds a batch nobody has run, or one this login ran (not one done, nor one another
+-- cancelled); RENEW only renews this login's hold (a runner that was taken over never gets it
+-- back so); TAKE_OVER takes a batch, not ended, from another runner whose hold ran out or who
+-- let it go: that runner's claims on the batch that never left lapse, those that were sending
+-- become UNKNOWN, and the open ones pass to this login to reconcile before anything else is sent.
+-- Answers whether it is held, whom it was taken from, the runner, until when, and what the team
+-- asked of it.
 CREATE OR REPLACE FUNCTION c2p.batch_hold(p_id text, p_seconds integer, p_workstation text,
                                           p_mode text)
 RETURNS TABLE (held boolean, taken_from text, runner_operator text, runner_workstation text,
                lease_until timestamptz, control text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
-  me c2p.logins%ROWTYPE := c2p.writer();
+  me c2p.logins%ROWTYPE := c2p.fraud_writer();
   b c2p.batches%ROWTYPE;
   previous text;
+  allowed boolean;
 BEGIN
   SELECT * INTO b FROM c2p.batches WHERE id = p_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'no batch %', p_id USING ERRCODE = 'no_data_found';
   END IF;
-  IF p_mode NOT IN ('START', 'RENEW', 'TAKE_OVER') THEN
+  allowed := CASE p_mode
+    WHEN 'RENEW' THEN b.runner_login = session_user AND b.lease_until IS NOT NULL
+    WHEN 'START' THEN b.state <> 'DONE'
+                      AND (b.runner_login = session_user
+                           OR (b.runner_login IS NULL AND b.state <> 'CANCELLED'))
+    WHEN 'TAKE_OVER' THEN b.state NOT IN ('DONE', 'CANCELLED')
+                          AND (b.runner_login IS NULL OR b.runner_login = session_user
+                               OR b.lease_until IS NULL OR b.lease_until < now())
+  END;
+  IF allowed IS NULL THEN
     RAISE EXCEPTION 'no such hold: %', p_mode USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF (p_mode = 'RENEW' AND b.runner_login IS DISTINCT FROM session_user)
-     OR (b.runner_login IS NOT NULL AND b.runner_login <> session_user
-         AND (b.lease_until >= now() OR p_mode <> 'TAKE_OVER')) THEN
+  IF NOT allowed THEN
     RETURN QUERY SELECT false, NULL::text, b.runner_operator, b.runner_workstation, b.lease_until,
                         b.control;
     RETURN;
@@ -325,6 +392,8 @@ BEGIN
     UPDATE c2p.batch_items i SET status = c.state
       FROM c2p.claims c
       WHERE i.batch_id = p_id AND i.claim_id = c.id AND i.status = 'SENDING';
+    INSERT INTO c2p.batch_events (batch_id, login, operator, what)
+    VALUES (p_id, session_user, me.operator, 'taken over from ' || previous);
   END IF;
   UPDATE c2p.batches
     SET runner_login = session_user, runner_operator = me.operator,
@@ -342,7 +411,8 @@ END
 $$;
 
 -- The runner says where batch `p_id` stands (RUNNING, PAUSED, WAITING with `p_why`, CANCELLED,
--- DONE); a runner that ends lets the batch go. False when this login does not run it.
+-- DONE); a runner that ends lets the batch go (it stays named as its last runner). False when
+-- this login does not run it.
 CREATE OR REPLACE FUNCTION c2p.batch_state(p_id text, p_state text, p_why text, p_release boolean)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
@@ -352,10 +422,9 @@ BEGIN
   END IF;
   UPDATE c2p.batches
     SET state = p_state, why = p_why, updated_at = now(),
-        runner_login = CASE WHEN p_release THEN NULL ELSE runner_login END,
         lease_until = CASE WHEN p_release THEN NULL ELSE lease_until END,
         control = CASE WHEN p_state IN ('CANCELLED', 'DONE') THEN 'RUN' ELSE control END
-    WHERE id = p_id AND runner_login = session_user;
+    WHERE id = p_id AND runner_login = session_user AND lease_until IS NOT NULL;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
@@ -364,20 +433,19 @@ BEGIN
 END
 $$;
 
--- The runner records what became of item `p_seq` of batch `p_id`. False when this login does
--- not run it (it was taken over).
-CREATE OR REPLACE FUNCTION c2p.batch_item(p_id text, p_seq integer, p_status text,
-                                          p_operation_id text)
-RETURNS boolean
+-- The runner brings item `p_seq` of batch `p_id` up to date with its write's claim (the claim is
+-- the truth: a runner cannot mark an item done or skipped by itself). False when this login
+-- does not run the batch (it was taken over) or the item has no claim.
+CREATE OR REPLACE FUNCTION c2p.batch_item(p_id text, p_seq integer) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 BEGIN
-  IF p_status NOT IN ('NOT_SENT', 'PENDING', 'UNKNOWN', 'SUCCESSFUL', 'FAILED', 'SKIPPED') THEN
-    RAISE EXCEPTION 'no such item status: %', p_status USING ERRCODE = 'invalid_parameter_value';
-  END IF;
   UPDATE c2p.batch_items i
-    SET status = p_status, operation_id = coalesce(p_operation_id, i.operation_id)
-    FROM c2p.batches b
-    WHERE i.batch_id = p_id AND i.seq = p_seq AND b.id = p_id AND b.runner_login = session_user;
+    SET status = CASE c.state WHEN 'CLAIMED' THEN 'SENDING' WHEN 'RELEASED' THEN 'UNKNOWN'
+                              ELSE c.state END,
+        operation_id = coalesce(c.operation_id, i.operation_id)
+    FROM c2p.batches b, c2p.claims c
+    WHERE i.batch_id = p_id AND i.seq = p_seq AND b.id = p_id AND b.runner_login = session_user
+      AND b.lease_until IS NOT NULL AND c.id = i.claim_id;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
@@ -391,18 +459,20 @@ $$;
 CREATE OR REPLACE FUNCTION c2p.batch_control(p_id text, p_control text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
-  me c2p.logins%ROWTYPE := c2p.writer();
+  me c2p.logins%ROWTYPE := c2p.fraud_writer();
 BEGIN
   UPDATE c2p.batches SET control = p_control, updated_at = now() WHERE id = p_id;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
+  INSERT INTO c2p.batch_events (batch_id, login, operator, what)
+  VALUES (p_id, session_user, me.operator, 'asked to ' || p_control);
   PERFORM pg_notify('c2p_batches', p_id);
   RETURN true;
 END
 $$;
 
-REVOKE ALL ON FUNCTION c2p.writer, c2p.batch_create, c2p.batch_hold, c2p.batch_state,
+REVOKE ALL ON FUNCTION c2p.writer, c2p.fraud_writer, c2p.batch_create, c2p.batch_hold, c2p.batch_state,
   c2p.batch_item, c2p.batch_control FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION c2p.batch_create, c2p.batch_hold, c2p.batch_state, c2p.batch_item,
   c2p.batch_control TO c2p_operator;

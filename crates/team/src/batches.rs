@@ -144,19 +144,11 @@ pub async fn set_state(
         .get(0))
 }
 
-/// The runner records item `seq`'s status; `false` when this login does not run the batch.
-pub async fn set_item(
-    client: &Client,
-    id: &str,
-    seq: i32,
-    status: &str,
-    operation_id: Option<&str>,
-) -> Result<bool> {
+/// The runner brings item `seq` up to date with its write's claim; `false` when this login does
+/// not run the batch (or the item has no claim).
+pub async fn sync_item(client: &Client, id: &str, seq: i32) -> Result<bool> {
     Ok(client
-        .query_one(
-            "SELECT c2p.batch_item($1, $2, $3, $4)",
-            &[&id, &seq, &status, &operation_id],
-        )
+        .query_one("SELECT c2p.batch_item($1, $2)", &[&id, &seq])
         .await?
         .get(0))
 }
@@ -175,6 +167,8 @@ pub async fn control(client: &Client, id: &str, control: &str) -> Result<bool> {
 pub struct TeamBatch {
     /// Its id.
     pub id: String,
+    /// The D1 environment's identity (base URL and issuerId) it was made for.
+    pub environment: String,
     /// Who made it.
     pub operator: String,
     /// Where.
@@ -195,7 +189,8 @@ pub struct TeamBatch {
     pub runner_workstation: Option<String>,
     /// Until when the runner holds it (RFC 3339, UTC); past it, it may be taken over.
     pub lease_until: Option<String>,
-    /// Whether its runner's lease has run out (it may be taken over).
+    /// Whether its runner's hold has run out or its runner let it go unfinished (it may be
+    /// taken over).
     pub stalled: bool,
     /// When it was made (RFC 3339, UTC).
     pub created_at: String,
@@ -205,22 +200,23 @@ pub struct TeamBatch {
 
 fn team_batch(row: &tokio_postgres::Row) -> TeamBatch {
     let counts: Option<serde_json::Value> = row
-        .get::<_, Option<String>>(13)
+        .get::<_, Option<String>>(14)
         .and_then(|text| serde_json::from_str(&text).ok());
     TeamBatch {
         id: row.get(0),
-        operator: row.get(1),
-        workstation: row.get(2),
-        reason_code: row.get(3),
-        reason: row.get(4),
-        state: row.get(5),
-        why: row.get(6),
-        control: row.get(7),
-        runner_operator: row.get(8),
-        runner_workstation: row.get(9),
-        lease_until: row.get(10),
-        stalled: row.get(11),
-        created_at: row.get(12),
+        environment: row.get(1),
+        operator: row.get(2),
+        workstation: row.get(3),
+        reason_code: row.get(4),
+        reason: row.get(5),
+        state: row.get(6),
+        why: row.get(7),
+        control: row.get(8),
+        runner_operator: row.get(9),
+        runner_workstation: row.get(10),
+        lease_until: row.get(11),
+        stalled: row.get(12),
+        created_at: row.get(13),
         counts: counts
             .and_then(|c| c.as_object().cloned())
             .map(|c| {
@@ -234,9 +230,10 @@ fn team_batch(row: &tokio_postgres::Row) -> TeamBatch {
 
 fn batches_select() -> String {
     format!(
-        "SELECT b.id, b.operator, b.workstation, b.reason_code, b.reason, b.state, b.why,
+        "SELECT b.id, b.environment, b.operator, b.workstation, b.reason_code, b.reason, b.state, b.why,
                 b.control, b.runner_operator, b.runner_workstation, {}, 
-                (b.runner_login IS NOT NULL AND b.lease_until < now()), {},
+                coalesce(b.runner_login IS NOT NULL AND b.state NOT IN ('DONE', 'CANCELLED')
+                         AND (b.lease_until IS NULL OR b.lease_until < now()), false), {},
                 (SELECT jsonb_object_agg(status, n)
                  FROM (SELECT status, count(*) AS n FROM c2p.batch_items
                        WHERE batch_id = b.id GROUP BY status) s)::text

@@ -101,6 +101,21 @@ async fn create_login(
     Ok(())
 }
 
+/// Makes operator login `login` a fraud team member's: it makes, runs, takes over and steers
+/// the team's batches (the console checks the role too).
+pub async fn grant_fraud(owner: &mut Client, login: &str) -> Result<()> {
+    valid_login(login)?;
+    let statement: String = owner
+        .query_one(
+            "SELECT format('GRANT c2p_fraud TO %I', $1::text)",
+            &[&login],
+        )
+        .await?
+        .get(0);
+    owner.batch_execute(&statement).await?;
+    Ok(())
+}
+
 /// Makes the SIEM feed's `login` (SCRAM `password`): it reads every record and alert and keeps
 /// its cursor; it cannot send records.
 pub async fn add_feed_login(owner: &mut Client, login: &str, password: &str) -> Result<()> {

@@ -40,7 +40,11 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
         schema::add_login(&mut owner, login, "pw", operator, false)
             .await
             .unwrap();
+        schema::grant_fraud(&mut owner, login).await.unwrap();
     }
+    schema::add_login(&mut owner, "agent1", "pw", "G-0001", false)
+        .await
+        .unwrap();
     let address = cluster.address("batches");
     let f1 = team::connect(&address, "f1", "pw").await.unwrap();
     let f2 = team::connect(&address, "f2", "pw").await.unwrap();
@@ -65,7 +69,11 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
         reason: Some("Fraud ring"),
         workstation: "WS-1",
     };
+    // Only the fraud team's logins make, run and steer batches.
+    let agent = team::connect(&address, "agent1", "pw").await.unwrap();
+    assert!(batches::create(&agent, batch, &items).await.is_err());
     batches::create(&f1, batch, &items).await.unwrap();
+    assert!(batches::control(&agent, id, "CANCEL").await.is_err());
     let lease = Duration::from_secs(1);
     let held = batches::hold(&f1, id, lease, "WS-1", HoldMode::Start)
         .await
@@ -108,11 +116,7 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
             .await
             .unwrap()
     );
-    assert!(
-        batches::set_item(&f1, id, 0, "SUCCESSFUL", Some("op-0"))
-            .await
-            .unwrap()
-    );
+    assert!(batches::sync_item(&f1, id, 0).await.unwrap());
 
     // Any login asks it to pause; the runner reads the wish on its next hold.
     assert!(batches::control(&f3, id, "PAUSE").await.unwrap());
@@ -175,16 +179,19 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(
-        !batches::set_item(&f1, id, 3, "SUCCESSFUL", None)
-            .await
-            .unwrap()
-    );
+    assert!(!batches::sync_item(&f1, id, 3).await.unwrap());
     assert!(
         !batches::set_state(&f1, id, "DONE", None, true)
             .await
             .unwrap()
     );
+    for mode in [HoldMode::Renew, HoldMode::Start] {
+        let again = batches::hold(&f1, id, lease, "WS-1", mode).await.unwrap();
+        assert!(
+            !again.held,
+            "a runner taken over never gets it back: {mode:?}"
+        );
+    }
     // The new runner reconciles the UNKNOWN one (its claim is its own now) and goes on.
     assert!(
         claims::finish(&f2, claimed[1], claims::Outcome::Successful, Some("op-1"))
@@ -205,6 +212,33 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
         ),
         ("DONE", Some("F-0002"), None),
         "ended, naming its last runner"
+    );
+    for mode in [HoldMode::Renew, HoldMode::Start, HoldMode::TakeOver] {
+        let after_end = batches::hold(&f1, id, lease, "WS-1", mode).await.unwrap();
+        assert!(
+            !after_end.held,
+            "a batch done is nobody's to run again: {mode:?}"
+        );
+    }
+    // Who asked what of it stays on record.
+    let events: Vec<String> = owner
+        .query(
+            "SELECT what FROM c2p.batch_events WHERE batch_id = $1 ORDER BY id",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "made",
+            "asked to PAUSE",
+            "asked to RUN",
+            "taken over from F-0001 on WS-1"
+        ]
     );
 
     // The listener heard of the batch at each change.

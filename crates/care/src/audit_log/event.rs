@@ -135,6 +135,8 @@ audit_events! {
     BatchOptOutRun = "batch_opt_out_run",
     /// A batch whose runner stopped taken over by this workstation (from whom, in the result).
     BatchTakeover = "batch_takeover",
+    /// A team batch's runner, wherever it runs, asked to pause, run again or cancel.
+    BatchControl = "batch_control",
     /// A batch closed without sending the rest.
     BatchOptOutDiscarded = "batch_opt_out_discarded",
     /// A batch's report exported.

@@ -19,6 +19,8 @@ pub enum LoginFor<'a> {
         id: &'a str,
         /// An auditor's login.
         auditor: bool,
+        /// A fraud team member's login (batches).
+        fraud: bool,
     },
     /// The SIEM feed (`c2p team siem`): it reads every record and alert, sends none.
     Feed,
@@ -214,16 +216,21 @@ impl Console {
         let permit = self.authorise(Permission::ManageEnvironments, Some(login))?;
         let mut client = self.team_owner(owner, owner_password).await?;
         let result = match holder {
-            LoginFor::Operator { id, auditor } => {
-                team::schema::add_login(&mut client, login, password, id, auditor).await
+            LoginFor::Operator { id, auditor, fraud } => {
+                match team::schema::add_login(&mut client, login, password, id, auditor).await {
+                    Ok(()) if fraud => team::schema::grant_fraud(&mut client, login).await,
+                    other => other,
+                }
             }
             LoginFor::Feed => team::schema::add_feed_login(&mut client, login, password).await,
         }
         .map_err(Error::from);
         let outcome = match (&result, holder) {
-            (Ok(()), LoginFor::Operator { id, auditor }) => {
-                format!("for {id}{}", if auditor { ", auditor" } else { "" })
-            }
+            (Ok(()), LoginFor::Operator { id, auditor, fraud }) => format!(
+                "for {id}{}{}",
+                if auditor { ", auditor" } else { "" },
+                if fraud { ", fraud team" } else { "" }
+            ),
             (Ok(()), LoginFor::Feed) => "for the SIEM feed".to_owned(),
             (Err(error), _) => format!("{:?}", error.code()),
         };

@@ -21,6 +21,9 @@ use crate::policy::Permission;
 use crate::writes::claim::{TeamClaims, boot_millis, claim_error};
 use crate::{Error, Result};
 
+/// Why an item taken over is not sent: its claim was released by an administrator.
+const RELEASED: &str = "its write was released by an administrator after it could not be reconciled: check D1 before sending it again";
+
 /// The longest wait between two tries to reach the team store while a batch waits for it.
 const MOST_WAIT: Duration = Duration::from_secs(10);
 
@@ -92,6 +95,8 @@ impl Console {
         self.publish_batch(claims, batch).await?;
         let lease = self.batch_lease()?;
         let workstation = self.identity.workstation.clone();
+        // The hold counts from before it was asked for: the store's lease began no earlier.
+        let asked = boot_millis();
         let hold = batches::hold(
             &claims.client,
             &batch.id,
@@ -110,7 +115,7 @@ impl Console {
                 hold.lease_until.unwrap_or_default()
             )));
         }
-        let held_until = Arc::new(AtomicU64::new(held_until(lease)));
+        let held_until = Arc::new(AtomicU64::new(held_until(asked, lease)));
         claims.batch = Some(batch.id.clone());
         claims.batch_held_until = Some(held_until.clone());
         let (merged, run_control) = watch::channel(team_control(&hold.control));
@@ -185,16 +190,18 @@ impl Console {
         let word = control_word(control);
         let asked = batches::control(&claims.client, id, word)
             .await
-            .map_err(Error::from)?;
-        self.recorder(&permit).record(
-            AuditEvent::BatchOptOutRun,
-            Some(id),
-            &format!("{} asked of its runner", word.to_lowercase()),
-        )?;
-        match asked {
-            true => Ok(()),
-            false => Err(Error::NotFound(format!("the team store has no batch {id}"))),
-        }
+            .map_err(Error::from)
+            .and_then(|found| match found {
+                true => Ok(()),
+                false => Err(Error::NotFound(format!("the team store has no batch {id}"))),
+            });
+        let outcome = match &asked {
+            Ok(()) => format!("{} asked of its runner", word.to_lowercase()),
+            Err(error) => format!("{} refused: {:?}", word.to_lowercase(), error.code()),
+        };
+        self.recorder(&permit)
+            .record(AuditEvent::BatchControl, Some(id), &outcome)?;
+        asked
     }
 
     /// For as long as the console runs: tells `on_change` the id of each team batch that
@@ -209,7 +216,13 @@ impl Console {
                     Ok((_client, Some(mut notes))) => {
                         backoff = Duration::from_secs(1);
                         while let Some(batch) = notes.recv().await {
-                            on_change(batch);
+                            // Only a batch id reaches the window, whatever a login notifies.
+                            if crate::storage::files::file_stem(&batch).is_ok()
+                                && batch.starts_with("b-")
+                                && batch.len() <= 62
+                            {
+                                on_change(batch);
+                            }
                         }
                     }
                     Ok(_) => {}
@@ -250,6 +263,18 @@ impl Console {
         let found = batches::get(&claims.client, id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("the team store has no batch {id}")))?;
+        if found.environment != claims.environment {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} was made for another D1 environment ({}): switch to it to take it over",
+                found.environment
+            )));
+        }
+        if matches!(found.state.as_str(), "DONE" | "CANCELLED") {
+            return Err(Error::InvalidInput(format!(
+                "batch {id} is {}: there is nothing to take over",
+                found.state.to_lowercase()
+            )));
+        }
         let lease = self.batch_lease()?;
         let hold = batches::hold(
             &claims.client,
@@ -275,12 +300,36 @@ impl Console {
                 None => "no workstation was running it".to_owned(),
             },
         )?;
-        self.adopt(&claims, &session, &found).await?;
+        let claim_lease = crate::policy::team_config(&self.policy_paths)?
+            .map_or(120, |config| config.claim_lease_seconds);
+        self.adopt(
+            &claims,
+            &session,
+            &found,
+            Duration::from_secs(u64::from(claim_lease)),
+        )
+        .await?;
         self.batch_run(id, concurrency, control, on_progress).await
     }
 
-    /// Takes team batch `found` and what the store knows of its items into this journal.
-    async fn adopt(&self, claims: &TeamClaims, session: &Session, found: &TeamBatch) -> Result<()> {
+    /// Takes team batch `found` and what the store knows of its items into this journal, checked
+    /// like an operator's input (no card number, e-mail or phone as an id or in the reason). A
+    /// write that was on its way is not called "not applied" before `claim_lease` has passed from
+    /// now: its old sender can no longer send by then.
+    async fn adopt(
+        &self,
+        claims: &TeamClaims,
+        session: &Session,
+        found: &TeamBatch,
+        claim_lease: Duration,
+    ) -> Result<()> {
+        if let Some(reason) = &found.reason {
+            crate::privacy::refuse_personal_data_in_reason(reason)?;
+            d1::Reason::new(reason)?;
+        }
+        let settle_from = (chrono::Utc::now()
+            + chrono::Duration::from_std(claim_lease).unwrap_or(chrono::TimeDelta::MAX))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let items = batches::items(&claims.client, &found.id).await?;
         let batch = Batch {
             id: found.id.clone(),
@@ -291,7 +340,8 @@ impl Console {
             state: BatchState::Running,
             created_at: found.created_at.clone(),
             updated_at: crate::journal::now(),
-            previewed_at: Some(crate::journal::now()),
+            // Taken over: its dry run is this workstation's to read again.
+            previewed_at: None,
         };
         let mut targets = Vec::new();
         let mut skipped = Vec::new();
@@ -301,6 +351,11 @@ impl Console {
                 "CONSUMER" => TargetKind::Consumer,
                 _ => TargetKind::Card,
             };
+            crate::privacy::refuse_personal_data_as_id(&item.target)?;
+            match kind {
+                TargetKind::Card => d1::CardId::new(&item.target).map(|_| ())?,
+                TargetKind::Consumer => d1::ConsumerId::new(&item.target).map(|_| ())?,
+            }
             let seq = i64::from(item.seq);
             targets.push(crate::journal::Target {
                 kind,
@@ -316,7 +371,12 @@ impl Console {
                 "FAILED" => State::Failed,
                 "PENDING" => State::Pending,
                 "UNKNOWN" => State::Unknown,
-                // Never sent (it lapsed, or was released): the item may be sent again.
+                // An administrator gave up reconciling it: never sent again from here blindly.
+                "RELEASED" => {
+                    skipped.push((seq, RELEASED.to_owned()));
+                    continue;
+                }
+                // Never sent (it lapsed, or its answer was lost before it left): sent again.
                 _ => continue,
             };
             let Some(correlation_id) = claim.correlation_id else {
@@ -339,6 +399,7 @@ impl Console {
                 state,
                 operation_id: claim.operation_id,
                 claimed_at: claim.claimed_at,
+                settle_from: settle_from.clone(),
                 claim: ClaimNote {
                     id: claim.id,
                     told: Some(claim.state),
@@ -360,11 +421,11 @@ impl Console {
     }
 }
 
-/// Until when (on the boot clock, in milliseconds) a hold of `lease` made now is safe to act
-/// on: a quarter of it kept in hand.
-fn held_until(lease: Duration) -> u64 {
+/// Until when (on the boot clock, in milliseconds) a hold of `lease` asked for at `asked` is
+/// safe to act on: a quarter of it kept in hand.
+fn held_until(asked: u64, lease: Duration) -> u64 {
     let keep = u64::try_from((lease * 3 / 4).as_millis()).unwrap_or(u64::MAX);
-    boot_millis().saturating_add(keep)
+    asked.saturating_add(keep)
 }
 
 /// The run control for the team's word for it.
@@ -414,10 +475,11 @@ async fn heartbeat(mut beat: Heartbeat) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {
+                let asked = boot_millis();
                 let renewed = batches::hold(&beat.client, &beat.id, beat.lease, &beat.workstation, HoldMode::Renew);
                 match renewed.await {
                     Ok(hold) if hold.held => {
-                        beat.held_until.store(held_until(beat.lease), Ordering::SeqCst);
+                        beat.held_until.store(held_until(asked, beat.lease), Ordering::SeqCst);
                         beat.merged.send_if_modified(|now| {
                             let wished = team_control(&hold.control);
                             (*now != wished).then(|| *now = wished).is_some()

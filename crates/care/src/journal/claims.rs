@@ -114,6 +114,8 @@ pub struct AdoptedWrite {
     pub operation_id: Option<String>,
     /// When its claim was made (RFC 3339): its request left no earlier.
     pub claimed_at: String,
+    /// Not called "not applied" before this time (RFC 3339): see [`crate::journal::Entry::settle_from`].
+    pub settle_from: String,
     /// Its claim, and the state the store holds.
     pub claim: ClaimNote,
 }
@@ -152,8 +154,9 @@ impl Journal {
             transaction
                 .execute(
                     "INSERT INTO intents (kind, target, reason, reason_code, correlation_id, environment, operator,
-                                          state, operation_id, detail, created_at, updated_at, sent_at, claim_id, claim_told)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?13, ?14)",
+                                          state, operation_id, detail, created_at, updated_at, sent_at, claim_id, claim_told,
+                                          settle_from)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?13, ?14, ?15)",
                     params![
                         crate::wire_name(i.kind),
                         i.target,
@@ -169,6 +172,7 @@ impl Journal {
                         super::now(),
                         write.claim.id,
                         write.claim.told,
+                        write.settle_from,
                     ],
                 )
                 .map_err(failed)?;

@@ -93,6 +93,10 @@ pub struct Entry {
     /// Team mode: its claim in the team store, and the state the store was last told.
     #[serde(skip)]
     pub claim: Option<super::claims::ClaimNote>,
+    /// A write taken over from another workstation: the tracker does not call it "not applied"
+    /// before this time (RFC 3339), when its old sender can no longer send.
+    #[serde(skip)]
+    pub settle_from: Option<String>,
 }
 
 /// A conclusion the console itself reached about a write, kept in its own column.
@@ -119,7 +123,7 @@ impl Note {
     pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
 }
 
-pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note, sent_at, owner, claim_id, claim_told";
+pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note, sent_at, owner, claim_id, claim_told, settle_from";
 
 pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
@@ -147,6 +151,7 @@ pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
                 id,
                 told: r.get(17).ok().flatten(),
             }),
+        settle_from: r.get(18)?,
     })
 }
 

@@ -82,6 +82,8 @@ const MIGRATIONS: &[&str] = &[
     // Team mode: the write's claim in the team store, and the last state the store was told.
     "ALTER TABLE intents ADD COLUMN claim_id INTEGER;
      ALTER TABLE intents ADD COLUMN claim_told TEXT;",
+    // A write taken over from another workstation: not called "not applied" before this time.
+    "ALTER TABLE intents ADD COLUMN settle_from TEXT",
 ];
 
 /// The journal of one data directory.

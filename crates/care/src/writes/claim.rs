@@ -205,15 +205,10 @@ impl TeamClaims {
         if let Some(batch) = &self.batch
             && let Some(seq) = journal.batch_seq_of(batch, entry.id)?
         {
-            team::batches::set_item(
-                &self.client,
-                batch,
-                i32::try_from(seq).unwrap_or(i32::MAX),
-                outcome.word(),
-                entry.operation_id.as_deref(),
-            )
-            .await
-            .map_err(Error::from)?;
+            let seq = i32::try_from(seq).unwrap_or(i32::MAX);
+            team::batches::sync_item(&self.client, batch, seq)
+                .await
+                .map_err(Error::from)?;
         }
         if !told {
             // The store no longer lets this login change it (released by an administrator,

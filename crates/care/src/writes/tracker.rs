@@ -127,11 +127,19 @@ impl Tracker<'_> {
         // The settle time counts from when the request left; D1's times are compared with
         // that moment on D1's clock, so a workstation clock that is off moves nothing.
         let sent = parse_time(entry.sent_at.as_deref().unwrap_or(&entry.created_at))?;
-        let Some(sent_on_d1) = sent.checked_add_signed(d1_ahead) else {
+        // A write taken over from another workstation may still leave from there until then.
+        let settle_from = match entry.settle_from.as_deref() {
+            Some(time) => parse_time(time)?.max(sent),
+            None => sent,
+        };
+        let (Some(sent_on_d1), Some(settle_from_on_d1)) = (
+            sent.checked_add_signed(d1_ahead),
+            settle_from.checked_add_signed(d1_ahead),
+        ) else {
             return Ok(None);
         };
         let window = (sent_on_d1 - CLOCK_SKEW)
-            ..=(sent_on_d1
+            ..=(settle_from_on_d1
                 + chrono::Duration::from_std(self.settle + CLOCK_SKEW)
                     .unwrap_or(chrono::TimeDelta::MAX));
         // Far enough before the write that no clock, ours or D1's, is that far off.
@@ -190,7 +198,7 @@ impl Tracker<'_> {
                 "D1's clock and this computer's disagree: the write stays unresolved until they agree or D1 lists it"
             );
         }
-        let age = Utc::now() - sent;
+        let age = Utc::now() - settle_from;
         if unsure || clocks_apart || age.to_std().unwrap_or_default() < self.settle {
             return Ok(None);
         }

@@ -36,6 +36,7 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
             login,
             operator,
             auditor,
+            fraud,
             siem,
             password_file,
             owner: args,
@@ -43,7 +44,7 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
             let (owner_login, owner_secret) = owner(&args)?;
             let secret = password(&password_file, "the login's password file")?;
             let holder = match (&operator, siem) {
-                (Some(id), false) => LoginFor::Operator { id, auditor },
+                (Some(id), false) => LoginFor::Operator { id, auditor, fraud },
                 _ => LoginFor::Feed,
             };
             console
@@ -52,10 +53,10 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
             match operator {
                 Some(operator) => say!(
                     "login {login} made for {operator}{}; next, on the operator's computer: c2p team import-credentials --login {login} --password-file FILE",
-                    if auditor {
-                        " (auditor: reads the whole team's trail)"
-                    } else {
-                        ""
+                    match (auditor, fraud) {
+                        (true, _) => " (auditor: reads the whole team's trail)",
+                        (_, true) => " (fraud team: runs the team's batches)",
+                        _ => "",
                     }
                 ),
                 None => say!(

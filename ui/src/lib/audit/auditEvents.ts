@@ -61,6 +61,7 @@ const words: Record<AuditEvent, Words> = {
   batch_opt_out_dry_run: plain('event.batch_opt_out_dry_run'),
   batch_opt_out_run: plain('event.batch_opt_out_run'),
   batch_takeover: plain('event.batch_takeover'),
+  batch_control: plain('event.batch_control'),
   batch_opt_out_discarded: plain('event.batch_opt_out_discarded'),
   batch_report_export: plain('event.batch_report_export'),
   profile_audit: plain('event.profile_audit'),

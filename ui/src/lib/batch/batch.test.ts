@@ -209,6 +209,7 @@ describe('the batch opt-out screen', () => {
   it('takes over a team batch whose runner stopped, follows its progress, and asks another runner to pause', async () => {
     const stalled = {
       id: 'b-9',
+      environment: 'https://d1.example/v1 ISSUER0001',
       operator: 'F-0001',
       workstation: 'WS-1',
       reasonCode: 'ISSUER_DECISION',

@@ -171,6 +171,7 @@ export const en = {
   'event.batch_opt_out_dry_run': 'Batch opt-out dry run',
   'event.batch_opt_out_run': 'Batch opt-out run',
   'event.batch_takeover': 'Batch taken over from a workstation that stopped',
+  'event.batch_control': "A team batch's runner asked to pause, run or cancel",
   'event.batch_report_export': 'Batch report exported',
   'event.connection_test': 'Connection test',
   'event.credentials_import': 'Credentials import',

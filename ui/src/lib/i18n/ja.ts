@@ -172,6 +172,7 @@ export const ja: Record<MessageKey, string> = {
   'event.batch_opt_out_dry_run': '一括オプトアウトのドライラン',
   'event.batch_opt_out_run': '一括オプトアウトの実行',
   'event.batch_takeover': '停止した端末から一括処理を引き継ぎ',
+  'event.batch_control': 'チームの一括処理の実行者に一時停止・再開・中止を依頼',
   'event.batch_report_export': '一括オプトアウトのレポート書き出し',
   'event.connection_test': '接続テスト',
   'event.credentials_import': '認証情報の取り込み',

@@ -440,6 +440,8 @@ export type AuditEvent =
 "batch_opt_out_run" | 
 /**  A batch whose runner stopped taken over by this workstation (from whom, in the result). */
 "batch_takeover" | 
+/**  A team batch's runner, wherever it runs, asked to pause, run again or cancel. */
+"batch_control" | 
 /**  A batch closed without sending the rest. */
 "batch_opt_out_discarded" | 
 /**  A batch's report exported. */
@@ -2437,6 +2439,8 @@ export type TeamBatchChanged = {
 export type TeamBatch_Deserialize = {
 	/**  Its id. */
 	id: string,
+	/**  The D1 environment's identity (base URL and issuerId) it was made for. */
+	environment: string,
 	/**  Who made it. */
 	operator: string,
 	/**  Where. */
@@ -2457,7 +2461,10 @@ export type TeamBatch_Deserialize = {
 	runnerWorkstation?: string | null,
 	/**  Until when the runner holds it (RFC 3339, UTC); past it, it may be taken over. */
 	leaseUntil?: string | null,
-	/**  Whether its runner's lease has run out (it may be taken over). */
+	/**
+	 *  Whether its runner's hold has run out or its runner let it go unfinished (it may be
+	 *  taken over).
+	 */
 	stalled: boolean,
 	/**  When it was made (RFC 3339, UTC). */
 	createdAt: string,
@@ -2469,6 +2476,8 @@ export type TeamBatch_Deserialize = {
 export type TeamBatch_Serialize = {
 	/**  Its id. */
 	id: string,
+	/**  The D1 environment's identity (base URL and issuerId) it was made for. */
+	environment: string,
 	/**  Who made it. */
 	operator: string,
 	/**  Where. */
@@ -2489,7 +2498,10 @@ export type TeamBatch_Serialize = {
 	runnerWorkstation: string | null,
 	/**  Until when the runner holds it (RFC 3339, UTC); past it, it may be taken over. */
 	leaseUntil: string | null,
-	/**  Whether its runner's lease has run out (it may be taken over). */
+	/**
+	 *  Whether its runner's hold has run out or its runner let it go unfinished (it may be
+	 *  taken over).
+	 */
 	stalled: boolean,
 	/**  When it was made (RFC 3339, UTC). */
 	createdAt: string,
