@@ -67,14 +67,32 @@ pub(crate) struct SendWindow {
     until_millis: u64,
 }
 
-/// The identity of a D1 environment across workstations: its base URL and issuerId, never
-/// the name an operator gave it.
+/// The identity of a D1 environment across workstations: its base URL (however it was typed)
+/// and issuerId, never the name an operator gave it.
 pub(crate) fn identity(environment: &Environment) -> String {
     format!(
         "{} {}",
-        environment.base_url.trim_end_matches('/'),
+        canonical_url(&environment.base_url),
         environment.issuer_id
     )
+}
+
+/// `base` as one URL is written whatever way it was typed: scheme and host in lower case, no
+/// default port, no trailing slash.
+fn canonical_url(base: &str) -> String {
+    let base = base.trim().trim_end_matches('/');
+    let (scheme, rest) = base.split_once("://").unwrap_or(("https", base));
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = authority.to_ascii_lowercase();
+    let authority = match scheme.as_str() {
+        "https" => authority.strip_suffix(":443").unwrap_or(&authority),
+        _ => &authority,
+    };
+    match path.trim_end_matches('/') {
+        "" => format!("{scheme}://{authority}"),
+        path => format!("{scheme}://{authority}/{path}"),
+    }
 }
 
 /// "already in progress: opt out card by A-0042 on WS-17 since 2026-12-06 10:42 UTC
@@ -266,5 +284,35 @@ pub(crate) fn due(entry: &Entry) -> Option<Outcome> {
             Some(Outcome::NotSent)
         }
         State::Failed => Some(Outcome::Failed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_d1_has_one_identity_however_its_url_was_typed() {
+        for typed in [
+            "https://d1.bank.example/banking/v1",
+            "HTTPS://D1.Bank.Example/banking/v1/",
+            "https://d1.bank.example:443/banking/v1",
+            " https://d1.bank.example/banking/v1// ",
+        ] {
+            assert_eq!(
+                canonical_url(typed),
+                "https://d1.bank.example/banking/v1",
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            canonical_url("https://d1.bank.example:8443/banking/v1"),
+            "https://d1.bank.example:8443/banking/v1"
+        );
+        assert_ne!(
+            canonical_url("https://d1.bank.example/banking/V1"),
+            canonical_url("https://d1.bank.example/banking/v1"),
+            "a path is as the server names it"
+        );
     }
 }
