@@ -300,35 +300,34 @@ impl Console {
                 None => "no workstation was running it".to_owned(),
             },
         )?;
-        let claim_lease = crate::policy::team_config(&self.policy_paths)?
-            .map_or(120, |config| config.claim_lease_seconds);
-        self.adopt(
-            &claims,
-            &session,
-            &found,
-            Duration::from_secs(u64::from(claim_lease)),
-        )
-        .await?;
+        // What the old runner had on its way may still leave from there until then.
+        let grace = crate::policy::team_config(&self.policy_paths)?.map_or(600, |config| {
+            config
+                .claim_lease_seconds
+                .max(config.takeover_grace_seconds)
+        });
+        let grace = Duration::from_secs(u64::from(grace));
+        self.adopt(&claims, &session, &found, grace).await?;
         self.batch_run(id, concurrency, control, on_progress).await
     }
 
     /// Takes team batch `found` and what the store knows of its items into this journal, checked
     /// like an operator's input (no card number, e-mail or phone as an id or in the reason). A
-    /// write that was on its way is not called "not applied" before `claim_lease` has passed from
-    /// now: its old sender can no longer send by then.
+    /// write that was on its way is not called "not applied" before `grace` has passed from now:
+    /// its old sender, stopped mid-request (a laptop closed), may still send it until then.
     async fn adopt(
         &self,
         claims: &TeamClaims,
         session: &Session,
         found: &TeamBatch,
-        claim_lease: Duration,
+        grace: Duration,
     ) -> Result<()> {
         if let Some(reason) = &found.reason {
             crate::privacy::refuse_personal_data_in_reason(reason)?;
             d1::Reason::new(reason)?;
         }
         let settle_from = (chrono::Utc::now()
-            + chrono::Duration::from_std(claim_lease).unwrap_or(chrono::TimeDelta::MAX))
+            + chrono::Duration::from_std(grace).unwrap_or(chrono::TimeDelta::MAX))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let items = batches::items(&claims.client, &found.id).await?;
         let batch = Batch {

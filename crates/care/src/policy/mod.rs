@@ -259,7 +259,8 @@ struct PerAccount {
 
 /// Team mode's settings, in the administrators' policy file only:
 /// `"team": {"host": "db.bank.example", "port": 5432, "database": "c2p", "caFile": "/etc/c2p-care/team-ca.pem",
-/// "backlogLimitSeconds": 300, "claimLeaseSeconds": 120, "batchLeaseSeconds": 30}`.
+/// "backlogLimitSeconds": 300, "claimLeaseSeconds": 120, "batchLeaseSeconds": 30,
+/// "takeoverGraceSeconds": 600}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamConfig {
@@ -283,6 +284,11 @@ pub struct TeamConfig {
     /// before another fraud workstation may take it over.
     #[serde(default = "default_batch_lease")]
     pub batch_lease_seconds: u32,
+    /// After a batch is taken over, how long a write its old runner had on its way, of which D1
+    /// shows no trace, stays UNKNOWN before it is called not applied and sent again: the old
+    /// runner (a laptop closed mid-request) may still send it until then.
+    #[serde(default = "default_takeover_grace")]
+    pub takeover_grace_seconds: u32,
 }
 
 fn default_team_port() -> u16 {
@@ -299,6 +305,10 @@ fn default_claim_lease() -> u32 {
 
 fn default_batch_lease() -> u32 {
     30
+}
+
+fn default_takeover_grace() -> u32 {
+    600
 }
 
 /// Team mode's settings: only the administrators' file sets them (a user's own file never
@@ -702,6 +712,7 @@ mod tests {
                 backlog_limit_seconds: 300,
                 claim_lease_seconds: 120,
                 batch_lease_seconds: 30,
+                takeover_grace_seconds: 600,
             })
         );
         write(

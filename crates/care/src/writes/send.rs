@@ -199,19 +199,24 @@ impl Writer<'_> {
                 "the team store no longer holds this write's claim for this workstation (its lease ran out while it waited, or its batch was taken over); nothing was sent: look at the team's operations before trying again".into(),
             )
         };
-        if let Some((claims, id)) = claim {
-            let window = match claims.hold_for_send(id).await {
-                Ok(Some(window)) => window,
+        let window = match claim {
+            Some((claims, id)) => match claims.hold_for_send(id).await {
+                Ok(Some(window)) => Some((claims, window)),
                 Ok(None) => return self.refused_before_sending(entry, lapsed()),
                 Err(error) => return self.refused_before_sending(entry, error),
-            };
-            if !claims.may_send(window) {
-                return self.refused_before_sending(entry, lapsed());
-            }
-        }
+            },
+            None => None,
+        };
         if !self.journal.mark_sent(entry.id)? {
             // Another console sharing the journal closed it while the token came: not sent.
             return self.finished(entry.id, None, None);
+        }
+        // The last look before the request leaves (after the journal's write, so nothing slow
+        // stands between it and the send): this process was not stopped or asleep past its hold.
+        if let Some((claims, window)) = window
+            && !claims.may_send(window)
+        {
+            return self.refused_before_sending(entry, lapsed());
         }
         let write = d1::Write {
             reason,
