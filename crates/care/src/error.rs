@@ -55,8 +55,8 @@ pub enum ErrorCode {
     /// Team mode: a write could not be claimed in the team store (it cannot be reached), so it
     /// was refused and nothing was sent; reads still work.
     ClaimUnavailable,
-    /// Team mode: another fraud workstation took over the batch (this one's lease ran out), so
-    /// this one sends nothing more of it.
+    /// Team mode: another fraud workstation runs the batch (it took it over, or holds it), so
+    /// this one sends nothing of it.
     BatchTaken,
 }
 

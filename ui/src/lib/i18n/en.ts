@@ -421,7 +421,7 @@ export const en = {
   'error.CLAIM_UNAVAILABLE':
     'Writes are refused while the team store cannot be reached, so that no card is written twice by two workstations. Nothing was sent. Searching and reading still work. Try again in a moment; if it lasts, tell IT that the team store cannot be reached.',
   'error.BATCH_TAKEN':
-    'Another fraud workstation took this batch over (this one had stopped answering), so nothing more of it is sent from here. Follow it in the batch list.',
+    'Another fraud workstation runs this batch now, so nothing of it is sent from here. Follow it in the team\'s batches; take it over only once its workstation has stopped.',
   'error.TRAIL_REFUSED':
     "The team store refuses this workstation's audit trail: it no longer matches the store's copy. Nothing after it can be sent, and writes will be held. Tell your security team.",
   'error.unexpected':
