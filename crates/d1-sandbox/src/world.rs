@@ -202,6 +202,14 @@ impl World {
         &self.bank
     }
 
+    /// The bank's record of the consumer holding card `card_id`, found by its index.
+    pub fn bank_holder_of_card(&self, card_id: &str) -> Option<&IssuerConsumer> {
+        let owner = self.card_owner.get(card_id)?;
+        self.bank
+            .get(owner)
+            .filter(|consumer| consumer.cards.iter().any(|c| c.card_id == card_id))
+    }
+
     fn knows_consumer(&self, consumer_id: &str) -> bool {
         self.bank.contains_key(consumer_id)
             || self

@@ -34,6 +34,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS claims_one_open ON c2p.claims (environment, ta
   WHERE state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
 CREATE INDEX IF NOT EXISTS claims_consumer_open ON c2p.claims (environment, consumer)
   WHERE state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
+-- The same write just applied, and a consumer's history: found without reading every claim.
+CREATE INDEX IF NOT EXISTS claims_target ON c2p.claims (environment, target, finished_at);
+CREATE INDEX IF NOT EXISTS claims_history ON c2p.claims (environment, consumer, claimed_at);
+-- A login's writes under way, counted at each claim.
+CREATE INDEX IF NOT EXISTS claims_login_open ON c2p.claims (login)
+  WHERE state IN ('CLAIMED', 'SENDING');
 -- A row per consumer, locked while a claim on it or its cards is decided (a login cannot lock
 -- it from outside: it has no UPDATE right).
 CREATE TABLE IF NOT EXISTS c2p.claim_keys (
@@ -98,6 +104,9 @@ CREATE TABLE IF NOT EXISTS c2p.batch_events (
   what text NOT NULL CHECK (length(what) <= 200)
 );
 SELECT c2p.append_only('c2p.batch_events');
+-- An item found by its write's claim when the claim ends.
+CREATE INDEX IF NOT EXISTS batch_items_claim ON c2p.batch_items (claim_id);
+CREATE INDEX IF NOT EXISTS batches_environment ON c2p.batches (environment, created_at);
 REVOKE ALL ON c2p.batches, c2p.batch_items, c2p.batch_events FROM PUBLIC;
 GRANT SELECT ON c2p.batches, c2p.batch_items, c2p.batch_events TO c2p_operator;
 
@@ -239,10 +248,13 @@ $$;
 
 -- The claim's outcome: SUCCESSFUL, FAILED or NOT_SENT (final), PENDING (D1 accepted it; no lease
 -- runs out) or UNKNOWN (to reconcile), with D1's operationId. Only the login that holds it, or
--- any login of the same operator for a PENDING or UNKNOWN claim it followed.
+-- any login of the same operator for a PENDING or UNKNOWN claim it followed. A batch item sent
+-- by this claim takes the same status (the claim is the truth: nobody sets an item's by hand).
 CREATE OR REPLACE FUNCTION c2p.claim_finish(p_claim bigint, p_state text, p_operation_id text)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  batch text;
 BEGIN
   IF p_state NOT IN ('SUCCESSFUL', 'FAILED', 'NOT_SENT', 'PENDING', 'UNKNOWN') THEN
     RAISE EXCEPTION 'no such outcome: %', p_state USING ERRCODE = 'invalid_parameter_value';
@@ -255,7 +267,17 @@ BEGIN
     WHERE id = p_claim AND state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN')
       AND (login = session_user
            OR (state IN ('PENDING', 'UNKNOWN') AND operator = c2p.my_operator()));
-  RETURN FOUND;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  UPDATE c2p.batch_items i
+    SET status = p_state, operation_id = coalesce(p_operation_id, i.operation_id)
+    WHERE i.claim_id = p_claim
+    RETURNING i.batch_id INTO batch;
+  IF batch IS NOT NULL THEN
+    PERFORM pg_notify('c2p_batches', batch);
+  END IF;
+  RETURN true;
 END
 $$;
 
@@ -433,27 +455,6 @@ BEGIN
 END
 $$;
 
--- The runner brings item `p_seq` of batch `p_id` up to date with its write's claim (the claim is
--- the truth: a runner cannot mark an item done or skipped by itself). False when this login
--- does not run the batch (it was taken over) or the item has no claim.
-CREATE OR REPLACE FUNCTION c2p.batch_item(p_id text, p_seq integer) RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
-BEGIN
-  UPDATE c2p.batch_items i
-    SET status = CASE c.state WHEN 'CLAIMED' THEN 'SENDING' WHEN 'RELEASED' THEN 'UNKNOWN'
-                              ELSE c.state END,
-        operation_id = coalesce(c.operation_id, i.operation_id)
-    FROM c2p.batches b, c2p.claims c
-    WHERE i.batch_id = p_id AND i.seq = p_seq AND b.id = p_id AND b.runner_login = session_user
-      AND b.lease_until IS NOT NULL AND c.id = i.claim_id;
-  IF NOT FOUND THEN
-    RETURN false;
-  END IF;
-  PERFORM pg_notify('c2p_batches', p_id);
-  RETURN true;
-END
-$$;
-
 -- Any fraud workstation asks batch `p_id`'s runner to RUN, PAUSE or CANCEL (the console checks
 -- the role). False when there is no such batch.
 CREATE OR REPLACE FUNCTION c2p.batch_control(p_id text, p_control text) RETURNS boolean
@@ -472,10 +473,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION c2p.writer, c2p.fraud_writer, c2p.batch_create, c2p.batch_hold, c2p.batch_state,
-  c2p.batch_item, c2p.batch_control FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION c2p.batch_create, c2p.batch_hold, c2p.batch_state, c2p.batch_item,
-  c2p.batch_control TO c2p_operator;
+REVOKE ALL ON FUNCTION c2p.writer, c2p.fraud_writer, c2p.batch_create, c2p.batch_hold,
+  c2p.batch_state, c2p.batch_control FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2p.batch_create, c2p.batch_hold, c2p.batch_state, c2p.batch_control
+  TO c2p_operator;
 -- The team's writes are the team's to see (who, where, when, outcome).
 GRANT SELECT ON c2p.claims TO c2p_operator;
 

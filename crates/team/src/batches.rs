@@ -144,15 +144,6 @@ pub async fn set_state(
         .get(0))
 }
 
-/// The runner brings item `seq` up to date with its write's claim; `false` when this login does
-/// not run the batch (or the item has no claim).
-pub async fn sync_item(client: &Client, id: &str, seq: i32) -> Result<bool> {
-    Ok(client
-        .query_one("SELECT c2p.batch_item($1, $2)", &[&id, &seq])
-        .await?
-        .get(0))
-}
-
 /// Asks batch `id`'s runner to `RUN`, `PAUSE` or `CANCEL`; `false` when there is no such batch.
 pub async fn control(client: &Client, id: &str, control: &str) -> Result<bool> {
     Ok(client

@@ -116,7 +116,6 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
             .await
             .unwrap()
     );
-    assert!(batches::sync_item(&f1, id, 0).await.unwrap());
 
     // Any login asks it to pause; the runner reads the wish on its next hold.
     assert!(batches::control(&f3, id, "PAUSE").await.unwrap());
@@ -179,7 +178,11 @@ async fn a_stalled_runner_is_taken_over_and_can_send_nothing_more() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(!batches::sync_item(&f1, id, 3).await.unwrap());
+    assert!(
+        !claims::finish(&f1, claimed[2], claims::Outcome::Successful, None)
+            .await
+            .unwrap()
+    );
     assert!(
         !batches::set_state(&f1, id, "DONE", None, true)
             .await

@@ -94,7 +94,7 @@ pub struct Console {
     /// Team mode: how the forwarder's last try went.
     team_link: std::sync::Mutex<Option<team::TeamLink>>,
     /// Team mode: the connection writes claim their targets over, made when first needed.
-    team_claims: tokio::sync::Mutex<Option<Arc<tokio_postgres::Client>>>,
+    team_claims: tokio::sync::Mutex<Option<Arc<crate::writes::claim::Connections>>>,
 }
 
 /// The console's files kept aside at start.

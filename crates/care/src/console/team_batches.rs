@@ -48,7 +48,7 @@ impl Console {
 
     /// Puts `batch` (with its items) in the team store unless it is there.
     async fn publish_batch(&self, claims: &TeamClaims, batch: &Batch) -> Result<()> {
-        if batches::get(&claims.client, &batch.id)
+        if batches::get(claims.client(), &batch.id)
             .await
             .map_err(|e| claim_error(&e))?
             .is_some()
@@ -78,7 +78,7 @@ impl Console {
             reason: batch.reason.as_deref(),
             workstation: &self.identity.workstation,
         };
-        batches::create(&claims.client, new, &items)
+        batches::create(claims.client(), new, &items)
             .await
             .map_err(|e| claim_error(&e))
     }
@@ -98,7 +98,7 @@ impl Console {
         // The hold counts from before it was asked for: the store's lease began no earlier.
         let asked = boot_millis();
         let hold = batches::hold(
-            &claims.client,
+            claims.client(),
             &batch.id,
             lease,
             &workstation,
@@ -119,11 +119,11 @@ impl Console {
         claims.batch = Some(batch.id.clone());
         claims.batch_held_until = Some(held_until.clone());
         let (merged, run_control) = watch::channel(team_control(&hold.control));
-        batches::set_state(&claims.client, &batch.id, "RUNNING", None, false)
+        batches::set_state(claims.client(), &batch.id, "RUNNING", None, false)
             .await
             .map_err(|e| claim_error(&e))?;
         let heartbeat = tokio::spawn(heartbeat(Heartbeat {
-            client: claims.client.clone(),
+            client: claims.connections.shared(),
             id: batch.id.clone(),
             workstation,
             lease,
@@ -143,7 +143,7 @@ impl Console {
             BatchState::Paused => "PAUSED",
             _ => "RUNNING",
         };
-        if let Err(error) = batches::set_state(&claims.client, batch, word, None, true).await {
+        if let Err(error) = batches::set_state(claims.client(), batch, word, None, true).await {
             tracing::warn!(%batch, %error, "the team store was not told where the batch ended");
         }
     }
@@ -188,7 +188,7 @@ impl Console {
         let session = self.session().await?;
         let claims = self.team_journal(&session).await?;
         let word = control_word(control);
-        let asked = batches::control(&claims.client, id, word)
+        let asked = batches::control(claims.client(), id, word)
             .await
             .map_err(Error::from)
             .and_then(|found| match found {
@@ -242,7 +242,7 @@ impl Console {
         self.authorise(Permission::BatchOptOut, None)?;
         let session = self.session().await?;
         let claims = self.team_journal(&session).await?;
-        Ok(batches::list(&claims.client, &claims.environment, limit).await?)
+        Ok(batches::list(claims.client(), &claims.environment, limit).await?)
     }
 
     /// Takes over batch `id`, whose runner stopped (its hold ran out), and runs it from here:
@@ -260,7 +260,7 @@ impl Console {
         let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
         let session = self.session().await?;
         let claims = self.team_journal(&session).await?;
-        let found = batches::get(&claims.client, id)
+        let found = batches::get(claims.client(), id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("the team store has no batch {id}")))?;
         if found.environment != claims.environment {
@@ -277,7 +277,7 @@ impl Console {
         }
         let lease = self.batch_lease()?;
         let hold = batches::hold(
-            &claims.client,
+            claims.client(),
             id,
             lease,
             &self.identity.workstation,
@@ -329,7 +329,7 @@ impl Console {
         let settle_from = (chrono::Utc::now()
             + chrono::Duration::from_std(grace).unwrap_or(chrono::TimeDelta::MAX))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let items = batches::items(&claims.client, &found.id).await?;
+        let items = batches::items(claims.client(), &found.id).await?;
         let batch = Batch {
             id: found.id.clone(),
             environment: session.environment.name.clone(),

@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use super::Console;
 use crate::environments::Session;
-use crate::writes::claim::{TeamClaims, identity, unreachable};
+use crate::writes::claim::{Connections, TeamClaims, identity, unreachable};
 use crate::{Error, Result};
 use team::claims::TeamWrite;
 
 /// How long a write waits for the team store before it is refused.
 const CONNECT_WITHIN: Duration = Duration::from_secs(5);
+/// Connections claims go over, used in turn (a login has at most 8 sessions: these, the trail's
+/// forwarder, the batches' listener, and the command line beside the window).
+const CONNECTIONS: usize = 2;
 
 impl Console {
     /// The team store's claims for writes in `session`'s environment: `None` without team mode
@@ -25,9 +28,9 @@ impl Console {
         if self.is_the_embedded_sandbox(&session.environment.name) {
             return Ok(None);
         }
-        let client = self.team_claims_client().await?;
+        let connections = self.team_claims_connections().await?;
         Ok(Some(TeamClaims {
-            client,
+            connections,
             environment: identity(&session.environment),
             workstation: self.identity.workstation.clone(),
             lease: Duration::from_secs(u64::from(config.claim_lease_seconds.max(1))),
@@ -42,26 +45,33 @@ impl Console {
         environment == crate::SANDBOX_ENVIRONMENT && self.sandbox_environment().is_some()
     }
 
-    /// The connection claims go over: the one open, or a new one as this operator's login.
-    async fn team_claims_client(&self) -> Result<Arc<tokio_postgres::Client>> {
+    /// The connections claims go over: those open, or new ones as this operator's login.
+    async fn team_claims_connections(&self) -> Result<Arc<Connections>> {
         let mut open = self.team_claims.lock().await;
-        if let Some(client) = open.as_ref().filter(|c| !c.is_closed()) {
-            return Ok(client.clone());
+        if let Some(connections) = open.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(connections.clone());
         }
         *open = None;
-        let client = match tokio::time::timeout(CONNECT_WITHIN, self.team_login()).await {
-            Ok(Ok(client)) => Arc::new(client),
-            Ok(Err(Error::TeamStore(words))) => return Err(unreachable(&words)),
-            Ok(Err(other)) => return Err(other),
-            Err(_) => {
-                return Err(unreachable(&format!(
-                    "the team store did not answer within {} s",
-                    CONNECT_WITHIN.as_secs()
-                )));
-            }
-        };
-        *open = Some(client.clone());
-        Ok(client)
+        let mut clients = Vec::new();
+        for _ in 0..CONNECTIONS {
+            clients.push(Arc::new(self.team_claims_connect().await?));
+        }
+        let connections = Arc::new(Connections::new(clients));
+        *open = Some(connections.clone());
+        Ok(connections)
+    }
+
+    /// One connection as this operator's login, refused when the store does not answer soon.
+    async fn team_claims_connect(&self) -> Result<tokio_postgres::Client> {
+        match tokio::time::timeout(CONNECT_WITHIN, self.team_login()).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(Error::TeamStore(words))) => Err(unreachable(&words)),
+            Ok(Err(other)) => Err(other),
+            Err(_) => Err(unreachable(&format!(
+                "the team store did not answer within {} s",
+                CONNECT_WITHIN.as_secs()
+            ))),
+        }
     }
 
     /// The team's writes in the environment in use, newest first (at most `limit`): all of
@@ -89,7 +99,8 @@ impl Console {
             ));
         };
         let writes =
-            team::claims::team_writes(&claims.client, &claims.environment, consumer, limit).await?;
+            team::claims::team_writes(claims.client(), &claims.environment, consumer, limit)
+                .await?;
         self.recorder(&permit).record(
             crate::audit_log::AuditEvent::TeamOperationsRead,
             consumer,

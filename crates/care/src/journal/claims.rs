@@ -45,20 +45,6 @@ impl Journal {
         Ok(())
     }
 
-    /// The position in batch `batch` of the item intent `id` was sent for, if it was.
-    pub fn batch_seq_of(&self, batch: &str, id: i64) -> Result<Option<i64>> {
-        use rusqlite::OptionalExtension;
-        self.db
-            .lock()
-            .query_row(
-                "SELECT seq FROM batch_items WHERE batch_id = ?1 AND intent_id = ?2",
-                params![batch, id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(failed)
-    }
-
     /// Notes that intent `id`'s claim was asked for but its answer was lost: the store may hold
     /// a claim for it, to be abandoned (see [`Journal::claims_unsure`]).
     pub fn set_claim_unsure(&self, id: i64) -> Result<()> {

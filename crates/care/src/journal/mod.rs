@@ -84,6 +84,13 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE intents ADD COLUMN claim_told TEXT;",
     // A write taken over from another workstation: not called "not applied" before this time.
     "ALTER TABLE intents ADD COLUMN settle_from TEXT",
+    // The writes whose claim the team store has not been told the end of, found at each
+    // tracker pass without reading the whole journal.
+    "CREATE INDEX IF NOT EXISTS intents_claims_open ON intents (id)
+         WHERE claim_id IS NOT NULL
+           AND (claim_told IS NULL OR claim_told NOT IN ('SUCCESSFUL', 'FAILED', 'NOT_SENT'));
+     CREATE INDEX IF NOT EXISTS intents_claims_unsure ON intents (id)
+         WHERE claim_id IS NULL AND claim_told = 'UNSURE';",
 ];
 
 /// The journal of one data directory.

@@ -5,7 +5,7 @@
 //! store was last told, so an outcome the store missed is told on a later pass.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use team::claims::{Claimed, Holder, Outcome, Target, TargetKind};
@@ -19,10 +19,43 @@ use crate::{Error, Result};
 /// two agents acting on one customer's call send it once.
 pub(crate) const DONE_WITHIN: Duration = Duration::from_secs(600);
 
-/// A connection to the team store and what names this workstation's writes there.
+/// A few connections to the team store as this operator's login, used in turn, so that
+/// concurrent writes' claims do not queue behind each other on one connection.
+pub(crate) struct Connections {
+    clients: Vec<Arc<tokio_postgres::Client>>,
+    next: AtomicUsize,
+}
+
+impl Connections {
+    /// `clients` (at least one) used in turn.
+    pub(crate) fn new(clients: Vec<Arc<tokio_postgres::Client>>) -> Self {
+        Self {
+            clients,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// The next connection in turn.
+    pub(crate) fn next(&self) -> &tokio_postgres::Client {
+        let turn = self.next.fetch_add(1, Ordering::Relaxed);
+        &self.clients[turn % self.clients.len()]
+    }
+
+    /// One connection to keep (a batch's heartbeat).
+    pub(crate) fn shared(&self) -> Arc<tokio_postgres::Client> {
+        self.clients[0].clone()
+    }
+
+    /// Whether any of them has closed (the store went away): they are all made again.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.clients.iter().any(|c| c.is_closed())
+    }
+}
+
+/// Connections to the team store and what names this workstation's writes there.
 pub(crate) struct TeamClaims {
-    /// This operator's login.
-    pub(crate) client: Arc<tokio_postgres::Client>,
+    /// This operator's login's connections.
+    pub(crate) connections: Arc<Connections>,
     /// The D1 environment's identity (see [`identity`]).
     pub(crate) environment: String,
     /// This workstation's name.
@@ -123,6 +156,11 @@ pub(crate) fn unreachable(why: &str) -> Error {
 }
 
 impl TeamClaims {
+    /// A connection to the store, the next in turn.
+    pub(crate) fn client(&self) -> &tokio_postgres::Client {
+        self.connections.next()
+    }
+
     /// Claims `target` (of `consumer`) for a write of `kind` carrying `correlation_id`: its id,
     /// or [`Error::AlreadyInProgress`] naming who holds it, or [`Error::ClaimUnavailable`].
     pub(crate) async fn claim(
@@ -144,7 +182,7 @@ impl TeamClaims {
             consumer: consumer.to_owned(),
         };
         let claimed = team::claims::claim(
-            &self.client,
+            self.client(),
             &target,
             &self.workstation,
             team::claims::Terms {
@@ -177,7 +215,7 @@ impl TeamClaims {
     /// immediately before the request leaves. The window says until when it may leave.
     pub(crate) async fn hold_for_send(&self, id: i64) -> Result<Option<SendWindow>> {
         let start = boot_millis();
-        let held = team::claims::hold_for_send(&self.client, id, self.lease)
+        let held = team::claims::hold_for_send(self.client(), id, self.lease)
             .await
             .map_err(|e| claim_error(&e))?;
         let margin = u64::try_from((self.lease / 4).as_millis()).unwrap_or(u64::MAX);
@@ -213,21 +251,13 @@ impl TeamClaims {
             return Ok(());
         }
         let told = team::claims::finish(
-            &self.client,
+            self.client(),
             claim.id,
             outcome,
             entry.operation_id.as_deref(),
         )
         .await
         .map_err(Error::from)?;
-        if let Some(batch) = &self.batch
-            && let Some(seq) = journal.batch_seq_of(batch, entry.id)?
-        {
-            let seq = i32::try_from(seq).unwrap_or(i32::MAX);
-            team::batches::sync_item(&self.client, batch, seq)
-                .await
-                .map_err(Error::from)?;
-        }
         if !told {
             // The store no longer lets this login change it (released by an administrator,
             // or lapsed): nothing more to tell.
@@ -249,7 +279,7 @@ impl TeamClaims {
         in_flight: &super::InFlight,
     ) -> Result<()> {
         for (id, correlation_id) in journal.claims_unsure()? {
-            team::claims::abandon(&self.client, &correlation_id)
+            team::claims::abandon(self.client(), &correlation_id)
                 .await
                 .map_err(|e| claim_error(&e))?;
             journal.set_claim_told(id, "NOT_SENT")?;
