@@ -1433,8 +1433,8 @@ export type ErrorCode =
  */
 "CLAIM_UNAVAILABLE" | 
 /**
- *  Team mode: another fraud workstation took over the batch (this one's lease ran out), so
- *  this one sends nothing more of it.
+ *  Team mode: another fraud workstation runs the batch (it took it over, or holds it), so
+ *  this one sends nothing of it.
  */
 "BATCH_TAKEN";
 
