@@ -112,23 +112,43 @@ pub async fn batch_run(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Progress, IpcError> {
-    let control = state.start_run(&batch_id)?;
+    run_to_end(&batch_id, concurrency, false, &app, &state).await
+}
+
+/// Runs batch `batch_id` (after taking it over, with `takeover`) to its end, telling the UI of
+/// its progress; its control channel is kept while it runs.
+async fn run_to_end(
+    batch_id: &str,
+    concurrency: u32,
+    takeover: bool,
+    app: &tauri::AppHandle,
+    state: &AppState,
+) -> Result<Progress, IpcError> {
+    let control = state.start_run(batch_id)?;
     let on_progress = |progress: &Progress| {
         emit(
             BatchProgress {
-                batch_id: batch_id.clone(),
+                batch_id: batch_id.to_owned(),
                 progress: progress.clone(),
             },
-            &app,
+            app,
         );
     };
     let concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
-    let result = state
-        .console()
-        .await
-        .batch_run(&batch_id, concurrency, control, &on_progress)
-        .await;
-    state.end_run(&batch_id);
+    let console = state.console().await;
+    let result = match takeover {
+        true => {
+            console
+                .batch_takeover(batch_id, concurrency, control, &on_progress)
+                .await
+        }
+        false => {
+            console
+                .batch_run(batch_id, concurrency, control, &on_progress)
+                .await
+        }
+    };
+    state.end_run(batch_id);
     Ok(result?)
 }
 
@@ -143,24 +163,7 @@ pub async fn batch_takeover(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Progress, IpcError> {
-    let control = state.start_run(&batch_id)?;
-    let on_progress = |progress: &Progress| {
-        emit(
-            BatchProgress {
-                batch_id: batch_id.clone(),
-                progress: progress.clone(),
-            },
-            &app,
-        );
-    };
-    let concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
-    let result = state
-        .console()
-        .await
-        .batch_takeover(&batch_id, concurrency, control, &on_progress)
-        .await;
-    state.end_run(&batch_id);
-    Ok(result?)
+    run_to_end(&batch_id, concurrency, true, &app, &state).await
 }
 
 /// The fraud team's newest batches in the team store, with their runner and counts (team

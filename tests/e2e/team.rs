@@ -146,9 +146,14 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
     let driver = harness.open().await;
     crate::consumer::open_consumer(&driver, &closed.consumer_id).await;
     wait_for(&driver, "[data-testid=grid]").await;
-    wait_for_containing(&driver, "[data-testid=history-operator]", "B-0007").await;
+    wait_for_containing(
+        &driver,
+        "[data-testid=history] [data-testid=team-write-operator]",
+        "B-0007",
+    )
+    .await;
     let row = driver
-        .find(By::Css("[data-testid=history-row]"))
+        .find(By::Css("[data-testid=history] [data-testid=team-write]"))
         .await
         .unwrap();
     assert_eq!(
@@ -194,7 +199,7 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
         .await
         .unwrap();
     scope.send_keys("Team").await.unwrap();
-    wait_for_containing(&driver, "[data-testid=team-operation]", "B-0007").await;
+    wait_for_containing(&driver, "[data-testid=team-write-operator]", "B-0007").await;
     harness.screenshot(&driver, "team-operations").await;
 
     // A batch whose runner on the other workstation stopped: the batch screen offers to take

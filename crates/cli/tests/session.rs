@@ -771,21 +771,7 @@ async fn in_team_mode_a_write_is_claimed_ops_team_names_who_made_it_and_a_second
     team::schema::add_login(&mut owner, "ws1", "ws1-secret", "A-0042", false)
         .await
         .unwrap();
-    let password = operator.etc.path().join("ws1-pw");
-    std::fs::write(&password, "ws1-secret\n").unwrap();
-    std::fs::set_permissions(
-        &password,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
-    operator.ok(&[
-        "team",
-        "import-credentials",
-        "--login",
-        "ws1",
-        "--password-file",
-        password.to_str().unwrap(),
-    ]);
+    operator.import_team_login("ws1", "ws1-secret");
 
     let card = d1_sandbox::seed::generate(1, 80)
         .directories

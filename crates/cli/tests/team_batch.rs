@@ -52,21 +52,7 @@ async fn fraud_operator(
         .await
         .unwrap();
     team::schema::grant_fraud(owner, login).await.unwrap();
-    let password = operator.etc.path().join("login-pw");
-    std::fs::write(&password, "pw\n").unwrap();
-    std::fs::set_permissions(
-        &password,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
-    operator.ok(&[
-        "team",
-        "import-credentials",
-        "--login",
-        login,
-        "--password-file",
-        password.to_str().unwrap(),
-    ]);
+    operator.import_team_login(login, "pw");
     operator
 }
 
@@ -159,20 +145,18 @@ async fn newest_batch(owner: &tokio_postgres::Client, made_by: &str) -> Option<S
         .map(|row| row.get(0))
 }
 
-/// Writes `cards` as a batch list under `operator`'s home.
-fn list(operator: &Operator, name: &str, cards: &[String]) -> String {
-    let path = operator.home.path().join(name);
-    let lines: Vec<String> = cards.iter().map(|c| format!("card:{c}")).collect();
-    std::fs::write(&path, lines.join("\n")).unwrap();
-    path.display().to_string()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once() {
+/// A team store with its schema: the cluster, the database and its owner's connection.
+async fn store() -> (Cluster, String, tokio_postgres::Client) {
     let cluster = Cluster::start();
     let database = cluster.database("c2p").await;
     let mut owner = cluster.owner(&database).await;
     team::schema::init(&mut owner).await.unwrap();
+    (cluster, database, owner)
+}
+
+/// D1 as `d1-sandbox serve` is: each opt-out answered after 40 ms, its state written to the
+/// returned folder.
+async fn d1() -> (Sandbox, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxConfig {
         consumers: CONSUMERS,
@@ -187,6 +171,21 @@ async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once
     .await
     .unwrap();
     sandbox.write_state_dir(state.path()).unwrap();
+    (sandbox, state)
+}
+
+/// Writes `cards` as a batch list under `operator`'s home.
+fn list(operator: &Operator, name: &str, cards: &[String]) -> String {
+    let path = operator.home.path().join(name);
+    let lines: Vec<String> = cards.iter().map(|c| format!("card:{c}")).collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once() {
+    let (cluster, database, mut owner) = store().await;
+    let (sandbox, state) = d1().await;
     let first = fraud_operator(
         &cluster,
         &mut owner,
@@ -340,24 +339,8 @@ async fn a_runner_killed_or_stopped_is_taken_over_and_every_card_is_written_once
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_store_stopped_mid_batch_the_batch_waits_and_goes_on_once_it_is_back() {
-    let cluster = Cluster::start();
-    let database = cluster.database("c2p").await;
-    let mut owner = cluster.owner(&database).await;
-    team::schema::init(&mut owner).await.unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        consumers: CONSUMERS,
-        op_delay: Duration::ZERO,
-        faults: vec![Fault {
-            endpoints: vec![Endpoint::OptOutCard],
-            latency_ms: 40,
-            ..Fault::default()
-        }],
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    sandbox.write_state_dir(state.path()).unwrap();
+    let (cluster, database, mut owner) = store().await;
+    let (sandbox, state) = d1().await;
     let operator = fraud_operator(
         &cluster,
         &mut owner,

@@ -62,6 +62,23 @@ impl Operator {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
 
+    /// Puts team store login `login` (password `password`) in this operator's keychain, from a
+    /// password file of theirs alone, as `c2p team import-credentials` asks.
+    pub fn import_team_login(&self, login: &str, password: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let file = self.etc.path().join(format!("{login}-pw"));
+        std::fs::write(&file, format!("{password}\n")).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        self.ok(&[
+            "team",
+            "import-credentials",
+            "--login",
+            login,
+            "--password-file",
+            file.to_str().unwrap(),
+        ]);
+    }
+
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.c2p(args);
         assert!(output.status.success(), "c2p {args:?}: {}", text(&output));
