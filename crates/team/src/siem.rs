@@ -1,17 +1,20 @@
 //! The SIEM feed (`c2p team siem`, run by IT next to the database as a service): every record
 //! and alert of the team store, as RFC 5424 messages over TLS (RFC 5425 framing) to the bank's
-//! syslog collector. Delivery is at least once: a pass sends, flushes, and only then moves the
-//! feed's cursor in the database, so a crash sends a message again at worst, under the same
-//! message id (chain and seq, or the alert's id). Alerts, role changes and held writes carry a
+//! syslog collector. Delivery is at least once: a pass sends, waits until the collector's host has
+//! acknowledged every byte (the socket's send queue is empty), and only then moves the feed's
+//! cursor in the database, so a crash (even one that resets the connection and drops what the
+//! kernel still held) sends a message again at worst, under the same message id (chain and seq, or the alert's id). Alerts, role changes and held writes carry a
 //! higher severity than ordinary records.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 use tokio_postgres::Client;
+use tokio_rustls::client::TlsStream;
 use zeroize::Zeroizing;
 
 use crate::{Error, Result};
@@ -22,6 +25,8 @@ const PASS: i64 = 500;
 const FACILITY: u8 = 13;
 /// The structured data's id (32473 is the enterprise number kept for examples).
 const SD_ID: &str = "c2p@32473";
+/// How long the collector may take to acknowledge a pass before the connection is given up.
+const ACKNOWLEDGED_WITHIN: Duration = Duration::from_secs(30);
 
 /// Where the collector listens: `tls://HOST:PORT`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +73,7 @@ pub struct FeedTls {
 pub async fn connect_collector(
     collector: &Collector,
     tls: &FeedTls,
-) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+) -> Result<TlsStream<TcpStream>> {
     let invalid = |what: &str, e: &dyn std::fmt::Display| {
         Error::InvalidInput(format!("the syslog {what} is not usable: {e}"))
     };
@@ -310,13 +315,9 @@ async fn pending(client: &Client, feed: &str) -> Result<(Vec<Message>, Sent)> {
     Ok((messages, sent))
 }
 
-/// One pass: sends what `feed` has not delivered to `out`, flushes, then moves the cursor.
-/// Returns how many messages went.
-pub async fn pass(
-    client: &mut Client,
-    feed: &str,
-    out: &mut (impl AsyncWrite + Unpin),
-) -> Result<u64> {
+/// One pass: sends what `feed` has not delivered to `out`, waits until the collector's host has
+/// acknowledged it, then moves the cursor. Returns how many messages went.
+pub async fn pass(client: &mut Client, feed: &str, out: &mut TlsStream<TcpStream>) -> Result<u64> {
     let (messages, sent) = pending(client, feed).await?;
     if messages.is_empty() {
         return Ok(0);
@@ -328,6 +329,7 @@ pub async fn pass(
     let delivery = |e: std::io::Error| Error::Refused(format!("the syslog collector: {e}"));
     out.write_all(&bytes).await.map_err(delivery)?;
     out.flush().await.map_err(delivery)?;
+    acknowledged(out.get_ref().0).await.map_err(delivery)?;
     let transaction = client.transaction().await?;
     for (chain, seq) in &sent.chains {
         transaction
@@ -349,6 +351,46 @@ pub async fn pass(
     }
     transaction.commit().await?;
     Ok(messages.len() as u64)
+}
+
+/// Waits until the peer has acknowledged every byte written to `tcp`: what a pass flushed has
+/// left this machine and reached the collector's host, so a crash of the feed cannot lose it.
+async fn acknowledged(tcp: &TcpStream) -> std::io::Result<()> {
+    let deadline = Instant::now() + ACKNOWLEDGED_WITHIN;
+    while unacknowledged_bytes(tcp)? > 0 {
+        if Instant::now() >= deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "nothing acknowledged in {} s",
+                    ACKNOWLEDGED_WITHIN.as_secs()
+                ),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok(())
+}
+
+/// The bytes written to `tcp` that its peer has not acknowledged yet (Linux's `SIOCOUTQ`).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn unacknowledged_bytes(tcp: &TcpStream) -> std::io::Result<libc::c_int> {
+    use std::os::fd::AsRawFd;
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ (TIOCOUTQ on sockets) writes one c_int through the pointer, which points
+    // at a live local; the descriptor is the stream's own and stays open while it is borrowed.
+    let status = unsafe { libc::ioctl(tcp.as_raw_fd(), libc::TIOCOUTQ, &mut bytes) };
+    if status < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(bytes)
+}
+
+/// Elsewhere the feed (a service next to the database, on Linux) relies on the flush alone.
+#[cfg(not(target_os = "linux"))]
+fn unacknowledged_bytes(_: &TcpStream) -> std::io::Result<i32> {
+    Ok(0)
 }
 
 /// Everything the feed needs to run.
