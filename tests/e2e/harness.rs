@@ -43,6 +43,34 @@ impl Harness {
 
     /// [`Harness::start`] with extra environment variables for the console.
     pub fn start_with(name: &str, home: &Path, env: &[(&str, &str)]) -> Harness {
+        Self::start_driver(name, home, env, None)
+    }
+
+    /// Starts tauri-driver (and through it the console) as another OS `account`, on `display`
+    /// (another harness's), in that account's own D-Bus session and keyring (what
+    /// `scripts/with-secret-service.sh` makes), after `setup`: a shell command run there first,
+    /// with `env` (the console's files are under `home`, which the account owns).
+    #[allow(
+        dead_code,
+        reason = "benches/launch.rs includes this file and runs one account"
+    )]
+    pub fn start_as(
+        name: &str,
+        home: &Path,
+        env: &[(&str, &str)],
+        account: &str,
+        display: &str,
+        setup: &str,
+    ) -> Harness {
+        Self::start_driver(name, home, env, Some((account, display, setup)))
+    }
+
+    fn start_driver(
+        name: &str,
+        home: &Path,
+        env: &[(&str, &str)],
+        account: Option<(&str, &str, &str)>,
+    ) -> Harness {
         let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("e2e")
             .join(name);
@@ -57,8 +85,9 @@ impl Harness {
             picks: home.join("next-pick"),
             opened: home.join("opened"),
         };
-        harness.display = match std::env::var("DISPLAY") {
-            Ok(display) if !display.is_empty() => display,
+        harness.display = match (account, std::env::var("DISPLAY")) {
+            (Some((_, display, _)), _) => display.to_owned(),
+            (None, Ok(display)) if !display.is_empty() => display,
             _ => {
                 let (xvfb, display) = start_xvfb();
                 harness.processes.push(xvfb);
@@ -67,7 +96,23 @@ impl Harness {
         };
         let native_port = free_port();
         let driver_log = std::fs::File::create(harness.artifacts.join("tauri-driver.log")).unwrap();
-        let mut command = Command::new(tauri_driver());
+        let mut command = match account {
+            None => Command::new(tauri_driver()),
+            Some((account, _, setup)) => {
+                // runuser keeps the environment but HOME and SHELL; the script gives the account
+                // a session bus and an unlocked keyring of its own.
+                let mut command = Command::new("runuser");
+                command
+                    .args(["-u", account, "--"])
+                    .arg(
+                        Path::new(env!("CARGO_MANIFEST_DIR"))
+                            .join("scripts/with-secret-service.sh"),
+                    )
+                    .args(["sh", "-c", &format!("set -e; {setup}; exec \"$@\""), "sh"])
+                    .arg(tauri_driver());
+                command
+            }
+        };
         command.envs(env.iter().copied());
         let driver = command
             .args(["--port", &harness.port.to_string()])
@@ -137,6 +182,15 @@ impl Harness {
         std::fs::write(&self.system_policy, text).unwrap();
         std::fs::set_permissions(&self.system_policy, std::fs::Permissions::from_mode(0o644))
             .unwrap();
+    }
+
+    /// The X display the console shows on.
+    #[allow(
+        dead_code,
+        reason = "benches/launch.rs includes this file and needs no display"
+    )]
+    pub fn display(&self) -> &str {
+        &self.display
     }
 
     /// Makes the test build's file picker (cargo feature `test-hooks`) choose `path` the next

@@ -18,6 +18,11 @@ use crate::harness::{Harness, press_enter, wait_for, wait_for_containing};
 /// add the environment) in team mode on `database`.
 fn team_policy(port: u16, database: &str, ca: &Path, operator: &str) -> String {
     let account = Identity::of_this_process().unwrap().account;
+    team_policy_for(&account, port, database, ca, operator)
+}
+
+/// [`team_policy`] for OS account `account`.
+fn team_policy_for(account: &str, port: u16, database: &str, ca: &Path, operator: &str) -> String {
     serde_json::json!({
         "operators": { account: { "id": operator, "role": "fraud", "admin": true } },
         "team": { "host": "127.0.0.1", "port": port, "database": database, "caFile": ca }
@@ -83,30 +88,88 @@ async fn connect(console: &Console, state: &Path, name: &str, login: &str) {
     console.import_team_credentials(login, "pw").await.unwrap();
 }
 
+/// A team store with fraud logins `wsa` and `wsb` for two operators, and D1 as `d1-sandbox
+/// serve` would be (its state in a folder, beside the store's CA), its writes pending for a
+/// minute.
+struct Team {
+    cluster: team::testing::Cluster,
+    database: String,
+    owner: tokio_postgres::Client,
+    sandbox: d1_sandbox::Sandbox,
+    state: tempfile::TempDir,
+    ca: std::path::PathBuf,
+}
+
+impl Team {
+    async fn start(operators: [&str; 2]) -> Team {
+        let cluster = team::testing::Cluster::start();
+        let database = cluster.database("c2p").await;
+        let mut owner = cluster.owner(&database).await;
+        team::schema::init(&mut owner).await.unwrap();
+        for (login, operator) in ["wsa", "wsb"].into_iter().zip(operators) {
+            team::schema::add_login(&mut owner, login, "pw", operator, false)
+                .await
+                .unwrap();
+            team::schema::grant_fraud(&mut owner, login).await.unwrap();
+        }
+        let state = tempfile::tempdir().unwrap();
+        let sandbox = d1_sandbox::Sandbox::start(d1_sandbox::SandboxConfig {
+            consumers: 500,
+            op_delay: Duration::from_secs(60),
+            ..d1_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        sandbox.write_state_dir(state.path()).unwrap();
+        let ca = state.path().join("team-ca.pem");
+        std::fs::write(&ca, &cluster.ca_pem).unwrap();
+        Team {
+            cluster,
+            database,
+            owner,
+            sandbox,
+            state,
+            ca,
+        }
+    }
+}
+
+/// Opts `card` out in the open consumer's window: refused, naming `holder` as the operator
+/// opting it out, and nothing sent to D1.
+async fn opt_out_refused_naming(
+    harness: &Harness,
+    driver: &WebDriver,
+    sandbox: &d1_sandbox::Sandbox,
+    card: &str,
+    holder: &str,
+) {
+    let before = sandbox.stats().writes.get(card).copied();
+    crate::consumer::fill_card_opt_out(driver).await;
+    press_enter(driver, "[data-testid=confirm]").await;
+    wait_for_containing(
+        driver,
+        "[data-testid=notice]",
+        &format!("Already in progress: Card opt-out by {holder}"),
+    )
+    .await;
+    harness.screenshot(driver, "already-in-progress").await;
+    assert_eq!(
+        sandbox.stats().writes.get(card).copied(),
+        before,
+        "nothing sent"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sending() {
-    let cluster = team::testing::Cluster::start();
-    let database = cluster.database("c2p").await;
-    let mut owner = cluster.owner(&database).await;
-    team::schema::init(&mut owner).await.unwrap();
-    for (login, operator) in [("wsa", "A-0042"), ("wsb", "B-0007")] {
-        team::schema::add_login(&mut owner, login, "pw", operator, false)
-            .await
-            .unwrap();
-        team::schema::grant_fraud(&mut owner, login).await.unwrap();
-    }
-    // D1 as `d1-sandbox serve` would be, its writes pending for a minute.
-    let state = tempfile::tempdir().unwrap();
-    let sandbox = d1_sandbox::Sandbox::start(d1_sandbox::SandboxConfig {
-        consumers: 500,
-        op_delay: Duration::from_secs(60),
-        ..d1_sandbox::SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    sandbox.write_state_dir(state.path()).unwrap();
-    let ca = state.path().join("team-ca.pem");
-    std::fs::write(&ca, &cluster.ca_pem).unwrap();
+    let Team {
+        cluster,
+        database,
+        owner,
+        sandbox,
+        state,
+        ca,
+    } = Team::start(["A-0042", "B-0007"]).await;
 
     // Another workstation: B-0007 opts out a card of a consumer; it stays pending.
     let other = tempfile::tempdir().unwrap();
@@ -170,21 +233,7 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
     harness.screenshot(&driver, "history").await;
 
     // Its own opt-out of the same card: refused, naming B-0007, and nothing sent.
-    let before = sandbox.stats().writes.get(&card).copied();
-    crate::consumer::fill_card_opt_out(&driver).await;
-    press_enter(&driver, "[data-testid=confirm]").await;
-    wait_for_containing(
-        &driver,
-        "[data-testid=notice]",
-        "Already in progress: Card opt-out by B-0007",
-    )
-    .await;
-    harness.screenshot(&driver, "already-in-progress").await;
-    assert_eq!(
-        sandbox.stats().writes.get(&card).copied(),
-        before,
-        "nothing sent"
-    );
+    opt_out_refused_naming(&harness, &driver, &sandbox, &card, "B-0007").await;
     driver
         .action_chain()
         .send_keys(Key::Escape)
@@ -240,4 +289,233 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
     wait_for(&driver, "[data-testid=team-batch-takeover]").await;
     harness.screenshot(&driver, "team-batches").await;
     driver.quit().await.unwrap();
+}
+
+/// A throwaway OS account (CI runs the suite as root), removed with every process it ran when
+/// dropped.
+struct Account {
+    name: String,
+    uid: u32,
+}
+
+impl Account {
+    /// Makes an account whose home is `home` (which it is given).
+    fn create(home: &Path) -> Account {
+        let name = format!("c2pe2e{:08x}", rand_suffix());
+        let status = std::process::Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--user-group",
+                "--shell",
+                "/bin/sh",
+            ])
+            .arg("--home-dir")
+            .arg(home)
+            .arg(&name)
+            .status()
+            .expect("useradd (the suite runs as root, as CI does)");
+        assert!(status.success(), "useradd {name}: {status}");
+        let uid = uid_of(&name);
+        let account = Account { name, uid };
+        account.give(home);
+        account
+    }
+
+    /// Makes `path` (and what is under it) this account's.
+    fn give(&self, path: &Path) {
+        let status = std::process::Command::new("chown")
+            .args(["-R", &format!("{0}:{0}", self.name)])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "chown {}", path.display());
+    }
+}
+
+impl Account {
+    /// The processes running as this account.
+    fn pids(&self) -> Vec<i32> {
+        let uid = self.uid.to_string();
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_string_lossy().parse::<i32>().ok()?;
+                let status = std::fs::read_to_string(entry.path().join("status")).ok()?;
+                let real = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+                (real.split_whitespace().next() == Some(uid.as_str())).then_some(pid)
+            })
+            .collect()
+    }
+}
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        // Every process the account still runs (its keyring daemon left its session), by pid.
+        for pid in self.pids() {
+            if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = std::process::Command::new("userdel")
+            .arg(&self.name)
+            .status();
+    }
+}
+
+fn rand_suffix() -> u32 {
+    let mut bytes = [0u8; 4];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open("/dev/urandom").unwrap(),
+        &mut bytes,
+    )
+    .unwrap();
+    u32::from_le_bytes(bytes)
+}
+
+/// The uid of account `name`.
+fn uid_of(name: &str) -> u32 {
+    let out = std::process::Command::new("id")
+        .args(["-u", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// Two workstations as two OS accounts, each running the app: the first (this account) opts a
+/// card out; the second (a throwaway account, with its own keyring, set up with `c2p` as IT
+/// would) sees that operation in its History panel and its own opt-out of the card refused,
+/// naming the first operator, with nothing sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_os_account_s_app_sees_the_first_operator_s_opt_out_in_progress() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: it makes a throwaway OS account, which needs root (CI runs as root)");
+        return;
+    }
+    let c2p_care = Path::new(env!("CARGO_BIN_EXE_c2p-care"));
+    let c2p = c2p_care.with_file_name("c2p");
+    assert!(c2p.exists(), "{} is built by `make test`", c2p.display());
+    let Team {
+        cluster,
+        database,
+        sandbox,
+        state,
+        ca,
+        ..
+    } = Team::start(["A-0051", "B-0052"]).await;
+
+    // The first workstation (this account, A-0051) opts a card out in its window; D1 keeps it
+    // pending.
+    let home_a = tempfile::tempdir().unwrap();
+    let first = Harness::start("team-two-accounts-a", home_a.path());
+    first.write_system_policy(&team_policy(cluster.port, &database, &ca, "A-0051"));
+    let a = console_at(home_a.path(), &first.system_policy);
+    // Its own names: the keychain is shared with the tests running beside it.
+    connect(&a, state.path(), "local-two", "wsa").await;
+    drop(a);
+    let closed = crate::consumer::seeded("closed");
+    let card = closed
+        .cards
+        .iter()
+        .find(|c| c.status == d1_sandbox::model::AccountStatus::Closed)
+        .unwrap()
+        .card_id
+        .clone();
+    let driver_a = first.open().await;
+    crate::consumer::open_consumer(&driver_a, &closed.consumer_id).await;
+    crate::consumer::fill_card_opt_out(&driver_a).await;
+    press_enter(&driver_a, "[data-testid=confirm]").await;
+    let sent = std::time::Instant::now();
+    while sandbox.stats().writes.get(&card).copied() != Some(1) {
+        assert!(
+            sent.elapsed() < Duration::from_secs(30),
+            "the first opt-out never left"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The second workstation: another OS account, its home and keyring its own, set up by IT
+    // with `c2p` (the policy naming it B-0052, the environment, the team login).
+    let root = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        root.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let home_b = root.path().join("b");
+    std::fs::create_dir(&home_b).unwrap();
+    let files = home_b.join("d1");
+    std::fs::create_dir(&files).unwrap();
+    for file in std::fs::read_dir(state.path()).unwrap().flatten() {
+        std::fs::copy(file.path(), files.join(file.file_name())).unwrap();
+    }
+    std::fs::write(home_b.join("team-pw"), "pw\n").unwrap();
+    let account = Account::create(&home_b);
+    // Where the test build reads the administrators' policy (the harness names it).
+    let policy_b = home_b.join("etc/c2p-care/policy.json");
+    write_policy(
+        &policy_b,
+        &team_policy_for(
+            &account.name,
+            cluster.port,
+            &database,
+            &files.join("team-ca.pem"),
+            "B-0052",
+        ),
+    );
+    account.give(&home_b);
+    for private in [
+        "team-pw",
+        "d1/client.key",
+        "d1/signing.key",
+        "d1/issuer-api-key",
+    ] {
+        std::fs::set_permissions(
+            home_b.join(private),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    let setup = [
+        "\"$C2P\" env add local-two --from-sandbox \"$D1\"",
+        "\"$C2P\" env import-credentials local-two --cert \"$D1/client.pem\" --key \"$D1/client.key\" --signing-key \"$D1/signing.key\" --api-key-file \"$D1/issuer-api-key\"",
+        "\"$C2P\" env use local-two",
+        "\"$C2P\" team import-credentials --login wsb --password-file \"$HOME/team-pw\"",
+    ]
+    .join(" && ");
+    let second = Harness::start_as(
+        "team-two-accounts-b",
+        &home_b,
+        &[
+            ("C2P", c2p.to_str().unwrap()),
+            ("D1", files.to_str().unwrap()),
+        ],
+        &account.name,
+        first.display(),
+        &setup,
+    );
+    let driver_b = second.open().await;
+    assert!(
+        account.pids().iter().any(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe"))
+                .is_ok_and(|exe| exe.file_name() == c2p_care.file_name())
+        }),
+        "the second window is the console run by the other account"
+    );
+    crate::consumer::open_consumer(&driver_b, &closed.consumer_id).await;
+    wait_for_containing(
+        &driver_b,
+        "[data-testid=history] [data-testid=team-write-operator]",
+        "A-0051",
+    )
+    .await;
+    second.screenshot(&driver_b, "history").await;
+    opt_out_refused_naming(&second, &driver_b, &sandbox, &card, "A-0051").await;
+    driver_b.quit().await.unwrap();
+    driver_a.quit().await.unwrap();
+    drop(second);
+    drop(account);
 }

@@ -72,6 +72,9 @@ async fn run(cli: Cli) -> Outcome {
         let _ = forward(&console).await;
     }
     let outcome = run_command(&console, command).await;
+    // Team mode: the store told how this command's writes ended (one it misses is told by the
+    // next command or the desktop console).
+    let _ = tokio::time::timeout(FORWARD_WAIT, console.team_outcomes_told()).await;
     if forwards && let Err(why) = forward(&console).await {
         eprintln!(
             "warning: this command's audit records could not be sent to the team store ({why}); the next command or the desktop console sends them"

@@ -13,9 +13,9 @@ CREATE TABLE IF NOT EXISTS c2p.claims (
   target text NOT NULL CHECK (target ~ '^[A-Za-z0-9_-]{1,64}$'),
   -- The consumer a card belongs to (a card's write), or the consumer itself.
   consumer text NOT NULL CHECK (consumer ~ '^[A-Za-z0-9_-]{1,64}$'),
-  -- CLAIMED, SENDING (with a lease), PENDING (D1 accepted it, the operation has not ended),
-  -- UNKNOWN (a lease ran out or the answer was lost: reconcile, never resend blindly), and the
-  -- final SUCCESSFUL, FAILED, NOT_SENT, RELEASED.
+  -- SENDING (claimed, with a lease, immediately before the request leaves), PENDING (D1
+  -- accepted it, the operation has not ended), UNKNOWN (a lease ran out or the answer was lost:
+  -- reconcile, never resend blindly), and the final SUCCESSFUL, FAILED, NOT_SENT, RELEASED.
   state text NOT NULL,
   login name NOT NULL,
   operator text NOT NULL,
@@ -31,15 +31,15 @@ CREATE TABLE IF NOT EXISTS c2p.claims (
 );
 -- One unfinished write per target in an environment.
 CREATE UNIQUE INDEX IF NOT EXISTS claims_one_open ON c2p.claims (environment, target)
-  WHERE state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
+  WHERE state IN ('SENDING', 'PENDING', 'UNKNOWN');
 CREATE INDEX IF NOT EXISTS claims_consumer_open ON c2p.claims (environment, consumer)
-  WHERE state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
+  WHERE state IN ('SENDING', 'PENDING', 'UNKNOWN');
 -- The same write just applied, and a consumer's history: found without reading every claim.
 CREATE INDEX IF NOT EXISTS claims_target ON c2p.claims (environment, target, finished_at);
 CREATE INDEX IF NOT EXISTS claims_history ON c2p.claims (environment, consumer, claimed_at);
 -- A login's writes under way, counted at each claim.
 CREATE INDEX IF NOT EXISTS claims_login_open ON c2p.claims (login)
-  WHERE state IN ('CLAIMED', 'SENDING');
+  WHERE state = 'SENDING';
 -- A row per consumer, locked while a claim on it or its cards is decided (a login cannot lock
 -- it from outside: it has no UPDATE right).
 CREATE TABLE IF NOT EXISTS c2p.claim_keys (
@@ -110,19 +110,8 @@ CREATE INDEX IF NOT EXISTS batches_environment ON c2p.batches (environment, crea
 REVOKE ALL ON c2p.batches, c2p.batch_items, c2p.batch_events FROM PUBLIC;
 GRANT SELECT ON c2p.batches, c2p.batch_items, c2p.batch_events TO c2p_operator;
 
--- Leases that ran out: a claim never marked sending was never sent (NOT_SENT, final: its holder
--- can no longer mark it); one that was sending may or may not have left (UNKNOWN).
-CREATE OR REPLACE FUNCTION c2p.expire_leases(p_environment text, p_consumer text) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, c2p, pg_temp AS $$
-  UPDATE c2p.claims
-    SET state = CASE state WHEN 'CLAIMED' THEN 'NOT_SENT' ELSE 'UNKNOWN' END,
-        finished_at = CASE state WHEN 'CLAIMED' THEN now() END
-  WHERE environment = p_environment AND consumer = p_consumer
-    AND state IN ('CLAIMED', 'SENDING') AND lease_until < now()
-$$;
-
--- Claims `p_target` for a write of `p_kind` (carrying `p_correlation_id`), for `p_seconds`
--- until it is marked sending. Answers the claim's id, or the write in the way (its kind,
+-- Claims `p_target` for a write of `p_kind` (carrying `p_correlation_id`) about to leave: the
+-- claim is SENDING with a lease of `p_seconds`, by which the request must have left. Answers the claim's id, or the write in the way (its kind,
 -- operator, workstation, since when and state) and no id: an unfinished one on the target, its
 -- consumer or one of its cards, or the same write on the same target that D1 applied less than
 -- `p_done_within` seconds ago (two agents on one customer's call). For item `p_seq` of batch
@@ -155,7 +144,7 @@ BEGIN
   END IF;
   -- A login holds at most 200 unfinished writes: it cannot lock the team out of many cards.
   IF (SELECT count(*) FROM c2p.claims
-      WHERE login = session_user AND state IN ('CLAIMED', 'SENDING')) >= 200 THEN
+      WHERE login = session_user AND state = 'SENDING') >= 200 THEN
     RAISE EXCEPTION 'this login holds 200 writes under way: wait for them to end'
       USING ERRCODE = 'program_limit_exceeded';
   END IF;
@@ -183,13 +172,15 @@ BEGIN
   INSERT INTO c2p.claim_keys VALUES (p_environment, p_consumer) ON CONFLICT DO NOTHING;
   PERFORM 1 FROM c2p.claim_keys
     WHERE environment = p_environment AND consumer = p_consumer FOR UPDATE;
-  PERFORM c2p.expire_leases(p_environment, p_consumer);
+  -- Leases that ran out: the write may or may not have left (UNKNOWN, reconciled from D1).
+  UPDATE c2p.claims c SET state = 'UNKNOWN'
+    WHERE c.environment = p_environment AND c.consumer = p_consumer
+      AND c.state = 'SENDING' AND c.lease_until < now();
   -- The same target, the consumer of this card, or a card of this consumer.
   SELECT * INTO held FROM c2p.claims
-    WHERE environment = p_environment AND state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN')
+    WHERE environment = p_environment AND state IN ('SENDING', 'PENDING', 'UNKNOWN')
       AND (target = p_target
-           OR (p_target_kind = 'card' AND target_kind = 'consumer' AND target = p_consumer)
-           OR (p_target_kind = 'consumer' AND consumer = p_target))
+           OR (consumer = p_consumer AND (target_kind = 'consumer' OR p_target_kind = 'consumer')))
     ORDER BY claimed_at LIMIT 1;
   IF NOT FOUND THEN
     SELECT * INTO held FROM c2p.claims
@@ -206,7 +197,7 @@ BEGIN
   END IF;
   INSERT INTO c2p.claims (environment, kind, target_kind, target, consumer, state, login,
                           operator, workstation, correlation_id, lease_until)
-  VALUES (p_environment, p_kind, p_target_kind, p_target, p_consumer, 'CLAIMED', session_user,
+  VALUES (p_environment, p_kind, p_target_kind, p_target, p_consumer, 'SENDING', session_user,
           me.operator, p_workstation, p_correlation_id,
           now() + make_interval(secs => least(greatest(p_seconds, 1), 600)))
   RETURNING id INTO claimed;
@@ -216,33 +207,6 @@ BEGIN
     PERFORM pg_notify('c2p_batches', p_batch);
   END IF;
   RETURN QUERY SELECT claimed, NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text;
-END
-$$;
-
--- The claim's holder, immediately before it sends: marks it SENDING with a lease of
--- `p_seconds`, or renews it. False when this login no longer holds it (its lease ran out and it
--- became UNKNOWN, or it was released): then nothing may be sent.
-CREATE OR REPLACE FUNCTION c2p.claim_send(p_claim bigint, p_seconds integer) RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
-DECLARE
-  claim c2p.claims%ROWTYPE;
-BEGIN
-  SELECT * INTO claim FROM c2p.claims WHERE id = p_claim AND login = session_user FOR UPDATE;
-  IF NOT FOUND OR claim.state NOT IN ('CLAIMED', 'SENDING') THEN
-    RETURN false;
-  END IF;
-  IF claim.lease_until < now() THEN
-    UPDATE c2p.claims
-      SET state = CASE state WHEN 'CLAIMED' THEN 'NOT_SENT' ELSE 'UNKNOWN' END,
-          finished_at = CASE state WHEN 'CLAIMED' THEN now() END
-      WHERE id = p_claim;
-    RETURN false;
-  END IF;
-  UPDATE c2p.claims
-    SET state = 'SENDING',
-        lease_until = now() + make_interval(secs => least(greatest(p_seconds, 1), 600))
-    WHERE id = p_claim;
-  RETURN true;
 END
 $$;
 
@@ -264,7 +228,7 @@ BEGIN
         operation_id = coalesce(p_operation_id, operation_id),
         lease_until = NULL,
         finished_at = CASE WHEN p_state IN ('PENDING', 'UNKNOWN') THEN NULL ELSE now() END
-    WHERE id = p_claim AND state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN')
+    WHERE id = p_claim AND state IN ('SENDING', 'PENDING', 'UNKNOWN')
       AND (login = session_user
            OR (state IN ('PENDING', 'UNKNOWN') AND operator = c2p.my_operator()));
   IF NOT FOUND THEN
@@ -282,8 +246,8 @@ END
 $$;
 
 -- A claim whose answer was lost on its way back (the store went away) and whose write never
--- left: the login that made it, knowing the correlation id, ends it as NOT_SENT so that the
--- target is free again at once. Only a claim never marked sending.
+-- left (its sender gave up without an answer): the login that made it, knowing the correlation
+-- id, ends it as NOT_SENT so that the target is free again at once.
 CREATE OR REPLACE FUNCTION c2p.claim_abandon(p_correlation_id text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
@@ -291,7 +255,7 @@ DECLARE
 BEGIN
   UPDATE c2p.claims
     SET state = 'NOT_SENT', finished_at = now(), lease_until = NULL
-    WHERE login = session_user AND correlation_id = p_correlation_id AND state = 'CLAIMED'
+    WHERE login = session_user AND correlation_id = p_correlation_id AND state = 'SENDING'
     RETURNING id INTO abandoned;
   IF abandoned IS NULL THEN
     RETURN false;
@@ -301,10 +265,8 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION c2p.expire_leases, c2p.claim, c2p.claim_send, c2p.claim_finish,
-  c2p.claim_abandon FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION c2p.claim, c2p.claim_send, c2p.claim_finish, c2p.claim_abandon
-  TO c2p_operator;
+REVOKE ALL ON FUNCTION c2p.claim, c2p.claim_finish, c2p.claim_abandon FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2p.claim, c2p.claim_finish, c2p.claim_abandon TO c2p_operator;
 
 -- The calling login, when it may write (bound to an operator, not revoked).
 CREATE OR REPLACE FUNCTION c2p.writer() RETURNS c2p.logins
@@ -364,8 +326,8 @@ $$;
 -- START holds a batch nobody has run, or one this login ran (not one done, nor one another
 -- cancelled); RENEW only renews this login's hold (a runner that was taken over never gets it
 -- back so); TAKE_OVER takes a batch, not ended, from another runner whose hold ran out or who
--- let it go: that runner's claims on the batch that never left lapse, those that were sending
--- become UNKNOWN, and the open ones pass to this login to reconcile before anything else is sent.
+-- let it go: that runner's claims on the batch that were sending become UNKNOWN, and the open
+-- ones pass to this login to reconcile before anything else is sent.
 -- Answers whether it is held, whom it was taken from, the runner, until when, and what the team
 -- asked of it.
 CREATE OR REPLACE FUNCTION c2p.batch_hold(p_id text, p_seconds integer, p_workstation text,
@@ -403,14 +365,11 @@ BEGIN
   IF b.runner_login IS NOT NULL AND b.runner_login <> session_user THEN
     previous := b.runner_operator || ' on ' || b.runner_workstation;
     UPDATE c2p.claims c
-      SET state = CASE c.state WHEN 'CLAIMED' THEN 'NOT_SENT' WHEN 'SENDING' THEN 'UNKNOWN'
-                               ELSE c.state END,
-          finished_at = CASE c.state WHEN 'CLAIMED' THEN now() ELSE c.finished_at END,
-          login = CASE c.state WHEN 'CLAIMED' THEN c.login ELSE session_user END,
-          lease_until = NULL
+      SET state = CASE c.state WHEN 'SENDING' THEN 'UNKNOWN' ELSE c.state END,
+          login = session_user, lease_until = NULL
       FROM c2p.batch_items i
       WHERE i.batch_id = p_id AND i.claim_id = c.id
-        AND c.state IN ('CLAIMED', 'SENDING', 'PENDING', 'UNKNOWN');
+        AND c.state IN ('SENDING', 'PENDING', 'UNKNOWN');
     UPDATE c2p.batch_items i SET status = c.state
       FROM c2p.claims c
       WHERE i.batch_id = p_id AND i.claim_id = c.id AND i.status = 'SENDING';
@@ -481,13 +440,15 @@ GRANT EXECUTE ON FUNCTION c2p.batch_create, c2p.batch_hold, c2p.batch_state, c2p
 GRANT SELECT ON c2p.claims TO c2p_operator;
 
 -- An administrator (the database owner's account, like `c2p team init`) releases a claim stuck in
--- UNKNOWN (or PENDING, its holder gone) after reconciliation failed, with a reason kept beside it.
+-- UNKNOWN (or SENDING past its lease, or PENDING, its holder gone) after reconciliation failed,
+-- with a reason kept beside it.
 CREATE OR REPLACE FUNCTION c2p.claim_release(p_claim bigint, p_reason text) RETURNS boolean
 LANGUAGE sql SET search_path = pg_catalog, c2p, pg_temp AS $$
   UPDATE c2p.claims
     SET state = 'RELEASED', finished_at = now(), released_by = session_user,
         release_reason = p_reason
-    WHERE id = p_claim AND state IN ('UNKNOWN', 'PENDING')
+    WHERE id = p_claim
+      AND (state IN ('UNKNOWN', 'PENDING') OR (state = 'SENDING' AND lease_until < now()))
   RETURNING true
 $$;
 REVOKE ALL ON FUNCTION c2p.claim_release FROM PUBLIC;

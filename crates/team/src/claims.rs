@@ -1,9 +1,9 @@
 //! The team's journal of writes: before a write leaves a workstation it claims its target in the
 //! store, so that one write per card or consumer is under way across every workstation, and a
-//! consumer's write and its cards' writes exclude each other. The holder marks its claim as
-//! sending (with a lease) immediately before each send and stops when it no longer holds it; a
-//! lease that runs out makes the claim UNKNOWN, to be reconciled from D1, never sent again
-//! blindly.
+//! consumer's write and its cards' writes exclude each other. A claim is made immediately
+//! before its request leaves, as sending with a lease; the sender stops when the lease may have
+//! run out, and a lease that runs out makes the claim UNKNOWN, to be reconciled from D1, never
+//! sent again blindly.
 
 use std::time::Duration;
 
@@ -46,7 +46,7 @@ pub struct Holder {
     pub workstation: String,
     /// Since when (RFC 3339).
     pub since: String,
-    /// CLAIMED, SENDING, PENDING or UNKNOWN; SUCCESSFUL for the same write just applied;
+    /// SENDING, PENDING or UNKNOWN; SUCCESSFUL for the same write just applied;
     /// RUNNER when a batch item's batch is run by another (the holder is its runner).
     pub state: String,
 }
@@ -94,7 +94,7 @@ impl Outcome {
 pub struct Terms<'a> {
     /// The correlation id the write's request carries.
     pub correlation_id: &'a str,
-    /// The claim lapses (NOT_SENT) unless marked sending within this time.
+    /// The claim's lease: the request leaves within it, or the claim becomes UNKNOWN.
     pub lease: Duration,
     /// The same write on the same target that D1 applied less than this long ago is in the
     /// way too: two agents on one customer's call.
@@ -104,7 +104,8 @@ pub struct Terms<'a> {
     pub batch: Option<(&'a str, i32)>,
 }
 
-/// Claims `target` for this login's operator on `workstation`.
+/// Claims `target` for this login's operator on `workstation`, immediately before its request
+/// leaves: the claim is SENDING, its lease running (see [`Terms::lease`]).
 pub async fn claim(
     client: &Client,
     target: &Target,
@@ -158,15 +159,6 @@ fn seconds(lease: Duration) -> i32 {
     i32::try_from(lease.as_secs().max(1)).unwrap_or(600)
 }
 
-/// Immediately before a send: marks claim `id` as sending for `lease` (or renews it). `false`
-/// when this login no longer holds it: then nothing may be sent.
-pub async fn hold_for_send(client: &Client, id: i64, lease: Duration) -> Result<bool> {
-    Ok(client
-        .query_one("SELECT c2p.claim_send($1, $2)", &[&id, &seconds(lease)])
-        .await?
-        .get(0))
-}
-
 /// Records how claim `id`'s write ended (with D1's operationId); `false` when this login may
 /// not (it no longer holds the claim, and it is not an UNKNOWN claim of its operator's).
 pub async fn finish(
@@ -185,7 +177,7 @@ pub async fn finish(
 }
 
 /// Ends this login's claim for the write carrying `correlation_id` as NOT_SENT, when the claim's
-/// answer was lost and the write never left; `false` when there is no such claim never marked
+/// answer was lost and the write never left; `false` when there is no such claim still
 /// sending.
 pub async fn abandon(client: &Client, correlation_id: &str) -> Result<bool> {
     Ok(client
@@ -223,7 +215,7 @@ pub struct TeamWrite {
     pub target: String,
     /// The consumer it is on (the card's, or itself).
     pub consumer: String,
-    /// CLAIMED, SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED.
+    /// SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED.
     pub state: String,
     /// Who made it.
     pub operator: String,
@@ -254,7 +246,10 @@ fn team_write(row: &tokio_postgres::Row) -> TeamWrite {
 
 fn team_writes_select() -> String {
     format!(
-        "SELECT id, kind, target, consumer, state, operator, workstation, {}, {}, operation_id
+        // A claim whose lease ran out is UNKNOWN, whether or not a later claim has said so.
+        "SELECT id, kind, target, consumer,
+                CASE WHEN state = 'SENDING' AND lease_until < now() THEN 'UNKNOWN' ELSE state END,
+                operator, workstation, {}, {}, operation_id
          FROM c2p.claims",
         crate::trail::utc("claimed_at"),
         crate::trail::utc("finished_at"),

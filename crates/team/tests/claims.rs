@@ -84,7 +84,7 @@ async fn one_write_per_target_across_logins_and_a_consumer_excludes_its_cards() 
                     ("A-0042", "WS-17")
                 );
                 assert_eq!(holder.kind, "OPT_OUT_CARD");
-                assert_eq!(holder.state, "CLAIMED");
+                assert_eq!(holder.state, "SENDING");
             }
             other => panic!("{target:?}: {other:?}"),
         }
@@ -103,19 +103,9 @@ async fn one_write_per_target_across_logins_and_a_consumer_excludes_its_cards() 
             .unwrap(),
     );
 
-    // Bob cannot send or finish alice's write; alice can.
-    assert!(
-        !claims::hold_for_send(&bob, id, Duration::from_secs(30))
-            .await
-            .unwrap()
-    );
+    // Bob cannot finish alice's write; alice can.
     assert!(
         !claims::finish(&bob, id, Outcome::Successful, None)
-            .await
-            .unwrap()
-    );
-    assert!(
-        claims::hold_for_send(&alice, id, Duration::from_secs(30))
             .await
             .unwrap()
     );
@@ -178,17 +168,17 @@ async fn a_lease_that_runs_out_is_unknown_its_sender_stops_and_only_an_administr
     let bob = team::connect(&address, "bob", "pw").await.unwrap();
 
     let id = ours(
-        claims::claim(&alice, &consumer("cons-9"), "WS-17", terms(CID, LEASE))
-            .await
-            .unwrap(),
-    );
-    assert!(
-        claims::hold_for_send(&alice, id, Duration::from_secs(1))
-            .await
-            .unwrap()
+        claims::claim(
+            &alice,
+            &consumer("cons-9"),
+            "WS-17",
+            terms(CID, Duration::from_secs(1)),
+        )
+        .await
+        .unwrap(),
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    // The lease ran out: nobody may send, the write is UNKNOWN until reconciled.
+    // The lease ran out: the write is UNKNOWN until reconciled, and nobody may claim it.
     match claims::claim(&bob, &card("crd-9", "cons-9"), "WS-20", terms(CID, LEASE))
         .await
         .unwrap()
@@ -196,11 +186,8 @@ async fn a_lease_that_runs_out_is_unknown_its_sender_stops_and_only_an_administr
         Claimed::InProgress(holder) => assert_eq!(holder.state, "UNKNOWN"),
         other => panic!("{other:?}"),
     }
-    assert!(
-        !claims::hold_for_send(&alice, id, Duration::from_secs(30))
-            .await
-            .unwrap()
-    );
+    // Its sender, which knows it never sent, cannot abandon it any more.
+    assert!(!claims::abandon(&alice, CID).await.unwrap());
     // Another operator cannot settle it; the same operator's other workstation can, after
     // reconciling from D1 — here it could not, so it stays UNKNOWN for an administrator.
     assert!(
@@ -270,7 +257,7 @@ async fn two_logins_racing_for_the_same_card_get_one_claim() {
 }
 
 #[tokio::test]
-async fn a_claim_never_marked_sending_lapses_unsent_and_a_pending_one_holds_until_it_ends() {
+async fn a_claim_abandoned_unsent_frees_its_target_and_a_pending_one_holds_until_it_ends() {
     let cluster = Cluster::start();
     let _owner = store(&cluster, "lapse").await;
     let address = cluster.address("lapse");
@@ -278,15 +265,16 @@ async fn a_claim_never_marked_sending_lapses_unsent_and_a_pending_one_holds_unti
     let alice2 = team::connect(&address, "alice2", "pw").await.unwrap();
     let bob = team::connect(&address, "bob", "pw").await.unwrap();
 
-    // Claimed, then the workstation stopped before sending: the claim lapses as NOT_SENT (it
-    // cannot have left), and its holder may no longer send.
+    // Claimed, then its answer lost and the write never sent: its sender abandons it by the
+    // correlation id (only its own login can), and the card is free at once.
     let short = Duration::from_secs(1);
-    let lapsed = ours(
-        claims::claim(&alice, &card("crd-5", "cons-5"), "WS-17", terms(CID, short))
+    ours(
+        claims::claim(&alice, &card("crd-5", "cons-5"), "WS-17", terms(CID, LEASE))
             .await
             .unwrap(),
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!claims::abandon(&bob, CID).await.unwrap());
+    assert!(claims::abandon(&alice, CID).await.unwrap());
     let next = ours(
         claims::claim(
             &bob,
@@ -297,21 +285,18 @@ async fn a_claim_never_marked_sending_lapses_unsent_and_a_pending_one_holds_unti
         .await
         .unwrap(),
     );
-    assert!(!claims::hold_for_send(&alice, lapsed, LEASE).await.unwrap());
 
     // Accepted by D1 and pending: no lease runs out; the operator's other login ends it.
-    assert!(claims::hold_for_send(&bob, next, short).await.unwrap());
     assert!(
         claims::finish(&bob, next, Outcome::Pending, Some("op-5"))
             .await
             .unwrap()
     );
     let pending = ours(
-        claims::claim(&alice, &card("crd-6", "cons-6"), "WS-17", terms(CID, LEASE))
+        claims::claim(&alice, &card("crd-6", "cons-6"), "WS-17", terms(CID, short))
             .await
             .unwrap(),
     );
-    assert!(claims::hold_for_send(&alice, pending, short).await.unwrap());
     assert!(
         claims::finish(&alice, pending, Outcome::Pending, Some("op-6"))
             .await

@@ -13,6 +13,8 @@ use super::control::RunControl;
 /// round of successes, and a time before which nobody sends.
 pub(super) struct Brake {
     pub(super) permits: Semaphore,
+    /// Items made ready (journaled, claimed) ahead of their turn to send: at most `max`.
+    pub(super) ahead: Semaphore,
     pub(super) limit: AtomicUsize,
     max: usize,
     successes: AtomicUsize,
@@ -23,6 +25,7 @@ impl Brake {
     pub(super) fn new(max: usize) -> Self {
         Self {
             permits: Semaphore::new(max),
+            ahead: Semaphore::new(max),
             limit: AtomicUsize::new(max),
             max,
             successes: AtomicUsize::new(0),

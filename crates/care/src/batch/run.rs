@@ -18,7 +18,7 @@ use super::control::{MAX_CONCURRENCY, RunControl, wait_while_paused};
 use crate::audit_log::{AuditLog, Recorder};
 use crate::journal::{Batch, BatchLink, Item, ItemStatus, Journal, TargetKind};
 use crate::policy::{Gate, Permission};
-use crate::writes::send::{Writer, may_send_again};
+use crate::writes::send::{Step, Writer, may_send_again};
 use crate::writes::tracker::Tracker;
 use crate::writes::{WriteKind, WriteRequest};
 use crate::{Error, Result};
@@ -204,24 +204,15 @@ impl Run<'_> {
             reason: batch.reason.clone(),
             user_decision: batch.reason_code == "USER_DECISION",
         };
+        let closed =
+            |_: tokio::sync::AcquireError| Error::Internal("the batch's limiter closed".into());
         for _ in 0..MAX_ATTEMPTS {
-            let _permit = loop {
-                if !wait_while_paused(control).await {
-                    return Ok(());
-                }
-                brake.wait_turn(control).await;
-                let permit = brake
-                    .permits
-                    .acquire()
-                    .await
-                    .map_err(|_| Error::Internal("the batch's limiter closed".into()))?;
-                brake.wait_turn(control).await;
-                // A pause or cancel that came while this item waited for its turn stops it
-                // here: only writes already on the wire finish.
-                if *control.borrow() == RunControl::Run {
-                    break permit;
-                }
-            };
+            if !wait_while_paused(control).await {
+                return Ok(());
+            }
+            // Made ready (the bank's lookup, the intent, the claim) while earlier items are on
+            // the wire, at most as many ahead as may be sent at once.
+            let ahead = brake.ahead.acquire().await.map_err(closed)?;
             // The policy is read afresh for every write: a role taken away mid-batch (the batch
             // permission, or the write's own) stops it, and so does a change of environment (the
             // permit is for the environment in use, the writer checks it is the batch's).
@@ -241,7 +232,26 @@ impl Run<'_> {
                 ),
                 claims: self.tracker.claims,
             };
-            let written = writer.write(&permit, request.clone(), Some(&link)).await?;
+            let written = match writer.ready(&permit, request.clone(), Some(&link)).await? {
+                Step::Done(written) => *written,
+                Step::Ready(ready) => {
+                    brake.wait_turn(control).await;
+                    let turn = brake.permits.acquire().await.map_err(closed)?;
+                    drop(ahead);
+                    brake.wait_turn(control).await;
+                    // A pause or cancel that came while this item waited for its turn stops it
+                    // here (its claim freed): only writes already on the wire finish.
+                    if *control.borrow() != RunControl::Run {
+                        drop(turn);
+                        writer
+                            .withdraw(*ready, "its batch was paused or cancelled before it left")?;
+                        continue;
+                    }
+                    let written = writer.send_ready(*ready).await?;
+                    drop(turn);
+                    written
+                }
+            };
             match written.retry_after {
                 Some(wait) => brake.slow_down(wait),
                 None => {

@@ -253,7 +253,7 @@ impl Console {
                 let (holding, merged) = self.hold_batch(&mut claims, batch, control).await?;
                 // What the store missed while it was out of reach, before anything new.
                 claims
-                    .tell_untold(&self.journal, &self.in_flight)
+                    .tell_untold(&self.in_flight)
                     .await
                     .map_err(|e| match e {
                         Error::TeamStore(why) => crate::writes::claim::unreachable(&why),
@@ -271,7 +271,10 @@ impl Console {
             workstation: &self.identity.workstation,
             gate: self,
         };
-        let progress = run.run(concurrency, &control, on_progress).await?;
+        let progress = run.run(concurrency, &control, on_progress).await;
+        // Every item's outcome in the store before the batch is let go.
+        self.team_outcomes_told().await;
+        let progress = progress?;
         drop(holding);
         let items = self.journal.batch_items(&batch.id)?;
         let state = if *control.borrow() == RunControl::Cancel {

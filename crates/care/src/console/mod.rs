@@ -75,7 +75,7 @@ pub struct Console {
     settings: SettingsStore,
     vault: Vault,
     policy_paths: PolicyPaths,
-    journal: Journal,
+    journal: Arc<Journal>,
     audit: AuditLog,
     /// What the last recorded search showed (searching as you type is one record).
     searches: search_record::SearchRecord,
@@ -95,6 +95,8 @@ pub struct Console {
     team_link: std::sync::Mutex<Option<team::TeamLink>>,
     /// Team mode: the connection writes claim their targets over, made when first needed.
     team_claims: tokio::sync::Mutex<Option<Arc<crate::writes::claim::Connections>>>,
+    /// Team mode: writes' outcomes on their way to the store.
+    team_tells: Arc<crate::writes::claim::Tells>,
 }
 
 /// The console's files kept aside at start.
@@ -127,11 +129,13 @@ impl Console {
         let stand_in = std::path::Path::new(STAND_IN);
         let console = Self {
             settings: SettingsStore::new(&dirs.config),
-            journal: Journal::open(match damaged.journal {
-                Some(_) => stand_in,
-                None => &journal_path,
-            })?
-            .owned(),
+            journal: Arc::new(
+                Journal::open(match damaged.journal {
+                    Some(_) => stand_in,
+                    None => &journal_path,
+                })?
+                .owned(),
+            ),
             audit: match &damaged.audit {
                 Some(aside) => AuditLog::refusing(aside.refusal("audit log").to_string())?,
                 None => AuditLog::open(&audit_path)?,
@@ -150,6 +154,7 @@ impl Console {
             policy_seen: std::sync::Mutex::new(None),
             team_link: std::sync::Mutex::new(None),
             team_claims: tokio::sync::Mutex::new(None),
+            team_tells: Arc::default(),
         };
         if console.damaged.audit.is_none() && console.audit.count()? == 0 {
             let result = match audit_existed {

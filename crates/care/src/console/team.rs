@@ -444,6 +444,9 @@ impl Console {
 const MOST_BACKOFF: std::time::Duration = std::time::Duration::from_secs(60);
 /// How often the forwarder looks even when no record was written (team mode turned on).
 const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long the forwarder lets records gather after one is written: a write's records go in one
+/// call, and the forwarding stays out of the way of the write's own claim in the store.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl Console {
     /// Team mode, for as long as the console runs: each audit record goes to the team store as
@@ -468,7 +471,12 @@ impl Console {
                     }
                 }
             }
-            let _ = tokio::time::timeout(LOOK_EVERY, self.audit.written()).await;
+            if tokio::time::timeout(LOOK_EVERY, self.audit.written())
+                .await
+                .is_ok()
+            {
+                tokio::time::sleep(GATHER).await;
+            }
         }
     }
 

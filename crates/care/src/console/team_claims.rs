@@ -36,7 +36,16 @@ impl Console {
             lease: Duration::from_secs(u64::from(config.claim_lease_seconds.max(1))),
             batch: None,
             batch_held_until: None,
+            journal: self.journal.clone(),
+            tells: self.team_tells.clone(),
         }))
+    }
+
+    /// Waits until the team store has been told the outcome of every write this console made
+    /// (those it could not be told are told on a later pass): the command line calls it before
+    /// it exits.
+    pub async fn team_outcomes_told(&self) {
+        self.team_tells.settled().await;
     }
 
     /// Whether `environment` is the sandbox this process started (simulated, it dies with the
@@ -86,6 +95,8 @@ impl Console {
             d1::ConsumerId::new(consumer)?;
         }
         let permit = self.authorise(crate::policy::Permission::View, consumer)?;
+        // This workstation's own writes as they ended, not as they were a moment ago.
+        self.team_outcomes_told().await;
         let session = self.session().await?;
         let Some(claims) = self.team_claims(&session).await.map_err(|error| match error {
             Error::ClaimUnavailable(_) => Error::TeamStore(

@@ -16,33 +16,49 @@ const UNSURE: &str = "UNSURE";
 pub struct ClaimNote {
     /// The claim's id in the store.
     pub id: i64,
-    /// The state the store was last told (`CLAIMED` until the first outcome).
+    /// The state the store was last told (`SENDING` until the first outcome).
     pub told: Option<String>,
 }
 
 impl Journal {
-    /// Notes that intent `id` holds claim `claim` in the team store.
-    pub fn set_claim(&self, id: i64, claim: i64) -> Result<()> {
-        self.db
-            .lock()
+    /// Marks intent `id` as sent, like [`Journal::mark_sent`], under claim `claim` of the team
+    /// store (SENDING), in one write. The claim is noted even when the intent was not marked
+    /// (another console sharing the journal closed it first), so that the store is told it
+    /// never left. Whether it was marked.
+    pub fn mark_sent_claimed(&self, id: i64, claim: i64) -> Result<bool> {
+        let mut connection = self.db.lock();
+        let transaction = connection.transaction().map_err(failed)?;
+        transaction
             .execute(
-                "UPDATE intents SET claim_id = ?2, claim_told = 'CLAIMED' WHERE id = ?1",
+                "UPDATE intents SET claim_id = ?2, claim_told = 'SENDING' WHERE id = ?1",
                 params![id, claim],
             )
             .map_err(failed)?;
-        Ok(())
+        let marked = transaction
+            .execute(super::intents::MARK_SENT, params![id, super::now()])
+            .map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+        Ok(marked == 1)
     }
 
     /// Notes that the team store was told `told` of intent `id`'s claim.
     pub fn set_claim_told(&self, id: i64, told: &str) -> Result<()> {
-        self.db
-            .lock()
-            .execute(
-                "UPDATE intents SET claim_told = ?2 WHERE id = ?1",
-                params![id, told],
-            )
-            .map_err(failed)?;
-        Ok(())
+        self.set_claims_told(&[(id, told)])
+    }
+
+    /// Notes what the team store was told of each `(intent id, state)`, in one write.
+    pub fn set_claims_told(&self, told: &[(i64, &str)]) -> Result<()> {
+        let mut connection = self.db.lock();
+        let transaction = connection.transaction().map_err(failed)?;
+        for (id, state) in told {
+            transaction
+                .execute(
+                    "UPDATE intents SET claim_told = ?2 WHERE id = ?1",
+                    params![id, state],
+                )
+                .map_err(failed)?;
+        }
+        transaction.commit().map_err(failed)
     }
 
     /// Notes that intent `id`'s claim was asked for but its answer was lost: the store may hold

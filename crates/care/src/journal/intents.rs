@@ -123,6 +123,10 @@ impl Note {
     pub(crate) const RESOLVED_FROM_D1: &str = "resolved from D1's operations list";
 }
 
+/// Marks intent `?1` sent at `?2`, unless it was closed or marked already.
+pub(super) const MARK_SENT: &str =
+    "UPDATE intents SET sent_at = ?2 WHERE id = ?1 AND state = 'INTENT' AND sent_at IS NULL";
+
 pub(crate) const COLUMNS: &str = "id, kind, target, reason, reason_code, correlation_id, environment, operator, state, operation_id, detail, created_at, updated_at, note, sent_at, owner, claim_id, claim_told, settle_from";
 
 pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -234,10 +238,7 @@ impl Journal {
         let marked = self
             .db
             .lock()
-            .execute(
-                "UPDATE intents SET sent_at = ?2 WHERE id = ?1 AND state = 'INTENT' AND sent_at IS NULL",
-                params![id, now()],
-            )
+            .execute(MARK_SENT, params![id, now()])
             .map_err(failed)?;
         Ok(marked == 1)
     }

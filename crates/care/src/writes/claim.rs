@@ -1,8 +1,8 @@
-//! Team mode's side of a write: its target claimed in the team store before the request may
-//! leave (one write per card or consumer across every workstation), held with a lease
-//! immediately before it leaves, and its outcome told to the store. The local journal stays
-//! the first record of the intent: it is written before the claim, and it remembers what the
-//! store was last told, so an outcome the store missed is told on a later pass.
+//! Team mode's side of a write: its target claimed in the team store immediately before the
+//! request leaves (one write per card or consumer across every workstation), as sending with a
+//! lease, and its outcome told to the store in the background. The local journal stays the
+//! first record of the intent: it is written before the claim, and it remembers what the store
+//! was last told, so an outcome the store missed is told on a later pass.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -52,7 +52,58 @@ impl Connections {
     }
 }
 
+/// Outcomes on their way to the team store, told in the background so that a write does not
+/// wait for the store's answer: one task at a time tells all that have gathered (the store's
+/// calls in one round, the journal's notes in one write). [`Tells::settled`] waits for them
+/// (before the team's operations are read, at the end of a batch, before the command line
+/// exits).
+#[derive(Default)]
+pub(crate) struct Tells {
+    waiting: std::sync::Mutex<Vec<Entry>>,
+    telling: std::sync::atomic::AtomicBool,
+    running: std::sync::Mutex<tokio::task::JoinSet<()>>,
+}
+
+impl Tells {
+    fn running(&self) -> std::sync::MutexGuard<'_, tokio::task::JoinSet<()>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The outcomes gathered so far, or none when there are none left and no task is telling
+    /// (the caller then stops telling).
+    fn next_round(&self) -> Vec<Entry> {
+        loop {
+            let round = std::mem::take(&mut *self.waiting());
+            if !round.is_empty() {
+                return round;
+            }
+            self.telling.store(false, Ordering::SeqCst);
+            // One may have come between the look and the flag: tell it unless another task does.
+            if self.waiting().is_empty() || self.telling.swap(true, Ordering::SeqCst) {
+                return Vec::new();
+            }
+        }
+    }
+
+    /// Waits until every outcome told so far has reached the store (or failed to: it is then
+    /// told on a later pass).
+    pub(crate) async fn settled(&self) {
+        loop {
+            let mut running = std::mem::take(&mut *self.running());
+            if running.is_empty() {
+                return;
+            }
+            while running.join_next().await.is_some() {}
+        }
+    }
+}
+
 /// Connections to the team store and what names this workstation's writes there.
+#[derive(Clone)]
 pub(crate) struct TeamClaims {
     /// This operator's login's connections.
     pub(crate) connections: Arc<Connections>,
@@ -68,6 +119,10 @@ pub(crate) struct TeamClaims {
     /// Until when (on [`boot_clock`], in milliseconds) this process holds that batch, as its
     /// heartbeat last renewed it.
     pub(crate) batch_held_until: Option<Arc<AtomicU64>>,
+    /// The console's journal, where what the store was told is noted.
+    pub(crate) journal: Arc<Journal>,
+    /// The outcomes being told.
+    pub(crate) tells: Arc<Tells>,
 }
 
 /// A clock that keeps counting while this process is stopped and while the computer sleeps
@@ -93,8 +148,8 @@ pub(crate) fn boot_millis() -> u64 {
     u64::try_from(boot_clock().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Until when a write whose claim was just marked sending may still leave: well inside its
-/// lease, by [`boot_clock`].
+/// Until when a write whose claim was just made may still leave: well inside its lease, by
+/// [`boot_clock`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SendWindow {
     until_millis: u64,
@@ -161,8 +216,9 @@ impl TeamClaims {
         self.connections.next()
     }
 
-    /// Claims `target` (of `consumer`) for a write of `kind` carrying `correlation_id`: its id,
-    /// or [`Error::AlreadyInProgress`] naming who holds it, or [`Error::ClaimUnavailable`].
+    /// Claims `target` (of `consumer`) for a write of `kind` carrying `correlation_id`, about to
+    /// leave: its id and until when it may leave, or [`Error::AlreadyInProgress`] naming who
+    /// holds it, or [`Error::ClaimUnavailable`].
     pub(crate) async fn claim(
         &self,
         kind: WriteKind,
@@ -170,7 +226,9 @@ impl TeamClaims {
         consumer: &str,
         correlation_id: &str,
         batch: Option<(&str, i32)>,
-    ) -> Result<i64> {
+    ) -> Result<(i64, SendWindow)> {
+        // Counted from before the store was asked: the lease began no earlier.
+        let start = boot_millis();
         let target = Target {
             environment: self.environment.clone(),
             kind: crate::wire_name(kind),
@@ -195,7 +253,14 @@ impl TeamClaims {
         .await
         .map_err(|e| claim_error(&e))?;
         match claimed {
-            Claimed::Ours(id) => Ok(id),
+            Claimed::Ours(id) => {
+                let margin = u64::try_from((self.lease / 4).as_millis()).unwrap_or(u64::MAX);
+                let lease = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
+                let window = SendWindow {
+                    until_millis: start.saturating_add(lease.saturating_sub(margin)),
+                };
+                Ok((id, window))
+            }
             Claimed::InProgress(holder) if holder.state == "RUNNER" => {
                 let by = match holder.operator.is_empty() {
                     true => "no workstation holds it now".to_owned(),
@@ -211,21 +276,7 @@ impl TeamClaims {
         }
     }
 
-    /// Whether claim `id` is still this login's to send, renewing its lease: asked
-    /// immediately before the request leaves. The window says until when it may leave.
-    pub(crate) async fn hold_for_send(&self, id: i64) -> Result<Option<SendWindow>> {
-        let start = boot_millis();
-        let held = team::claims::hold_for_send(self.client(), id, self.lease)
-            .await
-            .map_err(|e| claim_error(&e))?;
-        let margin = u64::try_from((self.lease / 4).as_millis()).unwrap_or(u64::MAX);
-        let lease = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
-        Ok(held.then_some(SendWindow {
-            until_millis: start.saturating_add(lease.saturating_sub(margin)),
-        }))
-    }
-
-    /// Whether a write whose claim was held with `window` may leave now: inside the window, and
+    /// Whether a write whose claim was made with `window` may leave now: inside the window, and
     /// (for a batch item) while this process still holds the batch. False after this process was
     /// stopped or asleep past either: the store may have given the write to another.
     pub(crate) fn may_send(&self, window: SendWindow) -> bool {
@@ -237,59 +288,91 @@ impl TeamClaims {
         now < window.until_millis && batch_held
     }
 
+    /// Tells the store what became of `entry`'s write in the background (see [`Tells`]); an
+    /// outcome it misses is told on a later pass ([`TeamClaims::tell_untold`]).
+    pub(crate) fn tell_later(&self, entry: Entry) {
+        let tells = &self.tells;
+        tells.waiting().push(entry);
+        if tells.telling.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let claims = self.clone();
+        let mut running = tells.running();
+        while running.try_join_next().is_some() {}
+        running.spawn(async move {
+            loop {
+                let round = claims.tells.next_round();
+                if round.is_empty() {
+                    return;
+                }
+                if let Err(error) = claims.tell_all(&round).await {
+                    tracing::warn!(writes = round.len(), code = ?error.code(), %error, "the team store will be told these writes' outcomes later");
+                }
+            }
+        });
+    }
+
+    /// Tells the store what became of each of `entries` that has something new to tell, the
+    /// calls on their way together, and notes it in the journal in one write.
+    async fn tell_all(&self, entries: &[Entry]) -> Result<()> {
+        let client = self.client();
+        let due: Vec<(&Entry, i64, Outcome)> = entries
+            .iter()
+            .filter_map(|entry| {
+                let claim = entry.claim.as_ref()?;
+                let outcome = due(entry)?;
+                (claim.told.as_deref() != Some(outcome.word()))
+                    .then_some((entry, claim.id, outcome))
+            })
+            .collect();
+        let told = futures_util::future::join_all(due.iter().map(|(entry, claim, outcome)| {
+            team::claims::finish(client, *claim, *outcome, entry.operation_id.as_deref())
+        }))
+        .await;
+        let mut noted = Vec::new();
+        let mut failed = None;
+        for ((entry, claim, outcome), told) in due.iter().zip(told) {
+            match told {
+                Ok(taken) => {
+                    if !taken {
+                        tracing::warn!(
+                            entry = entry.id,
+                            claim,
+                            "the team store no longer takes this write's outcome"
+                        );
+                    }
+                    noted.push((entry.id, outcome.word()));
+                }
+                Err(error) => failed = Some(Error::from(error)),
+            }
+        }
+        self.journal.set_claims_told(&noted)?;
+        failed.map_or(Ok(()), Err)
+    }
+
     /// Tells the store what became of `entry`'s write, when there is something new to tell,
     /// and notes it in the journal.
-    pub(crate) async fn tell(&self, journal: &Journal, entry: &Entry) -> Result<()> {
-        let Some(claim) = &entry.claim else {
-            return Ok(());
-        };
-        let Some(outcome) = due(entry) else {
-            return Ok(());
-        };
-        let word = outcome.word();
-        if claim.told.as_deref() == Some(word) {
-            return Ok(());
-        }
-        let told = team::claims::finish(
-            self.client(),
-            claim.id,
-            outcome,
-            entry.operation_id.as_deref(),
-        )
-        .await
-        .map_err(Error::from)?;
-        if !told {
-            // The store no longer lets this login change it (released by an administrator,
-            // or lapsed): nothing more to tell.
-            tracing::warn!(
-                entry = entry.id,
-                claim = claim.id,
-                "the team store no longer takes this write's outcome"
-            );
-        }
-        journal.set_claim_told(entry.id, word)
+    pub(crate) async fn tell(&self, entry: &Entry) -> Result<()> {
+        self.tell_all(std::slice::from_ref(entry)).await
     }
 
     /// Tells the store every outcome it has not been told yet (after it was out of reach), and
-    /// abandons the claims whose answer was lost for writes that never left; stops at the first
-    /// failure.
-    pub(crate) async fn tell_untold(
-        &self,
-        journal: &Journal,
-        in_flight: &super::InFlight,
-    ) -> Result<()> {
+    /// abandons the claims whose answer was lost for writes that never left; an error says the
+    /// store could not be told all of it.
+    pub(crate) async fn tell_untold(&self, in_flight: &super::InFlight) -> Result<()> {
+        let journal = &self.journal;
         for (id, correlation_id) in journal.claims_unsure()? {
             team::claims::abandon(self.client(), &correlation_id)
                 .await
                 .map_err(|e| claim_error(&e))?;
             journal.set_claim_told(id, "NOT_SENT")?;
         }
-        for entry in journal.claims_not_final()? {
-            if !in_flight.contains(&entry) {
-                self.tell(journal, &entry).await?;
-            }
-        }
-        Ok(())
+        let untold: Vec<Entry> = journal
+            .claims_not_final()?
+            .into_iter()
+            .filter(|entry| !in_flight.contains(entry))
+            .collect();
+        self.tell_all(&untold).await
     }
 }
 

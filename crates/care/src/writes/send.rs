@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use d1::wire::{Accepted, OperationStatus};
 
-use super::claim::TeamClaims;
+use super::claim::{SendWindow, TeamClaims};
+use super::in_flight::InFlightGuard;
 use super::{InFlight, WriteKind};
 use crate::audit_log::Recorder;
 use crate::bank::IssuerConsumer;
@@ -15,6 +16,15 @@ use crate::environments::Session;
 use crate::journal::{BatchLink, Entry, Journal, NewIntent, Note, State};
 use crate::policy::Permit;
 use crate::{Error, Result};
+
+/// Runs `f`, which blocks on a file, without holding up the other tasks of a multi-threaded
+/// runtime.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
 
 /// Whether `entry` surely was not applied by D1 and may be sent again as a new intent: the
 /// tracker found no trace of it, or D1 refused it with a 429 (d1's `RateLimited`).
@@ -77,7 +87,28 @@ pub(crate) struct Writer<'a> {
     pub(crate) claims: Option<&'a TeamClaims>,
 }
 
-impl Writer<'_> {
+/// A write journaled (and in team mode claimed) whose request is about to leave: what
+/// [`Writer::ready`] gives and [`Writer::send_ready`] sends, or [`Writer::withdraw`] closes unsent.
+pub(crate) struct Ready<'a> {
+    entry: Entry,
+    kind: WriteKind,
+    prepared: Prepared,
+    reason: Option<d1::Reason>,
+    reason_code: d1::wire::ReasonCode,
+    correlation_id: d1::CorrelationId,
+    /// Team mode: the claim's id and until when the request may leave.
+    claim: Option<(i64, SendWindow)>,
+    _in_flight: InFlightGuard<'a>,
+}
+
+/// What [`Writer::ready`] came to: a write ready to leave, or one that ended before (its token
+/// never came: not sent, safe to send again).
+pub(crate) enum Step<'a> {
+    Ready(Box<Ready<'a>>),
+    Done(Box<Written>),
+}
+
+impl<'a> Writer<'a> {
     /// Does `request` under `permit` (which must be for its kind): intent journaled (and linked
     /// to the batch item `link`), one D1 call, outcome journaled and audited. Returns the journal
     /// entry (PENDING, SUCCESSFUL, FAILED or UNKNOWN) and how long D1 asked to wait after a 429.
@@ -87,6 +118,21 @@ impl Writer<'_> {
         request: WriteRequest,
         link: Option<&BatchLink>,
     ) -> Result<Written> {
+        match self.ready(permit, request, link).await? {
+            Step::Ready(ready) => self.send_ready(*ready).await,
+            Step::Done(written) => Ok(*written),
+        }
+    }
+
+    /// Everything before the request leaves: ids checked and the bank's record read, the intent
+    /// journaled and audited, the token ready, and in team mode the target claimed. A batch does
+    /// this while earlier items are on the wire, then waits for its turn to send.
+    pub(crate) async fn ready(
+        &self,
+        permit: &Permit,
+        request: WriteRequest,
+        link: Option<&BatchLink>,
+    ) -> Result<Step<'a>> {
         if permit.permission() != request.kind.permission() {
             return Err(Error::Internal(format!(
                 "a {:?} permit does not cover {:?}",
@@ -111,28 +157,30 @@ impl Writer<'_> {
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let prepared = prepare(session, &request).await?;
         let consumer = match self.claims {
-            Some(_) => Some(consumer_of(session, &request, &prepared).await?),
+            Some(_) => Some(consumer_of(session, &prepared).await?),
             None => None,
         };
         let correlation_id = d1::CorrelationId::random();
-        let _in_flight = self.in_flight.hold(&correlation_id);
+        let in_flight = self.in_flight.hold(&correlation_id);
         let reason_code = if request.user_decision {
             d1::wire::ReasonCode::UserDecision
         } else {
             d1::wire::ReasonCode::IssuerDecision
         };
-        let entry = self.journal.record_linked_intent(
-            NewIntent {
-                kind: request.kind,
-                target: request.target.clone(),
-                reason: reason.as_ref().map(|r| r.as_str().to_owned()),
-                reason_code: crate::wire_name(reason_code),
-                correlation_id: correlation_id.as_str().to_owned(),
-                environment: session.environment.name.clone(),
-                operator: permit.operator().to_owned(),
-            },
-            link,
-        )?;
+        let entry = blocking(|| {
+            self.journal.record_linked_intent(
+                NewIntent {
+                    kind: request.kind,
+                    target: request.target.clone(),
+                    reason: reason.as_ref().map(|r| r.as_str().to_owned()),
+                    reason_code: crate::wire_name(reason_code),
+                    correlation_id: correlation_id.as_str().to_owned(),
+                    environment: session.environment.name.clone(),
+                    operator: permit.operator().to_owned(),
+                },
+                link,
+            )
+        })?;
         // The reason code and the operator's reason (checked free of personal data by the
         // console) beside the role the recorder names.
         let recorded = format!(
@@ -140,47 +188,17 @@ impl Writer<'_> {
             entry.intent.reason_code,
             entry.intent.reason.as_deref().unwrap_or("none given")
         );
-        self.audit.record_call(
-            request.kind.intent_event(),
-            Some(&request.target),
-            &recorded,
-            None,
-            Some(correlation_id.as_str()),
-        )?;
-        // Team mode: the target claimed across every workstation, after the local journal
-        // holds the intent and before anything leaves.
-        let claim: Option<(&TeamClaims, i64)> = match (self.claims, &consumer) {
-            (Some(claims), Some(consumer)) => {
-                let claimed = claims
-                    .claim(
-                        request.kind,
-                        &request.target,
-                        consumer,
-                        correlation_id.as_str(),
-                        claims
-                            .batch
-                            .as_deref()
-                            .zip(link.and_then(|l| i32::try_from(l.seq).ok())),
-                    )
-                    .await;
-                match claimed {
-                    Ok(id) => {
-                        self.journal.set_claim(entry.id, id)?;
-                        Some((claims, id))
-                    }
-                    Err(error) => {
-                        if error.code() == crate::ErrorCode::ClaimUnavailable {
-                            // The store may have made the claim and lost the answer.
-                            self.journal.set_claim_unsure(entry.id)?;
-                        }
-                        return self.refused_before_sending(entry, error);
-                    }
-                }
-            }
-            _ => None,
-        };
+        blocking(|| {
+            self.audit.record_call(
+                request.kind.intent_event(),
+                Some(&request.target),
+                &recorded,
+                None,
+                Some(correlation_id.as_str()),
+            )
+        })?;
         // The token first, so that the moment noted as the request's leaving is that moment:
-        // a write whose token never came never left.
+        // a write whose token never came never left (and never claimed its target).
         let ready = session
             .d1
             .ready(d1::Call {
@@ -188,86 +206,160 @@ impl Writer<'_> {
             })
             .await;
         if let Err(error) = ready {
-            let written = self.never_sent(entry, &error);
-            self.tell_claim(claim.map(|(c, _)| c), &written).await;
+            return self
+                .never_sent(entry, &error)
+                .map(|written| Step::Done(Box::new(written)));
+        }
+        // Team mode: the target claimed across every workstation, as sending with a lease,
+        // after the local journal holds the intent and right before the request leaves.
+        let claim = match (self.claims, &consumer) {
+            (Some(claims), Some(consumer)) => {
+                let batch = claims
+                    .batch
+                    .as_deref()
+                    .zip(link.and_then(|l| i32::try_from(l.seq).ok()));
+                match claims
+                    .claim(
+                        request.kind,
+                        &request.target,
+                        consumer,
+                        correlation_id.as_str(),
+                        batch,
+                    )
+                    .await
+                {
+                    Ok(claimed) => Some(claimed),
+                    Err(error) => {
+                        if error.code() == crate::ErrorCode::ClaimUnavailable {
+                            // The store may have made the claim and lost the answer.
+                            self.journal.set_claim_unsure(entry.id)?;
+                        }
+                        return Err(self.refused_before_sending(entry, error));
+                    }
+                }
+            }
+            _ => None,
+        };
+        Ok(Step::Ready(Box::new(Ready {
+            entry,
+            kind: request.kind,
+            prepared,
+            reason,
+            reason_code,
+            correlation_id,
+            claim,
+            _in_flight: in_flight,
+        })))
+    }
+
+    /// Sends a write [`Writer::ready`] made ready: marked sent in the journal (with its claim),
+    /// the last look at the claim's lease, one D1 call, the outcome journaled, audited and told
+    /// to the team store.
+    pub(crate) async fn send_ready(&self, ready: Ready<'a>) -> Result<Written> {
+        let Ready {
+            entry,
+            kind,
+            prepared,
+            reason,
+            reason_code,
+            correlation_id,
+            claim,
+            _in_flight,
+        } = ready;
+        let marked = match claim {
+            Some((id, _)) => blocking(|| self.journal.mark_sent_claimed(entry.id, id))?,
+            None => blocking(|| self.journal.mark_sent(entry.id))?,
+        };
+        if !marked {
+            // Another console sharing the journal closed it while it was made ready: not sent.
+            let written = self.finished(entry.id, None, None);
+            self.tell_claim(&written);
             return written;
         }
-        // Immediately before it leaves: the claim still this login's (its lease renewed), or
-        // nothing is sent.
-        let lapsed = || {
-            Error::AlreadyInProgress(
-                "the team store no longer holds this write's claim for this workstation (its lease ran out while it waited, or its batch was taken over); nothing was sent: look at the team's operations before trying again".into(),
-            )
-        };
-        let window = match claim {
-            Some((claims, id)) => match claims.hold_for_send(id).await {
-                Ok(Some(window)) => Some((claims, window)),
-                Ok(None) => return self.refused_before_sending(entry, lapsed()),
-                Err(error) => return self.refused_before_sending(entry, error),
-            },
-            None => None,
-        };
-        if !self.journal.mark_sent(entry.id)? {
-            // Another console sharing the journal closed it while the token came: not sent.
-            return self.finished(entry.id, None, None);
-        }
         // The last look before the request leaves (after the journal's write, so nothing slow
-        // stands between it and the send): this process was not stopped or asleep past its hold.
-        if let Some((claims, window)) = window
+        // stands between it and the send): this process was not stopped or asleep past its
+        // claim's lease (nor, for a batch item, past its hold of the batch).
+        if let (Some(claims), Some((_, window))) = (self.claims, claim)
             && !claims.may_send(window)
         {
-            return self.refused_before_sending(entry, lapsed());
+            let id = entry.id;
+            let error = self.refused_before_sending(
+                entry,
+                Error::AlreadyInProgress(
+                    "the team store may no longer hold this write's claim for this workstation (its lease ran out while this process was stopped or asleep, or its batch was taken over); nothing was sent: look at the team's operations before trying again".into(),
+                ),
+            );
+            if let Ok(Some(closed)) = self.journal.get(id) {
+                claims.tell_later(closed);
+            }
+            return Err(error);
         }
         let write = d1::Write {
             reason,
             reason_code,
-            correlation_id: Some(correlation_id.clone()),
+            correlation_id: Some(correlation_id),
         };
-        let sent = send(session, request.kind, prepared, write).await;
+        let sent = send(self.session, kind, prepared, write).await;
         let retry_after = sent.as_ref().err().and_then(slow_down);
-        let recorded = match sent {
+        let recorded = blocking(|| match sent {
             Ok(accepted) => self.journal.record(
                 entry.id,
                 state_of(&accepted.status),
                 Some(&accepted.operation_id),
                 None,
                 None,
-            )?,
+            ),
             Err(error) => self.journal.record(
                 entry.id,
                 state_after(&error),
                 None,
                 Some(&error.to_string()),
                 retry_after.map(|_| Note::SlowDown),
-            )?,
-        };
-        let written = self.finished(entry.id, recorded, retry_after);
-        self.tell_claim(claim.map(|(c, _)| c), &written).await;
+            ),
+        })?;
+        let written = blocking(|| self.finished(entry.id, recorded, retry_after));
+        self.tell_claim(&written);
         written
     }
 
-    /// Tells the team store what became of the write (best effort: an outcome it misses is
-    /// told on a later pass, see [`TeamClaims::tell_untold`]).
-    async fn tell_claim(&self, claims: Option<&TeamClaims>, written: &Result<Written>) {
-        let (Some(claims), Ok(written)) = (claims, written) else {
-            return;
-        };
-        if let Err(error) = claims.tell(self.journal, &written.entry).await {
-            tracing::warn!(entry = written.entry.id, code = ?error.code(), %error, "the team store will be told this write's outcome later");
+    /// Closes a write made ready that will not leave after all (`why`: its batch was paused or
+    /// cancelled while it waited for its turn) as not applied, safe to send again, and frees its
+    /// claim.
+    pub(crate) fn withdraw(&self, ready: Ready<'a>, why: &str) -> Result<Written> {
+        let entry = ready.entry;
+        let recorded = self.close_not_applied(&entry, &format!("{}: {why}", Note::NOT_APPLIED))?;
+        let written = self.finished(entry.id, recorded, None);
+        if ready.claim.is_some() {
+            self.tell_claim(&written);
+        }
+        written
+    }
+
+    /// Tells the team store what became of the write, in the background.
+    fn tell_claim(&self, written: &Result<Written>) {
+        if let (Some(claims), Ok(written)) = (self.claims, written) {
+            claims.tell_later(written.entry.clone());
         }
     }
 
     /// Closes `entry`, which the team store's claim kept from leaving (`error` says why), as
-    /// not applied (safe to send again), records the refusal, and returns `error`.
-    fn refused_before_sending(&self, entry: Entry, error: Error) -> Result<Written> {
-        let recorded = self.close_not_applied(&entry, &format!("not sent: {error}"))?;
-        self.audit.record(
-            crate::audit_log::AuditEvent::WriteHeld,
-            Some(&entry.intent.target),
-            &format!("refused: {error}"),
-        )?;
-        self.finished(entry.id, recorded, None)?;
-        Err(error)
+    /// not applied (safe to send again), records the refusal, and returns `error` (or what
+    /// kept it from being recorded).
+    fn refused_before_sending(&self, entry: Entry, error: Error) -> Error {
+        let closed = || -> Result<()> {
+            let recorded = self.close_not_applied(&entry, &format!("not sent: {error}"))?;
+            self.audit.record(
+                crate::audit_log::AuditEvent::WriteHeld,
+                Some(&entry.intent.target),
+                &format!("refused: {error}"),
+            )?;
+            self.finished(entry.id, recorded, None)?;
+            Ok(())
+        };
+        match closed() {
+            Ok(()) => error,
+            Err(failure) => failure,
+        }
     }
 
     /// Closes `entry`, whose request never left because `error` came first (the token), as
@@ -379,19 +471,19 @@ async fn prepare(session: &Session, request: &WriteRequest) -> Result<Prepared> 
 /// The consumer a write is on, for its claim: the consumer itself, or the card's consumer in
 /// the bank's records (the card itself when the bank does not know it: then only writes on
 /// that card exclude it).
-async fn consumer_of(
-    session: &Session,
-    request: &WriteRequest,
-    prepared: &Prepared,
-) -> Result<String> {
+async fn consumer_of(session: &Session, prepared: &Prepared) -> Result<String> {
     match prepared {
         Prepared::Consumer(consumer, _) => Ok(consumer.as_str().to_owned()),
         Prepared::Card(_, Some((record, _))) => Ok(record.consumer_id.clone()),
-        Prepared::Card(card, None) => match bank_record_of_card(session, &request.target).await {
-            Ok((record, _)) => Ok(record.consumer_id),
-            Err(Error::NotFound(_)) => Ok(card.as_str().to_owned()),
-            Err(error) => Err(error),
-        },
+        // One search: its summary lists the consumer's cards.
+        Prepared::Card(card, None) => Ok(session
+            .records
+            .search(card.as_str(), 1)
+            .await?
+            .consumers
+            .into_iter()
+            .find(|c| c.cards.iter().any(|c| c.card_id == card.as_str()))
+            .map_or_else(|| card.as_str().to_owned(), |c| c.consumer_id)),
     }
 }
 

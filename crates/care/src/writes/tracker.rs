@@ -48,7 +48,7 @@ impl Tracker<'_> {
             tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the audit log");
         }
         if let Some(claims) = self.claims
-            && let Err(error) = claims.tell_untold(self.journal, self.in_flight).await
+            && let Err(error) = claims.tell_untold(self.in_flight).await
         {
             tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the team store");
         }
@@ -78,7 +78,7 @@ impl Tracker<'_> {
         if let Some(updated) = &updated {
             record_outcome(&self.audit, self.journal, updated)?;
             if let Some(claims) = self.claims
-                && let Err(error) = claims.tell(self.journal, updated).await
+                && let Err(error) = claims.tell(updated).await
             {
                 tracing::warn!(entry = updated.id, code = ?error.code(), %error, "the team store will be told this outcome later");
             }

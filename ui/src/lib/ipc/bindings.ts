@@ -2726,7 +2726,7 @@ export type TeamWrite_Deserialize = {
 	target: string,
 	/**  The consumer it is on (the card's, or itself). */
 	consumer: string,
-	/**  CLAIMED, SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED. */
+	/**  SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED. */
 	state: string,
 	/**  Who made it. */
 	operator: string,
@@ -2753,7 +2753,7 @@ export type TeamWrite_Serialize = {
 	target: string,
 	/**  The consumer it is on (the card's, or itself). */
 	consumer: string,
-	/**  CLAIMED, SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED. */
+	/**  SENDING, PENDING, UNKNOWN, SUCCESSFUL, FAILED, NOT_SENT or RELEASED. */
 	state: string,
 	/**  Who made it. */
 	operator: string,
