@@ -689,3 +689,206 @@ async fn an_auditor_pages_filters_and_exports_the_team_s_trail_and_each_read_is_
         "{reads:?}"
     );
 }
+
+/// Rewrites `h`'s administrators' policy: operator A-0042 with `role`, in team mode on
+/// `database`, emergency mode allowed for `emergency_minutes`.
+fn team_policy_with(
+    h: &common::Harness,
+    cluster: &Cluster,
+    database: &str,
+    role: &str,
+    emergency_minutes: u32,
+) {
+    common::write_system_policy(
+        h.dir.path(),
+        &serde_json::json!({
+            "operators": { "tester-os": { "id": "A-0042", "role": role, "admin": true } },
+            "team": { "host": "127.0.0.1", "port": cluster.port, "database": database,
+                      "caFile": h.dir.path().join("team-ca.pem"), "backlogLimitSeconds": 2,
+                      "emergencyMinutes": emergency_minutes }
+        })
+        .to_string(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_emergency_mode_a_fraud_analyst_s_writes_go_out_unclaimed_flagged_then_claimed_once_the_store_is_back()
+ {
+    let cluster = Cluster::start();
+    let database = cluster.database("emergency").await;
+    let (h, owner) = team_mode(&cluster, &database, 2).await;
+    let forwarding = h.clone();
+    let forwarder = tokio::spawn(async move { forwarding.console.forward_continuously().await });
+    let mut cards = Vec::new();
+    for slug in ["ok", "closed"] {
+        let view = h
+            .console
+            .consumer_view(&common::first(CONSUMERS, slug))
+            .await
+            .unwrap();
+        for directory in &view.directories {
+            if let care::profile::DirectoryState::Enrolled { profile } = &directory.state {
+                cards.extend(profile.cards.iter().map(|c| c.card_id.clone()));
+            }
+        }
+    }
+    cards.sort();
+    cards.dedup();
+    assert!(cards.len() >= 3, "{cards:?}");
+    drop(owner);
+
+    // Not allowed by the policy, or not a fraud analyst's: no emergency mode.
+    team_policy_with(&h, &cluster, &database, "fraud", 0);
+    let refused = h.console.emergency_start("team store down").unwrap_err();
+    assert_eq!(refused.code(), care::ErrorCode::Forbidden, "{refused}");
+    team_policy_with(&h, &cluster, &database, "agent", 30);
+    let refused = h.console.emergency_start("team store down").unwrap_err();
+    assert_eq!(refused.code(), care::ErrorCode::Forbidden, "{refused}");
+
+    // A fraud analyst declares it; an agent's write would still be refused.
+    team_policy_with(&h, &cluster, &database, "fraud", 30);
+    assert!(
+        h.console
+            .emergency_start("4111 1111 1111 1111 stolen")
+            .is_err(),
+        "no card number in the reason"
+    );
+    let declared = h
+        .console
+        .emergency_start("Fraud wave, team store down")
+        .unwrap();
+    assert_eq!(h.console.emergency().unwrap(), Some(declared.clone()));
+
+    // The store goes away: the write goes out unclaimed, flagged before it leaves, and past the
+    // trail's limit it still goes.
+    cluster.stop();
+    until("the store seen down", async || {
+        h.console.team_status().unwrap().link == Some(TeamLink::Unreachable)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let written = h.console.write(opt_out_card(&cards[0])).await.unwrap();
+    assert_eq!(h.writes_to(&cards[0]), 1, "sent");
+    let flagged = h
+        .trail()
+        .into_iter()
+        .find(|r| r.event.event == "emergency_write")
+        .expect("the unclaimed write is flagged");
+    assert_eq!(flagged.event.resource.as_deref(), Some(cards[0].as_str()));
+    assert!(
+        flagged.event.result.contains("declared by A-0042"),
+        "{flagged:?}"
+    );
+
+    h.console.write(opt_out_card(&cards[1])).await.unwrap();
+
+    // Ended: writes wait for the store again.
+    assert!(h.console.emergency_end().unwrap());
+    let held = h.console.write(opt_out_card(&cards[2])).await.unwrap_err();
+    assert!(
+        matches!(
+            held.code(),
+            care::ErrorCode::TrailUndelivered | care::ErrorCode::ClaimUnavailable
+        ),
+        "{held}"
+    );
+    assert_eq!(h.writes_to(&cards[2]), 0, "nothing sent");
+
+    // Back: another workstation's write on the second card came first (its operator could
+    // write once the store was back). The first unclaimed write is claimed and told its
+    // outcome, the second is recorded as in that write's way; the trail reaches the store,
+    // where the emergency is an alert for the auditors and the SIEM feed.
+    cluster.start_server();
+    let mut owner = cluster.owner(&database).await;
+    team::schema::add_login(&mut owner, "ws_other", "pw", "B-0007", false)
+        .await
+        .unwrap();
+    let other = team::connect(&cluster.address(&database), "ws_other", "pw")
+        .await
+        .unwrap();
+    let consumer_of_second = h.console.search(&cards[1], 1).await.unwrap().consumers[0]
+        .consumer_id
+        .clone();
+    // The environment as the team names it: its base URL and issuerId.
+    let local = h.console.environment("local").unwrap();
+    let theirs = team::claims::claim(
+        &other,
+        &team::claims::Target {
+            environment: format!(
+                "{} {}",
+                local.base_url.trim_end_matches('/'),
+                local.issuer_id
+            ),
+            kind: "OPT_OUT_CARD".into(),
+            target_kind: team::claims::TargetKind::Card,
+            target: cards[1].clone(),
+            consumer: consumer_of_second,
+        },
+        "WS-20",
+        team::claims::Terms {
+            correlation_id: "cid-other",
+            lease: Duration::from_secs(60),
+            done_within: Duration::ZERO,
+            batch: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(theirs, team::claims::Claimed::Ours(_)),
+        "{theirs:?}"
+    );
+    until("the emergency write claimed and told", async || {
+        let _ = h.console.track_once().await;
+        let told: Option<(String, String)> = owner
+            .query_opt(
+                "SELECT state, correlation_id FROM c2p.claims WHERE target = $1",
+                &[&cards[0]],
+            )
+            .await
+            .unwrap()
+            .map(|r| (r.get(0), r.get(1)));
+        told.is_some_and(|(state, correlation)| {
+            state == "SUCCESSFUL" && correlation == written.intent.correlation_id
+        })
+    })
+    .await;
+    let claimed_afterwards: Vec<(String, String)> = h
+        .trail()
+        .into_iter()
+        .filter(|r| r.event.event == "emergency_claim")
+        .map(|r| (r.event.resource.unwrap_or_default(), r.event.result))
+        .collect();
+    assert_eq!(claimed_afterwards.len(), 2, "{claimed_afterwards:?}");
+    assert_eq!(claimed_afterwards[0].0, cards[0]);
+    assert!(
+        claimed_afterwards[0].1.starts_with("claimed"),
+        "{claimed_afterwards:?}"
+    );
+    assert_eq!(claimed_afterwards[1].0, cards[1]);
+    assert!(
+        claimed_afterwards[1]
+            .1
+            .starts_with("in the way of another write")
+            && claimed_afterwards[1].1.contains("B-0007"),
+        "{claimed_afterwards:?}"
+    );
+    until("the emergency raised as alerts", async || {
+        let kinds: Vec<String> = owner
+            .query("SELECT kind FROM c2p.alerts ORDER BY id", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        kinds
+            == [
+                "emergency_start",
+                "emergency_write",
+                "emergency_write",
+                "emergency_claim",
+            ]
+    })
+    .await;
+    forwarder.abort();
+}

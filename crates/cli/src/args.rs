@@ -249,6 +249,14 @@ pub(crate) enum TeamCommand {
     },
     /// Send this workstation's audit records that the team store does not hold yet.
     Forward,
+    /// Emergency mode (fraud, when the administrators' policy allows it): while the team store
+    /// cannot be reached, writes from this workstation go out unclaimed for at most the policy's
+    /// time, each flagged in the trail and raised as an alert, and are claimed once the store is
+    /// back. Without a subcommand: whether it runs, and until when.
+    Emergency {
+        #[command(subcommand)]
+        command: Option<EmergencyCommand>,
+    },
     /// Run the SIEM feed (IT, as a service next to the database): every record and alert of the
     /// team store to the bank's syslog collector as RFC 5424 over TLS, at least once, from a
     /// cursor kept in the database. Its secrets come from files only its account may read
@@ -274,6 +282,19 @@ pub(crate) struct RetentionArgs {
     pub retention_months: u32,
     #[command(flatten)]
     pub owner: OwnerArgs,
+}
+
+/// `c2p team emergency`'s subcommands.
+#[derive(Subcommand)]
+pub(crate) enum EmergencyCommand {
+    /// Declare it, saying why (no personal data: it goes to the team's trail and its SIEM).
+    Start {
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// End it before its time.
+    End,
 }
 
 /// `c2p team siem`'s settings.

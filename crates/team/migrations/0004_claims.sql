@@ -452,3 +452,24 @@ LANGUAGE sql SET search_path = pg_catalog, c2p, pg_temp AS $$
   RETURNING true
 $$;
 REVOKE ALL ON FUNCTION c2p.claim_release FROM PUBLIC;
+
+-- A fraud analyst's emergency mode, as its records reach the trail: declared, a write sent
+-- unclaimed, or one claimed afterwards that found another workstation's write in its way. Each
+-- is raised as an alert, which the auditors and the SIEM feed see.
+CREATE OR REPLACE FUNCTION c2p.raise_emergency() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+BEGIN
+  INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
+  VALUES (NEW.event, NEW.login, NEW.chain_id, NEW.seq,
+          NEW.operator || ' on ' || NEW.workstation || ': ' || coalesce(NEW.resource, '-')
+            || ': ' || NEW.result);
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION c2p.raise_emergency FROM PUBLIC;
+DROP TRIGGER IF EXISTS records_emergency ON c2p.records;
+CREATE TRIGGER records_emergency AFTER INSERT ON c2p.records
+  FOR EACH ROW
+  WHEN (NEW.event IN ('emergency_start', 'emergency_write')
+        OR (NEW.event = 'emergency_claim' AND NEW.result LIKE 'in the way%'))
+  EXECUTE FUNCTION c2p.raise_emergency();

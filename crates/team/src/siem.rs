@@ -186,17 +186,20 @@ impl Message {
 /// Severity of a record: a role change or a held write is a warning (4), others a notice (5).
 fn record_severity(event: &str) -> u8 {
     match event {
+        "emergency_start" | "emergency_write" | "emergency_claim" => 3,
         "policy_change" | "write_held" => 4,
         _ => 5,
     }
 }
 
 /// Severity of an alert: the trail refused, changed, begun again or unverifiable is critical
-/// (2), others (a clock, a revoked or unknown login) a warning (4).
+/// (2), emergency mode (writes sent unclaimed) an error (3), others (a clock, a revoked or
+/// unknown login) a warning (4).
 pub(crate) fn alert_severity(kind: &str) -> u8 {
     match kind {
         "fork" | "gap" | "bad_hash" | "operator" | "not_yours" | "restart" | "redacted"
         | "card_number" | "malformed" | "flood" => 2,
+        "emergency_start" | "emergency_write" | "emergency_claim" => 3,
         _ => 4,
     }
 }

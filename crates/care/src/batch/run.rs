@@ -99,6 +99,8 @@ pub(crate) struct Run<'a> {
     pub(crate) audit_log: &'a AuditLog,
     pub(crate) workstation: &'a str,
     pub(crate) gate: &'a dyn Gate,
+    /// Team mode with the store out of reach: the emergency mode its writes go out in.
+    pub(crate) emergency: Option<&'a crate::journal::Emergency>,
 }
 
 impl Run<'_> {
@@ -231,6 +233,7 @@ impl Run<'_> {
                     self.workstation,
                 ),
                 claims: self.tracker.claims,
+                emergency: self.emergency,
             };
             let written = match writer.ready(&permit, request.clone(), Some(&link)).await? {
                 Step::Done(written) => *written,

@@ -200,13 +200,22 @@ impl Console {
             // Team mode: every item claimed in the team store and the batch held there; while
             // the store cannot be reached the batch waits, and goes on once it is back (run
             // again like after a crash: what was sent is followed, never sent twice).
-            let run = match self.team_claims(&session).await {
+            // In a fraud analyst's emergency mode it goes on unclaimed, each write flagged.
+            let (claims, emergency) = match self.team_claims(&session).await {
+                Ok(claims) => (Ok(claims), None),
+                Err(error @ Error::ClaimUnavailable(_)) => match self.emergency_for(&permit)? {
+                    Some(emergency) => (Ok(None), Some(emergency)),
+                    None => (Err(error), None),
+                },
+                Err(error) => (Err(error), None),
+            };
+            let run = match claims {
                 Ok(claims) => {
                     self.run_held(
                         &batch,
                         &session,
                         &permit,
-                        claims,
+                        (claims, emergency.as_ref()),
                         concurrency,
                         control.clone(),
                         on_progress,
@@ -236,14 +245,17 @@ impl Console {
     }
 
     /// One run of `batch` (see [`Console::batch_run`]); in team mode (`claims`), held in the
-    /// team store for its length.
+    /// team store for its length, or, in emergency mode, unclaimed.
     #[allow(clippy::too_many_arguments)]
     async fn run_held(
         &self,
         batch: &Batch,
         session: &crate::environments::Session,
         permit: &crate::policy::Permit,
-        claims: Option<crate::writes::claim::TeamClaims>,
+        (claims, emergency): (
+            Option<crate::writes::claim::TeamClaims>,
+            Option<&crate::journal::Emergency>,
+        ),
         concurrency: usize,
         control: watch::Receiver<RunControl>,
         on_progress: &(dyn Fn(&Progress) + Send + Sync),
@@ -270,6 +282,7 @@ impl Console {
             audit_log: &self.audit,
             workstation: &self.identity.workstation,
             gate: self,
+            emergency,
         };
         let progress = run.run(concurrency, &control, on_progress).await;
         // Every item's outcome in the store before the batch is let go.

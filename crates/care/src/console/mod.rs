@@ -18,6 +18,7 @@ mod audit_log;
 mod batches;
 mod consumers;
 mod credentials;
+mod emergency;
 mod environments;
 mod operations;
 mod preferences;

@@ -29,7 +29,13 @@ impl Console {
     /// One pass over every unfinished entry of the environment in use. Returns the entries
     /// that changed.
     pub async fn track_once(&self) -> Result<Vec<Entry>> {
-        if self.journal.unfinished()?.is_empty() && self.journal.unaudited()?.is_empty() {
+        // Nothing to follow, to audit, or to tell the team store (an outcome it missed, a write
+        // sent in emergency mode to claim).
+        if self.journal.unfinished()?.is_empty()
+            && self.journal.unaudited()?.is_empty()
+            && self.journal.claims_not_final()?.is_empty()
+            && self.journal.emergency_writes()?.is_empty()
+        {
             return Ok(Vec::new());
         }
         let session = self.session().await?;

@@ -26,16 +26,14 @@ impl Console {
         }
         let permit = self.authorise(request.kind.permission(), Some(&request.target))?;
         let session = self.session().await?;
-        let claims = match self.team_claims(&session).await {
-            Ok(claims) => claims,
-            Err(error) => {
-                self.recorder(&permit).record(
-                    crate::audit_log::AuditEvent::WriteHeld,
-                    Some(&request.target),
-                    &format!("refused: {error}"),
-                )?;
-                return Err(error);
-            }
+        let (claims, emergency) = match self.team_claims(&session).await {
+            Ok(claims) => (claims, None),
+            // Emergency mode (a fraud analyst's): the write goes out unclaimed, flagged.
+            Err(error @ Error::ClaimUnavailable(_)) => match self.emergency_for(&permit)? {
+                Some(emergency) => (None, Some(emergency)),
+                None => return Err(self.held(&permit, &request.target, error)?),
+            },
+            Err(error) => return Err(self.held(&permit, &request.target, error)?),
         };
         let writer = Writer {
             journal: &self.journal,
@@ -43,8 +41,20 @@ impl Console {
             in_flight: &self.in_flight,
             audit: self.recorder(&permit),
             claims: claims.as_ref(),
+            emergency: emergency.as_ref(),
         };
         writer.write(&permit, request, link).await
+    }
+
+    /// Records that a write on `target` was refused before anything was journaled (`error`
+    /// says why), and gives the error back.
+    fn held(&self, permit: &crate::policy::Permit, target: &str, error: Error) -> Result<Error> {
+        self.recorder(permit).record(
+            crate::audit_log::AuditEvent::WriteHeld,
+            Some(target),
+            &format!("refused: {error}"),
+        )?;
+        Ok(error)
     }
 
     /// What opting out `card_id` (or, with `None`, the whole consumer `consumer_id`) would

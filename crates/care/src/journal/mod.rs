@@ -6,6 +6,7 @@
 
 pub mod batches;
 pub mod claims;
+pub mod emergency;
 pub mod intents;
 pub mod owner;
 
@@ -15,6 +16,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::Deserialize;
 
 pub use batches::{Batch, BatchState, Item, ItemStatus, Target, TargetKind};
+pub use emergency::Emergency;
 pub use intents::{BatchLink, Entry, NewIntent, Note, State};
 
 use crate::{Error, Result};
@@ -91,6 +93,19 @@ const MIGRATIONS: &[&str] = &[
            AND (claim_told IS NULL OR claim_told NOT IN ('SUCCESSFUL', 'FAILED', 'NOT_SENT'));
      CREATE INDEX IF NOT EXISTS intents_claims_unsure ON intents (id)
          WHERE claim_id IS NULL AND claim_told = 'UNSURE';",
+    // Team mode's emergency mode: when it was declared, by whom, why and until when; a write
+    // sent unclaimed during it keeps its consumer, to be claimed once the store is back.
+    "CREATE TABLE IF NOT EXISTS emergencies (
+         id         INTEGER PRIMARY KEY,
+         operator   TEXT NOT NULL,
+         reason     TEXT NOT NULL,
+         started_at TEXT NOT NULL,
+         until      TEXT NOT NULL,
+         ended_at   TEXT
+     );
+     ALTER TABLE intents ADD COLUMN claim_consumer TEXT;
+     CREATE INDEX IF NOT EXISTS intents_claims_emergency ON intents (id)
+         WHERE claim_id IS NULL AND claim_told = 'EMERGENCY';",
 ];
 
 /// The journal of one data directory.

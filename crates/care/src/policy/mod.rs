@@ -276,8 +276,8 @@ pub struct TeamConfig {
     /// How old the oldest record the store does not hold yet may grow before writes are held.
     #[serde(default = "default_backlog_limit")]
     pub backlog_limit_seconds: u32,
-    /// How long a write's claim is held for its send before it lapses (NOT_SENT when it never
-    /// left, UNKNOWN when it may have): longer than a write can take.
+    /// How long a write's claim is held for its send: the request leaves within it, or the
+    /// claim becomes UNKNOWN (reconciled from D1). Longer than a write can take.
     #[serde(default = "default_claim_lease")]
     pub claim_lease_seconds: u32,
     /// How long a batch's runner holds it without renewing (it renews every third of this)
@@ -289,6 +289,12 @@ pub struct TeamConfig {
     /// runner (a laptop closed mid-request) may still send it until then.
     #[serde(default = "default_takeover_grace")]
     pub takeover_grace_seconds: u32,
+    /// How long a fraud analyst's emergency mode lasts at most: while the team store cannot be
+    /// reached, their writes go out unclaimed, each flagged in the trail and raised as an
+    /// alert, then claimed and reconciled once the store is back. 0 (the default): no
+    /// emergency mode.
+    #[serde(default)]
+    pub emergency_minutes: u32,
 }
 
 fn default_team_port() -> u16 {
@@ -713,6 +719,7 @@ mod tests {
                 claim_lease_seconds: 120,
                 batch_lease_seconds: 30,
                 takeover_grace_seconds: 600,
+                emergency_minutes: 0,
             })
         );
         write(

@@ -376,6 +376,59 @@ impl TeamClaims {
     }
 }
 
+impl TeamClaims {
+    /// Claims the writes of environment `local` (its name here) sent unclaimed in emergency
+    /// mode, now that the store is back: each as it would have been claimed (its outcome then
+    /// told like any other's), or, when another workstation's write on the same target is in
+    /// the way, recorded naming it (the target may have been written twice). Recorded in the
+    /// trail under the operator who sent it.
+    pub(crate) async fn claim_emergency_writes(
+        &self,
+        local: &str,
+        audit: &crate::audit_log::Recorder<'_>,
+    ) -> Result<()> {
+        for (entry, consumer) in self.journal.emergency_writes()? {
+            if entry.intent.environment != local {
+                continue;
+            }
+            let intent = &entry.intent;
+            let claimed = self
+                .claim(
+                    intent.kind,
+                    &intent.target,
+                    &consumer,
+                    &intent.correlation_id,
+                    None,
+                )
+                .await;
+            let result = match claimed {
+                Ok((id, _)) => {
+                    self.journal.set_emergency_claimed(entry.id, Some(id))?;
+                    format!("claimed (claim {id})")
+                }
+                Err(Error::AlreadyInProgress(words)) => {
+                    self.journal.set_emergency_claimed(entry.id, None)?;
+                    format!("in the way of another write: {words}")
+                }
+                Err(other) => return Err(other),
+            };
+            audit.on_behalf_of(&intent.operator).record_call(
+                crate::audit_log::AuditEvent::EmergencyClaim,
+                Some(&intent.target),
+                &result,
+                entry.operation_id.as_deref(),
+                Some(&intent.correlation_id),
+            )?;
+            if let Some(claimed) = self.journal.get(entry.id)?
+                && claimed.claim.is_some()
+            {
+                self.tell(&claimed).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A team store failure on the way to a write: a refusal by the store is its own error;
 /// anything else means the store cannot be reached, and the write is refused.
 pub(crate) fn claim_error(error: &team::Error) -> Error {

@@ -17,6 +17,12 @@ use crate::journal::{BatchLink, Entry, Journal, NewIntent, Note, State};
 use crate::policy::Permit;
 use crate::{Error, Result};
 
+/// Whether `emergency` has not reached its end.
+fn emergency_runs(emergency: &crate::journal::Emergency) -> bool {
+    chrono::DateTime::parse_from_rfc3339(&emergency.until)
+        .is_ok_and(|until| until > chrono::Utc::now())
+}
+
 /// Runs `f`, which blocks on a file, without holding up the other tasks of a multi-threaded
 /// runtime.
 fn blocking<T>(f: impl FnOnce() -> T) -> T {
@@ -85,6 +91,9 @@ pub(crate) struct Writer<'a> {
     pub(crate) in_flight: &'a InFlight,
     pub(crate) audit: Recorder<'a>,
     pub(crate) claims: Option<&'a TeamClaims>,
+    /// Team mode with the store out of reach: the emergency mode a fraud analyst declared, in
+    /// which the write goes out unclaimed, flagged in the trail, to be claimed later.
+    pub(crate) emergency: Option<&'a crate::journal::Emergency>,
 }
 
 /// A write journaled (and in team mode claimed) whose request is about to leave: what
@@ -156,9 +165,17 @@ impl<'a> Writer<'a> {
             .transpose()
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let prepared = prepare(session, &request).await?;
-        let consumer = match self.claims {
-            Some(_) => Some(consumer_of(session, &prepared).await?),
-            None => None,
+        if let Some(emergency) = self.emergency
+            && !emergency_runs(emergency)
+        {
+            return Err(super::claim::unreachable(&format!(
+                "the emergency mode declared by {} ended at {}",
+                emergency.operator, emergency.until
+            )));
+        }
+        let consumer = match (self.claims, self.emergency) {
+            (None, None) => None,
+            _ => Some(consumer_of(session, &prepared).await?),
         };
         let correlation_id = d1::CorrelationId::random();
         let in_flight = self.in_flight.hold(&correlation_id);
@@ -197,6 +214,23 @@ impl<'a> Writer<'a> {
                 Some(correlation_id.as_str()),
             )
         })?;
+        if let (Some(emergency), Some(consumer)) = (self.emergency, &consumer) {
+            // Unclaimed: flagged in the trail (an alert once it reaches the store), and noted to
+            // be claimed once the store is back.
+            blocking(|| {
+                self.audit.record_call(
+                    crate::audit_log::AuditEvent::EmergencyWrite,
+                    Some(&request.target),
+                    &format!(
+                        "sent unclaimed, the team store out of reach; emergency mode declared by {} until {}",
+                        emergency.operator, emergency.until
+                    ),
+                    None,
+                    Some(correlation_id.as_str()),
+                )?;
+                self.journal.set_emergency_write(entry.id, consumer)
+            })?;
+        }
         // The token first, so that the moment noted as the request's leaving is that moment:
         // a write whose token never came never left (and never claimed its target).
         let ready = session

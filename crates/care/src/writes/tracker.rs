@@ -47,10 +47,14 @@ impl Tracker<'_> {
         if let Err(error) = flush_outbox(&self.audit, self.journal) {
             tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the audit log");
         }
-        if let Some(claims) = self.claims
-            && let Err(error) = claims.tell_untold(self.in_flight).await
-        {
-            tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the team store");
+        if let Some(claims) = self.claims {
+            if let Err(error) = claims.tell_untold(self.in_flight).await {
+                tracing::warn!(code = ?error.code(), %error, "outcomes still wait for the team store");
+            }
+            let local = &self.session.environment.name;
+            if let Err(error) = claims.claim_emergency_writes(local, &self.audit).await {
+                tracing::warn!(code = ?error.code(), %error, "writes sent in emergency mode still wait to be claimed");
+            }
         }
         let mut changed = Vec::new();
         for entry in self.journal.unfinished()? {

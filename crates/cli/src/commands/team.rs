@@ -7,7 +7,9 @@ use std::path::Path;
 use care::console::{Console, LoginFor};
 use zeroize::Zeroizing;
 
-use crate::args::{ClaimCommand, OwnerArgs, RetentionArgs, SiemArgs, TeamCommand};
+use crate::args::{
+    ClaimCommand, EmergencyCommand, OwnerArgs, RetentionArgs, SiemArgs, TeamCommand,
+};
 use crate::exit::Outcome;
 
 /// A password from the first line of `path`, a file only this account may read.
@@ -83,6 +85,29 @@ pub async fn run(console: &Console, command: TeamCommand) -> Outcome {
             let sent = console.forward_audit_now().await?;
             say!("{sent} audit records sent to the team store");
         }
+        TeamCommand::Emergency { command } => match command {
+            Some(EmergencyCommand::Start { reason }) => {
+                let emergency = console.emergency_start(&reason)?;
+                say!(
+                    "emergency mode until {}: while the team store cannot be reached, your writes go out unclaimed, each flagged in the trail and raised as an alert",
+                    emergency.until
+                );
+            }
+            Some(EmergencyCommand::End) => match console.emergency_end()? {
+                true => say!("emergency mode ended: writes wait for the team store again"),
+                false => say!("emergency mode was not running"),
+            },
+            None => match console.emergency()? {
+                Some(emergency) => say!(
+                    "emergency mode until {}, declared by {} at {}: {}",
+                    emergency.until,
+                    emergency.operator,
+                    emergency.started_at,
+                    emergency.reason
+                ),
+                None => say!("emergency mode is not running"),
+            },
+        },
         // `main` runs these services before any console is opened.
         TeamCommand::Siem(_) | TeamCommand::Retention(_) => {
             return Err(crate::exit::usage(

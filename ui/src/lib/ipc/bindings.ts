@@ -430,6 +430,17 @@ export type AuditEvent =
 "team_operations_read" | 
 /**  An administrator released a write's claim stuck in UNKNOWN in the team store. */
 "claim_release" | 
+/**  A fraud analyst declared emergency mode (why and until when, in the result). */
+"emergency_start" | 
+/**  Emergency mode ended before its time. */
+"emergency_end" | 
+/**  A write sent unclaimed in emergency mode, the team store out of reach. */
+"emergency_write" | 
+/**
+ *  A write sent in emergency mode, claimed once the store was back: claimed, or in the way
+ *  of another workstation's write on the same target (named in the result).
+ */
+"emergency_claim" | 
 /**  A new operations journal began after a damaged one was kept aside (named with its hash). */
 "journal_recovered" | 
 /**  A batch opt-out made from a list. */

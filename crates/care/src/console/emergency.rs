@@ -1,0 +1,83 @@
+//! Team mode's emergency mode: a fraud analyst, when the administrators' policy allows it,
+//! declares it for at most the policy's time; while the team store cannot be reached, their
+//! writes then go out unclaimed, each flagged in the trail (and raised as an alert once the trail
+//! reaches the store), and are claimed and reconciled once the store is back.
+
+use chrono::{SecondsFormat, Utc};
+
+use super::Console;
+use crate::audit_log::AuditEvent;
+use crate::journal::Emergency;
+use crate::policy::{Permission, Permit, Role};
+use crate::{Error, Result};
+
+impl Console {
+    /// Declares emergency mode for the policy's `emergencyMinutes`, for `reason` (no personal
+    /// data). Role `fraud`, team mode only; audited.
+    pub fn emergency_start(&self, reason: &str) -> Result<Emergency> {
+        let permit = self.authorise(Permission::BatchOptOut, None)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(Error::InvalidInput(
+                "say why (1 to 200 characters): the reason goes to the team's trail and its SIEM"
+                    .into(),
+            ));
+        }
+        crate::privacy::refuse_personal_data_in_reason(reason)?;
+        let minutes = self.emergency_minutes()?;
+        if minutes == 0 {
+            return Err(Error::Forbidden {
+                operator: permit.operator().to_owned(),
+                role: crate::wire_name(permit.role()),
+                action: "declare emergency mode: the administrators' policy allows none (team.emergencyMinutes), so writes wait for the team store".into(),
+            });
+        }
+        let until = (Utc::now() + chrono::TimeDelta::minutes(i64::from(minutes)))
+            .to_rfc3339_opts(SecondsFormat::Millis, true);
+        self.recorder(&permit).record(
+            AuditEvent::EmergencyStart,
+            None,
+            &format!("until {until}; reason: {reason}"),
+        )?;
+        self.journal
+            .start_emergency(permit.operator(), reason, &until)
+    }
+
+    /// Ends emergency mode before its time; whether it was running. Role `fraud`; audited.
+    pub fn emergency_end(&self) -> Result<bool> {
+        let permit = self.authorise(Permission::BatchOptOut, None)?;
+        let ended = self.journal.end_emergency()?;
+        if ended {
+            self.recorder(&permit)
+                .record(AuditEvent::EmergencyEnd, None, "ended")?;
+        }
+        Ok(ended)
+    }
+
+    /// Emergency mode while it runs on this workstation, within what the policy allows now.
+    pub fn emergency(&self) -> Result<Option<Emergency>> {
+        let minutes = self.emergency_minutes()?;
+        Ok(self.journal.emergency()?.filter(|emergency| {
+            // A policy that shortened or withdrew it since counts from the declaration.
+            chrono::DateTime::parse_from_rfc3339(&emergency.started_at).is_ok_and(|started| {
+                started + chrono::TimeDelta::minutes(i64::from(minutes)) > Utc::now()
+            })
+        }))
+    }
+
+    /// Emergency mode, when `permit`'s write may use it (a fraud analyst's, while it runs).
+    pub(super) fn emergency_for(&self, permit: &Permit) -> Result<Option<Emergency>> {
+        match permit.role() {
+            Role::Fraud => self.emergency(),
+            _ => Ok(None),
+        }
+    }
+
+    /// What the policy allows: 0 without team mode or emergency mode.
+    fn emergency_minutes(&self) -> Result<u32> {
+        Ok(
+            crate::policy::team_config(&self.policy_paths)?
+                .map_or(0, |team| team.emergency_minutes),
+        )
+    }
+}
