@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "audit_page",
     "audit_verify",
     "team_status",
+    "emergency_start",
+    "emergency_end",
     "team_audit_page",
     "audit_verify_team",
     "team_audit_export",

@@ -232,6 +232,24 @@ pub fn team_status(state: State<'_, AppState>) -> Result<care::console::TeamStat
     Ok(state.console.team_status()?)
 }
 
+/// Declares emergency mode for the policy's time, saying why (fraud; audited): while the team
+/// store cannot be reached, writes go out unclaimed, each flagged.
+#[tauri::command]
+#[specta::specta]
+pub fn emergency_start(
+    reason: String,
+    state: State<'_, AppState>,
+) -> Result<care::journal::Emergency, IpcError> {
+    Ok(state.console.emergency_start(&reason)?)
+}
+
+/// Ends emergency mode before its time (fraud; audited); whether it was running.
+#[tauri::command]
+#[specta::specta]
+pub fn emergency_end(state: State<'_, AppState>) -> Result<bool, IpcError> {
+    Ok(state.console.emergency_end()?)
+}
+
 /// Walks the audit chain and, in team mode, compares it with the team store's copy (audited
 /// itself).
 #[tauri::command]

@@ -30,6 +30,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::audit_page,
             commands::audit_verify,
             commands::team_status,
+            commands::emergency_start,
+            commands::emergency_end,
             commands::team_audit_page,
             commands::audit_verify_team,
             commands::team_audit_export,

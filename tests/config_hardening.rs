@@ -26,6 +26,8 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-audit-page",
     "allow-audit-verify",
     "allow-team-status",
+    "allow-emergency-start",
+    "allow-emergency-end",
     "allow-team-audit-page",
     "allow-audit-verify-team",
     "allow-team-audit-export",

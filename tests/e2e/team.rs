@@ -12,7 +12,7 @@ use care::policy::{Identity, PolicyPaths};
 use care::storage::AppDirs;
 use thirtyfour::prelude::*;
 
-use crate::harness::{Harness, press_enter, wait_for, wait_for_containing};
+use crate::harness::{Harness, press_enter, type_into, wait_for, wait_for_containing};
 
 /// The administrators' policy naming this OS account `operator` (fraud, and an administrator to
 /// add the environment) in team mode on `database`.
@@ -518,4 +518,61 @@ async fn a_second_os_account_s_app_sees_the_first_operator_s_opt_out_in_progress
     driver_a.quit().await.unwrap();
     drop(second);
     drop(account);
+}
+
+/// A fraud analyst, the team store out of reach and the policy allowing it, declares emergency
+/// mode from the status bar: the bar says so in red until when, and an opt-out goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_store_out_of_reach_a_fraud_analyst_declares_emergency_mode_and_writes_go_out() {
+    let Team {
+        cluster,
+        database,
+        sandbox,
+        state,
+        ca,
+        ..
+    } = Team::start(["A-0061", "B-0062"]).await;
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("team-emergency", home.path());
+    let mut policy: serde_json::Value =
+        serde_json::from_str(&team_policy(cluster.port, &database, &ca, "A-0061")).unwrap();
+    policy["team"]["emergencyMinutes"] = 30.into();
+    harness.write_system_policy(&policy.to_string());
+    let a = console_at(home.path(), &harness.system_policy);
+    connect(&a, state.path(), "local-emergency", "wsa").await;
+    drop(a);
+    cluster.stop();
+    let driver = harness.open().await;
+    // Offered once the console finds the store out of reach.
+    wait_for(&driver, "[data-testid=emergency-start]").await;
+    press_enter(&driver, "[data-testid=emergency-start]").await;
+    type_into(
+        &driver,
+        "[data-testid=emergency-reason]",
+        "Fraud wave store down",
+    )
+    .await;
+    press_enter(&driver, "[data-testid=emergency-confirm]").await;
+    wait_for_containing(&driver, "[data-testid=emergency]", "EMERGENCY MODE until").await;
+    let closed = crate::consumer::seeded("closed");
+    let card = closed
+        .cards
+        .iter()
+        .find(|c| c.status == d1_sandbox::model::AccountStatus::Closed)
+        .unwrap()
+        .card_id
+        .clone();
+    crate::consumer::open_consumer(&driver, &closed.consumer_id).await;
+    crate::consumer::fill_card_opt_out(&driver).await;
+    press_enter(&driver, "[data-testid=confirm]").await;
+    let sent = std::time::Instant::now();
+    while sandbox.stats().writes.get(&card).copied() != Some(1) {
+        assert!(
+            sent.elapsed() < Duration::from_secs(30),
+            "the opt-out never left"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    harness.screenshot(&driver, "emergency").await;
+    driver.quit().await.unwrap();
 }

@@ -73,6 +73,12 @@ impl Console {
         }
     }
 
+    /// Whether this operator may declare emergency mode: a fraud analyst, the policy allowing
+    /// it.
+    pub(super) fn emergency_allowed(&self) -> Result<bool> {
+        Ok(self.who().1 == Some(Role::Fraud) && self.emergency_minutes()? > 0)
+    }
+
     /// What the policy allows: 0 without team mode or emergency mode.
     fn emergency_minutes(&self) -> Result<u32> {
         Ok(

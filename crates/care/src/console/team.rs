@@ -46,6 +46,11 @@ pub struct TeamStatus {
     pub oldest_age_seconds: Option<u32>,
     /// Past this age writes are held.
     pub limit_seconds: u32,
+    /// Emergency mode, while it runs on this workstation.
+    pub emergency: Option<crate::journal::Emergency>,
+    /// Whether this operator may declare emergency mode (a fraud analyst, the policy allowing
+    /// it).
+    pub emergency_allowed: bool,
 }
 
 /// How the last try to send the trail to the team store went.
@@ -113,6 +118,8 @@ impl Console {
                 oldest_unforwarded: None,
                 oldest_age_seconds: None,
                 limit_seconds: 0,
+                emergency: None,
+                emergency_allowed: false,
             });
         };
         let backlog = self.audit.backlog()?;
@@ -131,6 +138,8 @@ impl Console {
             oldest_age_seconds: backlog.as_ref().map(|b| age_seconds(&b.oldest)),
             oldest_unforwarded: backlog.map(|b| b.oldest),
             limit_seconds: limit,
+            emergency: self.emergency()?,
+            emergency_allowed: self.emergency_allowed()?,
         })
     }
 

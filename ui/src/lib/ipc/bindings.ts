@@ -54,6 +54,13 @@ export const commands = {
 	auditVerify: () => typedError<Verification_Serialize, IpcError>(__TAURI_INVOKE("audit_verify")),
 	/**  The team store's state and this workstation's backlog of audit records, for the status bar. */
 	teamStatus: () => typedError<TeamStatus_Serialize, IpcError>(__TAURI_INVOKE("team_status")),
+	/**
+	 *  Declares emergency mode for the policy's time, saying why (fraud; audited): while the team
+	 *  store cannot be reached, writes go out unclaimed, each flagged.
+	 */
+	emergencyStart: (reason: string) => typedError<Emergency, IpcError>(__TAURI_INVOKE("emergency_start", { reason })),
+	/**  Ends emergency mode before its time (fraud; audited); whether it was running. */
+	emergencyEnd: () => typedError<boolean, IpcError>(__TAURI_INVOKE("emergency_end")),
 	/**  A page of the team's trail in the team store (auditor, with an auditor's login; audited). */
 	teamAuditPage: (filter: TeamFilter_Deserialize, offset: number, limit: number) => typedError<TeamAuditPage_Serialize, IpcError>(__TAURI_INVOKE("team_audit_page", { filter, offset, limit })),
 	/**
@@ -1204,6 +1211,18 @@ export type Directory_Serialize = {
 	/**  `VISA`, `MASTERCARD`, or another network D1 returned. */
 	scheme: string,
 } & DirectoryState_Serialize;
+
+/**  Emergency mode as it was declared. */
+export type Emergency = {
+	/**  Who declared it. */
+	operator: string,
+	/**  Why. */
+	reason: string,
+	/**  When (RFC 3339, UTC). */
+	startedAt: string,
+	/**  Until when it lasts at most (RFC 3339, UTC). */
+	until: string,
+};
 
 /**  A journal entry. */
 export type Entry = Entry_Serialize | Entry_Deserialize;
@@ -2675,6 +2694,13 @@ export type TeamStatus_Deserialize = {
 	oldestAgeSeconds?: number | null,
 	/**  Past this age writes are held. */
 	limitSeconds: number,
+	/**  Emergency mode, while it runs on this workstation. */
+	emergency?: Emergency | null,
+	/**
+	 *  Whether this operator may declare emergency mode (a fraud analyst, the policy allowing
+	 *  it).
+	 */
+	emergencyAllowed: boolean,
 };
 
 /**  The team store as the status bar shows it. */
@@ -2697,6 +2723,13 @@ export type TeamStatus_Serialize = {
 	oldestAgeSeconds: number | null,
 	/**  Past this age writes are held. */
 	limitSeconds: number,
+	/**  Emergency mode, while it runs on this workstation. */
+	emergency: Emergency | null,
+	/**
+	 *  Whether this operator may declare emergency mode (a fraud analyst, the policy allowing
+	 *  it).
+	 */
+	emergencyAllowed: boolean,
 };
 
 /**  What `c2p audit verify --team` (and the Audit screen's team scope) finds. */

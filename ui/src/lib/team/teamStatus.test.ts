@@ -11,6 +11,8 @@ const status = (over: Partial<TeamStatus>): TeamStatus => ({
   oldestUnforwarded: null,
   oldestAgeSeconds: null,
   limitSeconds: 300,
+  emergency: null,
+  emergencyAllowed: false,
   ...over,
 });
 
