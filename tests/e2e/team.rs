@@ -160,6 +160,31 @@ async fn opt_out_refused_naming(
     );
 }
 
+/// The seeded consumer with a card closed at the bank and still enrolled, and that card.
+fn closed_card() -> (d1_sandbox::model::IssuerConsumer, String) {
+    let closed = crate::consumer::seeded("closed");
+    let card = closed
+        .cards
+        .iter()
+        .find(|c| c.status == d1_sandbox::model::AccountStatus::Closed)
+        .unwrap()
+        .card_id
+        .clone();
+    (closed, card)
+}
+
+/// Waits (up to 30 s) until D1 has had one write to `card`.
+async fn sent_once(sandbox: &d1_sandbox::Sandbox, card: &str) {
+    let started = std::time::Instant::now();
+    while sandbox.stats().writes.get(card).copied() != Some(1) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the write never left"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sending() {
     let Team {
@@ -180,14 +205,7 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
     );
     let b = console_at(other.path(), &other_policy);
     connect(&b, state.path(), "local-b", "wsb").await;
-    let closed = crate::consumer::seeded("closed");
-    let card = closed
-        .cards
-        .iter()
-        .find(|c| c.status == d1_sandbox::model::AccountStatus::Closed)
-        .unwrap()
-        .card_id
-        .clone();
+    let (closed, card) = closed_card();
     let written = b
         .write(care::writes::WriteRequest {
             kind: care::writes::WriteKind::OptOutCard,
@@ -416,26 +434,12 @@ async fn a_second_os_account_s_app_sees_the_first_operator_s_opt_out_in_progress
     // Its own names: the keychain is shared with the tests running beside it.
     connect(&a, state.path(), "local-two", "wsa").await;
     drop(a);
-    let closed = crate::consumer::seeded("closed");
-    let card = closed
-        .cards
-        .iter()
-        .find(|c| c.status == d1_sandbox::model::AccountStatus::Closed)
-        .unwrap()
-        .card_id
-        .clone();
+    let (closed, card) = closed_card();
     let driver_a = first.open().await;
     crate::consumer::open_consumer(&driver_a, &closed.consumer_id).await;
     crate::consumer::fill_card_opt_out(&driver_a).await;
     press_enter(&driver_a, "[data-testid=confirm]").await;
-    let sent = std::time::Instant::now();
-    while sandbox.stats().writes.get(&card).copied() != Some(1) {
-        assert!(
-            sent.elapsed() < Duration::from_secs(30),
-            "the first opt-out never left"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    sent_once(&sandbox, &card).await;
 
     // The second workstation: another OS account, its home and keyring its own, set up by IT
     // with `c2p` (the policy naming it B-0052, the environment, the team login).
@@ -554,25 +558,11 @@ async fn with_the_store_out_of_reach_a_fraud_analyst_declares_emergency_mode_and
     .await;
     press_enter(&driver, "[data-testid=emergency-confirm]").await;
     wait_for_containing(&driver, "[data-testid=emergency]", "EMERGENCY MODE until").await;
-    let closed = crate::consumer::seeded("closed");
-    let card = closed
-        .cards
-        .iter()
-        .find(|c| c.status == d1_sandbox::model::AccountStatus::Closed)
-        .unwrap()
-        .card_id
-        .clone();
+    let (closed, card) = closed_card();
     crate::consumer::open_consumer(&driver, &closed.consumer_id).await;
     crate::consumer::fill_card_opt_out(&driver).await;
     press_enter(&driver, "[data-testid=confirm]").await;
-    let sent = std::time::Instant::now();
-    while sandbox.stats().writes.get(&card).copied() != Some(1) {
-        assert!(
-            sent.elapsed() < Duration::from_secs(30),
-            "the opt-out never left"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    sent_once(&sandbox, &card).await;
     harness.screenshot(&driver, "emergency").await;
     driver.quit().await.unwrap();
 }
