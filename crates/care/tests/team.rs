@@ -745,27 +745,34 @@ async fn in_emergency_mode_a_fraud_analyst_s_writes_go_out_unclaimed_flagged_the
     let refused = h.console.emergency_start("team store down").unwrap_err();
     assert_eq!(refused.code(), care::ErrorCode::Forbidden, "{refused}");
 
-    // A fraud analyst declares it; an agent's write would still be refused.
+    // Not while the store can be reached.
     team_policy_with(&h, &cluster, &database, "fraud", 30);
-    assert!(
-        h.console
-            .emergency_start("4111 1111 1111 1111 stolen")
-            .is_err(),
-        "no card number in the reason"
-    );
-    let declared = h
-        .console
-        .emergency_start("Fraud wave, team store down")
-        .unwrap();
-    assert_eq!(h.console.emergency().unwrap(), Some(declared.clone()));
+    let refused = h.console.emergency_start("team store down").unwrap_err();
+    assert!(refused.to_string().contains("can be reached"), "{refused}");
 
-    // The store goes away: the write goes out unclaimed, flagged before it leaves, and past the
+    // The store goes away: a fraud analyst declares it (no card number in the reason, however
+    // written), and the write goes out unclaimed, flagged before it leaves, and past the
     // trail's limit it still goes.
     cluster.stop();
     until("the store seen down", async || {
         h.console.team_status().unwrap().link == Some(TeamLink::Unreachable)
     })
     .await;
+    for hidden in ["4111 1111 1111 1111 stolen", "card 4111.1111.1111.1111"] {
+        assert!(
+            h.console.emergency_start(hidden).is_err(),
+            "no card number in the reason: {hidden}"
+        );
+    }
+    let declared = h
+        .console
+        .emergency_start("Fraud wave, team store down")
+        .unwrap();
+    assert_eq!(h.console.emergency().unwrap(), Some(declared.clone()));
+    assert!(
+        h.console.emergency_start("again").is_err(),
+        "not declared again while it runs"
+    );
     tokio::time::sleep(Duration::from_secs(3)).await;
     let written = h.console.write(opt_out_card(&cards[0])).await.unwrap();
     assert_eq!(h.writes_to(&cards[0]), 1, "sent");
@@ -782,8 +789,26 @@ async fn in_emergency_mode_a_fraud_analyst_s_writes_go_out_unclaimed_flagged_the
 
     h.console.write(opt_out_card(&cards[1])).await.unwrap();
 
-    // Ended: writes wait for the store again.
+    // Ended: writes wait for the store again. A row the operator adds to their own journal (a
+    // declaration "in the future", or longer than the policy allows) is no emergency mode.
     assert!(h.console.emergency_end().unwrap());
+    let journal =
+        rusqlite::Connection::open(h.console.dirs().data.join("operations.sqlite")).unwrap();
+    for (started, until) in [
+        ("2999-01-01T00:00:00.000Z", "2999-01-01T00:10:00.000Z"),
+        (declared.started_at.as_str(), "2999-01-01T00:00:00.000Z"),
+    ] {
+        journal
+            .execute(
+                "INSERT INTO emergencies (operator, reason, started_at, until) VALUES ('A-0042', 'x', ?1, ?2)",
+                [started, until],
+            )
+            .unwrap();
+        assert_eq!(h.console.emergency().unwrap(), None, "{started} – {until}");
+        journal
+            .execute("DELETE FROM emergencies WHERE reason = 'x'", [])
+            .unwrap();
+    }
     let held = h.console.write(opt_out_card(&cards[2])).await.unwrap_err();
     assert!(
         matches!(

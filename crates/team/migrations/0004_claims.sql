@@ -139,7 +139,8 @@ BEGIN
     RAISE EXCEPTION 'an auditor''s login does not write' USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF p_target_kind NOT IN ('card', 'consumer') OR p_target !~ '^[A-Za-z0-9_-]{1,64}$'
-     OR p_consumer !~ '^[A-Za-z0-9_-]{1,64}$' OR length(p_environment) > 512 THEN
+     OR p_consumer !~ '^[A-Za-z0-9_-]{1,64}$' OR length(p_environment) > 512
+     OR (p_target_kind = 'consumer' AND p_consumer <> p_target) THEN
     RAISE EXCEPTION 'not a claimable target' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   -- A login holds at most 200 unfinished writes: it cannot lock the team out of many cards.
@@ -247,7 +248,9 @@ $$;
 
 -- A claim whose answer was lost on its way back (the store went away) and whose write never
 -- left (its sender gave up without an answer): the login that made it, knowing the correlation
--- id, ends it as NOT_SENT so that the target is free again at once.
+-- id, ends it as NOT_SENT so that the target is free again at once, even after its lease ran
+-- out, as long as no D1 operation is known for it. True when no such claim is open any more
+-- (ended now, or never made); false when one is open that may not be ended so.
 CREATE OR REPLACE FUNCTION c2p.claim_abandon(p_correlation_id text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
 DECLARE
@@ -255,13 +258,16 @@ DECLARE
 BEGIN
   UPDATE c2p.claims
     SET state = 'NOT_SENT', finished_at = now(), lease_until = NULL
-    WHERE login = session_user AND correlation_id = p_correlation_id AND state = 'SENDING'
+    WHERE login = session_user AND correlation_id = p_correlation_id
+      AND state IN ('SENDING', 'UNKNOWN') AND operation_id IS NULL
     RETURNING id INTO abandoned;
-  IF abandoned IS NULL THEN
-    RETURN false;
+  IF abandoned IS NOT NULL THEN
+    UPDATE c2p.batch_items SET status = 'NOT_SENT' WHERE claim_id = abandoned;
+    RETURN true;
   END IF;
-  UPDATE c2p.batch_items SET status = 'NOT_SENT' WHERE claim_id = abandoned AND status = 'SENDING';
-  RETURN true;
+  RETURN NOT EXISTS (SELECT 1 FROM c2p.claims
+                     WHERE correlation_id = p_correlation_id
+                       AND state IN ('SENDING', 'PENDING', 'UNKNOWN'));
 END
 $$;
 
@@ -455,14 +461,24 @@ REVOKE ALL ON FUNCTION c2p.claim_release FROM PUBLIC;
 
 -- A fraud analyst's emergency mode, as its records reach the trail: declared, a write sent
 -- unclaimed, or one claimed afterwards that found another workstation's write in its way. Each
--- is raised as an alert, which the auditors and the SIEM feed see.
+-- is raised as an alert, which the auditors and the SIEM feed see (within a login's alert
+-- limit); a write sent unclaimed that no declaration on its chain covers (its `until` not
+-- reached at the write's time) is raised as critical: emergency mode was not declared.
 CREATE OR REPLACE FUNCTION c2p.raise_emergency() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, c2p, pg_temp AS $$
+DECLARE
+  detail text := left(NEW.operator || ' on ' || NEW.workstation || ': '
+                      || coalesce(NEW.resource, '-') || ': ' || NEW.result, 500);
 BEGIN
-  INSERT INTO c2p.alerts (kind, login, chain_id, seq, detail)
-  VALUES (NEW.event, NEW.login, NEW.chain_id, NEW.seq,
-          NEW.operator || ' on ' || NEW.workstation || ': ' || coalesce(NEW.resource, '-')
-            || ': ' || NEW.result);
+  IF NEW.event = 'emergency_write' AND NOT EXISTS (
+       SELECT 1 FROM c2p.records r
+       WHERE r.chain_id = NEW.chain_id AND r.seq < NEW.seq AND r.event = 'emergency_start'
+         AND r.operator = NEW.operator
+         AND substring(r.result FROM '^until ([^;]+);') >= NEW.time) THEN
+    PERFORM c2p.raise_alert('emergency_undeclared', NEW.chain_id, NEW.seq, detail);
+  ELSE
+    PERFORM c2p.raise_alert(NEW.event, NEW.chain_id, NEW.seq, detail);
+  END IF;
   RETURN NULL;
 END
 $$;

@@ -177,8 +177,9 @@ pub async fn finish(
 }
 
 /// Ends this login's claim for the write carrying `correlation_id` as NOT_SENT, when the claim's
-/// answer was lost and the write never left; `false` when there is no such claim still
-/// sending.
+/// answer was lost and the write never left (no D1 operation known for it, even past its
+/// lease); `true` when no such claim is open any more (ended now, or never made), `false` when
+/// one is open that may not be ended so.
 pub async fn abandon(client: &Client, correlation_id: &str) -> Result<bool> {
     Ok(client
         .query_one("SELECT c2p.claim_abandon($1)", &[&correlation_id])

@@ -197,8 +197,17 @@ fn record_severity(event: &str) -> u8 {
 /// unknown login) a warning (4).
 pub(crate) fn alert_severity(kind: &str) -> u8 {
     match kind {
-        "fork" | "gap" | "bad_hash" | "operator" | "not_yours" | "restart" | "redacted"
-        | "card_number" | "malformed" | "flood" => 2,
+        "fork"
+        | "gap"
+        | "bad_hash"
+        | "operator"
+        | "not_yours"
+        | "restart"
+        | "redacted"
+        | "card_number"
+        | "malformed"
+        | "flood"
+        | "emergency_undeclared" => 2,
         "emergency_start" | "emergency_write" | "emergency_claim" => 3,
         _ => 4,
     }

@@ -200,12 +200,15 @@ impl Console {
             // Team mode: every item claimed in the team store and the batch held there; while
             // the store cannot be reached the batch waits, and goes on once it is back (run
             // again like after a crash: what was sent is followed, never sent twice).
-            // In a fraud analyst's emergency mode it goes on unclaimed, each write flagged.
+            // In a fraud analyst's emergency mode a batch made here and never put in the store
+            // (no other workstation can take it over) goes on unclaimed, each write flagged.
             let (claims, emergency) = match self.team_claims(&session).await {
                 Ok(claims) => (Ok(claims), None),
                 Err(error @ Error::ClaimUnavailable(_)) => match self.emergency_for(&permit)? {
-                    Some(emergency) => (Ok(None), Some(emergency)),
-                    None => (Err(error), None),
+                    Some(emergency) if self.journal.batch_only_here(id)? => {
+                        (Ok(None), Some(emergency))
+                    }
+                    _ => (Err(error), None),
                 },
                 Err(error) => (Err(error), None),
             };

@@ -15,6 +15,7 @@ impl Console {
     /// Declares emergency mode for the policy's `emergencyMinutes`, for `reason` (no personal
     /// data). Role `fraud`, team mode only; audited.
     pub fn emergency_start(&self, reason: &str) -> Result<Emergency> {
+        self.refuse_on_the_embedded_sandbox()?;
         let permit = self.authorise(Permission::BatchOptOut, None)?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 200 {
@@ -24,6 +25,15 @@ impl Console {
             ));
         }
         crate::privacy::refuse_personal_data_in_reason(reason)?;
+        // However it is written, no card number: eight digits or more, whatever between them.
+        if reason
+            .split(|c: char| c.is_alphabetic())
+            .any(|part| part.chars().filter(char::is_ascii_digit).count() >= 8)
+        {
+            return Err(Error::InvalidInput(
+                "the reason holds a long number: no card or account numbers in a reason".into(),
+            ));
+        }
         let minutes = self.emergency_minutes()?;
         if minutes == 0 {
             return Err(Error::Forbidden {
@@ -31,6 +41,18 @@ impl Console {
                 role: crate::wire_name(permit.role()),
                 action: "declare emergency mode: the administrators' policy allows none (team.emergencyMinutes), so writes wait for the team store".into(),
             });
+        }
+        if let Some(running) = self.emergency()? {
+            return Err(Error::InvalidInput(format!(
+                "emergency mode runs already, until {} (declared by {}): end it first to declare it again",
+                running.until, running.operator
+            )));
+        }
+        // Only while the store is out of reach: it is no way around a trail the store refuses.
+        if !self.store_unreachable() {
+            return Err(Error::InvalidInput(
+                "the team store can be reached (or refuses this workstation's trail): emergency mode is only for when it cannot be reached".into(),
+            ));
         }
         let until = (Utc::now() + chrono::TimeDelta::minutes(i64::from(minutes)))
             .to_rfc3339_opts(SecondsFormat::Millis, true);
@@ -45,6 +67,7 @@ impl Console {
 
     /// Ends emergency mode before its time; whether it was running. Role `fraud`; audited.
     pub fn emergency_end(&self) -> Result<bool> {
+        self.refuse_on_the_embedded_sandbox()?;
         let permit = self.authorise(Permission::BatchOptOut, None)?;
         let ended = self.journal.end_emergency()?;
         if ended {
@@ -57,20 +80,42 @@ impl Console {
     /// Emergency mode while it runs on this workstation, within what the policy allows now.
     pub fn emergency(&self) -> Result<Option<Emergency>> {
         let minutes = self.emergency_minutes()?;
+        if minutes == 0 {
+            return Ok(None);
+        }
+        let allowed = chrono::TimeDelta::minutes(i64::from(minutes));
+        let now = Utc::now();
         Ok(self.journal.emergency()?.filter(|emergency| {
-            // A policy that shortened or withdrew it since counts from the declaration.
-            chrono::DateTime::parse_from_rfc3339(&emergency.started_at).is_ok_and(|started| {
-                started + chrono::TimeDelta::minutes(i64::from(minutes)) > Utc::now()
-            })
+            // Within what the policy allows now, counted from a declaration already made (the
+            // journal is the operator's file: a row set in the future or stretched is not).
+            let parsed = |at: &str| chrono::DateTime::parse_from_rfc3339(at).ok();
+            match (parsed(&emergency.started_at), parsed(&emergency.until)) {
+                (Some(started), Some(until)) => {
+                    started <= now && until <= started + allowed && started + allowed > now
+                }
+                _ => false,
+            }
         }))
     }
 
-    /// Emergency mode, when `permit`'s write may use it (a fraud analyst's, while it runs).
+    /// Emergency mode, when `permit`'s write may use it: a fraud analyst's own, while it runs.
     pub(super) fn emergency_for(&self, permit: &Permit) -> Result<Option<Emergency>> {
-        match permit.role() {
-            Role::Fraud => self.emergency(),
-            _ => Ok(None),
+        if permit.role() != Role::Fraud {
+            return Ok(None);
         }
+        Ok(self
+            .emergency()?
+            .filter(|emergency| emergency.operator == permit.operator()))
+    }
+
+    /// Emergency mode is the team store's: the embedded sandbox (with its own policy) has none.
+    fn refuse_on_the_embedded_sandbox(&self) -> Result<()> {
+        if self.is_the_embedded_sandbox(&self.active_name()?) {
+            return Err(Error::InvalidInput(
+                "the embedded sandbox has no team store: switch to a configured environment".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether this operator may declare emergency mode: a fraud analyst, the policy allowing

@@ -143,6 +143,15 @@ impl Console {
         })
     }
 
+    /// Whether the forwarder's last try found the team store out of reach (not refusing).
+    pub(super) fn store_unreachable(&self) -> bool {
+        self.team_link
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            == Some(&TeamLink::Unreachable)
+    }
+
     /// Holds a write (refused, and the refusal recorded) while team mode is on and a record
     /// has not been known to be in the team store for longer than the policy's limit: by this
     /// process's own clock since the store last confirmed every record, or by the oldest
@@ -166,8 +175,9 @@ impl Console {
         let backlog = self.audit.backlog()?;
         let noted = backlog.as_ref().map_or(0, |b| age_seconds(&b.oldest));
         let age = unconfirmed.max(noted);
-        // A fraud analyst's emergency mode: the write goes on, flagged in the trail.
-        if age <= limit || self.emergency_for(permit)?.is_some() {
+        // A fraud analyst's emergency mode, while the store cannot be reached (never while it
+        // refuses this workstation's trail): the write goes on, flagged in the trail.
+        if age <= limit || (self.store_unreachable() && self.emergency_for(permit)?.is_some()) {
             return Ok(());
         }
         let words = format!(

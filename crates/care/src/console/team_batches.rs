@@ -48,6 +48,8 @@ impl Console {
 
     /// Puts `batch` (with its items) in the team store unless it is there.
     async fn publish_batch(&self, claims: &TeamClaims, batch: &Batch) -> Result<()> {
+        // Noted first: a batch that may be in the store never runs unclaimed.
+        self.journal.set_batch_in_team_store(&batch.id)?;
         if batches::get(claims.client(), &batch.id)
             .await
             .map_err(|e| claim_error(&e))?

@@ -208,6 +208,35 @@ fn batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
 }
 
 impl Journal {
+    /// Notes that the team store holds batch `id` (published, or taken over from there).
+    pub(crate) fn set_batch_in_team_store(&self, id: &str) -> Result<()> {
+        self.db
+            .lock()
+            .execute(
+                "UPDATE batches SET in_team_store = 1 WHERE id = ?1",
+                params![id],
+            )
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    /// Whether batch `id` was made here and never put in the team store: only such a batch
+    /// may run unclaimed in emergency mode (no other workstation can take it over).
+    pub(crate) fn batch_only_here(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .db
+            .lock()
+            .query_row(
+                "SELECT in_team_store = 0 FROM batches WHERE id = ?1",
+                params![id],
+                |r| r.get::<_, Option<bool>>(0),
+            )
+            .optional()
+            .map_err(failed)?
+            .flatten()
+            .unwrap_or(false))
+    }
+
     /// Stores `batch` and its `targets` in one transaction.
     pub(crate) fn create_batch(&self, batch: &Batch, targets: &[Target]) -> Result<()> {
         let mut connection = self.db.lock();
@@ -215,7 +244,7 @@ impl Journal {
         transaction
             .execute(
                 &format!(
-                    "INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL)"
+                    "INSERT INTO batches ({BATCH_COLUMNS}, in_team_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, 0)"
                 ),
                 params![
                     batch.id,
@@ -474,6 +503,7 @@ mod tests {
                         batch_id: "b-1".into(),
                         seq,
                     }),
+                    false,
                 )
                 .unwrap();
             if state != State::Intent {

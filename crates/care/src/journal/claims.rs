@@ -9,7 +9,7 @@ use crate::journal::Entry;
 use crate::{Error, Result};
 
 /// What the journal notes of a claim asked for whose answer was lost.
-const UNSURE: &str = "UNSURE";
+pub(super) const UNSURE: &str = "UNSURE";
 
 /// An intent's claim in the team store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,19 @@ impl Journal {
         Ok(marked == 1)
     }
 
+    /// Notes that intent `id` holds claim `claim` (SENDING) in the team store, without marking
+    /// it sent (a write withdrawn before it left: its claim is then told it never did).
+    pub fn note_claim(&self, id: i64, claim: i64) -> Result<()> {
+        self.db
+            .lock()
+            .execute(
+                "UPDATE intents SET claim_id = ?2, claim_told = 'SENDING' WHERE id = ?1",
+                params![id, claim],
+            )
+            .map_err(failed)?;
+        Ok(())
+    }
+
     /// Notes that the team store was told `told` of intent `id`'s claim.
     pub fn set_claim_told(&self, id: i64, told: &str) -> Result<()> {
         self.set_claims_told(&[(id, told)])
@@ -59,12 +72,6 @@ impl Journal {
                 .map_err(failed)?;
         }
         transaction.commit().map_err(failed)
-    }
-
-    /// Notes that intent `id`'s claim was asked for but its answer was lost: the store may hold
-    /// a claim for it, to be abandoned (see [`Journal::claims_unsure`]).
-    pub fn set_claim_unsure(&self, id: i64) -> Result<()> {
-        self.set_claim_told(id, UNSURE)
     }
 
     /// The intents whose claim's answer was lost and that ended without leaving: their claim, if
@@ -135,6 +142,7 @@ impl Journal {
     ) -> Result<()> {
         if self.batch(&batch.id)?.is_none() {
             self.create_batch(batch, items)?;
+            self.set_batch_in_team_store(&batch.id)?;
         }
         for (seq, why) in skipped {
             self.skip_item(&batch.id, *seq, why)?;

@@ -165,17 +165,19 @@ impl Journal {
     /// this process or another one on the same journal (checked and inserted in one transaction),
     /// whatever local name its environment has: two names may reach the same D1.
     pub fn record_intent(&self, intent: NewIntent) -> Result<Entry> {
-        self.record_linked_intent(intent, None)
+        self.record_linked_intent(intent, None, false)
     }
 
     /// Like [`Journal::record_intent`], and marks the batch item `link` as sent by it in the same
     /// transaction: refused with [`Error::AlreadyInProgress`] unless the item was never sent or
     /// its last intent surely was not applied (FAILED with the console's "not applied" or "slow
-    /// down" note), so no item is ever sent twice.
+    /// down" note), so no item is ever sent twice. With `claim_unsure` (team mode) it notes that
+    /// the store may hold a claim for it until the claim's id is noted.
     pub fn record_linked_intent(
         &self,
         intent: NewIntent,
         link: Option<&BatchLink>,
+        claim_unsure: bool,
     ) -> Result<Entry> {
         let mut connection = self.db.lock();
         let at = now();
@@ -206,6 +208,15 @@ impl Journal {
             )
             .map_err(failed)?;
         let id = transaction.last_insert_rowid();
+        if claim_unsure {
+            // Team mode: until the claim's id is noted, the store may hold a claim for it.
+            transaction
+                .execute(
+                    "UPDATE intents SET claim_told = ?2 WHERE id = ?1",
+                    params![id, super::claims::UNSURE],
+                )
+                .map_err(failed)?;
+        }
         if let Some(link) = link {
             let linked = transaction
                 .execute(

@@ -106,6 +106,10 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE intents ADD COLUMN claim_consumer TEXT;
      CREATE INDEX IF NOT EXISTS intents_claims_emergency ON intents (id)
          WHERE claim_id IS NULL AND claim_told = 'EMERGENCY';",
+    // Whether the team store holds a batch (then another workstation may take it over, and it
+    // never runs unclaimed): 1 once published or taken over, 0 for one made here and never
+    // published, NULL for those from before (taken as held).
+    "ALTER TABLE batches ADD COLUMN in_team_store INTEGER",
 ];
 
 /// The journal of one data directory.

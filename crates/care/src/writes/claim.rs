@@ -362,10 +362,17 @@ impl TeamClaims {
     pub(crate) async fn tell_untold(&self, in_flight: &super::InFlight) -> Result<()> {
         let journal = &self.journal;
         for (id, correlation_id) in journal.claims_unsure()? {
-            team::claims::abandon(self.client(), &correlation_id)
+            let gone = team::claims::abandon(self.client(), &correlation_id)
                 .await
                 .map_err(|e| claim_error(&e))?;
-            journal.set_claim_told(id, "NOT_SENT")?;
+            if gone {
+                journal.set_claim_told(id, "NOT_SENT")?;
+            } else {
+                tracing::warn!(
+                    entry = id,
+                    "a claim whose answer was lost cannot be abandoned: an administrator may release it"
+                );
+            }
         }
         let untold: Vec<Entry> = journal
             .claims_not_final()?
@@ -409,6 +416,12 @@ impl TeamClaims {
                 Err(Error::AlreadyInProgress(words)) => {
                     self.journal.set_emergency_claimed(entry.id, None)?;
                     format!("in the way of another write: {words}")
+                }
+                // The store refuses this one (it names a target it does not take): recorded,
+                // and the others are claimed.
+                Err(Error::TeamStore(words)) => {
+                    self.journal.set_emergency_claimed(entry.id, None)?;
+                    format!("refused by the team store: {words}")
                 }
                 Err(other) => return Err(other),
             };

@@ -165,8 +165,9 @@ impl<'a> Writer<'a> {
             .transpose()
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let prepared = prepare(session, &request).await?;
+        // Ended early (End), or past its time: writes wait for the store again.
         if let Some(emergency) = self.emergency
-            && !emergency_runs(emergency)
+            && (!emergency_runs(emergency) || self.journal.emergency()?.as_ref() != Some(emergency))
         {
             return Err(super::claim::unreachable(&format!(
                 "the emergency mode declared by {} ended at {}",
@@ -196,6 +197,7 @@ impl<'a> Writer<'a> {
                     operator: permit.operator().to_owned(),
                 },
                 link,
+                self.claims.is_some(),
             )
         })?;
         // The reason code and the operator's reason (checked free of personal data by the
@@ -263,13 +265,9 @@ impl<'a> Writer<'a> {
                     .await
                 {
                     Ok(claimed) => Some(claimed),
-                    Err(error) => {
-                        if error.code() == crate::ErrorCode::ClaimUnavailable {
-                            // The store may have made the claim and lost the answer.
-                            self.journal.set_claim_unsure(entry.id)?;
-                        }
-                        return Err(self.refused_before_sending(entry, error));
-                    }
+                    // The journal notes the store may hold a claim (its answer lost): it is
+                    // abandoned once the store answers again.
+                    Err(error) => return Err(self.refused_before_sending(entry, error)),
                 }
             }
             _ => None,
@@ -361,11 +359,12 @@ impl<'a> Writer<'a> {
     /// claim.
     pub(crate) fn withdraw(&self, ready: Ready<'a>, why: &str) -> Result<Written> {
         let entry = ready.entry;
+        if let Some((claim, _)) = ready.claim {
+            self.journal.note_claim(entry.id, claim)?;
+        }
         let recorded = self.close_not_applied(&entry, &format!("{}: {why}", Note::NOT_APPLIED))?;
         let written = self.finished(entry.id, recorded, None);
-        if ready.claim.is_some() {
-            self.tell_claim(&written);
-        }
+        self.tell_claim(&written);
         written
     }
 
