@@ -378,6 +378,19 @@ impl Drop for Account {
             }
         }
         std::thread::sleep(Duration::from_millis(200));
+        // What its session left in /tmp (its keyring's scratch folder, killed before its trap
+        // ran, and its bus's socket).
+        for entry in std::fs::read_dir("/tmp").into_iter().flatten().flatten() {
+            let Ok(metadata) = entry.path().symlink_metadata() else {
+                continue;
+            };
+            if std::os::unix::fs::MetadataExt::uid(&metadata) == self.uid {
+                let _ = match metadata.is_dir() {
+                    true => std::fs::remove_dir_all(entry.path()),
+                    false => std::fs::remove_file(entry.path()),
+                };
+            }
+        }
         let _ = std::process::Command::new("userdel")
             .arg(&self.name)
             .status();

@@ -216,6 +216,19 @@ impl<'a> Writer<'a> {
                 Some(correlation_id.as_str()),
             )
         })?;
+        // The token first, so that the moment noted as the request's leaving is that moment:
+        // a write whose token never came never left (and never claimed its target).
+        let ready = session
+            .d1
+            .ready(d1::Call {
+                correlation_id: Some(correlation_id.clone()),
+            })
+            .await;
+        if let Err(error) = ready {
+            return self
+                .never_sent(entry, &error)
+                .map(|written| Step::Done(Box::new(written)));
+        }
         if let (Some(emergency), Some(consumer)) = (self.emergency, &consumer) {
             // Unclaimed: flagged in the trail (an alert once it reaches the store), and noted to
             // be claimed once the store is back.
@@ -232,19 +245,6 @@ impl<'a> Writer<'a> {
                 )?;
                 self.journal.set_emergency_write(entry.id, consumer)
             })?;
-        }
-        // The token first, so that the moment noted as the request's leaving is that moment:
-        // a write whose token never came never left (and never claimed its target).
-        let ready = session
-            .d1
-            .ready(d1::Call {
-                correlation_id: Some(correlation_id.clone()),
-            })
-            .await;
-        if let Err(error) = ready {
-            return self
-                .never_sent(entry, &error)
-                .map(|written| Step::Done(Box::new(written)));
         }
         // Team mode: the target claimed across every workstation, as sending with a lease,
         // after the local journal holds the intent and right before the request leaves.

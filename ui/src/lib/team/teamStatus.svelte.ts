@@ -46,5 +46,15 @@ export class TeamState {
   }
 }
 
+/** Declares emergency mode, saying why (a fraud analyst, the store out of reach). */
+export function declareEmergency(reason: string): Promise<unknown> {
+  return call(commands.emergencyStart(reason));
+}
+
+/** Ends emergency mode before its time. */
+export function endEmergency(): Promise<unknown> {
+  return call(commands.emergencyEnd());
+}
+
 /** The one store of the window. */
 export const team = new TeamState();
