@@ -569,6 +569,7 @@ async fn with_the_store_out_of_reach_a_fraud_analyst_declares_emergency_mode_and
         "Fraud wave store down",
     )
     .await;
+    harness.screenshot(&driver, "emergency-dialog").await;
     press_enter(&driver, "[data-testid=emergency-confirm]").await;
     wait_for_containing(&driver, "[data-testid=emergency]", "EMERGENCY MODE until").await;
     let (closed, card) = closed_card();
