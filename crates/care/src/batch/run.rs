@@ -247,7 +247,8 @@ impl Run<'_> {
                     if *control.borrow() != RunControl::Run {
                         drop(turn);
                         writer
-                            .withdraw(*ready, "its batch was paused or cancelled before it left")?;
+                            .withdraw(*ready, "its batch was paused or cancelled before it left")
+                            .await?;
                         continue;
                     }
                     let written = writer.send_ready(*ready).await?;

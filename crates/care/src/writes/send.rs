@@ -356,16 +356,20 @@ impl<'a> Writer<'a> {
 
     /// Closes a write made ready that will not leave after all (`why`: its batch was paused or
     /// cancelled while it waited for its turn) as not applied, safe to send again, and frees its
-    /// claim.
-    pub(crate) fn withdraw(&self, ready: Ready<'a>, why: &str) -> Result<Written> {
+    /// claim before it returns (so that the item can be claimed again at once on resume).
+    pub(crate) async fn withdraw(&self, ready: Ready<'a>, why: &str) -> Result<Written> {
         let entry = ready.entry;
         if let Some((claim, _)) = ready.claim {
             self.journal.note_claim(entry.id, claim)?;
         }
         let recorded = self.close_not_applied(&entry, &format!("{}: {why}", Note::NOT_APPLIED))?;
-        let written = self.finished(entry.id, recorded, None);
-        self.tell_claim(&written);
-        written
+        let written = self.finished(entry.id, recorded, None)?;
+        if let Some(claims) = self.claims
+            && let Err(error) = claims.tell(&written.entry).await
+        {
+            tracing::warn!(entry = written.entry.id, code = ?error.code(), %error, "the team store will be told later that this write never left");
+        }
+        Ok(written)
     }
 
     /// Tells the team store what became of the write, in the background.
