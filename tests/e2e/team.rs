@@ -160,6 +160,25 @@ async fn opt_out_refused_naming(
     );
 }
 
+/// This account's workstation for `operator`, as IT leaves it (its window not opened yet): the
+/// administrators' policy in team mode (changed by `policy`), the sandbox whose state is in the
+/// folder as environment `environment`, and team login `wsa` in the keychain.
+async fn workstation(
+    (name, home): (&str, &Path),
+    (cluster, database, ca, state): (&team::testing::Cluster, &str, &Path, &Path),
+    (operator, environment): (&str, &str),
+    policy: impl FnOnce(&mut serde_json::Value),
+) -> Harness {
+    let harness = Harness::start(name, home);
+    let mut text: serde_json::Value =
+        serde_json::from_str(&team_policy(cluster.port, database, ca, operator)).unwrap();
+    policy(&mut text);
+    harness.write_system_policy(&text.to_string());
+    let console = console_at(home, &harness.system_policy);
+    connect(&console, state, environment, "wsa").await;
+    harness
+}
+
 /// The seeded consumer with a card closed at the bank and still enrolled, and that card.
 fn closed_card() -> (d1_sandbox::model::IssuerConsumer, String) {
     let closed = crate::consumer::seeded("closed");
@@ -219,11 +238,13 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
 
     // This workstation: A-0042, set up by IT, opens the console.
     let home = tempfile::tempdir().unwrap();
-    let harness = Harness::start("team", home.path());
-    harness.write_system_policy(&team_policy(cluster.port, &database, &ca, "A-0042"));
-    let a = console_at(home.path(), &harness.system_policy);
-    connect(&a, state.path(), "local", "wsa").await;
-    drop(a);
+    let harness = workstation(
+        ("team", home.path()),
+        (&cluster, &database, &ca, state.path()),
+        ("A-0042", "local"),
+        |_| {},
+    )
+    .await;
     let driver = harness.open().await;
     crate::consumer::open_consumer(&driver, &closed.consumer_id).await;
     wait_for(&driver, "[data-testid=grid]").await;
@@ -441,12 +462,14 @@ async fn a_second_os_account_s_app_sees_the_first_operator_s_opt_out_in_progress
     // The first workstation (this account, A-0051) opts a card out in its window; D1 keeps it
     // pending.
     let home_a = tempfile::tempdir().unwrap();
-    let first = Harness::start("team-two-accounts-a", home_a.path());
-    first.write_system_policy(&team_policy(cluster.port, &database, &ca, "A-0051"));
-    let a = console_at(home_a.path(), &first.system_policy);
     // Its own names: the keychain is shared with the tests running beside it.
-    connect(&a, state.path(), "local-two", "wsa").await;
-    drop(a);
+    let first = workstation(
+        ("team-two-accounts-a", home_a.path()),
+        (&cluster, &database, &ca, state.path()),
+        ("A-0051", "local-two"),
+        |_| {},
+    )
+    .await;
     let (closed, card) = closed_card();
     let driver_a = first.open().await;
     crate::consumer::open_consumer(&driver_a, &closed.consumer_id).await;
@@ -550,14 +573,13 @@ async fn with_the_store_out_of_reach_a_fraud_analyst_declares_emergency_mode_and
         ..
     } = Team::start(["A-0061", "B-0062"]).await;
     let home = tempfile::tempdir().unwrap();
-    let harness = Harness::start("team-emergency", home.path());
-    let mut policy: serde_json::Value =
-        serde_json::from_str(&team_policy(cluster.port, &database, &ca, "A-0061")).unwrap();
-    policy["team"]["emergencyMinutes"] = 30.into();
-    harness.write_system_policy(&policy.to_string());
-    let a = console_at(home.path(), &harness.system_policy);
-    connect(&a, state.path(), "local-emergency", "wsa").await;
-    drop(a);
+    let harness = workstation(
+        ("team-emergency", home.path()),
+        (&cluster, &database, &ca, state.path()),
+        ("A-0061", "local-emergency"),
+        |policy| policy["team"]["emergencyMinutes"] = 30.into(),
+    )
+    .await;
     cluster.stop();
     let driver = harness.open().await;
     // Offered once the console finds the store out of reach.

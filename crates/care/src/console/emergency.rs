@@ -118,10 +118,13 @@ impl Console {
         Ok(())
     }
 
-    /// Whether this operator may declare emergency mode: a fraud analyst, the policy allowing
-    /// it.
-    pub(super) fn emergency_allowed(&self) -> Result<bool> {
-        Ok(self.who().1 == Some(Role::Fraud) && self.emergency_minutes()? > 0)
+    /// Whether this operator may declare emergency mode now: a fraud analyst, the policy
+    /// allowing it, the store out of reach, none running.
+    pub(super) fn emergency_offered(&self) -> Result<bool> {
+        Ok(self.who().1 == Some(Role::Fraud)
+            && self.emergency_minutes()? > 0
+            && self.store_unreachable()
+            && self.emergency()?.is_none())
     }
 
     /// What the policy allows: 0 without team mode or emergency mode.

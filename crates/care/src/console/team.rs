@@ -48,9 +48,9 @@ pub struct TeamStatus {
     pub limit_seconds: u32,
     /// Emergency mode, while it runs on this workstation.
     pub emergency: Option<crate::journal::Emergency>,
-    /// Whether this operator may declare emergency mode (a fraud analyst, the policy allowing
-    /// it).
-    pub emergency_allowed: bool,
+    /// Whether this operator may declare emergency mode now (a fraud analyst, the policy
+    /// allowing it, the store out of reach, none running).
+    pub emergency_offered: bool,
 }
 
 /// How the last try to send the trail to the team store went.
@@ -119,19 +119,21 @@ impl Console {
                 oldest_age_seconds: None,
                 limit_seconds: 0,
                 emergency: None,
-                emergency_allowed: false,
+                emergency_offered: false,
             });
         };
         let backlog = self.audit.backlog()?;
         let journal = !self.is_the_embedded_sandbox(&self.active_name()?);
+        // Read on its own: the lock is not held while the rest is read.
+        let link = self
+            .team_link
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         Ok(TeamStatus {
             on: true,
             journal,
-            link: self
-                .team_link
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
+            link,
             unforwarded: backlog
                 .as_ref()
                 .map_or(0, |b| u32::try_from(b.records).unwrap_or(u32::MAX)),
@@ -139,7 +141,7 @@ impl Console {
             oldest_unforwarded: backlog.map(|b| b.oldest),
             limit_seconds: limit,
             emergency: self.emergency()?,
-            emergency_allowed: self.emergency_allowed()?,
+            emergency_offered: self.emergency_offered()?,
         })
     }
 

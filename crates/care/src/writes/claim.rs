@@ -56,19 +56,15 @@ impl Connections {
 /// wait for the store's answer: one task at a time tells all that have gathered (the store's
 /// calls in one round, the journal's notes in one write). [`Tells::settled`] waits for them
 /// (before the team's operations are read, at the end of a batch, before the command line
-/// exits).
+/// exits); a caller that stops waiting stops nothing.
 #[derive(Default)]
 pub(crate) struct Tells {
     waiting: std::sync::Mutex<Vec<Entry>>,
     telling: std::sync::atomic::AtomicBool,
-    running: std::sync::Mutex<tokio::task::JoinSet<()>>,
+    idle: tokio::sync::Notify,
 }
 
 impl Tells {
-    fn running(&self) -> std::sync::MutexGuard<'_, tokio::task::JoinSet<()>> {
-        self.running.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -84,6 +80,7 @@ impl Tells {
             self.telling.store(false, Ordering::SeqCst);
             // One may have come between the look and the flag: tell it unless another task does.
             if self.waiting().is_empty() || self.telling.swap(true, Ordering::SeqCst) {
+                self.idle.notify_waiters();
                 return Vec::new();
             }
         }
@@ -93,11 +90,11 @@ impl Tells {
     /// told on a later pass).
     pub(crate) async fn settled(&self) {
         loop {
-            let mut running = std::mem::take(&mut *self.running());
-            if running.is_empty() {
+            let idle = self.idle.notified();
+            if !self.telling.load(Ordering::SeqCst) && self.waiting().is_empty() {
                 return;
             }
-            while running.join_next().await.is_some() {}
+            idle.await;
         }
     }
 }
@@ -297,9 +294,7 @@ impl TeamClaims {
             return;
         }
         let claims = self.clone();
-        let mut running = tells.running();
-        while running.try_join_next().is_some() {}
-        running.spawn(async move {
+        tokio::spawn(async move {
             loop {
                 let round = claims.tells.next_round();
                 if round.is_empty() {

@@ -2697,10 +2697,10 @@ export type TeamStatus_Deserialize = {
 	/**  Emergency mode, while it runs on this workstation. */
 	emergency?: Emergency | null,
 	/**
-	 *  Whether this operator may declare emergency mode (a fraud analyst, the policy allowing
-	 *  it).
+	 *  Whether this operator may declare emergency mode now (a fraud analyst, the policy
+	 *  allowing it, the store out of reach, none running).
 	 */
-	emergencyAllowed: boolean,
+	emergencyOffered: boolean,
 };
 
 /**  The team store as the status bar shows it. */
@@ -2726,10 +2726,10 @@ export type TeamStatus_Serialize = {
 	/**  Emergency mode, while it runs on this workstation. */
 	emergency: Emergency | null,
 	/**
-	 *  Whether this operator may declare emergency mode (a fraud analyst, the policy allowing
-	 *  it).
+	 *  Whether this operator may declare emergency mode now (a fraud analyst, the policy
+	 *  allowing it, the store out of reach, none running).
 	 */
-	emergencyAllowed: boolean,
+	emergencyOffered: boolean,
 };
 
 /**  What `c2p audit verify --team` (and the Audit screen's team scope) finds. */

@@ -12,7 +12,7 @@ const status = (over: Partial<TeamStatus>): TeamStatus => ({
   oldestAgeSeconds: null,
   limitSeconds: 300,
   emergency: null,
-  emergencyAllowed: false,
+  emergencyOffered: false,
   ...over,
 });
 
