@@ -11,6 +11,8 @@
 //!   in the store) and without;
 //! - how the rate holds as a batch grows: a 20,000-card batch's rate over its last 1,000 cards
 //!   divided by its rate over its first 1,000 (goal ≥ 0.9), in team mode and without.
+//!
+//! `cargo bench … --bench team_mode -- batches` prints only the two batch lines.
 
 #![allow(clippy::print_stdout)]
 
@@ -221,8 +223,13 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let only_batches = std::env::args().any(|a| a == "batches");
     let cluster = Cluster::start();
-    let rate = ingest_rate(&cluster).await;
+    let rate = if only_batches {
+        0.0
+    } else {
+        ingest_rate(&cluster).await
+    };
 
     let database = cluster.database("console").await;
     let mut owner = cluster.owner(&database).await;
@@ -239,8 +246,85 @@ async fn main() {
     console.import_team_credentials("ws17", "pw").await.unwrap();
     let forwarding = console.clone();
     tokio::spawn(async move { forwarding.forward_continuously().await });
-    let chain = console.audit_chain().unwrap().chain;
 
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let mut cards = population
+        .directories
+        .into_values()
+        .flat_map(|profiles| profiles.into_values())
+        .flat_map(|profile| profile.cards.into_iter().map(|card| card.card_id))
+        .collect::<BTreeSet<_>>()
+        .into_iter();
+    console
+        .with_sandbox(|s| {
+            s.set_faults(vec![Fault {
+                endpoints: vec![Endpoint::OptOutCard],
+                latency_ms: LATENCY_MS,
+                ..Fault::default()
+            }])
+        })
+        .unwrap();
+    if !only_batches {
+        store_lines(&setup, &cluster, &database, &ca, &mut cards, rate).await;
+    }
+
+    // Batches: each card once, in team mode and without, alternately.
+    let best = CONCURRENCY as f64 * 1000.0 / LATENCY_MS as f64;
+    let team = Some((&cluster, database.as_str(), ca.as_path()));
+    for (size, what) in [(SMALL_BATCH, "rate"), (LARGE_BATCH, "growth")] {
+        let mut line = Vec::new();
+        for (mode, policy) in [("team mode", team), ("without", None)] {
+            setup.policy(policy);
+            let batch: Vec<String> = cards.by_ref().take(size).collect();
+            assert_eq!(batch.len(), size, "not enough enrolled cards");
+            let timeline = run_batch(&console, &batch).await;
+            let writes = console.with_sandbox(|s| s.stats().writes).unwrap();
+            let twice = batch
+                .iter()
+                .filter(|c| writes.get(*c).copied().unwrap_or(0) > 1)
+                .count();
+            line.push(match what {
+                "rate" => {
+                    let fraction = size as f64 / timeline.total.as_secs_f64() / best;
+                    format!(
+                        "{mode} {fraction:.3} of {best:.0}/s ({}, {twice} written twice)",
+                        met(fraction >= 0.85 && twice == 0)
+                    )
+                }
+                _ => {
+                    let holds = timeline.last_rate(1000) / timeline.first_rate(1000);
+                    format!(
+                        "{mode} {holds:.3} ({}, {twice} written twice)",
+                        met(holds >= 0.9 && twice == 0)
+                    )
+                }
+            });
+        }
+        match what {
+            "rate" => println!(
+                "batch opt-out of {size} cards at {LATENCY_MS} ms, concurrency {CONCURRENCY}, rate as a fraction of the theoretical (goal ≥ 0.85): {}",
+                line.join("; ")
+            ),
+            _ => println!(
+                "batch of {size} cards, rate over its last 1,000 / over its first 1,000 (goal ≥ 0.9): {}",
+                line.join("; ")
+            ),
+        }
+    }
+}
+
+/// The store's lines: ingest `rate` (measured already), forwarding delay, and an opt-out's time
+/// in team mode and without (cards taken from `cards`).
+async fn store_lines(
+    setup: &Setup,
+    cluster: &Cluster,
+    database: &str,
+    ca: &std::path::Path,
+    cards: &mut impl Iterator<Item = String>,
+    rate: f64,
+) {
+    let console = &setup.console;
+    let chain = console.audit_chain().unwrap().chain;
     // Forwarding delay: a record every 10 ms, its arrival watched in the centre (by a second
     // connection polling every 2 ms).
     let log = AuditLog::open(&setup.dir.path().join("data/audit.sqlite")).unwrap();
@@ -250,7 +334,7 @@ async fn main() {
     const WRITES: usize = 200;
     let from = log.last_seq().unwrap();
     let watcher = {
-        let address = cluster.address(&database);
+        let address = cluster.address(database);
         let chain = chain.clone();
         tokio::spawn(async move {
             let owner = team::connect(
@@ -300,27 +384,10 @@ async fn main() {
     let (p50, p99) = (percentile(&delays, 0.5), percentile(&delays, 0.99));
 
     // An opt-out's time until D1 accepts it, in team mode and without, in alternating rounds.
-    let population = d1_sandbox::seed::generate(1, CONSUMERS);
-    let mut cards = population
-        .directories
-        .into_values()
-        .flat_map(|profiles| profiles.into_values())
-        .flat_map(|profile| profile.cards.into_iter().map(|card| card.card_id))
-        .collect::<BTreeSet<_>>()
-        .into_iter();
-    console
-        .with_sandbox(|s| {
-            s.set_faults(vec![Fault {
-                endpoints: vec![Endpoint::OptOutCard],
-                latency_ms: LATENCY_MS,
-                ..Fault::default()
-            }])
-        })
-        .unwrap();
     let (mut team_mode, mut without) = (Vec::new(), Vec::new());
     for round in 0..8 {
         let on = round % 2 == 0;
-        setup.policy(on.then_some((&cluster, database.as_str(), ca.as_path())));
+        setup.policy(on.then_some((cluster, database, ca)));
         for _ in 0..OPT_OUTS / 8 {
             let card = cards.next().unwrap();
             let started = Instant::now();
@@ -345,50 +412,6 @@ async fn main() {
         "team store: ingest from {WORKSTATIONS} workstations {rate:.0} records/s (goal ≥ 5,000); forwarding delay p50 {p50:?}, p99 {p99:?} over {} records (goal p99 < 1 s); opt-out until D1 accepts it at {LATENCY_MS} ms, team mode / without: {ratio:.3} ({team_median:?} / {plain_median:?}; goal ≤ 1.05)",
         delays.len()
     );
-
-    // Batches: each card once, in team mode and without, alternately.
-    let best = CONCURRENCY as f64 * 1000.0 / LATENCY_MS as f64;
-    let team = Some((&cluster, database.as_str(), ca.as_path()));
-    for (size, what) in [(SMALL_BATCH, "rate"), (LARGE_BATCH, "growth")] {
-        let mut line = Vec::new();
-        for (mode, policy) in [("team mode", team), ("without", None)] {
-            setup.policy(policy);
-            let batch: Vec<String> = cards.by_ref().take(size).collect();
-            assert_eq!(batch.len(), size, "not enough enrolled cards");
-            let timeline = run_batch(&console, &batch).await;
-            let writes = console.with_sandbox(|s| s.stats().writes).unwrap();
-            let twice = batch
-                .iter()
-                .filter(|c| writes.get(*c).copied().unwrap_or(0) > 1)
-                .count();
-            line.push(match what {
-                "rate" => {
-                    let fraction = size as f64 / timeline.total.as_secs_f64() / best;
-                    format!(
-                        "{mode} {fraction:.3} of {best:.0}/s ({}, {twice} written twice)",
-                        met(fraction >= 0.85 && twice == 0)
-                    )
-                }
-                _ => {
-                    let holds = timeline.last_rate(1000) / timeline.first_rate(1000);
-                    format!(
-                        "{mode} {holds:.3} ({}, {twice} written twice)",
-                        met(holds >= 0.9 && twice == 0)
-                    )
-                }
-            });
-        }
-        match what {
-            "rate" => println!(
-                "batch opt-out of {size} cards at {LATENCY_MS} ms, concurrency {CONCURRENCY}, rate as a fraction of the theoretical (goal ≥ 0.85): {}",
-                line.join("; ")
-            ),
-            _ => println!(
-                "batch of {size} cards, rate over its last 1,000 / over its first 1,000 (goal ≥ 0.9): {}",
-                line.join("; ")
-            ),
-        }
-    }
 }
 
 fn met(goal: bool) -> &'static str {

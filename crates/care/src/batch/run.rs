@@ -81,11 +81,13 @@ impl Progress {
     }
 }
 
-/// Reports progress at most every [`PROGRESS_EVERY`].
+/// Reports progress at most every [`PROGRESS_EVERY`], and never spends more than a twentieth
+/// of the run counting (a long batch's count takes longer).
 struct Reporter<'a> {
     started: Instant,
     sent_at_start: usize,
-    last: Mutex<Option<Instant>>,
+    /// When progress was last counted, and how long until it may be again.
+    last: Mutex<Option<(Instant, Duration)>>,
     on_progress: &'a (dyn Fn(&Progress) + Send + Sync),
 }
 
@@ -348,13 +350,14 @@ impl Run<'_> {
         last: bool,
     ) -> Progress {
         {
-            let mut previous = reporter.last.lock().unwrap_or_else(|e| e.into_inner());
-            if !last && previous.is_some_and(|at| at.elapsed() < PROGRESS_EVERY) {
+            let previous = lock(&reporter.last);
+            if !last && previous.is_some_and(|(at, every)| at.elapsed() < every) {
                 return Progress::default();
             }
-            *previous = Some(Instant::now());
         }
+        let counting = Instant::now();
         let counted = self.journal.batch_statuses(&self.batch.id);
+        *lock(&reporter.last) = Some((Instant::now(), PROGRESS_EVERY.max(counting.elapsed() * 20)));
         let mut progress = match counted.map(Progress::counted) {
             Ok(progress) => progress,
             Err(error) => {

@@ -35,10 +35,17 @@ pub enum State {
     Unknown,
 }
 
+/// SQL for "the intent is unfinished", as the `intents_state` index can answer it (a `NOT IN`
+/// the final states would read every intent ever made).
+pub(crate) const UNFINISHED_SQL: &str = "state IN ('INTENT', 'PENDING', 'UNKNOWN')";
+
 impl State {
+    /// The states something may still happen in (see [`UNFINISHED_SQL`]).
+    pub(crate) const UNFINISHED: [State; 3] = [State::Intent, State::Pending, State::Unknown];
+
     /// Whether nothing more will happen to it.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Successful | State::Failed)
+        !Self::UNFINISHED.contains(&self)
     }
 }
 
@@ -186,8 +193,10 @@ impl Journal {
             .map_err(failed)?;
         let open: Option<(i64, String)> = transaction
             .query_row(
-                "SELECT id, state FROM intents
-                 WHERE kind = ?1 AND target = ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED') LIMIT 1",
+                &format!(
+                    "SELECT id, state FROM intents
+                     WHERE {UNFINISHED_SQL} AND kind = ?1 AND target = ?2 LIMIT 1"
+                ),
                 params![wire_name(intent.kind), intent.target],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -222,8 +231,9 @@ impl Journal {
                 .execute(
                     "UPDATE batch_items SET intent_id = ?3, attempts = attempts + 1
                      WHERE batch_id = ?1 AND seq = ?2
-                       AND (intent_id IS NULL OR intent_id IN
-                            (SELECT id FROM intents WHERE state = 'FAILED' AND note IN ('NOT_APPLIED', 'SLOW_DOWN')))",
+                       AND (intent_id IS NULL OR EXISTS
+                            (SELECT 1 FROM intents i WHERE i.id = batch_items.intent_id
+                               AND i.state = 'FAILED' AND i.note IN ('NOT_APPLIED', 'SLOW_DOWN')))",
                     params![link.batch_id, link.seq, id],
                 )
                 .map_err(failed)?;
@@ -312,10 +322,10 @@ impl Journal {
         let ids: Vec<(i64, Option<String>)> = {
             let connection = self.db.lock();
             let mut statement = connection
-                .prepare(
+                .prepare(&format!(
                     "SELECT id, owner FROM intents
-                     WHERE environment = ?1 AND created_at <= ?2 AND state NOT IN ('SUCCESSFUL', 'FAILED')",
-                )
+                     WHERE {UNFINISHED_SQL} AND environment = ?1 AND created_at <= ?2"
+                ))
                 .map_err(failed)?;
             let rows = statement
                 .query_map(params![environment, before], |r| {
@@ -457,7 +467,7 @@ impl Journal {
         let connection = self.db.lock();
         let mut statement = connection
             .prepare(&format!(
-                "SELECT {COLUMNS} FROM intents WHERE state NOT IN ('SUCCESSFUL', 'FAILED') ORDER BY id"
+                "SELECT {COLUMNS} FROM intents WHERE {UNFINISHED_SQL} ORDER BY id"
             ))
             .map_err(failed)?;
         let rows = statement.query_map([], entry).map_err(failed)?;
@@ -482,6 +492,14 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unfinished_states_sql_names_every_unfinished_state_and_no_other() {
+        let named = State::UNFINISHED
+            .map(|state| format!("'{}'", wire_name(state)))
+            .join(", ");
+        assert_eq!(UNFINISHED_SQL, format!("state IN ({named})"));
+    }
 
     #[test]
     fn an_intent_is_either_marked_sent_or_closed_as_never_sent_never_both() {

@@ -110,6 +110,9 @@ const MIGRATIONS: &[&str] = &[
     // never runs unclaimed): 1 once published or taken over, 0 for one made here and never
     // published, NULL for those from before (taken as held).
     "ALTER TABLE batches ADD COLUMN in_team_store INTEGER",
+    // A batch's item found from its intent, so that following a long batch reads its few
+    // unfinished intents rather than every item.
+    "CREATE INDEX IF NOT EXISTS batch_items_intent ON batch_items (intent_id)",
 ];
 
 /// The journal of one data directory.
