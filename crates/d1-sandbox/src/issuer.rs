@@ -125,14 +125,22 @@ pub async fn search(
         return Err(ApiError::invalid_value("limit"));
     }
     let world = shared.world();
-    // An exact cardId finds its consumer at once, as a bank's own index would (nothing else
-    // matches a cardId).
-    if let Some(consumer) = world.bank_holder_of_card(&text.trim().to_lowercase()) {
-        let after = query
-            .after
-            .as_deref()
-            .is_none_or(|a| consumer.consumer_id.as_str() > a);
-        let consumers: Vec<Value> = after.then(|| summary(consumer)).into_iter().collect();
+    // An exact cardId finds its consumer, or nobody for a card only a directory lists, at
+    // once, as a bank's own index would (nothing else matches a cardId). The world is locked
+    // meanwhile: a scan of every consumer would hold up every other call.
+    let card = text.trim().to_lowercase();
+    if world.knows_card(&card) {
+        let consumers: Vec<Value> = world
+            .bank_holder_of_card(&card)
+            .filter(|consumer| {
+                query
+                    .after
+                    .as_deref()
+                    .is_none_or(|a| consumer.consumer_id.as_str() > a)
+            })
+            .map(summary)
+            .into_iter()
+            .collect();
         return Ok(Json(json!({ "consumers": consumers, "more": false })));
     }
     let from = match &query.after {

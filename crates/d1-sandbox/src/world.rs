@@ -202,6 +202,11 @@ impl World {
         &self.bank
     }
 
+    /// Whether `card_id` is a card of this world, in the bank's record or a directory's.
+    pub fn knows_card(&self, card_id: &str) -> bool {
+        self.card_owner.contains_key(card_id)
+    }
+
     /// The bank's record of the consumer holding card `card_id`, found by its index.
     pub fn bank_holder_of_card(&self, card_id: &str) -> Option<&IssuerConsumer> {
         let owner = self.card_owner.get(card_id)?;

@@ -4,6 +4,7 @@ mod support;
 
 use std::time::Duration;
 
+use d1_sandbox::SandboxConfig;
 use d1_sandbox::seed::{Category, HOSTILE_LINE_CHARS, generate};
 use serde_json::Value;
 use support::*;
@@ -79,6 +80,48 @@ async fn search_finds_a_consumer_by_every_key() {
     assert_eq!(
         h.records("/consumers?q=sato&limit=1000").await.1["errorCode"],
         "FIELD_INVALID_VALUE"
+    );
+}
+
+#[tokio::test]
+async fn a_card_only_a_directory_lists_is_found_by_nobody_and_every_other_by_its_holder() {
+    // One consumer in 100 is known to a directory only.
+    let h = start_with(SandboxConfig {
+        op_delay: Duration::ZERO,
+        consumers: 200,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let population = generate(1, 200);
+    let held: std::collections::HashMap<&str, &str> = population
+        .bank
+        .values()
+        .flat_map(|c| {
+            c.cards
+                .iter()
+                .map(|card| (card.card_id.as_str(), c.consumer_id.as_str()))
+        })
+        .collect();
+    let listed: std::collections::BTreeSet<&str> = population
+        .directories
+        .values()
+        .flat_map(|profiles| profiles.values())
+        .flat_map(|profile| profile.cards.iter().map(|card| card.card_id.as_str()))
+        .collect();
+    let mut unheld = 0;
+    for card in &listed {
+        match held.get(card) {
+            Some(holder) => assert_eq!(found(&h, card).await, [*holder], "{card}"),
+            None => {
+                assert!(found(&h, card).await.is_empty(), "{card}");
+                unheld += 1;
+            }
+        }
+    }
+    assert!(
+        unheld > 0 && listed.len() > unheld,
+        "{unheld} of {}",
+        listed.len()
     );
 }
 

@@ -65,11 +65,10 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
     let held = team::trail::chain(client, &owner.chain)
         .await?
         .map_or(0, |chain| chain.last_seq);
-    log.set_forwarded(held)?;
+    crate::in_place(|| log.set_forwarded(held))?;
     let mut sent = 0;
     loop {
-        let from = log.forwarded()?;
-        let records = log.after(from, BATCH)?;
+        let records = crate::in_place(|| log.after(log.forwarded()?, BATCH))?;
         if records.is_empty() {
             return Ok(sent);
         }
@@ -84,7 +83,7 @@ pub async fn forward(log: &AuditLog, owner: &ChainOwner, client: &mut Client) ->
         transaction.commit().await.map_err(store)?;
         let held = verdicts.iter().take_while(|v| v.held()).count();
         if held > 0 {
-            log.set_forwarded(records[held - 1].seq)?;
+            crate::in_place(|| log.set_forwarded(records[held - 1].seq))?;
             sent += held as u64;
         }
         if held < records.len() {

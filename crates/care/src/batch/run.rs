@@ -293,9 +293,7 @@ impl Run<'_> {
                 deadline = Instant::now() + settle + Duration::from_secs(60);
             }
             // Writes still waiting for their answer are followed once it has come.
-            let open: Vec<_> = self
-                .journal
-                .batch_unfinished(id)?
+            let open: Vec<_> = crate::in_place(|| self.journal.batch_unfinished(id))?
                 .into_iter()
                 .filter(|e| !self.tracker.in_flight.contains(e))
                 .collect();
@@ -356,7 +354,7 @@ impl Run<'_> {
             }
         }
         let counting = Instant::now();
-        let counted = self.journal.batch_statuses(&self.batch.id);
+        let counted = crate::in_place(|| self.journal.batch_statuses(&self.batch.id));
         *lock(&reporter.last) = Some((Instant::now(), PROGRESS_EVERY.max(counting.elapsed() * 20)));
         let mut progress = match counted.map(Progress::counted) {
             Ok(progress) => progress,

@@ -341,7 +341,7 @@ impl TeamClaims {
                 Err(error) => failed = Some(Error::from(error)),
             }
         }
-        self.journal.set_claims_told(&noted)?;
+        crate::in_place(|| self.journal.set_claims_told(&noted))?;
         failed.map_or(Ok(()), Err)
     }
 

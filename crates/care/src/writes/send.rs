@@ -15,21 +15,12 @@ use crate::bank::IssuerConsumer;
 use crate::environments::Session;
 use crate::journal::{BatchLink, Entry, Journal, NewIntent, Note, State};
 use crate::policy::Permit;
-use crate::{Error, Result};
+use crate::{Error, Result, in_place};
 
 /// Whether `emergency` has not reached its end.
 fn emergency_runs(emergency: &crate::journal::Emergency) -> bool {
     chrono::DateTime::parse_from_rfc3339(&emergency.until)
         .is_ok_and(|until| until > chrono::Utc::now())
-}
-
-/// Runs `f`, which blocks on a file, without holding up the other tasks of a multi-threaded
-/// runtime.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
-    }
 }
 
 /// Whether `entry` surely was not applied by D1 and may be sent again as a new intent: the
@@ -185,7 +176,7 @@ impl<'a> Writer<'a> {
         } else {
             d1::wire::ReasonCode::IssuerDecision
         };
-        let entry = blocking(|| {
+        let entry = in_place(|| {
             self.journal.record_linked_intent(
                 NewIntent {
                     kind: request.kind,
@@ -207,7 +198,7 @@ impl<'a> Writer<'a> {
             entry.intent.reason_code,
             entry.intent.reason.as_deref().unwrap_or("none given")
         );
-        blocking(|| {
+        in_place(|| {
             self.audit.record_call(
                 request.kind.intent_event(),
                 Some(&request.target),
@@ -232,7 +223,7 @@ impl<'a> Writer<'a> {
         if let (Some(emergency), Some(consumer)) = (self.emergency, &consumer) {
             // Unclaimed: flagged in the trail (an alert once it reaches the store), and noted to
             // be claimed once the store is back.
-            blocking(|| {
+            in_place(|| {
                 self.audit.record_call(
                     crate::audit_log::AuditEvent::EmergencyWrite,
                     Some(&request.target),
@@ -299,8 +290,8 @@ impl<'a> Writer<'a> {
             _in_flight,
         } = ready;
         let marked = match claim {
-            Some((id, _)) => blocking(|| self.journal.mark_sent_claimed(entry.id, id))?,
-            None => blocking(|| self.journal.mark_sent(entry.id))?,
+            Some((id, _)) => in_place(|| self.journal.mark_sent_claimed(entry.id, id))?,
+            None => in_place(|| self.journal.mark_sent(entry.id))?,
         };
         if !marked {
             // Another console sharing the journal closed it while it was made ready: not sent.
@@ -333,7 +324,7 @@ impl<'a> Writer<'a> {
         };
         let sent = send(self.session, kind, prepared, write).await;
         let retry_after = sent.as_ref().err().and_then(slow_down);
-        let recorded = blocking(|| match sent {
+        let recorded = in_place(|| match sent {
             Ok(accepted) => self.journal.record(
                 entry.id,
                 state_of(&accepted.status),
@@ -349,7 +340,7 @@ impl<'a> Writer<'a> {
                 retry_after.map(|_| Note::SlowDown),
             ),
         })?;
-        let written = blocking(|| self.finished(entry.id, recorded, retry_after));
+        let written = in_place(|| self.finished(entry.id, recorded, retry_after));
         self.tell_claim(&written);
         written
     }

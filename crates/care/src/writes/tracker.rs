@@ -80,7 +80,7 @@ impl Tracker<'_> {
         }
         let updated = self.follow(entry).await?;
         if let Some(updated) = &updated {
-            record_outcome(&self.audit, self.journal, updated)?;
+            crate::in_place(|| record_outcome(&self.audit, self.journal, updated))?;
             if let Some(claims) = self.claims
                 && let Err(error) = claims.tell(updated).await
             {
@@ -107,10 +107,21 @@ impl Tracker<'_> {
             // console notes the leaving (one with an owner; an older console notes neither),
             // and closed only if it has still not left when the journal changes.
             if entry.sent_at.is_none() && entry.owner.is_some() {
-                return self.journal.close_never_sent(entry.id);
+                return crate::in_place(|| self.journal.close_never_sent(entry.id));
             }
         }
         let (operations, d1_ahead) = self.operations_of(entry).await?;
+        crate::in_place(|| self.conclude(entry, &operations, d1_ahead))
+    }
+
+    /// What D1's `operations` on `entry`'s target (read with D1's clock `d1_ahead` of ours)
+    /// say of it, recorded: the entry when it changed.
+    fn conclude(
+        &self,
+        entry: &Entry,
+        operations: &[Operation],
+        d1_ahead: chrono::TimeDelta,
+    ) -> Result<Option<Entry>> {
         if let Some(operation_id) = &entry.operation_id {
             let Some(operation) = operations.iter().find(|o| &o.operation_id == operation_id)
             else {
@@ -154,7 +165,7 @@ impl Tracker<'_> {
         // time cannot be read, and one of this kind that a clock off by minutes would put
         // outside the window.
         let mut unsure = false;
-        for operation in &operations {
+        for operation in operations {
             let unknown_kind = matches!(operation.operation, OperationKind::Unknown(_));
             if (operation.operation != wanted && !unknown_kind)
                 || self
