@@ -917,3 +917,103 @@ async fn in_emergency_mode_a_fraud_analyst_s_writes_go_out_unclaimed_flagged_the
     .await;
     forwarder.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_begun_in_emergency_mode_goes_on_claimed_item_by_item_once_the_store_is_back_and_never_enters_it()
+ {
+    let cluster = Cluster::start();
+    let database = cluster.database("emergency_batch").await;
+    let (h, owner) = team_mode(&cluster, &database, 2).await;
+    drop(owner);
+    team_policy_with(&h, &cluster, &database, "fraud", 30);
+    let forwarding = h.clone();
+    let forwarder = tokio::spawn(async move { forwarding.console.forward_continuously().await });
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let held: std::collections::HashSet<String> = population
+        .bank
+        .values()
+        .flat_map(|c| c.cards.iter().map(|card| card.card_id.clone()))
+        .collect();
+    let mut cards: Vec<String> = population
+        .directories
+        .values()
+        .flat_map(|profiles| profiles.values())
+        .flat_map(|profile| profile.cards.iter().map(|card| card.card_id.clone()))
+        .filter(|card| held.contains(card))
+        .collect();
+    cards.sort();
+    cards.dedup();
+    cards.truncate(12);
+    assert_eq!(cards.len(), 12);
+    let mut slow = common::fault(&[d1_sandbox::faults::Endpoint::OptOutCard]);
+    slow.latency_ms = 500;
+    h.faults(vec![slow]);
+
+    cluster.stop();
+    until("the store seen down", async || {
+        h.console.team_status().unwrap().link == Some(TeamLink::Unreachable)
+    })
+    .await;
+    h.console.emergency_start("Fraud wave, store down").unwrap();
+    let list: String = cards.iter().map(|c| format!("card:{c}\n")).collect();
+    let batch = h
+        .console
+        .batch_create(
+            &care::batch::input::parse(&list, None),
+            false,
+            Some("Fraud wave"),
+        )
+        .unwrap();
+    let running = {
+        let (h, id) = (h.clone(), batch.id.clone());
+        tokio::spawn(async move {
+            let (_control, receiver) = tokio::sync::watch::channel(care::batch::RunControl::Run);
+            h.console.batch_run(&id, 1, receiver, &|_| {}).await
+        })
+    };
+    until("two items sent unclaimed", async || {
+        cards.iter().filter(|c| h.writes_to(c) > 0).count() >= 2
+    })
+    .await;
+    cluster.start_server();
+    let last = tokio::time::timeout(Duration::from_secs(60), running)
+        .await
+        .expect("the batch ends")
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.successful, 12, "{last:?}");
+    for card in &cards {
+        assert_eq!(h.writes_to(card), 1, "{card} written once");
+    }
+
+    // Unclaimed only until the store was back: the rest were claimed one by one, and the
+    // batch itself never entered the store (where its sent items would read "not sent").
+    let unclaimed = h
+        .trail()
+        .into_iter()
+        .filter(|r| r.event.event == "emergency_write")
+        .count();
+    let owner = cluster.owner(&database).await;
+    let claimed: i64 = owner
+        .query_one(
+            "SELECT count(DISTINCT target) FROM c2p.claims WHERE target = ANY($1)",
+            &[&cards],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        (2..12).contains(&unclaimed) && claimed as usize >= 12 - unclaimed,
+        "{unclaimed} sent unclaimed, {claimed} claimed"
+    );
+    let in_store: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM c2p.batches WHERE id = $1",
+            &[&batch.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(in_store, 0);
+    forwarder.abort();
+}

@@ -103,6 +103,8 @@ pub(crate) struct Run<'a> {
     pub(crate) gate: &'a dyn Gate,
     /// Team mode with the store out of reach: the emergency mode its writes go out in.
     pub(crate) emergency: Option<&'a crate::journal::Emergency>,
+    /// Set once the team store can be reached again: an unclaimed run sends nothing more.
+    pub(crate) store_back: &'a std::sync::atomic::AtomicBool,
 }
 
 impl Run<'_> {
@@ -217,6 +219,11 @@ impl Run<'_> {
             // Made ready (the bank's lookup, the intent, the claim) while earlier items are on
             // the wire, at most as many ahead as may be sent at once.
             let ahead = brake.ahead.acquire().await.map_err(closed)?;
+            if self.emergency.is_some() && self.store_back.load(Ordering::SeqCst) {
+                return Err(Error::ClaimUnavailable(
+                    "the team store is back: the batch goes on with each item claimed".into(),
+                ));
+            }
             // The policy is read afresh for every write: a role taken away mid-batch (the batch
             // permission, or the write's own) stops it, and so does a change of environment (the
             // permit is for the environment in use, the writer checks it is the batch's).

@@ -15,6 +15,9 @@ use crate::journal::{Batch, BatchState, Item, TargetKind};
 use crate::policy::Permission;
 use crate::{Error, Result, wire_name};
 
+/// How often a batch running unclaimed in emergency mode looks whether the team store is back.
+const STORE_LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A batch and how far it is.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -201,11 +204,12 @@ impl Console {
             // the store cannot be reached the batch waits, and goes on once it is back (run
             // again like after a crash: what was sent is followed, never sent twice).
             // In a fraud analyst's emergency mode a batch made here and never put in the store
-            // (no other workstation can take it over) goes on unclaimed, each write flagged.
+            // (no other workstation can take it over) goes on unclaimed, each write flagged,
+            // until the store is back; then it goes on here, each item claimed on its own.
             let (claims, emergency) = match self.team_claims(&session).await {
                 Ok(claims) => (Ok(claims), None),
                 Err(error @ Error::ClaimUnavailable(_)) => match self.emergency_for(&permit)? {
-                    Some(emergency) if self.journal.batch_only_here(id)? => {
+                    Some(emergency) if self.journal.set_batch_runs_unclaimed(id)? => {
                         (Ok(None), Some(emergency))
                     }
                     _ => (Err(error), None),
@@ -228,6 +232,9 @@ impl Console {
                 Err(error) => Err(error),
             };
             match run {
+                // An unclaimed run stops when the store is back: go on claimed at once.
+                Err(Error::ClaimUnavailable(_))
+                    if emergency.is_some() && self.team_claims(&session).await.is_ok() => {}
                 Err(error @ Error::ClaimUnavailable(_)) => {
                     let back = self
                         .wait_for_team_store(id, &session, &error, &mut control, on_progress)
@@ -248,7 +255,8 @@ impl Console {
     }
 
     /// One run of `batch` (see [`Console::batch_run`]); in team mode (`claims`), held in the
-    /// team store for its length, or, in emergency mode, unclaimed.
+    /// team store for its length (or, for a batch that ran unclaimed, each item claimed on its
+    /// own), or, in emergency mode, unclaimed until the store is back.
     #[allow(clippy::too_many_arguments)]
     async fn run_held(
         &self,
@@ -265,7 +273,14 @@ impl Console {
     ) -> Result<Progress> {
         let (claims, holding, control) = match claims {
             Some(mut claims) => {
-                let (holding, merged) = self.hold_batch(&mut claims, batch, control).await?;
+                let (holding, merged) = match self.journal.batch_ran_unclaimed(&batch.id)? {
+                    true => (None, control),
+                    false => {
+                        let (holding, merged) =
+                            self.hold_batch(&mut claims, batch, control).await?;
+                        (Some(holding), merged)
+                    }
+                };
                 // What the store missed while it was out of reach, before anything new.
                 claims
                     .tell_untold(&self.in_flight)
@@ -274,10 +289,11 @@ impl Console {
                         Error::TeamStore(why) => crate::writes::claim::unreachable(&why),
                         other => other,
                     })?;
-                (Some(claims), Some(holding), merged)
+                (Some(claims), holding, merged)
             }
             None => (None, None, control),
         };
+        let store_back = std::sync::atomic::AtomicBool::new(false);
         let run = Run {
             batch,
             journal: &self.journal,
@@ -286,8 +302,29 @@ impl Console {
             workstation: &self.identity.workstation,
             gate: self,
             emergency,
+            store_back: &store_back,
         };
-        let progress = run.run(concurrency, &control, on_progress).await;
+        let running = run.run(concurrency, &control, on_progress);
+        let progress = match emergency {
+            None => running.await,
+            Some(_) => {
+                // Unclaimed only while the store cannot be reached: looked at every few seconds.
+                let look = async {
+                    loop {
+                        tokio::time::sleep(STORE_LOOK_EVERY).await;
+                        if self.team_claims(session).await.is_ok() {
+                            store_back.store(true, std::sync::atomic::Ordering::SeqCst);
+                            return;
+                        }
+                    }
+                };
+                tokio::pin!(running);
+                tokio::select! {
+                    progress = &mut running => progress,
+                    () = look => running.await,
+                }
+            }
+        };
         // Every item's outcome in the store before the batch is let go.
         self.team_outcomes_told().await;
         let progress = progress?;

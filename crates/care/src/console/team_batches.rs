@@ -49,7 +49,12 @@ impl Console {
     /// Puts `batch` (with its items) in the team store unless it is there.
     async fn publish_batch(&self, claims: &TeamClaims, batch: &Batch) -> Result<()> {
         // Noted first: a batch that may be in the store never runs unclaimed.
-        self.journal.set_batch_in_team_store(&batch.id)?;
+        if !self.journal.set_batch_in_team_store(&batch.id)? {
+            return Err(Error::Internal(format!(
+                "batch {} ran unclaimed in emergency mode: it is never put in the team store",
+                batch.id
+            )));
+        }
         if batches::get(claims.client(), &batch.id)
             .await
             .map_err(|e| claim_error(&e))?

@@ -208,32 +208,49 @@ fn batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
 }
 
 impl Journal {
-    /// Notes that the team store holds batch `id` (published, or taken over from there).
-    pub(crate) fn set_batch_in_team_store(&self, id: &str) -> Result<()> {
-        self.db
+    /// Notes that the team store holds batch `id` (published, or taken over from there), unless
+    /// it ever ran unclaimed; whether it was noted.
+    pub(crate) fn set_batch_in_team_store(&self, id: &str) -> Result<bool> {
+        let changed = self
+            .db
             .lock()
             .execute(
-                "UPDATE batches SET in_team_store = 1 WHERE id = ?1",
+                "UPDATE batches SET in_team_store = 1 WHERE id = ?1 AND ran_unclaimed_at IS NULL",
                 params![id],
             )
             .map_err(failed)?;
-        Ok(())
+        Ok(changed == 1)
     }
 
-    /// Whether batch `id` was made here and never put in the team store: only such a batch
-    /// may run unclaimed in emergency mode (no other workstation can take it over).
-    pub(crate) fn batch_only_here(&self, id: &str) -> Result<bool> {
+    /// Notes that batch `id` runs unclaimed (emergency mode), if it was made here and never put
+    /// in the team store: only such a batch may (no other workstation can take it over), and
+    /// it is never put there after. Whether it may.
+    pub(crate) fn set_batch_runs_unclaimed(&self, id: &str) -> Result<bool> {
+        let changed = self
+            .db
+            .lock()
+            .execute(
+                "UPDATE batches SET ran_unclaimed_at = coalesce(ran_unclaimed_at, ?2)
+                 WHERE id = ?1 AND in_team_store = 0",
+                params![id, now()],
+            )
+            .map_err(failed)?;
+        Ok(changed == 1)
+    }
+
+    /// Whether batch `id` ever ran unclaimed: then it stays on this workstation, its items
+    /// claimed one by one while the team store can be reached.
+    pub(crate) fn batch_ran_unclaimed(&self, id: &str) -> Result<bool> {
         Ok(self
             .db
             .lock()
             .query_row(
-                "SELECT in_team_store = 0 FROM batches WHERE id = ?1",
+                "SELECT ran_unclaimed_at IS NOT NULL FROM batches WHERE id = ?1",
                 params![id],
-                |r| r.get::<_, Option<bool>>(0),
+                |r| r.get::<_, bool>(0),
             )
             .optional()
             .map_err(failed)?
-            .flatten()
             .unwrap_or(false))
     }
 
@@ -449,6 +466,37 @@ mod tests {
             updated_at: String::new(),
             previewed_at: None,
         }
+    }
+
+    #[test]
+    fn a_batch_that_ran_unclaimed_never_enters_the_team_store_and_one_there_never_runs_unclaimed() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("operations.sqlite")).unwrap();
+        let target = Target {
+            kind: TargetKind::Card,
+            id: "crd-1".into(),
+            line: 1,
+        };
+        let mut other = ready();
+        other.id = "b-2".into();
+        for batch in [ready(), other] {
+            journal
+                .create_batch(&batch, std::slice::from_ref(&target))
+                .unwrap();
+        }
+        assert!(!journal.batch_ran_unclaimed("b-1").unwrap());
+        assert!(journal.set_batch_runs_unclaimed("b-1").unwrap());
+        assert!(journal.set_batch_runs_unclaimed("b-1").unwrap(), "again");
+        assert!(journal.batch_ran_unclaimed("b-1").unwrap());
+        assert!(!journal.set_batch_in_team_store("b-1").unwrap());
+
+        assert!(journal.set_batch_in_team_store("b-2").unwrap());
+        assert!(!journal.set_batch_runs_unclaimed("b-2").unwrap());
+        assert!(!journal.batch_ran_unclaimed("b-2").unwrap());
+        assert!(
+            !journal.set_batch_runs_unclaimed("b-9").unwrap(),
+            "no such batch"
+        );
     }
 
     #[test]

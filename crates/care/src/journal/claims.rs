@@ -142,6 +142,7 @@ impl Journal {
     ) -> Result<()> {
         if self.batch(&batch.id)?.is_none() {
             self.create_batch(batch, items)?;
+            // Made just now: it never ran unclaimed here.
             self.set_batch_in_team_store(&batch.id)?;
         }
         for (seq, why) in skipped {

@@ -113,6 +113,9 @@ const MIGRATIONS: &[&str] = &[
     // A batch's item found from its intent, so that following a long batch reads its few
     // unfinished intents rather than every item.
     "CREATE INDEX IF NOT EXISTS batch_items_intent ON batch_items (intent_id)",
+    // When a batch first ran unclaimed (emergency mode): it never enters the team store after
+    // (the store would list its sent items as not sent, for another workstation to send again).
+    "ALTER TABLE batches ADD COLUMN ran_unclaimed_at TEXT",
 ];
 
 /// The journal of one data directory.
