@@ -928,23 +928,7 @@ async fn a_batch_begun_in_emergency_mode_goes_on_claimed_item_by_item_once_the_s
     team_policy_with(&h, &cluster, &database, "fraud", 30);
     let forwarding = h.clone();
     let forwarder = tokio::spawn(async move { forwarding.console.forward_continuously().await });
-    let population = d1_sandbox::seed::generate(1, CONSUMERS);
-    let held: std::collections::HashSet<String> = population
-        .bank
-        .values()
-        .flat_map(|c| c.cards.iter().map(|card| card.card_id.clone()))
-        .collect();
-    let mut cards: Vec<String> = population
-        .directories
-        .values()
-        .flat_map(|profiles| profiles.values())
-        .flat_map(|profile| profile.cards.iter().map(|card| card.card_id.clone()))
-        .filter(|card| held.contains(card))
-        .collect();
-    cards.sort();
-    cards.dedup();
-    cards.truncate(12);
-    assert_eq!(cards.len(), 12);
+    let cards = enrolled_cards(12);
     let mut slow = common::fault(&[d1_sandbox::faults::Endpoint::OptOutCard]);
     slow.latency_ms = 500;
     h.faults(vec![slow]);
@@ -955,15 +939,7 @@ async fn a_batch_begun_in_emergency_mode_goes_on_claimed_item_by_item_once_the_s
     })
     .await;
     h.console.emergency_start("Fraud wave, store down").unwrap();
-    let list: String = cards.iter().map(|c| format!("card:{c}\n")).collect();
-    let batch = h
-        .console
-        .batch_create(
-            &care::batch::input::parse(&list, None),
-            false,
-            Some("Fraud wave"),
-        )
-        .unwrap();
+    let batch = batch_of(&h, &cards);
     let running = {
         let (h, id) = (h.clone(), batch.id.clone());
         tokio::spawn(async move {
@@ -1016,4 +992,109 @@ async fn a_batch_begun_in_emergency_mode_goes_on_claimed_item_by_item_once_the_s
         .get(0);
     assert_eq!(in_store, 0);
     forwarder.abort();
+}
+
+/// `n` seeded cards enrolled in a directory and held by the bank.
+fn enrolled_cards(n: usize) -> Vec<String> {
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let held: std::collections::HashSet<String> = population
+        .bank
+        .values()
+        .flat_map(|c| c.cards.iter().map(|card| card.card_id.clone()))
+        .collect();
+    let mut cards: Vec<String> = population
+        .directories
+        .values()
+        .flat_map(|profiles| profiles.values())
+        .flat_map(|profile| profile.cards.iter().map(|card| card.card_id.clone()))
+        .filter(|card| held.contains(card))
+        .collect();
+    cards.sort();
+    cards.dedup();
+    cards.truncate(n);
+    assert_eq!(cards.len(), n);
+    cards
+}
+
+/// A batch opt-out of `cards`, made on `h`.
+fn batch_of(h: &common::Harness, cards: &[String]) -> care::journal::Batch {
+    let list: String = cards.iter().map(|c| format!("card:{c}\n")).collect();
+    h.console
+        .batch_create(
+            &care::batch::input::parse(&list, None),
+            false,
+            Some("Fraud wave"),
+        )
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_sent_items_before_team_mode_stays_on_its_workstation_each_item_claimed() {
+    let cluster = Cluster::start();
+    let database = cluster.database("before_team").await;
+    let (h, owner) = team_mode(&cluster, &database, 300).await;
+    let cards = enrolled_cards(6);
+    let mut slow = common::fault(&[d1_sandbox::faults::Endpoint::OptOutCard]);
+    slow.latency_ms = 300;
+    h.faults(vec![slow]);
+
+    // Without team mode, cancelled after two items were sent.
+    common::write_system_policy(
+        h.dir.path(),
+        &serde_json::json!({
+            "operators": { "tester-os": { "id": "A-0042", "role": "fraud", "admin": true } }
+        })
+        .to_string(),
+    );
+    let batch = batch_of(&h, &cards);
+    let (control, receiver) = tokio::sync::watch::channel(care::batch::RunControl::Run);
+    let running = {
+        let (h, id) = (h.clone(), batch.id.clone());
+        tokio::spawn(async move { h.console.batch_run(&id, 1, receiver, &|_| {}).await })
+    };
+    until("two items sent", async || {
+        cards.iter().filter(|c| h.writes_to(c) > 0).count() >= 2
+    })
+    .await;
+    control.send_replace(care::batch::RunControl::Cancel);
+    running.await.unwrap().unwrap();
+    let sent_before: Vec<&String> = cards.iter().filter(|c| h.writes_to(c) > 0).collect();
+    assert!(sent_before.len() < cards.len(), "{sent_before:?}");
+
+    // Team mode on: run again, it ends with every card written once. The store would list the
+    // items sent before as not sent (for a takeover to send again), so the batch is not put
+    // there: the rest are claimed one by one.
+    team_policy_with(&h, &cluster, &database, "fraud", 0);
+    let (_control, receiver) = tokio::sync::watch::channel(care::batch::RunControl::Run);
+    let last = h
+        .console
+        .batch_run(&batch.id, 1, receiver, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(last.successful as usize, cards.len(), "{last:?}");
+    for card in &cards {
+        assert_eq!(h.writes_to(card), 1, "{card} written once");
+    }
+    let in_store: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM c2p.batches WHERE id = $1",
+            &[&batch.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(in_store, 0);
+    let claimed: Vec<String> = owner
+        .query(
+            "SELECT target FROM c2p.claims WHERE target = ANY($1) AND state = 'SUCCESSFUL'",
+            &[&cards],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for card in cards.iter().filter(|c| !sent_before.contains(c)) {
+        assert!(claimed.contains(card), "{card} claimed: {claimed:?}");
+    }
 }

@@ -219,10 +219,8 @@ impl Run<'_> {
             // Made ready (the bank's lookup, the intent, the claim) while earlier items are on
             // the wire, at most as many ahead as may be sent at once.
             let ahead = brake.ahead.acquire().await.map_err(closed)?;
-            if self.emergency.is_some() && self.store_back.load(Ordering::SeqCst) {
-                return Err(Error::ClaimUnavailable(
-                    "the team store is back: the batch goes on with each item claimed".into(),
-                ));
+            if self.unclaimed_no_more() {
+                return Err(back());
             }
             // The policy is read afresh for every write: a role taken away mid-batch (the batch
             // permission, or the write's own) stops it, and so does a change of environment (the
@@ -260,6 +258,14 @@ impl Run<'_> {
                             .await?;
                         continue;
                     }
+                    // Made ready unclaimed, but the store is back: claimed when run again.
+                    if self.unclaimed_no_more() {
+                        drop(turn);
+                        writer
+                            .withdraw(*ready, "the team store was back before it left")
+                            .await?;
+                        return Err(back());
+                    }
                     let written = writer.send_ready(*ready).await?;
                     drop(turn);
                     written
@@ -274,6 +280,12 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether this run sends unclaimed (emergency mode) and the team store is back: it sends
+    /// nothing more.
+    fn unclaimed_no_more(&self) -> bool {
+        self.emergency.is_some() && self.store_back.load(Ordering::SeqCst)
     }
 
     /// Follows the batch's sent items until each is final, the operator cancels, or the settle
@@ -383,6 +395,13 @@ impl Run<'_> {
         (reporter.on_progress)(&progress);
         progress
     }
+}
+
+/// What stops an unclaimed run once the team store is back (the batch then runs claimed).
+fn back() -> Error {
+    Error::ClaimUnavailable(
+        "the team store is back: the batch goes on with each item claimed".into(),
+    )
 }
 
 /// The value behind `mutex`, even after a panic elsewhere while it was held.

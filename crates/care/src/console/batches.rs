@@ -52,8 +52,17 @@ impl Console {
             .map(|r| d1::Reason::new(r).map(|r| r.as_str().to_owned()))
             .transpose()?;
         let now = chrono::Utc::now();
+        // Its time, and random bits: two workstations' batches made in the same millisecond
+        // are two batches in the team store.
+        let mut random = [0u8; 4];
+        aws_lc_rs::rand::fill(&mut random)
+            .map_err(|_| Error::Internal("no randomness for the batch's id".into()))?;
         let batch = Batch {
-            id: format!("b-{}", now.format("%Y%m%dT%H%M%S%3fZ")),
+            id: format!(
+                "b-{}-{}",
+                now.format("%Y%m%dT%H%M%S%3fZ"),
+                hex::encode(random)
+            ),
             environment: permit.environment().to_owned(),
             operator: permit.operator().to_owned(),
             reason_code: wire_name(if user_decision {
@@ -67,7 +76,7 @@ impl Console {
             updated_at: String::new(),
             previewed_at: None,
         };
-        self.journal.create_batch(&batch, &list.targets)?;
+        self.journal.create_batch(&batch, &list.targets, false)?;
         self.recorder(&permit)
             .record(AuditEvent::BatchOptOutCreated, Some(&batch.id), "ok")?;
         Ok(batch)
@@ -273,22 +282,29 @@ impl Console {
     ) -> Result<Progress> {
         let (claims, holding, control) = match claims {
             Some(mut claims) => {
-                let (holding, merged) = match self.journal.batch_ran_unclaimed(&batch.id)? {
-                    true => (None, control),
-                    false => {
+                // Held in the store, or, for a batch that stays here, each item claimed on its own.
+                let (holding, merged) = match self.publish_batch(&claims, batch).await? {
+                    false => (None, control),
+                    true => {
                         let (holding, merged) =
                             self.hold_batch(&mut claims, batch, control).await?;
                         (Some(holding), merged)
                     }
                 };
-                // What the store missed while it was out of reach, before anything new.
+                // What the store missed while it was out of reach, and the writes sent
+                // unclaimed meanwhile, before anything new.
+                let unreachable = |e| match e {
+                    Error::TeamStore(why) => crate::writes::claim::unreachable(&why),
+                    other => other,
+                };
                 claims
                     .tell_untold(&self.in_flight)
                     .await
-                    .map_err(|e| match e {
-                        Error::TeamStore(why) => crate::writes::claim::unreachable(&why),
-                        other => other,
-                    })?;
+                    .map_err(unreachable)?;
+                claims
+                    .claim_emergency_writes(&session.environment.name, &self.recorder(permit))
+                    .await
+                    .map_err(unreachable)?;
                 (Some(claims), holding, merged)
             }
             None => (None, None, control),

@@ -46,25 +46,27 @@ impl Console {
         Ok(Duration::from_secs(u64::from(seconds)))
     }
 
-    /// Puts `batch` (with its items) in the team store unless it is there.
-    async fn publish_batch(&self, claims: &TeamClaims, batch: &Batch) -> Result<()> {
+    /// Puts `batch` (with its items) in the team store unless it is there; whether the store
+    /// holds it. A batch that ran unclaimed (emergency mode), or sent items before the store
+    /// knew of it (team mode turned on since), stays on this workstation: the store would list
+    /// the items it sent as not sent, for a takeover to send again.
+    pub(super) async fn publish_batch(&self, claims: &TeamClaims, batch: &Batch) -> Result<bool> {
         // Noted first: a batch that may be in the store never runs unclaimed.
         if !self.journal.set_batch_in_team_store(&batch.id)? {
-            return Err(Error::Internal(format!(
-                "batch {} ran unclaimed in emergency mode: it is never put in the team store",
-                batch.id
-            )));
+            return Ok(false);
         }
         if batches::get(claims.client(), &batch.id)
             .await
             .map_err(|e| claim_error(&e))?
             .is_some()
         {
-            return Ok(());
+            return Ok(true);
         }
-        let items: Vec<NewItem> = self
-            .journal
-            .batch_items(&batch.id)?
+        let items = self.journal.batch_items(&batch.id)?;
+        if items.iter().any(|item| item.intent.is_some()) {
+            return Ok(false);
+        }
+        let items: Vec<NewItem> = items
             .into_iter()
             .map(|item| NewItem {
                 seq: i32::try_from(item.seq).unwrap_or(i32::MAX),
@@ -87,10 +89,12 @@ impl Console {
         };
         batches::create(claims.client(), new, &items)
             .await
-            .map_err(|e| claim_error(&e))
+            .map_err(|e| claim_error(&e))?;
+        Ok(true)
     }
 
-    /// Holds `batch` as its runner (refused while another runs it) and keeps holding it: the
+    /// Holds `batch` (in the store: [`Console::publish_batch`]) as its runner (refused while
+    /// another runs it) and keeps holding it: the
     /// returned run control follows `control` (told to the team) and the team's wishes; the
     /// claims learn until when the batch is held.
     pub(super) async fn hold_batch(
@@ -99,7 +103,6 @@ impl Console {
         batch: &Batch,
         control: watch::Receiver<RunControl>,
     ) -> Result<(Holding, watch::Receiver<RunControl>)> {
-        self.publish_batch(claims, batch).await?;
         let lease = self.batch_lease()?;
         let workstation = self.identity.workstation.clone();
         // The hold counts from before it was asked for: the store's lease began no earlier.

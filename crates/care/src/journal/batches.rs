@@ -224,7 +224,8 @@ impl Journal {
 
     /// Notes that batch `id` runs unclaimed (emergency mode), if it was made here and never put
     /// in the team store: only such a batch may (no other workstation can take it over), and
-    /// it is never put there after. Whether it may.
+    /// it is never put there after (its items are claimed one by one once the store is back).
+    /// Whether it may.
     pub(crate) fn set_batch_runs_unclaimed(&self, id: &str) -> Result<bool> {
         let changed = self
             .db
@@ -238,30 +239,20 @@ impl Journal {
         Ok(changed == 1)
     }
 
-    /// Whether batch `id` ever ran unclaimed: then it stays on this workstation, its items
-    /// claimed one by one while the team store can be reached.
-    pub(crate) fn batch_ran_unclaimed(&self, id: &str) -> Result<bool> {
-        Ok(self
-            .db
-            .lock()
-            .query_row(
-                "SELECT ran_unclaimed_at IS NOT NULL FROM batches WHERE id = ?1",
-                params![id],
-                |r| r.get::<_, bool>(0),
-            )
-            .optional()
-            .map_err(failed)?
-            .unwrap_or(false))
-    }
-
-    /// Stores `batch` and its `targets` in one transaction.
-    pub(crate) fn create_batch(&self, batch: &Batch, targets: &[Target]) -> Result<()> {
+    /// Stores `batch` and its `targets` in one transaction, noted as held by the team store
+    /// when it came from there (`in_team_store`).
+    pub(crate) fn create_batch(
+        &self,
+        batch: &Batch,
+        targets: &[Target],
+        in_team_store: bool,
+    ) -> Result<()> {
         let mut connection = self.db.lock();
         let transaction = connection.transaction().map_err(failed)?;
         transaction
             .execute(
                 &format!(
-                    "INSERT INTO batches ({BATCH_COLUMNS}, in_team_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, 0)"
+                    "INSERT INTO batches ({BATCH_COLUMNS}, in_team_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8)"
                 ),
                 params![
                     batch.id,
@@ -270,7 +261,8 @@ impl Journal {
                     batch.reason_code,
                     batch.reason,
                     wire_name(batch.state),
-                    batch.created_at
+                    batch.created_at,
+                    in_team_store
                 ],
             )
             .map_err(failed)?;
@@ -481,18 +473,15 @@ mod tests {
         other.id = "b-2".into();
         for batch in [ready(), other] {
             journal
-                .create_batch(&batch, std::slice::from_ref(&target))
+                .create_batch(&batch, std::slice::from_ref(&target), false)
                 .unwrap();
         }
-        assert!(!journal.batch_ran_unclaimed("b-1").unwrap());
         assert!(journal.set_batch_runs_unclaimed("b-1").unwrap());
         assert!(journal.set_batch_runs_unclaimed("b-1").unwrap(), "again");
-        assert!(journal.batch_ran_unclaimed("b-1").unwrap());
         assert!(!journal.set_batch_in_team_store("b-1").unwrap());
 
         assert!(journal.set_batch_in_team_store("b-2").unwrap());
         assert!(!journal.set_batch_runs_unclaimed("b-2").unwrap());
-        assert!(!journal.batch_ran_unclaimed("b-2").unwrap());
         assert!(
             !journal.set_batch_runs_unclaimed("b-9").unwrap(),
             "no such batch"
@@ -522,7 +511,7 @@ mod tests {
                 line: n + 1,
             })
             .collect();
-        journal.create_batch(&batch, &targets).unwrap();
+        journal.create_batch(&batch, &targets, false).unwrap();
         journal.skip_item("b-1", 0, "nothing to do").unwrap();
         journal
             .skip_item(

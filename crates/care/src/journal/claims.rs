@@ -141,9 +141,7 @@ impl Journal {
         writes: &[AdoptedWrite],
     ) -> Result<()> {
         if self.batch(&batch.id)?.is_none() {
-            self.create_batch(batch, items)?;
-            // Made just now: it never ran unclaimed here.
-            self.set_batch_in_team_store(&batch.id)?;
+            self.create_batch(batch, items, true)?;
         }
         for (seq, why) in skipped {
             self.skip_item(&batch.id, *seq, why)?;

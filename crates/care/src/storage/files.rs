@@ -18,7 +18,7 @@ pub(crate) fn file_stem(id: &str) -> Result<&str> {
         Ok(id)
     } else {
         Err(Error::InvalidInput(
-            "that is not a batch or audit id (they look like b-20261205T102030123Z): nothing was written".into(),
+            "that is not a batch or audit id (they look like b-20261205T102030123Z-1a2b3c4d): nothing was written".into(),
         ))
     }
 }

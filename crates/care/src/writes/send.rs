@@ -98,6 +98,9 @@ pub(crate) struct Ready<'a> {
     correlation_id: d1::CorrelationId,
     /// Team mode: the claim's id and until when the request may leave.
     claim: Option<(i64, SendWindow)>,
+    /// Emergency mode: the target's consumer, for the write to be claimed once the store is
+    /// back (it leaves unclaimed).
+    unclaimed: Option<String>,
     _in_flight: InFlightGuard<'a>,
 }
 
@@ -156,15 +159,7 @@ impl<'a> Writer<'a> {
             .transpose()
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let prepared = prepare(session, &request).await?;
-        // Ended early (End), or past its time: writes wait for the store again.
-        if let Some(emergency) = self.emergency
-            && (!emergency_runs(emergency) || self.journal.emergency()?.as_ref() != Some(emergency))
-        {
-            return Err(super::claim::unreachable(&format!(
-                "the emergency mode declared by {} ended at {}",
-                emergency.operator, emergency.until
-            )));
-        }
+        self.refuse_past_emergency()?;
         let consumer = match (self.claims, self.emergency) {
             (None, None) => None,
             _ => Some(consumer_of(session, &prepared).await?),
@@ -220,23 +215,6 @@ impl<'a> Writer<'a> {
                 .never_sent(entry, &error)
                 .map(|written| Step::Done(Box::new(written)));
         }
-        if let (Some(emergency), Some(consumer)) = (self.emergency, &consumer) {
-            // Unclaimed: flagged in the trail (an alert once it reaches the store), and noted to
-            // be claimed once the store is back.
-            in_place(|| {
-                self.audit.record_call(
-                    crate::audit_log::AuditEvent::EmergencyWrite,
-                    Some(&request.target),
-                    &format!(
-                        "sent unclaimed, the team store out of reach; emergency mode declared by {} until {}",
-                        emergency.operator, emergency.until
-                    ),
-                    None,
-                    Some(correlation_id.as_str()),
-                )?;
-                self.journal.set_emergency_write(entry.id, consumer)
-            })?;
-        }
         // Team mode: the target claimed across every workstation, as sending with a lease,
         // after the local journal holds the intent and right before the request leaves.
         let claim = match (self.claims, &consumer) {
@@ -271,8 +249,26 @@ impl<'a> Writer<'a> {
             reason_code,
             correlation_id,
             claim,
+            unclaimed: consumer.filter(|_| self.emergency.is_some() && self.claims.is_none()),
             _in_flight: in_flight,
         })))
+    }
+
+    /// Refuses a write in emergency mode once that mode has ended (End, or past its time):
+    /// writes wait for the store again.
+    fn refuse_past_emergency(&self) -> Result<()> {
+        match self.emergency {
+            Some(emergency)
+                if !emergency_runs(emergency)
+                    || in_place(|| self.journal.emergency())?.as_ref() != Some(emergency) =>
+            {
+                Err(super::claim::unreachable(&format!(
+                    "the emergency mode declared by {} ended at {}",
+                    emergency.operator, emergency.until
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Sends a write [`Writer::ready`] made ready: marked sent in the journal (with its claim),
@@ -287,8 +283,30 @@ impl<'a> Writer<'a> {
             reason_code,
             correlation_id,
             claim,
+            unclaimed,
             _in_flight,
         } = ready;
+        if let (Some(emergency), Some(consumer)) = (self.emergency, &unclaimed) {
+            // Unclaimed, immediately before it leaves and only while the emergency mode runs:
+            // flagged in the trail (an alert once it reaches the store), and noted to be claimed
+            // once the store is back.
+            if let Err(error) = self.refuse_past_emergency() {
+                return Err(self.refused_before_sending(entry, error));
+            }
+            in_place(|| {
+                self.audit.record_call(
+                    crate::audit_log::AuditEvent::EmergencyWrite,
+                    Some(&entry.intent.target),
+                    &format!(
+                        "sent unclaimed, the team store out of reach; emergency mode declared by {} until {}",
+                        emergency.operator, emergency.until
+                    ),
+                    None,
+                    Some(&entry.intent.correlation_id),
+                )?;
+                self.journal.set_emergency_write(entry.id, consumer)
+            })?;
+        }
         let marked = match claim {
             Some((id, _)) => in_place(|| self.journal.mark_sent_claimed(entry.id, id))?,
             None => in_place(|| self.journal.mark_sent(entry.id))?,
