@@ -940,13 +940,7 @@ async fn a_batch_begun_in_emergency_mode_goes_on_claimed_item_by_item_once_the_s
     .await;
     h.console.emergency_start("Fraud wave, store down").unwrap();
     let batch = batch_of(&h, &cards);
-    let running = {
-        let (h, id) = (h.clone(), batch.id.clone());
-        tokio::spawn(async move {
-            let (_control, receiver) = tokio::sync::watch::channel(care::batch::RunControl::Run);
-            h.console.batch_run(&id, 1, receiver, &|_| {}).await
-        })
-    };
+    let (_control, running) = run_in_background(&h, &batch.id);
     until("two items sent unclaimed", async || {
         cards.iter().filter(|c| h.writes_to(c) > 0).count() >= 2
     })
@@ -982,15 +976,7 @@ async fn a_batch_begun_in_emergency_mode_goes_on_claimed_item_by_item_once_the_s
         (2..12).contains(&unclaimed) && claimed as usize >= 12 - unclaimed,
         "{unclaimed} sent unclaimed, {claimed} claimed"
     );
-    let in_store: i64 = owner
-        .query_one(
-            "SELECT count(*) FROM c2p.batches WHERE id = $1",
-            &[&batch.id],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(in_store, 0);
+    assert!(!in_store(&owner, &batch.id).await);
     forwarder.abort();
 }
 
@@ -1016,6 +1002,41 @@ fn enrolled_cards(n: usize) -> Vec<String> {
     cards
 }
 
+/// Runs batch `id` on `h` one item at a time in the background: its control, and its end.
+fn run_in_background(
+    h: &std::sync::Arc<common::Harness>,
+    id: &str,
+) -> (
+    tokio::sync::watch::Sender<care::batch::RunControl>,
+    tokio::task::JoinHandle<care::Result<care::batch::Progress>>,
+) {
+    let (control, receiver) = tokio::sync::watch::channel(care::batch::RunControl::Run);
+    let (h, id) = (h.clone(), id.to_owned());
+    let running = tokio::spawn(async move { h.console.batch_run(&id, 1, receiver, &|_| {}).await });
+    (control, running)
+}
+
+/// Whether the team store holds batch `id`.
+async fn in_store(owner: &tokio_postgres::Client, id: &str) -> bool {
+    owner
+        .query_one("SELECT count(*) FROM c2p.batches WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        == 1
+}
+
+/// Rewrites `h`'s administrators' policy: operator A-0042, a fraud analyst, without team mode.
+fn fraud_without_team_mode(h: &common::Harness) {
+    common::write_system_policy(
+        h.dir.path(),
+        &serde_json::json!({
+            "operators": { "tester-os": { "id": "A-0042", "role": "fraud", "admin": true } }
+        })
+        .to_string(),
+    );
+}
+
 /// A batch opt-out of `cards`, made on `h`.
 fn batch_of(h: &common::Harness, cards: &[String]) -> care::journal::Batch {
     let list: String = cards.iter().map(|c| format!("card:{c}\n")).collect();
@@ -1032,26 +1053,20 @@ fn batch_of(h: &common::Harness, cards: &[String]) -> care::journal::Batch {
 async fn a_batch_that_sent_items_before_team_mode_stays_on_its_workstation_each_item_claimed() {
     let cluster = Cluster::start();
     let database = cluster.database("before_team").await;
-    let (h, owner) = team_mode(&cluster, &database, 300).await;
-    let cards = enrolled_cards(6);
+    let (h, mut owner) = team_mode(&cluster, &database, 300).await;
+    team::schema::grant_fraud(&mut owner, &format!("ws_{database}"))
+        .await
+        .unwrap();
+    let mut cards = enrolled_cards(10);
+    let more = cards.split_off(6);
     let mut slow = common::fault(&[d1_sandbox::faults::Endpoint::OptOutCard]);
     slow.latency_ms = 300;
     h.faults(vec![slow]);
 
     // Without team mode, cancelled after two items were sent.
-    common::write_system_policy(
-        h.dir.path(),
-        &serde_json::json!({
-            "operators": { "tester-os": { "id": "A-0042", "role": "fraud", "admin": true } }
-        })
-        .to_string(),
-    );
+    fraud_without_team_mode(&h);
     let batch = batch_of(&h, &cards);
-    let (control, receiver) = tokio::sync::watch::channel(care::batch::RunControl::Run);
-    let running = {
-        let (h, id) = (h.clone(), batch.id.clone());
-        tokio::spawn(async move { h.console.batch_run(&id, 1, receiver, &|_| {}).await })
-    };
+    let (control, running) = run_in_background(&h, &batch.id);
     until("two items sent", async || {
         cards.iter().filter(|c| h.writes_to(c) > 0).count() >= 2
     })
@@ -1075,15 +1090,7 @@ async fn a_batch_that_sent_items_before_team_mode_stays_on_its_workstation_each_
     for card in &cards {
         assert_eq!(h.writes_to(card), 1, "{card} written once");
     }
-    let in_store: i64 = owner
-        .query_one(
-            "SELECT count(*) FROM c2p.batches WHERE id = $1",
-            &[&batch.id],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(in_store, 0);
+    assert!(!in_store(&owner, &batch.id).await);
     let claimed: Vec<String> = owner
         .query(
             "SELECT target FROM c2p.claims WHERE target = ANY($1) AND state = 'SUCCESSFUL'",
@@ -1097,4 +1104,28 @@ async fn a_batch_that_sent_items_before_team_mode_stays_on_its_workstation_each_
     for card in cards.iter().filter(|c| !sent_before.contains(c)) {
         assert!(claimed.contains(card), "{card} claimed: {claimed:?}");
     }
+
+    // A batch the store holds does not run with team mode turned off: it would go unclaimed
+    // while the store lists its items as not sent.
+    let held = batch_of(&h, &more);
+    let (control, running) = run_in_background(&h, &held.id);
+    until("the batch in the store", async || {
+        in_store(&owner, &held.id).await
+    })
+    .await;
+    control.send_replace(care::batch::RunControl::Cancel);
+    running.await.unwrap().unwrap();
+    let sent = more.iter().map(|c| h.writes_to(c)).sum::<u64>();
+    fraud_without_team_mode(&h);
+    let (_control, receiver) = tokio::sync::watch::channel(care::batch::RunControl::Run);
+    let refused = h
+        .console
+        .batch_run(&held.id, 1, receiver, &|_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("runs only in team mode"),
+        "{refused}"
+    );
+    assert_eq!(more.iter().map(|c| h.writes_to(c)).sum::<u64>(), sent);
 }

@@ -216,12 +216,25 @@ impl Console {
             // (no other workstation can take it over) goes on unclaimed, each write flagged,
             // until the store is back; then it goes on here, each item claimed on its own.
             let (claims, emergency) = match self.team_claims(&session).await {
+                // Without team mode a batch the store holds would run unclaimed while the store
+                // lists its items as not sent, for another workstation to take over and send.
+                Ok(None) if self.journal.batch_in_team_store(id)? => {
+                    return Err(Error::InvalidInput(format!(
+                        "batch {id} is held in the team store, so it runs only in team mode: turn team mode back on, or make a new batch from the rest of the list"
+                    )));
+                }
                 Ok(claims) => (Ok(claims), None),
                 Err(error @ Error::ClaimUnavailable(_)) => match self.emergency_for(&permit)? {
                     Some(emergency) if self.journal.set_batch_runs_unclaimed(id)? => {
                         (Ok(None), Some(emergency))
                     }
-                    _ => (Err(error), None),
+                    Some(_) => (
+                        Err(Error::ClaimUnavailable(format!(
+                            "emergency mode does not cover batch {id}: the team store holds it, and another workstation could take it over and send what this one sent unclaimed. {error}"
+                        ))),
+                        None,
+                    ),
+                    None => (Err(error), None),
                 },
                 Err(error) => (Err(error), None),
             };

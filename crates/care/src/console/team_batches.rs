@@ -51,20 +51,20 @@ impl Console {
     /// knew of it (team mode turned on since), stays on this workstation: the store would list
     /// the items it sent as not sent, for a takeover to send again.
     pub(super) async fn publish_batch(&self, claims: &TeamClaims, batch: &Batch) -> Result<bool> {
-        // Noted first: a batch that may be in the store never runs unclaimed.
+        let held = batches::get(claims.client(), &batch.id)
+            .await
+            .map_err(|e| claim_error(&e))?
+            .is_some();
+        let items = self.journal.batch_items(&batch.id)?;
+        if !held && items.iter().any(|item| item.intent.is_some()) {
+            return Ok(false);
+        }
+        // Noted before it is put there: a batch that may be in the store never runs unclaimed.
         if !self.journal.set_batch_in_team_store(&batch.id)? {
             return Ok(false);
         }
-        if batches::get(claims.client(), &batch.id)
-            .await
-            .map_err(|e| claim_error(&e))?
-            .is_some()
-        {
+        if held {
             return Ok(true);
-        }
-        let items = self.journal.batch_items(&batch.id)?;
-        if items.iter().any(|item| item.intent.is_some()) {
-            return Ok(false);
         }
         let items: Vec<NewItem> = items
             .into_iter()

@@ -222,6 +222,22 @@ impl Journal {
         Ok(changed == 1)
     }
 
+    /// Whether the team store may hold batch `id` (published, or taken over from there).
+    pub(crate) fn batch_in_team_store(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .db
+            .lock()
+            .query_row(
+                "SELECT in_team_store = 1 FROM batches WHERE id = ?1",
+                params![id],
+                |r| r.get::<_, Option<bool>>(0),
+            )
+            .optional()
+            .map_err(failed)?
+            .flatten()
+            .unwrap_or(false))
+    }
+
     /// Notes that batch `id` runs unclaimed (emergency mode), if it was made here and never put
     /// in the team store: only such a batch may (no other workstation can take it over), and
     /// it is never put there after (its items are claimed one by one once the store is back).
@@ -249,39 +265,7 @@ impl Journal {
     ) -> Result<()> {
         let mut connection = self.db.lock();
         let transaction = connection.transaction().map_err(failed)?;
-        transaction
-            .execute(
-                &format!(
-                    "INSERT INTO batches ({BATCH_COLUMNS}, in_team_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8)"
-                ),
-                params![
-                    batch.id,
-                    batch.environment,
-                    batch.operator,
-                    batch.reason_code,
-                    batch.reason,
-                    wire_name(batch.state),
-                    batch.created_at,
-                    in_team_store
-                ],
-            )
-            .map_err(failed)?;
-        {
-            let mut insert = transaction
-                .prepare("INSERT INTO batch_items (batch_id, seq, kind, target, line) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .map_err(failed)?;
-            for (seq, target) in targets.iter().enumerate() {
-                insert
-                    .execute(params![
-                        batch.id,
-                        seq as i64,
-                        wire_name(target.kind),
-                        target.id,
-                        target.line as i64
-                    ])
-                    .map_err(failed)?;
-            }
-        }
+        insert_batch(&transaction, batch, targets, in_team_store)?;
         transaction.commit().map_err(failed)
     }
 
@@ -430,15 +414,61 @@ impl Journal {
     }
 
     pub(crate) fn skip_item(&self, id: &str, seq: i64, why: &str) -> Result<()> {
-        self.db
-            .lock()
-            .execute(
-                "UPDATE batch_items SET skip = ?3 WHERE batch_id = ?1 AND seq = ?2 AND intent_id IS NULL",
-                params![id, seq, why],
-            )
-            .map_err(failed)?;
-        Ok(())
+        skip_item(&self.db.lock(), id, seq, why)
     }
+}
+
+/// Marks item `seq` of batch `id` not to be sent (`why`) unless it was (see
+/// [`Journal::skip_item`]).
+pub(super) fn skip_item(db: &rusqlite::Connection, id: &str, seq: i64, why: &str) -> Result<()> {
+    db.execute(
+        "UPDATE batch_items SET skip = ?3 WHERE batch_id = ?1 AND seq = ?2 AND intent_id IS NULL",
+        params![id, seq, why],
+    )
+    .map_err(failed)?;
+    Ok(())
+}
+
+/// Inserts `batch` and its `targets` within `tx` (see [`Journal::create_batch`]).
+pub(super) fn insert_batch(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &Batch,
+    targets: &[Target],
+    in_team_store: bool,
+) -> Result<()> {
+    tx.execute(
+        &format!(
+            "INSERT INTO batches ({BATCH_COLUMNS}, in_team_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8)"
+            ),
+            params![
+                batch.id,
+                batch.environment,
+                batch.operator,
+                batch.reason_code,
+                batch.reason,
+                wire_name(batch.state),
+                batch.created_at,
+                in_team_store
+            ],
+        )
+        .map_err(failed)?;
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO batch_items (batch_id, seq, kind, target, line) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(failed)?;
+        for (seq, target) in targets.iter().enumerate() {
+            insert
+                .execute(params![
+                    batch.id,
+                    seq as i64,
+                    wire_name(target.kind),
+                    target.id,
+                    target.line as i64
+                ])
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

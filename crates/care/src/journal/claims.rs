@@ -140,14 +140,21 @@ impl Journal {
         skipped: &[(i64, String)],
         writes: &[AdoptedWrite],
     ) -> Result<()> {
-        if self.batch(&batch.id)?.is_none() {
-            self.create_batch(batch, items, true)?;
-        }
-        for (seq, why) in skipped {
-            self.skip_item(&batch.id, *seq, why)?;
-        }
         let mut connection = self.db.lock();
         let transaction = connection.transaction().map_err(failed)?;
+        let held: bool = transaction
+            .query_row(
+                "SELECT count(*) > 0 FROM batches WHERE id = ?1",
+                [&batch.id],
+                |r| r.get(0),
+            )
+            .map_err(failed)?;
+        if !held {
+            super::batches::insert_batch(&transaction, batch, items, true)?;
+        }
+        for (seq, why) in skipped {
+            super::batches::skip_item(&transaction, &batch.id, *seq, why)?;
+        }
         for write in writes {
             let known: i64 = transaction
                 .query_row(

@@ -89,16 +89,25 @@ impl Journal {
         Ok(ended > 0)
     }
 
-    /// Notes that intent `id` goes out unclaimed in emergency mode, on `consumer`'s target.
-    pub fn set_emergency_write(&self, id: i64, consumer: &str) -> Result<()> {
-        self.db
-            .lock()
-            .execute(
-                "UPDATE intents SET claim_told = ?2, claim_consumer = ?3 WHERE id = ?1",
-                params![id, EMERGENCY, consumer],
-            )
+    /// Marks intent `id` sent (see [`Journal::mark_sent`]) unclaimed in emergency mode, on
+    /// `consumer`'s target, to be claimed once the store is back: both or neither. Whether it
+    /// was marked (not when another console closed it first: then it must not leave).
+    pub fn mark_sent_unclaimed(&self, id: i64, consumer: &str) -> Result<bool> {
+        let mut connection = self.db.lock();
+        let transaction = connection.transaction().map_err(failed)?;
+        let marked = transaction
+            .execute(super::intents::MARK_SENT, params![id, now()])
             .map_err(failed)?;
-        Ok(())
+        if marked == 1 {
+            transaction
+                .execute(
+                    "UPDATE intents SET claim_told = ?2, claim_consumer = ?3 WHERE id = ?1",
+                    params![id, EMERGENCY, consumer],
+                )
+                .map_err(failed)?;
+        }
+        transaction.commit().map_err(failed)?;
+        Ok(marked == 1)
     }
 
     /// The writes sent unclaimed in emergency mode and not claimed since, with their consumer,
@@ -175,7 +184,11 @@ mod tests {
                 operator: "F-0001".into(),
             })
             .unwrap();
-        journal.set_emergency_write(entry.id, "cons-1").unwrap();
+        assert!(journal.mark_sent_unclaimed(entry.id, "cons-1").unwrap());
+        assert!(
+            !journal.mark_sent_unclaimed(entry.id, "cons-1").unwrap(),
+            "sent once"
+        );
         journal
             .record(entry.id, State::Successful, Some("op-1"), None, None)
             .unwrap();

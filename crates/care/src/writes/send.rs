@@ -286,14 +286,30 @@ impl<'a> Writer<'a> {
             unclaimed,
             _in_flight,
         } = ready;
-        if let (Some(emergency), Some(consumer)) = (self.emergency, &unclaimed) {
-            // Unclaimed, immediately before it leaves and only while the emergency mode runs:
-            // flagged in the trail (an alert once it reaches the store), and noted to be claimed
-            // once the store is back.
-            if let Err(error) = self.refuse_past_emergency() {
-                return Err(self.refused_before_sending(entry, error));
+        // Unclaimed (emergency mode) only while that mode runs, decided immediately before
+        // the request leaves.
+        if unclaimed.is_some()
+            && let Err(error) = self.refuse_past_emergency()
+        {
+            return Err(self.refused_before_sending(entry, error));
+        }
+        let marked = match (claim, &unclaimed) {
+            (Some((id, _)), _) => in_place(|| self.journal.mark_sent_claimed(entry.id, id))?,
+            (None, Some(consumer)) => {
+                in_place(|| self.journal.mark_sent_unclaimed(entry.id, consumer))?
             }
-            in_place(|| {
+            (None, None) => in_place(|| self.journal.mark_sent(entry.id))?,
+        };
+        if !marked {
+            // Another console sharing the journal closed it while it was made ready: not sent.
+            let written = self.finished(entry.id, None, None);
+            self.tell_claim(&written);
+            return written;
+        }
+        if let (Some(emergency), Some(_)) = (self.emergency, &unclaimed) {
+            // Flagged in the trail before it leaves (an alert once it reaches the store); the
+            // journal already notes it is to be claimed once the store is back.
+            let flagged = in_place(|| {
                 self.audit.record_call(
                     crate::audit_log::AuditEvent::EmergencyWrite,
                     Some(&entry.intent.target),
@@ -303,19 +319,11 @@ impl<'a> Writer<'a> {
                     ),
                     None,
                     Some(&entry.intent.correlation_id),
-                )?;
-                self.journal.set_emergency_write(entry.id, consumer)
-            })?;
-        }
-        let marked = match claim {
-            Some((id, _)) => in_place(|| self.journal.mark_sent_claimed(entry.id, id))?,
-            None => in_place(|| self.journal.mark_sent(entry.id))?,
-        };
-        if !marked {
-            // Another console sharing the journal closed it while it was made ready: not sent.
-            let written = self.finished(entry.id, None, None);
-            self.tell_claim(&written);
-            return written;
+                )
+            });
+            if let Err(error) = flagged {
+                return Err(self.refused_before_sending(entry, error));
+            }
         }
         // The last look before the request leaves (after the journal's write, so nothing slow
         // stands between it and the send): this process was not stopped or asleep past its
