@@ -46,7 +46,7 @@ enum Command {
         notify_url: Option<String>,
         /// Fault rules in force from the start, as the JSON list the admin endpoint takes.
         #[arg(long, value_parser = parse_faults)]
-        faults: Option<Vec<d1_sandbox::faults::Fault>>,
+        faults: Option<FaultRules>,
         /// List operations under D1 v1's names (`CLICK_TO_PAY_OPTOUT`), as an older D1 does.
         #[arg(long)]
         v1_operation_names: bool,
@@ -67,8 +67,15 @@ const CONNECT_HELP: &str = "Connect the c2p command line (DIR is the --state-dir
   c2p env use local
   c2p env test";
 
-fn parse_faults(json: &str) -> Result<Vec<d1_sandbox::faults::Fault>, String> {
-    serde_json::from_str(json).map_err(|e| format!("not a list of fault rules: {e}"))
+/// The `--faults` list, one value (a bare `Vec` would make the argument parser take each rule
+/// as a value of its own, and panic when the list is read back).
+#[derive(Clone)]
+struct FaultRules(Vec<d1_sandbox::faults::Fault>);
+
+fn parse_faults(json: &str) -> Result<FaultRules, String> {
+    serde_json::from_str(json)
+        .map(FaultRules)
+        .map_err(|e| format!("not a list of fault rules: {e}"))
 }
 
 fn print_assertion(state_dir: &Path) -> Result<String, String> {
@@ -102,7 +109,7 @@ async fn main() -> ExitCode {
                 op_delay: Duration::from_millis(op_delay_ms),
                 token_ttl: Duration::from_secs(token_ttl_s),
                 notify_url,
-                faults: faults.unwrap_or_default(),
+                faults: faults.map(|rules| rules.0).unwrap_or_default(),
                 server_cert: d1_sandbox::pki::ServerCert::Valid,
                 v1_operation_names,
                 clock_offset: chrono::TimeDelta::zero(),

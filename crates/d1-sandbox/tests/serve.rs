@@ -4,9 +4,16 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-#[test]
-fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+/// A `d1-sandbox serve` of 20 consumers writing its state to `dir`, with `more` arguments: the
+/// child, its stdout (kept open: the sandbox goes on printing its help) and its origin.
+fn serve(
+    dir: &std::path::Path,
+    more: &[&str],
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    String,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_d1-sandbox"))
         .args([
             "serve",
@@ -16,12 +23,12 @@ fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
             "20",
             "--state-dir",
         ])
-        .arg(dir.path())
+        .arg(dir)
+        .args(more)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    // Kept open until the end: the sandbox goes on printing its help.
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     stdout.read_line(&mut line).unwrap();
     let origin = line
@@ -30,6 +37,13 @@ fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
         .unwrap_or_else(|| panic!("{line:?}"))
         .to_owned();
     assert!(origin.starts_with("https://127.0.0.1:"), "{origin}");
+    (child, stdout, origin)
+}
+
+#[test]
+fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _stdout, origin) = serve(dir.path(), &[]);
 
     let summary = d1_sandbox::StateFile::read(dir.path()).unwrap();
     assert_eq!(summary.base_url, format!("{origin}/banking/v1"));
@@ -85,4 +99,46 @@ fn serve_writes_its_state_prints_its_address_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+async fn serve_starts_with_the_fault_rules_it_is_given_and_refuses_a_bad_list_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = r#"[{"endpoints": ["optOutCard"], "latencyMs": 250}]"#;
+    let (mut child, _stdout, _origin) = serve(dir.path(), &["--faults", rules]);
+    let state = d1_sandbox::StateFile::read(dir.path()).unwrap();
+    let read = |file: &str| std::fs::read(dir.path().join(file)).unwrap();
+    let identity =
+        reqwest::Identity::from_pem(&[read("client.pem"), read("client.key")].concat()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&read("server-ca.pem")).unwrap()])
+        .identity(identity)
+        .build()
+        .unwrap();
+    let in_force: serde_json::Value = http
+        .get(format!("{}/faults", state.admin_url))
+        .bearer_auth(&state.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(in_force.as_array().map(Vec::len), Some(1), "{in_force}");
+    assert_eq!(in_force[0]["endpoints"], serde_json::json!(["optOutCard"]));
+    assert_eq!(in_force[0]["latencyMs"], 250);
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_d1-sandbox"))
+        .args(["serve", "--faults", "[{\"latency\": 1}]", "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        said.contains("not a list of fault rules") && !said.contains("panicked"),
+        "{said}"
+    );
 }
