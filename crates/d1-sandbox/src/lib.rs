@@ -20,6 +20,7 @@ pub mod seed;
 mod server;
 mod state;
 pub mod stats;
+pub mod tokens;
 mod validate;
 pub mod wire;
 pub mod world;
