@@ -333,3 +333,24 @@ pub async fn consumer_operation(
             .consumer_operation(&consumer_id, &operation_id)?,
     ))
 }
+
+/// `GET …/cards/{cardId}/digitalCards`: every token of the card, the deleted ones too.
+pub async fn digital_cards(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, card_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::card_id(&card_id)?;
+    let tokens = shared.world().digital_cards(&card_id)?;
+    Ok(Json(json!({ wire::DIGITAL_CARDS: tokens })))
+}
+
+/// `GET …/digitalCards/{digitalCardId}`.
+pub async fn digital_card(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, digital_card_id)): Path<(String, String)>,
+) -> Result<Json<crate::tokens::DigitalCard>, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::long_id("digitalCardId", &digital_card_id)?;
+    Ok(Json(shared.world().digital_card(&digital_card_id)?))
+}

@@ -37,6 +37,8 @@ pub enum Endpoint {
     Operations,
     /// The issuer-records API.
     IssuerRecords,
+    /// The digital-card reads: a card's list, and one.
+    DigitalCards,
 }
 
 impl Endpoint {

@@ -181,7 +181,7 @@ impl Sandbox {
             config.token_ttl,
         );
         let issuer_api_key = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
-        let mut world = World::new(seed::generate(config.seed, config.consumers));
+        let mut world = World::new(config.seed, seed::generate(config.seed, config.consumers));
         world.v1_operation_names = config.v1_operation_names;
         world.clock_offset = config.clock_offset;
         world.operation_prefix = format!("op{:06x}", rand::rng().random_range(0..0x100_0000u32));

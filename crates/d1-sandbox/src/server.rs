@@ -65,6 +65,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{consumers}/{}/{{operation_id}}", wire::OPERATIONS),
             faulty(Endpoint::Operations, get(banking::consumer_operation)),
         )
+        .route(
+            &format!("{cards}/{}", wire::DIGITAL_CARDS),
+            faulty(Endpoint::DigitalCards, get(banking::digital_cards)),
+        )
+        .route(
+            &format!("{issuers}/{}/{{digital_card_id}}", wire::DIGITAL_CARDS),
+            faulty(Endpoint::DigitalCards, get(banking::digital_card)),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             banking::require_token,

@@ -189,23 +189,13 @@ fn card_tokens(
         rng.random_range(1..=28),
         rng.random_range(0..60)
     );
+    // A wallet's or a merchant's token, made like a Click to Pay token.
     let token = |rng: &mut StdRng, id: String, token_type, requestor: (&str, &str)| DigitalCard {
-        digital_card_id: id,
-        card_id: card.card_id.clone(),
-        state: TokenState::Active,
-        scheme: card.scheme,
         token_type,
         last4: format!("{:04}", rng.random_range(0..10_000)),
-        expiry_date: card.expiry.clone(),
         token_requestor_id: requestor.1.to_owned(),
         token_requestor_name: requestor.0.to_owned(),
-        device_name: None,
-        device_type: None,
-        merchant_gateway_id: None,
-        merchant_id: None,
-        suspended_by: Vec::new(),
-        created_at: made.clone(),
-        updated_at: made.clone(),
+        ..click_to_pay_token(card, &id, &made)
     };
     let mut tokens = Vec::new();
     let listed = population
@@ -217,16 +207,7 @@ fn card_tokens(
     if let Some(listed) = listed
         && situation % C2P_MISSING_EVERY != 0
     {
-        let requestor = match card.scheme {
-            Scheme::Visa => ("Visa Click to Pay", "40010030273"),
-            Scheme::Mastercard => ("Mastercard Click to Pay", "50120834693"),
-        };
-        let mut c2p = token(
-            &mut rng,
-            listed.digital_card_id.clone(),
-            TokenType::ClickToPay,
-            requestor,
-        );
+        let mut c2p = click_to_pay_token(card, &listed.digital_card_id, &made);
         if situation % C2P_DELETED_EVERY == 0 {
             c2p.state = TokenState::Deleted;
         }
@@ -270,6 +251,33 @@ fn card_tokens(
         tokens.push(held);
     }
     tokens
+}
+
+/// The active Click to Pay token `id` of `card`, enrolled `now`.
+pub fn click_to_pay_token(card: &IssuerCard, id: &str, now: &str) -> DigitalCard {
+    let mut rng = StdRng::seed_from_u64(fnv1a(id));
+    let (name, requestor) = match card.scheme {
+        Scheme::Visa => ("Visa Click to Pay", "40010030273"),
+        Scheme::Mastercard => ("Mastercard Click to Pay", "50120834693"),
+    };
+    DigitalCard {
+        digital_card_id: id.to_owned(),
+        card_id: card.card_id.clone(),
+        state: TokenState::Active,
+        scheme: card.scheme,
+        token_type: TokenType::ClickToPay,
+        last4: format!("{:04}", rng.random_range(0..10_000)),
+        expiry_date: card.expiry.clone(),
+        token_requestor_id: requestor.to_owned(),
+        token_requestor_name: name.to_owned(),
+        device_name: None,
+        device_type: None,
+        merchant_gateway_id: None,
+        merchant_id: None,
+        suspended_by: Vec::new(),
+        created_at: now.to_owned(),
+        updated_at: now.to_owned(),
+    }
 }
 
 /// FNV-1a of `text`: a card's own generator seed, the same on every platform.

@@ -19,5 +19,9 @@ pub const NOTIFY_CARDS: &str = "/notifications/d1/v2/issuers/{issuerId}/cards";
 /// Notify Consumer Operations, on the issuer's host ([inferred]).
 pub const NOTIFY_CONSUMERS: &str = "/notifications/d1/v1/issuers/{issuerId}/consumers";
 
+/// A card's digital cards (`GET …/cards/{cardId}/digitalCards`), the list's field in the
+/// answer, and one digital card (`GET …/digitalCards/{digitalCardId}`).
+pub const DIGITAL_CARDS: &str = "digitalCards";
+
 /// The per-directory error list of a partial profiles answer.
 pub const PROFILE_ERRORS: &str = "errors";

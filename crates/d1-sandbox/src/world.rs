@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::model::{AccountStatus, BillingAddress, ConsumerInfo, IssuerConsumer, Profile, Scheme};
 use crate::seed::Population;
+use crate::tokens::{DigitalCard, Party, TokenWrite};
 
 /// The status of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -133,6 +134,10 @@ pub struct World {
     card_owner: HashMap<String, String>,
     directories: BTreeMap<Scheme, BTreeMap<String, Profile>>,
     operations: HashMap<String, Operation>,
+    /// Every card's digital cards, by digitalCardId.
+    tokens: BTreeMap<String, DigitalCard>,
+    /// Each card's digitalCardIds, oldest first.
+    card_tokens: HashMap<String, Vec<String>>,
     card_operations: HashMap<String, Vec<String>>,
     consumer_operations: HashMap<String, Vec<String>>,
     next_operation: u64,
@@ -161,8 +166,16 @@ fn card_scheme_in(
 }
 
 impl World {
-    /// A world holding `population`.
-    pub fn new(population: Population) -> Self {
+    /// A world holding `population` and its cards' digital cards made from `seed`.
+    pub fn new(seed: u64, population: Population) -> Self {
+        let tokens = crate::tokens::generate(seed, &population);
+        let mut card_tokens: HashMap<String, Vec<String>> = HashMap::new();
+        for token in tokens.values() {
+            card_tokens
+                .entry(token.card_id.clone())
+                .or_default()
+                .push(token.digital_card_id.clone());
+        }
         let mut card_owner = HashMap::new();
         for consumer in population.bank.values() {
             for card in &consumer.cards {
@@ -183,6 +196,8 @@ impl World {
             card_owner,
             directories: population.directories,
             operations: HashMap::new(),
+            tokens,
+            card_tokens,
             card_operations: HashMap::new(),
             consumer_operations: HashMap::new(),
             next_operation: 1,
@@ -235,6 +250,56 @@ impl World {
                 profiles.get(consumer_id).map(|p| (*scheme, p.clone()))
             })
             .collect())
+    }
+
+    /// Card `card_id`'s digital cards, oldest first (the deleted ones too).
+    pub fn digital_cards(&self, card_id: &str) -> Result<Vec<DigitalCard>, ApiError> {
+        self.owner(card_id)?;
+        Ok(self
+            .card_tokens
+            .get(card_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.tokens.get(id).cloned())
+            .collect())
+    }
+
+    /// One digital card.
+    pub fn digital_card(&self, digital_card_id: &str) -> Result<DigitalCard, ApiError> {
+        self.tokens
+            .get(digital_card_id)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("digitalCard", digital_card_id))
+    }
+
+    /// Deletes the Click to Pay token `digital_card_id` (its card left Click to Pay), by the
+    /// issuer; nothing when it is gone already.
+    fn delete_click_to_pay_token(&mut self, digital_card_id: &str) {
+        let now = self.now();
+        if let Some(token) = self.tokens.get_mut(digital_card_id) {
+            let _ = token.apply(TokenWrite::Delete, Party::Issuer, &now);
+        }
+    }
+
+    /// A new, active Click to Pay token for `card` just enrolled (a deleted token's id is never
+    /// used again): its digitalCardId.
+    fn new_click_to_pay_token(&mut self, card: &crate::model::IssuerCard) -> String {
+        let base = format!("dc-{}", card.card_id.trim_start_matches("crd-"));
+        let id = (0..)
+            .map(|n| match n {
+                0 => base.clone(),
+                n => format!("{base}-c{n}"),
+            })
+            .find(|id| !self.tokens.contains_key(id))
+            .expect("a free id");
+        let now = self.now();
+        let token = crate::tokens::click_to_pay_token(card, &id, &now);
+        self.card_tokens
+            .entry(card.card_id.clone())
+            .or_default()
+            .push(id.clone());
+        self.tokens.insert(id.clone(), token);
+        id
     }
 
     fn owner(&self, card_id: &str) -> Result<&str, ApiError> {
@@ -378,7 +443,14 @@ impl World {
                 if card.scheme == Scheme::Visa && cardholder_name.is_some() {
                     listed.card_holder_name = cardholder_name.clone();
                 }
-                profile.cards.push(listed);
+                let card = card.clone();
+                listed.digital_card_id = self.new_click_to_pay_token(&card);
+                self.directories
+                    .get_mut(&card.scheme)
+                    .and_then(|d| d.get_mut(&owner))
+                    .expect("the profile just made")
+                    .cards
+                    .push(listed);
                 Ok(())
             }
             Action::UpdateCard {
@@ -438,20 +510,34 @@ impl World {
                     .ok_or_else(|| not_enrolled(card_id))?;
                 let directory = self.directories.get_mut(&scheme).expect("directory");
                 let profile = directory.get_mut(&owner).expect("enrolled");
+                let removed: Vec<String> = profile
+                    .cards
+                    .iter()
+                    .filter(|c| &c.card_id == card_id)
+                    .map(|c| c.digital_card_id.clone())
+                    .collect();
                 profile.cards.retain(|c| &c.card_id != card_id);
                 if profile.cards.is_empty() {
                     // The last-card rule: no cardholder is left in a directory without a card.
                     directory.remove(&owner);
                 }
+                // Leaving Click to Pay deletes the card's Click to Pay token.
+                for digital_card_id in &removed {
+                    self.delete_click_to_pay_token(digital_card_id);
+                }
                 Ok(())
             }
             Action::OptOutConsumer { consumer_id } => {
-                let removed = self
+                let removed: Vec<Profile> = self
                     .directories
                     .values_mut()
                     .filter_map(|d| d.remove(consumer_id))
-                    .count();
-                (removed > 0).then_some(()).ok_or((
+                    .collect();
+                // Leaving Click to Pay deletes the cards' Click to Pay tokens.
+                for card in removed.iter().flat_map(|p| &p.cards) {
+                    self.delete_click_to_pay_token(&card.digital_card_id);
+                }
+                (!removed.is_empty()).then_some(()).ok_or((
                     "CONSUMER_NOT_ENROLLED",
                     format!("consumer {consumer_id} has no profile"),
                 ))

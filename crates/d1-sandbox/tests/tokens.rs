@@ -1,0 +1,135 @@
+//! The issuer's digital-card reads under `/banking/v1`, and the Click to Pay token's life with
+//! the card's enrolment.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::*;
+
+/// The seeded consumers' cards (the harness seeds 60 consumers with seed 1).
+fn population() -> d1_sandbox::seed::Population {
+    d1_sandbox::seed::generate(1, 60)
+}
+
+#[tokio::test]
+async fn a_card_lists_every_token_the_seed_gave_it_and_each_reads_alone_the_same() {
+    let h = start(Duration::ZERO).await;
+    let population = population();
+    let seeded = d1_sandbox::tokens::generate(1, &population);
+    let mut listed = 0;
+    for card in population.bank.values().flat_map(|c| &c.cards).take(40) {
+        let (status, body) = h
+            .get(&format!("/cards/{}/digitalCards", card.card_id))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let expected: Vec<Value> = seeded
+            .values()
+            .filter(|t| t.card_id == card.card_id)
+            .map(|t| serde_json::to_value(t).unwrap())
+            .collect();
+        let mut got = body["digitalCards"].as_array().unwrap().clone();
+        got.sort_by_key(|t| t["digitalCardId"].as_str().unwrap().to_owned());
+        assert_eq!(got, expected, "{}", card.card_id);
+        for token in &got {
+            let id = token["digitalCardId"].as_str().unwrap();
+            assert_eq!(
+                h.get(&format!("/digitalCards/{id}")).await,
+                (200, token.clone())
+            );
+            listed += 1;
+        }
+    }
+    assert!(listed > 40, "{listed}");
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_ids_and_a_missing_access_token_are_refused() {
+    let h = start(Duration::ZERO).await;
+    assert_eq!(h.get("/cards/crd-unknown00/digitalCards").await.0, 404);
+    assert_eq!(h.get("/digitalCards/dc-unknown").await.0, 404);
+    let (status, body) = h.get("/digitalCards/dc%20x%3B").await;
+    assert_eq!(
+        (status, body["errorCode"].as_str()),
+        (400, Some("FIELD_INVALID_FORMAT")),
+        "{body}"
+    );
+    let card = population().bank.values().next().unwrap().cards[0]
+        .card_id
+        .clone();
+    let anonymous = h
+        .http
+        .get(h.url(&format!("/cards/{card}/digitalCards")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn opting_a_card_out_deletes_its_click_to_pay_token_and_enrolling_it_again_makes_a_new_one() {
+    let h = start(Duration::ZERO).await;
+    let population = population();
+    let seeded = d1_sandbox::tokens::generate(1, &population);
+    // An enrolled card whose Click to Pay token is active.
+    let (card, token) = population
+        .directories
+        .values()
+        .flat_map(|profiles| profiles.values())
+        .flat_map(|p| &p.cards)
+        .find_map(|c| {
+            seeded
+                .get(&c.digital_card_id)
+                .filter(|t| t.state == d1_sandbox::tokens::TokenState::Active)
+                .map(|_| (c.card_id.clone(), c.digital_card_id.clone()))
+        })
+        .unwrap();
+    let (status, body) = h
+        .post(
+            &format!("/cards/{card}/operations:clickToPayOptOut"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (202, Some("SUCCESSFUL")));
+    let (_, gone) = h.get(&format!("/digitalCards/{token}")).await;
+    assert_eq!(gone["state"], "DELETED", "{gone}");
+
+    let (status, body) = h
+        .post(
+            &format!("/cards/{card}/operations:clickToPayEnrolment"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (202, Some("SUCCESSFUL")));
+    let (_, list) = h.get(&format!("/cards/{card}/digitalCards")).await;
+    let fresh: Vec<&Value> = list["digitalCards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["tokenType"] == "CLICK_TO_PAY" && t["state"] == "ACTIVE")
+        .collect();
+    assert_eq!(fresh.len(), 1, "{list}");
+    let fresh_id = fresh[0]["digitalCardId"].as_str().unwrap();
+    assert_ne!(fresh_id, token, "a deleted token's id is not used again");
+    let owner = population
+        .bank
+        .values()
+        .find(|c| c.cards.iter().any(|k| k.card_id == card))
+        .unwrap();
+    let (_, profiles) = h
+        .get(&format!(
+            "/consumers/{}/clickToPayProfiles",
+            owner.consumer_id
+        ))
+        .await;
+    let listed: Vec<&str> = profiles["clickToPayProfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["cards"].as_array().unwrap())
+        .filter(|c| c["cardId"] == card.as_str())
+        .map(|c| c["digitalCardId"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [fresh_id], "the profile names the new token");
+}
