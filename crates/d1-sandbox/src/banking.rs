@@ -139,9 +139,14 @@ fn accept(
     let target = action
         .card_id()
         .or(action.consumer_id())
+        .or(action.digital_card_id())
         .unwrap_or_default();
     shared.stats.write(target);
-    let fields = validate::write_fields(body)?;
+    let codes = match action {
+        Action::Token { .. } => validate::TOKEN_REASON_CODES,
+        _ => validate::CLICK_TO_PAY_REASON_CODES,
+    };
+    let fields = validate::write_fields(body, codes)?;
     let operation = shared
         .world()
         .start(action, fields.reason, fields.reason_code)?;
@@ -353,4 +358,72 @@ pub async fn digital_card(
     check_issuer(&shared, &issuer_id)?;
     validate::long_id("digitalCardId", &digital_card_id)?;
     Ok(Json(shared.world().digital_card(&digital_card_id)?))
+}
+
+/// `POST …/digitalCards/{digitalCardId}/operations:{suspend|resume|delete}`, as the issuer.
+async fn token_write(
+    shared: &Arc<Shared>,
+    issuer_id: &str,
+    digital_card_id: String,
+    write: crate::tokens::TokenWrite,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    check_issuer(shared, issuer_id)?;
+    validate::long_id("digitalCardId", &digital_card_id)?;
+    let body = validate::body_object(body)?;
+    accept(
+        shared,
+        Endpoint::DigitalCardWrites,
+        Action::Token {
+            digital_card_id,
+            write,
+        },
+        &body,
+    )
+}
+
+/// `POST …/digitalCards/{digitalCardId}/operations:suspend`.
+pub async fn suspend(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, digital_card_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let write = crate::tokens::TokenWrite::Suspend;
+    token_write(&shared, &issuer_id, digital_card_id, write, &body).await
+}
+
+/// `POST …/digitalCards/{digitalCardId}/operations:resume`.
+pub async fn resume(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, digital_card_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let write = crate::tokens::TokenWrite::Resume;
+    token_write(&shared, &issuer_id, digital_card_id, write, &body).await
+}
+
+/// `POST …/digitalCards/{digitalCardId}/operations:delete`.
+pub async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, digital_card_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let write = crate::tokens::TokenWrite::Delete;
+    token_write(&shared, &issuer_id, digital_card_id, write, &body).await
+}
+
+/// `GET …/digitalCards/{digitalCardId}/operations`, whoever made them.
+pub async fn digital_card_operations(
+    State(shared): State<Arc<Shared>>,
+    Path((issuer_id, digital_card_id)): Path<(String, String)>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    check_issuer(&shared, &issuer_id)?;
+    validate::long_id("digitalCardId", &digital_card_id)?;
+    let (offset, count) = page.parse()?;
+    Ok(list(shared.world().digital_card_operations(
+        &digital_card_id,
+        offset,
+        count,
+    )?))
 }

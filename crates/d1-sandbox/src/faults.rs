@@ -37,8 +37,10 @@ pub enum Endpoint {
     Operations,
     /// The issuer-records API.
     IssuerRecords,
-    /// The digital-card reads: a card's list, and one.
+    /// The digital-card reads: a card's list, one, and one's operations.
     DigitalCards,
+    /// Suspend, resume or delete a digital card.
+    DigitalCardWrites,
 }
 
 impl Endpoint {
@@ -50,6 +52,7 @@ impl Endpoint {
                 | Endpoint::UpdateConsumer
                 | Endpoint::OptOutCard
                 | Endpoint::OptOutConsumer
+                | Endpoint::DigitalCardWrites
         )
     }
 }

@@ -36,23 +36,35 @@ impl Notifier {
 
     /// Sends the notification of the ended `operation` in the background.
     pub fn send(&self, operation: &Operation) {
-        let (path, key, id) = match (operation.action.card_id(), operation.action.consumer_id()) {
-            (Some(card), _) => (wire::NOTIFY_CARDS, "cardId", card.to_owned()),
-            (None, Some(consumer)) => (wire::NOTIFY_CONSUMERS, "consumerId", consumer.to_owned()),
-            (None, None) => return,
+        let action = &operation.action;
+        let (path, body) = match (
+            action.card_id(),
+            action.consumer_id(),
+            action.digital_card_id(),
+        ) {
+            (Some(card), _, _) => (
+                wire::NOTIFY_CARDS.to_owned(),
+                listed(operation, "cardId", card),
+            ),
+            (None, Some(consumer), _) => (
+                wire::NOTIFY_CONSUMERS.to_owned(),
+                listed(operation, "consumerId", consumer),
+            ),
+            (None, None, Some(token)) => (
+                wire::NOTIFY_DIGITAL_CARD.replace("{digitalCardId}", token),
+                json!({
+                    "operationId": operation.operation_id,
+                    "operation": operation.operation,
+                    "status": operation.status,
+                }),
+            ),
+            (None, None, None) => return,
         };
         let url = format!(
             "{}{}",
             self.base_url,
             path.replace("{issuerId}", &self.issuer_id)
         );
-        let body = json!({ "operations": [{
-            "operationId": operation.operation_id,
-            "operation": operation.operation,
-            "status": operation.status,
-            "startTime": operation.start_time,
-            key: id,
-        }]});
         let http = self.http.clone();
         tokio::spawn(async move {
             for (attempt, wait) in std::iter::once(0).chain(BACKOFF).enumerate() {
@@ -70,4 +82,15 @@ impl Notifier {
             tracing::warn!(%url, "notification given up after {} attempts", BACKOFF.len() + 1);
         });
     }
+}
+
+/// Notify Card or Consumer Operations' body: `operation` in a list, naming its `key` `id`.
+fn listed(operation: &Operation, key: &str, id: &str) -> serde_json::Value {
+    json!({ "operations": [{
+        "operationId": operation.operation_id,
+        "operation": operation.operation,
+        "status": operation.status,
+        "startTime": operation.start_time,
+        key: id,
+    }]})
 }

@@ -28,6 +28,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let issuers = "/banking/v1/issuers/{issuer_id}";
     let consumers = format!("{issuers}/consumers/{{consumer_id}}");
     let cards = format!("{issuers}/cards/{{card_id}}");
+    let tokens = format!("{issuers}/{}/{{digital_card_id}}", wire::DIGITAL_CARDS);
     let banking = Router::new()
         .route(
             &format!("{consumers}/{}", wire::PROFILES),
@@ -70,8 +71,27 @@ pub fn router(shared: Arc<Shared>) -> Router {
             faulty(Endpoint::DigitalCards, get(banking::digital_cards)),
         )
         .route(
-            &format!("{issuers}/{}/{{digital_card_id}}", wire::DIGITAL_CARDS),
+            &tokens,
             faulty(Endpoint::DigitalCards, get(banking::digital_card)),
+        )
+        .route(
+            &format!("{tokens}/{}", wire::OPERATIONS),
+            faulty(
+                Endpoint::DigitalCards,
+                get(banking::digital_card_operations),
+            ),
+        )
+        .route(
+            &format!("{tokens}/{}", wire::SUSPEND),
+            faulty(Endpoint::DigitalCardWrites, post(banking::suspend)),
+        )
+        .route(
+            &format!("{tokens}/{}", wire::RESUME),
+            faulty(Endpoint::DigitalCardWrites, post(banking::resume)),
+        )
+        .route(
+            &format!("{tokens}/{}", wire::DELETE),
+            faulty(Endpoint::DigitalCardWrites, post(banking::delete)),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),

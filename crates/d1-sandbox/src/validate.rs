@@ -43,7 +43,7 @@ pub fn long_id(field: &str, value: &str) -> Result<(), ApiError> {
 pub struct WriteFields {
     /// Free text, `^[a-zA-Z0-9 ]{1,64}$`.
     pub reason: Option<String>,
-    /// `ISSUER_DECISION` (default) or `USER_DECISION`.
+    /// One of the write's codes; `ISSUER_DECISION` when absent.
     pub reason_code: String,
 }
 
@@ -97,8 +97,22 @@ fn optional(
     }
 }
 
-/// `reason` and `reasonCode` of a write body.
-pub fn write_fields(object: &Map<String, Value>) -> Result<WriteFields, ApiError> {
+/// The reason codes of a Click to Pay write.
+pub const CLICK_TO_PAY_REASON_CODES: &[&str] = &["ISSUER_DECISION", "USER_DECISION"];
+/// The reason codes of a write on a digital card.
+pub const TOKEN_REASON_CODES: &[&str] = &[
+    "ISSUER_DECISION",
+    "USER_DECISION",
+    "DEVICE_LOST",
+    "DEVICE_STOLEN",
+    "DEVICE_FOUND",
+    "CARD_LOST",
+    "CARD_STOLEN",
+    "FRAUD_DETECTED",
+];
+
+/// `reason` and `reasonCode` (one of `codes`) of a write body.
+pub fn write_fields(object: &Map<String, Value>, codes: &[&str]) -> Result<WriteFields, ApiError> {
     let reason = string(object, "reason", "reason")?;
     if let Some(reason) = &reason
         && !chars_in(reason, 64, |c| c.is_ascii_alphanumeric() || c == ' ')
@@ -107,7 +121,7 @@ pub fn write_fields(object: &Map<String, Value>) -> Result<WriteFields, ApiError
     }
     let reason_code =
         string(object, "reasonCode", "reasonCode")?.unwrap_or_else(|| "ISSUER_DECISION".into());
-    if !matches!(reason_code.as_str(), "ISSUER_DECISION" | "USER_DECISION") {
+    if !codes.contains(&reason_code.as_str()) {
         return Err(ApiError::invalid_value("reasonCode"));
     }
     Ok(WriteFields {
@@ -217,19 +231,21 @@ mod tests {
 
     #[test]
     fn reason_and_reason_code() {
-        let ok = write_fields(&object(
-            json!({"reason": "Lost card 2", "reasonCode": "USER_DECISION"}),
-        ))
+        let c2p = CLICK_TO_PAY_REASON_CODES;
+        let ok = write_fields(
+            &object(json!({"reason": "Lost card 2", "reasonCode": "USER_DECISION"})),
+            c2p,
+        )
         .unwrap();
         assert_eq!(
             (ok.reason.as_deref(), ok.reason_code.as_str()),
             (Some("Lost card 2"), "USER_DECISION")
         );
         assert_eq!(
-            write_fields(&Map::new()).unwrap().reason_code,
+            write_fields(&Map::new(), c2p).unwrap().reason_code,
             "ISSUER_DECISION"
         );
-        let bad = write_fields(&object(json!({"reason": "fraud!"}))).unwrap_err();
+        let bad = write_fields(&object(json!({"reason": "fraud!"})), c2p).unwrap_err();
         assert_eq!(
             (bad.code, bad.message.as_str()),
             (
@@ -237,12 +253,21 @@ mod tests {
                 "reason is not in the expected format"
             )
         );
-        assert!(write_fields(&object(json!({"reason": "x".repeat(65)}))).is_err());
+        assert!(write_fields(&object(json!({"reason": "x".repeat(65)})), c2p).is_err());
         assert_eq!(
-            write_fields(&object(json!({"reasonCode": "WHIM"})))
+            write_fields(&object(json!({"reasonCode": "WHIM"})), c2p)
                 .unwrap_err()
                 .code,
             Some("FIELD_INVALID_VALUE")
+        );
+        // A token's codes are a Click to Pay write's and more.
+        let fraud = object(json!({"reasonCode": "FRAUD_DETECTED"}));
+        assert!(write_fields(&fraud, c2p).is_err());
+        assert_eq!(
+            write_fields(&fraud, TOKEN_REASON_CODES)
+                .unwrap()
+                .reason_code,
+            "FRAUD_DETECTED"
         );
     }
 

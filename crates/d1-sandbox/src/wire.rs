@@ -23,5 +23,16 @@ pub const NOTIFY_CONSUMERS: &str = "/notifications/d1/v1/issuers/{issuerId}/cons
 /// answer, and one digital card (`GET …/digitalCards/{digitalCardId}`).
 pub const DIGITAL_CARDS: &str = "digitalCards";
 
+/// Path segments of the digital-card writes ([inferred] but for suspend).
+pub const SUSPEND: &str = "operations:suspend";
+/// See [`SUSPEND`].
+pub const RESUME: &str = "operations:resume";
+/// See [`SUSPEND`].
+pub const DELETE: &str = "operations:delete";
+
+/// Notify Digital Card Operation, on the issuer's host.
+pub const NOTIFY_DIGITAL_CARD: &str =
+    "/notifications/d1/v1/issuers/{issuerId}/digitalCards/{digitalCardId}/notifications";
+
 /// The per-directory error list of a partial profiles answer.
 pub const PROFILE_ERRORS: &str = "errors";

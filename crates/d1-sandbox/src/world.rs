@@ -60,6 +60,13 @@ pub enum Action {
         /// The consumer.
         consumer_id: String,
     },
+    /// Suspend, resume or delete a digital card, as the issuer.
+    Token {
+        /// The digital card.
+        digital_card_id: String,
+        /// What is done to it.
+        write: TokenWrite,
+    },
 }
 
 impl Action {
@@ -72,6 +79,21 @@ impl Action {
                 "CLICK_TO_PAY_OPTOUT"
             }
             Action::OptOutCard { .. } | Action::OptOutConsumer { .. } => "CLICK_TO_PAY_OPT_OUT",
+            Action::Token { write, .. } => match write {
+                TokenWrite::Suspend => "SUSPEND",
+                TokenWrite::Resume => "RESUME",
+                TokenWrite::Delete => "DELETE",
+            },
+        }
+    }
+
+    /// The digital card a token operation is about; `None` for the others.
+    pub fn digital_card_id(&self) -> Option<&str> {
+        match self {
+            Action::Token {
+                digital_card_id, ..
+            } => Some(digital_card_id),
+            _ => None,
         }
     }
 
@@ -102,8 +124,11 @@ impl Action {
 pub struct Operation {
     /// Its id.
     pub operation_id: String,
-    /// `CLICK_TO_PAY_ENROLMENT`, `CLICK_TO_PAY_UPDATE` or `CLICK_TO_PAY_OPT_OUT`.
+    /// `CLICK_TO_PAY_ENROLMENT`, `CLICK_TO_PAY_UPDATE`, `CLICK_TO_PAY_OPT_OUT`, or a token's
+    /// `SUSPEND`, `RESUME`, `DELETE`.
     pub operation: &'static str,
+    /// Who asked for it: `ISSUER` (the bank), `USER`, `TSP`, `CCI` or `D1`.
+    pub requestor_type: &'static str,
     /// Where it stands.
     pub status: Status,
     /// When it was accepted (ISO 8601 UTC, milliseconds).
@@ -139,6 +164,8 @@ pub struct World {
     /// Each card's digitalCardIds, oldest first.
     card_tokens: HashMap<String, Vec<String>>,
     card_operations: HashMap<String, Vec<String>>,
+    /// Each digital card's operations.
+    token_operations: HashMap<String, Vec<String>>,
     consumer_operations: HashMap<String, Vec<String>>,
     next_operation: u64,
     /// Whether operations are listed under D1 v1's names.
@@ -199,6 +226,7 @@ impl World {
             tokens,
             card_tokens,
             card_operations: HashMap::new(),
+            token_operations: HashMap::new(),
             consumer_operations: HashMap::new(),
             next_operation: 1,
             v1_operation_names: false,
@@ -348,10 +376,27 @@ impl World {
                     )));
                 }
             }
+            Action::Token {
+                digital_card_id,
+                write,
+            } => {
+                let token = self.digital_card(digital_card_id)?;
+                if token.state == crate::tokens::TokenState::Deleted {
+                    return Err(ApiError::forbidden(format!(
+                        "digital card {digital_card_id} is deleted"
+                    )));
+                }
+                if *write == TokenWrite::Resume && !token.suspended_by.contains(&Party::Issuer) {
+                    return Err(ApiError::forbidden(format!(
+                        "digital card {digital_card_id} is not suspended by the issuer: only its suspender may resume it"
+                    )));
+                }
+            }
         }
         let operation = Operation {
             operation_id: format!("{}-{:08}", self.operation_prefix, self.next_operation),
             operation: action.name(self.v1_operation_names),
+            requestor_type: "ISSUER",
             status: Status::Pending,
             start_time: self.now(),
             end_time: None,
@@ -362,13 +407,21 @@ impl World {
             action,
         };
         self.next_operation += 1;
-        let index = match (operation.action.card_id(), operation.action.consumer_id()) {
-            (Some(card), _) => self.card_operations.entry(card.to_owned()).or_default(),
-            (None, Some(consumer)) => self
+        let action = &operation.action;
+        let index = match (
+            action.card_id(),
+            action.consumer_id(),
+            action.digital_card_id(),
+        ) {
+            (Some(card), _, _) => self.card_operations.entry(card.to_owned()).or_default(),
+            (None, Some(consumer), _) => self
                 .consumer_operations
                 .entry(consumer.to_owned())
                 .or_default(),
-            (None, None) => unreachable!("every action names a card or a consumer"),
+            (None, None, Some(token)) => self.token_operations.entry(token.to_owned()).or_default(),
+            (None, None, None) => {
+                unreachable!("every action names a card, a consumer or a digital card")
+            }
         };
         index.push(operation.operation_id.clone());
         self.operations
@@ -542,6 +595,30 @@ impl World {
                     format!("consumer {consumer_id} has no profile"),
                 ))
             }
+            Action::Token {
+                digital_card_id,
+                write,
+            } => {
+                let now = self.now();
+                let token = self.tokens.get_mut(digital_card_id).ok_or((
+                    "DIGITAL_CARD_UNKNOWN",
+                    format!("no digital card {digital_card_id}"),
+                ))?;
+                token
+                    .apply(*write, Party::Issuer, &now)
+                    .map_err(|refusal| match refusal {
+                        crate::tokens::Refusal::Deleted => (
+                            "DIGITAL_CARD_DELETED",
+                            format!("digital card {digital_card_id} was deleted"),
+                        ),
+                        crate::tokens::Refusal::NotSuspendedBy(_) => (
+                            "NOT_SUSPENDED_BY_ISSUER",
+                            format!(
+                                "digital card {digital_card_id} is not suspended by the issuer"
+                            ),
+                        ),
+                    })
+            }
         }
     }
 
@@ -568,6 +645,17 @@ impl World {
             return Err(ApiError::not_found("consumer", consumer_id));
         }
         Ok(self.page(self.consumer_operations.get(consumer_id), offset, count))
+    }
+
+    /// A digital card's operations, newest first.
+    pub fn digital_card_operations(
+        &self,
+        digital_card_id: &str,
+        offset: usize,
+        count: usize,
+    ) -> Result<(Vec<Operation>, usize), ApiError> {
+        self.digital_card(digital_card_id)?;
+        Ok(self.page(self.token_operations.get(digital_card_id), offset, count))
     }
 
     /// One of a consumer's operations.

@@ -27,6 +27,19 @@ async fn receive(
     Path((_, _, kind)): Path<(String, String, String)>,
     Json(body): Json<Value>,
 ) -> StatusCode {
+    delivered(&receiver, kind, body)
+}
+
+/// Notify Digital Card Operation, noted as kind `digitalCards/{digitalCardId}`.
+async fn receive_token(
+    State(receiver): State<Arc<Mutex<Receiver>>>,
+    Path((_, _, token)): Path<(String, String, String)>,
+    Json(body): Json<Value>,
+) -> StatusCode {
+    delivered(&receiver, format!("digitalCards/{token}"), body)
+}
+
+fn delivered(receiver: &Mutex<Receiver>, kind: String, body: Value) -> StatusCode {
     let mut receiver = receiver.lock().unwrap();
     receiver.attempts += 1;
     if receiver.attempts <= receiver.fail_first {
@@ -45,6 +58,10 @@ async fn receiver(fail_first: usize) -> (String, Arc<Mutex<Receiver>>) {
         .route(
             "/notifications/d1/{version}/issuers/{issuer}/{kind}",
             post(receive),
+        )
+        .route(
+            "/notifications/d1/{version}/issuers/{issuer}/digitalCards/{token}/notifications",
+            post(receive_token),
         )
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -142,5 +159,34 @@ async fn operations_that_end_at_once_are_notified_too() {
     assert_eq!(
         state.lock().unwrap().delivered[0].1["operations"][0]["operationId"],
         op["operationId"]
+    );
+}
+
+#[tokio::test]
+async fn a_digital_card_s_ended_operation_is_notified_to_the_issuer() {
+    let (url, state) = receiver(1).await;
+    let config = SandboxConfig {
+        op_delay: Duration::from_millis(20),
+        consumers: 40,
+        notify_url: Some(url),
+        ..SandboxConfig::default()
+    };
+    let h = start_with(config).await;
+    let population = d1_sandbox::seed::generate(1, 40);
+    let token = d1_sandbox::tokens::generate(1, &population)
+        .into_values()
+        .find(|t| t.state == d1_sandbox::tokens::TokenState::Active)
+        .unwrap();
+    let id = &token.digital_card_id;
+    let (_, op) = h
+        .post(&format!("/digitalCards/{id}/operations:suspend"), json!({}))
+        .await;
+    wait_for(&state, 1).await;
+    let receiver = state.lock().unwrap();
+    let (kind, body) = &receiver.delivered[0];
+    assert_eq!(kind, &format!("digitalCards/{id}"));
+    assert_eq!(
+        body,
+        &json!({"operationId": op["operationId"], "operation": "SUSPEND", "status": "SUCCESSFUL"})
     );
 }

@@ -5,6 +5,7 @@ mod support;
 
 use std::time::Duration;
 
+use d1_sandbox::tokens::{DigitalCard, Party, TokenState, TokenType};
 use serde_json::{Value, json};
 use support::*;
 
@@ -132,4 +133,103 @@ async fn opting_a_card_out_deletes_its_click_to_pay_token_and_enrolling_it_again
         .map(|c| c["digitalCardId"].as_str().unwrap())
         .collect();
     assert_eq!(listed, [fresh_id], "the profile names the new token");
+}
+
+/// The first seeded token that `matches`.
+fn seeded(matches: impl Fn(&DigitalCard) -> bool) -> DigitalCard {
+    d1_sandbox::tokens::generate(1, &population())
+        .into_values()
+        .find(|t| matches(t))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_issuer_suspends_resumes_and_deletes_a_token_and_lifts_only_its_own_suspension() {
+    let h = start(Duration::ZERO).await;
+    let write = async |id: &str, what: &str, body: Value| {
+        h.post(&format!("/digitalCards/{id}/operations:{what}"), body)
+            .await
+    };
+    let state = async |id: &str| {
+        let (_, token) = h.get(&format!("/digitalCards/{id}")).await;
+        (token["state"].clone(), token["suspendedBy"].clone())
+    };
+    let merchant =
+        seeded(|t| t.token_type == TokenType::CardOnFile && t.state == TokenState::Active);
+    let id = merchant.digital_card_id.as_str();
+    let (status, body) = write(
+        id,
+        "suspend",
+        json!({"reasonCode": "FRAUD_DETECTED", "reason": "Merchant breach"}),
+    )
+    .await;
+    assert_eq!((status, body["status"].as_str()), (202, Some("SUCCESSFUL")));
+    assert_eq!(state(id).await, (json!("SUSPENDED"), json!(["ISSUER"])));
+    assert_eq!(write(id, "resume", json!({})).await.0, 202);
+    assert_eq!(state(id).await, (json!("ACTIVE"), json!([])));
+
+    // Suspended by its requestor: the issuer has nothing of its own to lift; its own
+    // suspension comes and goes beside the requestor's.
+    let theirs = seeded(|t| t.suspended_by == [Party::TokenRequestor]);
+    let theirs = theirs.digital_card_id.as_str();
+    assert_eq!(write(theirs, "resume", json!({})).await.0, 403);
+    assert_eq!(write(theirs, "suspend", json!({})).await.0, 202);
+    assert_eq!(
+        state(theirs).await,
+        (json!("SUSPENDED"), json!(["ISSUER", "TOKEN_REQUESTOR"]))
+    );
+    assert_eq!(write(theirs, "resume", json!({})).await.0, 202);
+    assert_eq!(
+        state(theirs).await,
+        (json!("SUSPENDED"), json!(["TOKEN_REQUESTOR"]))
+    );
+
+    // Deleted is final.
+    assert_eq!(
+        write(id, "delete", json!({"reasonCode": "CARD_STOLEN"}))
+            .await
+            .0,
+        202
+    );
+    for what in ["suspend", "resume", "delete"] {
+        assert_eq!(write(id, what, json!({})).await.0, 403, "{what}");
+    }
+    let (_, listed) = h.get(&format!("/digitalCards/{id}/operations")).await;
+    let listed: Vec<(&str, &str, &str, &str)> = listed["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["operation"].as_str().unwrap(),
+                o["status"].as_str().unwrap(),
+                o["requestorType"].as_str().unwrap(),
+                o["reasonCode"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("DELETE", "SUCCESSFUL", "ISSUER", "CARD_STOLEN"),
+            ("RESUME", "SUCCESSFUL", "ISSUER", "ISSUER_DECISION"),
+            ("SUSPEND", "SUCCESSFUL", "ISSUER", "FRAUD_DETECTED"),
+        ]
+    );
+
+    // A code from the contract's list only, and a token that exists.
+    let other = seeded(|t| t.token_type == TokenType::Wallet && t.state == TokenState::Active);
+    let (status, body) = write(
+        &other.digital_card_id,
+        "suspend",
+        json!({"reasonCode": "BECAUSE"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errorCode"].as_str()),
+        (400, Some("FIELD_INVALID_VALUE")),
+        "{body}"
+    );
+    assert_eq!(write("dc-unknown", "suspend", json!({})).await.0, 404);
+    assert_eq!(h.get("/digitalCards/dc-unknown/operations").await.0, 404);
 }
