@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use crate::assertion::Signer;
 use crate::config::{Config, Identity, Trust};
 use crate::error::Error;
-use crate::ids::{CardId, ConsumerId, CorrelationId, OperationId, Reason};
+use crate::ids::{CardId, ConsumerId, CorrelationId, DigitalCardId, OperationId, Reason};
 use crate::secret::Secret;
 use crate::token::TokenCache;
 use crate::wire::{
@@ -45,6 +45,17 @@ pub struct Write {
     pub reason: Option<Reason>,
     /// Reason code (D1's default: issuer decision).
     pub reason_code: ReasonCode,
+    /// Ties this call to a use case.
+    pub correlation_id: Option<CorrelationId>,
+}
+
+/// A write on a digital card: its reason, its code, and its correlation id.
+#[derive(Debug, Clone, Default)]
+pub struct TokenWrite {
+    /// Free-text reason.
+    pub reason: Option<Reason>,
+    /// Reason code (D1's default: issuer decision).
+    pub reason_code: wire::TokenReasonCode,
     /// Ties this call to a use case.
     pub correlation_id: Option<CorrelationId>,
 }
@@ -300,6 +311,65 @@ impl Client {
             wire::OPERATIONS
         ));
         self.read(path, Vec::new(), call).await
+    }
+
+    /// A card's digital cards (its tokens: Click to Pay, wallets, merchants), the deleted ones
+    /// too.
+    pub async fn digital_cards(
+        &self,
+        card: &CardId,
+        call: Call,
+    ) -> Result<Response<wire::DigitalCardList>, Error> {
+        let path = self.issuer_path(&format!("/cards/{card}/{}", wire::DIGITAL_CARDS));
+        self.read(path, Vec::new(), call).await
+    }
+
+    /// One digital card.
+    pub async fn digital_card(
+        &self,
+        digital_card: &DigitalCardId,
+        call: Call,
+    ) -> Result<Response<wire::DigitalCard>, Error> {
+        let path = self.issuer_path(&format!("/{}/{digital_card}", wire::DIGITAL_CARDS));
+        self.read(path, Vec::new(), call).await
+    }
+
+    /// Suspends, resumes (the bank's own suspension) or deletes a digital card.
+    pub async fn digital_card_write(
+        &self,
+        digital_card: &DigitalCardId,
+        action: wire::TokenAction,
+        write: TokenWrite,
+    ) -> Result<Response<Accepted>, Error> {
+        let mut body = json!({ "reasonCode": write.reason_code });
+        if let Some(reason) = &write.reason {
+            body["reason"] = Value::String(reason.as_str().to_owned());
+        }
+        self.write(
+            self.issuer_path(&format!(
+                "/{}/{digital_card}/{}",
+                wire::DIGITAL_CARDS,
+                action.path()
+            )),
+            body,
+            write.correlation_id,
+        )
+        .await
+    }
+
+    /// A digital card's operations, newest first, whoever made them.
+    pub async fn digital_card_operations(
+        &self,
+        digital_card: &DigitalCardId,
+        page: Page,
+        call: Call,
+    ) -> Result<Response<OperationPage>, Error> {
+        let path = self.issuer_path(&format!(
+            "/{}/{digital_card}/{}",
+            wire::DIGITAL_CARDS,
+            wire::OPERATIONS
+        ));
+        self.read(path, page_query(page)?, call).await
     }
 
     async fn read<T: DeserializeOwned>(

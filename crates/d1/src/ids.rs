@@ -111,6 +111,10 @@ id_type!(
     OperationId, "operationId", 1, 64, id_char
 );
 id_type!(
+    /// D1's id of a digital card (a token), `^[A-Za-z0-9_-]{1,64}$`.
+    DigitalCardId, "digitalCardId", 1, 64, id_char
+);
+id_type!(
     /// The `x-correlation-id` header, `^[A-Za-z0-9_-]{1,64}$`. D1 logs it in clear: it must be
     /// random ([`CorrelationId::random`]), never derived from personal data.
     CorrelationId, "correlationId", 1, 64, id_char

@@ -17,8 +17,10 @@ pub mod shape;
 mod token;
 pub mod wire;
 
-pub use client::{Call, Client, Page, Response, Write};
+pub use client::{Call, Client, Page, Response, TokenWrite, Write};
 pub use config::{Config, Identity, Trust};
 pub use error::{Error, TlsFailure};
-pub use ids::{CardId, ConsumerId, CorrelationId, InvalidId, IssuerId, OperationId, Reason};
+pub use ids::{
+    CardId, ConsumerId, CorrelationId, DigitalCardId, InvalidId, IssuerId, OperationId, Reason,
+};
 pub use secret::Secret;

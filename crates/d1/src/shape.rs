@@ -97,6 +97,17 @@ pub fn card_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::
         .map_err(|_| D::Error::custom("cardId does not follow the contract's pattern"))
 }
 
+/// A digitalCardId: the contract's id pattern, and never a card number.
+pub fn digital_card_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = String::deserialize(deserializer)?;
+    if holds_card_number(&value) {
+        return Err(D::Error::custom("digitalCardId is a card number"));
+    }
+    crate::DigitalCardId::new(value.as_str())
+        .map(|_| value)
+        .map_err(|_| D::Error::custom("digitalCardId does not follow the contract's pattern"))
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -19,6 +19,12 @@ pub const OPERATIONS: &str = "operations";
 pub const NOTIFY_CARDS: &str = "/notifications/d1/v2/issuers/{issuerId}/cards";
 /// Notify Consumer Operations, POSTed by D1 to the issuer's host [inferred].
 pub const NOTIFY_CONSUMERS: &str = "/notifications/d1/v1/issuers/{issuerId}/consumers";
+/// A card's digital cards (`…/cards/{cardId}/digitalCards`), the list's field, and one digital
+/// card (`…/digitalCards/{digitalCardId}`) [inferred].
+pub const DIGITAL_CARDS: &str = "digitalCards";
+/// Notify Digital Card Operation, POSTed by D1 to the issuer's host [doc].
+pub const NOTIFY_DIGITAL_CARD: &str =
+    "/notifications/d1/v1/issuers/{issuerId}/digitalCards/{digitalCardId}/notifications";
 /// Query parameters of the operations lists [inferred].
 pub const OFFSET: &str = "offset";
 /// See [`OFFSET`].
@@ -75,8 +81,156 @@ open_enum!(
     OperationKind { /// Enrolment.
     Enrolment = "CLICK_TO_PAY_ENROLMENT", /// Update.
     Update = "CLICK_TO_PAY_UPDATE", /// Opt-out.
-    OptOut = "CLICK_TO_PAY_OPT_OUT" | "CLICK_TO_PAY_OPTOUT" }
+    OptOut = "CLICK_TO_PAY_OPT_OUT" | "CLICK_TO_PAY_OPTOUT", /// A token suspended [doc v1].
+    Suspend = "SUSPEND", /// A token resumed [doc v1].
+    Resume = "RESUME", /// A token deleted [doc v1].
+    Delete = "DELETE" }
 );
+open_enum!(
+    /// Who asked for an operation [doc v1]: the bank, the cardholder (a wallet), the token
+    /// service (a merchant, the network), a card-centric integrator, or D1's portal.
+    RequestorType { /// The bank.
+    Issuer = "ISSUER", /// The cardholder.
+    User = "USER", /// The token service provider.
+    Tsp = "TSP", /// A card-centric integrator.
+    Cci = "CCI", /// D1 itself.
+    D1 = "D1" }
+);
+open_enum!(
+    /// Where a digital card stands [inferred].
+    TokenState { /// Usable.
+    Active = "ACTIVE", /// Suspended by one party or more.
+    Suspended = "SUSPENDED", /// Gone for good.
+    Deleted = "DELETED", /// Not active yet.
+    PendingActivation = "PENDING_ACTIVATION" }
+);
+open_enum!(
+    /// What holds a digital card [inferred].
+    TokenType { /// The network's Click to Pay.
+    ClickToPay = "CLICK_TO_PAY", /// A wallet on a device.
+    Wallet = "WALLET", /// A merchant, card on file.
+    CardOnFile = "CARD_ON_FILE" }
+);
+open_enum!(
+    /// A party that suspended a digital card [inferred].
+    Suspender { /// The bank.
+    Issuer = "ISSUER", /// The wallet or merchant that holds the token.
+    TokenRequestor = "TOKEN_REQUESTOR", /// The cardholder.
+    Cardholder = "CARDHOLDER" }
+);
+
+/// A write on a digital card, and its path segment (suspend [doc], the others [inferred]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAction {
+    /// Suspend it.
+    Suspend,
+    /// Lift the bank's own suspension.
+    Resume,
+    /// Delete it (final).
+    Delete,
+}
+
+impl TokenAction {
+    /// The path segment after `…/digitalCards/{digitalCardId}/`.
+    pub fn path(self) -> &'static str {
+        match self {
+            TokenAction::Suspend => "operations:suspend",
+            TokenAction::Resume => "operations:resume",
+            TokenAction::Delete => "operations:delete",
+        }
+    }
+}
+
+/// Why a write on a digital card is made: the Click to Pay codes [doc], `DEVICE_LOST` [doc],
+/// and the others [inferred] from the SDK's unbind reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TokenReasonCode {
+    /// The bank decided (D1's default).
+    #[default]
+    IssuerDecision,
+    /// The cardholder asked.
+    UserDecision,
+    /// The device was lost.
+    DeviceLost,
+    /// The device was stolen.
+    DeviceStolen,
+    /// The device was found again.
+    DeviceFound,
+    /// The card was lost.
+    CardLost,
+    /// The card was stolen.
+    CardStolen,
+    /// Fraud was found.
+    FraudDetected,
+}
+
+/// A digital card (a token) of a card, as the issuer's digital-card API shows it [sdk names,
+/// inferred JSON].
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DigitalCard {
+    /// Its id.
+    #[serde(deserialize_with = "crate::shape::digital_card_id")]
+    pub digital_card_id: String,
+    /// The card it is a token of.
+    #[serde(deserialize_with = "crate::shape::card_id")]
+    pub card_id: String,
+    /// Where it stands.
+    pub state: TokenState,
+    /// The card's network.
+    #[serde(default)]
+    pub scheme: Option<Scheme>,
+    /// What holds it.
+    #[serde(default = "unknown_token_type")]
+    pub token_type: TokenType,
+    /// The token's own last four digits (never the card's).
+    #[serde(default, deserialize_with = "crate::shape::optional_last_four")]
+    pub last4: Option<String>,
+    /// The token's expiry, MMYY.
+    #[serde(default)]
+    pub expiry_date: Option<String>,
+    /// The token requestor's id.
+    #[serde(default)]
+    pub token_requestor_id: Option<String>,
+    /// The token requestor's name: the wallet, the merchant, or the network's Click to Pay.
+    #[serde(default)]
+    pub token_requestor_name: Option<String>,
+    /// The device's name, for a wallet token: personal data, never logged.
+    #[serde(default)]
+    pub device_name: Option<String>,
+    /// The kind of device, for a wallet token.
+    #[serde(default)]
+    pub device_type: Option<String>,
+    /// The merchant gateway that asked for it, for a merchant's token.
+    #[serde(default)]
+    pub merchant_gateway_id: Option<String>,
+    /// The merchant holding it.
+    #[serde(default)]
+    pub merchant_id: Option<String>,
+    /// Who has it suspended.
+    #[serde(default)]
+    pub suspended_by: Vec<Suspender>,
+    /// When it was made.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When it last changed.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+fn unknown_token_type() -> TokenType {
+    TokenType::Unknown(String::new())
+}
+
+/// A card's digital cards [inferred wrapper].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DigitalCardList {
+    /// Every digital card of the card, the deleted ones too.
+    pub digital_cards: Vec<DigitalCard>,
+}
 
 /// Why a write is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -230,6 +384,12 @@ pub struct Operation {
     /// Why it failed, in words.
     #[serde(default)]
     pub error: Option<String>,
+    /// Who asked for it [doc v1, optional].
+    #[serde(default)]
+    pub requestor_type: Option<RequestorType>,
+    /// The requestor's id (a merchant's, a wallet's) [doc v1, optional].
+    #[serde(default)]
+    pub requestor_id: Option<String>,
 }
 
 fn unknown_kind() -> OperationKind {
@@ -289,6 +449,39 @@ fn default_expires_in() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digital_card_decodes_leniently_but_never_holds_a_card_number() {
+        let token: DigitalCard = serde_json::from_str(
+            r#"{"digitalCardId": "dc-91aa", "cardId": "crd-7f3k2", "state": "INACTIVE",
+                "tokenType": "WALLET", "last4": "7781", "suspendedBy": ["ISSUER", "BANK_OF_MARS"],
+                "deviceName": "Hanako's iPhone", "newField": 1}"#,
+        )
+        .unwrap();
+        assert_eq!(token.state, TokenState::Unknown("INACTIVE".into()));
+        assert_eq!(
+            token.suspended_by,
+            [Suspender::Issuer, Suspender::Unknown("BANK_OF_MARS".into())]
+        );
+        assert_eq!(token.scheme, None);
+        for hostile in [
+            r#"{"digitalCardId": "4111111111111111", "cardId": "crd-1", "state": "ACTIVE"}"#,
+            r#"{"digitalCardId": "dc-1", "cardId": "crd-1", "state": "ACTIVE", "last4": "4111111111111111"}"#,
+            r#"{"digitalCardId": "dc 1", "cardId": "crd-1", "state": "ACTIVE"}"#,
+        ] {
+            let error = serde_json::from_str::<DigitalCard>(hostile).unwrap_err();
+            assert!(!error.to_string().contains("4111111111111111"), "{error}");
+        }
+        let op: Operation = serde_json::from_str(
+            r#"{"operationId": "o1", "status": "SUCCESSFUL", "operation": "DELETE",
+                "requestorType": "TSP", "requestorId": "40010099001"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (op.operation, op.requestor_type),
+            (OperationKind::Delete, Some(RequestorType::Tsp))
+        );
+    }
 
     #[test]
     fn unknown_fields_and_enum_values_are_kept_not_refused() {

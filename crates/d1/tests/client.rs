@@ -4,10 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use d1::wire::{OperationStatus, Scheme};
+use d1::wire::{
+    OperationKind, OperationStatus, RequestorType, Scheme, Suspender, TokenAction, TokenReasonCode,
+    TokenState, TokenType,
+};
 use d1::{
-    Call, CardId, Client, Config, ConsumerId, Error, Identity, IssuerId, OperationId, Page, Reason,
-    Secret, TlsFailure, Trust, Write,
+    Call, CardId, Client, Config, ConsumerId, DigitalCardId, Error, Identity, IssuerId,
+    OperationId, Page, Reason, Secret, TlsFailure, TokenWrite, Trust, Write,
 };
 use d1_sandbox::faults::{Endpoint, Fault};
 use d1_sandbox::{Sandbox, SandboxConfig};
@@ -645,4 +648,128 @@ async fn a_failing_token_endpoint_is_retried_for_reads() {
     assert_eq!(sandbox.stats().token_requests, 3, "three attempts");
     sandbox.set_faults(Vec::new());
     assert!(d1.profiles(&id, Call::default()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_card_s_digital_cards_are_read_written_and_their_operations_name_who_made_them() {
+    let sandbox = sandbox(Duration::ZERO).await;
+    let client = client(&sandbox);
+    let population = d1_sandbox::seed::generate(1, 40);
+    let seeded = d1_sandbox::tokens::generate(1, &population);
+    let merchant = seeded
+        .values()
+        .find(|t| {
+            t.token_type == d1_sandbox::tokens::TokenType::CardOnFile
+                && t.state == d1_sandbox::tokens::TokenState::Active
+        })
+        .unwrap();
+    let card = CardId::new(&merchant.card_id).unwrap();
+    let listed = client
+        .digital_cards(&card, Call::default())
+        .await
+        .unwrap()
+        .value
+        .digital_cards;
+    let expected = seeded
+        .values()
+        .filter(|t| t.card_id == merchant.card_id)
+        .count();
+    assert_eq!(listed.len(), expected);
+    let id = DigitalCardId::new(&merchant.digital_card_id).unwrap();
+    let token = client
+        .digital_card(&id, Call::default())
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(
+        (
+            &token.state,
+            &token.token_type,
+            token.merchant_gateway_id.as_deref(),
+            token.token_requestor_name.as_deref()
+        ),
+        (
+            &TokenState::Active,
+            &TokenType::CardOnFile,
+            merchant.merchant_gateway_id.as_deref(),
+            Some(merchant.token_requestor_name.as_str())
+        )
+    );
+    assert!(listed.contains(&token));
+
+    let write = TokenWrite {
+        reason: Some(Reason::new("Merchant breach").unwrap()),
+        reason_code: TokenReasonCode::FraudDetected,
+        correlation_id: None,
+    };
+    let accepted = client
+        .digital_card_write(&id, TokenAction::Suspend, write)
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(accepted.status, OperationStatus::Successful);
+    let token = client
+        .digital_card(&id, Call::default())
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(
+        (token.state, token.suspended_by),
+        (TokenState::Suspended, vec![Suspender::Issuer])
+    );
+    let operations = client
+        .digital_card_operations(
+            &id,
+            Page {
+                offset: 0,
+                count: 10,
+            },
+            Call::default(),
+        )
+        .await
+        .unwrap()
+        .value
+        .operations;
+    assert_eq!(operations.len(), 1);
+    assert_eq!(operations[0].operation_id, accepted.operation_id);
+    assert_eq!(
+        (
+            &operations[0].operation,
+            &operations[0].requestor_type,
+            operations[0].reason_code.as_deref()
+        ),
+        (
+            &OperationKind::Suspend,
+            &Some(RequestorType::Issuer),
+            Some("FRAUD_DETECTED")
+        )
+    );
+
+    // Another party's suspension is not the bank's to lift; a deleted token takes no write.
+    let theirs = seeded
+        .values()
+        .find(|t| t.suspended_by == [d1_sandbox::tokens::Party::TokenRequestor])
+        .unwrap();
+    let theirs = DigitalCardId::new(&theirs.digital_card_id).unwrap();
+    let refused = client
+        .digital_card_write(&theirs, TokenAction::Resume, TokenWrite::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, Error::Rejected { status: 403, .. }),
+        "{refused}"
+    );
+    client
+        .digital_card_write(&id, TokenAction::Delete, TokenWrite::default())
+        .await
+        .unwrap();
+    let refused = client
+        .digital_card_write(&id, TokenAction::Resume, TokenWrite::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, Error::Rejected { status: 403, .. }),
+        "{refused}"
+    );
+    assert!(DigitalCardId::new("dc 1; drop").is_err(), "never sent");
 }
