@@ -195,7 +195,7 @@ impl Client {
                 "the Visa cardholder name must be at most 26 characters".into(),
             ));
         }
-        let mut body = write_body(&write);
+        let mut body = write_body(write.reason.as_ref(), write.reason_code);
         if let Some(name) = cardholder_name {
             body["cardholderName"] = Value::String(name);
         }
@@ -215,7 +215,7 @@ impl Client {
         billing_address: Option<BillingAddress>,
         card_holder_name: Option<String>,
     ) -> Result<Response<Accepted>, Error> {
-        let mut body = write_body(&write);
+        let mut body = write_body(write.reason.as_ref(), write.reason_code);
         if let Some(address) = billing_address {
             body["billingAddress"] = to_value(&address);
         }
@@ -237,7 +237,7 @@ impl Client {
         write: Write,
         info: &ConsumerInfo,
     ) -> Result<Response<Accepted>, Error> {
-        let mut body = write_body(&write);
+        let mut body = write_body(write.reason.as_ref(), write.reason_code);
         body["consumerInfo"] = to_value(info);
         self.write(
             self.issuer_path(&format!("/consumers/{consumer}/{}", wire::UPDATE)),
@@ -253,7 +253,7 @@ impl Client {
         card: &CardId,
         write: Write,
     ) -> Result<Response<Accepted>, Error> {
-        let body = write_body(&write);
+        let body = write_body(write.reason.as_ref(), write.reason_code);
         self.write(
             self.issuer_path(&format!("/cards/{card}/{}", wire::OPT_OUT)),
             body,
@@ -268,7 +268,7 @@ impl Client {
         consumer: &ConsumerId,
         write: Write,
     ) -> Result<Response<Accepted>, Error> {
-        let body = write_body(&write);
+        let body = write_body(write.reason.as_ref(), write.reason_code);
         self.write(
             self.issuer_path(&format!("/consumers/{consumer}/{}", wire::OPT_OUT)),
             body,
@@ -341,10 +341,7 @@ impl Client {
         action: wire::TokenAction,
         write: TokenWrite,
     ) -> Result<Response<Accepted>, Error> {
-        let mut body = json!({ "reasonCode": write.reason_code });
-        if let Some(reason) = &write.reason {
-            body["reason"] = Value::String(reason.as_str().to_owned());
-        }
+        let body = write_body(write.reason.as_ref(), write.reason_code);
         self.write(
             self.issuer_path(&format!(
                 "/{}/{digital_card}/{}",
@@ -594,9 +591,10 @@ impl Client {
     }
 }
 
-fn write_body(write: &Write) -> Value {
-    let mut body = json!({ "reasonCode": write.reason_code });
-    if let Some(reason) = &write.reason {
+/// A write's body: its reason code (a Click to Pay or a token code) and its reason.
+fn write_body(reason: Option<&Reason>, reason_code: impl Serialize) -> Value {
+    let mut body = json!({ "reasonCode": reason_code });
+    if let Some(reason) = reason {
         body["reason"] = Value::String(reason.as_str().to_owned());
     }
     body
