@@ -129,6 +129,9 @@ pub struct Operation {
     pub operation: &'static str,
     /// Who asked for it: `ISSUER` (the bank), `USER`, `TSP`, `CCI` or `D1`.
     pub requestor_type: &'static str,
+    /// The requestor's id, when not the bank: a merchant's or a wallet's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requestor_id: Option<String>,
     /// Where it stands.
     pub status: Status,
     /// When it was accepted (ISO 8601 UTC, milliseconds).
@@ -139,8 +142,9 @@ pub struct Operation {
     /// The caller's free-text reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The caller's reason code.
-    pub reason_code: String,
+    /// The caller's reason code (none given by another requestor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<&'static str>,
@@ -218,7 +222,7 @@ impl World {
                 }
             }
         }
-        Self {
+        let mut world = Self {
             bank: population.bank,
             card_owner,
             directories: population.directories,
@@ -232,6 +236,57 @@ impl World {
             v1_operation_names: false,
             operation_prefix: "op".into(),
             clock_offset: chrono::TimeDelta::zero(),
+        };
+        world.seed_token_history();
+        world
+    }
+
+    /// What other parties did to the seeded tokens, in their operations lists: a merchant's
+    /// deleted token was deleted by that merchant (`TSP`), a token its requestor suspended was
+    /// suspended by it, a deleted Click to Pay token was deleted by the network.
+    fn seed_token_history(&mut self) {
+        let done: Vec<(String, TokenWrite, String, String)> = self
+            .tokens
+            .values()
+            .filter_map(|token| {
+                let write = match token.state {
+                    crate::tokens::TokenState::Deleted => TokenWrite::Delete,
+                    crate::tokens::TokenState::Suspended => TokenWrite::Suspend,
+                    crate::tokens::TokenState::Active => return None,
+                };
+                Some((
+                    token.digital_card_id.clone(),
+                    write,
+                    token.token_requestor_id.clone(),
+                    token.updated_at.clone(),
+                ))
+            })
+            .collect();
+        for (n, (digital_card_id, write, requestor, at)) in done.into_iter().enumerate() {
+            let action = Action::Token {
+                digital_card_id: digital_card_id.clone(),
+                write,
+            };
+            let operation = Operation {
+                operation_id: format!("seed-{:08}", n + 1),
+                operation: action.name(false),
+                requestor_type: "TSP",
+                requestor_id: Some(requestor),
+                status: Status::Successful,
+                start_time: at.clone(),
+                end_time: Some(at),
+                reason: None,
+                reason_code: None,
+                error_code: None,
+                error: None,
+                action,
+            };
+            self.token_operations
+                .entry(digital_card_id)
+                .or_default()
+                .push(operation.operation_id.clone());
+            self.operations
+                .insert(operation.operation_id.clone(), operation);
         }
     }
 
@@ -397,11 +452,12 @@ impl World {
             operation_id: format!("{}-{:08}", self.operation_prefix, self.next_operation),
             operation: action.name(self.v1_operation_names),
             requestor_type: "ISSUER",
+            requestor_id: None,
             status: Status::Pending,
             start_time: self.now(),
             end_time: None,
             reason,
-            reason_code,
+            reason_code: Some(reason_code),
             error_code: None,
             error: None,
             action,

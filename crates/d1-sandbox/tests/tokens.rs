@@ -233,3 +233,29 @@ async fn the_issuer_suspends_resumes_and_deletes_a_token_and_lifts_only_its_own_
     assert_eq!(write("dc-unknown", "suspend", json!({})).await.0, 404);
     assert_eq!(h.get("/digitalCards/dc-unknown/operations").await.0, 404);
 }
+
+#[tokio::test]
+async fn what_another_party_did_to_a_token_is_in_its_operations_naming_that_party() {
+    let h = start(Duration::ZERO).await;
+    for (token, operation) in [
+        (
+            seeded(|t| t.token_type == TokenType::CardOnFile && t.state == TokenState::Deleted),
+            "DELETE",
+        ),
+        (
+            seeded(|t| t.suspended_by == [Party::TokenRequestor]),
+            "SUSPEND",
+        ),
+    ] {
+        let id = &token.digital_card_id;
+        let (status, body) = h.get(&format!("/digitalCards/{id}/operations")).await;
+        assert_eq!(status, 200, "{body}");
+        let listed = &body["operations"];
+        assert_eq!(listed.as_array().map(Vec::len), Some(1), "{body}");
+        assert_eq!(listed[0]["operation"], operation);
+        assert_eq!(listed[0]["status"], "SUCCESSFUL");
+        assert_eq!(listed[0]["requestorType"], "TSP");
+        assert_eq!(listed[0]["requestorId"], token.token_requestor_id.as_str());
+        assert!(listed[0].get("reasonCode").is_none(), "{body}");
+    }
+}
