@@ -43,6 +43,7 @@ pub mod privacy;
 pub mod profile;
 pub mod profile_audit;
 pub mod storage;
+pub mod tokens;
 pub mod writes;
 
 pub use console::Console;

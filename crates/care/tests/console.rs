@@ -1680,3 +1680,66 @@ async fn a_whole_card_number_is_never_searched_and_its_last_4_is_offered() {
     // A phone number with its country code is still a search.
     h.console.search("+81 90 1234 5678", 10).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_card_s_tokens_are_grouped_and_recorded_without_a_device_s_name() {
+    use d1_sandbox::tokens::TokenType;
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let seeded = d1_sandbox::tokens::generate(1, &population);
+    let of = |card: &str, kind| {
+        seeded
+            .values()
+            .filter(|t| t.card_id == card && t.token_type == kind)
+            .count()
+    };
+    let card = population
+        .bank
+        .values()
+        .flat_map(|c| &c.cards)
+        .map(|c| c.card_id.clone())
+        .find(|card| of(card, TokenType::Wallet) > 0 && of(card, TokenType::CardOnFile) > 0)
+        .unwrap();
+    let tokens = h.console.card_tokens(&card).await.unwrap();
+    assert_eq!(
+        (
+            tokens.click_to_pay.len(),
+            tokens.wallets.len(),
+            tokens.merchants.len()
+        ),
+        (
+            of(&card, TokenType::ClickToPay),
+            of(&card, TokenType::Wallet),
+            of(&card, TokenType::CardOnFile)
+        )
+    );
+    let device = tokens.wallets[0].device_name.clone().expect("a device");
+    let recorded = h
+        .trail()
+        .into_iter()
+        .rev()
+        .find(|r| r.event.event == "tokens_view")
+        .expect("recorded");
+    assert_eq!(recorded.event.resource.as_deref(), Some(card.as_str()));
+    assert!(recorded.event.result.starts_with("ok;"), "{recorded:?}");
+    let trail = serde_json::to_string(&h.trail()).unwrap();
+    assert!(!trail.contains(&device), "no device name in the trail");
+    for log in std::fs::read_dir(&h.console.dirs().logs)
+        .into_iter()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(log.unwrap().path()).unwrap_or_default();
+        assert!(!text.contains(&device), "no device name in the logs");
+    }
+
+    // A card number where the card id belongs is refused before anything is read; a card the
+    // bank does not hold is not found.
+    let refused = h
+        .console
+        .card_tokens("4111 1111 1111 1111")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput, "{refused}");
+    let missing = h.console.card_tokens("crd-unknown000").await.unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::NotFound, "{missing}");
+}

@@ -36,6 +36,15 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show a card's tokens: its Click to Pay token, wallet tokens (a device each) and
+    /// merchants' cards on file, the deleted ones too.
+    Tokens {
+        /// The cardId.
+        card_id: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Opt a card or a consumer out of Click to Pay.
     #[command(subcommand)]
     OptOut(OptOutCommand),

@@ -115,6 +115,7 @@ async fn run_command(console: &Console, command: Command) -> Outcome {
         Command::Env(command) => env::run(console, command).await,
         Command::Search { text, json } => consumer::search(console, &text, json).await,
         Command::Show { consumer_id, json } => consumer::show(console, &consumer_id, json).await,
+        Command::Tokens { card_id, json } => consumer::tokens(console, &card_id, json).await,
         Command::OptOut(command) => write::opt_out(console, command).await,
         Command::Enrol { card_id, write } => write::enrol(console, card_id, write).await,
         Command::Update { what, id, write } => write::update(console, what, id, write).await,

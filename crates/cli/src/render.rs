@@ -6,6 +6,7 @@ use care::environments::connection_test::Step;
 use care::journal::Entry;
 use care::profile::compare::Match;
 use care::profile::{BankSide, ConsumerView, DirectoryState};
+use care::tokens::{CardTokens, Token};
 use care::writes::{Change, Removal};
 
 /// Cells longer than this are cut (with an ellipsis): untrusted text never breaks the table.
@@ -353,6 +354,54 @@ pub fn print_json(value: &impl serde::Serialize) {
         "{}",
         serde_json::to_string_pretty(value).expect("serializable")
     );
+}
+
+/// A card's tokens, a block per group.
+pub fn tokens(card: &CardTokens) {
+    say!("card {}: {} tokens", inert(&card.card_id), card.count());
+    for (group, tokens) in [
+        ("Click to Pay", &card.click_to_pay),
+        ("wallets", &card.wallets),
+        ("merchants", &card.merchants),
+        ("other", &card.other),
+    ] {
+        if tokens.is_empty() {
+            continue;
+        }
+        say!("  {group}");
+        for token in tokens {
+            say!("    {}", token_line(token));
+        }
+    }
+}
+
+fn token_line(token: &Token) -> String {
+    let field = |value: &Option<String>| inert(value.as_deref().unwrap_or("-"));
+    let mut line = format!(
+        "{}  {}  •••• {}  exp {}  {}",
+        inert(&token.digital_card_id),
+        inert(&token.state),
+        field(&token.last4),
+        field(&token.expiry_date),
+        field(&token.requestor_name)
+    );
+    if token.device_name.is_some() {
+        line.push_str(&format!("  on {}", field(&token.device_name)));
+    }
+    if token.merchant_gateway_id.is_some() {
+        line.push_str(&format!(
+            "  merchant {} via {}",
+            field(&token.merchant_id),
+            field(&token.merchant_gateway_id)
+        ));
+    }
+    if !token.suspended_by.is_empty() {
+        line.push_str(&format!(
+            "  suspended by {}",
+            inert(&token.suspended_by.join(", "))
+        ));
+    }
+    line
 }
 
 #[cfg(test)]

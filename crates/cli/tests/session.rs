@@ -133,6 +133,13 @@ async fn an_operator_session_from_connect_to_a_verified_audit_log_leaves_no_secr
         .unwrap()
         .to_owned();
 
+    // The closed card still has an active wallet token (the seed gives each one).
+    let tokens = operator.ok(&["tokens", &card]);
+    assert!(
+        tokens.contains("wallets") && tokens.contains("ACTIVE") && tokens.contains(" on "),
+        "{tokens}"
+    );
+
     let unconfirmed = operator.c2p(&["opt-out", "card", &card, "--reason", "Card closed"]);
     assert_eq!(unconfirmed.status.code(), Some(2), "{}", text(&unconfirmed));
     assert!(text(&unconfirmed).contains("--yes"));

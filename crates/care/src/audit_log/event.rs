@@ -35,6 +35,8 @@ audit_events! {
     Search = "search",
     /// A consumer's profiles opened.
     ProfileView = "profile_view",
+    /// A card's tokens read (how many, never a device's name).
+    TokensView = "tokens_view",
     /// A consumer's e-mail and phone shown in full from the search results.
     ContactReveal = "contact_reveal",
     /// An environment added or replaced.

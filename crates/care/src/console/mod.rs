@@ -31,6 +31,7 @@ mod team;
 mod team_batches;
 mod team_claims;
 mod team_trail;
+mod tokens;
 mod writes;
 
 use std::sync::Arc;

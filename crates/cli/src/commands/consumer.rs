@@ -1,4 +1,5 @@
-//! `c2p search` and `c2p show`: finding a consumer, and their profiles beside the bank's record.
+//! `c2p search`, `c2p show` and `c2p tokens`: finding a consumer, their profiles beside the
+//! bank's record, and a card's tokens.
 
 use care::console::Console;
 
@@ -11,6 +12,16 @@ pub async fn search(console: &Console, text: &str, json: bool) -> Outcome {
     match json {
         true => render::print_json(&found),
         false => render::search(&found),
+    }
+    Ok(())
+}
+
+/// A card's tokens, grouped.
+pub async fn tokens(console: &Console, card_id: &str, json: bool) -> Outcome {
+    let tokens = console.card_tokens(card_id).await?;
+    match json {
+        true => render::print_json(&tokens),
+        false => render::tokens(&tokens),
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ const denied = (action: MessageKey): Words => (t) => t('event.denied', { action:
 const words: Record<AuditEvent, Words> = {
   search: plain('event.search'),
   profile_view: plain('event.profile_view'),
+  tokens_view: plain('event.tokens_view'),
   contact_reveal: plain('event.contact_reveal'),
   environment_add: plain('event.environment_add'),
   environment_remove: plain('event.environment_remove'),

@@ -170,6 +170,7 @@ export const en = {
   'result.broken': 'chain broken at record {seq}',
   'event.search': 'Search',
   'event.profile_view': 'Consumer viewed',
+  'event.tokens_view': 'Card tokens viewed',
   'event.contact_reveal': 'Contact details shown from the search results',
   'event.audit_verify': 'Audit chain verified',
   'event.audit_export': 'Audit log export',

@@ -171,6 +171,7 @@ export const ja: Record<MessageKey, string> = {
   'result.broken': 'チェーンが {seq} 件目で破損',
   'event.search': '検索',
   'event.profile_view': '会員情報の閲覧',
+  'event.tokens_view': 'カードのトークンの閲覧',
   'event.contact_reveal': '検索結果で連絡先を表示',
   'event.audit_verify': '監査チェーンの検証',
   'event.audit_export': '監査ログの書き出し',

@@ -337,6 +337,8 @@ export type AuditEvent =
 "search" | 
 /**  A consumer's profiles opened. */
 "profile_view" | 
+/**  A card's tokens read (how many, never a device's name). */
+"tokens_view" | 
 /**  A consumer's e-mail and phone shown in full from the search results. */
 "contact_reveal" | 
 /**  An environment added or replaced. */

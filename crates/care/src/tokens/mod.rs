@@ -1,0 +1,132 @@
+//! A card's tokens (D1 digital cards) as the console shows them: grouped as Click to Pay, wallets
+//! (a device) and merchants (card on file, a merchant gateway). Device names are personal data:
+//! they reach the operator's screen, never the logs or the audit trail.
+
+use d1::wire::{DigitalCard, TokenType};
+use serde::Serialize;
+
+/// One token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Token {
+    /// Its digitalCardId.
+    pub digital_card_id: String,
+    /// `ACTIVE`, `SUSPENDED`, `DELETED`, or what D1 said.
+    pub state: String,
+    /// The token's own last four digits (never the card's).
+    pub last4: Option<String>,
+    /// The token's expiry, MMYY.
+    pub expiry_date: Option<String>,
+    /// Who asked for it: the wallet, the merchant, or the network's Click to Pay.
+    pub requestor_name: Option<String>,
+    /// The device's name, for a wallet token (personal data).
+    pub device_name: Option<String>,
+    /// The kind of device, for a wallet token.
+    pub device_type: Option<String>,
+    /// The merchant holding it, for a merchant's token.
+    pub merchant_id: Option<String>,
+    /// The merchant gateway that asked for it, for a merchant's token.
+    pub merchant_gateway_id: Option<String>,
+    /// Who has it suspended (`ISSUER`, `TOKEN_REQUESTOR`, `CARDHOLDER`).
+    pub suspended_by: Vec<String>,
+}
+
+impl From<DigitalCard> for Token {
+    fn from(token: DigitalCard) -> Self {
+        Self {
+            digital_card_id: token.digital_card_id,
+            state: token.state.into(),
+            last4: token.last4,
+            expiry_date: token.expiry_date,
+            requestor_name: token.token_requestor_name,
+            device_name: token.device_name,
+            device_type: token.device_type,
+            merchant_id: token.merchant_id,
+            merchant_gateway_id: token.merchant_gateway_id,
+            suspended_by: token.suspended_by.into_iter().map(String::from).collect(),
+        }
+    }
+}
+
+/// A card's tokens, grouped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CardTokens {
+    /// The card.
+    pub card_id: String,
+    /// Its Click to Pay tokens (one while enrolled; deleted ones stay listed).
+    pub click_to_pay: Vec<Token>,
+    /// Its wallet tokens, one per device.
+    pub wallets: Vec<Token>,
+    /// Its merchants' card-on-file tokens.
+    pub merchants: Vec<Token>,
+    /// Tokens of a kind this console does not know yet.
+    pub other: Vec<Token>,
+}
+
+impl CardTokens {
+    /// `tokens` of card `card_id`, grouped by what holds them, each group in D1's order.
+    pub fn grouped(card_id: &str, tokens: Vec<DigitalCard>) -> Self {
+        let mut grouped = Self {
+            card_id: card_id.to_owned(),
+            click_to_pay: Vec::new(),
+            wallets: Vec::new(),
+            merchants: Vec::new(),
+            other: Vec::new(),
+        };
+        for token in tokens {
+            let group = match token.token_type {
+                TokenType::ClickToPay => &mut grouped.click_to_pay,
+                TokenType::Wallet => &mut grouped.wallets,
+                TokenType::CardOnFile => &mut grouped.merchants,
+                TokenType::Unknown(_) => &mut grouped.other,
+            };
+            group.push(Token::from(token));
+        }
+        grouped
+    }
+
+    /// How many tokens there are, in every group.
+    pub fn count(&self) -> usize {
+        self.click_to_pay.len() + self.wallets.len() + self.merchants.len() + self.other.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(id: &str, kind: &str) -> DigitalCard {
+        serde_json::from_value(serde_json::json!({
+            "digitalCardId": id, "cardId": "crd-1", "state": "ACTIVE", "tokenType": kind,
+            "suspendedBy": ["TOKEN_REQUESTOR"]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn tokens_are_grouped_by_what_holds_them_and_an_unknown_kind_is_kept() {
+        let grouped = CardTokens::grouped(
+            "crd-1",
+            vec![
+                token("dc-1", "WALLET"),
+                token("dc-2", "CLICK_TO_PAY"),
+                token("dc-3", "CARD_ON_FILE"),
+                token("dc-4", "WALLET"),
+                token("dc-5", "SMART_FRIDGE"),
+            ],
+        );
+        let ids = |group: &[Token]| {
+            group
+                .iter()
+                .map(|t| t.digital_card_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&grouped.click_to_pay), ["dc-2"]);
+        assert_eq!(ids(&grouped.wallets), ["dc-1", "dc-4"]);
+        assert_eq!(ids(&grouped.merchants), ["dc-3"]);
+        assert_eq!(ids(&grouped.other), ["dc-5"]);
+        assert_eq!(grouped.count(), 5);
+        assert_eq!(grouped.wallets[0].suspended_by, ["TOKEN_REQUESTOR"]);
+    }
+}
