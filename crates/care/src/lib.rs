@@ -63,8 +63,7 @@ pub fn wire_name(value: impl serde::Serialize) -> String {
 
 /// Runs `f`, which blocks on a file (a journal or audit write and its `fsync`, or a wait for
 /// the lock of one), on this thread without holding up the async tasks queued behind it: on a
-/// multi-threaded runtime another thread takes them over meanwhile. A task stuck behind a
-/// blocked thread would stall every request on a shared connection.
+/// multi-threaded runtime another thread takes them over meanwhile.
 pub(crate) fn in_place<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),

@@ -121,7 +121,10 @@ async fn two_consoles_racing_to_opt_out_the_same_card_send_it_once() {
     assert_eq!(refused, 1000, "one of each pair was refused");
 
     // The store holds one successful write per card, each naming its operator, and the
-    // refused one of each pair was never claimed.
+    // refused one of each pair was never claimed (once each console has told the store its
+    // outcomes, which it does in the background).
+    team.a.console.team_outcomes_told().await;
+    team.b.team_outcomes_told().await;
     let rows = team
         .owner
         .query(

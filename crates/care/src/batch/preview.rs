@@ -60,12 +60,16 @@ impl Preview {
     }
 }
 
-/// The consumerId the bank's search found for a card, or why there is none.
+/// The consumerId whose cards the bank's search found `card_id` among, or why there is none.
 pub(crate) fn consumer_of_card(card_id: &str, found: crate::bank::SearchResults) -> Result<String> {
     found
         .consumers
         .into_iter()
-        .next()
+        .find(|c| c.cards.iter().any(|card| card.card_id == card_id))
         .map(|c| c.consumer_id)
-        .ok_or_else(|| Error::NotFound(format!("the bank has no card {card_id}")))
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "the bank's records know no card {card_id}: is it a consumer id?"
+            ))
+        })
 }

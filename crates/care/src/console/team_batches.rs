@@ -94,9 +94,8 @@ impl Console {
     }
 
     /// Holds `batch` (in the store: [`Console::publish_batch`]) as its runner (refused while
-    /// another runs it) and keeps holding it: the
-    /// returned run control follows `control` (told to the team) and the team's wishes; the
-    /// claims learn until when the batch is held.
+    /// another runs it) and keeps holding it: the returned run control follows `control` (told
+    /// to the team) and the team's wishes; the claims learn until when the batch is held.
     pub(super) async fn hold_batch(
         &self,
         claims: &mut TeamClaims,

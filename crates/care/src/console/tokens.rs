@@ -2,6 +2,7 @@
 
 use super::Console;
 use crate::audit_log::AuditEvent;
+use crate::batch::preview::consumer_of_card;
 use crate::policy::Permission;
 use crate::tokens::CardTokens;
 use crate::{Error, Result};
@@ -16,16 +17,10 @@ impl Console {
         let permit = self.authorise(Permission::View, Some(card_id))?;
         let session = self.session().await?;
         let found = session.records.search(card_id, 1).await?;
-        let held = found
-            .consumers
-            .iter()
-            .any(|c| c.cards.iter().any(|k| k.card_id == card_id));
         let recorder = self.recorder(&permit);
-        if !held {
+        if let Err(error) = consumer_of_card(card_id, found) {
             recorder.record(AuditEvent::TokensView, Some(card_id), "not found")?;
-            return Err(Error::NotFound(format!(
-                "the bank's records know no card {card_id}: is it a consumer id?"
-            )));
+            return Err(error);
         }
         let read = session.d1.digital_cards(&card, d1::Call::default()).await;
         let correlation_id = match &read {

@@ -436,22 +436,23 @@ pub(super) fn insert_batch(
     targets: &[Target],
     in_team_store: bool,
 ) -> Result<()> {
+    let columns = format!("{BATCH_COLUMNS}, in_team_store");
     tx.execute(
         &format!(
-            "INSERT INTO batches ({BATCH_COLUMNS}, in_team_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8)"
-            ),
-            params![
-                batch.id,
-                batch.environment,
-                batch.operator,
-                batch.reason_code,
-                batch.reason,
-                wire_name(batch.state),
-                batch.created_at,
-                in_team_store
-            ],
-        )
-        .map_err(failed)?;
+            "INSERT INTO batches ({columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8)"
+        ),
+        params![
+            batch.id,
+            batch.environment,
+            batch.operator,
+            batch.reason_code,
+            batch.reason,
+            wire_name(batch.state),
+            batch.created_at,
+            in_team_store
+        ],
+    )
+    .map_err(failed)?;
     {
         let mut insert = tx
             .prepare("INSERT INTO batch_items (batch_id, seq, kind, target, line) VALUES (?1, ?2, ?3, ?4, ?5)")
