@@ -1,5 +1,6 @@
 //! The admin endpoint, `/admin/v1`, reachable only with the sandbox's own admin token: read,
-//! replace or clear the fault rules, and revoke every access token.
+//! replace or clear the fault rules, revoke every access token, and delete a card as D1's
+//! portal would (the contract names no issuer call for it).
 
 use std::sync::Arc;
 
@@ -54,4 +55,18 @@ pub async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
 pub async fn revoke_tokens(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.authority.revoke_all();
     StatusCode::NO_CONTENT
+}
+
+/// `DELETE /admin/v1/cards/{cardId}`: the card is deleted in D1. Its tokens are deleted (their
+/// gateways told), it leaves Click to Pay, and the issuer is notified of each operation.
+pub async fn delete_card(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(card_id): axum::extract::Path<String>,
+) -> Result<Json<Vec<crate::world::Operation>>, ApiError> {
+    crate::validate::card_id(&card_id)?;
+    let operations = shared.world().delete_card(&card_id)?;
+    for operation in &operations {
+        shared.notify(operation);
+    }
+    Ok(Json(operations))
 }

@@ -32,8 +32,9 @@ pub enum AssertionError {
     /// The signature does not verify with the registered key.
     #[error("the assertion's signature does not verify")]
     Signature,
-    /// `iss` or `sub` is not the issuerId.
-    #[error("the assertion's iss and sub must both be the issuerId")]
+    /// `iss` or `sub` is not the id the `kid` is registered to (the issuerId, or a merchant
+    /// gateway's id).
+    #[error("the assertion's iss and sub must both be the id its kid is registered to")]
     Issuer,
     /// `exp` missing, in the past, or too far ahead.
     #[error("the assertion's exp must be in the future and at most 15 minutes ahead")]
@@ -53,12 +54,21 @@ struct Claims {
     exp: Option<i64>,
 }
 
+/// Who a signing key, and the access tokens it got, belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The bank: the banking API.
+    Issuer,
+    /// A merchant gateway (its `merchantGatewayId`): the eCom Enablement API only.
+    Gateway(String),
+}
+
 /// Registered signing keys and issued access tokens.
 pub struct Authority {
     issuer_id: String,
-    keys: HashMap<String, Vec<u8>>,
+    keys: HashMap<String, (Principal, Vec<u8>)>,
     token_ttl: Duration,
-    tokens: Mutex<HashMap<String, Instant>>,
+    tokens: Mutex<HashMap<String, (Instant, Principal)>>,
 }
 
 impl Authority {
@@ -66,10 +76,18 @@ impl Authority {
     pub fn new(issuer_id: &str, kid: &str, public_key: Vec<u8>, token_ttl: Duration) -> Self {
         Self {
             issuer_id: issuer_id.to_owned(),
-            keys: HashMap::from([(kid.to_owned(), public_key)]),
+            keys: HashMap::from([(kid.to_owned(), (Principal::Issuer, public_key))]),
             token_ttl,
             tokens: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Registers merchant gateway `gateway_id`'s public key under `kid`.
+    pub fn register_gateway(&mut self, gateway_id: &str, kid: &str, public_key: Vec<u8>) {
+        self.keys.insert(
+            kid.to_owned(),
+            (Principal::Gateway(gateway_id.to_owned()), public_key),
+        );
     }
 
     /// How long an access token lives.
@@ -77,8 +95,8 @@ impl Authority {
         self.token_ttl
     }
 
-    /// Checks `assertion` at time `now` (seconds since the epoch).
-    pub fn verify(&self, assertion: &str, now: i64) -> Result<(), AssertionError> {
+    /// Checks `assertion` at time `now` (seconds since the epoch): whose it is.
+    pub fn verify(&self, assertion: &str, now: i64) -> Result<Principal, AssertionError> {
         let mut parts = assertion.split('.');
         let (Some(header64), Some(claims64), Some(signature64), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -95,7 +113,7 @@ impl Authority {
         if header.alg != "ES256" {
             return Err(AssertionError::Algorithm(header.alg));
         }
-        let key = header
+        let (principal, key) = header
             .kid
             .and_then(|kid| self.keys.get(&kid))
             .ok_or(AssertionError::UnknownKid)?;
@@ -105,9 +123,11 @@ impl Authority {
             .map_err(|_| AssertionError::Signature)?;
         let claims: Claims =
             serde_json::from_slice(&decode(claims64)?).map_err(|_| AssertionError::Malformed)?;
-        if claims.iss.as_deref() != Some(&self.issuer_id)
-            || claims.sub.as_deref() != Some(&self.issuer_id)
-        {
+        let id = match principal {
+            Principal::Issuer => &self.issuer_id,
+            Principal::Gateway(gateway_id) => gateway_id,
+        };
+        if claims.iss.as_deref() != Some(id) || claims.sub.as_deref() != Some(id) {
             return Err(AssertionError::Issuer);
         }
         match claims.exp {
@@ -115,29 +135,30 @@ impl Authority {
                 if exp > now - CLOCK_SKEW_S
                     && exp <= now + MAX_ASSERTION_LIFETIME_S + CLOCK_SKEW_S =>
             {
-                Ok(())
+                Ok(principal.clone())
             }
             _ => Err(AssertionError::Expiry),
         }
     }
 
-    /// Issues a new opaque access token.
-    pub fn issue(&self) -> String {
+    /// Issues a new opaque access token to `principal`.
+    pub fn issue(&self, principal: Principal) -> String {
         let bytes: [u8; 32] = rand::rng().random();
         let token = URL_SAFE_NO_PAD.encode(bytes);
         let mut tokens = self.tokens.lock().expect("token table");
         let now = Instant::now();
-        tokens.retain(|_, expiry| *expiry > now);
-        tokens.insert(token.clone(), now + self.token_ttl);
+        tokens.retain(|_, (expiry, _)| *expiry > now);
+        tokens.insert(token.clone(), (now + self.token_ttl, principal));
         token
     }
 
-    /// Whether `token` was issued here and has not expired or been revoked.
-    pub fn is_valid(&self, token: &str) -> bool {
+    /// Whose `token` is, if it was issued here and has not expired or been revoked.
+    pub fn holder(&self, token: &str) -> Option<Principal> {
         let tokens = self.tokens.lock().expect("token table");
         tokens
             .get(token)
-            .is_some_and(|expiry| *expiry > Instant::now())
+            .filter(|(expiry, _)| *expiry > Instant::now())
+            .map(|(_, principal)| principal.clone())
     }
 
     /// Forgets every issued token (a fault switch: clients must fetch a new one).

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::faults::Endpoint;
 use crate::state::Shared;
@@ -48,12 +49,19 @@ pub async fn token(
     let assertion = request
         .assertion
         .ok_or_else(|| ApiError::invalid_format("assertion"))?;
-    shared
+    let principal = shared
         .authority
         .verify(&assertion, chrono::Utc::now().timestamp())
         .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    if let Principal::Gateway(_) = principal {
+        // eCom Enablement: a JSON body only, and a correlation id on every call.
+        crate::gateway::correlation_id(&headers)?;
+        if !json {
+            return Err(ApiError::invalid_field("body"));
+        }
+    }
     let body = json!({
-        "access_token": shared.authority.issue(),
+        "access_token": shared.authority.issue(principal),
         "expires_in": shared.authority.token_ttl().as_secs(),
         "scope": "clickToPay",
         "token_type": "Bearer",
@@ -79,8 +87,16 @@ pub async fn require_token(
 ) -> Response {
     let token = crate::auth::bearer_token(request.headers());
     match token {
-        Some(token) if shared.authority.is_valid(token) => next.run(request).await,
-        Some(_) => ApiError::unauthorized("the access token is invalid or expired").into_response(),
+        Some(token) => match shared.authority.holder(token) {
+            Some(Principal::Issuer) => next.run(request).await,
+            Some(Principal::Gateway(_)) => {
+                ApiError::unauthorized("a merchant gateway's token is not the issuer's")
+                    .into_response()
+            }
+            None => {
+                ApiError::unauthorized("the access token is invalid or expired").into_response()
+            }
+        },
         None => ApiError::unauthorized("an access token is required").into_response(),
     }
 }
@@ -377,6 +393,7 @@ async fn token_write(
         Action::Token {
             digital_card_id,
             write,
+            by: crate::tokens::Party::Issuer,
         },
         &body,
     )

@@ -43,6 +43,24 @@ impl ApiError {
         )
     }
 
+    /// 400 `MISSING_FIELD` naming `field` (eCom Enablement's spelling).
+    pub fn missing_field(field: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            Some("MISSING_FIELD"),
+            format!("{field} is required"),
+        )
+    }
+
+    /// 400 `INVALID_FIELD` naming `field` (eCom Enablement's spelling).
+    pub fn invalid_field(field: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            Some("INVALID_FIELD"),
+            format!("{field} is not valid"),
+        )
+    }
+
     /// 401 `AUTHORIZER_UNAUTHORIZED`.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(

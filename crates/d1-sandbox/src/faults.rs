@@ -41,6 +41,10 @@ pub enum Endpoint {
     DigitalCards,
     /// Suspend, resume or delete a digital card.
     DigitalCardWrites,
+    /// A merchant gateway's reads of its tokens (eCom Enablement).
+    GatewayTokens,
+    /// A merchant gateway's tokenize and delete.
+    GatewayWrites,
 }
 
 impl Endpoint {
@@ -53,6 +57,7 @@ impl Endpoint {
                 | Endpoint::OptOutCard
                 | Endpoint::OptOutConsumer
                 | Endpoint::DigitalCardWrites
+                | Endpoint::GatewayWrites
         )
     }
 }

@@ -12,6 +12,8 @@ mod auth;
 mod banking;
 pub mod error;
 pub mod faults;
+pub mod gateway;
+pub mod gateway_client;
 mod issuer;
 pub mod model;
 mod notify;
@@ -58,6 +60,16 @@ pub struct StateFile {
     pub admin_url: String,
     /// The admin endpoint's bearer token.
     pub admin_token: String,
+    /// The merchant gateways' eCom Enablement API base; each gateway's keys are in
+    /// `gateways/<merchantGatewayId>/`.
+    #[serde(default)]
+    pub ecom_url: String,
+    /// The seed of the population (what `d1-sandbox gateway tokenize --card` makes PANs from).
+    #[serde(default)]
+    pub seed: u64,
+    /// How many bank consumers were generated.
+    #[serde(default)]
+    pub consumers: usize,
 }
 
 impl StateFile {
@@ -91,6 +103,8 @@ pub struct SandboxConfig {
     pub token_ttl: Duration,
     /// The issuer's notification host (e.g. `http://127.0.0.1:PORT`); no notifications if `None`.
     pub notify_url: Option<String>,
+    /// The merchant gateways' host, where notify-update is POSTed; none if `None`.
+    pub gateway_notify_url: Option<String>,
     /// Fault rules in force from the start (see [`faults::Fault`]).
     pub faults: Vec<faults::Fault>,
     /// The server certificate to present (a bad one for clients' TLS tests).
@@ -111,6 +125,7 @@ impl Default for SandboxConfig {
             op_delay: Duration::from_millis(1500),
             token_ttl: Duration::from_secs(900),
             notify_url: None,
+            gateway_notify_url: None,
             faults: Vec::new(),
             server_cert: pki::ServerCert::Valid,
             v1_operation_names: false,
@@ -139,6 +154,8 @@ pub struct Credentials {
     pub issuer_api_key: String,
     /// The admin endpoint's token (fault switches).
     pub admin_token: String,
+    /// Each merchant gateway's credentials (eCom Enablement).
+    pub gateways: Vec<pki::GatewayKeys>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -155,6 +172,8 @@ pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
     credentials: Credentials,
+    /// The seed and size of its population.
+    population: (u64, usize),
     handle: axum_server::Handle<SocketAddr>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -173,13 +192,20 @@ pub enum StartError {
 impl Sandbox {
     /// Generates keys and data and starts serving. Must run inside a tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
-        let pki = Pki::generate_with(config.server_cert);
-        let authority = Authority::new(
+        let pki = Pki::generate_with(config.server_cert, &tokens::gateway_ids());
+        let mut authority = Authority::new(
             ISSUER_ID,
             &pki.kid,
             pki.signing_public_key.clone(),
             config.token_ttl,
         );
+        for gateway in &pki.gateways {
+            authority.register_gateway(
+                &gateway.gateway_id,
+                &gateway.kid,
+                gateway.signing_public_key.clone(),
+            );
+        }
         let issuer_api_key = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
         let mut world = World::new(config.seed, seed::generate(config.seed, config.consumers));
         world.v1_operation_names = config.v1_operation_names;
@@ -196,6 +222,10 @@ impl Sandbox {
             .notify_url
             .as_deref()
             .map(|url| notify::Notifier::new(url, ISSUER_ID));
+        shared.gateway_notifier = config
+            .gateway_notify_url
+            .as_deref()
+            .map(notify::GatewayNotifier::new);
         shared.faults.set(config.faults);
         shared.clock_offset = config.clock_offset;
         shared.admin_token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
@@ -227,12 +257,14 @@ impl Sandbox {
             signing_key_pem: pki.signing_key_pem,
             issuer_api_key,
             admin_token,
+            gateways: pki.gateways,
         };
         tracing::info!(%addr, "d1-sandbox listening");
         Ok(Sandbox {
             addr,
             shared,
             credentials,
+            population: (config.seed, config.consumers),
             handle,
             server,
         })
@@ -263,6 +295,11 @@ impl Sandbox {
         format!("{}/issuer/v1", self.origin())
     }
 
+    /// The merchant gateways' eCom Enablement base URL.
+    pub fn ecom_url(&self) -> String {
+        format!("{}{}", self.origin(), wire::ECOM_BASE)
+    }
+
     /// The admin endpoint, `…/admin/v1`.
     pub fn admin_url(&self) -> String {
         format!("{}/admin/v1", self.origin())
@@ -284,13 +321,12 @@ impl Sandbox {
     }
 
     /// Writes the credentials and URLs to `dir` for command-line clients: `server-ca.pem`,
-    /// `client.pem`, `client.key`, `signing.key`, `issuer-api-key` and `sandbox.json`.
-    /// Secret files (keys, API key, and sandbox.json with the admin token) are readable by the
-    /// owner only.
+    /// `client.pem`, `client.key`, `signing.key`, `issuer-api-key` and `sandbox.json`; and, for
+    /// each merchant gateway, `gateways/<merchantGatewayId>/` with its `client.pem`,
+    /// `client.key`, `signing.key` and `gateway.json`, and `gateways/README.txt` saying how to
+    /// call the eCom Enablement API with curl. Secret files (keys, API key, and sandbox.json
+    /// with the admin token) are readable by the owner only.
     pub fn write_state_dir(&self, dir: &Path) -> std::io::Result<()> {
-        use std::io::Write;
-        #[cfg(unix)]
-        use std::os::unix::fs::OpenOptionsExt;
         std::fs::create_dir_all(dir)?;
         let c = &self.credentials;
         let summary = StateFile {
@@ -301,6 +337,9 @@ impl Sandbox {
             kid: c.kid.clone(),
             admin_url: self.admin_url(),
             admin_token: c.admin_token.clone(),
+            ecom_url: self.ecom_url(),
+            seed: self.population.0,
+            consumers: self.population.1,
         };
         let files: [(&str, String, bool); 6] = [
             ("server-ca.pem", c.server_ca_pem.clone(), false),
@@ -315,13 +354,35 @@ impl Sandbox {
             ),
         ];
         for (name, content, secret) in files {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            options.mode(if secret { 0o600 } else { 0o644 });
-            options
-                .open(dir.join(name))?
-                .write_all(content.as_bytes())?;
+            write_file(&dir.join(name), &content, secret)?;
+        }
+        for gateway in &c.gateways {
+            let home = dir.join("gateways").join(&gateway.gateway_id);
+            std::fs::create_dir_all(&home)?;
+            let about = gateway::GatewayFile {
+                merchant_gateway_id: gateway.gateway_id.clone(),
+                kid: gateway.kid.clone(),
+                ecom_url: self.ecom_url(),
+                token_url: self.token_url(),
+                merchants: tokens::MERCHANTS
+                    .iter()
+                    .filter(|(_, _, id, _)| *id == gateway.gateway_id)
+                    .map(|(id, name, _, _)| gateway::Merchant {
+                        merchant_id: (*id).to_owned(),
+                        name: (*name).to_owned(),
+                    })
+                    .collect(),
+            };
+            let about = serde_json::to_string_pretty(&about).expect("JSON");
+            write_file(&home.join(gateway::GatewayFile::NAME), &about, false)?;
+            write_file(&home.join("client.pem"), &gateway.identity.chain_pem, false)?;
+            write_file(&home.join("client.key"), &gateway.identity.key_pem, true)?;
+            write_file(&home.join("signing.key"), &gateway.signing_key_pem, true)?;
+        }
+        if let Some(first) = c.gateways.first() {
+            let readme =
+                gateway::curl_help(dir, &first.gateway_id, &self.token_url(), &self.ecom_url());
+            write_file(&dir.join("gateways").join("README.txt"), &readme, false)?;
         }
         Ok(())
     }
@@ -339,4 +400,16 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.handle.shutdown();
     }
+}
+
+/// Writes `content` to `path`, readable by the owner only when `secret`.
+fn write_file(path: &Path, content: &str, secret: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(if secret { 0o600 } else { 0o644 });
+    options.open(path)?.write_all(content.as_bytes())
 }

@@ -44,6 +44,10 @@ enum Command {
         /// The issuer's notification host; ended operations are POSTed there.
         #[arg(long)]
         notify_url: Option<String>,
+        /// The merchant gateways' host; notify-update is POSTed there when the issuer or D1
+        /// changes one of their tokens.
+        #[arg(long)]
+        gateway_notify_url: Option<String>,
         /// Fault rules in force from the start, as the JSON list the admin endpoint takes.
         #[arg(long, value_parser = parse_faults)]
         faults: Option<FaultRules>,
@@ -57,6 +61,60 @@ enum Command {
         /// The state directory `serve` wrote.
         #[arg(long)]
         state_dir: PathBuf,
+        /// Make it for this merchant gateway (its own key, `iss` its merchantGatewayId).
+        #[arg(long)]
+        gateway: Option<String>,
+    },
+    /// Play a merchant gateway of a running sandbox (D1 eCom Enablement): tokenize a card for
+    /// one of its merchants, list or delete the merchant's tokens. See STATE_DIR/gateways/README.txt.
+    Gateway {
+        #[command(subcommand)]
+        action: GatewayAction,
+    },
+}
+
+/// Which gateway and merchant play, and where the sandbox's state directory is.
+#[derive(clap::Args)]
+struct GatewayArgs {
+    /// The state directory `serve` wrote.
+    #[arg(long)]
+    state_dir: PathBuf,
+    /// The merchantGatewayId.
+    #[arg(long, default_value = "MGW_000001")]
+    gateway: String,
+    /// The merchantId (one of the gateway's, in its gateway.json).
+    #[arg(long)]
+    merchant: String,
+}
+
+#[derive(Subcommand)]
+enum GatewayAction {
+    /// Tokenize a seeded card's test PAN for the merchant, card on file.
+    Tokenize {
+        #[command(flatten)]
+        on: GatewayArgs,
+        /// The seeded card whose test PAN to tokenize.
+        #[arg(long, conflicts_with = "pan", required_unless_present = "pan")]
+        card: Option<String>,
+        /// A test PAN, with --expiry.
+        #[arg(long, requires = "expiry")]
+        pan: Option<String>,
+        /// The card's expiry, MMYY.
+        #[arg(long)]
+        expiry: Option<String>,
+    },
+    /// The merchant's tokens.
+    List {
+        #[command(flatten)]
+        on: GatewayArgs,
+    },
+    /// Delete one of the merchant's tokens (the issuer is told, as a TSP operation).
+    Delete {
+        #[command(flatten)]
+        on: GatewayArgs,
+        /// The token's id.
+        #[arg(long)]
+        token: String,
     },
 }
 
@@ -65,7 +123,8 @@ const CONNECT_HELP: &str = "Connect the c2p command line (DIR is the --state-dir
   c2p env add local --from-sandbox DIR
   c2p env import-credentials local --cert DIR/client.pem --key DIR/client.key --signing-key DIR/signing.key --api-key-file DIR/issuer-api-key
   c2p env use local
-  c2p env test";
+  c2p env test
+Play a merchant gateway (eCom Enablement): see DIR/gateways/README.txt";
 
 /// The `--faults` list, one value (a bare `Vec` would make the argument parser take each rule
 /// as a value of its own, and panic when the list is read back).
@@ -78,14 +137,69 @@ fn parse_faults(json: &str) -> Result<FaultRules, String> {
         .map_err(|e| format!("not a list of fault rules: {e}"))
 }
 
-fn print_assertion(state_dir: &Path) -> Result<String, String> {
-    let read = |name: &str| {
-        std::fs::read_to_string(state_dir.join(name))
-            .map_err(|e| format!("cannot read {}: {e}", state_dir.join(name).display()))
+fn print_assertion(state_dir: &Path, gateway: Option<&str>) -> Result<String, String> {
+    let read = |path: PathBuf| {
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
+    let (id, kid, key) = match gateway {
+        None => {
+            let state = d1_sandbox::StateFile::read(state_dir)?;
+            (state.issuer_id, state.kid, state_dir.join("signing.key"))
+        }
+        Some(gateway) => {
+            let home = state_dir.join("gateways").join(gateway);
+            let about = read(home.join(d1_sandbox::gateway::GatewayFile::NAME))?;
+            let about: d1_sandbox::gateway::GatewayFile =
+                serde_json::from_str(&about).map_err(|e| e.to_string())?;
+            (gateway.to_owned(), about.kid, home.join("signing.key"))
+        }
+    };
+    d1_sandbox::assertion::valid(&id, &kid, &read(key)?).map_err(|e| e.to_string())
+}
+
+/// The test PAN and expiry of seeded card `card_id` of the sandbox in `state_dir`.
+fn test_card(state_dir: &Path, card_id: &str) -> Result<(String, String), String> {
     let state = d1_sandbox::StateFile::read(state_dir)?;
-    d1_sandbox::assertion::valid(&state.issuer_id, &state.kid, &read("signing.key")?)
-        .map_err(|e| e.to_string())
+    let population = d1_sandbox::seed::generate(state.seed, state.consumers);
+    population
+        .bank
+        .values()
+        .flat_map(|consumer| &consumer.cards)
+        .find(|card| card.card_id == card_id)
+        .map(|card| (d1_sandbox::tokens::test_pan(card), card.expiry.clone()))
+        .ok_or_else(|| format!("the bank holds no card {card_id}"))
+}
+
+async fn play_gateway(action: GatewayAction) -> Result<(), String> {
+    let on = match &action {
+        GatewayAction::Tokenize { on, .. }
+        | GatewayAction::List { on }
+        | GatewayAction::Delete { on, .. } => on,
+    };
+    let client =
+        d1_sandbox::gateway_client::GatewayClient::connect(&on.state_dir, &on.gateway).await?;
+    let merchant = &on.merchant;
+    let (status, body) = match &action {
+        GatewayAction::Tokenize {
+            card, pan, expiry, ..
+        } => {
+            let (pan, expiry) = match (card, pan, expiry) {
+                (Some(card), _, _) => test_card(&on.state_dir, card)?,
+                (None, Some(pan), Some(expiry)) => (pan.clone(), expiry.clone()),
+                _ => return Err("give --card, or --pan with --expiry".into()),
+            };
+            client.tokenize(merchant, &pan, &expiry).await?
+        }
+        GatewayAction::List { .. } => client.list(merchant).await?,
+        GatewayAction::Delete { token, .. } => client.delete(merchant, token).await?,
+    };
+    if !(200..300).contains(&status) {
+        return Err(format!("HTTP {status}: {body}"));
+    }
+    if !body.is_null() {
+        print(&serde_json::to_string_pretty(&body).expect("JSON"));
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -99,6 +213,7 @@ async fn main() -> ExitCode {
             op_delay_ms,
             token_ttl_s,
             notify_url,
+            gateway_notify_url,
             faults,
             v1_operation_names,
         } => {
@@ -109,6 +224,7 @@ async fn main() -> ExitCode {
                 op_delay: Duration::from_millis(op_delay_ms),
                 token_ttl: Duration::from_secs(token_ttl_s),
                 notify_url,
+                gateway_notify_url,
                 faults: faults.map(|rules| rules.0).unwrap_or_default(),
                 server_cert: d1_sandbox::pki::ServerCert::Valid,
                 v1_operation_names,
@@ -116,9 +232,10 @@ async fn main() -> ExitCode {
             };
             serve(config, &state_dir).await
         }
-        Command::Assertion { state_dir } => {
-            print_assertion(&state_dir).map(|assertion| print(&assertion))
+        Command::Assertion { state_dir, gateway } => {
+            print_assertion(&state_dir, gateway.as_deref()).map(|assertion| print(&assertion))
         }
+        Command::Gateway { action } => play_gateway(action).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -40,9 +40,28 @@ pub struct Pki {
     pub signing_public_key: Vec<u8>,
     /// The key id of the signing key.
     pub kid: String,
+    /// Each merchant gateway's own identity and signing key.
+    pub gateways: Vec<GatewayKeys>,
+}
+
+/// A merchant gateway's credentials: its own client certificate (chained to the same client CA
+/// as the issuer's) and its own ES256 signing key.
+#[derive(Clone)]
+pub struct GatewayKeys {
+    /// Its merchantGatewayId.
+    pub gateway_id: String,
+    /// Its client certificate and key.
+    pub identity: Identity,
+    /// Its ES256 signing key, PKCS#8 PEM.
+    pub signing_key_pem: String,
+    /// The signing key's public point, registered under `kid`.
+    pub signing_public_key: Vec<u8>,
+    /// The key id of its signing key.
+    pub kid: String,
 }
 
 /// A certificate and key made by [`Pki`], e.g. a second client identity for a test.
+#[derive(Clone)]
 pub struct Identity {
     /// Certificate chain, PEM.
     pub chain_pem: String,
@@ -89,13 +108,14 @@ fn leaf_with(
 }
 
 impl Pki {
-    /// Generates all of it, with a valid server certificate.
+    /// Generates all of it, with a valid server certificate and no merchant gateway.
     pub fn generate() -> Pki {
-        Self::generate_with(ServerCert::Valid)
+        Self::generate_with(ServerCert::Valid, &[])
     }
 
-    /// Generates all of it, with the server certificate `server`.
-    pub fn generate_with(server: ServerCert) -> Pki {
+    /// Generates all of it, with the server certificate `server`, and keys for each of
+    /// `gateway_ids`.
+    pub fn generate_with(server: ServerCert, gateway_ids: &[&str]) -> Pki {
         let server_ca = ca("C2P Care sandbox server CA");
         let sans = match server {
             ServerCert::WrongHost => vec![SanType::DnsName(
@@ -119,8 +139,24 @@ impl Pki {
             },
         );
         let client_ca = ca("C2P Care sandbox client CA");
-        let client = Self::client_identity(&client_ca);
+        let client = Self::client_identity(&client_ca, "sandbox issuer");
         let signing = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("P-256 key");
+        let gateways = gateway_ids
+            .iter()
+            .map(|gateway_id| {
+                let signing = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("P-256 key");
+                GatewayKeys {
+                    gateway_id: (*gateway_id).to_owned(),
+                    identity: Self::client_identity(
+                        &client_ca,
+                        &format!("merchant gateway {gateway_id}"),
+                    ),
+                    signing_key_pem: signing.serialize_pem(),
+                    signing_public_key: signing.public_key_raw().to_vec(),
+                    kid: format!("{gateway_id}-{:08x}", rand::rng().random::<u32>()),
+                }
+            })
+            .collect();
         Pki {
             server_ca_pem: server_ca.pem(),
             server_cert,
@@ -131,21 +167,17 @@ impl Pki {
             signing_key_pem: signing.serialize_pem(),
             signing_public_key: signing.public_key_raw().to_vec(),
             kid: format!("sandbox-{:08x}", rand::rng().random::<u32>()),
+            gateways,
         }
     }
 
     /// A client identity signed by a CA the sandbox does not trust (for handshake tests).
     pub fn untrusted_client_identity() -> Identity {
-        Self::client_identity(&ca("Some other CA"))
+        Self::client_identity(&ca("Some other CA"), "sandbox issuer")
     }
 
-    fn client_identity(ca: &CertifiedIssuer<'static, KeyPair>) -> Identity {
-        let (pem, key, _) = leaf(
-            "sandbox issuer",
-            Vec::new(),
-            ExtendedKeyUsagePurpose::ClientAuth,
-            ca,
-        );
+    fn client_identity(ca: &CertifiedIssuer<'static, KeyPair>, name: &str) -> Identity {
+        let (pem, key, _) = leaf(name, Vec::new(), ExtendedKeyUsagePurpose::ClientAuth, ca);
         Identity {
             chain_pem: format!("{pem}{}", ca.pem()),
             key_pem: key.serialize_pem(),

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::RootCertStore;
@@ -14,10 +14,10 @@ use crate::faults::Endpoint;
 use crate::pki::Pki;
 use crate::state::Shared;
 use crate::stats::{Counting, Stats};
-use crate::{admin, banking, faults, issuer, wire};
+use crate::{admin, banking, faults, gateway, issuer, wire};
 
-/// The routes of the token endpoint, the banking API, the issuer-records API and the admin
-/// endpoint. Fault rules apply per route, after authentication.
+/// The routes of the token endpoint, the banking API, the issuer-records API, the merchant
+/// gateways' eCom Enablement API and the admin endpoint. Fault rules apply per route, after authentication.
 pub fn router(shared: Arc<Shared>) -> Router {
     let faulty = |endpoint: Endpoint, route: MethodRouter<Arc<Shared>>| {
         route.layer(axum::middleware::from_fn_with_state(
@@ -110,6 +110,22 @@ pub fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             issuer::require_api_key,
         ));
+    let gateway_tokens = format!("{}{}", wire::ECOM_BASE, wire::GATEWAY_TOKENS);
+    let gateway = Router::new()
+        .route(
+            &gateway_tokens,
+            faulty(Endpoint::GatewayWrites, post(gateway::tokenize))
+                .merge(faulty(Endpoint::GatewayTokens, get(gateway::tokens))),
+        )
+        .route(
+            &format!("{gateway_tokens}/{{token_id}}"),
+            faulty(Endpoint::GatewayTokens, get(gateway::token))
+                .merge(faulty(Endpoint::GatewayWrites, delete(gateway::delete))),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            gateway::require_gateway,
+        ));
     let admin = Router::new()
         .route(
             "/admin/v1/faults",
@@ -118,6 +134,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 .delete(admin::clear_faults),
         )
         .route("/admin/v1/tokens:revoke", post(admin::revoke_tokens))
+        .route("/admin/v1/cards/{card_id}", delete(admin::delete_card))
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             admin::require_admin_token,
@@ -131,6 +148,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .merge(banking)
         .merge(records)
+        .merge(gateway)
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),

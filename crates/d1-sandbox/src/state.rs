@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use crate::auth::Authority;
 use crate::faults::Faults;
-use crate::notify::Notifier;
+use crate::notify::{GatewayNotifier, Notifier, TokenEvent};
 use crate::stats::Stats;
-use crate::world::{Operation, World};
+use crate::tokens::TokenWrite;
+use crate::world::{Action, Operation, Status, World};
 
 /// What every handler shares.
 pub struct Shared {
@@ -24,6 +25,8 @@ pub struct Shared {
     pub op_delay: Duration,
     /// Where ended operations are notified, if anywhere.
     pub notifier: Option<Notifier>,
+    /// Where merchant gateways are told of changes to their tokens, if anywhere.
+    pub gateway_notifier: Option<GatewayNotifier>,
     /// The fault rules in force.
     pub faults: Faults,
     /// The token of the admin endpoint.
@@ -50,6 +53,7 @@ impl Shared {
             issuer_api_key,
             op_delay,
             notifier: None,
+            gateway_notifier: None,
             faults: Faults::default(),
             admin_token: String::new(),
             stats: Arc::default(),
@@ -60,10 +64,37 @@ impl Shared {
     /// Ends a PENDING operation and notifies the issuer of it.
     pub fn finish(&self, operation_id: &str) -> Option<Operation> {
         let operation = self.world().finish(operation_id)?;
-        if let Some(notifier) = &self.notifier {
-            notifier.send(&operation);
-        }
+        self.notify(&operation);
         Some(operation)
+    }
+
+    /// Notifies the issuer of the ended `operation` and, when the issuer or D1 changed a
+    /// merchant gateway's token, that gateway.
+    pub fn notify(&self, operation: &Operation) {
+        if let Some(notifier) = &self.notifier {
+            notifier.send(operation);
+        }
+        let (Some(gateways), Action::Token { write, .. }) =
+            (&self.gateway_notifier, &operation.action)
+        else {
+            return;
+        };
+        if operation.status != Status::Successful || operation.requestor_type == "TSP" {
+            return;
+        }
+        let event = match write {
+            TokenWrite::Suspend => TokenEvent::Suspended,
+            TokenWrite::Resume => TokenEvent::Resumed,
+            TokenWrite::Delete => TokenEvent::Deleted,
+        };
+        let digital_card_id = operation.action.digital_card_id().unwrap_or_default();
+        if let Ok(token) = self.world().digital_card(digital_card_id) {
+            let at = operation
+                .end_time
+                .as_deref()
+                .unwrap_or(&operation.start_time);
+            gateways.send(&token, event, at);
+        }
     }
 
     /// The state, locked. Handlers hold it only for the few lines that read or change it.

@@ -148,6 +148,16 @@ pub const MERCHANTS: [(&str, &str, &str, &str); 4] = [
     ("MER0000003", "Kumo Streaming", "MGW_000002", "40010099003"),
     ("MER0000004", "Hoshi Mobile", "MGW_000002", "40010099004"),
 ];
+/// The merchant gateways of [`MERCHANTS`], each once.
+pub fn gateway_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&str> = MERCHANTS
+        .iter()
+        .map(|(_, _, gateway, _)| *gateway)
+        .collect();
+    ids.dedup();
+    ids
+}
+
 /// The wallets: (name, token requestor id, device name after the holder's, device type).
 const WALLETS: [(&str, &str, &str, &str); 3] = [
     ("Apple Pay", "40010075001", "iPhone", "PHONE"),
@@ -278,6 +288,32 @@ pub fn click_to_pay_token(card: &IssuerCard, id: &str, now: &str) -> DigitalCard
         created_at: now.to_owned(),
         updated_at: now.to_owned(),
     }
+}
+
+/// The test PAN of a seeded `card`: its BIN and last four around digits made from its id, with
+/// a valid Luhn check. Only a merchant gateway's tokenize takes it; the issuer's API never
+/// shows it.
+pub fn test_pan(card: &IssuerCard) -> String {
+    let middle = format!("{:05}", fnv1a(&card.card_id) % 100_000);
+    (0..10)
+        .map(|d| format!("{}{middle}{d}{}", card.bin, card.last4))
+        .find(|pan| luhn_valid(pan))
+        .expect("one check digit of ten makes a valid Luhn sum")
+}
+
+/// Whether `digits` pass the Luhn check.
+pub fn luhn_valid(digits: &str) -> bool {
+    let sum: Option<u32> = digits
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10)?;
+            let d = if i % 2 == 1 { d * 2 } else { d };
+            Some(if d > 9 { d - 9 } else { d })
+        })
+        .sum();
+    sum.is_some_and(|s| s % 10 == 0) && !digits.is_empty()
 }
 
 /// FNV-1a of `text`: a card's own generator seed, the same on every platform.
@@ -456,6 +492,21 @@ mod tests {
     }
 
     /// Whether `id` is a valid digitalCardId: 1 to 64 of `A-Za-z0-9_-`.
+    #[test]
+    fn luhn_checks_known_numbers_and_every_test_pan_passes_it() {
+        assert!(luhn_valid("4111111111111111"));
+        assert!(luhn_valid("5555555555554444"));
+        assert!(!luhn_valid("4111111111111112"));
+        assert!(!luhn_valid("41111111x1111111"));
+        assert!(!luhn_valid(""));
+        let population = crate::seed::generate(3, 40);
+        for card in population.bank.values().flat_map(|c| &c.cards) {
+            let pan = test_pan(card);
+            assert_eq!(pan.len(), 16);
+            assert!(luhn_valid(&pan) && pan.starts_with(&card.bin) && pan.ends_with(&card.last4));
+        }
+    }
+
     fn is_digital_card_id(id: &str) -> bool {
         (1..=64).contains(&id.len())
             && id

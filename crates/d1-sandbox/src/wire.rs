@@ -36,3 +36,14 @@ pub const NOTIFY_DIGITAL_CARD: &str =
 
 /// The per-directory error list of a partial profiles answer.
 pub const PROFILE_ERRORS: &str = "errors";
+
+/// The eCom Enablement API's base path, for merchant gateways ([inferred]).
+pub const ECOM_BASE: &str = "/ecom/v1";
+
+/// A gateway's merchant's tokens, under [`ECOM_BASE`] (tokenize; the list is the simulator's own).
+pub const GATEWAY_TOKENS: &str =
+    "/merchant-gateways/{merchant_gateway_id}/merchants/{merchant_id}/tokens";
+
+/// Notify token update, on the gateway's host ([doc] path, [inferred] body).
+pub const GATEWAY_NOTIFY_UPDATE: &str =
+    "/merchant-gateways/{merchantGatewayId}/merchants/{merchantId}/tokens/{tokenId}/notify-update";

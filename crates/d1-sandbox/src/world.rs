@@ -12,6 +12,8 @@ use crate::model::{AccountStatus, BillingAddress, ConsumerInfo, IssuerConsumer, 
 use crate::seed::Population;
 use crate::tokens::{DigitalCard, Party, TokenWrite};
 
+mod requestors;
+
 /// The status of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -60,12 +62,19 @@ pub enum Action {
         /// The consumer.
         consumer_id: String,
     },
-    /// Suspend, resume or delete a digital card, as the issuer.
+    /// Suspend, resume or delete a digital card.
     Token {
         /// The digital card.
         digital_card_id: String,
         /// What is done to it.
         write: TokenWrite,
+        /// Who does it: the issuer, or the token's requestor.
+        by: Party,
+    },
+    /// Delete a card: it leaves Click to Pay (its tokens are deleted by operations of their own).
+    DeleteCard {
+        /// The card.
+        card_id: String,
     },
 }
 
@@ -84,6 +93,7 @@ impl Action {
                 TokenWrite::Resume => "RESUME",
                 TokenWrite::Delete => "DELETE",
             },
+            Action::DeleteCard { .. } => "DELETE",
         }
     }
 
@@ -102,7 +112,8 @@ impl Action {
         match self {
             Action::Enrol { card_id, .. }
             | Action::UpdateCard { card_id, .. }
-            | Action::OptOutCard { card_id } => Some(card_id),
+            | Action::OptOutCard { card_id }
+            | Action::DeleteCard { card_id } => Some(card_id),
             _ => None,
         }
     }
@@ -156,6 +167,21 @@ pub struct Operation {
     pub action: Action,
 }
 
+impl Operation {
+    /// Ends it at `now` with `outcome`: SUCCESSFUL, or FAILED with its error.
+    fn settle(&mut self, outcome: Result<(), (&'static str, String)>, now: String) {
+        self.end_time = Some(now);
+        match outcome {
+            Ok(()) => self.status = Status::Successful,
+            Err((code, message)) => {
+                self.status = Status::Failed;
+                self.error_code = Some(code);
+                self.error = Some(message);
+            }
+        }
+    }
+}
+
 /// The whole simulated state.
 pub struct World {
     bank: BTreeMap<String, IssuerConsumer>,
@@ -171,6 +197,8 @@ pub struct World {
     /// Each digital card's operations.
     token_operations: HashMap<String, Vec<String>>,
     consumer_operations: HashMap<String, Vec<String>>,
+    /// The card of each seeded card's test PAN (what a merchant gateway tokenizes).
+    test_pans: HashMap<String, String>,
     next_operation: u64,
     /// Whether operations are listed under D1 v1's names.
     pub v1_operation_names: bool,
@@ -196,6 +224,14 @@ fn card_scheme_in(
         .map(|(scheme, _)| *scheme)
 }
 
+/// Why a card write failed when applied: the card left its directory meanwhile.
+fn not_enrolled(card_id: &str) -> (&'static str, String) {
+    (
+        "CARD_NOT_ENROLLED",
+        format!("card {card_id} is no longer enrolled"),
+    )
+}
+
 impl World {
     /// A world holding `population` and its cards' digital cards made from `seed`.
     pub fn new(seed: u64, population: Population) -> Self {
@@ -208,9 +244,11 @@ impl World {
                 .push(token.digital_card_id.clone());
         }
         let mut card_owner = HashMap::new();
+        let mut test_pans = HashMap::new();
         for consumer in population.bank.values() {
             for card in &consumer.cards {
                 card_owner.insert(card.card_id.clone(), consumer.consumer_id.clone());
+                test_pans.insert(crate::tokens::test_pan(card), card.card_id.clone());
             }
         }
         for profiles in population.directories.values() {
@@ -232,6 +270,7 @@ impl World {
             card_operations: HashMap::new(),
             token_operations: HashMap::new(),
             consumer_operations: HashMap::new(),
+            test_pans,
             next_operation: 1,
             v1_operation_names: false,
             operation_prefix: "op".into(),
@@ -266,6 +305,7 @@ impl World {
             let action = Action::Token {
                 digital_card_id: digital_card_id.clone(),
                 write,
+                by: Party::TokenRequestor,
             };
             let operation = Operation {
                 operation_id: format!("seed-{:08}", n + 1),
@@ -431,9 +471,13 @@ impl World {
                     )));
                 }
             }
+            Action::DeleteCard { card_id } => {
+                self.owner(card_id)?;
+            }
             Action::Token {
                 digital_card_id,
                 write,
+                ..
             } => {
                 let token = self.digital_card(digital_card_id)?;
                 if token.state == crate::tokens::TokenState::Deleted {
@@ -448,21 +492,44 @@ impl World {
                 }
             }
         }
+        let operation = self.new_operation(action, "ISSUER", None);
+        let operation = Operation {
+            reason,
+            reason_code: Some(reason_code),
+            ..operation
+        };
+        self.record(operation.clone());
+        Ok(operation)
+    }
+
+    /// A new PENDING operation of `action` by `requestor_type` (`requestor_id`), not yet
+    /// recorded.
+    fn new_operation(
+        &mut self,
+        action: Action,
+        requestor_type: &'static str,
+        requestor_id: Option<String>,
+    ) -> Operation {
         let operation = Operation {
             operation_id: format!("{}-{:08}", self.operation_prefix, self.next_operation),
             operation: action.name(self.v1_operation_names),
-            requestor_type: "ISSUER",
-            requestor_id: None,
+            requestor_type,
+            requestor_id,
             status: Status::Pending,
             start_time: self.now(),
             end_time: None,
-            reason,
-            reason_code: Some(reason_code),
+            reason: None,
+            reason_code: None,
             error_code: None,
             error: None,
             action,
         };
         self.next_operation += 1;
+        operation
+    }
+
+    /// Records `operation` in the list of what it is about.
+    fn record(&mut self, operation: Operation) {
         let action = &operation.action;
         let index = match (
             action.card_id(),
@@ -481,8 +548,7 @@ impl World {
         };
         index.push(operation.operation_id.clone());
         self.operations
-            .insert(operation.operation_id.clone(), operation.clone());
-        Ok(operation)
+            .insert(operation.operation_id.clone(), operation);
     }
 
     /// Applies a PENDING operation and records its outcome; returns it as it now stands.
@@ -496,25 +562,11 @@ impl World {
         let outcome = self.apply(&action);
         let now = self.now();
         let operation = self.operations.get_mut(operation_id)?;
-        operation.end_time = Some(now);
-        match outcome {
-            Ok(()) => operation.status = Status::Successful,
-            Err((code, message)) => {
-                operation.status = Status::Failed;
-                operation.error_code = Some(code);
-                operation.error = Some(message);
-            }
-        }
+        operation.settle(outcome, now);
         Some(operation.clone())
     }
 
     fn apply(&mut self, action: &Action) -> Result<(), (&'static str, String)> {
-        let not_enrolled = |card_id: &str| {
-            (
-                "CARD_NOT_ENROLLED",
-                format!("card {card_id} is no longer enrolled"),
-            )
-        };
         match action {
             Action::Enrol {
                 card_id,
@@ -613,27 +665,10 @@ impl World {
                     format!("consumer {consumer_id} has no profile"),
                 ))
             }
-            Action::OptOutCard { card_id } => {
-                let owner = self.card_owner[card_id].clone();
-                let scheme = card_scheme_in(&self.directories, &owner, card_id)
-                    .ok_or_else(|| not_enrolled(card_id))?;
-                let directory = self.directories.get_mut(&scheme).expect("directory");
-                let profile = directory.get_mut(&owner).expect("enrolled");
-                let removed: Vec<String> = profile
-                    .cards
-                    .iter()
-                    .filter(|c| &c.card_id == card_id)
-                    .map(|c| c.digital_card_id.clone())
-                    .collect();
-                profile.cards.retain(|c| &c.card_id != card_id);
-                if profile.cards.is_empty() {
-                    // The last-card rule: no cardholder is left in a directory without a card.
-                    directory.remove(&owner);
-                }
-                // Leaving Click to Pay deletes the card's Click to Pay token.
-                for digital_card_id in &removed {
-                    self.delete_click_to_pay_token(digital_card_id);
-                }
+            Action::OptOutCard { card_id } => self.leave_click_to_pay(card_id),
+            Action::DeleteCard { card_id } => {
+                // Its tokens went first, each by an operation of its own.
+                let _ = self.leave_click_to_pay(card_id);
                 Ok(())
             }
             Action::OptOutConsumer { consumer_id } => {
@@ -654,6 +689,7 @@ impl World {
             Action::Token {
                 digital_card_id,
                 write,
+                by,
             } => {
                 let now = self.now();
                 let token = self.tokens.get_mut(digital_card_id).ok_or((
@@ -661,7 +697,7 @@ impl World {
                     format!("no digital card {digital_card_id}"),
                 ))?;
                 token
-                    .apply(*write, Party::Issuer, &now)
+                    .apply(*write, *by, &now)
                     .map_err(|refusal| match refusal {
                         crate::tokens::Refusal::Deleted => (
                             "DIGITAL_CARD_DELETED",
@@ -676,6 +712,32 @@ impl World {
                     })
             }
         }
+    }
+
+    /// Removes card `card_id` from its directory (and its consumer, if it was their last card
+    /// there), and deletes its Click to Pay token.
+    fn leave_click_to_pay(&mut self, card_id: &str) -> Result<(), (&'static str, String)> {
+        let owner = self.card_owner[card_id].clone();
+        let scheme = card_scheme_in(&self.directories, &owner, card_id)
+            .ok_or_else(|| not_enrolled(card_id))?;
+        let directory = self.directories.get_mut(&scheme).expect("directory");
+        let profile = directory.get_mut(&owner).expect("enrolled");
+        let removed: Vec<String> = profile
+            .cards
+            .iter()
+            .filter(|c| c.card_id == card_id)
+            .map(|c| c.digital_card_id.clone())
+            .collect();
+        profile.cards.retain(|c| c.card_id != card_id);
+        if profile.cards.is_empty() {
+            // The last-card rule: no cardholder is left in a directory without a card.
+            directory.remove(&owner);
+        }
+        // Leaving Click to Pay deletes the card's Click to Pay token.
+        for digital_card_id in &removed {
+            self.delete_click_to_pay_token(digital_card_id);
+        }
+        Ok(())
     }
 
     /// A card's operations, newest first: `count` of them after skipping `offset`, and how many

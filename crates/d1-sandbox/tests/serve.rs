@@ -142,3 +142,62 @@ async fn serve_starts_with_the_fault_rules_it_is_given_and_refuses_a_bad_list_in
         "{said}"
     );
 }
+
+#[test]
+fn the_gateway_command_plays_a_merchant_gateway_of_a_running_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _stdout, origin) = serve(dir.path(), &["--op-delay-ms", "0"]);
+    let gateway = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_d1-sandbox"))
+            .arg("gateway")
+            .args(args)
+            .arg("--state-dir")
+            .arg(dir.path())
+            .args(["--gateway", "MGW_000001", "--merchant", "MER0000002"])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        let err = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.success(), out, err)
+    };
+    let card = d1_sandbox::seed::generate(1, 20)
+        .bank
+        .values()
+        .flat_map(|c| c.cards.clone())
+        .find(|c| c.status == d1_sandbox::model::AccountStatus::Open)
+        .unwrap();
+    let (ok, out, err) = gateway(&["tokenize", "--card", &card.card_id]);
+    assert!(ok, "{err}");
+    let token: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let token_id = token["tokenId"].as_str().unwrap().to_owned();
+    assert_eq!(token["cardLast4"], card.last4.as_str());
+    assert!(!out.contains(&d1_sandbox::tokens::test_pan(&card)), "{out}");
+    let (ok, out, _) = gateway(&["list"]);
+    assert!(ok && out.contains(&token_id), "{out}");
+    let (ok, _, err) = gateway(&["delete", "--token", &token_id]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = gateway(&["delete", "--token", &token_id]);
+    assert!(!ok && err.contains("HTTP 403"), "deleted is final: {err}");
+    let (ok, _, err) = gateway(&["tokenize", "--card", "crd-nosuchcard"]);
+    assert!(!ok && err.contains("no card crd-nosuchcard"), "{err}");
+
+    let readme = std::fs::read_to_string(dir.path().join("gateways/README.txt")).unwrap();
+    assert!(readme.contains(&format!("{origin}/ecom/v1/merchant-gateways/MGW_000001")));
+    assert!(readme.contains("x-correlation-id"));
+    let about = std::fs::read_to_string(dir.path().join("gateways/MGW_000001/gateway.json"));
+    assert!(about.unwrap().contains("MER0000002"));
+    let assertion = Command::new(env!("CARGO_BIN_EXE_d1-sandbox"))
+        .args(["assertion", "--gateway", "MGW_000001", "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(assertion.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&assertion.stdout)
+            .matches('.')
+            .count(),
+        2
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
