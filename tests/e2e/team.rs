@@ -231,6 +231,7 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
             target: card.clone(),
             reason: Some("Card closed at bank".into()),
             user_decision: false,
+            token_reason: None,
         })
         .await
         .unwrap();

@@ -397,6 +397,7 @@ async fn store_lines(
                     target: card,
                     reason: None,
                     user_decision: true,
+                    token_reason: None,
                 })
                 .await
                 .unwrap();

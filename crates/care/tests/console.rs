@@ -21,6 +21,7 @@ fn opt_out_card(card: &str) -> WriteRequest {
         target: card.to_owned(),
         reason: Some("Card closed at bank".into()),
         user_decision: false,
+        token_reason: None,
     }
 }
 
@@ -526,6 +527,7 @@ async fn following_one_write_ends_with_it_while_another_never_does() {
             target: common::first(CONSUMERS, "ok"),
             reason: None,
             user_decision: true,
+            token_reason: None,
         })
         .await
         .unwrap();
@@ -583,6 +585,7 @@ async fn every_write_is_checked_against_the_role_and_a_refusal_is_audited() {
                     target: "not a valid id!".into(),
                     reason: None,
                     user_decision: false,
+                    token_reason: None,
                 })
                 .await
                 .unwrap_err();
@@ -717,6 +720,7 @@ async fn enrol_and_update_push_the_bank_s_record_and_clear_their_findings() {
             target: differs.clone(),
             reason: Some("Contact data from bank".into()),
             user_decision: false,
+            token_reason: None,
         })
         .await
         .unwrap();
@@ -746,6 +750,7 @@ async fn enrol_and_update_push_the_bank_s_record_and_clear_their_findings() {
             target: card.clone(),
             reason: None,
             user_decision: true,
+            token_reason: None,
         })
         .await
         .unwrap();
@@ -1294,6 +1299,7 @@ async fn a_restarted_sandbox_never_hands_out_an_operation_id_the_journal_already
             target: consumer.clone(),
             reason: None,
             user_decision: false,
+            token_reason: None,
         })
         .await
         .unwrap();
@@ -1312,6 +1318,7 @@ async fn a_restarted_sandbox_never_hands_out_an_operation_id_the_journal_already
             target: consumer,
             reason: None,
             user_decision: false,
+            token_reason: None,
         })
         .await
         .unwrap();

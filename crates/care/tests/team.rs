@@ -214,6 +214,7 @@ fn opt_out_card(card: &str) -> care::writes::WriteRequest {
         target: card.to_owned(),
         reason: None,
         user_decision: true,
+        token_reason: None,
     }
 }
 
@@ -848,6 +849,7 @@ async fn in_emergency_mode_a_fraud_analyst_s_writes_go_out_unclaimed_flagged_the
             target_kind: team::claims::TargetKind::Card,
             target: cards[1].clone(),
             consumer: consumer_of_second,
+            card: None,
         },
         "WS-20",
         team::claims::Terms {
@@ -1128,4 +1130,125 @@ async fn a_batch_that_sent_items_before_team_mode_stays_on_its_workstation_each_
         "{refused}"
     );
     assert_eq!(more.iter().map(|c| h.writes_to(c)).sum::<u64>(), sent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_team_mode_a_token_s_write_is_claimed_under_its_card_and_waits_for_another_s_write_on_that_card()
+ {
+    use d1_sandbox::tokens::{TokenState, TokenType};
+    let cluster = Cluster::start();
+    let database = cluster.database("tokens").await;
+    let (h, mut owner) = team_mode(&cluster, &database, 300).await;
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let open = |card: &str| {
+        population
+            .bank
+            .values()
+            .flat_map(|c| &c.cards)
+            .any(|c| c.card_id == card && c.status == d1_sandbox::model::AccountStatus::Open)
+    };
+    let merchants: Vec<_> = d1_sandbox::tokens::generate(1, &population)
+        .into_values()
+        .filter(|t| {
+            t.token_type == TokenType::CardOnFile
+                && t.state == TokenState::Active
+                && open(&t.card_id)
+        })
+        .collect();
+    let held = &merchants[0];
+    let free = merchants
+        .iter()
+        .find(|t| t.card_id != held.card_id)
+        .unwrap();
+    let suspend = |token: &str| care::writes::WriteRequest {
+        kind: care::writes::WriteKind::SuspendToken,
+        target: token.to_owned(),
+        reason: None,
+        user_decision: false,
+        token_reason: Some(care::tokens::TokenReason::DeviceLost),
+    };
+
+    // Another workstation is opting the first token's card out.
+    team::schema::add_login(&mut owner, "ws_other", "pw", "B-0007", false)
+        .await
+        .unwrap();
+    let other = team::connect(&cluster.address(&database), "ws_other", "pw")
+        .await
+        .unwrap();
+    let local = h.console.environment("local").unwrap();
+    let environment = format!(
+        "{} {}",
+        local.base_url.trim_end_matches('/'),
+        local.issuer_id
+    );
+    let consumer = h.console.search(&held.card_id, 1).await.unwrap().consumers[0]
+        .consumer_id
+        .clone();
+    let theirs = team::claims::claim(
+        &other,
+        &team::claims::Target {
+            environment,
+            kind: "OPT_OUT_CARD".into(),
+            target_kind: team::claims::TargetKind::Card,
+            target: held.card_id.clone(),
+            consumer,
+            card: None,
+        },
+        "WS-20",
+        team::claims::Terms {
+            correlation_id: "cid-other",
+            lease: Duration::from_secs(60),
+            done_within: Duration::ZERO,
+            batch: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(theirs, team::claims::Claimed::Ours(_)),
+        "{theirs:?}"
+    );
+
+    let refused = h
+        .console
+        .write(suspend(&held.digital_card_id))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        care::ErrorCode::AlreadyInProgress,
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("B-0007"), "{refused}");
+    assert_eq!(h.writes_to(&held.digital_card_id), 0, "nothing sent");
+
+    let written = h
+        .console
+        .write(suspend(&free.digital_card_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        written.state,
+        care::journal::State::Successful,
+        "{written:?}"
+    );
+    let row = owner
+        .query_one(
+            "SELECT target_kind, card, kind FROM c2p.claims WHERE target = $1",
+            &[&free.digital_card_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            row.get::<_, String>(0),
+            row.get::<_, Option<String>>(1),
+            row.get::<_, String>(2)
+        ),
+        (
+            "token".into(),
+            Some(free.card_id.clone()),
+            "SUSPEND_TOKEN".into()
+        )
+    );
 }

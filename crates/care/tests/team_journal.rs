@@ -72,6 +72,7 @@ fn opt_out_card(card: &str) -> WriteRequest {
         target: card.to_owned(),
         reason: None,
         user_decision: true,
+        token_reason: None,
     }
 }
 

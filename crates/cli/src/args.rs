@@ -45,6 +45,9 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Suspend, resume or delete one of a card's tokens (`c2p tokens CARD_ID` lists them).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Opt a card or a consumer out of Click to Pay.
     #[command(subcommand)]
     OptOut(OptOutCommand),
@@ -208,6 +211,56 @@ pub(crate) enum OptOutCommand {
         #[command(flatten)]
         write: WriteArgs,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Suspend a token: its wallet or merchant cannot pay with it until the bank resumes it.
+    Suspend {
+        /// The token's digitalCardId.
+        digital_card_id: String,
+        #[command(flatten)]
+        write: TokenWriteArgs,
+    },
+    /// Lift the bank's suspension of a token (one the bank made for fraud: role fraud only).
+    Resume {
+        /// The token's digitalCardId.
+        digital_card_id: String,
+        #[command(flatten)]
+        write: TokenWriteArgs,
+    },
+    /// Delete a token for good (a Click to Pay token leaves with `c2p opt-out card` instead).
+    Delete {
+        /// The token's digitalCardId.
+        digital_card_id: String,
+        #[command(flatten)]
+        write: TokenWriteArgs,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct TokenWriteArgs {
+    /// Why, as D1's reason code: USER_DECISION, DEVICE_LOST, DEVICE_STOLEN, DEVICE_FOUND (any
+    /// role that writes); FRAUD_DETECTED, CARD_LOST, CARD_STOLEN, ISSUER_DECISION (role fraud).
+    #[arg(long, value_name = "CODE", value_parser = parse_token_reason)]
+    pub(crate) reason_code: care::tokens::TokenReason,
+    /// Why, in words (1 to 64 letters, digits or spaces; D1 logs it).
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
+    #[command(flatten)]
+    pub(crate) follow: FollowArgs,
+}
+
+/// A token reason code, as D1 spells it (case and `-` for `_` do not matter).
+fn parse_token_reason(text: &str) -> Result<care::tokens::TokenReason, String> {
+    let code = text.trim().to_uppercase().replace('-', "_");
+    care::tokens::TokenReason::parse(&code).ok_or_else(|| {
+        let known: Vec<String> = care::tokens::TokenReason::ALL
+            .iter()
+            .map(|r| care::wire_name(*r))
+            .collect();
+        format!("not a token reason code; one of {}", known.join(", "))
+    })
 }
 
 #[derive(Subcommand)]
@@ -388,6 +441,13 @@ pub(crate) struct WriteArgs {
     /// The consumer asked for it (reason code USER_DECISION instead of ISSUER_DECISION).
     #[arg(long)]
     pub(crate) user_decision: bool,
+    #[command(flatten)]
+    pub(crate) follow: FollowArgs,
+}
+
+/// Whether to ask first, and how long to follow a write.
+#[derive(Args)]
+pub(crate) struct FollowArgs {
     /// Do not ask for confirmation (required when not on a terminal).
     #[arg(long)]
     pub(crate) yes: bool,

@@ -140,6 +140,47 @@ async fn an_operator_session_from_connect_to_a_verified_audit_log_leaves_no_secr
         "{tokens}"
     );
 
+    // Its wallet token suspended for a lost phone, then resumed: one write each, followed.
+    let listed: serde_json::Value =
+        serde_json::from_str(&operator.ok(&["tokens", &card, "--json"])).unwrap();
+    let wallet = listed["wallets"][0]["digitalCardId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bad = operator.c2p(&[
+        "token",
+        "suspend",
+        &wallet,
+        "--reason-code",
+        "LOST_IT",
+        "--yes",
+    ]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("DEVICE_LOST"), "{}", text(&bad));
+    let suspended = operator.ok(&[
+        "token",
+        "suspend",
+        &wallet,
+        "--reason-code",
+        "device-lost",
+        "--reason",
+        "Phone lost",
+        "--yes",
+    ]);
+    assert!(suspended.contains("Successful"), "{suspended}");
+    let shown = operator.ok(&["tokens", &card]);
+    assert!(shown.contains("SUSPENDED"), "{shown}");
+    let resumed = operator.ok(&[
+        "token",
+        "resume",
+        &wallet,
+        "--reason-code",
+        "DEVICE_FOUND",
+        "--yes",
+    ]);
+    assert!(resumed.contains("Successful"), "{resumed}");
+    assert_eq!(sandbox.stats().writes.get(&wallet), Some(&2));
+
     let unconfirmed = operator.c2p(&["opt-out", "card", &card, "--reason", "Card closed"]);
     assert_eq!(unconfirmed.status.code(), Some(2), "{}", text(&unconfirmed));
     assert!(text(&unconfirmed).contains("--yes"));
@@ -551,7 +592,7 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
     ];
     let init = operator.ok(&[&["team", "init"][..], &owner[..]].concat());
     assert!(
-        init.contains("schema versions [1, 2, 3, 4] applied"),
+        init.contains("schema versions [1, 2, 3, 4, 5] applied"),
         "{init}"
     );
     let again = operator.ok(&[&["team", "init"][..], &owner[..]].concat());
@@ -636,6 +677,7 @@ async fn team_mode_from_init_to_a_forwarded_trail_and_a_revoked_login() {
         target_kind: team::claims::TargetKind::Card,
         target: "crd-1".into(),
         consumer: "cons-1".into(),
+        card: None,
     };
     let team::claims::Claimed::Ours(claim) = team::claims::claim(
         &ws1,

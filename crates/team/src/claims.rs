@@ -18,6 +18,8 @@ pub enum TargetKind {
     Card,
     /// A consumer.
     Consumer,
+    /// A card's token (a D1 digital card), its card given beside it.
+    Token,
 }
 
 /// The target of a write, as the team names it.
@@ -31,8 +33,10 @@ pub struct Target {
     pub target_kind: TargetKind,
     /// The cardId or consumerId.
     pub target: String,
-    /// The consumer: the card's, or the consumer itself.
+    /// The consumer: the card's (or the token's card's), or the consumer itself.
     pub consumer: String,
+    /// A token's card (`None` for any other target).
+    pub card: Option<String>,
 }
 
 /// The write in the way of a claim: unfinished, or the same one just applied.
@@ -115,12 +119,13 @@ pub async fn claim(
     let kind = match target.target_kind {
         TargetKind::Card => "card",
         TargetKind::Consumer => "consumer",
+        TargetKind::Token => "token",
     };
     let row = client
         .query_one(
             &format!(
                 "SELECT claim_id, held_kind, held_operator, held_workstation, {}, held_state
-                 FROM c2p.claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 FROM c2p.claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 crate::trail::utc("held_since")
             ),
             &[
@@ -135,6 +140,7 @@ pub async fn claim(
                 &i32::try_from(terms.done_within.as_secs()).unwrap_or(i32::MAX),
                 &terms.batch.map(|(id, _)| id),
                 &terms.batch.map(|(_, seq)| seq),
+                &target.card,
             ],
         )
         .await?;

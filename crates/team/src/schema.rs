@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../migrations/0002_verify.sql")),
     (3, include_str!("../migrations/0003_siem.sql")),
     (4, include_str!("../migrations/0004_claims.sql")),
+    (5, include_str!("../migrations/0005_tokens.sql")),
 ];
 
 /// Brings the schema to the newest version; returns the versions applied now (none when it

@@ -18,6 +18,7 @@ fn card(n: i32) -> Target {
         target_kind: TargetKind::Card,
         target: format!("crd-{n}"),
         consumer: format!("cons-{n}"),
+        card: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn card(card: &str, consumer: &str) -> Target {
         target_kind: TargetKind::Card,
         target: card.into(),
         consumer: consumer.into(),
+        card: None,
     }
 }
 
@@ -38,6 +39,18 @@ fn consumer(consumer: &str) -> Target {
         target_kind: TargetKind::Consumer,
         target: consumer.into(),
         consumer: consumer.into(),
+        card: None,
+    }
+}
+
+fn token(token: &str, card: &str, consumer: &str) -> Target {
+    Target {
+        environment: D1.into(),
+        kind: "SUSPEND_TOKEN".into(),
+        target_kind: TargetKind::Token,
+        target: token.into(),
+        consumer: consumer.into(),
+        card: Some(card.into()),
     }
 }
 
@@ -343,4 +356,92 @@ async fn a_claim_abandoned_unsent_frees_its_target_and_a_pending_one_holds_until
     assert_eq!(all.len(), 3);
     assert_eq!(all[0].state, "SUCCESSFUL");
     assert_eq!(all[0].operation_id.as_deref(), Some("op-6"));
+}
+
+#[tokio::test]
+async fn a_token_s_write_excludes_its_token_s_its_card_s_and_its_consumer_s_but_not_a_sibling_token_s()
+ {
+    let cluster = Cluster::start();
+    let _owner = store(&cluster, "tokens").await;
+    let address = cluster.address("tokens");
+    let alice = team::connect(&address, "alice", "pw").await.unwrap();
+    let bob = team::connect(&address, "bob", "pw").await.unwrap();
+    let held = |claimed: Claimed| match claimed {
+        Claimed::InProgress(holder) => holder,
+        other => panic!("not held: {other:?}"),
+    };
+
+    ours(
+        claims::claim(
+            &alice,
+            &token("dc-1", "crd-1", "cons-1"),
+            "WS-17",
+            terms("c1", LEASE),
+        )
+        .await
+        .unwrap(),
+    );
+    let mut delete = token("dc-1", "crd-1", "cons-1");
+    delete.kind = "DELETE_TOKEN".into();
+    for target in [delete, card("crd-1", "cons-1"), consumer("cons-1")] {
+        let holder = held(
+            claims::claim(&bob, &target, "WS-20", terms("c2", LEASE))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(
+            (holder.kind.as_str(), holder.operator.as_str()),
+            ("SUSPEND_TOKEN", "A-0042"),
+            "{target:?}"
+        );
+    }
+    // Another token of the same card, and another card of the consumer, go ahead.
+    ours(
+        claims::claim(
+            &bob,
+            &token("dc-2", "crd-1", "cons-1"),
+            "WS-20",
+            terms("c3", LEASE),
+        )
+        .await
+        .unwrap(),
+    );
+    ours(
+        claims::claim(&bob, &card("crd-2", "cons-1"), "WS-20", terms("c4", LEASE))
+            .await
+            .unwrap(),
+    );
+    // A card's write keeps its tokens' writes out.
+    ours(
+        claims::claim(
+            &alice,
+            &card("crd-3", "cons-3"),
+            "WS-17",
+            terms("c5", LEASE),
+        )
+        .await
+        .unwrap(),
+    );
+    let holder = held(
+        claims::claim(
+            &bob,
+            &token("dc-3", "crd-3", "cons-3"),
+            "WS-20",
+            terms("c6", LEASE),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(holder.kind, "OPT_OUT_CARD");
+    // A token without its card, or a card naming one, is not a claimable target.
+    let mut orphan = token("dc-4", "crd-4", "cons-4");
+    orphan.card = None;
+    let mut carded = card("crd-5", "cons-5");
+    carded.card = Some("crd-5".into());
+    let mut malformed = token("dc-6", "crd-6", "cons-6");
+    malformed.card = Some("crd 6; --".into());
+    for target in [orphan, carded, malformed] {
+        let refused = claims::claim(&bob, &target, "WS-20", terms("c7", LEASE)).await;
+        assert!(refused.is_err(), "{target:?}: {refused:?}");
+    }
 }

@@ -16,7 +16,7 @@ async fn count(client: &tokio_postgres::Client) -> i64 {
 async fn prepared(cluster: &Cluster, database: &str) {
     cluster.database(database).await;
     let mut owner = cluster.owner(database).await;
-    assert_eq!(schema::init(&mut owner).await.unwrap(), [1, 2, 3, 4]);
+    assert_eq!(schema::init(&mut owner).await.unwrap(), [1, 2, 3, 4, 5]);
     assert_eq!(
         schema::init(&mut owner).await.unwrap(),
         Vec::<i32>::new(),

@@ -77,6 +77,18 @@ audit_events! {
     UpdateConsumerIntent = "update_consumer_intent",
     /// What became of a consumer update.
     UpdateConsumerOutcome = "update_consumer_outcome",
+    /// A token suspension journaled, before it is sent.
+    SuspendTokenIntent = "suspend_token_intent",
+    /// What became of a token suspension.
+    SuspendTokenOutcome = "suspend_token_outcome",
+    /// A token resumption journaled, before it is sent.
+    ResumeTokenIntent = "resume_token_intent",
+    /// What became of a token resumption.
+    ResumeTokenOutcome = "resume_token_outcome",
+    /// A token deletion journaled, before it is sent.
+    DeleteTokenIntent = "delete_token_intent",
+    /// What became of a token deletion.
+    DeleteTokenOutcome = "delete_token_outcome",
     /// A search refused by the role.
     SearchDenied = "search_denied",
     /// A profile view refused by the role.
@@ -91,6 +103,11 @@ audit_events! {
     UpdateDenied = "update_denied",
     /// A batch opt-out refused by the role.
     BatchOptOutDenied = "batchoptout_denied",
+    /// A token write refused by the role.
+    TokenWriteDenied = "tokenwrite_denied",
+    /// A fraud-team token action (a fraud reason code, every token of a card, lifting the
+    /// bank's fraud suspension) refused by the role.
+    TokenFraudDenied = "tokenfraud_denied",
     /// An audit export refused by the role.
     AuditExportDenied = "auditexport_denied",
     /// A profile audit refused by the role.
@@ -171,6 +188,8 @@ impl AuditEvent {
             Permission::Enrol => Self::EnrolDenied,
             Permission::Update => Self::UpdateDenied,
             Permission::BatchOptOut => Self::BatchOptOutDenied,
+            Permission::TokenWrite => Self::TokenWriteDenied,
+            Permission::TokenFraud => Self::TokenFraudDenied,
             Permission::AuditExport => Self::AuditExportDenied,
             Permission::AuditProfiles => Self::AuditProfilesDenied,
             Permission::AuditRead => Self::AuditReadDenied,

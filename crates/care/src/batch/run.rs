@@ -209,6 +209,7 @@ impl Run<'_> {
             target: item.target.clone(),
             reason: batch.reason.clone(),
             user_decision: batch.reason_code == "USER_DECISION",
+            token_reason: None,
         };
         let closed =
             |_: tokio::sync::AcquireError| Error::Internal("the batch's limiter closed".into());

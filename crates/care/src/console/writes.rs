@@ -3,6 +3,7 @@
 
 use super::Console;
 use crate::journal::{BatchLink, Entry};
+use crate::writes::kind::WriteTarget;
 use crate::writes::send::{Writer, Written};
 use crate::writes::{Change, Removal, WriteKind, WriteRequest, removals, update_preview};
 use crate::{Error, Result};
@@ -26,6 +27,9 @@ impl Console {
         }
         let permit = self.authorise(request.kind.permission(), Some(&request.target))?;
         let session = self.session().await?;
+        if request.kind.target() == WriteTarget::Token {
+            self.check_token_write(&request, &session).await?;
+        }
         let (claims, emergency) = match self.team_claims(&session).await {
             Ok(claims) => (claims, None),
             // Emergency mode (a fraud analyst's): the write goes out unclaimed, flagged.

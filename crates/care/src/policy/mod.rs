@@ -17,9 +17,10 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Support agent: search, view, opt out, enrol, update from the bank's record.
+    /// Support agent: search, view, opt out, enrol, update from the bank's record; suspend,
+    /// resume or delete one token for a reason the customer gives.
     Agent,
-    /// Fraud analyst: what an agent may, plus batch opt-out.
+    /// Fraud analyst: what an agent may, plus batch opt-out and the fraud team's token actions.
     Fraud,
     /// Auditor: search, view, audit export; no writes.
     Auditor,
@@ -65,6 +66,12 @@ pub enum Permission {
     Update,
     /// Opt out a list of cards or consumers.
     BatchOptOut,
+    /// Suspend, resume or delete one token of a card, for a reason the customer gives.
+    TokenWrite,
+    /// The fraud team's token actions: a fraud reason code (`FRAUD_DETECTED`, `CARD_LOST`,
+    /// `CARD_STOLEN`, `ISSUER_DECISION`), every token of a card at once, a token batch, and
+    /// lifting a suspension the bank made for fraud.
+    TokenFraud,
     /// Export the audit log or an audit report.
     AuditExport,
     /// Audit the profiles of a list of consumers (read-only) and export the report.
@@ -96,12 +103,12 @@ impl Permission {
         use Permission::*;
         matches!(
             self,
-            OptOutCard | OptOutConsumer | Enrol | Update | BatchOptOut
+            OptOutCard | OptOutConsumer | Enrol | Update | BatchOptOut | TokenWrite | TokenFraud
         )
     }
 
     /// Every action, for the role matrix.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 14] = [
         Permission::Search,
         Permission::View,
         Permission::OptOutCard,
@@ -109,6 +116,8 @@ impl Permission {
         Permission::Enrol,
         Permission::Update,
         Permission::BatchOptOut,
+        Permission::TokenWrite,
+        Permission::TokenFraud,
         Permission::AuditExport,
         Permission::AuditProfiles,
         Permission::AuditRead,
@@ -126,6 +135,10 @@ impl Permission {
             Permission::Enrol => "enrol a card",
             Permission::Update => "update a directory from the bank's record",
             Permission::BatchOptOut => "run a batch opt-out",
+            Permission::TokenWrite => "suspend, resume or delete a token",
+            Permission::TokenFraud => {
+                "act on tokens for fraud (a fraud reason code, every token of a card, a token batch, lifting the bank's fraud suspension)"
+            }
             Permission::AuditExport => "export the audit log",
             Permission::AuditProfiles => "audit consumer profiles in batch",
             Permission::AuditRead => "read every operator's audit records",
@@ -143,7 +156,7 @@ pub fn allows(role: Role, action: Permission) -> bool {
     match role {
         Role::Agent => matches!(
             action,
-            Search | View | OptOutCard | OptOutConsumer | Enrol | Update
+            Search | View | OptOutCard | OptOutConsumer | Enrol | Update | TokenWrite
         ),
         Role::Fraud => !matches!(
             action,
@@ -652,7 +665,15 @@ mod tests {
         use Permission::*;
         let expected = |role: Role| -> Vec<Permission> {
             match role {
-                Role::Agent => vec![Search, View, OptOutCard, OptOutConsumer, Enrol, Update],
+                Role::Agent => vec![
+                    Search,
+                    View,
+                    OptOutCard,
+                    OptOutConsumer,
+                    Enrol,
+                    Update,
+                    TokenWrite,
+                ],
                 Role::Fraud => vec![
                     Search,
                     View,
@@ -661,6 +682,8 @@ mod tests {
                     Enrol,
                     Update,
                     BatchOptOut,
+                    TokenWrite,
+                    TokenFraud,
                 ],
                 Role::Auditor => vec![Search, View, AuditExport, AuditProfiles, AuditRead],
                 Role::Admin => vec![ManageEnvironments, Recover],

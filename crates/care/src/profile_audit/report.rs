@@ -193,6 +193,9 @@ const ENGLISH: Labels = Labels {
         WriteKind::EnrolCard => "Enrol the card",
         WriteKind::UpdateConsumer => "Update the directory from the bank’s record",
         WriteKind::UpdateCard => "Update the card from the bank’s record",
+        WriteKind::SuspendToken => "Suspend the token",
+        WriteKind::ResumeToken => "Resume the token",
+        WriteKind::DeleteToken => "Delete the token",
     },
 };
 
@@ -270,6 +273,9 @@ const JAPANESE: Labels = Labels {
         WriteKind::EnrolCard => "カードを登録",
         WriteKind::UpdateConsumer => "銀行の記録でディレクトリを更新",
         WriteKind::UpdateCard => "銀行の記録でカード情報を更新",
+        WriteKind::SuspendToken => "トークンを一時停止",
+        WriteKind::ResumeToken => "トークンを再開",
+        WriteKind::DeleteToken => "トークンを削除",
     },
 };
 

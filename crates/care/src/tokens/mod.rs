@@ -3,7 +3,73 @@
 //! they reach the operator's screen, never the logs or the audit trail.
 
 use d1::wire::{DigitalCard, TokenType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Why a token is suspended, resumed or deleted: the contract's reason codes. An agent uses the
+/// ones a customer reports; the fraud team also the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TokenReason {
+    /// The customer asked.
+    UserDecision,
+    /// The customer lost the device.
+    DeviceLost,
+    /// The customer's device was stolen.
+    DeviceStolen,
+    /// The customer found the device again.
+    DeviceFound,
+    /// The bank found fraud.
+    FraudDetected,
+    /// The card was lost.
+    CardLost,
+    /// The card was stolen.
+    CardStolen,
+    /// The bank decided.
+    IssuerDecision,
+}
+
+impl TokenReason {
+    /// Every reason code, the customer's first.
+    pub const ALL: [TokenReason; 8] = [
+        Self::UserDecision,
+        Self::DeviceLost,
+        Self::DeviceStolen,
+        Self::DeviceFound,
+        Self::FraudDetected,
+        Self::CardLost,
+        Self::CardStolen,
+        Self::IssuerDecision,
+    ];
+
+    /// Whether it is one a customer reports, which an agent may use (the others are the fraud
+    /// team's, [`crate::policy::Permission::TokenFraud`]).
+    pub fn customer_reported(self) -> bool {
+        matches!(
+            self,
+            Self::UserDecision | Self::DeviceLost | Self::DeviceStolen | Self::DeviceFound
+        )
+    }
+
+    /// The reason code D1 takes.
+    pub fn to_wire(self) -> d1::wire::TokenReasonCode {
+        use d1::wire::TokenReasonCode as Code;
+        match self {
+            Self::UserDecision => Code::UserDecision,
+            Self::DeviceLost => Code::DeviceLost,
+            Self::DeviceStolen => Code::DeviceStolen,
+            Self::DeviceFound => Code::DeviceFound,
+            Self::FraudDetected => Code::FraudDetected,
+            Self::CardLost => Code::CardLost,
+            Self::CardStolen => Code::CardStolen,
+            Self::IssuerDecision => Code::IssuerDecision,
+        }
+    }
+
+    /// The reason code of `text` as D1 spells it, if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| crate::wire_name(*r) == text)
+    }
+}
 
 /// One token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

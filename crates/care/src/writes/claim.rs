@@ -13,6 +13,7 @@ use team::claims::{Claimed, Holder, Outcome, Target, TargetKind};
 use crate::environments::Environment;
 use crate::journal::{Entry, Journal, Note, State};
 use crate::writes::WriteKind;
+use crate::writes::kind::WriteTarget;
 use crate::{Error, Result};
 
 /// How long the same write on the same target, once applied, keeps another from being sent:
@@ -200,6 +201,23 @@ pub(crate) fn in_progress_words(holder: &Holder) -> String {
     )
 }
 
+/// How a write sent unclaimed notes what it will be claimed under: its consumer, and after a
+/// space a token's card (ids hold no spaces).
+pub(crate) fn owner_key(consumer: &str, card: Option<&str>) -> String {
+    match card {
+        Some(card) => format!("{consumer} {card}"),
+        None => consumer.to_owned(),
+    }
+}
+
+/// The consumer and token's card of an [`owner_key`].
+fn split_owner(key: &str) -> (&str, Option<&str>) {
+    match key.split_once(' ') {
+        Some((consumer, card)) => (consumer, Some(card)),
+        None => (key, None),
+    }
+}
+
 /// The refusal of a write while the team store cannot be reached (`why`, in words).
 pub(crate) fn unreachable(why: &str) -> Error {
     Error::ClaimUnavailable(format!(
@@ -213,28 +231,31 @@ impl TeamClaims {
         self.connections.next()
     }
 
-    /// Claims `target` (of `consumer`) for a write of `kind` carrying `correlation_id`, about to
-    /// leave: its id and until when it may leave, or [`Error::AlreadyInProgress`] naming who
-    /// holds it, or [`Error::ClaimUnavailable`].
+    /// Claims `target` (of `owner`: its consumer, and a token's card) for a write of `kind`
+    /// carrying `correlation_id`, about to leave: its id and until when it may leave, or
+    /// [`Error::AlreadyInProgress`] naming who holds it, or [`Error::ClaimUnavailable`].
     pub(crate) async fn claim(
         &self,
         kind: WriteKind,
         target: &str,
-        consumer: &str,
+        owner: (&str, Option<&str>),
         correlation_id: &str,
         batch: Option<(&str, i32)>,
     ) -> Result<(i64, SendWindow)> {
         // Counted from before the store was asked: the lease began no earlier.
         let start = boot_millis();
+        let (consumer, card) = owner;
         let target = Target {
             environment: self.environment.clone(),
             kind: crate::wire_name(kind),
-            target_kind: match kind.is_card() {
-                true => TargetKind::Card,
-                false => TargetKind::Consumer,
+            target_kind: match kind.target() {
+                WriteTarget::Card => TargetKind::Card,
+                WriteTarget::Consumer => TargetKind::Consumer,
+                WriteTarget::Token => TargetKind::Token,
             },
             target: target.to_owned(),
             consumer: consumer.to_owned(),
+            card: card.map(str::to_owned),
         };
         let claimed = team::claims::claim(
             self.client(),
@@ -398,7 +419,7 @@ impl TeamClaims {
                 .claim(
                     intent.kind,
                     &intent.target,
-                    &consumer,
+                    split_owner(&consumer),
                     &intent.correlation_id,
                     None,
                 )

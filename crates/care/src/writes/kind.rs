@@ -1,5 +1,5 @@
-//! What a write does: the one word the journal, the findings, the role check, D1's operation
-//! kinds and the audit trail share.
+//! What a write does, and on what: the one word the journal, the findings, the role check,
+//! D1's operation kinds and the audit trail share.
 
 use d1::wire::OperationKind;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,24 @@ pub enum WriteKind {
     UpdateCard,
     /// Push the bank's consumer data to the directories.
     UpdateConsumer,
+    /// Suspend a card's token (a D1 digital card).
+    SuspendToken,
+    /// Lift the bank's suspension of a token.
+    ResumeToken,
+    /// Delete a token (final).
+    DeleteToken,
+}
+
+/// What a write is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum WriteTarget {
+    /// A card (its cardId).
+    Card,
+    /// A consumer (their consumerId).
+    Consumer,
+    /// A card's token (its digitalCardId).
+    Token,
 }
 
 /// What the UI needs to know of a write kind without asking the core: which permission it
@@ -30,18 +48,21 @@ pub enum WriteKind {
 pub struct WriteRule {
     /// What the operator's role must allow.
     pub permission: Permission,
-    /// Whether it targets a card (else a consumer).
-    pub card: bool,
+    /// What it is on.
+    pub target: WriteTarget,
 }
 
 impl WriteKind {
     /// Every write kind.
-    pub const ALL: [WriteKind; 5] = [
+    pub const ALL: [WriteKind; 8] = [
         Self::OptOutCard,
         Self::OptOutConsumer,
         Self::EnrolCard,
         Self::UpdateCard,
         Self::UpdateConsumer,
+        Self::SuspendToken,
+        Self::ResumeToken,
+        Self::DeleteToken,
     ];
 
     /// Each kind's rule, for the UI.
@@ -51,16 +72,30 @@ impl WriteKind {
             .map(|kind| {
                 let rule = WriteRule {
                     permission: kind.permission(),
-                    card: kind.is_card(),
+                    target: kind.target(),
                 };
                 (crate::wire_name(kind), rule)
             })
             .collect()
     }
 
-    /// Whether it targets a card (else a consumer).
-    pub fn is_card(self) -> bool {
-        matches!(self, Self::OptOutCard | Self::EnrolCard | Self::UpdateCard)
+    /// What it is on.
+    pub fn target(self) -> WriteTarget {
+        match self {
+            Self::OptOutCard | Self::EnrolCard | Self::UpdateCard => WriteTarget::Card,
+            Self::OptOutConsumer | Self::UpdateConsumer => WriteTarget::Consumer,
+            Self::SuspendToken | Self::ResumeToken | Self::DeleteToken => WriteTarget::Token,
+        }
+    }
+
+    /// The token action it is, for a token's write.
+    pub fn token_action(self) -> Option<d1::wire::TokenAction> {
+        match self {
+            Self::SuspendToken => Some(d1::wire::TokenAction::Suspend),
+            Self::ResumeToken => Some(d1::wire::TokenAction::Resume),
+            Self::DeleteToken => Some(d1::wire::TokenAction::Delete),
+            _ => None,
+        }
     }
 
     /// What the operator's role must allow.
@@ -70,6 +105,7 @@ impl WriteKind {
             Self::OptOutConsumer => Permission::OptOutConsumer,
             Self::EnrolCard => Permission::Enrol,
             Self::UpdateCard | Self::UpdateConsumer => Permission::Update,
+            Self::SuspendToken | Self::ResumeToken | Self::DeleteToken => Permission::TokenWrite,
         }
     }
 
@@ -79,6 +115,9 @@ impl WriteKind {
             Self::OptOutCard | Self::OptOutConsumer => OperationKind::OptOut,
             Self::EnrolCard => OperationKind::Enrolment,
             Self::UpdateCard | Self::UpdateConsumer => OperationKind::Update,
+            Self::SuspendToken => OperationKind::Suspend,
+            Self::ResumeToken => OperationKind::Resume,
+            Self::DeleteToken => OperationKind::Delete,
         }
     }
 
@@ -98,6 +137,9 @@ impl WriteKind {
             Self::EnrolCard => AuditEvent::EnrolCardIntent,
             Self::UpdateCard => AuditEvent::UpdateCardIntent,
             Self::UpdateConsumer => AuditEvent::UpdateConsumerIntent,
+            Self::SuspendToken => AuditEvent::SuspendTokenIntent,
+            Self::ResumeToken => AuditEvent::ResumeTokenIntent,
+            Self::DeleteToken => AuditEvent::DeleteTokenIntent,
         }
     }
 
@@ -109,6 +151,9 @@ impl WriteKind {
             Self::EnrolCard => AuditEvent::EnrolCardOutcome,
             Self::UpdateCard => AuditEvent::UpdateCardOutcome,
             Self::UpdateConsumer => AuditEvent::UpdateConsumerOutcome,
+            Self::SuspendToken => AuditEvent::SuspendTokenOutcome,
+            Self::ResumeToken => AuditEvent::ResumeTokenOutcome,
+            Self::DeleteToken => AuditEvent::DeleteTokenOutcome,
         }
     }
 }

@@ -9,6 +9,7 @@ use d1::wire::{Accepted, OperationStatus};
 
 use super::claim::{SendWindow, TeamClaims};
 use super::in_flight::InFlightGuard;
+use super::kind::WriteTarget;
 use super::{InFlight, WriteKind};
 use crate::audit_log::Recorder;
 use crate::bank::IssuerConsumer;
@@ -49,8 +50,12 @@ pub struct WriteRequest {
     pub target: String,
     /// Free-text reason (D1: 1 to 64 letters, digits or spaces).
     pub reason: Option<String>,
-    /// Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`).
+    /// Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`),
+    /// for a Click to Pay write.
     pub user_decision: bool,
+    /// A token's write: its reason code (required there, and nowhere else).
+    #[serde(default)]
+    pub token_reason: Option<crate::tokens::TokenReason>,
 }
 
 pub(crate) fn state_of(status: &OperationStatus) -> State {
@@ -72,6 +77,24 @@ pub(crate) struct Written {
 enum Prepared {
     Card(d1::CardId, Option<(IssuerConsumer, usize)>),
     Consumer(d1::ConsumerId, Option<IssuerConsumer>),
+    /// A token, its card and that card's consumer (for the claim).
+    Token(d1::DigitalCardId, TokenOwner),
+}
+
+/// The card a token belongs to, and that card's consumer in the bank's records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenOwner {
+    /// The card.
+    pub(crate) card_id: String,
+    /// The card's consumer.
+    pub(crate) consumer_id: String,
+}
+
+/// A write's reason code: Click to Pay's or a token's.
+#[derive(Debug, Clone, Copy)]
+enum Code {
+    ClickToPay(d1::wire::ReasonCode),
+    Token(d1::wire::TokenReasonCode),
 }
 
 /// What a write needs: the journal it is recorded in, the active environment's clients, the
@@ -94,7 +117,7 @@ pub(crate) struct Ready<'a> {
     kind: WriteKind,
     prepared: Prepared,
     reason: Option<d1::Reason>,
-    reason_code: d1::wire::ReasonCode,
+    reason_code: Code,
     correlation_id: d1::CorrelationId,
     /// Team mode: the claim's id and until when the request may leave.
     claim: Option<(i64, SendWindow)>,
@@ -166,10 +189,22 @@ impl<'a> Writer<'a> {
         };
         let correlation_id = d1::CorrelationId::random();
         let in_flight = self.in_flight.hold(&correlation_id);
-        let reason_code = if request.user_decision {
-            d1::wire::ReasonCode::UserDecision
-        } else {
-            d1::wire::ReasonCode::IssuerDecision
+        let reason_code = match (&prepared, request.token_reason) {
+            (Prepared::Token(..), Some(code)) => Code::Token(code.to_wire()),
+            (Prepared::Token(..), None) => {
+                return Err(Error::InvalidInput(
+                    "a token's write needs a reason code: nothing was sent".into(),
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(Error::InvalidInput(
+                    "a token's reason code was given for a write that is not a token's: nothing was sent".into(),
+                ));
+            }
+            (_, None) if request.user_decision => {
+                Code::ClickToPay(d1::wire::ReasonCode::UserDecision)
+            }
+            (_, None) => Code::ClickToPay(d1::wire::ReasonCode::IssuerDecision),
         };
         let entry = in_place(|| {
             self.journal.record_linked_intent(
@@ -177,7 +212,10 @@ impl<'a> Writer<'a> {
                     kind: request.kind,
                     target: request.target.clone(),
                     reason: reason.as_ref().map(|r| r.as_str().to_owned()),
-                    reason_code: crate::wire_name(reason_code),
+                    reason_code: match reason_code {
+                        Code::ClickToPay(code) => crate::wire_name(code),
+                        Code::Token(code) => crate::wire_name(code),
+                    },
                     correlation_id: correlation_id.as_str().to_owned(),
                     environment: session.environment.name.clone(),
                     operator: permit.operator().to_owned(),
@@ -227,7 +265,7 @@ impl<'a> Writer<'a> {
                     .claim(
                         request.kind,
                         &request.target,
-                        consumer,
+                        (consumer, token_card(&prepared)),
                         correlation_id.as_str(),
                         batch,
                     )
@@ -241,6 +279,9 @@ impl<'a> Writer<'a> {
             }
             _ => None,
         };
+        let unclaimed = consumer
+            .filter(|_| self.emergency.is_some() && self.claims.is_none())
+            .map(|consumer| super::claim::owner_key(&consumer, token_card(&prepared)));
         Ok(Step::Ready(Box::new(Ready {
             entry,
             kind: request.kind,
@@ -249,7 +290,7 @@ impl<'a> Writer<'a> {
             reason_code,
             correlation_id,
             claim,
-            unclaimed: consumer.filter(|_| self.emergency.is_some() && self.claims.is_none()),
+            unclaimed,
             _in_flight: in_flight,
         })))
     }
@@ -343,12 +384,15 @@ impl<'a> Writer<'a> {
             }
             return Err(error);
         }
-        let write = d1::Write {
+        let sent = send(
+            self.session,
+            kind,
+            prepared,
             reason,
             reason_code,
-            correlation_id: Some(correlation_id),
-        };
-        let sent = send(self.session, kind, prepared, write).await;
+            correlation_id,
+        )
+        .await;
         let retry_after = sent.as_ref().err().and_then(slow_down);
         let recorded = in_place(|| match sent {
             Ok(accepted) => self.journal.record(
@@ -498,10 +542,15 @@ fn audit_outcome(audit: &Recorder<'_>, entry: &Entry) -> Result<()> {
     )
 }
 
-/// Validates ids and, for enrol and update, reads the bank's record the write carries.
+/// Validates ids and, for enrol and update, reads the bank's record the write carries; for a
+/// token, reads which card it is of and that card's consumer.
 async fn prepare(session: &Session, request: &WriteRequest) -> Result<Prepared> {
     let needs_record = request.kind.needs_record();
-    if request.kind.is_card() {
+    if request.kind.target() == WriteTarget::Token {
+        let token = d1::DigitalCardId::new(&request.target)?;
+        let owner = token_owner(session, &token).await?;
+        Ok(Prepared::Token(token, owner))
+    } else if request.kind.target() == WriteTarget::Card {
         let card = d1::CardId::new(&request.target)?;
         let record = match needs_record {
             false => None,
@@ -522,12 +571,43 @@ async fn prepare(session: &Session, request: &WriteRequest) -> Result<Prepared> 
     }
 }
 
-/// The consumer a write is on, for its claim: the consumer itself, or the card's consumer in
-/// the bank's records (the card itself when the bank does not know it: then only writes on
-/// that card exclude it).
+/// The card token `token` belongs to (read from D1) and that card's consumer in the bank's
+/// records: a token of a card the bank does not hold is not the bank's to write.
+pub(crate) async fn token_owner(
+    session: &Session,
+    token: &d1::DigitalCardId,
+) -> Result<TokenOwner> {
+    let card_id = session
+        .d1
+        .digital_card(token, d1::Call::default())
+        .await?
+        .value
+        .card_id;
+    let consumer_id = crate::batch::preview::consumer_of_card(
+        &card_id,
+        session.records.search(&card_id, 2).await?,
+    )?;
+    Ok(TokenOwner {
+        card_id,
+        consumer_id,
+    })
+}
+
+/// A token's card, for a token's write.
+fn token_card(prepared: &Prepared) -> Option<&str> {
+    match prepared {
+        Prepared::Token(_, owner) => Some(&owner.card_id),
+        _ => None,
+    }
+}
+
+/// The consumer a write is on, for its claim: the consumer itself, the card's consumer in the
+/// bank's records (the card itself when the bank does not know it: then only writes on that
+/// card exclude it), or a token's card's consumer.
 async fn consumer_of(session: &Session, prepared: &Prepared) -> Result<String> {
     match prepared {
         Prepared::Consumer(consumer, _) => Ok(consumer.as_str().to_owned()),
+        Prepared::Token(_, owner) => Ok(owner.consumer_id.clone()),
         Prepared::Card(_, Some((record, _))) => Ok(record.consumer_id.clone()),
         // One search: its summary lists the consumer's cards.
         Prepared::Card(card, None) => Ok(session
@@ -565,9 +645,35 @@ async fn send(
     session: &Session,
     kind: WriteKind,
     prepared: Prepared,
-    write: d1::Write,
+    reason: Option<d1::Reason>,
+    reason_code: Code,
+    correlation_id: d1::CorrelationId,
 ) -> std::result::Result<Accepted, d1::Error> {
     let d1 = &session.d1;
+    let (reason_code, prepared) = match (reason_code, kind.token_action(), prepared) {
+        (Code::Token(reason_code), Some(action), Prepared::Token(token, _)) => {
+            let write = d1::TokenWrite {
+                reason,
+                reason_code,
+                correlation_id: Some(correlation_id),
+            };
+            return d1
+                .digital_card_write(&token, action, write)
+                .await
+                .map(|r| r.value);
+        }
+        (Code::ClickToPay(code), None, prepared) => (code, prepared),
+        _ => {
+            return Err(d1::Error::InvalidRequest(
+                "the write and its target do not match".into(),
+            ));
+        }
+    };
+    let write = d1::Write {
+        reason,
+        reason_code,
+        correlation_id: Some(correlation_id),
+    };
     let response = match (kind, prepared) {
         (WriteKind::OptOutCard, Prepared::Card(card, _)) => d1.opt_out_card(&card, write).await,
         (WriteKind::OptOutConsumer, Prepared::Consumer(consumer, _)) => {

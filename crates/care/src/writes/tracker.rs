@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use d1::wire::{Operation, OperationKind};
+use d1::wire::{Operation, OperationKind, RequestorType};
 
 use super::InFlight;
 use super::claim::TeamClaims;
+use super::kind::WriteTarget;
 use super::send::{flush_outbox, record_outcome, state_of};
 use crate::audit_log::Recorder;
 use crate::environments::Session;
@@ -166,6 +167,10 @@ impl Tracker<'_> {
         // outside the window.
         let mut unsure = false;
         for operation in operations {
+            // Another party's operation (a merchant deleting its token) is never this write.
+            if is_another_party_s(operation) {
+                continue;
+            }
             let unknown_kind = matches!(operation.operation, OperationKind::Unknown(_));
             if (operation.operation != wanted && !unknown_kind)
                 || self
@@ -236,15 +241,26 @@ impl Tracker<'_> {
         };
         let call = d1::Call::default();
         let invalid = |e: d1::InvalidId| Error::Internal(e.to_string());
-        let list = if entry.intent.kind.is_card() {
-            let card = d1::CardId::new(&entry.intent.target).map_err(invalid)?;
-            session.d1.card_operations(&card, page, call).await?
-        } else {
-            let consumer = d1::ConsumerId::new(&entry.intent.target).map_err(invalid)?;
-            session
-                .d1
-                .consumer_operations(&consumer, page, call)
-                .await?
+        let target = &entry.intent.target;
+        let list = match entry.intent.kind.target() {
+            WriteTarget::Card => {
+                let card = d1::CardId::new(target).map_err(invalid)?;
+                session.d1.card_operations(&card, page, call).await?
+            }
+            WriteTarget::Consumer => {
+                let consumer = d1::ConsumerId::new(target).map_err(invalid)?;
+                session
+                    .d1
+                    .consumer_operations(&consumer, page, call)
+                    .await?
+            }
+            WriteTarget::Token => {
+                let token = d1::DigitalCardId::new(target).map_err(invalid)?;
+                session
+                    .d1
+                    .digital_card_operations(&token, page, call)
+                    .await?
+            }
         };
         let d1_ahead = list
             .server_time
@@ -252,6 +268,16 @@ impl Tracker<'_> {
             .unwrap_or_default();
         Ok((list.value.operations, d1_ahead))
     }
+}
+
+/// Whether `operation` names a requestor that is surely not the bank (one this console does not
+/// know may be the bank under another name).
+fn is_another_party_s(operation: &Operation) -> bool {
+    matches!(
+        &operation.requestor_type,
+        Some(requestor) if *requestor != RequestorType::Issuer
+            && !matches!(requestor, RequestorType::Unknown(_))
+    )
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>> {

@@ -1,5 +1,5 @@
-//! `c2p opt-out`, `c2p enrol` and `c2p update`: one write to D1 each, confirmed, then followed
-//! until it ends.
+//! `c2p opt-out`, `c2p enrol`, `c2p update` and `c2p token`: one write to D1 each, confirmed,
+//! then followed until it ends.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use care::console::Console;
 use care::journal::State;
 use care::writes::{WriteKind, WriteRequest};
 
-use crate::args::{OptOutCommand, UpdateTarget, WriteArgs};
+use crate::args::{OptOutCommand, TokenCommand, TokenWriteArgs, UpdateTarget, WriteArgs};
 use crate::exit::{self, Failure, Outcome};
 use crate::prompt::confirm;
 use crate::render;
@@ -34,6 +34,48 @@ pub async fn opt_out(console: &Console, command: OptOutCommand) -> Outcome {
             .await
         }
     }
+}
+
+/// Suspends, resumes or deletes one token, after asking (a delete says what is lost).
+pub async fn token(console: &Console, command: TokenCommand) -> Outcome {
+    let (kind, id, args, prompt) = match command {
+        TokenCommand::Suspend {
+            digital_card_id: id,
+            write,
+        } => {
+            let prompt = format!(
+                "Suspend token {id}? Its wallet or merchant cannot pay with it until the bank resumes it."
+            );
+            (WriteKind::SuspendToken, id, write, prompt)
+        }
+        TokenCommand::Resume {
+            digital_card_id: id,
+            write,
+        } => {
+            let prompt = format!("Lift the bank's suspension of token {id}?");
+            (WriteKind::ResumeToken, id, write, prompt)
+        }
+        TokenCommand::Delete {
+            digital_card_id: id,
+            write,
+        } => {
+            let prompt = format!(
+                "Delete token {id} for good? The wallet or merchant holding it can no longer pay with it, and the cardholder must add the card there again. This cannot be undone."
+            );
+            (WriteKind::DeleteToken, id, write, prompt)
+        }
+    };
+    let TokenWriteArgs {
+        reason_code,
+        reason,
+        follow,
+    } = args;
+    let write = WriteArgs {
+        reason,
+        user_decision: false,
+        follow,
+    };
+    do_write_with(console, kind, id, write, Some(reason_code), &prompt).await
 }
 
 /// Enrols a card again.
@@ -79,21 +121,35 @@ async fn do_write(
     args: WriteArgs,
     prompt: &str,
 ) -> Outcome {
-    confirm(prompt, args.yes)?;
+    do_write_with(console, kind, target, args, None, prompt).await
+}
+
+/// [`do_write`] with a token's reason code.
+async fn do_write_with(
+    console: &Console,
+    kind: WriteKind,
+    target: String,
+    args: WriteArgs,
+    token_reason: Option<care::tokens::TokenReason>,
+    prompt: &str,
+) -> Outcome {
+    let follow = &args.follow;
+    confirm(prompt, follow.yes)?;
     let entry = console
         .write(WriteRequest {
             kind,
             target,
             reason: args.reason,
             user_decision: args.user_decision,
+            token_reason,
         })
         .await?;
     render::change(&entry);
-    let last = if args.no_wait || entry.state.is_final() {
+    let last = if follow.no_wait || entry.state.is_final() {
         entry
     } else {
         console
-            .track_until_final(entry.id, Duration::from_secs(args.wait), |changed| {
+            .track_until_final(entry.id, Duration::from_secs(follow.wait), |changed| {
                 if changed.id == entry.id {
                     render::change(changed);
                 }
@@ -102,12 +158,12 @@ async fn do_write(
     };
     match last.state {
         State::Successful => Ok(()),
-        State::Pending | State::Intent if args.no_wait => Ok(()),
+        State::Pending | State::Intent if follow.no_wait => Ok(()),
         State::Pending | State::Intent => Err(Failure::new(
             exit::PENDING,
             format!(
                 "still pending after {} s: D1 accepted the request and has not finished it; it will not be sent again. Run `c2p ops --watch 60` to follow it",
-                args.wait
+                follow.wait
             ),
         )),
         State::Failed => Err(Failure::new(

@@ -180,7 +180,7 @@ export const DRY_RUN_LIFETIME_SECONDS = 300 as const;
 
 export const HIDDEN_CHARACTERS = [[0,31],[127,159],[173,173],[847,847],[1536,1541],[1564,1564],[1757,1757],[1807,1807],[4447,4448],[6158,6158],[8203,8207],[8234,8238],[8288,8292],[8294,8303],[12644,12644],[65279,65279],[65440,65440],[65529,65531],[917505,917505],[917536,917631]] as const;
 
-export const WRITES = {"ENROL_CARD":{"permission":"enrol","card":true},"OPT_OUT_CARD":{"permission":"optOutCard","card":true},"OPT_OUT_CONSUMER":{"permission":"optOutConsumer","card":false},"UPDATE_CARD":{"permission":"update","card":true},"UPDATE_CONSUMER":{"permission":"update","card":false}} as const;
+export const WRITES = {"DELETE_TOKEN":{"permission":"tokenWrite","target":"token"},"ENROL_CARD":{"permission":"enrol","target":"card"},"OPT_OUT_CARD":{"permission":"optOutCard","target":"card"},"OPT_OUT_CONSUMER":{"permission":"optOutConsumer","target":"consumer"},"RESUME_TOKEN":{"permission":"tokenWrite","target":"token"},"SUSPEND_TOKEN":{"permission":"tokenWrite","target":"token"},"UPDATE_CARD":{"permission":"update","target":"card"},"UPDATE_CONSUMER":{"permission":"update","target":"consumer"}} as const;
 
 /* Types */
 /**  A card account's state at the bank. */
@@ -379,6 +379,18 @@ export type AuditEvent =
 "update_consumer_intent" | 
 /**  What became of a consumer update. */
 "update_consumer_outcome" | 
+/**  A token suspension journaled, before it is sent. */
+"suspend_token_intent" | 
+/**  What became of a token suspension. */
+"suspend_token_outcome" | 
+/**  A token resumption journaled, before it is sent. */
+"resume_token_intent" | 
+/**  What became of a token resumption. */
+"resume_token_outcome" | 
+/**  A token deletion journaled, before it is sent. */
+"delete_token_intent" | 
+/**  What became of a token deletion. */
+"delete_token_outcome" | 
 /**  A search refused by the role. */
 "search_denied" | 
 /**  A profile view refused by the role. */
@@ -393,6 +405,13 @@ export type AuditEvent =
 "update_denied" | 
 /**  A batch opt-out refused by the role. */
 "batchoptout_denied" | 
+/**  A token write refused by the role. */
+"tokenwrite_denied" | 
+/**
+ *  A fraud-team token action (a fraud reason code, every token of a card, lifting the
+ *  bank's fraud suspension) refused by the role.
+ */
+"tokenfraud_denied" | 
 /**  An audit export refused by the role. */
 "auditexport_denied" | 
 /**  A profile audit refused by the role. */
@@ -1914,6 +1933,14 @@ export type Permission =
 "update" | 
 /**  Opt out a list of cards or consumers. */
 "batchOptOut" | 
+/**  Suspend, resume or delete one token of a card, for a reason the customer gives. */
+"tokenWrite" | 
+/**
+ *  The fraud team's token actions: a fraud reason code (`FRAUD_DETECTED`, `CARD_LOST`,
+ *  `CARD_STOLEN`, `ISSUER_DECISION`), every token of a card at once, a token batch, and
+ *  lifting a suspension the bank made for fraud.
+ */
+"tokenFraud" | 
 /**  Export the audit log or an audit report. */
 "auditExport" | 
 /**  Audit the profiles of a list of consumers (read-only) and export the report. */
@@ -2239,9 +2266,12 @@ export type ReportFiles = {
 
 /**  A role in the policy. */
 export type Role = 
-/**  Support agent: search, view, opt out, enrol, update from the bank's record. */
+/**
+ *  Support agent: search, view, opt out, enrol, update from the bank's record; suspend,
+ *  resume or delete one token for a reason the customer gives.
+ */
 "agent" | 
-/**  Fraud analyst: what an agent may, plus batch opt-out. */
+/**  Fraud analyst: what an agent may, plus batch opt-out and the fraud team's token actions. */
 "fraud" | 
 /**  Auditor: search, view, audit export; no writes. */
 "auditor" | 
@@ -2820,6 +2850,28 @@ export type Theme =
 /**  Dark. */
 "dark";
 
+/**
+ *  Why a token is suspended, resumed or deleted: the contract's reason codes. An agent uses the
+ *  ones a customer reports; the fraud team also the others.
+ */
+export type TokenReason = 
+/**  The customer asked. */
+"USER_DECISION" | 
+/**  The customer lost the device. */
+"DEVICE_LOST" | 
+/**  The customer's device was stolen. */
+"DEVICE_STOLEN" | 
+/**  The customer found the device again. */
+"DEVICE_FOUND" | 
+/**  The bank found fraud. */
+"FRAUD_DETECTED" | 
+/**  The card was lost. */
+"CARD_LOST" | 
+/**  The card was stolen. */
+"CARD_STOLEN" | 
+/**  The bank decided. */
+"ISSUER_DECISION";
+
 /**  A side of a consumer that could not be read. */
 export type Unread = {
 	/**  `BANK`, a directory (`VISA`, …), or `ALL` when the view failed as a whole. */
@@ -2862,7 +2914,13 @@ export type WriteKind =
 /**  Push the bank's card data to the directory. */
 "UPDATE_CARD" | 
 /**  Push the bank's consumer data to the directories. */
-"UPDATE_CONSUMER";
+"UPDATE_CONSUMER" | 
+/**  Suspend a card's token (a D1 digital card). */
+"SUSPEND_TOKEN" | 
+/**  Lift the bank's suspension of a token. */
+"RESUME_TOKEN" | 
+/**  Delete a token (final). */
+"DELETE_TOKEN";
 
 /**  A write an operator asks for. */
 export type WriteRequest = WriteRequest_Serialize | WriteRequest_Deserialize;
@@ -2875,8 +2933,13 @@ export type WriteRequest_Deserialize = {
 	target: string,
 	/**  Free-text reason (D1: 1 to 64 letters, digits or spaces). */
 	reason?: string | null,
-	/**  Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`). */
+	/**
+	 *  Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`),
+	 *  for a Click to Pay write.
+	 */
 	userDecision: boolean,
+	/**  A token's write: its reason code (required there, and nowhere else). */
+	tokenReason?: TokenReason | null,
 };
 
 /**  A write an operator asks for. */
@@ -2887,8 +2950,13 @@ export type WriteRequest_Serialize = {
 	target: string,
 	/**  Free-text reason (D1: 1 to 64 letters, digits or spaces). */
 	reason: string | null,
-	/**  Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`). */
+	/**
+	 *  Whether the consumer asked (`USER_DECISION`) rather than the bank (`ISSUER_DECISION`),
+	 *  for a Click to Pay write.
+	 */
 	userDecision: boolean,
+	/**  A token's write: its reason code (required there, and nowhere else). */
+	tokenReason: TokenReason | null,
 };
 
 /* Tauri Specta runtime */

@@ -40,11 +40,11 @@ export function writeInTheWay(
   target: string,
   consumerId: string,
 ): TeamWrite | undefined {
-  const card = WRITES[kind].card;
+  const onConsumer = WRITES[kind].target === 'consumer';
   return writes.find((write) => {
     const sameTarget = write.target === target;
     if (OPEN.has(write.state)) {
-      return sameTarget || (card && write.target === consumerId) || (!card && write.consumer === target);
+      return sameTarget || (!onConsumer && write.target === consumerId) || (onConsumer && write.consumer === target);
     }
     return write.state === 'SUCCESSFUL' && sameTarget && write.kind === kind;
   });

@@ -1,0 +1,289 @@
+//! A card's tokens written from the console against the sandbox over mTLS: suspend, resume and
+//! delete journaled, sent once, followed and audited like an opt-out; the roles' reason codes;
+//! what a token's state forbids; and a lost answer resolved with one request sent.
+
+mod common;
+
+use std::time::Duration;
+
+use care::ErrorCode;
+use care::journal::State;
+use care::tokens::TokenReason;
+use care::writes::{WriteKind, WriteRequest};
+use d1_sandbox::faults::{Endpoint, Fault};
+use d1_sandbox::model::AccountStatus;
+use d1_sandbox::tokens::{DigitalCard, TokenState, TokenType};
+
+const CONSUMERS: usize = 60;
+
+fn write(kind: WriteKind, token: &str, reason: TokenReason) -> WriteRequest {
+    WriteRequest {
+        kind,
+        target: token.to_owned(),
+        reason: Some("Customer called".into()),
+        user_decision: false,
+        token_reason: Some(reason),
+    }
+}
+
+/// The seeded tokens (seed 1) of cards the bank holds open, of type `kind`, in state `state`.
+fn seeded(kind: TokenType, state: TokenState) -> Vec<DigitalCard> {
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let open: Vec<String> = population
+        .bank
+        .values()
+        .flat_map(|c| &c.cards)
+        .filter(|c| c.status == AccountStatus::Open)
+        .map(|c| c.card_id.clone())
+        .collect();
+    d1_sandbox::tokens::generate(1, &population)
+        .into_values()
+        .filter(|t| t.token_type == kind && t.state == state && open.contains(&t.card_id))
+        .collect()
+}
+
+/// Token `id` as the console shows it on its card.
+async fn token(h: &common::Harness, card: &str, id: &str) -> care::tokens::Token {
+    let tokens = h.console.card_tokens(card).await.unwrap();
+    [
+        tokens.click_to_pay,
+        tokens.wallets,
+        tokens.merchants,
+        tokens.other,
+    ]
+    .concat()
+    .into_iter()
+    .find(|t| t.digital_card_id == id)
+    .expect("the token on its card")
+}
+
+fn events(h: &common::Harness) -> Vec<(String, String)> {
+    h.trail()
+        .into_iter()
+        .map(|r| (r.event.event, r.event.result))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_agent_suspends_and_resumes_a_merchant_token_journaled_sent_once_and_audited() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.role("agent");
+    let merchant = &seeded(TokenType::CardOnFile, TokenState::Active)[0];
+    let id = &merchant.digital_card_id;
+
+    let suspended = h
+        .console
+        .write(write(
+            WriteKind::SuspendToken,
+            id,
+            TokenReason::UserDecision,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(suspended.state, State::Successful, "{suspended:?}");
+    assert_eq!(suspended.intent.kind, WriteKind::SuspendToken);
+    assert_eq!(suspended.intent.reason_code, "USER_DECISION");
+    let shown = token(&h, &merchant.card_id, id).await;
+    assert_eq!(
+        (shown.state.as_str(), shown.suspended_by.as_slice()),
+        ("SUSPENDED", ["ISSUER".to_owned()].as_slice())
+    );
+    assert_eq!(h.writes_to(id), 1);
+
+    let resumed = h
+        .console
+        .write(write(WriteKind::ResumeToken, id, TokenReason::DeviceFound))
+        .await
+        .unwrap();
+    assert_eq!(resumed.state, State::Successful, "{resumed:?}");
+    assert_eq!(token(&h, &merchant.card_id, id).await.state, "ACTIVE");
+    let events = events(&h);
+    for expected in [
+        "suspend_token_intent",
+        "suspend_token_outcome",
+        "resume_token_intent",
+        "resume_token_outcome",
+    ] {
+        assert!(
+            events.iter().any(|(event, _)| event == expected),
+            "{expected}: {events:?}"
+        );
+    }
+    let intent = h
+        .trail()
+        .into_iter()
+        .find(|r| r.event.event == "suspend_token_intent")
+        .unwrap();
+    assert_eq!(intent.event.resource.as_deref(), Some(id.as_str()));
+    assert!(
+        intent.event.result.contains("reason code USER_DECISION"),
+        "{intent:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_fraud_team_s_codes_and_its_suspensions_are_its_own_and_an_auditor_writes_nothing() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let wallet = &seeded(TokenType::Wallet, TokenState::Active)[0];
+    let id = &wallet.digital_card_id;
+
+    h.role("agent");
+    let refused = h
+        .console
+        .write(write(
+            WriteKind::SuspendToken,
+            id,
+            TokenReason::FraudDetected,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    assert!(
+        events(&h)
+            .iter()
+            .any(|(event, _)| event == "tokenfraud_denied")
+    );
+    h.role("auditor");
+    let refused = h
+        .console
+        .write(write(
+            WriteKind::SuspendToken,
+            id,
+            TokenReason::UserDecision,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    assert_eq!(h.writes_to(id), 0, "nothing sent");
+
+    h.role("fraud");
+    let suspended = h
+        .console
+        .write(write(
+            WriteKind::SuspendToken,
+            id,
+            TokenReason::FraudDetected,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(suspended.state, State::Successful);
+    // The bank's fraud suspension is lifted by the fraud team only, whatever code the agent gives.
+    h.role("agent");
+    let refused = h
+        .console
+        .write(write(WriteKind::ResumeToken, id, TokenReason::DeviceFound))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    assert_eq!(h.writes_to(id), 1);
+    h.role("fraud");
+    let resumed = h
+        .console
+        .write(write(
+            WriteKind::ResumeToken,
+            id,
+            TokenReason::IssuerDecision,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(resumed.state, State::Successful);
+    assert_eq!(h.writes_to(id), 2);
+}
+
+#[tokio::test]
+async fn what_a_token_s_state_forbids_is_refused_in_words_and_nothing_is_sent() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.role("agent");
+    let click_to_pay = &seeded(TokenType::ClickToPay, TokenState::Active)[0];
+    let by_requestor = seeded(TokenType::Wallet, TokenState::Suspended)
+        .into_iter()
+        .next()
+        .expect("a wallet token its requestor suspended");
+    let deleted = &seeded(TokenType::CardOnFile, TokenState::Deleted)[0];
+    let active = &seeded(TokenType::CardOnFile, TokenState::Active)[0];
+    for (kind, token, words) in [
+        (
+            WriteKind::DeleteToken,
+            &click_to_pay.digital_card_id,
+            "opting its card out",
+        ),
+        (
+            WriteKind::ResumeToken,
+            &by_requestor.digital_card_id,
+            "the bank did not suspend it",
+        ),
+        (WriteKind::SuspendToken, &deleted.digital_card_id, "deleted"),
+        (
+            WriteKind::ResumeToken,
+            &active.digital_card_id,
+            "not suspended",
+        ),
+    ] {
+        let refused = h
+            .console
+            .write(write(kind, token, TokenReason::UserDecision))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidInput, "{refused}");
+        assert!(refused.to_string().contains(words), "{refused}");
+        assert_eq!(h.writes_to(token), 0, "{token}");
+    }
+    // No reason code, a card number where the token's id belongs, a token nobody knows.
+    let mut no_code = write(
+        WriteKind::SuspendToken,
+        &active.digital_card_id,
+        TokenReason::UserDecision,
+    );
+    no_code.token_reason = None;
+    let refused = h.console.write(no_code).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput, "{refused}");
+    let pan = write(
+        WriteKind::SuspendToken,
+        "4111111111111111",
+        TokenReason::UserDecision,
+    );
+    let refused = h.console.write(pan).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput, "{refused}");
+    assert!(!refused.to_string().contains("4111111111111111"));
+    let unknown = write(
+        WriteKind::SuspendToken,
+        "dc-nobody",
+        TokenReason::UserDecision,
+    );
+    assert_eq!(
+        h.console.write(unknown).await.unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    assert!(h.journal().unfinished().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_token_delete_whose_answer_is_lost_is_unknown_then_resolved_from_d1_with_one_request_sent()
+ {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    h.role("agent");
+    let merchant = &seeded(TokenType::CardOnFile, TokenState::Active)[1];
+    let id = &merchant.digital_card_id;
+    h.faults(vec![Fault {
+        drop_after_apply: true,
+        ..common::fault(&[Endpoint::DigitalCardWrites])
+    }]);
+    let entry = h
+        .console
+        .write(write(WriteKind::DeleteToken, id, TokenReason::UserDecision))
+        .await
+        .unwrap();
+    assert_eq!(entry.state, State::Unknown, "{entry:?}");
+    h.faults(Vec::new());
+    let open = h
+        .console
+        .track_until_settled(Duration::from_secs(10), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    let resolved = h.console.operation(entry.id).unwrap().unwrap();
+    assert_eq!(resolved.state, State::Successful, "{resolved:?}");
+    assert!(resolved.operation_id.is_some());
+    assert_eq!(h.writes_to(id), 1, "never sent again");
+    assert_eq!(token(&h, &merchant.card_id, id).await.state, "DELETED");
+}
