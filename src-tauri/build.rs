@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "policy",
     "search",
     "consumer_view",
+    "consumer_tokens",
     "open_profile_audit_report",
     "reveal_contact",
     "opt_out_preview",

@@ -10,6 +10,7 @@ use care::environments::{Language, Theme};
 use care::journal::{Entry, State as OperationState};
 use care::policy::{Permission, Policy};
 use care::profile::ConsumerView;
+use care::tokens::ConsumerTokens;
 use care::writes::{Removal, WriteKind, WriteRequest};
 
 use serde::Serialize;
@@ -159,6 +160,16 @@ pub async fn consumer_view(
     state: State<'_, AppState>,
 ) -> Result<ConsumerView, IpcError> {
     Ok(state.console().await.consumer_view(&consumer_id).await?)
+}
+
+/// A consumer's cards' tokens, each card read at once, and the findings on them.
+#[tauri::command]
+#[specta::specta]
+pub async fn consumer_tokens(
+    consumer_id: String,
+    state: State<'_, AppState>,
+) -> Result<ConsumerTokens, IpcError> {
+    Ok(state.console().await.consumer_tokens(&consumer_id).await?)
 }
 
 /// What opting out the consumer (or one card of theirs) would remove from each directory.

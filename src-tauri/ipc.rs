@@ -20,6 +20,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::policy,
             commands::search,
             commands::consumer_view,
+            commands::consumer_tokens,
             commands::reveal_contact,
             commands::open_profile_audit_report,
             commands::opt_out_preview,
@@ -68,6 +69,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         ])
         .typ::<start_hints::StartHints>()
         .constant("WRITES", care::writes::WriteKind::rules())
+        .constant("TOKEN_REASONS", care::tokens::TokenReason::rules())
         .constant("HIDDEN_CHARACTERS", care::privacy::HIDDEN_CHARACTERS)
         .constant(
             "DRY_RUN_LIFETIME_SECONDS",

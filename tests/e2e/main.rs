@@ -9,4 +9,5 @@ mod lifecycle;
 mod settings;
 mod shell;
 mod team;
+mod tokens;
 mod wizard;

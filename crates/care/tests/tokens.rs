@@ -287,3 +287,123 @@ async fn a_token_delete_whose_answer_is_lost_is_unknown_then_resolved_from_d1_wi
     assert_eq!(h.writes_to(id), 1, "never sent again");
     assert_eq!(token(&h, &merchant.card_id, id).await.state, "DELETED");
 }
+
+#[tokio::test]
+async fn a_consumer_s_tokens_show_each_seeded_finding_and_nothing_else() {
+    use care::tokens::TokenFindingKind as Kind;
+    use std::collections::BTreeSet;
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let seeded = d1_sandbox::tokens::generate(1, &population);
+    let mut seen = BTreeSet::new();
+    for consumer in population.bank.values() {
+        let mut expected = BTreeSet::new();
+        for card in &consumer.cards {
+            let tokens = seeded.values().filter(|t| t.card_id == card.card_id);
+            for token in tokens {
+                let id = Some(token.digital_card_id.clone());
+                if card.status != AccountStatus::Open
+                    && token.token_type != TokenType::ClickToPay
+                    && token.state == TokenState::Active
+                {
+                    expected.insert((
+                        Kind::ActiveTokenOnClosedCard,
+                        card.card_id.clone(),
+                        id.clone(),
+                    ));
+                }
+                if token.state == TokenState::Suspended {
+                    expected.insert((Kind::SuspendedByAnotherParty, card.card_id.clone(), id));
+                }
+            }
+            let listed = population
+                .directories
+                .values()
+                .filter_map(|d| d.get(&consumer.consumer_id))
+                .flat_map(|p| &p.cards)
+                .filter(|c| c.card_id == card.card_id);
+            for listed in listed {
+                let id = listed.digital_card_id.clone();
+                match seeded.get(&id) {
+                    None => expected.insert((
+                        Kind::ClickToPayTokenMissing,
+                        card.card_id.clone(),
+                        Some(id),
+                    )),
+                    Some(t) if t.state == TokenState::Deleted => expected.insert((
+                        Kind::ClickToPayTokenDeleted,
+                        card.card_id.clone(),
+                        Some(id),
+                    )),
+                    Some(_) => false,
+                };
+            }
+        }
+        let shown = h
+            .console
+            .consumer_tokens(&consumer.consumer_id)
+            .await
+            .unwrap();
+        assert!(shown.complete, "{}", consumer.consumer_id);
+        assert_eq!(shown.cards.len(), consumer.cards.len());
+        let found: BTreeSet<_> = shown
+            .findings
+            .iter()
+            .map(|f| (f.kind, f.card_id.clone(), f.digital_card_id.clone()))
+            .collect();
+        assert_eq!(found, expected, "{}", consumer.consumer_id);
+        seen.extend(found.into_iter().map(|(kind, ..)| kind));
+        // Suggested: delete a closed card's token; opt the card out when its Click to Pay
+        // token is gone; nothing the bank can do about another party's suspension.
+        for finding in &shown.findings {
+            let action = match finding.kind {
+                Kind::ActiveTokenOnClosedCard => Some(WriteKind::DeleteToken),
+                Kind::ClickToPayTokenDeleted => Some(WriteKind::OptOutCard),
+                Kind::ClickToPayTokenMissing | Kind::SuspendedByAnotherParty => None,
+            };
+            assert_eq!(finding.action, action, "{finding:?}");
+        }
+    }
+    assert_eq!(seen.len(), 4, "every kind of finding seeded: {seen:?}");
+    let recorded = h
+        .trail()
+        .into_iter()
+        .rev()
+        .find(|r| r.event.event == "tokens_view")
+        .unwrap();
+    assert!(recorded.event.result.contains("tokens on"), "{recorded:?}");
+}
+
+#[tokio::test]
+async fn a_card_whose_tokens_cannot_be_read_says_why_and_the_others_still_show() {
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let consumer = d1_sandbox::seed::generate(1, CONSUMERS)
+        .bank
+        .into_values()
+        .find(|c| c.cards.len() >= 2)
+        .unwrap();
+    h.faults(vec![Fault {
+        error_rate: 1.0,
+        ..common::fault(&[Endpoint::DigitalCards])
+    }]);
+    let shown = h
+        .console
+        .consumer_tokens(&consumer.consumer_id)
+        .await
+        .unwrap();
+    assert!(!shown.complete);
+    assert!(shown.cards.iter().all(|c| c.problem.is_some()));
+    h.faults(Vec::new());
+    let shown = h
+        .console
+        .consumer_tokens(&consumer.consumer_id)
+        .await
+        .unwrap();
+    assert!(shown.complete && shown.cards.iter().all(|c| c.problem.is_none()));
+    let refused = h
+        .console
+        .consumer_tokens("4111111111111111")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput);
+}

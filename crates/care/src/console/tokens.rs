@@ -7,7 +7,8 @@ use crate::audit_log::AuditEvent;
 use crate::batch::preview::consumer_of_card;
 use crate::environments::Session;
 use crate::policy::Permission;
-use crate::tokens::{CardTokens, TokenReason};
+use crate::profile::Problem;
+use crate::tokens::{CardTokens, ConsumerTokens, TokenReason};
 use crate::writes::{WriteKind, WriteRequest};
 use crate::{Error, Result};
 
@@ -49,6 +50,72 @@ impl Console {
 }
 
 impl Console {
+    /// Consumer `consumer_id`'s tokens: the bank's record and the directories' profiles read
+    /// together, then every card's tokens at once, and the findings on them. A card whose
+    /// tokens could not be read says why, the others still show. Recorded (the consumer, how
+    /// many cards and tokens, never a device's name).
+    pub async fn consumer_tokens(&self, consumer_id: &str) -> Result<ConsumerTokens> {
+        self.refuse_personal_data_as_id(Permission::View, consumer_id)?;
+        let consumer = d1::ConsumerId::new(consumer_id)?;
+        let permit = self.authorise(Permission::View, Some(consumer_id))?;
+        let session = self.session().await?;
+        let (record, profiles) = tokio::join!(
+            session.records.consumer(&consumer),
+            session.d1.profiles(&consumer, d1::Call::default())
+        );
+        let recorder = self.recorder(&permit);
+        let record = match record {
+            Ok(Some(record)) => record,
+            Ok(None) => {
+                recorder.record(AuditEvent::TokensView, Some(consumer_id), "not found")?;
+                return Err(Error::NotFound(format!(
+                    "the bank's records know no consumer {consumer_id}: only the bank's cards have tokens to show"
+                )));
+            }
+            Err(error) => {
+                let result = format!("{:?}", error.code());
+                recorder.record(AuditEvent::TokensView, Some(consumer_id), &result)?;
+                return Err(error);
+            }
+        };
+        let reads = record.cards.iter().map(|card| {
+            let d1 = &session.d1;
+            async move {
+                let read = match d1::CardId::new(&card.card_id) {
+                    Ok(id) => d1
+                        .digital_cards(&id, d1::Call::default())
+                        .await
+                        .map_err(Error::from),
+                    Err(error) => Err(Error::from(error)),
+                };
+                match read {
+                    Ok(response) => {
+                        CardTokens::grouped(&card.card_id, response.value.digital_cards)
+                    }
+                    Err(error) => CardTokens::unread(&card.card_id, Problem::from(&error)),
+                }
+            }
+        });
+        let cards = futures_util::future::join_all(reads).await;
+        let profiles = profiles.ok().map(|r| r.value);
+        let complete = profiles.as_ref().is_some_and(|p| p.errors.is_empty())
+            && cards.iter().all(|c| c.problem.is_none());
+        let findings = crate::tokens::findings::findings(Some(&record), profiles.as_ref(), &cards);
+        let read = cards.iter().filter(|c| c.problem.is_none()).count();
+        let tokens: usize = cards.iter().map(CardTokens::count).sum();
+        recorder.record(
+            AuditEvent::TokensView,
+            Some(consumer_id),
+            &format!("ok; {tokens} tokens on {read} of {} cards", cards.len()),
+        )?;
+        Ok(ConsumerTokens {
+            consumer_id: consumer_id.to_owned(),
+            cards,
+            findings,
+            complete,
+        })
+    }
+
     /// What a token's write may not do, checked before anything is journaled: a reason code the
     /// operator's role may use, a token that is not deleted, a Click to Pay token removed only
     /// by the card's opt-out, a suspension that is not the bank's already, and a resume of the

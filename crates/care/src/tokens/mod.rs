@@ -5,6 +5,12 @@
 use d1::wire::{DigitalCard, TokenType};
 use serde::{Deserialize, Serialize};
 
+use crate::profile::model::Problem;
+
+pub mod findings;
+
+pub use findings::{TokenFinding, TokenFindingKind};
+
 /// Why a token is suspended, resumed or deleted: the contract's reason codes. An agent uses the
 /// ones a customer reports; the fraud team also the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
@@ -65,6 +71,15 @@ impl TokenReason {
         }
     }
 
+    /// Each reason code, and whether an agent may use it (else only the fraud team), for the
+    /// UI: exported to TypeScript as the constant `TOKEN_REASONS`.
+    pub fn rules() -> std::collections::BTreeMap<String, bool> {
+        Self::ALL
+            .into_iter()
+            .map(|reason| (crate::wire_name(reason), reason.customer_reported()))
+            .collect()
+    }
+
     /// The reason code of `text` as D1 spells it, if it is one.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| crate::wire_name(*r) == text)
@@ -95,6 +110,8 @@ pub struct Token {
     pub merchant_gateway_id: Option<String>,
     /// Who has it suspended (`ISSUER`, `TOKEN_REQUESTOR`, `CARDHOLDER`).
     pub suspended_by: Vec<String>,
+    /// When it last changed (D1's time).
+    pub updated_at: Option<String>,
 }
 
 impl From<DigitalCard> for Token {
@@ -110,6 +127,7 @@ impl From<DigitalCard> for Token {
             merchant_id: token.merchant_id,
             merchant_gateway_id: token.merchant_gateway_id,
             suspended_by: token.suspended_by.into_iter().map(String::from).collect(),
+            updated_at: token.updated_at,
         }
     }
 }
@@ -128,6 +146,8 @@ pub struct CardTokens {
     pub merchants: Vec<Token>,
     /// Tokens of a kind this console does not know yet.
     pub other: Vec<Token>,
+    /// Why the card's tokens could not be read (the groups are then empty).
+    pub problem: Option<Problem>,
 }
 
 impl CardTokens {
@@ -139,6 +159,7 @@ impl CardTokens {
             wallets: Vec::new(),
             merchants: Vec::new(),
             other: Vec::new(),
+            problem: None,
         };
         for token in tokens {
             let group = match token.token_type {
@@ -152,10 +173,41 @@ impl CardTokens {
         grouped
     }
 
+    /// Card `card_id`, whose tokens could not be read (`problem` says why).
+    pub fn unread(card_id: &str, problem: Problem) -> Self {
+        Self {
+            problem: Some(problem),
+            ..Self::grouped(card_id, Vec::new())
+        }
+    }
+
     /// How many tokens there are, in every group.
     pub fn count(&self) -> usize {
         self.click_to_pay.len() + self.wallets.len() + self.merchants.len() + self.other.len()
     }
+
+    /// Every token, group after group.
+    pub fn all(&self) -> impl Iterator<Item = &Token> {
+        self.click_to_pay
+            .iter()
+            .chain(&self.wallets)
+            .chain(&self.merchants)
+            .chain(&self.other)
+    }
+}
+
+/// A consumer's cards' tokens, each card read on its own, and what is wrong with them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerTokens {
+    /// The consumer.
+    pub consumer_id: String,
+    /// Each card the bank's record holds, in its order.
+    pub cards: Vec<CardTokens>,
+    /// What is wrong, most serious first.
+    pub findings: Vec<TokenFinding>,
+    /// Whether the findings cover everything: every card's tokens and every directory read.
+    pub complete: bool,
 }
 
 #[cfg(test)]

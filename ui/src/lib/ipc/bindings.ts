@@ -22,6 +22,8 @@ export const commands = {
 	search: (text: string) => typedError<SearchResults_Serialize, IpcError>(__TAURI_INVOKE("search", { text })),
 	/**  One consumer: the bank's record, each directory, and the findings. */
 	consumerView: (consumerId: string) => typedError<ConsumerView_Serialize, IpcError>(__TAURI_INVOKE("consumer_view", { consumerId })),
+	/**  A consumer's cards' tokens, each card read at once, and the findings on them. */
+	consumerTokens: (consumerId: string) => typedError<ConsumerTokens_Serialize, IpcError>(__TAURI_INVOKE("consumer_tokens", { consumerId })),
 	/**  A search result's e-mail and phone in full (recorded). */
 	revealContact: (consumerId: string) => typedError<Contact, IpcError>(__TAURI_INVOKE("reveal_contact", { consumerId })),
 	/**
@@ -179,6 +181,8 @@ export const events = {
 export const DRY_RUN_LIFETIME_SECONDS = 300 as const;
 
 export const HIDDEN_CHARACTERS = [[0,31],[127,159],[173,173],[847,847],[1536,1541],[1564,1564],[1757,1757],[1807,1807],[4447,4448],[6158,6158],[8203,8207],[8234,8238],[8288,8292],[8294,8303],[12644,12644],[65279,65279],[65440,65440],[65529,65531],[917505,917505],[917536,917631]] as const;
+
+export const TOKEN_REASONS = {"CARD_LOST":false,"CARD_STOLEN":false,"DEVICE_FOUND":true,"DEVICE_LOST":true,"DEVICE_STOLEN":true,"FRAUD_DETECTED":false,"ISSUER_DECISION":false,"USER_DECISION":true} as const;
 
 export const WRITES = {"DELETE_TOKEN":{"permission":"tokenWrite","target":"token"},"ENROL_CARD":{"permission":"enrol","target":"card"},"OPT_OUT_CARD":{"permission":"optOutCard","target":"card"},"OPT_OUT_CONSUMER":{"permission":"optOutConsumer","target":"consumer"},"RESUME_TOKEN":{"permission":"tokenWrite","target":"token"},"SUSPEND_TOKEN":{"permission":"tokenWrite","target":"token"},"UPDATE_CARD":{"permission":"update","target":"card"},"UPDATE_CONSUMER":{"permission":"update","target":"consumer"}} as const;
 
@@ -860,6 +864,41 @@ export type CardSummary_Serialize = {
 	status: AccountStatus_Serialize,
 };
 
+/**  A card's tokens, grouped. */
+export type CardTokens = CardTokens_Serialize | CardTokens_Deserialize;
+
+/**  A card's tokens, grouped. */
+export type CardTokens_Deserialize = {
+	/**  The card. */
+	cardId: string,
+	/**  Its Click to Pay tokens (one while enrolled; deleted ones stay listed). */
+	clickToPay: Token_Deserialize[],
+	/**  Its wallet tokens, one per device. */
+	wallets: Token_Deserialize[],
+	/**  Its merchants' card-on-file tokens. */
+	merchants: Token_Deserialize[],
+	/**  Tokens of a kind this console does not know yet. */
+	other: Token_Deserialize[],
+	/**  Why the card's tokens could not be read (the groups are then empty). */
+	problem?: Problem | null,
+};
+
+/**  A card's tokens, grouped. */
+export type CardTokens_Serialize = {
+	/**  The card. */
+	cardId: string,
+	/**  Its Click to Pay tokens (one while enrolled; deleted ones stay listed). */
+	clickToPay: Token_Serialize[],
+	/**  Its wallet tokens, one per device. */
+	wallets: Token_Serialize[],
+	/**  Its merchants' card-on-file tokens. */
+	merchants: Token_Serialize[],
+	/**  Tokens of a kind this console does not know yet. */
+	other: Token_Serialize[],
+	/**  Why the card's tokens could not be read (the groups are then empty). */
+	problem: Problem | null,
+};
+
 /**  A card in a directory profile. */
 export type Card_Deserialize = {
 	/**  D1's card id. */
@@ -1136,6 +1175,33 @@ export type ConsumerSummary_Serialize = {
 	phoneNumber: string,
 	/**  Their cards. */
 	cards: CardSummary_Serialize[],
+};
+
+/**  A consumer's cards' tokens, each card read on its own, and what is wrong with them. */
+export type ConsumerTokens = ConsumerTokens_Serialize | ConsumerTokens_Deserialize;
+
+/**  A consumer's cards' tokens, each card read on its own, and what is wrong with them. */
+export type ConsumerTokens_Deserialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  Each card the bank's record holds, in its order. */
+	cards: CardTokens_Deserialize[],
+	/**  What is wrong, most serious first. */
+	findings: TokenFinding_Deserialize[],
+	/**  Whether the findings cover everything: every card's tokens and every directory read. */
+	complete: boolean,
+};
+
+/**  A consumer's cards' tokens, each card read on its own, and what is wrong with them. */
+export type ConsumerTokens_Serialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  Each card the bank's record holds, in its order. */
+	cards: CardTokens_Serialize[],
+	/**  What is wrong, most serious first. */
+	findings: TokenFinding_Serialize[],
+	/**  Whether the findings cover everything: every card's tokens and every directory read. */
+	complete: boolean,
 };
 
 /**  Everything the consumer screen and `c2p show` display. */
@@ -2850,6 +2916,58 @@ export type Theme =
 /**  Dark. */
 "dark";
 
+/**  One token. */
+export type Token = Token_Serialize | Token_Deserialize;
+
+/**  One token problem. */
+export type TokenFinding = TokenFinding_Serialize | TokenFinding_Deserialize;
+
+/**  What kind of token problem. */
+export type TokenFindingKind = 
+/**  A wallet's or merchant's token still active on a card the bank closed or blocked. */
+"ACTIVE_TOKEN_ON_CLOSED_CARD" | 
+/**  A directory lists the card under a Click to Pay token D1 does not have. */
+"CLICK_TO_PAY_TOKEN_MISSING" | 
+/**  A directory lists the card while its Click to Pay token is deleted. */
+"CLICK_TO_PAY_TOKEN_DELETED" | 
+/**
+ *  Another party (the wallet, the merchant, the cardholder) suspended the token: only it
+ *  may lift that suspension.
+ */
+"SUSPENDED_BY_ANOTHER_PARTY";
+
+/**  One token problem. */
+export type TokenFinding_Deserialize = {
+	/**  What kind. */
+	kind: TokenFindingKind,
+	/**  How much it matters. */
+	severity: Severity,
+	/**  The card. */
+	cardId: string,
+	/**  The token, when there is one. */
+	digitalCardId?: string | null,
+	/**  The directory listing the card, for a Click to Pay finding. */
+	directory?: string | null,
+	/**  What the console suggests, if anything is the bank's to do. */
+	action?: WriteKind | null,
+};
+
+/**  One token problem. */
+export type TokenFinding_Serialize = {
+	/**  What kind. */
+	kind: TokenFindingKind,
+	/**  How much it matters. */
+	severity: Severity,
+	/**  The card. */
+	cardId: string,
+	/**  The token, when there is one. */
+	digitalCardId: string | null,
+	/**  The directory listing the card, for a Click to Pay finding. */
+	directory: string | null,
+	/**  What the console suggests, if anything is the bank's to do. */
+	action: WriteKind | null,
+};
+
 /**
  *  Why a token is suspended, resumed or deleted: the contract's reason codes. An agent uses the
  *  ones a customer reports; the fraud team also the others.
@@ -2871,6 +2989,58 @@ export type TokenReason =
 "CARD_STOLEN" | 
 /**  The bank decided. */
 "ISSUER_DECISION";
+
+/**  One token. */
+export type Token_Deserialize = {
+	/**  Its digitalCardId. */
+	digitalCardId: string,
+	/**  `ACTIVE`, `SUSPENDED`, `DELETED`, or what D1 said. */
+	state: string,
+	/**  The token's own last four digits (never the card's). */
+	last4?: string | null,
+	/**  The token's expiry, MMYY. */
+	expiryDate?: string | null,
+	/**  Who asked for it: the wallet, the merchant, or the network's Click to Pay. */
+	requestorName?: string | null,
+	/**  The device's name, for a wallet token (personal data). */
+	deviceName?: string | null,
+	/**  The kind of device, for a wallet token. */
+	deviceType?: string | null,
+	/**  The merchant holding it, for a merchant's token. */
+	merchantId?: string | null,
+	/**  The merchant gateway that asked for it, for a merchant's token. */
+	merchantGatewayId?: string | null,
+	/**  Who has it suspended (`ISSUER`, `TOKEN_REQUESTOR`, `CARDHOLDER`). */
+	suspendedBy: string[],
+	/**  When it last changed (D1's time). */
+	updatedAt?: string | null,
+};
+
+/**  One token. */
+export type Token_Serialize = {
+	/**  Its digitalCardId. */
+	digitalCardId: string,
+	/**  `ACTIVE`, `SUSPENDED`, `DELETED`, or what D1 said. */
+	state: string,
+	/**  The token's own last four digits (never the card's). */
+	last4: string | null,
+	/**  The token's expiry, MMYY. */
+	expiryDate: string | null,
+	/**  Who asked for it: the wallet, the merchant, or the network's Click to Pay. */
+	requestorName: string | null,
+	/**  The device's name, for a wallet token (personal data). */
+	deviceName: string | null,
+	/**  The kind of device, for a wallet token. */
+	deviceType: string | null,
+	/**  The merchant holding it, for a merchant's token. */
+	merchantId: string | null,
+	/**  The merchant gateway that asked for it, for a merchant's token. */
+	merchantGatewayId: string | null,
+	/**  Who has it suspended (`ISSUER`, `TOKEN_REQUESTOR`, `CARDHOLDER`). */
+	suspendedBy: string[],
+	/**  When it last changed (D1's time). */
+	updatedAt: string | null,
+};
 
 /**  A side of a consumer that could not be read. */
 export type Unread = {

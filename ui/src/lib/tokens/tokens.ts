@@ -1,0 +1,51 @@
+import {
+  commands,
+  TOKEN_REASONS,
+  type ConsumerTokens_Serialize,
+  type Token_Serialize as Token,
+  type Permission,
+  type TokenReason,
+  type WriteKind,
+} from '$lib/ipc/bindings';
+import { call } from '$lib/ipc/call';
+
+/** A consumer's cards' tokens, each card read at once, and the findings on them. */
+export function consumerTokens(consumerId: string): Promise<ConsumerTokens_Serialize> {
+  return call(commands.consumerTokens(consumerId));
+}
+
+/** The groups of a card's tokens, in the order the panel shows them. */
+export const GROUPS = ['clickToPay', 'wallets', 'merchants', 'other'] as const;
+export type Group = (typeof GROUPS)[number];
+
+/** The reason codes an operator may give: the customer's for any role that writes, the fraud
+ * team's too with `tokenFraud`. */
+export function reasonsFor(allowed: Permission[] | null): TokenReason[] {
+  const fraud = allowed === null || allowed.includes('tokenFraud');
+  return (Object.keys(TOKEN_REASONS) as TokenReason[])
+    .filter((code) => fraud || TOKEN_REASONS[code])
+    .sort((a, b) => Number(TOKEN_REASONS[b]) - Number(TOKEN_REASONS[a]));
+}
+
+/** A token's write. */
+export type TokenKind = Extract<WriteKind, 'SUSPEND_TOKEN' | 'RESUME_TOKEN' | 'DELETE_TOKEN'>;
+
+/** The writes the panel offers on `token` of `group`: suspend while the bank has not
+ * suspended it, resume the bank's own suspension, delete unless deleted (a Click to Pay token
+ * leaves with its card's opt-out instead). The core checks again and says why it refuses. */
+export function tokenActions(token: Token, group: Group): TokenKind[] {
+  if (token.state === 'DELETED') return [];
+  const byBank = token.suspendedBy.includes('ISSUER');
+  const actions: TokenKind[] = [byBank ? 'RESUME_TOKEN' : 'SUSPEND_TOKEN'];
+  if (group !== 'clickToPay') actions.push('DELETE_TOKEN');
+  return actions;
+}
+
+/** Who holds `token`, in words: the wallet and its device, the merchant and its gateway, or the
+ * network's Click to Pay. */
+export function holder(token: Token): string {
+  const name = token.requestorName ?? '';
+  if (token.deviceName) return `${name} — ${token.deviceName}`;
+  if (token.merchantGatewayId) return `${name} (${token.merchantGatewayId})`;
+  return name;
+}
