@@ -117,7 +117,7 @@ async fn an_agent_suspends_a_merchant_token_with_a_reason_sees_it_suspended_and_
     )
     .await;
     let state = driver
-        .find(By::Css(&format!("{row} [data-testid=token-state]")))
+        .find(By::Css(format!("{row} [data-testid=token-state]")))
         .await
         .unwrap();
     assert_eq!(state.text().await.unwrap(), "Suspended");
