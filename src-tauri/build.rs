@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "search",
     "consumer_view",
     "consumer_tokens",
+    "history",
     "open_profile_audit_report",
     "reveal_contact",
     "opt_out_preview",

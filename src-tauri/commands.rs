@@ -2,7 +2,7 @@
 
 use care::audit_log::{AuditFilter, ExportFormat, Verification};
 use care::bank::SearchResults;
-use care::console::{AuditPage, EnvironmentStatus, TeamAuditPage, TeamFilter};
+use care::console::{AuditPage, EnvironmentStatus, History, TeamAuditPage, TeamFilter};
 use care::credentials::ImportForm;
 use care::environments::EnvironmentForm;
 use care::environments::connection_test::Step;
@@ -170,6 +170,14 @@ pub async fn consumer_tokens(
     state: State<'_, AppState>,
 ) -> Result<ConsumerTokens, IpcError> {
     Ok(state.console().await.consumer_tokens(&consumer_id).await?)
+}
+
+/// A consumer's history: D1's operations on them, their cards and tokens, whoever made them,
+/// with the bank's own.
+#[tauri::command]
+#[specta::specta]
+pub async fn history(consumer_id: String, state: State<'_, AppState>) -> Result<History, IpcError> {
+    Ok(state.console().await.history(&consumer_id).await?)
 }
 
 /// What opting out the consumer (or one card of theirs) would remove from each directory.

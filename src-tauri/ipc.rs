@@ -21,6 +21,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::search,
             commands::consumer_view,
             commands::consumer_tokens,
+            commands::history,
             commands::reveal_contact,
             commands::open_profile_audit_report,
             commands::opt_out_preview,

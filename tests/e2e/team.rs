@@ -251,12 +251,12 @@ async fn another_operator_s_opt_out_shows_in_history_and_keeps_this_one_from_sen
     wait_for(&driver, "[data-testid=grid]").await;
     wait_for_containing(
         &driver,
-        "[data-testid=history] [data-testid=team-write-operator]",
+        "[data-testid=history] [data-testid=history-operator]",
         "B-0007",
     )
     .await;
     let row = driver
-        .find(By::Css("[data-testid=history] [data-testid=team-write]"))
+        .find(By::Css("[data-testid=history] [data-testid=history-entry]"))
         .await
         .unwrap();
     assert_eq!(
@@ -549,7 +549,7 @@ async fn a_second_os_account_s_app_sees_the_first_operator_s_opt_out_in_progress
     crate::consumer::open_consumer(&driver_b, &closed.consumer_id).await;
     wait_for_containing(
         &driver_b,
-        "[data-testid=history] [data-testid=team-write-operator]",
+        "[data-testid=history] [data-testid=history-operator]",
         "A-0051",
     )
     .await;

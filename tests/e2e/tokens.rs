@@ -130,6 +130,25 @@ async fn an_agent_suspends_a_merchant_token_with_a_reason_sees_it_suspended_and_
     )
     .await;
 
+    // The History panel shows both, made by the bank.
+    for operation in ["SUSPEND", "RESUME"] {
+        wait_for(
+            &driver,
+            &format!(
+                "[data-testid=history-entry][data-operation={operation}][data-requestor=ISSUER][data-state=SUCCESSFUL]"
+            ),
+        )
+        .await;
+    }
+    driver
+        .execute(
+            "document.querySelector('[data-testid=history]').scrollIntoView()",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    harness.screenshot(&driver, "history-en").await;
+
     // In Japanese: the panel and the token's state in words.
     press_enter(&driver, "[data-testid=language-ja]").await;
     wait_for_containing(&driver, "[data-testid=tokens]", "トークン").await;
@@ -148,6 +167,7 @@ async fn an_agent_suspends_a_merchant_token_with_a_reason_sees_it_suspended_and_
         "一時停止",
     )
     .await;
+    wait_for_containing(&driver, "[data-testid=history-who]", "銀行").await;
     driver
         .execute(
             "document.querySelector('[data-testid=tokens]').scrollIntoView()",

@@ -36,6 +36,7 @@ pub mod console;
 pub mod credentials;
 pub mod environments;
 pub mod error;
+pub mod history;
 pub mod journal;
 pub mod logging;
 pub mod policy;

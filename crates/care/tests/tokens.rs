@@ -407,3 +407,152 @@ async fn a_card_whose_tokens_cannot_be_read_says_why_and_the_others_still_show()
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::InvalidInput);
 }
+
+/// A merchant gateways' host standing in for the gateway: it refuses the first delivery with
+/// 503, then takes each; what it took and how many came.
+async fn gateway_host() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<(usize, Vec<serde_json::Value>)>>,
+) {
+    use axum::Json;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    type Inbox = std::sync::Arc<std::sync::Mutex<(usize, Vec<serde_json::Value>)>>;
+    let inbox: Inbox = Default::default();
+    let take = |State(inbox): State<Inbox>, Json(body): Json<serde_json::Value>| async move {
+        let mut inbox = inbox.lock().unwrap();
+        inbox.0 += 1;
+        if inbox.0 == 1 {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        inbox.1.push(body);
+        StatusCode::NO_CONTENT
+    };
+    let app = axum::Router::new()
+        .route("/{*path}", axum::routing::post(take))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, inbox)
+}
+
+#[tokio::test]
+async fn a_gateway_s_token_shows_an_agent_deletes_it_the_gateway_hears_it_once_and_the_gateway_s_own_delete_is_the_merchant_s_in_history()
+ {
+    use d1_sandbox::gateway_client::GatewayClient;
+    let (host, inbox) = gateway_host().await;
+    let config = d1_sandbox::SandboxConfig {
+        consumers: CONSUMERS,
+        op_delay: Duration::ZERO,
+        gateway_notify_url: Some(host),
+        ..d1_sandbox::SandboxConfig::default()
+    };
+    let h = common::harness_with(config, care::writes::SETTLE).await;
+    h.role("agent");
+    let state = tempfile::tempdir().unwrap();
+    h.console
+        .with_sandbox(|s| s.write_state_dir(state.path()))
+        .unwrap()
+        .unwrap();
+    let gateway = GatewayClient::connect(state.path(), "MGW_000001")
+        .await
+        .unwrap();
+    let consumer = common::first(CONSUMERS, "ok");
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let card = population.bank[&consumer]
+        .cards
+        .iter()
+        .find(|c| c.status == AccountStatus::Open)
+        .unwrap()
+        .clone();
+    let pan = d1_sandbox::tokens::test_pan(&card);
+    let tokenize = async || {
+        let (status, body) = gateway
+            .tokenize("MER0000001", &pan, &card.expiry)
+            .await
+            .unwrap();
+        assert_eq!(status, 201, "{body}");
+        body["tokenId"].as_str().unwrap().to_owned()
+    };
+
+    // The gateway's token is on the card in the console at once, named by its merchant.
+    let first = tokenize().await;
+    let shown = h.console.consumer_tokens(&consumer).await.unwrap();
+    let merchant = shown
+        .cards
+        .iter()
+        .flat_map(|c| &c.merchants)
+        .find(|t| t.digital_card_id == first)
+        .expect("the gateway's token in the console");
+    assert_eq!(merchant.requestor_name.as_deref(), Some("Sakura Books"));
+    assert_eq!(merchant.merchant_gateway_id.as_deref(), Some("MGW_000001"));
+
+    // An agent deletes it: the gateway is told, again after its refusal, then no more.
+    let deleted = h
+        .console
+        .write(write(
+            WriteKind::DeleteToken,
+            &first,
+            TokenReason::UserDecision,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(deleted.state, State::Successful, "{deleted:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while inbox.lock().unwrap().1.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the gateway never heard"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (attempts, taken) = inbox.lock().unwrap().clone();
+    assert_eq!((attempts, taken.len()), (2, 1), "{taken:?}");
+    assert_eq!(taken[0]["tokenId"], first.as_str());
+    assert_eq!(taken[0]["event"], "DELETED");
+
+    // The gateway's own delete of another token: the merchant's, by name, in the history.
+    let second = tokenize().await;
+    assert_eq!(gateway.delete("MER0000001", &second).await.unwrap().0, 204);
+    let history = h.console.card_history(&card.card_id).await.unwrap();
+    assert!(history.complete);
+    let on = |token: &str| {
+        history
+            .entries
+            .iter()
+            .find(|e| {
+                matches!(&e.subject, care::history::Subject::Token { digital_card_id, .. } if digital_card_id == token)
+            })
+            .unwrap_or_else(|| panic!("{token} in {:#?}", history.entries))
+    };
+    let theirs = on(&second);
+    assert_eq!(
+        (
+            theirs.operation.as_str(),
+            theirs.requestor.as_str(),
+            theirs.requestor_name.as_deref()
+        ),
+        ("DELETE", "TSP", Some("Sakura Books"))
+    );
+    assert_eq!(theirs.operator, None);
+    let ours = on(&first);
+    assert_eq!(
+        (ours.operation.as_str(), ours.requestor.as_str(), ours.kind),
+        ("DELETE", "ISSUER", Some(WriteKind::DeleteToken))
+    );
+    assert_eq!(ours.operator.as_deref(), Some("tester"));
+    assert_eq!(ours.workstation.as_deref(), Some("ws-test"));
+    assert!(
+        history
+            .entries
+            .iter()
+            .all(|e| !matches!(e.subject, care::history::Subject::Consumer))
+    );
+    assert!(
+        h.trail()
+            .iter()
+            .any(|r| r.event.event == "history_view" && r.event.result.starts_with("ok;"))
+    );
+}

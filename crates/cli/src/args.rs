@@ -45,6 +45,17 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Who did what to a consumer or a card and its tokens: D1's operations, whoever made them
+    /// (the bank with its operator, a wallet, a merchant, the network, D1), newest first.
+    History {
+        /// Whose history.
+        what: HistoryTarget,
+        /// The consumerId or cardId.
+        id: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Suspend, resume or delete one of a card's tokens (`c2p tokens CARD_ID` lists them).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -425,6 +436,12 @@ pub(crate) enum AuditCommand {
 pub(crate) enum Format {
     Csv,
     Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum HistoryTarget {
+    Consumer,
+    Card,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

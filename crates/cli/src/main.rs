@@ -118,6 +118,7 @@ async fn run_command(console: &Console, command: Command) -> Outcome {
         Command::Tokens { card_id, json } => consumer::tokens(console, &card_id, json).await,
         Command::OptOut(command) => write::opt_out(console, command).await,
         Command::Token(command) => write::token(console, command).await,
+        Command::History { what, id, json } => consumer::history(console, what, &id, json).await,
         Command::Enrol { card_id, write } => write::enrol(console, card_id, write).await,
         Command::Update { what, id, write } => write::update(console, what, id, write).await,
         Command::Ops {

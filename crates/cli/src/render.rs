@@ -2,7 +2,9 @@
 
 use care::bank::SearchResults;
 use care::console::EnvironmentStatus;
+use care::console::History;
 use care::environments::connection_test::Step;
+use care::history::Subject;
 use care::journal::Entry;
 use care::profile::compare::Match;
 use care::profile::{BankSide, ConsumerView, DirectoryState};
@@ -357,6 +359,54 @@ pub fn print_json(value: &impl serde::Serialize) {
 }
 
 /// A card's tokens, a block per group.
+/// A history, newest first: when, what, on what, who, where it stands.
+pub fn history(history: &History) {
+    if !history.complete {
+        say!("(some of D1's lists could not be read: operations may be missing)");
+    }
+    if history.entries.is_empty() {
+        say!("no operations");
+    }
+    for entry in &history.entries {
+        let on = match &entry.subject {
+            Subject::Consumer => format!("consumer {}", inert(&history.consumer_id)),
+            Subject::Card { card_id } => format!("card {}", inert(card_id)),
+            Subject::Token {
+                digital_card_id,
+                holder,
+                ..
+            } => format!(
+                "token {} ({})",
+                inert(digital_card_id),
+                inert(holder.as_deref().unwrap_or("-"))
+            ),
+        };
+        let who = match (
+            entry.requestor.as_str(),
+            &entry.operator,
+            &entry.requestor_name,
+        ) {
+            ("ISSUER", Some(operator), _) => format!(
+                "the bank: {} on {}",
+                inert(operator),
+                inert(entry.workstation.as_deref().unwrap_or("-"))
+            ),
+            ("ISSUER", None, _) => "the bank".to_owned(),
+            (requestor, _, Some(name)) => format!("{} {}", inert(requestor), inert(name)),
+            (requestor, _, None) => inert(requestor),
+        };
+        say!(
+            "{}  {}  {}  by {}  {}  {}",
+            inert(&entry.at),
+            inert(&entry.operation),
+            on,
+            who,
+            inert(&entry.status),
+            inert(entry.operation_id.as_deref().unwrap_or("-"))
+        );
+    }
+}
+
 pub fn tokens(card: &CardTokens) {
     say!("card {}: {} tokens", inert(&card.card_id), card.count());
     for (group, tokens) in [

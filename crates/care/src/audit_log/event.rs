@@ -37,6 +37,9 @@ audit_events! {
     ProfileView = "profile_view",
     /// A card's tokens read (how many, never a device's name).
     TokensView = "tokens_view",
+    /// A consumer's history read: D1's operations on them, their cards and tokens, with the
+    /// bank's own (how many).
+    HistoryView = "history_view",
     /// A consumer's e-mail and phone shown in full from the search results.
     ContactReveal = "contact_reveal",
     /// An environment added or replaced.

@@ -100,6 +100,8 @@ pub struct Token {
     pub expiry_date: Option<String>,
     /// Who asked for it: the wallet, the merchant, or the network's Click to Pay.
     pub requestor_name: Option<String>,
+    /// That requestor's id (what D1's operations name it by).
+    pub requestor_id: Option<String>,
     /// The device's name, for a wallet token (personal data).
     pub device_name: Option<String>,
     /// The kind of device, for a wallet token.
@@ -122,6 +124,7 @@ impl From<DigitalCard> for Token {
             last4: token.last4,
             expiry_date: token.expiry_date,
             requestor_name: token.token_requestor_name,
+            requestor_id: token.token_requestor_id,
             device_name: token.device_name,
             device_type: token.device_type,
             merchant_id: token.merchant_id,

@@ -1,8 +1,9 @@
-//! `c2p search`, `c2p show` and `c2p tokens`: finding a consumer, their profiles beside the
-//! bank's record, and a card's tokens.
+//! `c2p search`, `c2p show`, `c2p tokens` and `c2p history`: finding a consumer, their
+//! profiles beside the bank's record, a card's tokens, and who did what to them.
 
 use care::console::Console;
 
+use crate::args::HistoryTarget;
 use crate::exit::Outcome;
 use crate::render;
 
@@ -22,6 +23,19 @@ pub async fn tokens(console: &Console, card_id: &str, json: bool) -> Outcome {
     match json {
         true => render::print_json(&tokens),
         false => render::tokens(&tokens),
+    }
+    Ok(())
+}
+
+/// A consumer's or a card's history: D1's operations, whoever made them, with the bank's own.
+pub async fn history(console: &Console, what: HistoryTarget, id: &str, json: bool) -> Outcome {
+    let history = match what {
+        HistoryTarget::Consumer => console.history(id).await?,
+        HistoryTarget::Card => console.card_history(id).await?,
+    };
+    match json {
+        true => render::print_json(&history),
+        false => render::history(&history),
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ const words: Record<AuditEvent, Words> = {
   search: plain('event.search'),
   profile_view: plain('event.profile_view'),
   tokens_view: plain('event.tokens_view'),
+  history_view: plain('event.history_view'),
   contact_reveal: plain('event.contact_reveal'),
   environment_add: plain('event.environment_add'),
   environment_remove: plain('event.environment_remove'),

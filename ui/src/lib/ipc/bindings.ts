@@ -24,6 +24,11 @@ export const commands = {
 	consumerView: (consumerId: string) => typedError<ConsumerView_Serialize, IpcError>(__TAURI_INVOKE("consumer_view", { consumerId })),
 	/**  A consumer's cards' tokens, each card read at once, and the findings on them. */
 	consumerTokens: (consumerId: string) => typedError<ConsumerTokens_Serialize, IpcError>(__TAURI_INVOKE("consumer_tokens", { consumerId })),
+	/**
+	 *  A consumer's history: D1's operations on them, their cards and tokens, whoever made them,
+	 *  with the bank's own.
+	 */
+	history: (consumerId: string) => typedError<History_Serialize, IpcError>(__TAURI_INVOKE("history", { consumerId })),
 	/**  A search result's e-mail and phone in full (recorded). */
 	revealContact: (consumerId: string) => typedError<Contact, IpcError>(__TAURI_INVOKE("reveal_contact", { consumerId })),
 	/**
@@ -343,6 +348,11 @@ export type AuditEvent =
 "profile_view" | 
 /**  A card's tokens read (how many, never a device's name). */
 "tokens_view" | 
+/**
+ *  A consumer's history read: D1's operations on them, their cards and tokens, with the
+ *  bank's own (how many).
+ */
+"history_view" | 
 /**  A consumer's e-mail and phone shown in full from the search results. */
 "contact_reveal" | 
 /**  An environment added or replaced. */
@@ -1693,6 +1703,96 @@ export type Finding_Serialize = {
 	action: WriteKind,
 };
 
+/**  A consumer's history, newest first. */
+export type History = History_Serialize | History_Deserialize;
+
+/**  One operation of the history. */
+export type HistoryEntry = HistoryEntry_Serialize | HistoryEntry_Deserialize;
+
+/**  One operation of the history. */
+export type HistoryEntry_Deserialize = {
+	/**  When it began (RFC 3339, UTC): D1's start time, or when the bank's write was recorded. */
+	at: string,
+	/**
+	 *  D1's name of it (`CLICK_TO_PAY_OPT_OUT`, `SUSPEND`, `DELETE`, …), or the bank's write
+	 *  kind while D1 lists nothing of it.
+	 */
+	operation: string,
+	/**  The bank's own write, when the journal or the team store knows it. */
+	kind?: WriteKind | null,
+	/**  Where it stands (D1's status, or the journal's or team store's state). */
+	status: string,
+	/**  What it is on. */
+	subject: Subject_Deserialize,
+	/**  Who made it as D1 says: `ISSUER` (the bank), `USER`, `TSP`, `CCI`, `D1`, or what D1 sent. */
+	requestor: string,
+	/**
+	 *  The requestor's name, when D1's requestorId is the token's own requestor (a merchant, a
+	 *  wallet, the network's Click to Pay).
+	 */
+	requestorName?: string | null,
+	/**  The bank's operator who made it, when the bank did and it is known here. */
+	operator?: string | null,
+	/**  From which workstation. */
+	workstation?: string | null,
+	/**  D1's operationId. */
+	operationId?: string | null,
+	/**  The reason code given. */
+	reasonCode?: string | null,
+};
+
+/**  One operation of the history. */
+export type HistoryEntry_Serialize = {
+	/**  When it began (RFC 3339, UTC): D1's start time, or when the bank's write was recorded. */
+	at: string,
+	/**
+	 *  D1's name of it (`CLICK_TO_PAY_OPT_OUT`, `SUSPEND`, `DELETE`, …), or the bank's write
+	 *  kind while D1 lists nothing of it.
+	 */
+	operation: string,
+	/**  The bank's own write, when the journal or the team store knows it. */
+	kind: WriteKind | null,
+	/**  Where it stands (D1's status, or the journal's or team store's state). */
+	status: string,
+	/**  What it is on. */
+	subject: Subject_Serialize,
+	/**  Who made it as D1 says: `ISSUER` (the bank), `USER`, `TSP`, `CCI`, `D1`, or what D1 sent. */
+	requestor: string,
+	/**
+	 *  The requestor's name, when D1's requestorId is the token's own requestor (a merchant, a
+	 *  wallet, the network's Click to Pay).
+	 */
+	requestorName: string | null,
+	/**  The bank's operator who made it, when the bank did and it is known here. */
+	operator: string | null,
+	/**  From which workstation. */
+	workstation: string | null,
+	/**  D1's operationId. */
+	operationId: string | null,
+	/**  The reason code given. */
+	reasonCode: string | null,
+};
+
+/**  A consumer's history, newest first. */
+export type History_Deserialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  Every operation, newest first. */
+	entries: HistoryEntry_Deserialize[],
+	/**  Whether every list was read (else some operations may be missing). */
+	complete: boolean,
+};
+
+/**  A consumer's history, newest first. */
+export type History_Serialize = {
+	/**  The consumer. */
+	consumerId: string,
+	/**  Every operation, newest first. */
+	entries: HistoryEntry_Serialize[],
+	/**  Whether every list was read (else some operations may be missing). */
+	complete: boolean,
+};
+
 /**
  *  The credential files an operator picked (the desktop wizard): from the webview, each is the
  *  token of a file chosen in the system's picker, which the app turns into its path before
@@ -2515,6 +2615,43 @@ export type Step_Serialize = {
 	detail: string,
 };
 
+/**  What an operation of the history is on. */
+export type Subject = Subject_Serialize | Subject_Deserialize;
+
+/**  What an operation of the history is on. */
+export type Subject_Deserialize = 
+/**  The consumer. */
+{ kind: "consumer" } | 
+/**  One of their cards. */
+{ kind: "card"; 
+/**  The card. */
+cardId: string } | 
+/**  A token of one of their cards. */
+{ kind: "token"; 
+/**  The card. */
+cardId: string; 
+/**  The token. */
+digitalCardId: string; 
+/**  Who holds it (the wallet, the merchant, the network's Click to Pay); never a device. */
+holder?: string | null };
+
+/**  What an operation of the history is on. */
+export type Subject_Serialize = 
+/**  The consumer. */
+{ kind: "consumer" } | 
+/**  One of their cards. */
+{ kind: "card"; 
+/**  The card. */
+cardId: string } | 
+/**  A token of one of their cards. */
+{ kind: "token"; 
+/**  The card. */
+cardId: string; 
+/**  The token. */
+digitalCardId: string; 
+/**  Who holds it (the wallet, the merchant, the network's Click to Pay); never a device. */
+holder: string | null };
+
 /**  One entry of the list. */
 export type Target = {
 	/**  Card or consumer. */
@@ -3002,6 +3139,8 @@ export type Token_Deserialize = {
 	expiryDate?: string | null,
 	/**  Who asked for it: the wallet, the merchant, or the network's Click to Pay. */
 	requestorName?: string | null,
+	/**  That requestor's id (what D1's operations name it by). */
+	requestorId?: string | null,
 	/**  The device's name, for a wallet token (personal data). */
 	deviceName?: string | null,
 	/**  The kind of device, for a wallet token. */
@@ -3028,6 +3167,8 @@ export type Token_Serialize = {
 	expiryDate: string | null,
 	/**  Who asked for it: the wallet, the merchant, or the network's Click to Pay. */
 	requestorName: string | null,
+	/**  That requestor's id (what D1's operations name it by). */
+	requestorId: string | null,
 	/**  The device's name, for a wallet token (personal data). */
 	deviceName: string | null,
 	/**  The kind of device, for a wallet token. */

@@ -8,6 +8,7 @@ const token = (over: Partial<Token>): Token => ({
   last4: '1234',
   expiryDate: '1229',
   requestorName: 'Sakura Books',
+  requestorId: '40010099001',
   deviceName: null,
   deviceType: null,
   merchantId: 'MER0000001',
