@@ -16,6 +16,8 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-policy",
     "allow-search",
     "allow-consumer-view",
+    "allow-consumer-tokens",
+    "allow-history",
     "allow-reveal-contact",
     "allow-open-profile-audit-report",
     "allow-opt-out-preview",

@@ -490,8 +490,11 @@ async fn a_second_os_account_s_app_sees_the_first_operator_s_opt_out_in_progress
     std::fs::create_dir(&home_b).unwrap();
     let files = home_b.join("d1");
     std::fs::create_dir(&files).unwrap();
+    // The issuer's files (the merchant gateways' folders are not the bank's).
     for file in std::fs::read_dir(state.path()).unwrap().flatten() {
-        std::fs::copy(file.path(), files.join(file.file_name())).unwrap();
+        if file.path().is_file() {
+            std::fs::copy(file.path(), files.join(file.file_name())).unwrap();
+        }
     }
     std::fs::write(home_b.join("team-pw"), "pw\n").unwrap();
     let account = Account::create(&home_b);

@@ -707,3 +707,167 @@ async fn consumer_ids_read_as_cards_are_not_found_not_nothing_to_do_and_never_se
 }
 
 const CONSUMERS_FOR_KINDS: usize = 60;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fraud_batch_suspends_every_token_of_one_merchant_on_200_cards_each_token_once() {
+    use care::journal::BatchAction;
+    use care::tokens::TokenReason;
+    use d1_sandbox::tokens::{TokenState, TokenType};
+    const CONSUMERS: usize = 120;
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let cards: Vec<String> = population
+        .bank
+        .values()
+        .flat_map(|c| &c.cards)
+        .map(|c| c.card_id.clone())
+        .take(200)
+        .collect();
+    assert_eq!(cards.len(), 200);
+    // The breached merchant's live tokens on those cards, and every other token of theirs.
+    let seeded = d1_sandbox::tokens::generate(1, &population);
+    let on_list = |t: &&d1_sandbox::tokens::DigitalCard| cards.contains(&t.card_id);
+    let breached: Vec<String> = seeded
+        .values()
+        .filter(on_list)
+        .filter(|t| {
+            t.merchant_id.as_deref() == Some("MER0000003") && t.state != TokenState::Deleted
+        })
+        .map(|t| t.digital_card_id.clone())
+        .collect();
+    let others: Vec<String> = seeded
+        .values()
+        .filter(on_list)
+        .filter(|t| !breached.contains(&t.digital_card_id))
+        .map(|t| t.digital_card_id.clone())
+        .collect();
+    assert!(breached.len() > 20, "{}", breached.len());
+
+    // An agent may not make one; an opt-out list's consumer line is refused in a token batch.
+    h.role("agent");
+    let refused = h
+        .console
+        .token_batch_create(
+            &list_of(&cards),
+            BatchAction::SuspendTokens,
+            Some("MER0000003"),
+            TokenReason::FraudDetected,
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    h.role("fraud");
+    let consumer = parse("consumer:cons-0001-ok\n", None);
+    assert_eq!(
+        h.console
+            .token_batch_create(
+                &consumer,
+                BatchAction::SuspendTokens,
+                None,
+                TokenReason::FraudDetected,
+                None
+            )
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
+
+    let batch = h
+        .console
+        .token_batch_create(
+            &list_of(&cards),
+            BatchAction::SuspendTokens,
+            Some("MER0000003"),
+            TokenReason::FraudDetected,
+            Some("Merchant breach"),
+        )
+        .unwrap();
+    // Not run before its dry run has listed the tokens.
+    let (_control, receiver) = watch::channel(RunControl::Run);
+    let early = h
+        .console
+        .batch_run(&batch.id, 8, receiver, &|_: &Progress| {})
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), ErrorCode::InvalidInput, "{early}");
+    let previews = h
+        .console
+        .batch_preview(&batch.id, 8, &|_| {})
+        .await
+        .unwrap();
+    let listed: usize = previews.iter().map(|p| p.tokens.len()).sum();
+    assert_eq!(listed, breached.len());
+    assert!(
+        previews
+            .iter()
+            .all(|p| p.tokens.iter().all(|t| t.contains("Kumo Streaming")))
+    );
+    let items = h.console.batch_items(&batch.id).unwrap();
+    let tokens: Vec<&str> = items
+        .iter()
+        .filter(|i| i.kind == TargetKind::Token)
+        .map(|i| i.target.as_str())
+        .collect();
+    assert_eq!(tokens.len(), breached.len(), "one item per token");
+
+    // One token deleted by its merchant since the dry run: skipped, saying why.
+    let gone = &breached[0];
+    h.console
+        .with_sandbox(|s| {
+            let state = tempfile::tempdir().unwrap();
+            s.write_state_dir(state.path()).unwrap();
+            state
+        })
+        .map(|state| async move {
+            let gateway =
+                d1_sandbox::gateway_client::GatewayClient::connect(state.path(), "MGW_000002")
+                    .await
+                    .unwrap();
+            assert_eq!(gateway.delete("MER0000003", gone).await.unwrap().0, 204);
+        })
+        .unwrap()
+        .await;
+
+    let (last, _) = run(&h.console, &batch.id, 8).await;
+    assert_eq!(last.successful as usize, breached.len() - 1, "{last:?}");
+    assert_eq!(
+        last.failed + last.unknown + last.not_sent + last.pending,
+        0,
+        "{last:?}"
+    );
+    let skipped = h
+        .console
+        .batch_items(&batch.id)
+        .unwrap()
+        .into_iter()
+        .find(|i| &i.target == gone)
+        .unwrap();
+    assert!(
+        skipped
+            .skip
+            .as_deref()
+            .unwrap_or_default()
+            .contains("deleted"),
+        "{skipped:?}"
+    );
+    for token in &breached[1..] {
+        assert_eq!(h.writes_to(token), 1, "{token} written once");
+    }
+    assert_eq!(h.writes_to(gone), 0);
+    for token in &others {
+        assert_eq!(h.writes_to(token), 0, "{token} not this batch's");
+    }
+    let card = seeded[&breached[1]].card_id.clone();
+    let shown = h.console.card_tokens(&card).await.unwrap();
+    let token = shown
+        .merchants
+        .iter()
+        .find(|t| t.digital_card_id == breached[1])
+        .unwrap();
+    assert_eq!(token.state, "SUSPENDED");
+    assert_eq!(seeded[&breached[1]].token_type, TokenType::CardOnFile);
+    assert_eq!(
+        h.console.batch(&batch.id).unwrap().unwrap().state,
+        BatchState::Done
+    );
+}

@@ -439,6 +439,12 @@ pub(crate) enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum TokenBatchAction {
+    Suspend,
+    Delete,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum HistoryTarget {
     Consumer,
     Card,
@@ -492,6 +498,33 @@ pub(crate) enum BatchCommand {
         #[arg(long, value_name = "KIND")]
         ids: Option<IdKind>,
         /// Only show what would leave which directory; nothing is sent.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Suspend or delete the tokens of every card of a list (role `fraud`), optionally only those
+    /// of one merchant or token requestor (a breached merchant): the dry run lists the tokens,
+    /// one item each; confirmation; run, each token written once.
+    Tokens {
+        /// One `card:ID` per line, or a CSV with a cardId column.
+        file: PathBuf,
+        /// What to do to each token.
+        #[arg(long, value_enum)]
+        action: TokenBatchAction,
+        /// Only the tokens of this merchant (merchantId) or token requestor (tokenRequestorId).
+        #[arg(long, value_name = "ID")]
+        merchant: Option<String>,
+        /// D1's reason code (see `c2p token --help`).
+        #[arg(long, value_name = "CODE", value_parser = parse_token_reason)]
+        reason_code: care::tokens::TokenReason,
+        /// The free-text reason every write carries (D1: letters, digits and spaces).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Only list the tokens; nothing is sent.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]

@@ -231,6 +231,7 @@ fn checked(kind: TargetKind, id: &str) -> Result<(TargetKind, String), Refusal> 
     let valid = match kind {
         TargetKind::Card => d1::CardId::new(id).map(|_| ()),
         TargetKind::Consumer => d1::ConsumerId::new(id).map(|_| ()),
+        TargetKind::Token => d1::DigitalCardId::new(id).map(|_| ()),
     };
     // D1's rule quotes the id: an e-mail or phone written where an id belongs is masked, as
     // in the line's text.

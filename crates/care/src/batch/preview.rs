@@ -32,6 +32,9 @@ pub struct Preview {
     pub not_found: bool,
     /// Why it could not be read (it will still be sent, unless not found).
     pub error: Option<String>,
+    /// A token batch's card: the tokens the batch acts on, each an item of its own
+    /// (`Sakura Books •••• 1234 (dc-…)`); never a device's name.
+    pub tokens: Vec<String>,
 }
 
 /// What a "nothing to do" item says in the report.
@@ -56,6 +59,7 @@ impl Preview {
                 .is_some_and(|e| e.code() == crate::ErrorCode::NotFound),
             removals,
             error: error.map(|e| e.to_string()),
+            tokens: Vec::new(),
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn csv(items: &[Item], out: &mut dyn Write) -> Result<usize> {
             Some(match item.kind {
                 TargetKind::Card => "card",
                 TargetKind::Consumer => "consumer",
+                TargetKind::Token => "token",
             }),
             Some(item.target.as_str()),
             Some(status.as_str()),

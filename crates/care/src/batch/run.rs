@@ -18,6 +18,8 @@ use super::control::{MAX_CONCURRENCY, RunControl, wait_while_paused};
 use crate::audit_log::{AuditLog, Recorder};
 use crate::journal::{Batch, BatchLink, Item, ItemStatus, Journal, TargetKind};
 use crate::policy::{Gate, Permission};
+use crate::tokens::TokenReason;
+use crate::tokens::rules::Check;
 use crate::writes::send::{Step, Writer, may_send_again};
 use crate::writes::tracker::Tracker;
 use crate::writes::{WriteKind, WriteRequest};
@@ -201,16 +203,54 @@ impl Run<'_> {
             batch_id: batch.id.clone(),
             seq: item.seq,
         };
-        let request = WriteRequest {
-            kind: match item.kind {
-                TargetKind::Card => WriteKind::OptOutCard,
-                TargetKind::Consumer => WriteKind::OptOutConsumer,
+        let request = match (item.kind, batch.action.token_write()) {
+            (TargetKind::Token, Some(kind)) => WriteRequest {
+                kind,
+                target: item.target.clone(),
+                reason: batch.reason.clone(),
+                user_decision: false,
+                token_reason: Some(TokenReason::parse(&batch.reason_code).ok_or_else(|| {
+                    Error::Internal(format!(
+                        "batch {} holds no token reason code ({})",
+                        batch.id, batch.reason_code
+                    ))
+                })?),
             },
-            target: item.target.clone(),
-            reason: batch.reason.clone(),
-            user_decision: batch.reason_code == "USER_DECISION",
-            token_reason: None,
+            (TargetKind::Card, None) | (TargetKind::Consumer, None) => WriteRequest {
+                kind: match item.kind {
+                    TargetKind::Card => WriteKind::OptOutCard,
+                    _ => WriteKind::OptOutConsumer,
+                },
+                target: item.target.clone(),
+                reason: batch.reason.clone(),
+                user_decision: batch.reason_code == "USER_DECISION",
+                token_reason: None,
+            },
+            // A token batch's card not listed into its tokens by the dry run, or a token in an
+            // opt-out: nothing this batch sends.
+            _ => {
+                return Err(Error::InvalidInput(format!(
+                    "item {} of batch {} is not what this batch acts on: read its dry run again",
+                    item.seq, batch.id
+                )));
+            }
         };
+        // A token as it is now: one whose state changed since the dry run (deleted, suspended
+        // by the bank already) is skipped, saying why; the fraud team's permission is asked for
+        // each, since the policy may change mid-batch.
+        if item.kind == TargetKind::Token {
+            match crate::tokens::rules::check(self.tracker.session, &request).await? {
+                Check::Refused(why) => {
+                    return self
+                        .journal
+                        .skip_item(&batch.id, item.seq, &format!("skipped: {why}"));
+                }
+                Check::Go { .. } => {
+                    self.gate
+                        .permit(Permission::TokenFraud, Some(&request.target))?;
+                }
+            }
+        }
         let closed =
             |_: tokio::sync::AcquireError| Error::Internal("the batch's limiter closed".into());
         for _ in 0..MAX_ATTEMPTS {

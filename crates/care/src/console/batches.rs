@@ -11,7 +11,7 @@ use crate::batch::preview::{NOTHING_TO_DO, consumer_of_card};
 use crate::batch::run::Run;
 use crate::batch::{MAX_CONCURRENCY, ParsedList, Preview, Progress, RunControl};
 use crate::journal::batches::NOT_FOUND;
-use crate::journal::{Batch, BatchState, Item, TargetKind};
+use crate::journal::{Batch, BatchAction, BatchState, Item, TargetKind};
 use crate::policy::Permission;
 use crate::{Error, Result, wire_name};
 
@@ -38,9 +38,27 @@ impl Console {
         reason: Option<&str>,
     ) -> Result<Batch> {
         let permit = self.authorise(Permission::BatchOptOut, None)?;
+        let code = wire_name(if user_decision {
+            d1::wire::ReasonCode::UserDecision
+        } else {
+            d1::wire::ReasonCode::IssuerDecision
+        });
+        self.new_batch(&permit, list, (BatchAction::OptOut, None), code, reason)
+    }
+
+    /// Makes batch of `list` doing `action` (to the tokens of `filter`'s merchant or requestor
+    /// only, for a token batch) with `reason_code` and `reason`, under `permit`: nothing is sent.
+    pub(super) fn new_batch(
+        &self,
+        permit: &crate::policy::Permit,
+        list: &ParsedList,
+        (action, filter): (BatchAction, Option<&str>),
+        reason_code: String,
+        reason: Option<&str>,
+    ) -> Result<Batch> {
         if list.targets.is_empty() {
             return Err(Error::InvalidInput(
-                "the list holds no valid cardId or consumerId: nothing to opt out".into(),
+                "the list holds no valid cardId or consumerId: nothing to do".into(),
             ));
         }
         if let Some(reason) = reason {
@@ -65,20 +83,22 @@ impl Console {
             ),
             environment: permit.environment().to_owned(),
             operator: permit.operator().to_owned(),
-            reason_code: wire_name(if user_decision {
-                d1::wire::ReasonCode::UserDecision
-            } else {
-                d1::wire::ReasonCode::IssuerDecision
-            }),
+            reason_code,
             reason,
+            action,
+            token_filter: filter.map(str::to_owned),
             state: BatchState::Ready,
             created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             updated_at: String::new(),
             previewed_at: None,
         };
         self.journal.create_batch(&batch, &list.targets, false)?;
-        self.recorder(&permit)
-            .record(AuditEvent::BatchOptOutCreated, Some(&batch.id), "ok")?;
+        let result = match action {
+            BatchAction::OptOut => "ok".to_owned(),
+            other => format!("ok; {}", wire_name(other)),
+        };
+        self.recorder(permit)
+            .record(AuditEvent::BatchOptOutCreated, Some(&batch.id), &result)?;
         Ok(batch)
     }
 
@@ -94,6 +114,9 @@ impl Console {
         let permit = self.authorise(Permission::BatchOptOut, Some(id))?;
         let batch = self.existing_batch(id)?;
         self.refuse_another_environment(&batch)?;
+        if batch.action != BatchAction::OptOut {
+            return self.token_batch_preview(&batch, concurrency, on_item).await;
+        }
         let session = self.session().await?;
         let items: Vec<Item> = self
             .journal
@@ -145,6 +168,8 @@ impl Console {
     ) -> Result<(Vec<crate::writes::Removal>, Option<String>)> {
         let (consumer, card) = match item.kind {
             TargetKind::Consumer => (item.target.clone(), None),
+            // A token batch's dry run lists tokens instead (see `token_batch_preview`).
+            TargetKind::Token => return Ok((Vec::new(), None)),
             TargetKind::Card => (
                 consumer_of_card(&item.target, self.search(&item.target, 1).await?)?,
                 Some(item.target.as_str()),
@@ -158,12 +183,11 @@ impl Console {
             }
         };
         if !known {
-            return Err(Error::NotFound(match item.kind {
-                TargetKind::Card => format!(
-                    "the bank's records know no card {}: is it a consumer id?",
-                    item.target
-                ),
-                TargetKind::Consumer => format!(
+            return Err(Error::NotFound(match card {
+                Some(card) => {
+                    format!("the bank's records know no card {card}: is it a consumer id?")
+                }
+                None => format!(
                     "the bank's records know no consumer {}: is it a card id?",
                     item.target
                 ),
@@ -197,6 +221,20 @@ impl Console {
             )));
         }
         self.refuse_another_environment(&batch)?;
+        if batch.action != BatchAction::OptOut {
+            self.authorise(Permission::TokenFraud, Some(id))?;
+            let unlisted = self
+                .journal
+                .batch_items(id)?
+                .iter()
+                .filter(|i| i.kind == TargetKind::Card && i.skip.is_none() && i.intent.is_none())
+                .count();
+            if batch.previewed_at.is_none() || unlisted > 0 {
+                return Err(Error::InvalidInput(format!(
+                    "batch {id}'s dry run has not listed the tokens of {unlisted} of its cards (never read, or they could not be read): read its dry run again"
+                )));
+            }
+        }
         let audit = self.recorder(&permit);
         self.journal.set_batch_state(id, BatchState::Running)?;
         audit.record(AuditEvent::BatchOptOutRun, Some(id), "started")?;

@@ -32,6 +32,7 @@ mod team;
 mod team_batches;
 mod team_claims;
 mod team_trail;
+mod token_batches;
 mod tokens;
 mod writes;
 

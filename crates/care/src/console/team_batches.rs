@@ -18,6 +18,7 @@ use crate::environments::Session;
 use crate::journal::claims::{AdoptedWrite, ClaimNote};
 use crate::journal::{Batch, BatchState, NewIntent, State, TargetKind};
 use crate::policy::Permission;
+use crate::writes::WriteKind;
 use crate::writes::claim::{TeamClaims, boot_millis, claim_error};
 use crate::{Error, Result};
 
@@ -51,6 +52,11 @@ impl Console {
     /// knew of it (team mode turned on since), stays on this workstation: the store would list
     /// the items it sent as not sent, for a takeover to send again.
     pub(super) async fn publish_batch(&self, claims: &TeamClaims, batch: &Batch) -> Result<bool> {
+        // A token batch stays here, each item claimed on its own: the store's batches are
+        // opt-outs, and a takeover elsewhere would not know what to do to the tokens.
+        if batch.action != crate::journal::BatchAction::OptOut {
+            return Ok(false);
+        }
         let held = batches::get(claims.client(), &batch.id)
             .await
             .map_err(|e| claim_error(&e))?
@@ -73,6 +79,7 @@ impl Console {
                 kind: match item.kind {
                     TargetKind::Card => "CARD",
                     TargetKind::Consumer => "CONSUMER",
+                    TargetKind::Token => "TOKEN",
                 }
                 .to_owned(),
                 target: item.target,
@@ -350,19 +357,28 @@ impl Console {
             updated_at: crate::journal::now(),
             // Taken over: its dry run is this workstation's to read again.
             previewed_at: None,
+            action: crate::journal::BatchAction::OptOut,
+            token_filter: None,
         };
         let mut targets = Vec::new();
         let mut skipped = Vec::new();
         let mut writes = Vec::new();
         for item in items {
-            let kind = match item.kind.as_str() {
-                "CONSUMER" => TargetKind::Consumer,
-                _ => TargetKind::Card,
+            let (kind, write) = match item.kind.as_str() {
+                "CONSUMER" => (TargetKind::Consumer, WriteKind::OptOutConsumer),
+                "CARD" => (TargetKind::Card, WriteKind::OptOutCard),
+                // Token batches stay on the workstation that made them; the store holds none.
+                other => {
+                    return Err(Error::InvalidInput(format!(
+                        "batch {} holds an item of kind {other}, which this console does not take over",
+                        found.id
+                    )));
+                }
             };
             crate::privacy::refuse_personal_data_as_id(&item.target)?;
-            match kind {
-                TargetKind::Card => d1::CardId::new(&item.target).map(|_| ())?,
-                TargetKind::Consumer => d1::ConsumerId::new(&item.target).map(|_| ())?,
+            match write {
+                WriteKind::OptOutCard => d1::CardId::new(&item.target).map(|_| ())?,
+                _ => d1::ConsumerId::new(&item.target).map(|_| ())?,
             }
             let seq = i64::from(item.seq);
             targets.push(crate::journal::Target {
@@ -393,10 +409,7 @@ impl Console {
             writes.push(AdoptedWrite {
                 seq,
                 intent: NewIntent {
-                    kind: match kind {
-                        TargetKind::Card => crate::writes::WriteKind::OptOutCard,
-                        TargetKind::Consumer => crate::writes::WriteKind::OptOutConsumer,
-                    },
+                    kind: write,
                     target: item.target,
                     reason: found.reason.clone(),
                     reason_code: found.reason_code.clone(),

@@ -1,15 +1,14 @@
 //! A card's tokens, read from D1 for an operator, and the rules a token's write follows.
 
-use d1::wire::{OperationKind, OperationStatus, RequestorType, Suspender, TokenState, TokenType};
-
 use super::Console;
 use crate::audit_log::AuditEvent;
 use crate::batch::preview::consumer_of_card;
 use crate::environments::Session;
 use crate::policy::Permission;
 use crate::profile::Problem;
-use crate::tokens::{CardTokens, ConsumerTokens, TokenReason};
-use crate::writes::{WriteKind, WriteRequest};
+use crate::tokens::rules::Check;
+use crate::tokens::{CardTokens, ConsumerTokens};
+use crate::writes::WriteRequest;
 use crate::{Error, Result};
 
 impl Console {
@@ -116,88 +115,21 @@ impl Console {
         })
     }
 
-    /// What a token's write may not do, checked before anything is journaled: a reason code the
-    /// operator's role may use, a token that is not deleted, a Click to Pay token removed only
-    /// by the card's opt-out, a suspension that is not the bank's already, and a resume of the
-    /// bank's own suspension only (of one made for fraud, by the fraud team only). D1 refuses
-    /// most of these too; here the operator learns why, and nothing is sent.
+    /// What a token's write may not do, checked before anything is journaled (see
+    /// [`crate::tokens::rules`]): refused in words, or the fraud team's permission asked for
+    /// when the reason code or the bank's own suspension needs it.
     pub(super) async fn check_token_write(
         &self,
         request: &WriteRequest,
         session: &Session,
     ) -> Result<()> {
-        let Some(reason) = request.token_reason else {
-            return Err(Error::InvalidInput(
-                "a token's write needs a reason code: nothing was sent".into(),
-            ));
-        };
-        if !reason.customer_reported() {
-            self.authorise(Permission::TokenFraud, Some(&request.target))?;
-        }
-        let id = d1::DigitalCardId::new(&request.target)?;
-        let token = session
-            .d1
-            .digital_card(&id, d1::Call::default())
-            .await?
-            .value;
-        let refuse = |why: &str| Err(Error::InvalidInput(format!("{why}; nothing was sent")));
-        if token.state == TokenState::Deleted {
-            return refuse("this token is deleted: nothing more can be done to it");
-        }
-        let by_bank = token.suspended_by.contains(&Suspender::Issuer);
-        match request.kind {
-            WriteKind::DeleteToken if token.token_type == TokenType::ClickToPay => refuse(
-                "a Click to Pay token is removed by opting its card out of Click to Pay, which takes the card out of the directory with it",
-            ),
-            WriteKind::SuspendToken if by_bank => {
-                refuse("the bank has suspended this token already")
-            }
-            WriteKind::ResumeToken if !by_bank => {
-                if token.suspended_by.is_empty() {
-                    refuse("this token is not suspended")
-                } else {
-                    refuse(
-                        "only who suspended this token may lift their suspension, and the bank did not suspend it (the wallet, the merchant or the cardholder did)",
-                    )
-                }
-            }
-            WriteKind::ResumeToken => {
-                if bank_suspended_for_fraud(session, &id).await? {
-                    self.authorise(Permission::TokenFraud, Some(&request.target))?;
-                }
+        match crate::tokens::rules::check(session, request).await? {
+            Check::Refused(why) => Err(Error::InvalidInput(format!("{why}; nothing was sent"))),
+            Check::Go { fraud: true } => {
+                self.authorise(Permission::TokenFraud, Some(&request.target))?;
                 Ok(())
             }
-            _ => Ok(()),
+            Check::Go { fraud: false } => Ok(()),
         }
     }
-}
-
-/// Whether the bank's latest suspension of token `id` that D1 lists (the newest 50 operations)
-/// was made with a reason code of the fraud team's, or none D1 names: then only the fraud team
-/// lifts it.
-async fn bank_suspended_for_fraud(session: &Session, id: &d1::DigitalCardId) -> Result<bool> {
-    let page = d1::Page {
-        offset: 0,
-        count: 50,
-    };
-    let operations = session
-        .d1
-        .digital_card_operations(id, page, d1::Call::default())
-        .await?
-        .value
-        .operations;
-    let suspension = operations.iter().find(|o| {
-        o.operation == OperationKind::Suspend
-            && o.status == OperationStatus::Successful
-            && matches!(o.requestor_type, None | Some(RequestorType::Issuer))
-    });
-    Ok(match suspension {
-        Some(operation) => !operation
-            .reason_code
-            .as_deref()
-            .and_then(TokenReason::parse)
-            .is_some_and(TokenReason::customer_reported),
-        // Suspended by the bank with no trace in the newest operations: the fraud team's.
-        None => true,
-    })
 }

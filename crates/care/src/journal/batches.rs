@@ -9,14 +9,39 @@ use super::{Entry, Journal, State, failed, now, parse};
 use crate::wire_name;
 use crate::{Error, Result};
 
-/// Whether an id is a card's or a consumer's.
+/// Whether an id is a card's, a consumer's or a token's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum TargetKind {
-    /// A cardId: the card is opted out.
+    /// A cardId: the card is opted out (or, in a token batch, its tokens become items).
     Card,
     /// A consumerId: the consumer and every card of theirs are opted out.
     Consumer,
+    /// A digitalCardId, in a token batch: the token is suspended or deleted.
+    Token,
+}
+
+/// What a batch does to its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BatchAction {
+    /// Opts each card or consumer out of Click to Pay.
+    OptOut,
+    /// Suspends the tokens of each card (the dry run lists them, one item each).
+    SuspendTokens,
+    /// Deletes the tokens of each card (never a Click to Pay token: that is the opt-out).
+    DeleteTokens,
+}
+
+impl BatchAction {
+    /// The write each item gets: `None` for an opt-out (it depends on the item's kind).
+    pub fn token_write(self) -> Option<crate::writes::WriteKind> {
+        match self {
+            Self::OptOut => None,
+            Self::SuspendTokens => Some(crate::writes::WriteKind::SuspendToken),
+            Self::DeleteTokens => Some(crate::writes::WriteKind::DeleteToken),
+        }
+    }
 }
 
 /// One entry of the list.
@@ -61,10 +86,14 @@ pub struct Batch {
     pub environment: String,
     /// Who made it.
     pub operator: String,
-    /// `ISSUER_DECISION` or `USER_DECISION`.
+    /// `ISSUER_DECISION` or `USER_DECISION`; a token batch's token reason code.
     pub reason_code: String,
     /// The free-text reason every item carries.
     pub reason: Option<String>,
+    /// What it does.
+    pub action: BatchAction,
+    /// A token batch: only the tokens of this merchant (merchantId) or token requestor.
+    pub token_filter: Option<String>,
     /// Where it stands.
     pub state: BatchState,
     /// When it was made (UTC).
@@ -190,8 +219,10 @@ impl Item {
     }
 }
 
-const BATCH_COLUMNS: &str =
-    "id, environment, operator, reason_code, reason, state, created_at, updated_at, previewed_at";
+/// Why a token batch's card item is not sent: the dry run listed its tokens as items.
+pub const TOKENS_LISTED: &str = "its tokens are items of their own";
+
+const BATCH_COLUMNS: &str = "id, environment, operator, reason_code, reason, state, created_at, updated_at, previewed_at, action, token_filter";
 
 fn batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     Ok(Batch {
@@ -204,6 +235,8 @@ fn batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         created_at: r.get(6)?,
         updated_at: r.get(7)?,
         previewed_at: r.get(8)?,
+        action: parse(r.get(9)?)?,
+        token_filter: r.get(10)?,
     })
 }
 
@@ -292,6 +325,46 @@ impl Journal {
             .map_err(failed)?;
         let rows = statement.query_map([limit], batch).map_err(failed)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(failed)
+    }
+
+    /// Replaces card item `seq` of token batch `id`, not sent, by one item per token of
+    /// `tokens` (after every item there is, on the card's line): the card item is skipped,
+    /// saying so. In one transaction; nothing when the item was sent or skipped already.
+    pub(crate) fn expand_into_tokens(&self, id: &str, seq: i64, tokens: &[String]) -> Result<()> {
+        let mut connection = self.db.lock();
+        let transaction = connection.transaction().map_err(failed)?;
+        let skipped = transaction
+            .execute(
+                "UPDATE batch_items SET skip = ?3
+                 WHERE batch_id = ?1 AND seq = ?2 AND intent_id IS NULL AND skip IS NULL",
+                params![id, seq, TOKENS_LISTED],
+            )
+            .map_err(failed)?;
+        if skipped == 1 {
+            let (next, line): (i64, i64) = transaction
+                .query_row(
+                    "SELECT (SELECT max(seq) + 1 FROM batch_items WHERE batch_id = ?1), line
+                     FROM batch_items WHERE batch_id = ?1 AND seq = ?2",
+                    params![id, seq],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(failed)?;
+            let mut insert = transaction
+                .prepare("INSERT INTO batch_items (batch_id, seq, kind, target, line) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(failed)?;
+            for (n, token) in tokens.iter().enumerate() {
+                insert
+                    .execute(params![
+                        id,
+                        next + n as i64,
+                        wire_name(TargetKind::Token),
+                        token,
+                        line
+                    ])
+                    .map_err(failed)?;
+            }
+        }
+        transaction.commit().map_err(failed)
     }
 
     /// Every item of batch `id`, in order, with its latest intent (one query).
@@ -439,7 +512,7 @@ pub(super) fn insert_batch(
     let columns = format!("{BATCH_COLUMNS}, in_team_store");
     tx.execute(
         &format!(
-            "INSERT INTO batches ({columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8)"
+            "INSERT INTO batches ({columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?9, ?10, ?8)"
         ),
         params![
             batch.id,
@@ -449,7 +522,9 @@ pub(super) fn insert_batch(
             batch.reason,
             wire_name(batch.state),
             batch.created_at,
-            in_team_store
+            in_team_store,
+            wire_name(batch.action),
+            batch.token_filter
         ],
     )
     .map_err(failed)?;
@@ -484,11 +559,56 @@ mod tests {
             operator: "fraud1".into(),
             reason_code: "ISSUER_DECISION".into(),
             reason: None,
+            action: BatchAction::OptOut,
+            token_filter: None,
             state: BatchState::Ready,
             created_at: now(),
             updated_at: String::new(),
             previewed_at: None,
         }
+    }
+
+    #[test]
+    fn a_token_batch_s_card_becomes_its_tokens_once_on_the_card_s_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("operations.sqlite")).unwrap();
+        let batch = Batch {
+            action: BatchAction::SuspendTokens,
+            token_filter: Some("MER0000001".into()),
+            ..ready()
+        };
+        let target = |id: &str, line| Target {
+            kind: TargetKind::Card,
+            id: id.into(),
+            line,
+        };
+        journal
+            .create_batch(&batch, &[target("crd-1", 1), target("crd-2", 2)], false)
+            .unwrap();
+        let tokens = ["dc-1a".to_owned(), "dc-1b".to_owned()];
+        journal.expand_into_tokens("b-1", 0, &tokens).unwrap();
+        // Again (a second dry run): nothing more.
+        journal.expand_into_tokens("b-1", 0, &tokens).unwrap();
+        let items = journal.batch_items("b-1").unwrap();
+        let listed: Vec<(i64, TargetKind, &str, i64)> = items
+            .iter()
+            .map(|i| (i.seq, i.kind, i.target.as_str(), i.line))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (0, TargetKind::Card, "crd-1", 1),
+                (1, TargetKind::Card, "crd-2", 2),
+                (2, TargetKind::Token, "dc-1a", 1),
+                (3, TargetKind::Token, "dc-1b", 1)
+            ]
+        );
+        assert_eq!(items[0].skip.as_deref(), Some(TOKENS_LISTED));
+        let stored = journal.batch("b-1").unwrap().unwrap();
+        assert_eq!(
+            (stored.action, stored.token_filter.as_deref()),
+            (BatchAction::SuspendTokens, Some("MER0000001"))
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::path::Path;
 use chrono::{SecondsFormat, Utc};
 use serde::Deserialize;
 
-pub use batches::{Batch, BatchState, Item, ItemStatus, Target, TargetKind};
+pub use batches::{Batch, BatchAction, BatchState, Item, ItemStatus, Target, TargetKind};
 pub use emergency::Emergency;
 pub use intents::{BatchLink, Entry, NewIntent, Note, State};
 
@@ -116,6 +116,9 @@ const MIGRATIONS: &[&str] = &[
     // When a batch first ran unclaimed (emergency mode): it never enters the team store after
     // (the store would list its sent items as not sent, for another workstation to send again).
     "ALTER TABLE batches ADD COLUMN ran_unclaimed_at TEXT",
+    // A batch suspends or deletes tokens, not only opts out: what it does, and which tokens.
+    "ALTER TABLE batches ADD COLUMN action TEXT NOT NULL DEFAULT 'OPT_OUT';
+     ALTER TABLE batches ADD COLUMN token_filter TEXT;",
 ];
 
 /// The journal of one data directory.

@@ -268,6 +268,25 @@ struct PerAccount {
     /// Team mode (read from the administrators' file only: see [`team_config`]).
     #[serde(default)]
     team: Option<TeamConfig>,
+    /// The most tokens one token batch may act on (see [`token_batch_max`]).
+    #[serde(default)]
+    token_batch_max: Option<u32>,
+}
+
+/// The most tokens one token batch acts on unless the administrators' file says otherwise.
+pub const TOKEN_BATCH_MAX: usize = 500;
+
+/// The most tokens one token batch may act on: the administrators' `"tokenBatchMax"`, else
+/// [`TOKEN_BATCH_MAX`]. Only the administrators' file counts.
+pub fn token_batch_max(paths: &PolicyPaths) -> Result<usize> {
+    let set = match system_file::read(&paths.system, paths.system_owner)? {
+        SystemFile::Trusted(text) => match parse(&text, &paths.system)? {
+            PolicyFile::PerAccount(per_account) => per_account.token_batch_max,
+            PolicyFile::Single(_) => None,
+        },
+        SystemFile::Untrusted(_) | SystemFile::Absent => None,
+    };
+    Ok(set.map_or(TOKEN_BATCH_MAX, |n| n as usize))
 }
 
 /// Team mode's settings, in the administrators' policy file only:

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::profile::model::Problem;
 
 pub mod findings;
+pub mod rules;
 
 pub use findings::{TokenFinding, TokenFindingKind};
 

@@ -6,10 +6,11 @@ use std::path::Path;
 use care::batch::input::{ParsedList, TargetKind, parse};
 use care::batch::{Progress, RunControl};
 use care::console::Console;
+use care::journal::BatchAction;
 use tokio::sync::watch;
 
 use super::{bar, skipped, until_done};
-use crate::args::{BatchCommand, IdKind, RunArgs};
+use crate::args::{BatchCommand, IdKind, RunArgs, TokenBatchAction};
 use crate::exit::{self, Failure, Outcome, usage};
 use crate::prompt::confirm;
 
@@ -47,6 +48,45 @@ pub async fn run(console: &Console, command: BatchCommand) -> Outcome {
                 return Ok(());
             }
             confirm(&format!("Opt out {to_send} entries of Click to Pay?"), yes)?;
+            execute(console, &batch.id, run).await
+        }
+        BatchCommand::Tokens {
+            file,
+            action,
+            merchant,
+            reason_code,
+            reason,
+            dry_run,
+            run,
+            yes,
+        } => {
+            let list = read_list(&file, Some(IdKind::Card))?;
+            report_invalid(&list);
+            let action = match action {
+                TokenBatchAction::Suspend => BatchAction::SuspendTokens,
+                TokenBatchAction::Delete => BatchAction::DeleteTokens,
+            };
+            let batch = console.token_batch_create(
+                &list,
+                action,
+                merchant.as_deref(),
+                reason_code,
+                reason.as_deref(),
+            )?;
+            say!("batch {}: {} cards", batch.id, list.targets.len());
+            let to_send = read_dry_run(console, &batch.id, run.concurrency, dry_run).await?;
+            if dry_run {
+                say!(
+                    "dry run: nothing was sent; send it with: c2p batch resume {}",
+                    batch.id
+                );
+                return Ok(());
+            }
+            let verb = match action {
+                BatchAction::DeleteTokens => "Delete",
+                _ => "Suspend",
+            };
+            confirm(&format!("{verb} {to_send} tokens?"), yes)?;
             execute(console, &batch.id, run).await
         }
         BatchCommand::Resume { batch, run, yes } => {
@@ -201,6 +241,18 @@ async fn read_dry_run(
             }
         }
     }
+    let tokens: usize = previews.iter().map(|p| p.tokens.len()).sum();
+    if tokens > 0 {
+        for preview in previews.iter().filter(|p| !p.tokens.is_empty()) {
+            for token in &preview.tokens {
+                say!("  {}: {}", preview.target, crate::render::inert(token));
+            }
+        }
+        say!(
+            "{tokens} tokens to write, {nothing} cards with none to act on, {not_found} not found"
+        );
+        return Ok(tokens);
+    }
     let to_send = previews.len() - nothing - not_found;
     say!(
         "{to_send} to send, {nothing} with nothing to do (already out of every directory), {not_found} not found"
@@ -220,7 +272,12 @@ fn report_invalid(list: &ParsedList) {
 async fn execute(console: &Console, id: &str, run: RunArgs) -> Outcome {
     let (control, receiver) = watch::channel(RunControl::Run);
     let total = console.batch_items(id)?.len() as u64;
-    let bar = bar(total, "opting out");
+    let doing = match console.batch(id)?.map(|b| b.action) {
+        Some(BatchAction::SuspendTokens) => "suspending tokens",
+        Some(BatchAction::DeleteTokens) => "deleting tokens",
+        _ => "opting out",
+    };
+    let bar = bar(total, doing);
     let on_progress = |p: &Progress| show_progress(&bar, p);
     let last = until_done(
         console.batch_run(id, run.concurrency, receiver, &on_progress),

@@ -693,6 +693,15 @@ problem: Problem };
 /**  A batch opt-out. */
 export type Batch = Batch_Serialize | Batch_Deserialize;
 
+/**  What a batch does to its items. */
+export type BatchAction = 
+/**  Opts each card or consumer out of Click to Pay. */
+"OPT_OUT" | 
+/**  Suspends the tokens of each card (the dry run lists them, one item each). */
+"SUSPEND_TOKENS" | 
+/**  Deletes the tokens of each card (never a Click to Pay token: that is the opt-out). */
+"DELETE_TOKENS";
+
 /**  A batch's dry run read another entry. */
 export type BatchPreviewProgress = {
 	/**  The batch. */
@@ -769,10 +778,14 @@ export type Batch_Deserialize = {
 	environment: string,
 	/**  Who made it. */
 	operator: string,
-	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	/**  `ISSUER_DECISION` or `USER_DECISION`; a token batch's token reason code. */
 	reasonCode: string,
 	/**  The free-text reason every item carries. */
 	reason?: string | null,
+	/**  What it does. */
+	action: BatchAction,
+	/**  A token batch: only the tokens of this merchant (merchantId) or token requestor. */
+	tokenFilter?: string | null,
 	/**  Where it stands. */
 	state: BatchState,
 	/**  When it was made (UTC). */
@@ -791,10 +804,14 @@ export type Batch_Serialize = {
 	environment: string,
 	/**  Who made it. */
 	operator: string,
-	/**  `ISSUER_DECISION` or `USER_DECISION`. */
+	/**  `ISSUER_DECISION` or `USER_DECISION`; a token batch's token reason code. */
 	reasonCode: string,
 	/**  The free-text reason every item carries. */
 	reason: string | null,
+	/**  What it does. */
+	action: BatchAction,
+	/**  A token batch: only the tokens of this merchant (merchantId) or token requestor. */
+	tokenFilter: string | null,
 	/**  Where it stands. */
 	state: BatchState,
 	/**  When it was made (UTC). */
@@ -2168,6 +2185,11 @@ export type Preview_Deserialize = {
 	notFound: boolean,
 	/**  Why it could not be read (it will still be sent, unless not found). */
 	error?: string | null,
+	/**
+	 *  A token batch's card: the tokens the batch acts on, each an item of its own
+	 *  (`Sakura Books •••• 1234 (dc-…)`); never a device's name.
+	 */
+	tokens: string[],
 };
 
 /**  What leaves for one item. */
@@ -2194,6 +2216,11 @@ export type Preview_Serialize = {
 	notFound: boolean,
 	/**  Why it could not be read (it will still be sent, unless not found). */
 	error: string | null,
+	/**
+	 *  A token batch's card: the tokens the batch acts on, each an item of its own
+	 *  (`Sakura Books •••• 1234 (dc-…)`); never a device's name.
+	 */
+	tokens: string[],
 };
 
 /**  A failure shown in place of data: the stable code and the detail in English. */
@@ -2662,12 +2689,14 @@ export type Target = {
 	line: number,
 };
 
-/**  Whether an id is a card's or a consumer's. */
+/**  Whether an id is a card's, a consumer's or a token's. */
 export type TargetKind = 
-/**  A cardId: the card is opted out. */
+/**  A cardId: the card is opted out (or, in a token batch, its tokens become items). */
 "card" | 
 /**  A consumerId: the consumer and every card of theirs are opted out. */
-"consumer";
+"consumer" | 
+/**  A digitalCardId, in a token batch: the token is suspended or deleted. */
+"token";
 
 /**  A page of the team's trail, and how many records the filter finds in all. */
 export type TeamAuditPage = TeamAuditPage_Serialize | TeamAuditPage_Deserialize;

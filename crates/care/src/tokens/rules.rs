@@ -1,0 +1,92 @@
+//! The rules a token's write follows before anything is journaled: a reason code given, a
+//! token that is not deleted, a Click to Pay token removed only by its card's opt-out, a
+//! suspension that is not the bank's already, and a resume of the bank's own suspension only.
+//! D1 refuses most of these too; here the operator learns why, and nothing is sent. Which ones
+//! need the fraud team's permission is said, for the caller to ask for it.
+
+use d1::wire::{OperationKind, OperationStatus, RequestorType, Suspender, TokenState, TokenType};
+
+use super::TokenReason;
+use crate::environments::Session;
+use crate::writes::{WriteKind, WriteRequest};
+use crate::{Error, Result};
+
+/// What the rules say of a token's write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// It may leave; `fraud` when it needs the fraud team's permission (a fraud reason code,
+    /// or lifting a suspension the bank made for fraud).
+    Go {
+        /// Whether [`crate::policy::Permission::TokenFraud`] is needed.
+        fraud: bool,
+    },
+    /// Refused by the token's state, in words; nothing is sent.
+    Refused(String),
+}
+
+/// Checks `request`, a token's write, against the token as D1 shows it now.
+pub async fn check(session: &Session, request: &WriteRequest) -> Result<Check> {
+    let Some(reason) = request.token_reason else {
+        return Err(Error::InvalidInput(
+            "a token's write needs a reason code: nothing was sent".into(),
+        ));
+    };
+    let fraud = !reason.customer_reported();
+    let id = d1::DigitalCardId::new(&request.target)?;
+    let token = session
+        .d1
+        .digital_card(&id, d1::Call::default())
+        .await?
+        .value;
+    let refused = |why: &str| Ok(Check::Refused(why.to_owned()));
+    if token.state == TokenState::Deleted {
+        return refused("this token is deleted: nothing more can be done to it");
+    }
+    let by_bank = token.suspended_by.contains(&Suspender::Issuer);
+    match request.kind {
+        WriteKind::DeleteToken if token.token_type == TokenType::ClickToPay => refused(
+            "a Click to Pay token is removed by opting its card out of Click to Pay, which takes the card out of the directory with it",
+        ),
+        WriteKind::SuspendToken if by_bank => refused("the bank has suspended this token already"),
+        WriteKind::ResumeToken if !by_bank && token.suspended_by.is_empty() => {
+            refused("this token is not suspended")
+        }
+        WriteKind::ResumeToken if !by_bank => refused(
+            "only who suspended this token may lift their suspension, and the bank did not suspend it (the wallet, the merchant or the cardholder did)",
+        ),
+        WriteKind::ResumeToken => Ok(Check::Go {
+            fraud: fraud || bank_suspended_for_fraud(session, &id).await?,
+        }),
+        _ => Ok(Check::Go { fraud }),
+    }
+}
+
+/// Whether the bank's latest suspension of token `id` that D1 lists (the newest 50 operations)
+/// was made with a reason code of the fraud team's, or none D1 names: then only the fraud team
+/// lifts it.
+async fn bank_suspended_for_fraud(session: &Session, id: &d1::DigitalCardId) -> Result<bool> {
+    let page = d1::Page {
+        offset: 0,
+        count: 50,
+    };
+    let operations = session
+        .d1
+        .digital_card_operations(id, page, d1::Call::default())
+        .await?
+        .value
+        .operations;
+    let suspension = operations.iter().find(|o| {
+        o.operation == OperationKind::Suspend
+            && o.status == OperationStatus::Successful
+            && matches!(o.requestor_type, None | Some(RequestorType::Issuer))
+    });
+    Ok(match suspension {
+        Some(operation) => !operation
+            .reason_code
+            .as_deref()
+            .and_then(TokenReason::parse)
+            .is_some_and(TokenReason::customer_reported),
+        // Suspended by the bank with no trace in the newest operations: the fraud team's.
+        None => true,
+    })
+}
