@@ -6,10 +6,11 @@ use care::batch::input::{ParsedList, TargetKind, parse};
 use care::batch::preview::Preview;
 use care::batch::{Progress, RunControl};
 use care::environments::Language;
-use care::journal::Batch;
+use care::journal::{Batch, BatchAction};
 use care::policy::Permission;
 use care::profile_audit::report::ReportFiles;
 use care::profile_audit::{AuditProgress, ProfileAudit, Scope};
+use care::tokens::TokenReason;
 use serde::Serialize;
 use tauri::State;
 use tauri_specta::Event;
@@ -73,6 +74,28 @@ pub async fn batch_create(
         .console()
         .await
         .batch_create(&list, user_decision, reason.as_deref())?)
+}
+
+/// Makes a token batch from the pasted list of cards (role `fraud`): `action` on their tokens,
+/// only those of merchant or token requestor `filter` when given. Nothing is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn token_batch_create(
+    text: String,
+    action: BatchAction,
+    filter: Option<String>,
+    reason_code: TokenReason,
+    reason: Option<String>,
+    state: State<'_, AppState>,
+) -> Result<Batch, IpcError> {
+    let list = parse(&text, Some(TargetKind::Card));
+    Ok(state.console().await.token_batch_create(
+        &list,
+        action,
+        filter.as_deref(),
+        reason_code,
+        reason.as_deref(),
+    )?)
 }
 
 /// The dry run: what each entry would remove from which directory, read 8 at a time;

@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "read_list_file",
     "batch_check",
     "batch_create",
+    "token_batch_create",
     "batch_preview",
     "batch_run",
     "batch_control",

@@ -47,6 +47,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             batches::read_list_file,
             batches::batch_check,
             batches::batch_create,
+            batches::token_batch_create,
             batches::batch_preview,
             batches::batch_run,
             batches::batch_control,

@@ -43,6 +43,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-read-list-file",
     "allow-batch-check",
     "allow-batch-create",
+    "allow-token-batch-create",
     "allow-batch-preview",
     "allow-batch-run",
     "allow-batch-control",

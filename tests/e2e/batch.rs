@@ -238,3 +238,72 @@ async fn an_auditor_audits_every_consumer_matching_a_search() {
     assert!(page.contains("CARD_CLOSED_BUT_ENROLLED"), "{html}");
     assert!(page.contains("consumers matching &#34;cons&#34;"), "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fraud_analyst_suspends_one_merchant_s_tokens_on_a_list_of_cards() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("batch-tokens", home.path());
+    policy(&harness, "F-0009", "fraud");
+    let driver = harness.open().await;
+    wait_for_containing(&driver, "[data-testid=operator]", "F-0009").await;
+    press_enter(&driver, "[data-testid=nav-batch]").await;
+    // Twenty cards, and the live tokens Kumo Streaming holds on them.
+    let population = d1_sandbox::seed::generate(1, 500);
+    let cards: Vec<String> = population
+        .bank
+        .values()
+        .flat_map(|c| &c.cards)
+        .map(|c| c.card_id.clone())
+        .take(20)
+        .collect();
+    let breached = d1_sandbox::tokens::generate(1, &population)
+        .into_values()
+        .filter(|t| {
+            cards.contains(&t.card_id)
+                && t.merchant_id.as_deref() == Some("MER0000003")
+                && t.state != d1_sandbox::tokens::TokenState::Deleted
+        })
+        .count();
+    assert!(breached > 0);
+
+    let text = wait_for(&driver, "[data-testid=batch-list]").await;
+    for card in &cards {
+        text.send_keys(format!("card:{card}").as_str())
+            .await
+            .unwrap();
+        text.send_keys(Key::Enter).await.unwrap();
+    }
+    let action = wait_for(&driver, "[data-testid=batch-action]").await;
+    action.send_keys("Suspend").await.unwrap();
+    wait_for(&driver, "[data-testid=batch-token-filter]")
+        .await
+        .send_keys("MER0000003")
+        .await
+        .unwrap();
+    wait_for(&driver, "[data-testid=batch-reason]")
+        .await
+        .send_keys("Merchant breach")
+        .await
+        .unwrap();
+    press_enter(&driver, "[data-testid=batch-check]").await;
+    wait_for_containing(&driver, "[data-testid=batch-checked]", "20 cards").await;
+    press_enter(&driver, "[data-testid=batch-dry-run]").await;
+    wait_for_containing(
+        &driver,
+        "[data-testid=batch-preview-summary]",
+        &format!("{breached} token"),
+    )
+    .await;
+    wait_for_containing(&driver, "[data-testid=batch-token]", "Kumo Streaming").await;
+    harness.screenshot(&driver, "batch-tokens-dry-run").await;
+
+    press_enter(&driver, "[data-testid=batch-start]").await;
+    let done = wait_for(&driver, "[data-testid=batch-run][data-phase=ended]").await;
+    let counts = done.text().await.unwrap();
+    assert!(
+        counts.contains(&format!("{breached} successful, 0 failed")),
+        "{counts}"
+    );
+    harness.screenshot(&driver, "batch-tokens-done").await;
+    driver.quit().await.unwrap();
+}

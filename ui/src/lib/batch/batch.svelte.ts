@@ -3,6 +3,8 @@ import {
   DRY_RUN_LIFETIME_SECONDS,
   events,
   type Batch_Serialize as Batch,
+  type BatchAction,
+  type TokenReason,
   type BatchStatus_Serialize,
   type ExportDone,
   type ParsedList,
@@ -28,6 +30,13 @@ export interface BatchCalls {
   readListFile: (token: string, purpose: ListPurpose) => Promise<Answer<string>>;
   batchCheck: (text: string, bare: TargetKind | null) => Promise<ParsedList>;
   batchCreate: (text: string, bare: TargetKind | null, userDecision: boolean, reason: string | null) => Promise<Answer<Batch>>;
+  tokenBatchCreate: (
+    text: string,
+    action: BatchAction,
+    filter: string | null,
+    reasonCode: TokenReason,
+    reason: string | null,
+  ) => Promise<Answer<Batch>>;
   batchPreview: (batchId: string) => Promise<Answer<Preview[]>>;
   batchRun: (batchId: string, concurrency: number) => Promise<Answer<Progress_Serialize>>;
   batchControl: (batchId: string | null, control: RunControl) => Promise<Answer<null>>;
@@ -47,6 +56,7 @@ const tauriCalls: BatchCalls = {
   readListFile: (token, purpose) => commands.readListFile(token, purpose),
   batchCheck: (text, bare) => commands.batchCheck(text, bare),
   batchCreate: (text, bare, userDecision, reason) => commands.batchCreate(text, bare, userDecision, reason),
+  tokenBatchCreate: (text, action, filter, reasonCode, reason) => commands.tokenBatchCreate(text, action, filter, reasonCode, reason),
   batchPreview: (id) => commands.batchPreview(id),
   batchRun: (id, concurrency) => commands.batchRun(id, concurrency),
   batchControl: (id, control) => commands.batchControl(id, control),
@@ -105,6 +115,12 @@ export class BatchOptOut {
   bare = $state<TargetKind | null>('card');
   userDecision = $state(false);
   reason = $state('');
+  /** What the batch does: opt out, or suspend or delete the listed cards' tokens. */
+  action = $state<BatchAction>('OPT_OUT');
+  /** A token batch: only the tokens of this merchant or token requestor (empty: all). */
+  tokenFilter = $state('');
+  /** A token batch's reason code. */
+  tokenReason = $state<TokenReason>('FRAUD_DETECTED');
   concurrency = $state<number>(CONCURRENCY.default);
   list = $state<ParsedList | null>(null);
   batch = $state<Batch | null>(null);
@@ -133,8 +149,10 @@ export class BatchOptOut {
     return reasonProblem(this.reason);
   }
 
-  /** Entries that would be sent (what the dry run did not mark as nothing to do or not found). */
+  /** Writes that would be sent: a token batch's tokens, or the entries the dry run did not
+   * mark as nothing to do or not found. */
   get toSend(): number {
+    if (this.action !== 'OPT_OUT') return this.previews.reduce((n, p) => n + p.tokens.length, 0);
     return this.previews.filter((p) => !p.nothingToDo && !p.notFound).length;
   }
 
@@ -179,8 +197,12 @@ export class BatchOptOut {
   async dryRun() {
     if (this.reasonProblem) return;
     const reason = this.reason.trim() === '' ? null : this.reason.trim();
+    const filter = this.tokenFilter.trim() === '' ? null : this.tokenFilter.trim();
     const made = await this.#step(
-      () => this.#calls.batchCreate(this.text, this.bare, this.userDecision, reason),
+      () =>
+        this.action === 'OPT_OUT'
+          ? this.#calls.batchCreate(this.text, this.bare, this.userDecision, reason)
+          : this.#calls.tokenBatchCreate(this.text, this.action, filter, this.tokenReason, reason),
       (batch) => (this.batch = batch),
       true,
     );
@@ -219,6 +241,7 @@ export class BatchOptOut {
     const id = batchId ?? this.batch?.id;
     if (!id) return;
     if (batchId) this.batch = this.earlier.find((b) => b.batch.id === batchId)?.batch ?? this.batch;
+    if (this.batch) this.action = this.batch.action;
     if (!takeover && this.batch && this.#stale(this.batch)) {
       this.reread = true;
       await this.#readDryRun(id);
@@ -265,6 +288,9 @@ export class BatchOptOut {
       createdAt: found.createdAt,
       updatedAt: found.createdAt,
       previewedAt: null,
+      // The team store holds opt-outs only: a token batch stays on its workstation.
+      action: 'OPT_OUT',
+      tokenFilter: null,
     };
     await this.run(batchId, true);
   }

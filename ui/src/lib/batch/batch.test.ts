@@ -17,6 +17,8 @@ const batch = {
   createdAt: '2026-11-27T09:00:00Z',
   updatedAt: '',
   previewedAt: null,
+  action: 'OPT_OUT' as const,
+  tokenFilter: null,
 };
 
 function progress(overrides: Partial<Progress_Serialize> = {}): Progress_Serialize {
@@ -51,11 +53,12 @@ function calls(overrides: Partial<BatchCalls> = {}): BatchCalls & { emit: (p: Pr
       }),
     ),
     batchCreate: vi.fn(() => ok(batch)),
+    tokenBatchCreate: vi.fn(() => ok({ ...batch, action: 'SUSPEND_TOKENS' as const, tokenFilter: 'MER0000003' })),
     batchPreview: vi.fn(() =>
       ok([
-        { seq: 1, kind: 'card' as const, target: 'card-1', name: 'VISA •••• 1111', removals: [{ scheme: 'VISA', cards: ['•••• 1111'], consumerRemoved: false, unread: false }], nothingToDo: false, notFound: false, error: null },
-        { seq: 2, kind: 'card' as const, target: 'card-2', name: 'VISA •••• 2222', removals: [], nothingToDo: true, notFound: false, error: null },
-        { seq: 3, kind: 'card' as const, target: 'cons-0001-ok', name: null, removals: [], nothingToDo: false, notFound: true, error: 'the bank knows no card' },
+        { seq: 1, kind: 'card' as const, target: 'card-1', name: 'VISA •••• 1111', removals: [{ scheme: 'VISA', cards: ['•••• 1111'], consumerRemoved: false, unread: false }], nothingToDo: false, notFound: false, error: null, tokens: [] },
+        { seq: 2, kind: 'card' as const, target: 'card-2', name: 'VISA •••• 2222', removals: [], nothingToDo: true, notFound: false, error: null, tokens: [] },
+        { seq: 3, kind: 'card' as const, target: 'cons-0001-ok', name: null, removals: [], nothingToDo: false, notFound: true, error: 'the bank knows no card', tokens: [] },
       ]),
     ),
     batchRun: vi.fn(async () => {
@@ -112,6 +115,27 @@ describe('the batch opt-out screen', () => {
 
     await job.saveReport();
     expect(job.report?.path).toBe('/exports/b-1-report.csv');
+  });
+
+  it('makes a token batch of one merchant’s tokens and counts the tokens it lists', async () => {
+    const c = calls({
+      batchPreview: vi.fn(() =>
+        ok([
+          { seq: 0, kind: 'card' as const, target: 'card-1', name: null, removals: [], nothingToDo: false, notFound: false, error: null, tokens: ['Kumo Streaming •••• 1 (dc-1)', 'Kumo Streaming •••• 2 (dc-2)'] },
+          { seq: 1, kind: 'card' as const, target: 'card-2', name: null, removals: [], nothingToDo: true, notFound: false, error: null, tokens: [] },
+        ]),
+      ),
+    });
+    const job = new BatchOptOut(c);
+    job.edit('card:card-1\ncard:card-2');
+    await job.check();
+    job.action = 'SUSPEND_TOKENS';
+    job.tokenFilter = ' MER0000003 ';
+    job.reason = 'Merchant breach';
+    await job.dryRun();
+    expect(c.tokenBatchCreate).toHaveBeenCalledWith('card:card-1\ncard:card-2', 'SUSPEND_TOKENS', 'MER0000003', 'FRAUD_DETECTED', 'Merchant breach');
+    expect(c.batchCreate).not.toHaveBeenCalled();
+    expect(job.toSend).toBe(2);
   });
 
   it('refuses a reason D1 would refuse before anything is made', async () => {

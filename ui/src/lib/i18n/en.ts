@@ -605,6 +605,16 @@ export const en = {
   "requestor.CCI": "card integrator",
   "requestor.D1": "D1",
   "event.history_view": "Consumer history viewed",
+  "batch.action": "What to do",
+  "batch.action.OPT_OUT": "Opt out of Click to Pay",
+  "batch.action.SUSPEND_TOKENS": "Suspend the cards’ tokens",
+  "batch.action.DELETE_TOKENS": "Delete the cards’ tokens",
+  "batch.tokenFilter": "Only the tokens of merchant or requestor (optional)",
+  "batch.previewTokens": "{send} {send|token|tokens} will be written, one item each; {nothing} {nothing|card has|cards have} none to act on.",
+  "batch.tokensListed": "Tokens (one item each)",
+  "batch.noToken": "nothing to do: no token to act on",
+  "batch.startSuspend": "Suspend {count} {count|token|tokens} now",
+  "batch.startDelete": "Delete {count} {count|token|tokens} now",
 } as const;
 
 /** A key of the message catalogues. */

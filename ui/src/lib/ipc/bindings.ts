@@ -123,6 +123,11 @@ export const commands = {
 	/**  Makes a batch opt-out of the list (role `fraud`); nothing is sent yet. */
 	batchCreate: (text: string, bare: TargetKind | null, userDecision: boolean, reason: string | null) => typedError<Batch_Serialize, IpcError>(__TAURI_INVOKE("batch_create", { text, bare, userDecision, reason })),
 	/**
+	 *  Makes a token batch from the pasted list of cards (role `fraud`): `action` on their tokens,
+	 *  only those of merchant or token requestor `filter` when given. Nothing is sent.
+	 */
+	tokenBatchCreate: (text: string, action: BatchAction, filter: string | null, reasonCode: TokenReason, reason: string | null) => typedError<Batch_Serialize, IpcError>(__TAURI_INVOKE("token_batch_create", { text, action, filter, reasonCode, reason })),
+	/**
 	 *  The dry run: what each entry would remove from which directory, read 8 at a time;
 	 *  `BatchPreviewProgress` events count the entries read.
 	 */
