@@ -58,28 +58,15 @@ impl Console {
         let consumer = d1::ConsumerId::new(consumer_id)?;
         let permit = self.authorise(Permission::View, Some(consumer_id))?;
         let session = self.session().await?;
-        let (record, profiles) = tokio::join!(
-            session.records.consumer(&consumer),
-            session.d1.profiles(&consumer, d1::Call::default())
-        );
-        let recorder = self.recorder(&permit);
-        let record = match record {
-            Ok(Some(record)) => record,
-            Ok(None) => {
-                recorder.record(AuditEvent::TokensView, Some(consumer_id), "not found")?;
-                return Err(Error::NotFound(format!(
-                    "the bank's records know no consumer {consumer_id}: only the bank's cards have tokens to show"
-                )));
-            }
-            Err(error) => {
-                let result = format!("{:?}", error.code());
-                recorder.record(AuditEvent::TokensView, Some(consumer_id), &result)?;
-                return Err(error);
-            }
-        };
-        let reads = record.cards.iter().map(|card| {
-            let d1 = &session.d1;
-            async move {
+        // The cards' tokens are read as soon as the bank's record is in, while the directories'
+        // profiles (for the findings only) are still on their way.
+        let d1 = &session.d1;
+        let tokens = async {
+            let record = session.records.consumer(&consumer).await?;
+            let Some(record) = record else {
+                return Ok(None);
+            };
+            let reads = record.cards.iter().map(|card| async move {
                 let read = match d1::CardId::new(&card.card_id) {
                     Ok(id) => d1
                         .digital_cards(&id, d1::Call::default())
@@ -93,9 +80,27 @@ impl Console {
                     }
                     Err(error) => CardTokens::unread(&card.card_id, Problem::from(&error)),
                 }
+            });
+            let cards = futures_util::future::join_all(reads).await;
+            Ok(Some((record, cards)))
+        };
+        let (read, profiles) = tokio::join!(tokens, d1.profiles(&consumer, d1::Call::default()));
+        let recorder = self.recorder(&permit);
+        let (record, cards) = match read {
+            Ok(Some(read)) => read,
+            Ok(None) => {
+                recorder.record(AuditEvent::TokensView, Some(consumer_id), "not found")?;
+                return Err(Error::NotFound(format!(
+                    "the bank's records know no consumer {consumer_id}: only the bank's cards have tokens to show"
+                )));
             }
-        });
-        let cards = futures_util::future::join_all(reads).await;
+            Err(error) => {
+                let error: Error = error;
+                let result = format!("{:?}", error.code());
+                recorder.record(AuditEvent::TokensView, Some(consumer_id), &result)?;
+                return Err(error);
+            }
+        };
         let profiles = profiles.ok().map(|r| r.value);
         let complete = profiles.as_ref().is_some_and(|p| p.errors.is_empty())
             && cards.iter().all(|c| c.problem.is_none());
