@@ -88,6 +88,8 @@ screenshot: e2e
 	cp target/tmp/e2e/team/history.png docs/team-history.png
 	cp target/tmp/e2e/team/team-batches.png docs/team-batches.png
 	cp target/tmp/e2e/team-emergency/emergency.png docs/team-emergency.png
+	cp target/tmp/e2e/tokens/tokens-en.png docs/tokens.png
+	cp target/tmp/e2e/tokens/history-en.png docs/history.png
 	cp target/tmp/e2e/profile-audit/profile-audit.png docs/profile-audit.png
 	$(WITH_KEYRING) cargo nextest run -p care --features embedded-sandbox --test profile_audit
 	cp target/tmp/profile-audit/report.png docs/profile-audit-report.png
