@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "consumer_view",
     "consumer_tokens",
     "history",
+    "write_card_tokens",
     "open_profile_audit_report",
     "reveal_contact",
     "opt_out_preview",

@@ -2,7 +2,9 @@
 
 use care::audit_log::{AuditFilter, ExportFormat, Verification};
 use care::bank::SearchResults;
-use care::console::{AuditPage, EnvironmentStatus, History, TeamAuditPage, TeamFilter};
+use care::console::{
+    AuditPage, CardTokensWrite, EnvironmentStatus, History, TeamAuditPage, TeamFilter, TokenWritten,
+};
 use care::credentials::ImportForm;
 use care::environments::EnvironmentForm;
 use care::environments::connection_test::Step;
@@ -170,6 +172,17 @@ pub async fn consumer_tokens(
     state: State<'_, AppState>,
 ) -> Result<ConsumerTokens, IpcError> {
     Ok(state.console().await.consumer_tokens(&consumer_id).await?)
+}
+
+/// Suspends every token of a card, or deletes every merchant's token of it (role `fraud`), each
+/// an ordinary token write.
+#[tauri::command]
+#[specta::specta]
+pub async fn write_card_tokens(
+    request: CardTokensWrite,
+    state: State<'_, AppState>,
+) -> Result<Vec<TokenWritten>, IpcError> {
+    Ok(state.console().await.write_card_tokens(request).await?)
 }
 
 /// A consumer's history: D1's operations on them, their cards and tokens, whoever made them,

@@ -22,6 +22,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::consumer_view,
             commands::consumer_tokens,
             commands::history,
+            commands::write_card_tokens,
             commands::reveal_contact,
             commands::open_profile_audit_report,
             commands::opt_out_preview,

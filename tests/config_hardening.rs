@@ -18,6 +18,7 @@ const ALLOWED_PERMISSIONS: &[&str] = &[
     "allow-consumer-view",
     "allow-consumer-tokens",
     "allow-history",
+    "allow-write-card-tokens",
     "allow-reveal-contact",
     "allow-open-profile-audit-report",
     "allow-opt-out-preview",

@@ -178,3 +178,49 @@ async fn an_agent_suspends_a_merchant_token_with_a_reason_sees_it_suspended_and_
     harness.screenshot(&driver, "tokens-ja").await;
     driver.quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fraud_analyst_suspends_every_token_of_a_card_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let harness = Harness::start("tokens-fraud", home.path());
+    std::fs::create_dir_all(&harness.config_dir).unwrap();
+    std::fs::write(
+        harness.config_dir.join("policy.json"),
+        r#"{"operator":"F-0011","role":"fraud"}"#,
+    )
+    .unwrap();
+    let driver = harness.open().await;
+    wait_for_containing(&driver, "[data-testid=operator]", "F-0011").await;
+    let (consumer, token) = consumer_with_a_merchant_token();
+    open_consumer(&driver, &consumer).await;
+    wait_for(&driver, &format!("[data-testid=token][data-token={token}]")).await;
+    let card = d1_sandbox::tokens::generate(1, &d1_sandbox::seed::generate(1, 500))[&token]
+        .card_id
+        .clone();
+    press_enter(
+        &driver,
+        &format!("[data-testid=token-card][data-card={card}] [data-testid=tokens-all-suspend]"),
+    )
+    .await;
+    let codes = wait_for(&driver, "[data-testid=token-reason-code]").await;
+    assert!(codes.text().await.unwrap().contains("FRAUD_DETECTED"));
+    codes.send_keys("Fraud").await.unwrap();
+    harness.screenshot(&driver, "tokens-all-dialog").await;
+    press_enter(&driver, "[data-testid=token-confirm]").await;
+    wait_for_containing(&driver, "[data-testid=tokens-all-done]", "0 refused").await;
+    let rows = format!("[data-testid=token-card][data-card={card}] [data-testid=token]");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let mut states = Vec::new();
+        for row in driver.find_all(By::Css(&rows)).await.unwrap() {
+            states.push(row.attr("data-state").await.unwrap().unwrap_or_default());
+        }
+        if states.iter().all(|s| s == "SUSPENDED" || s == "DELETED") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{states:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    harness.screenshot(&driver, "tokens-all-suspended").await;
+    driver.quit().await.unwrap();
+}

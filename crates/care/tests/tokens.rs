@@ -556,3 +556,94 @@ async fn a_gateway_s_token_shows_an_agent_deletes_it_the_gateway_hears_it_once_a
             .any(|r| r.event.event == "history_view" && r.event.result.starts_with("ok;"))
     );
 }
+
+#[tokio::test]
+async fn the_fraud_team_suspends_every_token_of_a_card_or_deletes_every_merchant_s_and_an_agent_may_not()
+ {
+    use care::console::CardTokensWrite;
+    let h = common::harness(CONSUMERS, Duration::ZERO).await;
+    let population = d1_sandbox::seed::generate(1, CONSUMERS);
+    let seeded = d1_sandbox::tokens::generate(1, &population);
+    // An open card with a live merchant token and a live wallet token.
+    let live = |card: &str, kind| {
+        seeded
+            .values()
+            .filter(|t| t.card_id == card && t.token_type == kind && t.state == TokenState::Active)
+            .map(|t| t.digital_card_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let card = population
+        .bank
+        .values()
+        .flat_map(|c| &c.cards)
+        .filter(|c| c.status == AccountStatus::Open)
+        .map(|c| c.card_id.clone())
+        .find(|c| {
+            !live(c, TokenType::CardOnFile).is_empty() && !live(c, TokenType::Wallet).is_empty()
+        })
+        .unwrap();
+    let request = |kind| CardTokensWrite {
+        card_id: card.clone(),
+        kind,
+        token_reason: TokenReason::FraudDetected,
+        reason: Some("Card compromised".into()),
+    };
+    h.role("agent");
+    let refused = h
+        .console
+        .write_card_tokens(request(WriteKind::DeleteToken))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+
+    h.role("fraud");
+    let deleted = h
+        .console
+        .write_card_tokens(request(WriteKind::DeleteToken))
+        .await
+        .unwrap();
+    let merchants = live(&card, TokenType::CardOnFile);
+    let ids: Vec<&str> = deleted.iter().map(|w| w.digital_card_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        merchants.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(deleted.iter().all(|w| {
+        w.entry
+            .as_ref()
+            .is_some_and(|e| e.state == State::Successful)
+    }));
+    for wallet in live(&card, TokenType::Wallet) {
+        assert_eq!(
+            h.writes_to(&wallet),
+            0,
+            "a wallet's token is not a merchant's"
+        );
+    }
+
+    let suspended = h
+        .console
+        .write_card_tokens(request(WriteKind::SuspendToken))
+        .await
+        .unwrap();
+    let tokens = h.console.card_tokens(&card).await.unwrap();
+    for token in tokens.all() {
+        match token.state.as_str() {
+            "DELETED" => {}
+            state => assert!(
+                state == "SUSPENDED" && token.suspended_by.contains(&"ISSUER".to_owned()),
+                "{token:?}"
+            ),
+        }
+    }
+    assert!(
+        suspended.iter().all(|w| w.problem.is_none()),
+        "{suspended:?}"
+    );
+    assert!(
+        h.console
+            .write_card_tokens(request(WriteKind::ResumeToken))
+            .await
+            .is_err()
+    );
+}

@@ -48,6 +48,7 @@ pub use history::History;
 pub use recovery::Recovered;
 pub use team::{LoginFor, TeamLink, TeamStatus};
 pub use team_trail::{TeamAuditPage, TeamVerification};
+pub use tokens::{CardTokensWrite, TokenWritten};
 
 use crate::audit_log::{AuditEvent, AuditLog, Recorder};
 use crate::credentials::Vault;

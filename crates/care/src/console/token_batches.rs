@@ -12,7 +12,7 @@ use crate::batch::{MAX_CONCURRENCY, ParsedList, Preview};
 use crate::journal::batches::NOT_FOUND;
 use crate::journal::{Batch, BatchAction, Item, TargetKind};
 use crate::policy::Permission;
-use crate::tokens::{CardTokens, Token, TokenReason};
+use crate::tokens::{Token, TokenReason};
 use crate::{Error, Result, wire_name};
 
 /// What a token batch's card with no token to act on says.
@@ -89,10 +89,12 @@ impl Console {
             .map(|item| async move {
                 let tokens = self.card_tokens(&item.target).await;
                 let (shown, ids): (Vec<String>, Vec<String>) = match &tokens {
-                    Ok(tokens) => picked(tokens, batch)
-                        .into_iter()
-                        .map(|t| (described(t), t.digital_card_id.clone()))
-                        .unzip(),
+                    Ok(tokens) => {
+                        crate::tokens::acted_on(tokens, batch.action, batch.token_filter.as_deref())
+                            .into_iter()
+                            .map(|t| (described(t), t.digital_card_id.clone()))
+                            .unzip()
+                    }
                     Err(_) => Default::default(),
                 };
                 let mut preview = Preview::of(&item, tokens.map(|_| (Vec::new(), None)));
@@ -140,31 +142,6 @@ impl Console {
             )?;
         Ok(read.into_iter().map(|(p, _)| p).collect())
     }
-}
-
-/// The tokens of `card` that `batch` acts on: not deleted; for a suspension, not suspended by
-/// the bank already; for a deletion, never a Click to Pay token (that is the card's opt-out);
-/// of its merchant or token requestor only, when it names one.
-fn picked<'a>(card: &'a CardTokens, batch: &Batch) -> Vec<&'a Token> {
-    let deleting = batch.action == BatchAction::DeleteTokens;
-    let of_filter = |token: &Token| match batch.token_filter.as_deref() {
-        None => true,
-        Some(filter) => {
-            token.merchant_id.as_deref() == Some(filter)
-                || token.requestor_id.as_deref() == Some(filter)
-        }
-    };
-    let click_to_pay: Vec<&str> = card
-        .click_to_pay
-        .iter()
-        .map(|t| t.digital_card_id.as_str())
-        .collect();
-    card.all()
-        .filter(|t| t.state != "DELETED")
-        .filter(|t| !(deleting && click_to_pay.contains(&t.digital_card_id.as_str())))
-        .filter(|t| deleting || !t.suspended_by.iter().any(|p| p == "ISSUER"))
-        .filter(|t| of_filter(t))
-        .collect()
 }
 
 /// A token as the dry run lists it: who holds it, its last 4 and its id; never a device.

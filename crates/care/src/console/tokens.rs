@@ -138,3 +138,87 @@ impl Console {
         }
     }
 }
+
+/// A fraud analyst's write on every token of one card: suspend them all, or delete every
+/// merchant's token.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CardTokensWrite {
+    /// The card.
+    pub card_id: String,
+    /// `SUSPEND_TOKEN` (every token the bank has not suspended yet) or `DELETE_TOKEN` (every
+    /// merchant's token).
+    pub kind: crate::writes::WriteKind,
+    /// The reason code.
+    pub token_reason: crate::tokens::TokenReason,
+    /// Free-text reason.
+    pub reason: Option<String>,
+}
+
+/// What became of one token of a [`CardTokensWrite`]: its journal entry, or why it was not
+/// written (nothing was sent for it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenWritten {
+    /// The token.
+    pub digital_card_id: String,
+    /// Its write, when one was journaled.
+    pub entry: Option<crate::journal::Entry>,
+    /// Why it was not written.
+    pub problem: Option<Problem>,
+}
+
+impl Console {
+    /// Writes every token of a card at once (role `fraud`): each an ordinary token write
+    /// (journaled, claimed, checked, audited), one after another so that a refusal of one
+    /// leaves the others standing. The card must be one the bank holds.
+    pub async fn write_card_tokens(&self, request: CardTokensWrite) -> Result<Vec<TokenWritten>> {
+        use crate::journal::BatchAction;
+        use crate::writes::WriteKind;
+        self.refuse_personal_data_as_id(Permission::TokenFraud, &request.card_id)?;
+        self.authorise(Permission::TokenFraud, Some(&request.card_id))?;
+        let action = match request.kind {
+            WriteKind::SuspendToken => BatchAction::SuspendTokens,
+            WriteKind::DeleteToken => BatchAction::DeleteTokens,
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "every token of a card is suspended or deleted, not {other:?}"
+                )));
+            }
+        };
+        let tokens = self.card_tokens(&request.card_id).await?;
+        let merchants: Vec<&str> = tokens
+            .merchants
+            .iter()
+            .map(|t| t.digital_card_id.as_str())
+            .collect();
+        let targets: Vec<String> = crate::tokens::acted_on(&tokens, action, None)
+            .into_iter()
+            .filter(|t| {
+                action == BatchAction::SuspendTokens
+                    || merchants.contains(&t.digital_card_id.as_str())
+            })
+            .map(|t| t.digital_card_id.clone())
+            .collect();
+        let mut written = Vec::with_capacity(targets.len());
+        for digital_card_id in targets {
+            let write = WriteRequest {
+                kind: request.kind,
+                target: digital_card_id.clone(),
+                reason: request.reason.clone(),
+                user_decision: false,
+                token_reason: Some(request.token_reason),
+            };
+            let (entry, problem) = match self.write(write).await {
+                Ok(entry) => (Some(entry), None),
+                Err(error) => (None, Some(Problem::from(&error))),
+            };
+            written.push(TokenWritten {
+                digital_card_id,
+                entry,
+                problem,
+            });
+        }
+        Ok(written)
+    }
+}

@@ -200,6 +200,39 @@ impl CardTokens {
     }
 }
 
+/// The tokens of `card` that `action` acts on: not deleted; for a suspension, not suspended by
+/// the bank already; for a deletion, never a Click to Pay token (that is the card's opt-out);
+/// of merchant or token requestor `filter` only, when given.
+pub fn acted_on<'a>(
+    card: &'a CardTokens,
+    action: crate::journal::BatchAction,
+    filter: Option<&str>,
+) -> Vec<&'a Token> {
+    use crate::journal::BatchAction;
+    if action == BatchAction::OptOut {
+        return Vec::new();
+    }
+    let deleting = action == BatchAction::DeleteTokens;
+    let of_filter = |token: &Token| match filter {
+        None => true,
+        Some(filter) => {
+            token.merchant_id.as_deref() == Some(filter)
+                || token.requestor_id.as_deref() == Some(filter)
+        }
+    };
+    let click_to_pay = |token: &Token| {
+        card.click_to_pay
+            .iter()
+            .any(|t| t.digital_card_id == token.digital_card_id)
+    };
+    card.all()
+        .filter(|t| t.state != "DELETED")
+        .filter(|t| !(deleting && click_to_pay(t)))
+        .filter(|t| deleting || !t.suspended_by.iter().any(|p| p == "ISSUER"))
+        .filter(|t| of_filter(t))
+        .collect()
+}
+
 /// A consumer's cards' tokens, each card read on its own, and what is wrong with them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

@@ -615,6 +615,13 @@ export const en = {
   "batch.noToken": "nothing to do: no token to act on",
   "batch.startSuspend": "Suspend {count} {count|token|tokens} now",
   "batch.startDelete": "Delete {count} {count|token|tokens} now",
+  "tokenDialog.allSuspend": "Suspend every token of {card}?",
+  "tokenDialog.allDelete": "Delete every merchant’s token of {card}?",
+  "tokenDialog.allSuspendEffect": "Every wallet, merchant and Click to Pay token of this card stops paying until the bank resumes it. Each is a write of its own, journaled and audited.",
+  "tokenDialog.allDeleteEffect": "Every merchant loses its token of this card for good: saved payments and subscriptions stop. Wallets and Click to Pay keep theirs. This cannot be undone.",
+  "tokens.allSuspend": "Suspend every token",
+  "tokens.allDelete": "Delete every merchant token",
+  "tokens.allDone": "Every token of the card was written; {problems} refused (see each token).",
 } as const;
 
 /** A key of the message catalogues. */

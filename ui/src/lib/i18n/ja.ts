@@ -615,4 +615,11 @@ export const ja: Record<MessageKey, string> = {
   "batch.noToken": "対応不要: 対象のトークンなし",
   "batch.startSuspend": "{count} 件のトークンを今すぐ一時停止",
   "batch.startDelete": "{count} 件のトークンを今すぐ削除",
+  "tokenDialog.allSuspend": "{card} のすべてのトークンを一時停止しますか?",
+  "tokenDialog.allDelete": "{card} の加盟店トークンをすべて削除しますか?",
+  "tokenDialog.allSuspendEffect": "このカードのウォレット・加盟店・Click to Pay のすべてのトークンは、銀行が再開するまで支払いに使えなくなります。それぞれが個別の書き込みとして記録・監査されます。",
+  "tokenDialog.allDeleteEffect": "すべての加盟店がこのカードのトークンを完全に失います。保存された支払いや定期購入は止まります。ウォレットと Click to Pay はそのままです。元に戻せません。",
+  "tokens.allSuspend": "すべてのトークンを一時停止",
+  "tokens.allDelete": "加盟店トークンをすべて削除",
+  "tokens.allDone": "カードのすべてのトークンに書き込みました。{problems} 件は拒否されました(各トークンを確認)。",
 };

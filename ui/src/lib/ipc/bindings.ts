@@ -29,6 +29,11 @@ export const commands = {
 	 *  with the bank's own.
 	 */
 	history: (consumerId: string) => typedError<History_Serialize, IpcError>(__TAURI_INVOKE("history", { consumerId })),
+	/**
+	 *  Suspends every token of a card, or deletes every merchant's token of it (role `fraud`), each
+	 *  an ordinary token write.
+	 */
+	writeCardTokens: (request: CardTokensWrite_Deserialize) => typedError<TokenWritten_Serialize[], IpcError>(__TAURI_INVOKE("write_card_tokens", { request })),
 	/**  A search result's e-mail and phone in full (recorded). */
 	revealContact: (consumerId: string) => typedError<Contact, IpcError>(__TAURI_INVOKE("reveal_contact", { consumerId })),
 	/**
@@ -898,6 +903,48 @@ export type CardSummary_Serialize = {
 
 /**  A card's tokens, grouped. */
 export type CardTokens = CardTokens_Serialize | CardTokens_Deserialize;
+
+/**
+ *  A fraud analyst's write on every token of one card: suspend them all, or delete every
+ *  merchant's token.
+ */
+export type CardTokensWrite = CardTokensWrite_Serialize | CardTokensWrite_Deserialize;
+
+/**
+ *  A fraud analyst's write on every token of one card: suspend them all, or delete every
+ *  merchant's token.
+ */
+export type CardTokensWrite_Deserialize = {
+	/**  The card. */
+	cardId: string,
+	/**
+	 *  `SUSPEND_TOKEN` (every token the bank has not suspended yet) or `DELETE_TOKEN` (every
+	 *  merchant's token).
+	 */
+	kind: WriteKind,
+	/**  The reason code. */
+	tokenReason: TokenReason,
+	/**  Free-text reason. */
+	reason?: string | null,
+};
+
+/**
+ *  A fraud analyst's write on every token of one card: suspend them all, or delete every
+ *  merchant's token.
+ */
+export type CardTokensWrite_Serialize = {
+	/**  The card. */
+	cardId: string,
+	/**
+	 *  `SUSPEND_TOKEN` (every token the bank has not suspended yet) or `DELETE_TOKEN` (every
+	 *  merchant's token).
+	 */
+	kind: WriteKind,
+	/**  The reason code. */
+	tokenReason: TokenReason,
+	/**  Free-text reason. */
+	reason: string | null,
+};
 
 /**  A card's tokens, grouped. */
 export type CardTokens_Deserialize = {
@@ -3160,6 +3207,38 @@ export type TokenReason =
 "CARD_STOLEN" | 
 /**  The bank decided. */
 "ISSUER_DECISION";
+
+/**
+ *  What became of one token of a [`CardTokensWrite`]: its journal entry, or why it was not
+ *  written (nothing was sent for it).
+ */
+export type TokenWritten = TokenWritten_Serialize | TokenWritten_Deserialize;
+
+/**
+ *  What became of one token of a [`CardTokensWrite`]: its journal entry, or why it was not
+ *  written (nothing was sent for it).
+ */
+export type TokenWritten_Deserialize = {
+	/**  The token. */
+	digitalCardId: string,
+	/**  Its write, when one was journaled. */
+	entry?: Entry_Deserialize | null,
+	/**  Why it was not written. */
+	problem?: Problem | null,
+};
+
+/**
+ *  What became of one token of a [`CardTokensWrite`]: its journal entry, or why it was not
+ *  written (nothing was sent for it).
+ */
+export type TokenWritten_Serialize = {
+	/**  The token. */
+	digitalCardId: string,
+	/**  Its write, when one was journaled. */
+	entry: Entry_Serialize | null,
+	/**  Why it was not written. */
+	problem: Problem | null,
+};
 
 /**  One token. */
 export type Token_Deserialize = {

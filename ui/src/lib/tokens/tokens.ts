@@ -1,13 +1,21 @@
 import {
   commands,
   TOKEN_REASONS,
+  type CardTokensWrite,
   type ConsumerTokens_Serialize,
+  type TokenWritten_Serialize as TokenWritten,
   type Token_Serialize as Token,
   type Permission,
   type TokenReason,
   type WriteKind,
 } from '$lib/ipc/bindings';
 import { call } from '$lib/ipc/call';
+
+/** Suspends every token of a card, or deletes every merchant's token of it (role `fraud`):
+ * what became of each. */
+export function writeCardTokens(request: CardTokensWrite): Promise<TokenWritten[]> {
+  return call(commands.writeCardTokens(request));
+}
 
 /** A consumer's cards' tokens, each card read at once, and the findings on them. */
 export function consumerTokens(consumerId: string): Promise<ConsumerTokens_Serialize> {
