@@ -50,22 +50,13 @@ async fn main() {
         .unwrap();
     let consumer = "cons-0001-ok";
     console.consumer_view(consumer).await.unwrap(); // token and connections warm
-    console
-        .with_sandbox(|s| {
-            s.set_faults(vec![
-                Fault {
-                    endpoints: vec![Endpoint::IssuerRecords],
-                    latency_ms: RECORDS_LATENCY_MS,
-                    ..Fault::default()
-                },
-                Fault {
-                    endpoints: vec![Endpoint::Profiles],
-                    latency_ms: D1_LATENCY_MS,
-                    ..Fault::default()
-                },
-            ])
-        })
-        .unwrap();
+    slow(
+        &console,
+        &[
+            (Endpoint::IssuerRecords, RECORDS_LATENCY_MS),
+            (Endpoint::Profiles, D1_LATENCY_MS),
+        ],
+    );
     let mut samples = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
         let started = Instant::now();
@@ -86,27 +77,14 @@ async fn main() {
     );
 
     // The screen as it opens: the view and the Tokens panel at once.
-    console
-        .with_sandbox(|s| {
-            s.set_faults(vec![
-                Fault {
-                    endpoints: vec![Endpoint::IssuerRecords],
-                    latency_ms: RECORDS_LATENCY_MS,
-                    ..Fault::default()
-                },
-                Fault {
-                    endpoints: vec![Endpoint::Profiles],
-                    latency_ms: D1_LATENCY_MS,
-                    ..Fault::default()
-                },
-                Fault {
-                    endpoints: vec![Endpoint::DigitalCards],
-                    latency_ms: TOKENS_LATENCY_MS,
-                    ..Fault::default()
-                },
-            ])
-        })
-        .unwrap();
+    slow(
+        &console,
+        &[
+            (Endpoint::IssuerRecords, RECORDS_LATENCY_MS),
+            (Endpoint::Profiles, D1_LATENCY_MS),
+            (Endpoint::DigitalCards, TOKENS_LATENCY_MS),
+        ],
+    );
     // A consumer with three cards or more, whose tokens are read at once.
     let consumer = d1_sandbox::seed::generate(1, SandboxConfig::default().consumers)
         .bank
@@ -145,6 +123,19 @@ async fn main() {
         (RECORDS_LATENCY_MS + TOKENS_LATENCY_MS * cards as u64) as f64
             / (RECORDS_LATENCY_MS + TOKENS_LATENCY_MS) as f64
     );
+}
+
+/// Adds each latency (in milliseconds) to its endpoint of the console's sandbox.
+fn slow(console: &Console, latencies: &[(Endpoint, u64)]) {
+    let rules = latencies
+        .iter()
+        .map(|&(endpoint, latency_ms)| Fault {
+            endpoints: vec![endpoint],
+            latency_ms,
+            ..Fault::default()
+        })
+        .collect();
+    console.with_sandbox(|s| s.set_faults(rules)).unwrap();
 }
 
 /// The median of `samples`.

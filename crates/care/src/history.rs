@@ -109,19 +109,22 @@ pub fn merge(sources: Sources<'_>) -> Vec<HistoryEntry> {
                 .iter()
                 .flatten()
                 .find(|w| w.operation_id.as_deref() == Some(&operation.operation_id));
-            let (kind, operator, station) = match (mine, theirs) {
-                (Some(entry), _) => (
-                    Some(entry.intent.kind),
-                    Some(entry.intent.operator.clone()),
-                    Some(workstation.to_owned()),
-                ),
-                (None, Some(write)) => (
+            // The team store's row (bound to the operator's own login) over this workstation's
+            // journal, a file its user can edit.
+            let (kind, operator, station) = match (theirs, mine) {
+                (Some(write), _) => (
                     write_kind(&write.kind),
                     Some(write.operator.clone()),
                     Some(write.workstation.clone()),
                 ),
+                (None, Some(entry)) => (
+                    Some(entry.intent.kind),
+                    Some(entry.intent.operator.clone()),
+                    Some(workstation.to_owned()),
+                ),
                 (None, None) => (None, None, None),
             };
+            let ours = kind.is_some();
             let requestor_name = requestor_name(&subject, &operation, tokens);
             HistoryEntry {
                 at: operation.start_time.clone().unwrap_or_default(),
@@ -129,9 +132,13 @@ pub fn merge(sources: Sources<'_>) -> Vec<HistoryEntry> {
                 kind,
                 status: String::from(operation.status),
                 subject,
-                requestor: operation
-                    .requestor_type
-                    .map_or_else(|| "ISSUER".to_owned(), String::from),
+                // D1 may leave the requestor out: the bank's when the bank's records hold the
+                // write, else unknown.
+                requestor: match operation.requestor_type {
+                    Some(requestor) => String::from(requestor),
+                    None if ours => "ISSUER".to_owned(),
+                    None => "UNKNOWN".to_owned(),
+                },
                 requestor_name,
                 operator,
                 workstation: station,

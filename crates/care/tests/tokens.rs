@@ -188,6 +188,35 @@ async fn the_fraud_team_s_codes_and_its_suspensions_are_its_own_and_an_auditor_w
         .unwrap();
     assert_eq!(resumed.state, State::Successful);
     assert_eq!(h.writes_to(id), 2);
+
+    // An agent's suspension for a lost phone, then the fraud team's over it: from then on only
+    // the fraud team lifts it.
+    h.role("agent");
+    let lost = h
+        .console
+        .write(write(WriteKind::SuspendToken, id, TokenReason::DeviceLost))
+        .await
+        .unwrap();
+    assert_eq!(lost.state, State::Successful);
+    h.role("fraud");
+    let held = h
+        .console
+        .write(write(
+            WriteKind::SuspendToken,
+            id,
+            TokenReason::FraudDetected,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(held.state, State::Successful);
+    h.role("agent");
+    let refused = h
+        .console
+        .write(write(WriteKind::ResumeToken, id, TokenReason::DeviceFound))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    assert_eq!(h.writes_to(id), 4);
 }
 
 #[tokio::test]

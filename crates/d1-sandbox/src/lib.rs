@@ -359,6 +359,8 @@ impl Sandbox {
         for gateway in &c.gateways {
             let home = dir.join("gateways").join(&gateway.gateway_id);
             std::fs::create_dir_all(&home)?;
+            #[cfg(unix)]
+            std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
             let about = gateway::GatewayFile {
                 merchant_gateway_id: gateway.gateway_id.clone(),
                 kid: gateway.kid.clone(),
@@ -407,9 +409,14 @@ fn write_file(path: &Path, content: &str, secret: bool) -> std::io::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
+    let mode = if secret { 0o600 } else { 0o644 };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
-    options.mode(if secret { 0o600 } else { 0o644 });
-    options.open(path)?.write_all(content.as_bytes())
+    options.mode(mode);
+    let mut file = options.open(path)?;
+    // A file that was there already keeps its old mode unless it is set again.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+    file.write_all(content.as_bytes())
 }

@@ -10,6 +10,9 @@ ALTER TABLE c2p.claims ADD CONSTRAINT claims_target_kind_check
 -- The card a token belongs to (a token's write only).
 ALTER TABLE c2p.claims ADD COLUMN IF NOT EXISTS card text
   CHECK (card ~ '^[A-Za-z0-9_-]{1,48}$');
+-- A card's open token writes, found without reading every claim.
+CREATE INDEX IF NOT EXISTS claims_card_open ON c2p.claims (environment, card)
+  WHERE state IN ('SENDING', 'PENDING', 'UNKNOWN');
 ALTER TABLE c2p.batch_items DROP CONSTRAINT IF EXISTS batch_items_kind_check;
 ALTER TABLE c2p.batch_items ADD CONSTRAINT batch_items_kind_check
   CHECK (kind IN ('CARD', 'CONSUMER', 'TOKEN'));
@@ -87,10 +90,10 @@ BEGIN
   SELECT * INTO held FROM c2p.claims
     WHERE environment = p_environment AND state IN ('SENDING', 'PENDING', 'UNKNOWN')
       AND (target = p_target
-           OR (consumer = p_consumer
-               AND (target_kind = 'consumer' OR p_target_kind = 'consumer'
-                    OR (p_target_kind = 'token' AND target_kind = 'card' AND target = p_card)
-                    OR (p_target_kind = 'card' AND target_kind = 'token' AND card = p_target))))
+           OR (consumer = p_consumer AND (target_kind = 'consumer' OR p_target_kind = 'consumer'))
+           -- Whatever consumer each names: a card's write and its tokens' exclude each other.
+           OR (p_target_kind = 'token' AND target_kind = 'card' AND target = p_card)
+           OR (p_target_kind = 'card' AND target_kind = 'token' AND card = p_target))
     ORDER BY claimed_at LIMIT 1;
   IF NOT FOUND THEN
     SELECT * INTO held FROM c2p.claims

@@ -95,7 +95,12 @@ impl Console {
         self.journal.create_batch(&batch, &list.targets, false)?;
         let result = match action {
             BatchAction::OptOut => "ok".to_owned(),
-            other => format!("ok; {}", wire_name(other)),
+            other => format!(
+                "ok; {}; reason code {}; only {}",
+                wire_name(other),
+                batch.reason_code,
+                batch.token_filter.as_deref().unwrap_or("every merchant")
+            ),
         };
         self.recorder(permit)
             .record(AuditEvent::BatchOptOutCreated, Some(&batch.id), &result)?;

@@ -208,6 +208,8 @@ impl Console {
     pub async fn card_history(&self, card_id: &str) -> Result<History> {
         self.refuse_personal_data_as_id(Permission::View, card_id)?;
         d1::CardId::new(card_id)?;
+        // The role first: nothing is read, not even the card's consumer, for one that may not.
+        self.authorise(Permission::View, Some(card_id))?;
         let session = self.session().await?;
         let consumer = crate::batch::preview::consumer_of_card(
             card_id,

@@ -79,6 +79,12 @@ impl Console {
         on_item: &(dyn Fn(&Preview) + Send + Sync),
     ) -> Result<Vec<Preview>> {
         self.authorise(Permission::TokenFraud, Some(&batch.id))?;
+        let reason = TokenReason::parse(&batch.reason_code).ok_or_else(|| {
+            Error::Internal(format!(
+                "batch {} holds no token reason code ({})",
+                batch.id, batch.reason_code
+            ))
+        })?;
         let cards: Vec<Item> = self
             .journal
             .batch_items(&batch.id)?
@@ -89,12 +95,14 @@ impl Console {
             .map(|item| async move {
                 let tokens = self.card_tokens(&item.target).await;
                 let (shown, ids): (Vec<String>, Vec<String>) = match &tokens {
-                    Ok(tokens) => {
-                        crate::tokens::acted_on(tokens, batch.action, batch.token_filter.as_deref())
-                            .into_iter()
-                            .map(|t| (described(t), t.digital_card_id.clone()))
-                            .unzip()
-                    }
+                    Ok(tokens) => crate::tokens::acted_on(
+                        tokens,
+                        (batch.action, reason),
+                        batch.token_filter.as_deref(),
+                    )
+                    .into_iter()
+                    .map(|t| (described(t), t.digital_card_id.clone()))
+                    .unzip(),
                     Err(_) => Default::default(),
                 };
                 let mut preview = Preview::of(&item, tokens.map(|_| (Vec::new(), None)));

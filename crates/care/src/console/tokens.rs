@@ -128,6 +128,10 @@ impl Console {
         request: &WriteRequest,
         session: &Session,
     ) -> Result<()> {
+        // A fraud reason code is the fraud team's before anything is read.
+        if request.token_reason.is_some_and(|r| !r.customer_reported()) {
+            self.authorise(Permission::TokenFraud, Some(&request.target))?;
+        }
         match crate::tokens::rules::check(session, request).await? {
             Check::Refused(why) => Err(Error::InvalidInput(format!("{why}; nothing was sent"))),
             Check::Go { fraud: true } => {
@@ -192,14 +196,15 @@ impl Console {
             .iter()
             .map(|t| t.digital_card_id.as_str())
             .collect();
-        let targets: Vec<String> = crate::tokens::acted_on(&tokens, action, None)
-            .into_iter()
-            .filter(|t| {
-                action == BatchAction::SuspendTokens
-                    || merchants.contains(&t.digital_card_id.as_str())
-            })
-            .map(|t| t.digital_card_id.clone())
-            .collect();
+        let targets: Vec<String> =
+            crate::tokens::acted_on(&tokens, (action, request.token_reason), None)
+                .into_iter()
+                .filter(|t| {
+                    action == BatchAction::SuspendTokens
+                        || merchants.contains(&t.digital_card_id.as_str())
+                })
+                .map(|t| t.digital_card_id.clone())
+                .collect();
         let mut written = Vec::with_capacity(targets.len());
         for digital_card_id in targets {
             let write = WriteRequest {

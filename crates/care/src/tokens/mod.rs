@@ -200,12 +200,13 @@ impl CardTokens {
     }
 }
 
-/// The tokens of `card` that `action` acts on: not deleted; for a suspension, not suspended by
-/// the bank already; for a deletion, never a Click to Pay token (that is the card's opt-out);
-/// of merchant or token requestor `filter` only, when given.
+/// The tokens of `card` that `action` for `reason` acts on: not deleted; for a suspension, not
+/// suspended by the bank already, unless `reason` is the fraud team's (its suspension goes over
+/// the bank's own, which only it then lifts); for a deletion, never a Click to Pay token (that
+/// is the card's opt-out); of merchant or token requestor `filter` only, when given.
 pub fn acted_on<'a>(
     card: &'a CardTokens,
-    action: crate::journal::BatchAction,
+    (action, reason): (crate::journal::BatchAction, TokenReason),
     filter: Option<&str>,
 ) -> Vec<&'a Token> {
     use crate::journal::BatchAction;
@@ -228,7 +229,9 @@ pub fn acted_on<'a>(
     card.all()
         .filter(|t| t.state != "DELETED")
         .filter(|t| !(deleting && click_to_pay(t)))
-        .filter(|t| deleting || !t.suspended_by.iter().any(|p| p == "ISSUER"))
+        .filter(|t| {
+            deleting || !reason.customer_reported() || !t.suspended_by.iter().any(|p| p == "ISSUER")
+        })
         .filter(|t| of_filter(t))
         .collect()
 }

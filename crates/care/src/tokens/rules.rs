@@ -47,7 +47,11 @@ pub async fn check(session: &Session, request: &WriteRequest) -> Result<Check> {
         WriteKind::DeleteToken if token.token_type == TokenType::ClickToPay => refused(
             "a Click to Pay token is removed by opting its card out of Click to Pay, which takes the card out of the directory with it",
         ),
-        WriteKind::SuspendToken if by_bank => refused("the bank has suspended this token already"),
+        // The fraud team's suspension goes over the bank's own (an agent's, for a lost phone):
+        // from then on only the fraud team lifts it.
+        WriteKind::SuspendToken if by_bank && !fraud => {
+            refused("the bank has suspended this token already")
+        }
         WriteKind::ResumeToken if !by_bank && token.suspended_by.is_empty() => {
             refused("this token is not suspended")
         }
@@ -61,23 +65,25 @@ pub async fn check(session: &Session, request: &WriteRequest) -> Result<Check> {
     }
 }
 
-/// Whether the bank's latest suspension of token `id` that D1 lists (the newest 50 operations)
-/// was made with a reason code of the fraud team's, or none D1 names: then only the fraud team
-/// lifts it.
+/// Whether the bank's latest suspension of token `id` that D1 lists (the newest 50 operations,
+/// by their start time; one still pending or unknown counts) was made with a reason code of the
+/// fraud team's, or none D1 names: then only the fraud team lifts it. In doubt (no trace of it
+/// there), it is the fraud team's.
 async fn bank_suspended_for_fraud(session: &Session, id: &d1::DigitalCardId) -> Result<bool> {
     let page = d1::Page {
         offset: 0,
         count: 50,
     };
-    let operations = session
+    let mut operations = session
         .d1
         .digital_card_operations(id, page, d1::Call::default())
         .await?
         .value
         .operations;
+    operations.sort_by(|a, b| b.start_time.cmp(&a.start_time));
     let suspension = operations.iter().find(|o| {
         o.operation == OperationKind::Suspend
-            && o.status == OperationStatus::Successful
+            && o.status != OperationStatus::Failed
             && matches!(o.requestor_type, None | Some(RequestorType::Issuer))
     });
     Ok(match suspension {
@@ -86,7 +92,6 @@ async fn bank_suspended_for_fraud(session: &Session, id: &d1::DigitalCardId) -> 
             .as_deref()
             .and_then(TokenReason::parse)
             .is_some_and(TokenReason::customer_reported),
-        // Suspended by the bank with no trace in the newest operations: the fraud team's.
         None => true,
     })
 }

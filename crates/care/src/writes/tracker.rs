@@ -171,6 +171,14 @@ impl Tracker<'_> {
             if is_another_party_s(operation) {
                 continue;
             }
+            // A token's operations come from several parties: one that does not name the bank
+            // may be this write, so the entry stays unresolved, but it is never taken for it.
+            if entry.intent.kind.target() == WriteTarget::Token
+                && operation.requestor_type != Some(RequestorType::Issuer)
+            {
+                unsure = true;
+                continue;
+            }
             let unknown_kind = matches!(operation.operation, OperationKind::Unknown(_));
             if (operation.operation != wanted && !unknown_kind)
                 || self

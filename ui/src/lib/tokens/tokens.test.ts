@@ -51,4 +51,7 @@ describe('holder', () => {
     );
     expect(holder(token({}))).toBe('Sakura Books (MGW_000001)');
   });
+  it('shows a hidden character in a merchant’s name as its code, so it cannot reorder the words', () => {
+    expect(holder(token({ requestorName: 'Good\u202eShop' }))).toBe('Good⟨U+202E⟩Shop (MGW_000001)');
+  });
 });

@@ -10,6 +10,7 @@ import {
   type WriteKind,
 } from '$lib/ipc/bindings';
 import { call } from '$lib/ipc/call';
+import { visible } from '$lib/common/visible';
 
 /** Suspends every token of a card, or deletes every merchant's token of it (role `fraud`):
  * what became of each. */
@@ -50,10 +51,11 @@ export function tokenActions(token: Token, group: Group): TokenKind[] {
 }
 
 /** Who holds `token`, in words: the wallet and its device, the merchant and its gateway, or the
- * network's Click to Pay. */
+ * network's Click to Pay. Each name comes from a third party (a wallet, a merchant gateway): a
+ * hidden character in it is shown as its code, so that it cannot reorder or disguise the words. */
 export function holder(token: Token): string {
-  const name = token.requestorName ?? '';
-  if (token.deviceName) return `${name} — ${token.deviceName}`;
-  if (token.merchantGatewayId) return `${name} (${token.merchantGatewayId})`;
+  const name = visible(token.requestorName ?? '');
+  if (token.deviceName) return `${name} — ${visible(token.deviceName)}`;
+  if (token.merchantGatewayId) return `${name} (${visible(token.merchantGatewayId)})`;
   return name;
 }
