@@ -136,6 +136,18 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
         .map(|f| wire_name(f.kind))
         .collect();
     assert_eq!(kinds.len(), 7, "every kind of finding: {kinds:?}");
+    // The cards' tokens are audited too: each seeded token situation is found.
+    let token_kinds: BTreeSet<String> = audit
+        .consumers
+        .iter()
+        .flat_map(|c| &c.token_findings)
+        .map(|f| wire_name(f.kind))
+        .collect();
+    assert_eq!(
+        token_kinds.len(),
+        4,
+        "every kind of token finding: {token_kinds:?}"
+    );
 
     let out = h.dir.path().join("reports");
     let files = h
@@ -157,6 +169,13 @@ async fn every_seeded_mismatch_category_is_found_over_500_consumers_and_reported
         .map(|f| wire_name(f.kind))
     {
         assert!(html.contains(&kind), "{kind} missing from the report");
+    }
+    for kind in &token_kinds {
+        assert!(
+            html.contains(kind.as_str()),
+            "{kind} missing from the report"
+        );
+        assert!(csv.contains(kind.as_str()), "{kind} missing from the CSV");
     }
     for fetch in ["<script", "src=", "href=", "url(", "@import"] {
         assert!(

@@ -63,15 +63,23 @@ impl Console {
                         if !wait_while_paused(&mut control).await {
                             return None;
                         }
-                        let view = self.consumer_view(&consumer_id).await;
-                        let audited = audit_of(consumer_id, view);
+                        let (view, tokens) = tokio::join!(
+                            self.consumer_view(&consumer_id),
+                            self.consumer_tokens(&consumer_id)
+                        );
+                        let audited = audit_of(consumer_id, view, tokens);
                         let snapshot = {
                             let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
                             p.done += 1;
-                            p.with_findings += u32::from(!audited.findings.is_empty());
+                            p.with_findings += u32::from(
+                                !audited.findings.is_empty() || !audited.token_findings.is_empty(),
+                            );
                             p.unread += u32::from(!audited.unread.is_empty());
                             p.not_found += u32::from(audited.not_found);
-                            p.findings += u32::try_from(audited.findings.len()).unwrap_or(0);
+                            p.findings += u32::try_from(
+                                audited.findings.len() + audited.token_findings.len(),
+                            )
+                            .unwrap_or(0);
                             let seconds = clock.elapsed().as_secs_f64().max(0.001);
                             p.per_second = f64::from(p.done) / seconds;
                             p.eta_seconds = Some(f64::from(p.total - p.done) / p.per_second);

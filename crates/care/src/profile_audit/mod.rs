@@ -35,6 +35,8 @@ pub struct AuditedConsumer {
     pub consumer_id: String,
     /// What is wrong, most serious first.
     pub findings: Vec<Finding>,
+    /// What is wrong with the consumer's cards' tokens, most serious first.
+    pub token_findings: Vec<crate::tokens::TokenFinding>,
     /// What could not be read (`bank`, a directory, or the whole view), with why: the
     /// findings then do not cover it.
     pub unread: Vec<Unread>,
@@ -47,7 +49,8 @@ pub struct AuditedConsumer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Unread {
-    /// `BANK`, a directory (`VISA`, …), or `ALL` when the view failed as a whole.
+    /// `BANK`, a directory (`VISA`, …), `TOKENS` (the cards' tokens), or `ALL` when the view
+    /// failed as a whole.
     pub side: String,
     /// Why, in English.
     pub why: String,
@@ -101,7 +104,10 @@ impl ProfileAudit {
 
     /// How many findings in all.
     pub fn findings(&self) -> usize {
-        self.consumers.iter().map(|c| c.findings.len()).sum()
+        self.consumers
+            .iter()
+            .map(|c| c.findings.len() + c.token_findings.len())
+            .sum()
     }
 }
 
@@ -182,19 +188,49 @@ pub(crate) async fn matching(session: &Session, text: &str) -> Result<Read> {
 
 /// The audit of `consumer_id` from reading its view: its findings and unread sides, or the
 /// whole consumer unread when the view failed.
-pub(crate) fn audit_of(consumer_id: String, view: Result<ConsumerView>) -> AuditedConsumer {
-    match view {
+pub(crate) fn audit_of(
+    consumer_id: String,
+    view: Result<ConsumerView>,
+    tokens: Result<crate::tokens::ConsumerTokens>,
+) -> AuditedConsumer {
+    let mut audited = match view {
         Ok(view) => audited(view),
         Err(error) => AuditedConsumer {
             consumer_id,
             findings: Vec::new(),
+            token_findings: Vec::new(),
             unread: vec![Unread {
                 side: "ALL".into(),
                 why: error.to_string(),
             }],
             not_found: false,
         },
+    };
+    match tokens {
+        Ok(tokens) => {
+            // A directory that did not answer is reported by the view already.
+            let unread: Vec<&str> = tokens
+                .cards
+                .iter()
+                .filter(|c| c.problem.is_some())
+                .map(|c| c.card_id.as_str())
+                .collect();
+            if !unread.is_empty() {
+                audited.unread.push(Unread {
+                    side: "TOKENS".into(),
+                    why: format!("the tokens of {} could not be read", unread.join(", ")),
+                });
+            }
+            audited.token_findings = tokens.findings;
+        }
+        // A consumer the bank does not hold has no tokens of the bank's to read.
+        Err(error) if error.code() == crate::ErrorCode::NotFound => {}
+        Err(error) => audited.unread.push(Unread {
+            side: "TOKENS".into(),
+            why: error.to_string(),
+        }),
     }
+    audited
 }
 
 /// The audit of one consumer's view: its findings, and the sides that could not be read.
@@ -218,6 +254,7 @@ fn audited(view: ConsumerView) -> AuditedConsumer {
         not_found: view.not_found(),
         consumer_id: view.consumer_id,
         findings: view.findings,
+        token_findings: Vec::new(),
         unread,
     }
 }

@@ -9,6 +9,7 @@ use crate::batch::input::{InvalidLine, InvalidReason};
 use crate::environments::Language;
 use crate::profile::{FindingKind, Severity};
 use crate::storage::csv::CsvWriter;
+use crate::tokens::TokenFindingKind;
 use crate::wire_name;
 use crate::writes::WriteKind;
 
@@ -47,6 +48,20 @@ pub fn csv(audit: &ProfileAudit) -> crate::Result<Vec<u8>> {
                 f.card_id.as_deref(),
                 f.field.as_deref(),
                 Some(&wire_name(f.action)),
+                None,
+            ];
+            out.row(&fields)?;
+        }
+        for f in &consumer.token_findings {
+            let action = f.action.map(wire_name);
+            let fields = [
+                Some(consumer.consumer_id.as_str()),
+                Some(&wire_name(f.kind)),
+                Some(severity_name(f.severity)),
+                f.directory.as_deref(),
+                Some(f.card_id.as_str()),
+                f.digital_card_id.as_deref(),
+                action.as_deref(),
                 None,
             ];
             out.row(&fields)?;
@@ -130,6 +145,7 @@ struct Labels {
     text: &'static str,
     invalid_why: fn(&InvalidLine) -> String,
     finding_words: fn(FindingKind) -> &'static str,
+    token_finding_words: fn(TokenFindingKind) -> &'static str,
     action_words: fn(WriteKind) -> &'static str,
 }
 
@@ -186,6 +202,20 @@ const ENGLISH: Labels = Labels {
         FindingKind::BillingAddressDiffers => "Billing address differs from the bank’s",
         FindingKind::ProfileWithoutCards => "Profile in a directory with no card",
         FindingKind::UnknownToBank => "Consumer in a directory but unknown to the bank",
+    },
+    token_finding_words: |kind| match kind {
+        TokenFindingKind::ActiveTokenOnClosedCard => {
+            "A wallet's or merchant's token still active on a card the bank closed or blocked"
+        }
+        TokenFindingKind::ClickToPayTokenMissing => {
+            "A directory lists the card under a Click to Pay token D1 does not have"
+        }
+        TokenFindingKind::ClickToPayTokenDeleted => {
+            "A directory lists the card while its Click to Pay token is deleted"
+        }
+        TokenFindingKind::SuspendedByAnotherParty => {
+            "A token another party suspended (only it may lift that)"
+        }
     },
     action_words: |action| match action {
         WriteKind::OptOutCard => "Opt the card out",
@@ -266,6 +296,20 @@ const JAPANESE: Labels = Labels {
         FindingKind::BillingAddressDiffers => "請求先住所が銀行の記録と異なる",
         FindingKind::ProfileWithoutCards => "カードのないプロファイルがディレクトリにある",
         FindingKind::UnknownToBank => "ディレクトリにあるが銀行に記録のない会員",
+    },
+    token_finding_words: |kind| match kind {
+        TokenFindingKind::ActiveTokenOnClosedCard => {
+            "銀行が解約・停止したカードのウォレット・加盟店トークンが有効なまま"
+        }
+        TokenFindingKind::ClickToPayTokenMissing => {
+            "ディレクトリが D1 にない Click to Pay トークンでカードを掲載"
+        }
+        TokenFindingKind::ClickToPayTokenDeleted => {
+            "ディレクトリがカードを掲載しているが Click to Pay トークンは削除済み"
+        }
+        TokenFindingKind::SuspendedByAnotherParty => {
+            "他の当事者が一時停止したトークン(解除はその当事者のみ)"
+        }
     },
     action_words: |action| match action {
         WriteKind::OptOutCard => "カードをオプトアウト",
@@ -519,6 +563,28 @@ fn finding_rows<'a>(audit: &'a ProfileAudit, l: &Labels) -> Vec<FindingRow<'a>> 
                 },
             )
         })
+        .chain(
+            audit
+                .consumers
+                .iter()
+                .flat_map(|c| c.token_findings.iter().map(move |f| (c, f)))
+                .map(|(consumer, f)| {
+                    (
+                        f.severity,
+                        FindingRow {
+                            consumer: &consumer.consumer_id,
+                            words: (l.token_finding_words)(f.kind),
+                            code: wire_name(f.kind),
+                            severity: severity_name(f.severity),
+                            severity_words: severity_words(f.severity, l),
+                            directory: f.directory.clone().unwrap_or_default(),
+                            card: &f.card_id,
+                            field: f.digital_card_id.as_deref().unwrap_or(""),
+                            action: f.action.map_or("", |a| (l.action_words)(a)),
+                        },
+                    )
+                }),
+        )
         .collect();
     rows.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
     rows.into_iter().map(|(_, row)| row).collect()
@@ -542,6 +608,7 @@ mod tests {
             consumers: vec![AuditedConsumer {
                 consumer_id: consumer_id.into(),
                 findings,
+                token_findings: Vec::new(),
                 unread: Vec::new(),
                 not_found: false,
             }],

@@ -630,6 +630,8 @@ export type AuditedConsumer_Deserialize = {
 	consumerId: string,
 	/**  What is wrong, most serious first. */
 	findings: Finding_Deserialize[],
+	/**  What is wrong with the consumer's cards' tokens, most serious first. */
+	tokenFindings: TokenFinding_Deserialize[],
 	/**
 	 *  What could not be read (`bank`, a directory, or the whole view), with why: the
 	 *  findings then do not cover it.
@@ -648,6 +650,8 @@ export type AuditedConsumer_Serialize = {
 	consumerId: string,
 	/**  What is wrong, most serious first. */
 	findings: Finding_Serialize[],
+	/**  What is wrong with the consumer's cards' tokens, most serious first. */
+	tokenFindings: TokenFinding_Serialize[],
 	/**
 	 *  What could not be read (`bank`, a directory, or the whole view), with why: the
 	 *  findings then do not cover it.
@@ -3298,7 +3302,10 @@ export type Token_Serialize = {
 
 /**  A side of a consumer that could not be read. */
 export type Unread = {
-	/**  `BANK`, a directory (`VISA`, …), or `ALL` when the view failed as a whole. */
+	/**
+	 *  `BANK`, a directory (`VISA`, …), `TOKENS` (the cards' tokens), or `ALL` when the view
+	 *  failed as a whole.
+	 */
 	side: string,
 	/**  Why, in English. */
 	why: string,

@@ -29,9 +29,9 @@ const audit: ProfileAudit_Serialize = {
   cancelled: false,
   invalid: [],
   consumers: [
-    { consumerId: 'cons-1', findings: [finding('CONTACT_DIFFERS'), finding('CARD_NOT_ENROLLED', 'INFO')], unread: [], notFound: false },
-    { consumerId: 'cons-2', findings: [finding('CARD_NOT_ENROLLED', 'INFO'), finding('CARD_CLOSED_BUT_ENROLLED', 'CRITICAL')], unread: [], notFound: false },
-    { consumerId: 'cons-3', findings: [finding('CARD_NOT_ENROLLED', 'INFO')], unread: [], notFound: false },
+    { consumerId: 'cons-1', findings: [finding('CONTACT_DIFFERS'), finding('CARD_NOT_ENROLLED', 'INFO')], tokenFindings: [], unread: [], notFound: false },
+    { consumerId: 'cons-2', findings: [finding('CARD_NOT_ENROLLED', 'INFO'), finding('CARD_CLOSED_BUT_ENROLLED', 'CRITICAL')], tokenFindings: [], unread: [], notFound: false },
+    { consumerId: 'cons-3', findings: [finding('CARD_NOT_ENROLLED', 'INFO')], tokenFindings: [], unread: [], notFound: false },
   ],
 };
 
