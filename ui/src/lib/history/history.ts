@@ -1,6 +1,33 @@
 import { commands, type History_Serialize, type HistoryEntry } from '$lib/ipc/bindings';
 import { call } from '$lib/ipc/call';
 import type { MessageKey } from '$lib/i18n/en';
+import { visible } from '$lib/common/visible';
+
+type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+/** What an entry did, in words: the bank's write kind, D1's operation name, or the name as D1
+ * sent it. */
+export function what(entry: HistoryEntry, t: Translate): string {
+  if (entry.kind) return t(`kind.${entry.kind}`);
+  const key = operationKey(entry.operation);
+  return key ? t(key) : entry.operation;
+}
+
+/** Who made an entry, in words: the requestor's name (a merchant, a wallet) and its kind. */
+export function who(entry: HistoryEntry, t: Translate): string {
+  const key = requestorKey(entry.requestor);
+  const kind = key ? t(key) : entry.requestor;
+  return entry.requestorName ? `${visible(entry.requestorName)} (${kind})` : kind;
+}
+
+/** The newest entry on each token, by digitalCardId (the entries come newest first). */
+export function lastOnTokens(entries: HistoryEntry[]): Map<string, HistoryEntry> {
+  const last = new Map<string, HistoryEntry>();
+  for (const entry of entries) {
+    if (entry.subject.kind === 'token' && !last.has(entry.subject.digitalCardId)) last.set(entry.subject.digitalCardId, entry);
+  }
+  return last;
+}
 
 /** A consumer's history: D1's operations on them, their cards and tokens, whoever made them,
  * with the bank's own. */

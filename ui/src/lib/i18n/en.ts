@@ -548,7 +548,7 @@ export const en = {
   "tokens.expiry": "Expires",
   "tokens.state": "State",
   "tokens.suspendedBy": "Suspended by",
-  "tokens.changed": "Last change",
+  "tokens.changed": "Last operation",
   "tokens.actions": "Actions",
   "tokens.inDirectory": "in the {scheme} directory",
   "tokens.someone": "Whoever holds it",

@@ -548,7 +548,7 @@ export const ja: Record<MessageKey, string> = {
   "tokens.expiry": "有効期限",
   "tokens.state": "状態",
   "tokens.suspendedBy": "一時停止した者",
-  "tokens.changed": "最終変更",
+  "tokens.changed": "最後の操作",
   "tokens.actions": "操作",
   "tokens.inDirectory": "{scheme} ディレクトリ",
   "tokens.someone": "保持者",
