@@ -102,9 +102,14 @@ pub fn merge(sources: Sources<'_>) -> Vec<HistoryEntry> {
     let mut entries: Vec<HistoryEntry> = operations
         .into_iter()
         .map(|(subject, operation)| {
-            let mine = local
-                .iter()
-                .find(|e| e.operation_id.as_deref() == Some(&operation.operation_id));
+            // In team mode only the team store's rows (bound to the operator's own login) name
+            // who made a write; this workstation's journal is a file its user can edit.
+            let mine = match team {
+                Some(_) => None,
+                None => local
+                    .iter()
+                    .find(|e| e.operation_id.as_deref() == Some(&operation.operation_id)),
+            };
             let theirs = team
                 .iter()
                 .flatten()

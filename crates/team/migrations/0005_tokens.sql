@@ -81,6 +81,12 @@ BEGIN
   INSERT INTO c2p.claim_keys VALUES (p_environment, p_consumer) ON CONFLICT DO NOTHING;
   PERFORM 1 FROM c2p.claim_keys
     WHERE environment = p_environment AND consumer = p_consumer FOR UPDATE;
+  -- A card's write and its tokens' writes may name different consumers: one lock on the card
+  -- too, so that two of them are decided one after the other.
+  IF p_target_kind IN ('card', 'token') THEN
+    PERFORM pg_advisory_xact_lock(hashtext(p_environment),
+                                  hashtext(coalesce(p_card, p_target)));
+  END IF;
   -- Leases that ran out: the write may or may not have left (UNKNOWN, reconciled from D1).
   UPDATE c2p.claims c SET state = 'UNKNOWN'
     WHERE c.environment = p_environment AND c.consumer = p_consumer

@@ -124,6 +124,7 @@ struct Labels {
     invalid_skipped: &'static str,
     by_type: &'static str,
     no_findings: &'static str,
+    token_findings_only: &'static str,
     legend: &'static str,
     critical: &'static str,
     warning: &'static str,
@@ -170,6 +171,7 @@ const ENGLISH: Labels = Labels {
     invalid_skipped: "Invalid lines skipped",
     by_type: "Findings by type",
     no_findings: "No findings.",
+    token_findings_only: "Findings on tokens only: they are listed below.",
     legend: "Bar colour: the most serious severity of that type:",
     critical: "critical",
     warning: "warning",
@@ -250,6 +252,7 @@ const JAPANESE: Labels = Labels {
     invalid_skipped: "スキップした無効な行",
     by_type: "種類別の検出事項",
     no_findings: "検出事項はありません。",
+    token_findings_only: "トークンの検出事項のみです(下の一覧を参照)。",
     legend: "棒の色はその種類で最も重大度の高いもの:",
     critical: "重大",
     warning: "警告",
@@ -440,7 +443,7 @@ fn summary(audit: &ProfileAudit, l: &Labels) -> Vec<(&'static str, String)> {
     let with_findings = audit
         .consumers
         .iter()
-        .filter(|c| !c.findings.is_empty())
+        .filter(|c| !c.findings.is_empty() || !c.token_findings.is_empty())
         .count();
     let unread = audit
         .consumers

@@ -48,9 +48,12 @@ pub async fn check(session: &Session, request: &WriteRequest) -> Result<Check> {
             "a Click to Pay token is removed by opting its card out of Click to Pay, which takes the card out of the directory with it",
         ),
         // The fraud team's suspension goes over the bank's own (an agent's, for a lost phone):
-        // from then on only the fraud team lifts it.
+        // from then on only the fraud team lifts it. Once it is the fraud team's, nothing more.
         WriteKind::SuspendToken if by_bank && !fraud => {
             refused("the bank has suspended this token already")
+        }
+        WriteKind::SuspendToken if by_bank && bank_suspended_for_fraud(session, &id).await? => {
+            refused("the bank has suspended this token already, for fraud")
         }
         WriteKind::ResumeToken if !by_bank && token.suspended_by.is_empty() => {
             refused("this token is not suspended")
@@ -65,33 +68,52 @@ pub async fn check(session: &Session, request: &WriteRequest) -> Result<Check> {
     }
 }
 
-/// Whether the bank's latest suspension of token `id` that D1 lists (the newest 50 operations,
-/// by their start time; one still pending or unknown counts) was made with a reason code of the
-/// fraud team's, or none D1 names: then only the fraud team lifts it. In doubt (no trace of it
-/// there), it is the fraud team's.
+/// Whether the bank's latest suspension of token `id` that D1 lists (the newest 50 operations;
+/// one still pending or unknown counts) was made with a reason code of the fraud team's, or
+/// none D1 names: then only the fraud team lifts it. In doubt (no trace of it there, one whose
+/// time or requestor D1 does not give), it is the fraud team's.
 async fn bank_suspended_for_fraud(session: &Session, id: &d1::DigitalCardId) -> Result<bool> {
     let page = d1::Page {
         offset: 0,
         count: 50,
     };
-    let mut operations = session
+    let operations = session
         .d1
         .digital_card_operations(id, page, d1::Call::default())
         .await?
         .value
         .operations;
-    operations.sort_by(|a, b| b.start_time.cmp(&a.start_time));
-    let suspension = operations.iter().find(|o| {
+    let mut suspensions = Vec::new();
+    for operation in operations.iter().filter(|o| {
         o.operation == OperationKind::Suspend
             && o.status != OperationStatus::Failed
-            && matches!(o.requestor_type, None | Some(RequestorType::Issuer))
-    });
-    Ok(match suspension {
-        Some(operation) => !operation
-            .reason_code
+            && !matches!(
+                o.requestor_type,
+                Some(
+                    RequestorType::Tsp
+                        | RequestorType::User
+                        | RequestorType::Cci
+                        | RequestorType::D1
+                )
+            )
+    }) {
+        let started = operation
+            .start_time
             .as_deref()
-            .and_then(TokenReason::parse)
-            .is_some_and(TokenReason::customer_reported),
-        None => true,
-    })
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        match (started, &operation.requestor_type) {
+            (Some(started), Some(RequestorType::Issuer)) => suspensions.push((started, operation)),
+            _ => return Ok(true),
+        }
+    }
+    Ok(
+        match suspensions.into_iter().max_by_key(|(started, _)| *started) {
+            Some((_, operation)) => !operation
+                .reason_code
+                .as_deref()
+                .and_then(TokenReason::parse)
+                .is_some_and(TokenReason::customer_reported),
+            None => true,
+        },
+    )
 }

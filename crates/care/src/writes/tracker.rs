@@ -171,14 +171,6 @@ impl Tracker<'_> {
             if is_another_party_s(operation) {
                 continue;
             }
-            // A token's operations come from several parties: one that does not name the bank
-            // may be this write, so the entry stays unresolved, but it is never taken for it.
-            if entry.intent.kind.target() == WriteTarget::Token
-                && operation.requestor_type != Some(RequestorType::Issuer)
-            {
-                unsure = true;
-                continue;
-            }
             let unknown_kind = matches!(operation.operation, OperationKind::Unknown(_));
             if (operation.operation != wanted && !unknown_kind)
                 || self
@@ -199,6 +191,14 @@ impl Tracker<'_> {
             if unknown_kind || !window.contains(&started) {
                 // Near the write, or any time after it (a clock corrected since it left).
                 unsure |= started >= earliest;
+                continue;
+            }
+            // A token's operations come from several parties: one that would be this write but
+            // does not name the bank keeps the entry unresolved, and is never taken for it.
+            if entry.intent.kind.target() == WriteTarget::Token
+                && operation.requestor_type != Some(RequestorType::Issuer)
+            {
+                unsure = true;
                 continue;
             }
             // D1 may leave the reason out of its list; a different reason is another write.

@@ -10,13 +10,13 @@ type Translate = (key: MessageKey, params?: Record<string, string | number>) => 
 export function what(entry: HistoryEntry, t: Translate): string {
   if (entry.kind) return t(`kind.${entry.kind}`);
   const key = operationKey(entry.operation);
-  return key ? t(key) : entry.operation;
+  return key ? t(key) : visible(entry.operation);
 }
 
 /** Who made an entry, in words: the requestor's name (a merchant, a wallet) and its kind. */
 export function who(entry: HistoryEntry, t: Translate): string {
   const key = requestorKey(entry.requestor);
-  const kind = key ? t(key) : entry.requestor;
+  const kind = key ? t(key) : visible(entry.requestor);
   return entry.requestorName ? `${visible(entry.requestorName)} (${kind})` : kind;
 }
 
