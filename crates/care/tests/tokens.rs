@@ -669,6 +669,17 @@ async fn the_fraud_team_suspends_every_token_of_a_card_or_deletes_every_merchant
         suspended.iter().all(|w| w.problem.is_none()),
         "{suspended:?}"
     );
+    let recorded: Vec<String> = h
+        .trail()
+        .into_iter()
+        .filter(|r| r.event.event == "card_tokens_write")
+        .map(|r| r.event.result)
+        .collect();
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    assert!(
+        recorded[0].starts_with("DELETE_TOKEN; reason code FRAUD_DETECTED;"),
+        "{recorded:?}"
+    );
     assert!(
         h.console
             .write_card_tokens(request(WriteKind::ResumeToken))

@@ -88,6 +88,9 @@ audit_events! {
     ResumeTokenIntent = "resume_token_intent",
     /// What became of a token resumption.
     ResumeTokenOutcome = "resume_token_outcome",
+    /// Every token of a card written at once by the fraud team (each write has its own records
+    /// too): the card, which write, the reason code, and how many were written or refused.
+    CardTokensWrite = "card_tokens_write",
     /// A token deletion journaled, before it is sent.
     DeleteTokenIntent = "delete_token_intent",
     /// What became of a token deletion.

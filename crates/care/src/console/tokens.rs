@@ -180,7 +180,7 @@ impl Console {
         use crate::journal::BatchAction;
         use crate::writes::WriteKind;
         self.refuse_personal_data_as_id(Permission::TokenFraud, &request.card_id)?;
-        self.authorise(Permission::TokenFraud, Some(&request.card_id))?;
+        let permit = self.authorise(Permission::TokenFraud, Some(&request.card_id))?;
         let action = match request.kind {
             WriteKind::SuspendToken => BatchAction::SuspendTokens,
             WriteKind::DeleteToken => BatchAction::DeleteTokens,
@@ -224,6 +224,18 @@ impl Console {
                 problem,
             });
         }
+        let refused = written.iter().filter(|w| w.problem.is_some()).count();
+        self.recorder(&permit).record(
+            AuditEvent::CardTokensWrite,
+            Some(&request.card_id),
+            &format!(
+                "{}; reason code {}; {} tokens: {} written, {refused} refused",
+                crate::wire_name(request.kind),
+                crate::wire_name(request.token_reason),
+                written.len(),
+                written.len() - refused
+            ),
+        )?;
         Ok(written)
     }
 }

@@ -40,6 +40,7 @@ const words: Record<AuditEvent, Words> = {
   suspend_token_outcome: outcome('kind.SUSPEND_TOKEN'),
   resume_token_intent: intent('kind.RESUME_TOKEN'),
   resume_token_outcome: outcome('kind.RESUME_TOKEN'),
+  card_tokens_write: plain('event.card_tokens_write'),
   delete_token_intent: intent('kind.DELETE_TOKEN'),
   delete_token_outcome: outcome('kind.DELETE_TOKEN'),
   search_denied: denied('permission.search'),

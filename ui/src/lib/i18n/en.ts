@@ -622,6 +622,7 @@ export const en = {
   "tokens.allSuspend": "Suspend every token",
   "tokens.allDelete": "Delete every merchant token",
   "tokens.allDone": "Every token of the card was written; {problems} refused (see each token).",
+  "event.card_tokens_write": "Every token of a card written at once",
 } as const;
 
 /** A key of the message catalogues. */

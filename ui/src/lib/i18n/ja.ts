@@ -622,4 +622,5 @@ export const ja: Record<MessageKey, string> = {
   "tokens.allSuspend": "すべてのトークンを一時停止",
   "tokens.allDelete": "加盟店トークンをすべて削除",
   "tokens.allDone": "カードのすべてのトークンに書き込みました。{problems} 件は拒否されました(各トークンを確認)。",
+  "event.card_tokens_write": "カードの全トークンへの一括書き込み",
 };

@@ -411,6 +411,11 @@ export type AuditEvent =
 "resume_token_intent" | 
 /**  What became of a token resumption. */
 "resume_token_outcome" | 
+/**
+ *  Every token of a card written at once by the fraud team (each write has its own records
+ *  too): the card, which write, the reason code, and how many were written or refused.
+ */
+"card_tokens_write" | 
 /**  A token deletion journaled, before it is sent. */
 "delete_token_intent" | 
 /**  What became of a token deletion. */
