@@ -117,6 +117,12 @@ impl IssuerRecords {
         })
     }
 
+    /// The consumerId whose cards hold `card_id`, found by the bank's search, or
+    /// [`crate::Error::NotFound`] ("is it a consumer id?").
+    pub async fn consumer_of_card(&self, card_id: &str) -> Result<String> {
+        crate::batch::preview::consumer_of_card(card_id, self.search(card_id, 2).await?)
+    }
+
     /// Consumers matching `text` (consumerId, cardId, a name in any script, e-mail, phone, or
     /// last 4), at most `limit` (1 to 100). Kana is searched as full-width katakana, however
     /// typed (see [`super::kana`]).

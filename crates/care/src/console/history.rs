@@ -157,8 +157,8 @@ impl Console {
                     && targets.contains(e.intent.target.as_str())
             })
             .collect();
-        let team = self.team_writes_on(&session, consumer_id).await;
-        if team.as_ref().is_some_and(Result::is_err) {
+        let team = self.team_writes(&session, Some(consumer_id), 500).await;
+        if team.is_err() {
             complete = false;
         }
         let held: Vec<Token> = tokens.iter().map(|(_, t)| t.clone()).collect();
@@ -167,7 +167,7 @@ impl Console {
             tokens: &held,
             local,
             workstation: &self.identity.workstation,
-            team: team.and_then(Result::ok),
+            team: team.ok().flatten(),
             subject_of: &subject_of,
         });
         recorder.record(
@@ -181,25 +181,6 @@ impl Console {
             complete,
         })
     }
-
-    /// The team's writes on `consumer_id` and their cards and tokens (team mode), this
-    /// workstation's outcomes told first; `None` without team mode.
-    async fn team_writes_on(
-        &self,
-        session: &crate::environments::Session,
-        consumer_id: &str,
-    ) -> Option<Result<Vec<team::claims::TeamWrite>>> {
-        self.team_outcomes_told().await;
-        let claims = match self.team_claims(session).await {
-            Ok(Some(claims)) => claims,
-            Ok(None) => return None,
-            Err(error) => return Some(Err(error)),
-        };
-        let writes =
-            team::claims::team_writes(claims.client(), &claims.environment, Some(consumer_id), 500)
-                .await;
-        Some(writes.map_err(Error::from))
-    }
 }
 
 impl Console {
@@ -211,10 +192,7 @@ impl Console {
         // The role first: nothing is read, not even the card's consumer, for one that may not.
         self.authorise(Permission::View, Some(card_id))?;
         let session = self.session().await?;
-        let consumer = crate::batch::preview::consumer_of_card(
-            card_id,
-            session.records.search(card_id, 2).await?,
-        )?;
+        let consumer = session.records.consumer_of_card(card_id).await?;
         let mut history = self.history(&consumer).await?;
         history.entries.retain(|entry| match &entry.subject {
             Subject::Card { card_id: card } | Subject::Token { card_id: card, .. } => {

@@ -95,28 +95,46 @@ impl Console {
             d1::ConsumerId::new(consumer)?;
         }
         let permit = self.authorise(crate::policy::Permission::View, consumer)?;
-        // This workstation's own writes as they ended, not as they were a moment ago.
-        self.team_outcomes_told().await;
         let session = self.session().await?;
-        let Some(claims) = self.team_claims(&session).await.map_err(|error| match error {
-            Error::ClaimUnavailable(_) => Error::TeamStore(
-                "the team's operations cannot be read now: the team store cannot be reached. Check the network; if it lasts, tell IT".into(),
-            ),
-            other => other,
-        })?
-        else {
-            return Err(Error::InvalidInput(
-                "team mode is off for the environment in use: there are only this workstation's operations".into(),
-            ));
+        let writes = match self.team_writes(&session, consumer, limit).await {
+            Ok(Some(writes)) => writes,
+            Ok(None) => {
+                return Err(Error::InvalidInput(
+                    "team mode is off for the environment in use: there are only this workstation's operations".into(),
+                ));
+            }
+            Err(Error::ClaimUnavailable(_)) => {
+                return Err(Error::TeamStore(
+                    "the team's operations cannot be read now: the team store cannot be reached. Check the network; if it lasts, tell IT".into(),
+                ));
+            }
+            Err(error) => return Err(error),
         };
-        let writes =
-            team::claims::team_writes(claims.client(), &claims.environment, consumer, limit)
-                .await?;
         self.recorder(&permit).record(
             crate::audit_log::AuditEvent::TeamOperationsRead,
             consumer,
             &format!("{} operations", writes.len()),
         )?;
         Ok(writes)
+    }
+
+    /// The team's writes in `session`'s environment, newest first (at most `limit`), all or
+    /// those on `consumer` and their cards, this workstation's outcomes told first; `None`
+    /// without team mode. Not recorded: the caller records what it reads.
+    pub(super) async fn team_writes(
+        &self,
+        session: &crate::environments::Session,
+        consumer: Option<&str>,
+        limit: i64,
+    ) -> Result<Option<Vec<TeamWrite>>> {
+        // This workstation's own writes as they ended, not as they were a moment ago.
+        self.team_outcomes_told().await;
+        let Some(claims) = self.team_claims(session).await? else {
+            return Ok(None);
+        };
+        let writes =
+            team::claims::team_writes(claims.client(), &claims.environment, consumer, limit)
+                .await?;
+        Ok(Some(writes))
     }
 }

@@ -2,7 +2,6 @@
 
 use super::Console;
 use crate::audit_log::AuditEvent;
-use crate::batch::preview::consumer_of_card;
 use crate::environments::Session;
 use crate::policy::Permission;
 use crate::profile::Problem;
@@ -20,10 +19,13 @@ impl Console {
         let card = d1::CardId::new(card_id)?;
         let permit = self.authorise(Permission::View, Some(card_id))?;
         let session = self.session().await?;
-        let found = session.records.search(card_id, 1).await?;
         let recorder = self.recorder(&permit);
-        if let Err(error) = consumer_of_card(card_id, found) {
-            recorder.record(AuditEvent::TokensView, Some(card_id), "not found")?;
+        if let Err(error) = session.records.consumer_of_card(card_id).await {
+            let result = match error.code() {
+                crate::ErrorCode::NotFound => "not found".to_owned(),
+                code => format!("{code:?}"),
+            };
+            recorder.record(AuditEvent::TokensView, Some(card_id), &result)?;
             return Err(error);
         }
         let read = session.d1.digital_cards(&card, d1::Call::default()).await;

@@ -88,10 +88,7 @@ impl Console {
             WriteKind::UpdateCard => {
                 d1::CardId::new(target)?;
                 let session = self.session().await?;
-                let owner = crate::batch::preview::consumer_of_card(
-                    target,
-                    session.records.search(target, 2).await?,
-                )?;
+                let owner = session.records.consumer_of_card(target).await?;
                 let view = self.consumer_view(&owner).await?;
                 let known = view
                     .bank_record()

@@ -583,10 +583,7 @@ pub(crate) async fn token_owner(
         .await?
         .value
         .card_id;
-    let consumer_id = crate::batch::preview::consumer_of_card(
-        &card_id,
-        session.records.search(&card_id, 2).await?,
-    )?;
+    let consumer_id = session.records.consumer_of_card(&card_id).await?;
     Ok(TokenOwner {
         card_id,
         consumer_id,
